@@ -1,0 +1,57 @@
+/**
+ * One coded error type for everything a user can act on. Adapters (CLI, server actions, routes)
+ * map `code` to an exit status or response in one place; `message` is written for the user.
+ */
+export const ERROR_CODES = {
+  /** A manifest failed to parse or validate (see ManifestError for positions). */
+  MANIFEST_INVALID: 'manifest is invalid',
+  /** No dataset of that name exists in the store. */
+  DATASET_NOT_FOUND: 'dataset not found',
+  /** `add` of a name that exists, without --replace. */
+  DATASET_EXISTS: 'dataset already exists',
+  /** The dataset's active polling source is not MQTT (Url, FilesGlob, …) or there is none. */
+  SOURCE_NOT_PULLABLE: 'source is not pulled by Sluice',
+  /** A `${{ … }}` template in the fetch step could not be resolved. */
+  TEMPLATE_UNRESOLVED: 'template value not found',
+  /** TCP/WebSocket connection to the broker failed or timed out. */
+  BROKER_UNREACHABLE: 'broker unreachable',
+  /** The broker refused the credentials. */
+  BROKER_AUTH_FAILED: 'broker rejected the credentials',
+  /** The broker accepted the credentials but refused the client or a subscription. */
+  BROKER_NOT_AUTHORIZED: 'not authorized by the broker',
+  /** Any other CONNACK refusal (protocol version, client id, server unavailable). */
+  BROKER_REFUSED: 'broker refused the connection',
+  /** TLS handshake or certificate verification failed. */
+  TLS_FAILED: 'TLS failure',
+  /** A topic filter in the manifest is not a valid MQTT filter. */
+  TOPIC_FILTER_INVALID: 'topic filter invalid',
+  /** The connection dropped in the middle of a pull; nothing uncommitted was acknowledged. */
+  CONNECTION_LOST: 'connection to the broker lost',
+  /** The read schema lacks a column the dataset needs (primary key, event time type, …). */
+  SCHEMA_INVALID: 'schema does not fit the dataset',
+  /** Another pull of the same dataset holds its lock. */
+  PULL_ALREADY_RUNNING: 'a pull of this dataset is already running',
+  /** The chain head moved under a commit (a concurrent writer); the commit was rolled back. */
+  HEAD_MOVED: 'dataset head moved during commit',
+  /** `verify` found a slice or block whose hash does not match. */
+  VERIFY_FAILED: 'verification failed',
+  /** Invalid command-line or form input. */
+  INVALID_INPUT: 'invalid input',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class SluiceError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SluiceError';
+  }
+}
+
+export function isSluiceError(err: unknown, code?: ErrorCode): err is SluiceError {
+  return err instanceof SluiceError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,122 @@
+import { Duplex } from 'node:stream';
+
+/**
+ * A transport between mqtt.js and the broker's socket that holds back outgoing PUBACK, PUBREC and
+ * PUBCOMP packets until the ingest engine says the data they acknowledge is committed.
+ *
+ * Why here: mqtt.js handles incoming packets strictly one at a time and sends an acknowledgement as
+ * soon as a message is handled; delaying its callbacks stalls every later message. Holding the
+ * acknowledgement bytes on the wire instead lets mqtt.js keep reading while nothing reaches the
+ * broker before the commit. Only MQTT's fixed header is parsed (type nibble + remaining-length
+ * varint + packet identifier), so this relies on no private mqtt.js API.
+ *
+ * Release works by credits: `release('puback', id)` lets the held (or next) PUBACK for `id`
+ * through. Held packets leave in the order mqtt.js wrote them, which is the order the PUBLISH
+ * packets arrived (MQTT 3.1.1 §4.6 / 5.0 §4.6 ordering).
+ */
+export type HeldAck = 'puback' | 'pubrec' | 'pubcomp';
+
+const HELD_TYPES: Record<number, HeldAck> = { 4: 'puback', 5: 'pubrec', 7: 'pubcomp' };
+
+interface HeldPacket {
+  kind: HeldAck;
+  id: number;
+  bytes: Buffer;
+}
+
+export class AckGate extends Duplex {
+  private pending: Buffer = Buffer.alloc(0);
+  private held: HeldPacket[] = [];
+  private credits = new Map<string, number>();
+
+  constructor(private readonly transport: Duplex) {
+    super();
+    transport.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) transport.pause();
+    });
+    transport.on('end', () => this.push(null));
+    transport.on('error', (err) => this.destroy(err));
+    transport.on('close', () => this.destroy());
+  }
+
+  /** Number of acknowledgements currently held back. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Allows the held (or next) acknowledgement of this kind for this packet id to reach the broker. */
+  release(kind: HeldAck, id: number): void {
+    const key = `${kind}:${id}`;
+    this.credits.set(key, (this.credits.get(key) ?? 0) + 1);
+    this.flushCredited();
+  }
+
+  override _read(): void {
+    this.transport.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, callback: (err?: Error | null) => void): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const out: Buffer[] = [];
+    for (;;) {
+      const header = fixedHeader(this.pending);
+      if (header === undefined || header.size > this.pending.length) break;
+      const packet = this.pending.subarray(0, header.size);
+      this.pending = this.pending.subarray(header.size);
+      const kind = HELD_TYPES[packet[0] >> 4];
+      // PUBACK/PUBREC/PUBCOMP carry the packet identifier right after the fixed header.
+      const id = kind ? packet.readUInt16BE(header.length) : 0;
+      if (kind && !this.takeCredit(kind, id)) {
+        this.held.push({ kind, id, bytes: Buffer.from(packet) });
+      } else {
+        out.push(Buffer.from(packet));
+      }
+    }
+    if (out.length === 0) return callback();
+    this.transport.write(out.length === 1 ? out[0] : Buffer.concat(out), callback);
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    // Acknowledgements still held are dropped on purpose: the broker redelivers those messages.
+    this.transport.end(callback);
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.held = [];
+    this.transport.destroy();
+    callback(err);
+  }
+
+  private takeCredit(kind: HeldAck, id: number): boolean {
+    const key = `${kind}:${id}`;
+    const n = this.credits.get(key);
+    if (!n) return false;
+    if (n === 1) this.credits.delete(key);
+    else this.credits.set(key, n - 1);
+    return true;
+  }
+
+  private flushCredited(): void {
+    const out: Buffer[] = [];
+    this.held = this.held.filter((p) => {
+      if (!this.takeCredit(p.kind, p.id)) return true;
+      out.push(p.bytes);
+      return false;
+    });
+    if (out.length && !this.transport.destroyed) this.transport.write(Buffer.concat(out));
+  }
+}
+
+/** Fixed-header length and total size of the MQTT packet at the start of `buf`; undefined if incomplete. */
+function fixedHeader(buf: Buffer): { length: number; size: number } | undefined {
+  let remaining = 0;
+  let multiplier = 1;
+  for (let i = 1; i <= 4; i++) {
+    if (i >= buf.length) return undefined;
+    const byte = buf[i];
+    remaining += (byte & 0x7f) * multiplier;
+    if ((byte & 0x80) === 0) return { length: i + 1, size: i + 1 + remaining };
+    multiplier *= 128;
+  }
+  throw new Error('malformed MQTT remaining length in outgoing packet');
+}

@@ -1,0 +1,90 @@
+import { SluiceError } from '../errors';
+import {
+  effectiveReadSchema,
+  effectiveVocab,
+  findActivePollingSource,
+  qosNumber,
+  resolveTemplate,
+  TemplateInvalidPatternError,
+  TemplateValueNotFoundError,
+  type DataSchema,
+  type DatasetSnapshot,
+  type DatasetVocab,
+  type FetchStepMqtt,
+  type SetPollingSource,
+} from '../odf';
+import type { TopicSubscription } from './fetch/mqtt-session';
+import { assertReaderConfig, ReadConfigError, type ReaderConfig } from './read/read-message';
+import type { MergeStrategyConfig } from './merge/merge-strategy';
+
+/** Everything a pull needs from a dataset's manifest, checked, with secrets resolved. */
+export interface MqttSourceConfig {
+  brokerUrl: string;
+  username?: string;
+  password?: string;
+  topics: TopicSubscription[];
+  read: ReaderConfig;
+  readSchema: DataSchema;
+  merge: MergeStrategyConfig;
+  vocab: DatasetVocab;
+}
+
+/**
+ * Sluice extension: `host` may be a URL (`mqtts://…`, `ws://host/path`, `wss://…`) to choose TLS or
+ * WebSockets; a bare host name means plain MQTT over TCP, as in Kamu.
+ */
+export function brokerUrlOf(fetch: Pick<FetchStepMqtt, 'host' | 'port'>): string {
+  if (/^[a-z]+:\/\//i.test(fetch.host)) {
+    const url = new URL(fetch.host);
+    if (!url.port) url.port = String(fetch.port);
+    return url.toString().replace(/\/$/, '');
+  }
+  const host = fetch.host.includes(':') ? `[${fetch.host}]` : fetch.host;
+  return `mqtt://${host}:${fetch.port}`;
+}
+
+export function mqttSourceConfig(snapshot: DatasetSnapshot, env: (name: string) => string | undefined): MqttSourceConfig {
+  const source: SetPollingSource | undefined = findActivePollingSource(snapshot.metadata);
+  if (!source) {
+    throw new SluiceError('SOURCE_NOT_PULLABLE', `dataset "${snapshot.name}" has no active polling source (SetPollingSource)`);
+  }
+  const fetch = source.fetch;
+  if (fetch.kind !== 'Mqtt') {
+    throw new SluiceError(
+      'SOURCE_NOT_PULLABLE',
+      `dataset "${snapshot.name}" fetches with ${fetch.kind}; Sluice pulls only MQTT sources (fetch kind Mqtt). The manifest is kept and exports unchanged.`,
+    );
+  }
+  if (source.prepare?.length || source.preprocess) {
+    throw new SluiceError('SOURCE_NOT_PULLABLE', `dataset "${snapshot.name}" uses ${source.prepare?.length ? 'prepare' : 'preprocess'} steps, which Sluice does not run yet`);
+  }
+  try {
+    assertReaderConfig(source.read);
+  } catch (err) {
+    if (err instanceof ReadConfigError) throw new SluiceError('SCHEMA_INVALID', err.message);
+    throw err;
+  }
+  const readSchema = effectiveReadSchema(source.read);
+  if (!readSchema || readSchema.fields.length === 0) {
+    throw new SluiceError('SCHEMA_INVALID', `dataset "${snapshot.name}": the read step needs a schema (read.schema or read.ddlSchema) so payloads can be typed`);
+  }
+  let password: string | undefined;
+  try {
+    password = fetch.password === undefined ? undefined : resolveTemplate(fetch.password, env);
+  } catch (err) {
+    if (err instanceof TemplateValueNotFoundError || err instanceof TemplateInvalidPatternError) {
+      throw new SluiceError('TEMPLATE_UNRESOLVED', `fetch.password: ${err.message}`);
+    }
+    throw err;
+  }
+  return {
+    brokerUrl: brokerUrlOf(fetch),
+    username: fetch.username,
+    password,
+    topics: fetch.topics.map((t) => ({ path: t.path, qos: qosNumber(t.qos) })),
+    read: source.read as ReaderConfig,
+    readSchema,
+    merge: source.merge as MergeStrategyConfig,
+    vocab: effectiveVocab(snapshot.metadata),
+  };
+}

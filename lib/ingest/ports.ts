@@ -1,0 +1,96 @@
+import type { HashedBlock } from '../chain/metadata-block';
+import type { JsonValue } from '../data/row';
+import type { DataSchema } from '../odf/data-type';
+import type { DatasetSnapshot } from '../odf';
+import type { TopicSubscription } from './fetch/mqtt-session';
+
+/** What a pull needs to know about a dataset: its head and the engine's bookkeeping. */
+export interface DatasetHead {
+  id: string;
+  name: string;
+  snapshot: DatasetSnapshot;
+  headHash: string;
+  headSequence: number;
+  /** Offset the next committed row gets. */
+  nextOffset: bigint;
+  watermark: Date | null;
+  /** Data columns fixed by the first SetDataSchema (null before the first data commit). */
+  dataSchema: DataSchema | null;
+  stateSignature: string | null;
+  mqttClientId: string;
+  sessionTopics: TopicSubscription[] | null;
+}
+
+export type JsonRow = Record<string, JsonValue>;
+
+/** A row as stored: system columns apart, data columns (without the event-time column) as lossless JSON. */
+export interface StoredRow {
+  offset: bigint;
+  op: number;
+  systemTime: Date;
+  eventTime: Date;
+  data: JsonRow;
+}
+
+export interface QuarantineRecord {
+  topic: string;
+  qos: number;
+  retained: boolean;
+  payload: Buffer;
+  reason: string;
+  receivedAt: Date;
+}
+
+export interface PullCounters {
+  messagesReceived: number;
+  rowsCommitted: number;
+  quarantined: number;
+  duplicates: number;
+  slices: number;
+}
+
+/**
+ * Everything one commit writes, applied atomically. The head moves by compare-and-swap on
+ * `expectedHeadHash`: a concurrent writer makes the commit fail with HEAD_MOVED, never fork.
+ */
+export interface SliceCommit {
+  datasetId: string;
+  expectedHeadHash: string;
+  systemTime: Date;
+  blocks: HashedBlock[];
+  slice?: { offsetStart: bigint; offsetEnd: bigint; hash: string; size: number; rows: StoredRow[] };
+  nextOffset: bigint;
+  watermark: Date | null;
+  dataSchema?: DataSchema;
+  keyState?: { signature: string; upserts: Map<string, JsonRow>; deletes: string[] };
+  qos2Receipts: { add: number[]; remove: number[] };
+  quarantine: QuarantineRecord[];
+  pull: { id: string; add: PullCounters };
+}
+
+export type PullStatus = 'running' | 'updated' | 'up_to_date' | 'failed';
+
+export interface PullOutcome {
+  status: Exclude<PullStatus, 'running'>;
+  hasMore: boolean;
+  errorCode?: string;
+  error?: string;
+}
+
+/** The store port the ingest engine writes through (Postgres via Prisma in lib/store). */
+export interface IngestStore {
+  getDatasetHead(name: string): Promise<DatasetHead | undefined>;
+  /** Takes the dataset's pull lease or throws PULL_ALREADY_RUNNING; `release` ends it. */
+  acquirePullLease(datasetId: string, pullId: string): Promise<{ release(): Promise<void> }>;
+  startPull(datasetId: string, pullId: string): Promise<void>;
+  finishPull(pullId: string, outcome: PullOutcome): Promise<void>;
+  /** Current state rows by primary-key string; `'all'` loads every key (Snapshot merges). */
+  loadKeyState(datasetId: string, keys: string[] | 'all'): Promise<Map<string, JsonRow>>;
+  /** Replaces the whole key state (after the merge keys changed and it was rebuilt from history). */
+  replaceKeyState(datasetId: string, signature: string, state: Map<string, JsonRow>): Promise<void>;
+  /** Committed rows in offset order, in batches. */
+  readRows(datasetId: string, opts?: { fromOffset?: bigint; batchSize?: number }): AsyncIterable<StoredRow[]>;
+  loadQos2Receipts(datasetId: string): Promise<Set<number>>;
+  saveSessionTopics(datasetId: string, topics: TopicSubscription[]): Promise<void>;
+  commit(commit: SliceCommit): Promise<void>;
+}

@@ -1,0 +1,31 @@
+import type { MqttSessionOptions } from './fetch/mqtt-session';
+
+/** Bounds that make a pull safe inside a request, a cron call or a CLI loop (Kamu's names where it has them). */
+export interface PullOptions {
+  /** The pull ends once the broker has sent nothing for this long (Kamu's brokerIdleTimeout, 1 s). */
+  idleTimeoutMs: number;
+  /** At most this many QoS 1/2 messages per pull (Kamu's targetRecordsPerSlice); more waiting → hasMore. */
+  recordCap: number;
+  connectTimeoutMs: number;
+  /** Larger payloads are quarantined instead of read. */
+  maxPayloadBytes: number;
+  protocolVersion: MqttSessionOptions['protocolVersion'];
+  /**
+   * A quiet gap this long commits what has been received: the broker has probably filled its
+   * in-flight window and waits for acknowledgements, which only a commit releases.
+   */
+  flushGapMs: number;
+  /** Received messages wait at most this long for their commit while data keeps flowing. */
+  maxBatchDelayMs: number;
+  tls?: MqttSessionOptions['tls'];
+}
+
+export const DEFAULT_PULL_OPTIONS: PullOptions = {
+  idleTimeoutMs: 1000,
+  recordCap: 10_000,
+  connectTimeoutMs: 5000,
+  maxPayloadBytes: 1024 * 1024,
+  protocolVersion: 'auto',
+  flushGapMs: 5,
+  maxBatchDelayMs: 250,
+};

@@ -1,0 +1,387 @@
+import { randomUUID } from 'node:crypto';
+import { chainBlocks } from '../chain/metadata-block';
+import { decodeStoredCell, encodeStoredCell } from '../data/cell-codec';
+import type { Row } from '../data/row';
+import { SluiceError } from '../errors';
+import { openMqttSession, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
+import { applyToState } from './merge/apply-to-state';
+import { createMergeStrategy } from './merge/create-merge-strategy';
+import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
+import { mqttSourceConfig, type MqttSourceConfig } from './mqtt-source-config';
+import type { DatasetHead, IngestStore, JsonRow, PullCounters, QuarantineRecord } from './ports';
+import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
+import { readMessage } from './read/read-message';
+import { layoutFromReadSchema, type SliceLayout } from './slice-layout';
+import { stageSlice } from './stage-slice';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export type PullStage = 'connecting' | 'receiving' | 'committing' | 'done';
+
+export interface PullProgress extends PullCounters {
+  stage: PullStage;
+}
+
+export interface PullResult extends PullCounters {
+  pullId: string;
+  /** `updated` when at least one block was committed, else `up_to_date` (Kamu's outcomes). */
+  status: 'updated' | 'up_to_date';
+  /** The record cap was reached: more messages are probably waiting at the broker. */
+  hasMore: boolean;
+  oldHead: string;
+  newHead: string;
+}
+
+export interface RunPollingIngestArgs {
+  store: IngestStore;
+  dataset: string;
+  options?: Partial<PullOptions>;
+  /** Where `${{ env.NAME }}` templates are resolved (default: the process environment). */
+  env?: (name: string) => string | undefined;
+  clock?: Clock;
+  onProgress?: (progress: PullProgress) => void;
+}
+
+/**
+ * One authoritative pull of an MQTT dataset: fetch → read → merge → commit, in micro-batches.
+ *
+ * Delivery guarantee: a QoS 1/2 message is acknowledged to the broker (PUBACK/PUBREC) only after
+ * the transaction holding its rows (or its quarantine record) committed. QoS 2 packet identifiers
+ * are committed with the slice and remembered until the broker's PUBREL, so a redelivery after a
+ * crash is recognised and not ingested twice; the PUBCOMP leaves only once that receipt is deleted.
+ * A crash at any point therefore loses nothing and, for QoS 2, duplicates nothing.
+ */
+export async function runPollingIngest(args: RunPollingIngestArgs): Promise<PullResult> {
+  const options = { ...DEFAULT_PULL_OPTIONS, ...args.options };
+  const clock = args.clock ?? systemClock;
+  const head = await args.store.getDatasetHead(args.dataset);
+  if (!head) throw new SluiceError('DATASET_NOT_FOUND', `no dataset named "${args.dataset}"`);
+  const source = mqttSourceConfig(head.snapshot, args.env ?? ((name) => process.env[name]));
+  const layout = layoutFromReadSchema(source.readSchema, source.vocab);
+  let strategy: MergeStrategy;
+  try {
+    strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
+  } catch (err) {
+    if (err instanceof MergeError) throw new SluiceError('SCHEMA_INVALID', `merge ${source.merge.kind}: ${err.message}`);
+    throw err;
+  }
+
+  const pullId = randomUUID();
+  const lease = await args.store.acquirePullLease(head.id, pullId);
+  try {
+    await args.store.startPull(head.id, pullId);
+    const pull = new PullRun({ ...args, options, clock, head, source, layout, strategy, pullId });
+    try {
+      const result = await pull.run();
+      await args.store.finishPull(pullId, { status: result.status, hasMore: result.hasMore });
+      return result;
+    } catch (err) {
+      const e = err instanceof SluiceError ? err : undefined;
+      await args.store.finishPull(pullId, {
+        status: 'failed',
+        hasMore: false,
+        errorCode: e?.code ?? 'INTERNAL',
+        error: (err as Error).message,
+      });
+      throw err;
+    }
+  } finally {
+    await lease.release();
+  }
+}
+
+interface PullRunArgs extends RunPollingIngestArgs {
+  options: PullOptions;
+  clock: Clock;
+  head: DatasetHead;
+  source: MqttSourceConfig;
+  layout: SliceLayout;
+  strategy: MergeStrategy;
+  pullId: string;
+}
+
+class PullRun {
+  private readonly queue: ReceivedMessage[] = [];
+  private readonly pubrels: number[] = [];
+  private failure: SluiceError | undefined;
+  private lastActivity = Date.now();
+  private firstQueuedAt = 0;
+  private wake: (() => void) | undefined;
+  /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
+  private accepted = 0;
+  /** QoS 2 ids committed (this or an earlier pull) whose PUBREL has not arrived. */
+  private receipts = new Set<number>();
+  private readonly counters: PullCounters = { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
+  private head: DatasetHead;
+  private session: MqttSession | undefined;
+  /** Snapshot merges need the pull's whole snapshot at once, so they commit once, at the end. */
+  private readonly singleBatch: boolean;
+
+  constructor(private readonly a: PullRunArgs) {
+    this.head = a.head;
+    this.singleBatch = a.strategy.kind === 'Snapshot';
+  }
+
+  async run(): Promise<PullResult> {
+    const { store, options, source, head } = this.a;
+    this.progress('connecting');
+    await this.ensureKeyState();
+    this.receipts = await store.loadQos2Receipts(head.id);
+    this.session = await openMqttSession(
+      {
+        url: source.brokerUrl,
+        username: source.username,
+        password: source.password,
+        clientId: head.mqttClientId,
+        topics: source.topics,
+        protocolVersion: options.protocolVersion,
+        receiveMaximum: Math.min(65_535, Math.max(1, options.recordCap)),
+        connectTimeoutMs: options.connectTimeoutMs,
+        // Snapshot pulls re-subscribe so retained messages (each topic's current state) arrive again.
+        sessionTopics: this.singleBatch ? undefined : (head.sessionTopics ?? undefined),
+        tls: options.tls,
+      },
+      {
+        onMessage: (m) => this.onMessage(m),
+        onPubrel: (id) => {
+          this.pubrels.push(id);
+          this.touch();
+        },
+        onError: (err) => {
+          this.failure ??= err;
+          this.touch();
+        },
+      },
+    );
+    try {
+      await store.saveSessionTopics(head.id, this.session.topics);
+      this.progress('receiving');
+      const hasMore = await this.receiveLoop();
+      await this.settleQos2();
+      this.progress('done');
+      return {
+        pullId: this.a.pullId,
+        status: this.head.headHash === head.headHash ? 'up_to_date' : 'updated',
+        hasMore,
+        oldHead: head.headHash,
+        newHead: this.head.headHash,
+        ...this.counters,
+      };
+    } finally {
+      await this.session.close();
+    }
+  }
+
+  private onMessage(m: ReceivedMessage): void {
+    if (m.qos > 0) {
+      // Past the cap a message is left unacknowledged: the broker keeps it for the next pull.
+      if (this.accepted >= this.a.options.recordCap) return;
+      this.accepted++;
+    }
+    if (this.queue.length === 0) this.firstQueuedAt = Date.now();
+    this.queue.push(m);
+    this.touch();
+  }
+
+  private touch(): void {
+    this.lastActivity = Date.now();
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, Math.max(1, ms));
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Receives and commits until the broker is idle or the cap is reached; returns hasMore. */
+  private async receiveLoop(): Promise<boolean> {
+    const o = this.a.options;
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const now = Date.now();
+      const capReached = this.accepted >= o.recordCap;
+      const idleFor = now - this.lastActivity;
+      if (this.queue.length === 0 && this.pubrels.length === 0) {
+        if (capReached) return true;
+        if (idleFor >= o.idleTimeoutMs) return false;
+        await this.sleep(o.idleTimeoutMs - idleFor);
+        continue;
+      }
+      const due = this.singleBatch
+        ? capReached || idleFor >= o.idleTimeoutMs
+        : capReached || idleFor >= o.flushGapMs || now - this.firstQueuedAt >= o.maxBatchDelayMs;
+      if (!due) {
+        await this.sleep(this.singleBatch ? o.idleTimeoutMs - idleFor : o.flushGapMs - idleFor);
+        continue;
+      }
+      await this.commitBatch(this.queue.splice(0), this.pubrels.splice(0));
+    }
+  }
+
+  /**
+   * After the last commit the broker answers our PUBRECs with PUBRELs; recording those lets the
+   * PUBCOMPs go before we disconnect. Ones that do not arrive in time are handled next pull.
+   */
+  private async settleQos2(): Promise<void> {
+    const deadline = Date.now() + Math.min(500, this.a.options.idleTimeoutMs);
+    while (this.receipts.size > 0 && Date.now() < deadline && !this.failure) {
+      if (this.pubrels.length) {
+        await this.commitBatch([], this.pubrels.splice(0));
+        continue;
+      }
+      await this.sleep(deadline - Date.now());
+    }
+  }
+
+  private async commitBatch(messages: ReceivedMessage[], pubrels: number[]): Promise<void> {
+    const { store, strategy, layout, source, options } = this.a;
+    this.progress('committing');
+    const systemTime = this.a.clock.now();
+    const add: PullCounters = { messagesReceived: messages.length, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
+    // A PUBREL ends the broker's use of that packet id: a later PUBLISH with it is a new message.
+    const released = pubrels;
+    for (const id of released) this.receipts.delete(id);
+    const newReceipts: number[] = [];
+    const quarantine: QuarantineRecord[] = [];
+    const rows: Row[] = [];
+    const seenInBatch = new Set<number>();
+    for (const m of messages) {
+      if (m.qos === 2) {
+        const id = m.messageId!;
+        if (this.receipts.has(id) || seenInBatch.has(id)) {
+          add.duplicates++;
+          continue;
+        }
+        seenInBatch.add(id);
+        newReceipts.push(id);
+      }
+      const result = readMessage(source.read, source.readSchema, m, { maxPayloadBytes: options.maxPayloadBytes });
+      if (result.ok) rows.push(...result.rows.map((r) => withEventTimeColumn(r, layout)));
+      else {
+        add.quarantined++;
+        quarantine.push({ topic: m.topic, qos: m.qos, retained: m.retain, payload: m.payload, reason: result.reason, receivedAt: m.receivedAt });
+      }
+    }
+
+    const merged = rows.length ? strategy.merge(await this.priorState(rows), rows) : [];
+    const staged = stageSlice({
+      merged,
+      layout,
+      systemTime,
+      nextOffset: this.head.nextOffset,
+      prevWatermark: this.head.watermark,
+      committedDataSchema: this.head.dataSchema,
+    });
+    const blocks = staged ? chainBlocks({ hash: this.head.headHash, sequenceNumber: this.head.headSequence }, staged.events, systemTime) : [];
+    const changes = staged && strategy.primaryKey.length ? applyToState(strategy, staged.committedRows) : undefined;
+    if (staged) {
+      add.rowsCommitted = staged.storedRows.length;
+      add.slices = 1;
+    }
+    const nextOffset = staged ? staged.offsetEnd + 1n : this.head.nextOffset;
+    const watermark = staged?.watermark ?? this.head.watermark;
+    await store.commit({
+      datasetId: this.head.id,
+      expectedHeadHash: this.head.headHash,
+      systemTime,
+      blocks,
+      slice: staged && { offsetStart: staged.offsetStart, offsetEnd: staged.offsetEnd, hash: staged.hash, size: staged.size, rows: staged.storedRows },
+      nextOffset,
+      watermark,
+      dataSchema: staged?.dataSchema,
+      keyState: changes && {
+        signature: stateSignature(strategy),
+        upserts: new Map([...changes.upserts].map(([k, r]) => [k, encodeStateRow(r, layout)])),
+        deletes: [...changes.deletes],
+      },
+      qos2Receipts: { add: newReceipts, remove: released },
+      quarantine,
+      pull: { id: this.a.pullId, add },
+    });
+
+    // Committed: only now may the broker learn that these messages arrived.
+    for (const id of newReceipts) this.receipts.add(id);
+    for (const m of messages) this.session!.acknowledge(m);
+    for (const id of released) this.session!.complete(id);
+    const last = blocks.at(-1);
+    if (last) {
+      this.head = {
+        ...this.head,
+        headHash: last.hash,
+        headSequence: last.block.sequenceNumber,
+        nextOffset,
+        watermark,
+        dataSchema: staged?.dataSchema ?? this.head.dataSchema,
+      };
+    }
+    for (const k of Object.keys(add) as (keyof PullCounters)[]) this.counters[k] += add[k];
+    this.progress('receiving');
+  }
+
+  private async priorState(rows: Row[]): Promise<PriorState> {
+    const need = this.a.strategy.stateNeed(rows);
+    const stored =
+      need.kind === 'none' ? new Map<string, JsonRow>() : await this.a.store.loadKeyState(this.head.id, need.kind === 'all' ? 'all' : need.keys);
+    const decoded = new Map([...stored].map(([k, r]) => [k, decodeStateRow(r, this.a.layout)]));
+    return { hasHistory: this.head.nextOffset > 0n, get: (k) => decoded.get(k), keys: () => decoded.keys() };
+  }
+
+  /** The key state must describe the current merge keys; after a change of keys it is rebuilt from history once. */
+  private async ensureKeyState(): Promise<void> {
+    const { strategy, store, layout } = this.a;
+    if (strategy.primaryKey.length === 0 || this.head.stateSignature === stateSignature(strategy)) return;
+    const state = new Map<string, JsonRow>();
+    const v = layout.vocab;
+    for await (const batch of store.readRows(this.head.id)) {
+      const committed = batch.map((r) => ({
+        [v.operationTypeColumn]: r.op,
+        ...decodeStateRow(r.data, layout),
+        [v.eventTimeColumn]: layout.eventTimeType.kind === 'Date' ? r.eventTime.toISOString().slice(0, 10) : r.eventTime.getTime(),
+      }));
+      const changes = applyToState(strategy, committed);
+      for (const k of changes.deletes) state.delete(k);
+      for (const [k, r] of changes.upserts) state.set(k, encodeStateRow(r, layout));
+    }
+    await store.replaceKeyState(this.head.id, stateSignature(strategy), state);
+  }
+
+  private progress(stage: PullStage): void {
+    this.a.onProgress?.({ stage, ...this.counters });
+  }
+}
+
+function stateSignature(strategy: MergeStrategy): string {
+  return `${strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
+}
+
+/** The merge sees an event-time column even when the read schema has none (all null, as in Kamu). */
+function withEventTimeColumn(row: Row, layout: SliceLayout): Row {
+  const column = layout.vocab.eventTimeColumn;
+  return column in row ? row : { ...row, [column]: null };
+}
+
+function encodeStateRow(row: Row, layout: SliceLayout): JsonRow {
+  const out: JsonRow = {};
+  for (const f of layout.mergeFields) out[f.name] = encodeStoredCell(f.type, row[f.name] ?? null);
+  return out;
+}
+
+function decodeStateRow(json: JsonRow, layout: SliceLayout): Row {
+  const out: Row = {};
+  for (const f of layout.mergeFields) out[f.name] = decodeStoredCell(f.type, json[f.name] ?? null);
+  return out;
+}

@@ -1,0 +1,64 @@
+import { decodeStoredCell } from '../data/cell-codec';
+import type { Cell, Row } from '../data/row';
+import type { DataType } from '../odf/data-type';
+import { sha3Multihash } from '../chain/hash';
+import type { JsonRow, StoredRow } from './ports';
+import type { SliceLayout } from './slice-layout';
+
+/**
+ * The canonical encoding of a data slice, which its hash covers and `sluice export --format ndjson`
+ * writes: one JSON object per row, in offset order, each line ending in "\n"; keys in column order
+ * (offset, op, system_time, event_time, data columns); timestamps as RFC 3339 UTC with milliseconds,
+ * dates as YYYY-MM-DD, 64-bit integers as exact JSON numbers, decimals as strings, nested values as JSON.
+ */
+export interface SliceRow {
+  offset: bigint;
+  op: number;
+  systemTime: Date;
+  eventTime: Date;
+  data: Row;
+}
+
+export function encodeSliceLine(row: SliceRow, layout: SliceLayout): string {
+  const v = layout.vocab;
+  const parts = [
+    `${JSON.stringify(v.offsetColumn)}:${row.offset}`,
+    `${JSON.stringify(v.operationTypeColumn)}:${row.op}`,
+    `${JSON.stringify(v.systemTimeColumn)}:${JSON.stringify(row.systemTime.toISOString())}`,
+    `${JSON.stringify(v.eventTimeColumn)}:${JSON.stringify(formatEventTime(row.eventTime, layout))}`,
+  ];
+  for (const f of layout.dataFields) parts.push(`${JSON.stringify(f.name)}:${cellJson(f.type, row.data[f.name] ?? null)}`);
+  return `{${parts.join(',')}}\n`;
+}
+
+export function formatEventTime(eventTime: Date, layout: SliceLayout): string {
+  const iso = eventTime.toISOString();
+  return layout.eventTimeType.kind === 'Date' ? iso.slice(0, 10) : iso;
+}
+
+function cellJson(type: DataType, cell: Cell): string {
+  if (cell === null) return 'null';
+  if (typeof cell === 'bigint') return cell.toString();
+  if (typeof cell === 'number' && baseKind(type) === 'Timestamp') return JSON.stringify(new Date(cell).toISOString());
+  return JSON.stringify(cell);
+}
+
+function baseKind(type: DataType): DataType['kind'] {
+  return type.kind === 'Option' ? baseKind(type.inner) : type.kind;
+}
+
+export function hashSlice(lines: string[]): { hash: string; size: number } {
+  const bytes = Buffer.from(lines.join(''), 'utf8');
+  return { hash: sha3Multihash(bytes), size: bytes.length };
+}
+
+/** Stored JSON data back to typed cells. */
+export function decodeStoredData(data: JsonRow, layout: SliceLayout): Row {
+  const row: Row = {};
+  for (const f of layout.dataFields) row[f.name] = decodeStoredCell(f.type, data[f.name] ?? null);
+  return row;
+}
+
+export function storedToSliceRow(r: StoredRow, layout: SliceLayout): SliceRow {
+  return { offset: r.offset, op: r.op, systemTime: r.systemTime, eventTime: r.eventTime, data: decodeStoredData(r.data, layout) };
+}

@@ -1,0 +1,103 @@
+import type { MetadataEventJson } from '../chain/metadata-block';
+import { encodeStoredCell } from '../data/cell-codec';
+import type { Cell, Row } from '../data/row';
+import type { DataSchema } from '../odf/data-type';
+import type { JsonRow, StoredRow } from './ports';
+import { encodeSliceLine, hashSlice } from './slice-encoding';
+import { dataSchemaOf, type SliceLayout } from './slice-layout';
+
+/**
+ * Turns merged rows into a committable slice (pure): fills null event times with the commit's
+ * system time (MQTT reports no source event time), assigns contiguous offsets in the strategy's
+ * order, advances the watermark (never backwards), hashes the slice and writes the ODF events:
+ * SetDataSchema when the data schema is new or changed, then AddData.
+ */
+export interface StagedSlice {
+  /** Merged rows with their event times filled, as the key state must record them. */
+  committedRows: Row[];
+  storedRows: StoredRow[];
+  offsetStart: bigint;
+  offsetEnd: bigint;
+  hash: string;
+  size: number;
+  watermark: Date | null;
+  events: MetadataEventJson[];
+  /** Set when this slice introduces the dataset's data schema. */
+  dataSchema?: DataSchema;
+}
+
+export function stageSlice(args: {
+  merged: Row[];
+  layout: SliceLayout;
+  systemTime: Date;
+  nextOffset: bigint;
+  prevWatermark: Date | null;
+  committedDataSchema: DataSchema | null;
+}): StagedSlice | undefined {
+  const { merged, layout, systemTime, nextOffset, prevWatermark } = args;
+  if (merged.length === 0) return undefined;
+  const v = layout.vocab;
+  const committedRows: Row[] = [];
+  const storedRows: StoredRow[] = [];
+  const lines: string[] = [];
+  let maxEventMs = prevWatermark?.getTime() ?? -Infinity;
+  merged.forEach((row, i) => {
+    const eventCell = fillEventTime(row[v.eventTimeColumn] ?? null, layout, systemTime);
+    const filled = { ...row, [v.eventTimeColumn]: eventCell };
+    const eventTime = eventCellToDate(eventCell);
+    maxEventMs = Math.max(maxEventMs, eventTime.getTime());
+    const offset = nextOffset + BigInt(i);
+    const op = Number(row[v.operationTypeColumn]);
+    const data: Row = {};
+    const json: JsonRow = {};
+    for (const f of layout.dataFields) {
+      data[f.name] = filled[f.name] ?? null;
+      json[f.name] = encodeStoredCell(f.type, data[f.name]);
+    }
+    committedRows.push(filled);
+    storedRows.push({ offset, op, systemTime, eventTime, data: json });
+    lines.push(encodeSliceLine({ offset, op, systemTime, eventTime, data }, layout));
+  });
+  const { hash, size } = hashSlice(lines);
+  const offsetStart = nextOffset;
+  const offsetEnd = nextOffset + BigInt(merged.length - 1);
+  const watermark = new Date(maxEventMs);
+  const schema = dataSchemaOf(layout);
+  const schemaChanged = JSON.stringify(schema) !== JSON.stringify(args.committedDataSchema);
+  const events: MetadataEventJson[] = [];
+  if (schemaChanged) events.push({ kind: 'SetDataSchema', schema });
+  events.push({
+    kind: 'AddData',
+    ...(nextOffset > 0n ? { prevOffset: Number(nextOffset - 1n) } : {}),
+    newData: {
+      logicalHash: hash,
+      physicalHash: hash,
+      offsetInterval: { start: Number(offsetStart), end: Number(offsetEnd) },
+      size,
+    },
+    newWatermark: watermark.toISOString(),
+  });
+  return {
+    committedRows,
+    storedRows,
+    offsetStart,
+    offsetEnd,
+    hash,
+    size,
+    watermark,
+    events,
+    ...(schemaChanged ? { dataSchema: schema } : {}),
+  };
+}
+
+function fillEventTime(cell: Cell, layout: SliceLayout, systemTime: Date): Cell {
+  if (cell !== null) return cell;
+  return layout.eventTimeType.kind === 'Date' ? systemTime.toISOString().slice(0, 10) : systemTime.getTime();
+}
+
+/** Event-time cells are epoch milliseconds (Timestamp) or "YYYY-MM-DD" (Date). */
+function eventCellToDate(cell: Cell): Date {
+  if (typeof cell === 'number') return new Date(cell);
+  if (typeof cell === 'string') return new Date(`${cell}T00:00:00.000Z`);
+  throw new Error(`unexpected event-time cell ${String(cell)}`);
+}

@@ -1,0 +1,124 @@
+import type { HashedBlock } from '../chain/metadata-block';
+import type { DataSchema } from '../odf/data-type';
+import type { DatasetSnapshot } from '../odf';
+import type { PrismaClient } from './prisma';
+
+/** Dataset registry reads and writes that are not part of a pull. */
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  headHash: string;
+  headSequence: number;
+  rows: bigint;
+  watermark: Date | null;
+  snapshot: DatasetSnapshot;
+  lastPull: { startedAt: Date; endedAt: Date | null; status: string; error: string | null } | null;
+}
+
+export interface BlockRecord {
+  sequenceNumber: number;
+  hash: string;
+  prevHash: string | null;
+  systemTime: Date;
+  event: { kind: string } & Record<string, unknown>;
+}
+
+export class DatasetRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(args: { id: string; name: string; snapshot: DatasetSnapshot; blocks: HashedBlock[]; mqttClientId: string; replace: boolean }): Promise<void> {
+    const last = args.blocks.at(-1)!;
+    await this.prisma.$transaction(async (tx) => {
+      if (args.replace) {
+        const old = await tx.dataset.findUnique({ where: { name: args.name }, select: { id: true } });
+        if (old) {
+          await tx.$executeRaw`DELETE FROM data_row WHERE dataset_id = ${old.id}`;
+          await tx.$executeRaw`DELETE FROM key_state WHERE dataset_id = ${old.id}`;
+          await tx.$executeRaw`DELETE FROM qos2_receipt WHERE dataset_id = ${old.id}`;
+          await tx.dataset.delete({ where: { id: old.id } });
+        }
+      }
+      await tx.dataset.create({
+        data: {
+          id: args.id,
+          name: args.name,
+          manifest: args.snapshot as unknown as object,
+          headHash: last.hash,
+          headSequence: last.block.sequenceNumber,
+          mqttClientId: args.mqttClientId,
+        },
+      });
+      await tx.metadataBlock.createMany({
+        data: args.blocks.map((b) => ({
+          datasetId: args.id,
+          sequenceNumber: b.block.sequenceNumber,
+          hash: b.hash,
+          prevHash: b.block.prevBlockHash ?? null,
+          systemTime: new Date(b.block.systemTime),
+          event: b.block.event as object,
+        })),
+      });
+    });
+  }
+
+  async find(name: string): Promise<{ id: string; name: string; mqttClientId: string; snapshot: DatasetSnapshot; dataSchema: DataSchema | null } | undefined> {
+    const d = await this.prisma.dataset.findUnique({ where: { name } });
+    return d ? { id: d.id, name: d.name, mqttClientId: d.mqttClientId, snapshot: d.manifest as unknown as DatasetSnapshot, dataSchema: d.dataSchema as unknown as DataSchema | null } : undefined;
+  }
+
+  async list(): Promise<DatasetSummary[]> {
+    const rows = await this.prisma.dataset.findMany({
+      orderBy: { name: 'asc' },
+      include: { pulls: { orderBy: { startedAt: 'desc' }, take: 1 } },
+    });
+    return rows.map((d) => ({
+      id: d.id,
+      name: d.name,
+      headHash: d.headHash,
+      headSequence: d.headSequence,
+      rows: d.nextOffset,
+      watermark: d.watermark,
+      snapshot: d.manifest as unknown as DatasetSnapshot,
+      lastPull: d.pulls[0] ? { startedAt: d.pulls[0].startedAt, endedAt: d.pulls[0].endedAt, status: d.pulls[0].status, error: d.pulls[0].error } : null,
+    }));
+  }
+
+  async blocks(datasetId: string): Promise<BlockRecord[]> {
+    const rows = await this.prisma.metadataBlock.findMany({ where: { datasetId }, orderBy: { sequenceNumber: 'asc' } });
+    return rows.map((b) => ({ sequenceNumber: b.sequenceNumber, hash: b.hash, prevHash: b.prevHash, systemTime: b.systemTime, event: b.event as BlockRecord['event'] }));
+  }
+
+  async head(datasetId: string): Promise<{ headHash: string; nextOffset: bigint }> {
+    const d = await this.prisma.dataset.findUniqueOrThrow({ where: { id: datasetId }, select: { headHash: true, nextOffset: true } });
+    return d;
+  }
+
+  async slices(datasetId: string) {
+    return this.prisma.dataSlice.findMany({ where: { datasetId }, orderBy: { offsetStart: 'asc' } });
+  }
+
+  async pulls(datasetId: string, take = 50) {
+    return this.prisma.pull.findMany({ where: { datasetId }, orderBy: { startedAt: 'desc' }, take });
+  }
+
+  async quarantine(datasetId: string, opts: { includeDiscarded?: boolean } = {}) {
+    return this.prisma.quarantinedMessage.findMany({
+      where: { datasetId, ...(opts.includeDiscarded ? {} : { discardedAt: null }) },
+      orderBy: { id: 'asc' },
+    });
+  }
+
+  async discardQuarantine(datasetId: string, ids: bigint[] | 'all'): Promise<number> {
+    const r = await this.prisma.quarantinedMessage.updateMany({
+      where: { datasetId, discardedAt: null, ...(ids === 'all' ? {} : { id: { in: ids } }) },
+      data: { discardedAt: new Date() },
+    });
+    return r.count;
+  }
+
+  /** The last `n` rows in offset order. */
+  async tail(datasetId: string, n: number) {
+    const rows = await this.prisma.dataRow.findMany({ where: { datasetId }, orderBy: { offset: 'desc' }, take: n });
+    return rows.reverse();
+  }
+}

@@ -1,0 +1,49 @@
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
+import type { Store } from '../../lib/store/open-store';
+import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
+import { mqttManifest } from '../support/manifests';
+import { createTestStore } from '../support/test-store';
+
+let broker: MosquittoServer;
+let store: Store;
+
+beforeAll(async () => {
+  [broker, store] = await Promise.all([startMosquitto(), createTestStore()]);
+});
+afterAll(async () => {
+  await store?.close();
+  await broker?.stop();
+});
+
+async function publish(topic: string, payloads: (string | Buffer)[], opts: { qos?: 0 | 1 | 2; retain?: boolean } = {}) {
+  const c = await mqtt.connectAsync(broker.url);
+  for (const p of payloads) await c.publishAsync(topic, p, { qos: opts.qos ?? 1, retain: opts.retain ?? false });
+  await c.endAsync();
+}
+
+const reading = (i: number, device = 'd1') => JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), device, value: i });
+
+describe('[PULL] a persistent session delivers the backlog', () => {
+  it('collects messages published while Sluice was offline, exactly once', async () => {
+    await addDataset({ datasets: store.datasets, manifest: mqttManifest({ name: 'backlog', port: broker.port, topics: [{ path: 'backlog/#', qos: 'AtLeastOnce' }] }) });
+    const first = await runPollingIngest({ store: store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
+    expect(first.status).toBe('up_to_date');
+
+    await publish('backlog/a', Array.from({ length: 50 }, (_, i) => reading(i)));
+    const second = await runPollingIngest({ store: store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
+    expect(second).toMatchObject({ status: 'updated', messagesReceived: 50, rowsCommitted: 50, quarantined: 0, hasMore: false });
+
+    const third = await runPollingIngest({ store: store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
+    expect(third).toMatchObject({ status: 'up_to_date', messagesReceived: 0 });
+
+    const ds = (await store.datasets.find('backlog'))!;
+    const rows = await store.datasets.tail(ds.id, 100);
+    expect(rows.map((r) => Number(r.offset))).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(rows.map((r) => (r.data as { value: number }).value)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    const kinds = (await store.datasets.blocks(ds.id)).map((b) => b.event.kind);
+    expect(kinds).toEqual(['Seed', 'SetPollingSource', 'SetDataSchema', 'AddData']);
+  });
+});

@@ -1,0 +1,44 @@
+/** Builds MQTT DatasetSnapshot manifests for tests (YAML text, as a user would write it). */
+export interface TestManifest {
+  name: string;
+  port: number;
+  host?: string;
+  topics: { path: string; qos?: 'AtMostOnce' | 'AtLeastOnce' | 'ExactlyOnce' }[];
+  fields?: string;
+  merge?: string;
+  username?: string;
+  password?: string;
+  read?: string;
+}
+
+export function mqttManifest(m: TestManifest): string {
+  const topics = m.topics.map((t) => `          - path: ${JSON.stringify(t.path)}${t.qos ? `\n            qos: ${t.qos}` : ''}`).join('\n');
+  const creds = m.username ? `\n        username: ${m.username}\n        password: ${JSON.stringify(m.password ?? '')}` : '';
+  return `kind: DatasetSnapshot
+version: 1
+content:
+  name: ${m.name}
+  kind: Root
+  metadata:
+    - kind: SetPollingSource
+      fetch:
+        kind: Mqtt
+        host: ${m.host ?? '127.0.0.1'}
+        port: ${m.port}${creds}
+        topics:
+${topics}
+      read:
+        kind: ${m.read ?? 'NdJson'}
+        schema:
+          fields:
+${m.fields ?? `            - name: event_time
+              type: Timestamp
+            - name: device
+              type: String
+            - name: value
+              type: Float64`}
+      merge:
+${m.merge ?? `        kind: Ledger
+        primaryKey: [event_time, device]`}
+`;
+}

@@ -1,0 +1,86 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitForPort } from './free-port';
+
+/**
+ * A throwaway Mosquitto (Debian's `mosquitto` package) on free loopback ports, with persistence in
+ * a temporary directory so it can be restarted with its sessions, and an optional password file.
+ */
+export interface MosquittoServer {
+  port: number;
+  wsPort: number;
+  url: string;
+  wsUrl: string;
+  /** Stops the broker (SIGTERM: it saves sessions and retained messages) and starts it again on the same ports. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface MosquittoOptions {
+  /** username → password; when set, anonymous clients are refused. */
+  users?: Record<string, string>;
+  /** Queue limit per offline client (Mosquitto's default is 1000). */
+  maxQueuedMessages?: number;
+  /** Outgoing QoS 1/2 window per MQTT 3.1.1 client (Mosquitto's default is 20). */
+  maxInflightMessages?: number;
+}
+
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mosquitto-'));
+  const [port, wsPort] = [await freePort(), await freePort()];
+  const lines = [
+    `per_listener_settings false`,
+    `persistence true`,
+    `persistence_location ${dir}/`,
+    `autosave_interval 1`,
+    `max_queued_messages ${options.maxQueuedMessages ?? 1_000_000}`,
+    `max_inflight_messages ${options.maxInflightMessages ?? 20}`,
+    `log_dest file ${dir}/mosquitto.log`,
+    `listener ${port} 127.0.0.1`,
+    `listener ${wsPort} 127.0.0.1`,
+    `protocol websockets`,
+  ];
+  if (process.getuid?.() === 0) lines.unshift('user root');
+  if (options.users) {
+    const pwFile = path.join(dir, 'passwd');
+    fs.writeFileSync(pwFile, '');
+    for (const [user, pw] of Object.entries(options.users)) execFileSync('mosquitto_passwd', ['-b', pwFile, user, pw]);
+    lines.push(`allow_anonymous false`, `password_file ${pwFile}`);
+  } else {
+    lines.push('allow_anonymous true');
+  }
+  const conf = path.join(dir, 'mosquitto.conf');
+  fs.writeFileSync(conf, lines.join('\n') + '\n');
+
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+    await waitForPort(port);
+    await waitForPort(wsPort);
+  };
+  const stopChild = async () => {
+    const c = child;
+    if (!c || c.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill('SIGTERM');
+    });
+  };
+  await start();
+  return {
+    port,
+    wsPort,
+    url: `mqtt://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${wsPort}`,
+    async restart() {
+      await stopChild();
+      await start();
+    },
+    async stop() {
+      await stopChild();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
