@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '../data/canonical-json';
 import { sha3Multihash } from './hash';
 
 /**

@@ -1,0 +1,83 @@
+/**
+ * Parsing of the textual temporal forms Sluice accepts (RFC 3339 timestamps, ISO dates and times).
+ * Hand-written rather than `Date.parse`, whose accepted formats are implementation-defined and which
+ * reads offset-less date-times as local time.
+ */
+
+const MS_PER_DAY = 86_400_000;
+
+/** Largest |epoch ms| a JS Date can represent; beyond it a timestamp cannot be displayed. */
+export const MAX_EPOCH_MS = 8_640_000_000_000_000;
+
+// Date, then optionally a time (separator T, t or space as DataFusion also accepts) with up to
+// nanosecond fraction and an offset. A bare date is midnight UTC, as in Arrow's parser.
+const TIMESTAMP_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))?)?$/;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIME_RE = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`). */
+function epochDay(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+function isValidDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return day <= days;
+}
+
+/** Fraction digits ("5", "123456") truncated to whole milliseconds. */
+function fractionToMs(fraction: string | undefined): number {
+  return fraction ? Number(fraction.slice(0, 3).padEnd(3, '0')) : 0;
+}
+
+/**
+ * RFC 3339 text to epoch milliseconds (UTC), sub-millisecond digits truncated; no offset means UTC
+ * (as Kamu/DataFusion read naive date-times). Returns undefined when the text is not valid.
+ */
+export function parseTimestampMs(text: string): number | undefined {
+  const m = TIMESTAMP_RE.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', fraction, zulu, sign, oh, om] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (!isValidDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined;
+  let offsetMinutes = 0;
+  if (!zulu && sign) {
+    const offH = Number(oh);
+    const offM = Number(om);
+    if (offH > 23 || offM > 59) return undefined;
+    offsetMinutes = (sign === '-' ? -1 : 1) * (offH * 60 + offM);
+  }
+  return (
+    epochDay(year, month, day) * MS_PER_DAY +
+    ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 +
+    fractionToMs(fraction)
+  );
+}
+
+/** True for a valid calendar date written exactly as YYYY-MM-DD. */
+export function isIsoDate(text: string): boolean {
+  const m = DATE_RE.exec(text);
+  return m !== null && isValidDate(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
+/** "HH:MM:SS[.f…]" to the canonical "HH:MM:SS[.fff]" (milliseconds, omitted when zero); else undefined. */
+export function canonicalTime(text: string): string | undefined {
+  const m = TIME_RE.exec(text);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3]) > 59) return undefined;
+  const ms = fractionToMs(m[4]);
+  const base = `${m[1]}:${m[2]}:${m[3]}`;
+  return ms === 0 ? base : `${base}.${String(ms).padStart(3, '0')}`;
+}

@@ -1,0 +1,79 @@
+import { decodePayloadCell, decodeTextCell } from '../../data/cell-codec';
+import type { Row } from '../../data/row';
+import type { DataField, DataSchema } from '../../odf/data-type';
+import { readCsvRecords } from './csv';
+import { readJsonRecords } from './json';
+import { readNdJsonRecords } from './ndjson';
+import { atRecord, PayloadError } from './payload-error';
+import { assertReaderConfig, type ReaderConfig } from './read-config';
+import { type CellDecoder, recordToRow } from './record-to-row';
+
+export { assertReaderConfig, ReadConfigError, UNSUPPORTED_READ_KINDS, type ReaderConfig } from './read-config';
+export { TOPIC_COLUMN } from './record-to-row';
+
+/** Rows of one message, or why the whole message goes to quarantine. */
+export type ReadResult = { ok: true; rows: Row[] } | { ok: false; reason: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const decodeCsvCell: CellDecoder = (type, value) =>
+  value === null ? decodePayloadCell(type, null) : decodeTextCell(type, value as string);
+
+function toRows(
+  records: Record<string, unknown>[],
+  fields: readonly DataField[],
+  topic: string,
+  decode: CellDecoder,
+): Row[] {
+  return records.map((record, index) => {
+    try {
+      return recordToRow(fields, record, topic, decode);
+    } catch (err) {
+      if (err instanceof PayloadError) throw new PayloadError(atRecord(index, records.length, err.message));
+      throw err;
+    }
+  });
+}
+
+/**
+ * One MQTT message to typed rows with one key per schema field. All or nothing: any failing record
+ * quarantines the whole message, so a message is never half ingested. A blank payload (such as the
+ * empty message that clears a retained topic) yields no rows. Throws ReadConfigError only for an
+ * unusable read step.
+ */
+export function readMessage(
+  read: ReaderConfig,
+  schema: DataSchema,
+  msg: { topic: string; payload: Uint8Array },
+  opts: { maxPayloadBytes: number },
+): ReadResult {
+  assertReaderConfig(read);
+  const size = msg.payload.byteLength;
+  if (size > opts.maxPayloadBytes) {
+    return { ok: false, reason: `payload of ${size} bytes exceeds the limit of ${opts.maxPayloadBytes} bytes` };
+  }
+  let text: string;
+  try {
+    text = utf8.decode(msg.payload);
+  } catch {
+    return { ok: false, reason: 'payload is not valid UTF-8' };
+  }
+  if (/^\s*$/.test(text)) return { ok: true, rows: [] };
+
+  try {
+    const { fields } = schema;
+    switch (read.kind) {
+      case 'NdJson':
+        return { ok: true, rows: toRows(readNdJsonRecords(text), fields, msg.topic, decodePayloadCell) };
+      case 'Json':
+        return { ok: true, rows: toRows(readJsonRecords(text, read), fields, msg.topic, decodePayloadCell) };
+      case 'Csv': {
+        const records = readCsvRecords(text, read, fields.map((f) => f.name));
+        return { ok: true, rows: toRows(records, fields, msg.topic, decodeCsvCell) };
+      }
+    }
+  } catch (err) {
+    if (err instanceof PayloadError) return { ok: false, reason: err.message };
+    throw err;
+  }
+}

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { Op } from '../../../lib/data/row';
+import { MergeError } from '../../../lib/ingest/merge/merge-strategy';
+import { SnapshotStrategy } from '../../../lib/ingest/merge/snapshot';
+import { DEFAULT_VOCAB } from '../../../lib/odf/vocab';
+import { CTX, FIELDS, input, MemoryState, mergeAfter, out } from './merge-fixtures';
+
+const { Append: A, Retract: R, CorrectFrom: CF, CorrectTo: CT } = Op;
+
+describe('Snapshot merge (ported from kamu test_merge_strategy_snapshot.rs)', () => {
+  const strategy = new SnapshotStrategy(['city'], undefined, CTX);
+
+  it('merge to empty', () => {
+    expect(mergeAfter(strategy, [], [input(null, 'vancouver', 1), input(null, 'seattle', 2)])).toEqual([
+      out(A, null, 'seattle', 2),
+      out(A, null, 'vancouver', 1),
+    ]);
+  });
+
+  it('no changes, ordered', () => {
+    const ledger = [out(A, 2020, 'vancouver', 1), out(A, 2020, 'seattle', 2)];
+    expect(mergeAfter(strategy, ledger, [input(null, 'vancouver', 1), input(null, 'seattle', 2)])).toEqual([]);
+  });
+
+  it('no changes, unordered', () => {
+    const ledger = [out(A, 2020, 'vancouver', 1), out(A, 2020, 'seattle', 2)];
+    expect(mergeAfter(strategy, ledger, [input(null, 'seattle', 2), input(null, 'vancouver', 1)])).toEqual([]);
+  });
+
+  it('mix of changes', () => {
+    const ledger = [out(A, 2020, 'vancouver', 1), out(A, 2020, 'seattle', 2), out(A, 2020, 'kyiv', 3)];
+    expect(
+      mergeAfter(strategy, ledger, [input(null, 'seattle', 2), input(null, 'kyiv', 4), input(null, 'odessa', 5)]),
+    ).toEqual([
+      out(CF, 2020, 'kyiv', 3),
+      out(CT, null, 'kyiv', 4),
+      out(A, null, 'odessa', 5),
+      out(R, 2020, 'vancouver', 1),
+    ]);
+  });
+
+  it('invalid primary key', () => {
+    expect(() => new SnapshotStrategy(['city', 'foo'], undefined, { fields: FIELDS, vocab: DEFAULT_VOCAB })).toThrow(
+      MergeError,
+    );
+  });
+
+  it('input carries event time', () => {
+    const ledger = [out(A, 2020, 'vancouver', 1), out(A, 2020, 'seattle', 2), out(A, 2020, 'kyiv', 3)];
+    expect(
+      mergeAfter(strategy, ledger, [input(2020, 'seattle', 2), input(2021, 'kyiv', 3), input(2021, 'odessa', 5)]),
+    ).toEqual([
+      out(CF, 2020, 'kyiv', 3),
+      out(CT, 2021, 'kyiv', 3),
+      out(A, 2021, 'odessa', 5),
+      out(R, 2020, 'vancouver', 1),
+    ]);
+  });
+});
+
+describe('Snapshot', () => {
+  const strategy = new SnapshotStrategy(['city'], undefined, CTX);
+
+  it('needs the whole state, to find keys the snapshot no longer has', () => {
+    expect(strategy.stateNeed()).toEqual({ kind: 'all' });
+  });
+
+  it('retracts everything when the snapshot is empty', () => {
+    const ledger = [out(A, 2020, 'b', 2), out(A, 2020, 'a', 1)];
+    expect(mergeAfter(strategy, ledger, [])).toEqual([out(R, 2020, 'a', 1), out(R, 2020, 'b', 2)]);
+  });
+
+  it('treats everything as new when the history exists but the state is empty', () => {
+    const ledger = [out(A, 2020, 'a', 1), out(R, 2020, 'a', 1)];
+    expect(mergeAfter(strategy, ledger, [input(null, 'a', 1)])).toEqual([out(A, null, 'a', 1)]);
+  });
+
+  it('compares only compareColumns when given', () => {
+    const byPopulation = new SnapshotStrategy(['city'], ['population'], CTX);
+    const ledger = [out(A, 2020, 'a', 1), out(A, 2020, 'b', 2)];
+    expect(mergeAfter(byPopulation, ledger, [input(2021, 'a', 1), input(2020, 'b', 3)])).toEqual([
+      out(CF, 2020, 'b', 2),
+      out(CT, 2020, 'b', 3),
+    ]);
+  });
+
+  it('rejects unknown or empty compareColumns', () => {
+    expect(() => new SnapshotStrategy(['city'], ['size'], CTX)).toThrow(
+      'compare column "size" is not in the read schema (columns: year, city, population)',
+    );
+    expect(() => new SnapshotStrategy(['city'], [], CTX)).toThrow('compare columns must not be empty');
+  });
+
+  it('orders by each primary-key column in turn, then op', () => {
+    const byYearCity = new SnapshotStrategy(['population', 'city'], undefined, CTX);
+    const ledger = [out(A, 2020, 'b', 2), out(A, 2020, 'a', 2)];
+    expect(mergeAfter(byYearCity, ledger, [input(2021, 'b', 2), input(2020, 'c', 1)])).toEqual([
+      out(A, 2020, 'c', 1),
+      out(R, 2020, 'a', 2),
+      out(CF, 2020, 'b', 2),
+      out(CT, 2021, 'b', 2),
+    ]);
+  });
+});
+
+describe('Snapshot state projection (ported from kamu MergeStrategySnapshot::project tests)', () => {
+  const strategy = new SnapshotStrategy(['city'], undefined, CTX);
+  const project = (ledger: ReturnType<typeof out>[]) => {
+    const state = new MemoryState();
+    state.commit(strategy, ledger);
+    return [...state.rows.values()];
+  };
+  const row = (year: number, city: string, population: number) => ({ year, city, population: BigInt(population) });
+
+  it('empty', () => {
+    expect(project([])).toEqual([]);
+  });
+
+  it('append', () => {
+    expect(project([out(A, 2020, 'vancouver', 1), out(A, 2020, 'seattle', 2)])).toEqual(
+      expect.arrayContaining([row(2020, 'vancouver', 1), row(2020, 'seattle', 2)]),
+    );
+  });
+
+  it('append then retract', () => {
+    expect(project([out(A, 2020, 'vancouver', 1), out(R, 2020, 'vancouver', 0)])).toEqual([]);
+  });
+
+  it('correct', () => {
+    expect(
+      project([out(A, 2020, 'vancouver', 1), out(CF, 2020, 'vancouver', 1), out(CT, 2020, 'vancouver', 2)]),
+    ).toEqual([row(2020, 'vancouver', 2)]);
+  });
+
+  it('mixed', () => {
+    const state = project([
+      out(A, 2020, 'vancouver', 1),
+      out(A, 2020, 'seattle', 2),
+      out(CF, 2020, 'vancouver', 1),
+      out(CT, 2020, 'vancouver', 3),
+      out(A, 2020, 'kyiv', 4),
+      out(R, 2020, 'seattle', 0),
+      out(CF, 2020, 'kyiv', 4),
+      out(CT, 2020, 'kyiv', 1),
+    ]);
+    expect(state).toHaveLength(2);
+    expect(state).toEqual(expect.arrayContaining([row(2020, 'vancouver', 3), row(2020, 'kyiv', 1)]));
+  });
+});
