@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** Environment, validated once at start-up; everything else receives typed values. */
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgresql:// URL')
+    .optional(),
+  SLUICE_DATA_DIR: z.string().min(1).optional(),
+  /** The broker the console's demo and defaults point at; unset = the embedded broker. */
+  SLUICE_BROKER_URL: z.string().regex(/^(mqtts?|wss?):\/\//, 'SLUICE_BROKER_URL must be an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SLUICE_MQTT_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SLUICE_MQTT_WS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+});
+
+export type SluiceEnv = z.infer<typeof envSchema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): SluiceEnv {
+  const result = envSchema.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== '')));
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid environment:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

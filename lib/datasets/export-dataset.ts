@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { stringify } from 'csv-stringify/sync';
+import { formatCell } from '../data/cell-codec';
+import type { DataType } from '../odf/data-type';
+import { encodeSliceLine, formatEventTime, storedToSliceRow, type SliceRow } from '../ingest/slice-encoding';
+import type { SliceLayout } from '../ingest/slice-layout';
+import type { Store } from '../store/open-store';
+import { committedLayout, getDatasetOrThrow } from './dataset-layout';
+
+export type ExportFormat = 'ndjson' | 'csv' | 'parquet';
+
+/**
+ * Writes a dataset's committed rows, system columns first (offset, op, system_time, event_time),
+ * timestamps RFC 3339 UTC, `op` as its integer code. NDJSON is the exact encoding slice hashes cover.
+ */
+export async function exportDataset(store: Store, name: string, format: ExportFormat, out: Writable | string): Promise<number> {
+  const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+  const layout = committedLayout(ds);
+  if (format === 'parquet') {
+    if (typeof out !== 'string') throw new Error('parquet export needs an output file');
+    return exportParquet(store, ds.id, layout, out);
+  }
+  const stream = typeof out === 'string' ? fs.createWriteStream(out) : out;
+  let count = 0;
+  const write = async (text: string) => {
+    if (!stream.write(text)) await once(stream, 'drain');
+  };
+  if (format === 'csv' && layout) await write(stringify([columnNames(layout)]));
+  if (layout) {
+    for await (const batch of store.ingest.readRows(ds.id)) {
+      const rows = batch.map((r) => storedToSliceRow(r, layout));
+      await write(format === 'ndjson' ? rows.map((r) => encodeSliceLine(r, layout)).join('') : stringify(rows.map((r) => csvRecord(r, layout))));
+      count += rows.length;
+    }
+  }
+  if (typeof out === 'string') {
+    stream.end();
+    await once(stream, 'finish');
+  }
+  return count;
+}
+
+function columnNames(layout: SliceLayout): string[] {
+  const v = layout.vocab;
+  return [v.offsetColumn, v.operationTypeColumn, v.systemTimeColumn, v.eventTimeColumn, ...layout.dataFields.map((f) => f.name)];
+}
+
+function csvRecord(r: SliceRow, layout: SliceLayout): string[] {
+  return [
+    r.offset.toString(),
+    String(r.op),
+    r.systemTime.toISOString(),
+    formatEventTime(r.eventTime, layout),
+    ...layout.dataFields.map((f) => formatCell(f.type, r.data[f.name] ?? null)),
+  ];
+}
+
+/** Parquet is written by DuckDB (its parquet writer is built into @duckdb/node-api; nothing is downloaded). */
+async function exportParquet(store: Store, datasetId: string, layout: SliceLayout | undefined, file: string): Promise<number> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-export-'));
+  try {
+    const csv = path.join(dir, 'rows.csv');
+    const count = await exportCsvFile(store, datasetId, layout, csv);
+    const columns = layout ? duckColumns(layout) : { offset: 'BIGINT' };
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    const cols = Object.entries(columns).map(([k, t]) => `${quoteSql(k)}: ${quoteSql(t)}`).join(', ');
+    await conn.run(
+      `COPY (SELECT * FROM read_csv(${quoteSql(csv)}, header = true, columns = {${cols}}, nullstr = '\\N', quote = '"', escape = '"'))
+       TO ${quoteSql(file)} (FORMAT parquet, COMPRESSION snappy)`,
+    );
+    conn.closeSync();
+    return count;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function exportCsvFile(store: Store, datasetId: string, layout: SliceLayout | undefined, file: string): Promise<number> {
+  const stream = fs.createWriteStream(file);
+  let count = 0;
+  if (layout) {
+    stream.write(stringify([columnNames(layout)]));
+    for await (const batch of store.ingest.readRows(datasetId)) {
+      const records = batch.map((r) => {
+        const row = storedToSliceRow(r, layout);
+        // Parquet keeps nulls apart from empty strings, so they get an explicit marker here.
+        return csvRecord(row, layout).map((v, i) => (i >= 4 && row.data[layout.dataFields[i - 4].name] === null ? '\\N' : v));
+      });
+      if (!stream.write(stringify(records))) await once(stream, 'drain');
+      count += records.length;
+    }
+  } else {
+    stream.write('offset\n');
+  }
+  stream.end();
+  await once(stream, 'finish');
+  return count;
+}
+
+function duckColumns(layout: SliceLayout): Record<string, string> {
+  const v = layout.vocab;
+  return {
+    [v.offsetColumn]: 'BIGINT',
+    [v.operationTypeColumn]: 'INTEGER',
+    [v.systemTimeColumn]: 'TIMESTAMPTZ',
+    [v.eventTimeColumn]: layout.eventTimeType.kind === 'Date' ? 'DATE' : 'TIMESTAMPTZ',
+    ...Object.fromEntries(layout.dataFields.map((f) => [f.name, duckType(f.type)])),
+  };
+}
+
+const DUCK_TYPES: Partial<Record<DataType['kind'], string>> = {
+  Bool: 'BOOLEAN', Int8: 'TINYINT', Int16: 'SMALLINT', Int32: 'INTEGER', Int64: 'BIGINT',
+  UInt8: 'UTINYINT', UInt16: 'USMALLINT', UInt32: 'UINTEGER', UInt64: 'UBIGINT',
+  Float16: 'FLOAT', Float32: 'FLOAT', Float64: 'DOUBLE', String: 'VARCHAR', Date: 'DATE', Timestamp: 'TIMESTAMPTZ',
+};
+
+function duckType(type: DataType): string {
+  if (type.kind === 'Option') return duckType(type.inner);
+  if (type.kind === 'Decimal') return `DECIMAL(${type.precision}, ${type.scale})`;
+  return DUCK_TYPES[type.kind] ?? 'VARCHAR';
+}
+
+function quoteSql(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,71 @@
+import { hashBlock, type MetadataBlock } from '../chain/metadata-block';
+import type { Store } from '../store/open-store';
+import { encodeSliceLine, hashSlice, storedToSliceRow } from '../ingest/slice-encoding';
+import { committedLayout, getDatasetOrThrow } from './dataset-layout';
+
+export interface VerifyReport {
+  blocks: number;
+  slices: number;
+  rows: number;
+  problems: string[];
+}
+
+/**
+ * Re-hashes every block and every slice of a dataset and checks the links: block hashes, prev
+ * links and sequence numbers, head, AddData ↔ slice hashes and offsets (contiguous from 0).
+ */
+export async function verifyDataset(store: Store, name: string): Promise<VerifyReport> {
+  const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+  const problems: string[] = [];
+  const blocks = await store.datasets.blocks(ds.id);
+  const head = await store.datasets.head(ds.id);
+  let prev: string | undefined;
+  const addData = new Map<number, { hash: string; end: number; size: number }>();
+  blocks.forEach((b, i) => {
+    const block: MetadataBlock = {
+      systemTime: b.systemTime.toISOString(),
+      ...(b.prevHash ? { prevBlockHash: b.prevHash } : {}),
+      sequenceNumber: b.sequenceNumber,
+      event: b.event,
+    };
+    if (b.sequenceNumber !== i) problems.push(`block ${i}: sequence number is ${b.sequenceNumber}`);
+    if ((b.prevHash ?? undefined) !== prev) problems.push(`block ${i}: prevBlockHash ${b.prevHash} does not link to ${prev}`);
+    if (hashBlock(block) !== b.hash) problems.push(`block ${i}: hash ${b.hash} does not match its content`);
+    if (b.event.kind === 'AddData' && b.event.newData) {
+      const nd = b.event.newData as { physicalHash: string; offsetInterval: { start: number; end: number }; size: number };
+      addData.set(nd.offsetInterval.start, { hash: nd.physicalHash, end: nd.offsetInterval.end, size: nd.size });
+    }
+    prev = b.hash;
+  });
+  if (prev !== head.headHash) problems.push(`head ${head.headHash} is not the last block ${prev}`);
+
+  const layout = committedLayout(ds);
+  const slices = await store.datasets.slices(ds.id);
+  let expectedStart = 0n;
+  let rows = 0;
+  for (const s of slices) {
+    const label = `slice [${s.offsetStart}, ${s.offsetEnd}]`;
+    if (s.offsetStart !== expectedStart) problems.push(`${label}: expected to start at offset ${expectedStart}`);
+    expectedStart = s.offsetEnd + 1n;
+    const block = addData.get(Number(s.offsetStart));
+    if (!block || block.hash !== s.hash || BigInt(block.end) !== s.offsetEnd || block.size !== s.size) {
+      problems.push(`${label}: no AddData block records this slice's hash, offsets and size`);
+    }
+    if (!layout) continue;
+    const lines: string[] = [];
+    for await (const batch of store.ingest.readRows(ds.id, { fromOffset: s.offsetStart, batchSize: 10_000 })) {
+      for (const r of batch) {
+        if (r.offset > s.offsetEnd) break;
+        lines.push(encodeSliceLine(storedToSliceRow(r, layout), layout));
+      }
+      if (batch.at(-1)!.offset >= s.offsetEnd) break;
+    }
+    rows += lines.length;
+    if (BigInt(lines.length) !== s.offsetEnd - s.offsetStart + 1n) problems.push(`${label}: holds ${lines.length} rows`);
+    const { hash, size } = hashSlice(lines);
+    if (hash !== s.hash || size !== s.size) problems.push(`${label}: content hashes to ${hash} (${size} bytes), recorded ${s.hash} (${s.size} bytes)`);
+  }
+  if (expectedStart !== head.nextOffset) problems.push(`slices end at offset ${expectedStart - 1n} but the dataset records ${head.nextOffset} rows`);
+  if (addData.size !== slices.length) problems.push(`${addData.size} AddData blocks but ${slices.length} slices`);
+  return { blocks: blocks.length, slices: slices.length, rows, problems };
+}

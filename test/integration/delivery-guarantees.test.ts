@@ -1,0 +1,149 @@
+import path from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import { verifyDataset } from '../../lib/datasets/verify-dataset';
+import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
+import { openStore, type Store } from '../../lib/store/open-store';
+import { runNode } from '../support/cli';
+import { mqttManifest } from '../support/manifests';
+import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
+import { createTestDatabase } from '../support/test-store';
+
+let broker: MosquittoServer;
+let store: Store;
+let databaseUrl: string;
+
+beforeAll(async () => {
+  broker = await startMosquitto();
+  databaseUrl = await createTestDatabase();
+  store = await openStore({ databaseUrl });
+});
+afterAll(async () => {
+  await store?.close();
+  await broker?.stop();
+});
+
+const reading = (i: number, device = 'd1') => JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), device, value: i });
+
+async function publish(topic: string, payloads: string[], opts: { qos?: 0 | 1 | 2; retain?: boolean } = {}) {
+  const c = await mqtt.connectAsync(broker.url);
+  for (const p of payloads) await c.publishAsync(topic, p, { qos: opts.qos ?? 1, retain: opts.retain ?? false });
+  await c.endAsync();
+}
+
+async function add(name: string, topic: string, qos: 'AtLeastOnce' | 'ExactlyOnce', merge?: string) {
+  await addDataset({ datasets: store.datasets, manifest: mqttManifest({ name, port: broker.port, topics: [{ path: topic, qos }], merge }) });
+  // The first pull creates the broker session; what is published from now on is queued for it.
+  await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 200 } });
+}
+
+async function values(name: string): Promise<number[]> {
+  const ds = (await store.datasets.find(name))!;
+  return (await store.datasets.tail(ds.id, 100_000)).map((r) => (r.data as { value: number }).value);
+}
+
+const crashingPull = (dataset: string, when: 'before' | 'after') =>
+  runNode(path.resolve(import.meta.dirname, '../support/crashing-pull.ts'), [dataset, when], { DATABASE_URL: databaseUrl });
+
+describe('[DELIVERY] nothing is lost or duplicated across crashes', () => {
+  it('a pull killed after receiving and before committing loses nothing (Ledger, QoS 1)', async () => {
+    await add('crash.before', 'crash-before/#', 'AtLeastOnce');
+    await publish('crash-before/x', Array.from({ length: 30 }, (_, i) => reading(i)));
+    const crashed = await crashingPull('crash.before', 'before');
+    expect(crashed.signal).toBe('SIGKILL');
+    expect(await values('crash.before')).toEqual([]);
+
+    const r = await runPollingIngest({ store: store.ingest, dataset: 'crash.before', options: { idleTimeoutMs: 300 } });
+    expect(r.rowsCommitted).toBe(30);
+    expect(await values('crash.before')).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect((await verifyDataset(store, 'crash.before')).problems).toEqual([]);
+  });
+
+  it('a pull killed after its commit but before acknowledging: Ledger drops the redelivery (QoS 1)', async () => {
+    await add('crash.after', 'crash-after/#', 'AtLeastOnce');
+    await publish('crash-after/x', Array.from({ length: 20 }, (_, i) => reading(i)));
+    const crashed = await crashingPull('crash.after', 'after');
+    expect(crashed.signal).toBe('SIGKILL');
+    expect(crashed.stdout).toContain('committed 20');
+
+    const r = await runPollingIngest({ store: store.ingest, dataset: 'crash.after', options: { idleTimeoutMs: 300 } });
+    expect(r.messagesReceived).toBe(20); // the broker redelivered everything unacknowledged
+    expect(r.rowsCommitted).toBe(0);
+    expect(await values('crash.after')).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect((await verifyDataset(store, 'crash.after')).problems).toEqual([]);
+  });
+
+  it('QoS 2 makes Append exactly once even when killed between commit and PUBREC', async () => {
+    await add('crash.qos2', 'crash-qos2/#', 'ExactlyOnce', '        kind: Append');
+    await publish('crash-qos2/x', Array.from({ length: 25 }, (_, i) => reading(i)), { qos: 2 });
+    const crashed = await crashingPull('crash.qos2', 'after');
+    expect(crashed.signal).toBe('SIGKILL');
+    expect(crashed.stdout).toContain('committed 25');
+
+    const r = await runPollingIngest({ store: store.ingest, dataset: 'crash.qos2', options: { idleTimeoutMs: 300 } });
+    expect(r.duplicates).toBe(25);
+    expect(r.rowsCommitted).toBe(0);
+    // New messages reuse the released packet identifiers and are not mistaken for duplicates.
+    await publish('crash-qos2/x', Array.from({ length: 5 }, (_, i) => reading(100 + i)), { qos: 2 });
+    const next = await runPollingIngest({ store: store.ingest, dataset: 'crash.qos2', options: { idleTimeoutMs: 300 } });
+    expect(next).toMatchObject({ rowsCommitted: 5, duplicates: 0 });
+    expect(await values('crash.qos2')).toEqual([...Array.from({ length: 25 }, (_, i) => i), 100, 101, 102, 103, 104]);
+    expect(await store.ingest.loadQos2Receipts((await store.datasets.find('crash.qos2'))!.id)).toEqual(new Set());
+    expect((await verifyDataset(store, 'crash.qos2')).problems).toEqual([]);
+  });
+});
+
+describe('[DELIVERY] retained messages', () => {
+  it('Ledger keeps one row per retained reading across pulls and re-subscriptions', async () => {
+    await publish('retained/d1', [reading(1)], { retain: true });
+    await publish('retained/d2', [reading(1, 'd2')], { retain: true });
+    await addDataset({ datasets: store.datasets, manifest: mqttManifest({ name: 'retained', port: broker.port, topics: [{ path: 'retained/+', qos: 'AtLeastOnce' }] }) });
+    const first = await runPollingIngest({ store: store.ingest, dataset: 'retained', options: { idleTimeoutMs: 300 } });
+    expect(first.rowsCommitted).toBe(2);
+    const again = await runPollingIngest({ store: store.ingest, dataset: 'retained', options: { idleTimeoutMs: 300 } });
+    expect(again).toMatchObject({ status: 'up_to_date', rowsCommitted: 0 });
+    // A lost broker session means a fresh subscription, which resends the retained messages.
+    const ds = (await store.datasets.find('retained'))!;
+    await store.ingest.saveSessionTopics(ds.id, []);
+    const resubscribed = await runPollingIngest({ store: store.ingest, dataset: 'retained', options: { idleTimeoutMs: 300 } });
+    expect(resubscribed).toMatchObject({ messagesReceived: 2, rowsCommitted: 0, status: 'up_to_date' });
+    expect(await values('retained')).toHaveLength(2);
+  });
+});
+
+describe('[DELIVERY] concurrent pulls', () => {
+  it('two pulls of one dataset at once: one runs, the other is refused, the chain stays linear', async () => {
+    await add('concurrent', 'concurrent/#', 'AtLeastOnce');
+    await publish('concurrent/x', Array.from({ length: 10 }, (_, i) => reading(i)));
+    const results = await Promise.allSettled([
+      runPollingIngest({ store: store.ingest, dataset: 'concurrent', options: { idleTimeoutMs: 300 } }),
+      runPollingIngest({ store: store.ingest, dataset: 'concurrent', options: { idleTimeoutMs: 300 } }),
+    ]);
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(ok).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
+    expect(await values('concurrent')).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect((await verifyDataset(store, 'concurrent')).problems).toEqual([]);
+  });
+
+  it('a commit against a moved head is rolled back (compare-and-swap)', async () => {
+    const ds = (await store.ingest.getDatasetHead('concurrent'))!;
+    await expect(
+      store.ingest.commit({
+        datasetId: ds.id,
+        expectedHeadHash: 'f1620' + '0'.repeat(64),
+        systemTime: new Date(),
+        blocks: [{ hash: 'f1620' + '1'.repeat(64), block: { systemTime: new Date().toISOString(), sequenceNumber: ds.headSequence + 1, prevBlockHash: 'x', event: { kind: 'SetInfo' } } }],
+        nextOffset: ds.nextOffset,
+        watermark: ds.watermark,
+        qos2Receipts: { add: [], remove: [] },
+        quarantine: [],
+        pull: { id: 'none', add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
+      }),
+    ).rejects.toMatchObject({ code: 'HEAD_MOVED' });
+    expect((await verifyDataset(store, 'concurrent')).problems).toEqual([]);
+  });
+});
