@@ -11,8 +11,8 @@ import { Duplex } from 'node:stream';
  * varint + packet identifier), so this relies on no private mqtt.js API.
  *
  * Release works by credits: `release('puback', id)` lets the held (or next) PUBACK for `id`
- * through. Held packets leave in the order mqtt.js wrote them, which is the order the PUBLISH
- * packets arrived (MQTT 3.1.1 §4.6 / 5.0 §4.6 ordering).
+ * through at once. The engine releases in the order the PUBLISH packets arrived, which keeps
+ * MQTT's acknowledgement ordering (3.1.1 §4.6, 5.0 §4.6).
  */
 export type HeldAck = 'puback' | 'pubrec' | 'pubcomp';
 

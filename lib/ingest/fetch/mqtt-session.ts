@@ -121,7 +121,7 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
     client.once('error', (err) => {
       clearTimeout(timer);
       client.end(true);
-      reject(connectError(err, opts.url, version));
+      reject(connectError(err, opts, version));
     });
     client.once('close', () => {
       clearTimeout(timer);
@@ -244,17 +244,22 @@ function toMessage(packet: IPublishPacket): ReceivedMessage {
   };
 }
 
-const CONNACK_AUTH = new Set([4, 134, 140]);
-const CONNACK_NOT_AUTHORIZED = new Set([5, 135]);
+/** Bad username or password, and "not authorized", which Mosquitto answers for a wrong password too. */
+const CONNACK_AUTH = new Set([4, 5, 134, 135, 140]);
 const CONNACK_BAD_VERSION = new Set([1, 132]);
 const TLS_CODES = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL/;
 
-function connectError(err: Error & { code?: string | number }, url: string, version: 4 | 5): Error {
-  const code = err.code;
+function connectError(err: Error & { code?: string | number }, opts: MqttSessionOptions, version: 4 | 5): Error {
+  const { code } = err;
+  const url = opts.url;
   if (typeof code === 'number') {
     if (CONNACK_BAD_VERSION.has(code) && version === 5) return new UnsupportedProtocolVersion();
-    if (CONNACK_AUTH.has(code)) return new SluiceError('BROKER_AUTH_FAILED', `the broker at ${url} rejected the username or password (${err.message})`);
-    if (CONNACK_NOT_AUTHORIZED.has(code)) return new SluiceError('BROKER_NOT_AUTHORIZED', `the broker at ${url} did not authorize this client (${err.message})`);
+    if (CONNACK_AUTH.has(code)) {
+      const who = opts.username !== undefined && opts.password !== undefined
+        ? `rejected the username or password of "${opts.username}"`
+        : 'requires a username and password (set fetch.username and fetch.password)';
+      return new SluiceError('BROKER_AUTH_FAILED', `the broker at ${url} ${who}: ${err.message}`);
+    }
     return new SluiceError('BROKER_REFUSED', `the broker at ${url} refused the connection: ${err.message} (code ${code})`);
   }
   if (typeof code === 'string' && TLS_CODES.test(code)) {

@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sluice } from '../support/cli';
+import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
+import { createTestDatabase } from '../support/test-store';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/manifests');
+let broker: MosquittoServer;
+let db: string;
+let tmp: string;
+
+beforeAll(async () => {
+  [broker, db] = await Promise.all([startMosquitto(), createTestDatabase()]);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-cli-'));
+});
+afterAll(async () => {
+  await broker?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Kamu's own examples/mqtt/temp.yaml, pointed at the test broker. */
+function kamuExample(): string {
+  const file = path.join(tmp, 'temp.yaml');
+  fs.writeFileSync(file, fs.readFileSync(path.join(FIXTURES, 'kamu-temp.yaml'), 'utf8').replace('port: 1883', `port: ${broker.port}`));
+  return file;
+}
+
+describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => {
+  it('imports Kamu\'s MQTT example unchanged and pulls what its publisher sent', async () => {
+    const added = await sluice(db, 'add', kamuExample());
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toMatch(/^added temp \(did:odf:fed01[0-9a-f]{64}\)/);
+    expect(added.code).toBe(0);
+
+    // Kamu's pub.py: ten retained QoS 1 readings on one topic; a subscriber sees the last one.
+    const pub = await mqtt.connectAsync(broker.url);
+    for (let i = 0; i < 10; i++) {
+      await pub.publishAsync('dev.kamu.example.mqtt.temp', JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), value: i }), { qos: 1, retain: true });
+    }
+    await pub.endAsync();
+
+    const pulled = await sluice(db, 'pull', 'temp');
+    expect(pulled.stdout).toMatch(/^temp: updated to f1620[0-9a-f]{7}… \(1 messages, 1 rows, 0 quarantined/);
+    expect(pulled.code).toBe(0);
+    const again = await sluice(db, 'pull', 'temp');
+    expect(again.stdout).toMatch(/^temp: up to date \(0 messages/);
+
+    const log = await sluice(db, 'log', 'temp');
+    expect(log.stdout.split('\n').slice(1, 5).map((l) => l.split(/\s+/)[3])).toEqual(['Seed', 'SetPollingSource', 'SetDataSchema', 'AddData']);
+
+    const ndjson = await sluice(db, 'export', 'temp', '--format', 'ndjson');
+    expect(ndjson.stdout).toBe(
+      `{"offset":0,"op":0,"system_time":${JSON.stringify(JSON.parse(ndjson.stdout).system_time)},"event_time":"2026-01-01T00:09:00.000Z","value":9}\n`,
+    );
+    const csv = await sluice(db, 'export', 'temp', '--format', 'csv');
+    expect(csv.stdout.split('\n')[0]).toBe('offset,op,system_time,event_time,value');
+    expect(csv.stdout.split('\n')[1]).toMatch(/^0,0,\d{4}-\d\d-\d\dT[\d:.]+Z,2026-01-01T00:09:00.000Z,9$/);
+    const parquetFile = path.join(tmp, 'temp.parquet');
+    const parquet = await sluice(db, 'export', 'temp', '--format', 'parquet', '-o', parquetFile);
+    expect(parquet.code).toBe(0);
+    expect(fs.readFileSync(parquetFile).subarray(0, 4).toString()).toBe('PAR1');
+
+    const verify = await sluice(db, 'verify', 'temp');
+    expect(verify.stdout).toMatch(/^temp: ok \(4 blocks, 1 slices, 1 rows\)/);
+    expect(verify.code).toBe(0);
+
+    const list = await sluice(db, 'list');
+    expect(list.stdout).toMatch(new RegExp(`temp\\s+mqtt://127.0.0.1:${broker.port}\\s+dev.kamu.example.mqtt.temp\\s+Ledger\\s+1\\s+2026-01-01T00:09:00.000Z`));
+
+    const manifest = await sluice(db, 'manifest', 'temp');
+    expect(manifest.stdout).toContain('kind: Mqtt');
+  });
+
+  it('refuses a second add of the same name, and replaces with --replace', async () => {
+    const dup = await sluice(db, 'add', kamuExample());
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain('dataset "temp" already exists (use --replace');
+    const replaced = await sluice(db, 'add', '--replace', kamuExample());
+    expect(replaced.code).toBe(0);
+  });
+
+  it('reports a malformed manifest with its line and column and stores nothing', async () => {
+    const r = await sluice(db, 'add', path.join(FIXTURES, 'invalid/unknown-key.yaml'));
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/line \d+, column \d+: unknown key/);
+    const list = await sluice(db, 'list');
+    expect(list.stdout.split('\n').filter(Boolean)).toHaveLength(2); // header + temp
+  });
+
+  it('keeps a non-MQTT manifest and says clearly that Sluice does not pull it', async () => {
+    expect((await sluice(db, 'add', path.join(FIXTURES, 'fetch-url.yaml'))).code).toBe(0);
+    const r = await sluice(db, 'pull', 'com.example.population');
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('fetches with Url; Sluice pulls only MQTT sources');
+  });
+
+  it('exits 66 for an unknown dataset and 64 for a usage error', async () => {
+    expect((await sluice(db, 'pull', 'nope')).code).toBe(66);
+    expect((await sluice(db, 'pull')).code).toBe(64);
+    expect((await sluice(db, 'frobnicate')).code).toBe(64);
+  });
+
+  it('verify fails when a committed row was altered', async () => {
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    await client.query(`INSERT INTO data_row SELECT dataset_id, "offset", op, system_time, event_time, '{"value": 9}'::jsonb FROM data_row LIMIT 0`);
+    await client.end();
+    // Re-pull into the replaced dataset, then tamper with its only row.
+    const pub = await mqtt.connectAsync(broker.url);
+    await pub.publishAsync('dev.kamu.example.mqtt.temp', JSON.stringify({ event_time: '2026-02-01T00:00:00Z', value: 1 }), { qos: 1, retain: true });
+    await pub.endAsync();
+    expect((await sluice(db, 'pull', 'temp')).code).toBe(0);
+    const c2 = new pg.Client({ connectionString: db });
+    await c2.connect();
+    await c2.query(`UPDATE data_row SET data = '{"value": 2}'::jsonb WHERE dataset_id = (SELECT id FROM dataset WHERE name = 'temp')`);
+    await c2.end();
+    const r = await sluice(db, 'verify', 'temp');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/slice \[0, 0\]: content hashes to f1620/);
+  });
+});

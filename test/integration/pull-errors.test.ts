@@ -1,0 +1,120 @@
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
+import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
+import type { Store } from '../../lib/store/open-store';
+import { freePort } from '../support/free-port';
+import { mqttManifest, type TestManifest } from '../support/manifests';
+import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
+import { createTestStore } from '../support/test-store';
+
+let broker: MosquittoServer;
+let secured: MosquittoServer;
+let store: Store;
+
+beforeAll(async () => {
+  [broker, secured, store] = await Promise.all([startMosquitto(), startMosquitto({ users: { sensor: 's3cret' } }), createTestStore()]);
+});
+afterAll(async () => {
+  await store?.close();
+  await Promise.all([broker?.stop(), secured?.stop()]);
+});
+
+const pull = (dataset: string, env: Record<string, string> = {}) =>
+  runPollingIngest({ store: store.ingest, dataset, options: { idleTimeoutMs: 300, connectTimeoutMs: 2000 }, env: (n) => env[n] });
+
+async function add(m: Partial<TestManifest> & { name: string }) {
+  await addDataset({ datasets: store.datasets, manifest: mqttManifest({ port: broker.port, topics: [{ path: `${m.name}/#`, qos: 'AtLeastOnce' }], ...m }) });
+}
+
+async function lastPull(name: string) {
+  const ds = (await store.datasets.find(name))!;
+  return (await store.datasets.pulls(ds.id))[0];
+}
+
+describe('[PULL] bad payloads are quarantined, good ones committed', () => {
+  it('quarantines each bad message with its reason and commits the rest of the pull', async () => {
+    await add({ name: 'mixed' });
+    await pull('mixed');
+    const c = await mqtt.connectAsync(broker.url);
+    const good = (i: number) => JSON.stringify({ event_time: `2026-01-01T00:00:0${i}Z`, device: 'd', value: i });
+    const payloads: (string | Buffer)[] = [
+      good(1),
+      'not json at all',
+      Buffer.from([0xff, 0xfe, 0x00]),
+      JSON.stringify({ event_time: '2026-01-01T00:00:05Z', device: 'd', value: 'hot' }),
+      JSON.stringify({ device: 'd', value: 3 }),
+      good(2),
+    ];
+    for (const p of payloads) await c.publishAsync('mixed/t', p, { qos: 1 });
+    await c.endAsync();
+
+    const r = await pull('mixed');
+    expect(r).toMatchObject({ messagesReceived: 6, rowsCommitted: 2, quarantined: 4 });
+    const ds = (await store.datasets.find('mixed'))!;
+    const q = await store.datasets.quarantine(ds.id);
+    expect(q.map((m) => m.reason)).toEqual([
+      expect.stringMatching(/not valid JSON|Unexpected token|invalid JSON/i),
+      'payload is not valid UTF-8',
+      expect.stringContaining('field "value": expected Float64, got string "hot"'),
+      'missing required field "event_time"',
+    ]);
+    expect(q.every((m) => m.topic === 'mixed/t' && m.pullId === r.pullId)).toBe(true);
+    expect(Buffer.from(q[1].payload)).toEqual(Buffer.from([0xff, 0xfe, 0x00]));
+    expect(await lastPull('mixed')).toMatchObject({ status: 'updated', messagesReceived: 6, rowsCommitted: 2, quarantined: 4 });
+
+    // Quarantined messages were acknowledged with their commit: they do not come back.
+    expect(await pull('mixed')).toMatchObject({ messagesReceived: 0 });
+    expect(await store.datasets.discardQuarantine(ds.id, [q[0].id])).toBe(1);
+    expect(await store.datasets.quarantine(ds.id)).toHaveLength(3);
+  });
+});
+
+describe('[PULL] errors a user can act on', () => {
+  it('wrong password', async () => {
+    await add({ name: 'authbad', port: secured.port, username: 'sensor', password: '${{ env.MQTT_PASSWORD }}' });
+    await expect(pull('authbad', { MQTT_PASSWORD: 'wrong' })).rejects.toMatchObject({ code: 'BROKER_AUTH_FAILED', message: expect.stringContaining('rejected the username or password') });
+    expect(await lastPull('authbad')).toMatchObject({ status: 'failed', errorCode: 'BROKER_AUTH_FAILED' });
+    await expect(pull('authbad', { MQTT_PASSWORD: 's3cret' })).resolves.toMatchObject({ status: 'up_to_date' });
+  });
+
+  it('a password template whose variable is not set', async () => {
+    await add({ name: 'authtemplate', port: secured.port, username: 'sensor', password: '${{ env.NOT_SET_ANYWHERE }}' });
+    await expect(pull('authtemplate')).rejects.toMatchObject({ code: 'TEMPLATE_UNRESOLVED', message: expect.stringContaining('NOT_SET_ANYWHERE') });
+  });
+
+  it('unreachable broker, within the connect timeout', async () => {
+    await add({ name: 'unreachable', port: await freePort() });
+    const t = Date.now();
+    await expect(pull('unreachable')).rejects.toMatchObject({ code: 'BROKER_UNREACHABLE', message: expect.stringContaining('ECONNREFUSED') });
+    expect(Date.now() - t).toBeLessThan(2500);
+  });
+
+  it('primary-key column missing from the schema', async () => {
+    await add({ name: 'badkey', merge: '        kind: Ledger\n        primaryKey: [sensor_id]' });
+    await expect(pull('badkey')).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringContaining('primary key column "sensor_id" is not in the read schema') });
+  });
+
+  it('an invalid topic filter is refused when the manifest is added, with its position', async () => {
+    const add = addDataset({ datasets: store.datasets, manifest: mqttManifest({ name: 'badfilter', port: broker.port, topics: [{ path: 'a/b+', qos: 'AtLeastOnce' }] }) });
+    await expect(add).rejects.toThrow(/line \d+, column \d+: .*"a\/b\+"/);
+    expect(await store.datasets.find('badfilter')).toBeUndefined();
+  });
+});
+
+describe('[PULL] the record cap bounds a pull, and the caller pulls again', () => {
+  it('stops at the cap with hasMore, and pullUntilCaughtUp drains the backlog', async () => {
+    await add({ name: 'capped', merge: '        kind: Append' });
+    await pull('capped');
+    const c = await mqtt.connectAsync(broker.url);
+    for (let i = 0; i < 25; i++) await c.publishAsync('capped/t', JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: i }), { qos: 1 });
+    await c.endAsync();
+    const one = await runPollingIngest({ store: store.ingest, dataset: 'capped', options: { idleTimeoutMs: 300, recordCap: 10 } });
+    expect(one).toMatchObject({ rowsCommitted: 10, hasMore: true });
+    const rest = await pullUntilCaughtUp({ store: store.ingest, dataset: 'capped', options: { idleTimeoutMs: 300, recordCap: 10 } });
+    expect(rest).toMatchObject({ rowsCommitted: 15, pulls: 2 });
+    const ds = (await store.datasets.find('capped'))!;
+    expect((await store.datasets.tail(ds.id, 100)).map((r) => (r.data as { value: number }).value)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+  });
+});

@@ -1,0 +1,85 @@
+import { Duplex, PassThrough } from 'node:stream';
+import mqttPacket from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import { AckGate } from '../../../lib/ingest/fetch/ack-gate';
+
+/** A fake socket that records what reaches "the broker". */
+function socket() {
+  const written: Buffer[] = [];
+  const s = new Duplex({
+    read() {},
+    write(chunk, _enc, cb) {
+      written.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+  return { s, sent: () => parse(Buffer.concat(written)) };
+}
+
+function parse(bytes: Buffer): string[] {
+  const out: string[] = [];
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  parser.on('packet', (p) => out.push(`${p.cmd}${'messageId' in p && p.messageId !== undefined ? `:${p.messageId}` : ''}`));
+  parser.parse(bytes);
+  return out;
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+const gen = (p: object) => mqttPacket.generate(p as mqttPacket.Packet, { protocolVersion: 4 });
+
+describe('AckGate', () => {
+  it('holds PUBACK/PUBREC/PUBCOMP until released and passes every other packet at once', async () => {
+    const { s, sent } = socket();
+    const gate = new AckGate(s);
+    gate.write(gen({ cmd: 'pingreq' }));
+    gate.write(gen({ cmd: 'puback', messageId: 1 }));
+    gate.write(gen({ cmd: 'pubrec', messageId: 2 }));
+    gate.write(gen({ cmd: 'pubcomp', messageId: 3 }));
+    gate.write(gen({ cmd: 'subscribe', messageId: 4, subscriptions: [{ topic: 'a', qos: 1 }] }));
+    await tick();
+    expect(sent()).toEqual(['pingreq', 'subscribe:4']);
+    expect(gate.heldCount).toBe(3);
+    gate.release('pubrec', 2);
+    expect(sent()).toEqual(['pingreq', 'subscribe:4', 'pubrec:2']);
+    gate.release('puback', 1);
+    gate.release('pubcomp', 3);
+    expect(sent()).toEqual(['pingreq', 'subscribe:4', 'pubrec:2', 'puback:1', 'pubcomp:3']);
+    expect(gate.heldCount).toBe(0);
+  });
+
+  it('lets an acknowledgement released before it was written pass straight through', async () => {
+    const { s, sent } = socket();
+    const gate = new AckGate(s);
+    gate.release('puback', 7);
+    gate.write(gen({ cmd: 'puback', messageId: 7 }));
+    gate.write(gen({ cmd: 'puback', messageId: 7 })); // a second one needs a second release
+    await tick();
+    expect(sent()).toEqual(['puback:7']);
+  });
+
+  it('reassembles packets split across writes and several packets in one write', async () => {
+    const { s, sent } = socket();
+    const gate = new AckGate(s);
+    const bytes = Buffer.concat([gen({ cmd: 'puback', messageId: 9 }), gen({ cmd: 'pingreq' }), gen({ cmd: 'puback', messageId: 10 })]);
+    gate.write(bytes.subarray(0, 1));
+    gate.write(bytes.subarray(1, 5));
+    gate.write(bytes.subarray(5));
+    await tick();
+    expect(sent()).toEqual(['pingreq']);
+    expect(gate.heldCount).toBe(2);
+    gate.release('puback', 10);
+    expect(sent()).toEqual(['pingreq', 'puback:10']);
+    gate.release('puback', 9);
+    expect(sent()).toEqual(['pingreq', 'puback:10', 'puback:9']);
+  });
+
+  it('passes incoming bytes through unchanged', async () => {
+    const inner = new PassThrough();
+    const gate = new AckGate(inner);
+    const got: Buffer[] = [];
+    gate.on('data', (d: Buffer) => got.push(d));
+    inner.push(Buffer.from([1, 2, 3]));
+    await new Promise((r) => setImmediate(r));
+    expect(Buffer.concat(got)).toEqual(Buffer.from([1, 2, 3]));
+  });
+});

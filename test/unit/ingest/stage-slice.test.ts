@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VOCAB } from '../../../lib/odf/vocab';
+import { layoutFromReadSchema, dataSchemaOf } from '../../../lib/ingest/slice-layout';
+import { stageSlice } from '../../../lib/ingest/stage-slice';
+import { encodeSliceLine } from '../../../lib/ingest/slice-encoding';
+
+const layout = layoutFromReadSchema(
+  { fields: [{ name: 'event_time', type: { kind: 'Option', inner: { kind: 'Timestamp', unit: 'Second' } } }, { name: 'device', type: { kind: 'String' } }, { name: 'n', type: { kind: 'Int64' } }] },
+  DEFAULT_VOCAB,
+);
+const sys = new Date('2026-03-01T12:00:00.000Z');
+const ms = (iso: string) => Date.parse(iso);
+
+describe('stageSlice', () => {
+  it('assigns contiguous offsets, fills null event times with the system time, writes SetDataSchema then AddData', () => {
+    const s = stageSlice({
+      merged: [
+        { op: 0, event_time: ms('2026-01-01T00:00:00Z'), device: 'a', n: 1n },
+        { op: 0, event_time: null, device: 'b', n: 2n },
+      ],
+      layout,
+      systemTime: sys,
+      nextOffset: 5n,
+      prevWatermark: null,
+      committedDataSchema: null,
+    })!;
+    expect(s.storedRows.map((r) => [r.offset, r.eventTime.toISOString(), r.data])).toEqual([
+      [5n, '2026-01-01T00:00:00.000Z', { device: 'a', n: '1' }],
+      [6n, '2026-03-01T12:00:00.000Z', { device: 'b', n: '2' }],
+    ]);
+    expect(s.committedRows[1].event_time).toBe(sys.getTime());
+    expect(s.events.map((e) => e.kind)).toEqual(['SetDataSchema', 'AddData']);
+    expect(s.events[1]).toEqual({
+      kind: 'AddData',
+      prevOffset: 4,
+      newData: { logicalHash: s.hash, physicalHash: s.hash, offsetInterval: { start: 5, end: 6 }, size: s.size },
+      newWatermark: '2026-03-01T12:00:00.000Z',
+    });
+    expect(s.dataSchema!.fields.map((f) => `${f.name}:${f.type.kind}`)).toEqual(['offset:Int64', 'op:Int32', 'system_time:Timestamp', 'event_time:Timestamp', 'device:String', 'n:Int64']);
+  });
+
+  it('never moves the watermark backwards and writes no SetDataSchema for an unchanged schema', () => {
+    const s = stageSlice({
+      merged: [{ op: 0, event_time: ms('2025-01-01T00:00:00Z'), device: 'a', n: 1n }],
+      layout,
+      systemTime: sys,
+      nextOffset: 0n,
+      prevWatermark: new Date('2026-02-01T00:00:00Z'),
+      committedDataSchema: dataSchemaOf(layout),
+    })!;
+    expect(s.watermark!.toISOString()).toBe('2026-02-01T00:00:00.000Z');
+    expect(s.events.map((e) => e.kind)).toEqual(['AddData']);
+    expect(s.events[0]).not.toHaveProperty('prevOffset');
+  });
+
+  it('returns nothing for no rows', () => {
+    expect(stageSlice({ merged: [], layout, systemTime: sys, nextOffset: 0n, prevWatermark: null, committedDataSchema: null })).toBeUndefined();
+  });
+
+  it('encodes rows canonically: system columns first, exact 64-bit integers, RFC 3339 timestamps', () => {
+    const line = encodeSliceLine({ offset: 9007199254740993n, op: 3, systemTime: sys, eventTime: sys, data: { device: 'x"y', n: 9007199254740993n } }, layout);
+    expect(line).toBe('{"offset":9007199254740993,"op":3,"system_time":"2026-03-01T12:00:00.000Z","event_time":"2026-03-01T12:00:00.000Z","device":"x\\"y","n":9007199254740993}\n');
+  });
+
+  it('rejects an event-time column that is not a Timestamp or Date', () => {
+    expect(() => layoutFromReadSchema({ fields: [{ name: 'event_time', type: { kind: 'String' } }] }, DEFAULT_VOCAB)).toThrow(/must be a Timestamp or Date/);
+  });
+});
