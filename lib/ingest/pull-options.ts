@@ -6,6 +6,11 @@ export interface PullOptions {
   idleTimeoutMs: number;
   /** At most this many QoS 1/2 messages per pull (Kamu's targetRecordsPerSlice); more waiting → hasMore. */
   recordCap: number;
+  /**
+   * A topic that never goes quiet (a device publishing every second) would keep a pull open until
+   * the cap; past this duration the pull commits what it has and ends.
+   */
+  maxDurationMs: number;
   connectTimeoutMs: number;
   /** Larger payloads are quarantined instead of read. */
   maxPayloadBytes: number;
@@ -23,6 +28,7 @@ export interface PullOptions {
 export const DEFAULT_PULL_OPTIONS: PullOptions = {
   idleTimeoutMs: 1000,
   recordCap: 10_000,
+  maxDurationMs: 30_000,
   connectTimeoutMs: 5000,
   maxPayloadBytes: 1024 * 1024,
   protocolVersion: 'auto',

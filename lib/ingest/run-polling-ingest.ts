@@ -113,6 +113,8 @@ class PullRun {
   private wake: (() => void) | undefined;
   /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
   private accepted = 0;
+  /** After this instant (maxDurationMs) no more QoS 1/2 messages are taken in. */
+  private stopAt = Infinity;
   /** QoS 2 ids committed (this or an earlier pull) whose PUBREL has not arrived. */
   private receipts = new Set<number>();
   private readonly counters: PullCounters = { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
@@ -129,6 +131,7 @@ class PullRun {
   async run(): Promise<PullResult> {
     const { store, options, source, head } = this.a;
     this.progress('connecting');
+    this.stopAt = Date.now() + options.maxDurationMs;
     await this.ensureKeyState();
     this.receipts = await store.loadQos2Receipts(head.id);
     this.session = await openMqttSession(
@@ -178,8 +181,8 @@ class PullRun {
 
   private onMessage(m: ReceivedMessage): void {
     if (m.qos > 0) {
-      // Past the cap a message is left unacknowledged: the broker keeps it for the next pull.
-      if (this.accepted >= this.a.options.recordCap) return;
+      // Past the cap or the duration a message is left unacknowledged: the broker keeps it for the next pull.
+      if (this.accepted >= this.a.options.recordCap || Date.now() >= this.stopAt) return;
       this.accepted++;
     }
     if (this.queue.length === 0) this.firstQueuedAt = Date.now();
@@ -213,12 +216,12 @@ class PullRun {
     for (;;) {
       if (this.failure) throw this.failure;
       const now = Date.now();
-      const capReached = this.accepted >= o.recordCap;
+      const capReached = this.accepted >= o.recordCap || now >= this.stopAt;
       const idleFor = now - this.lastActivity;
       if (this.queue.length === 0 && this.pubrels.length === 0) {
-        if (capReached) return true;
+        if (capReached) return this.accepted >= o.recordCap;
         if (idleFor >= o.idleTimeoutMs) return false;
-        await this.sleep(o.idleTimeoutMs - idleFor);
+        await this.sleep(Math.min(o.idleTimeoutMs - idleFor, this.stopAt - now));
         continue;
       }
       const due = this.singleBatch

@@ -117,4 +117,22 @@ describe('[PULL] the record cap bounds a pull, and the caller pulls again', () =
     const ds = (await store.datasets.find('capped'))!;
     expect((await store.datasets.tail(ds.id, 100)).map((r) => (r.data as { value: number }).value)).toEqual(Array.from({ length: 25 }, (_, i) => i));
   });
+
+  it('ends a pull on a topic that never goes quiet after maxDurationMs', async () => {
+    await add({ name: 'live', merge: '        kind: Append' });
+    await pull('live');
+    const c = await mqtt.connectAsync(broker.url);
+    let i = 0;
+    const timer = setInterval(() => void c.publishAsync('live/t', JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: i++ }), { qos: 1 }), 50);
+    try {
+      const t = Date.now();
+      const r = await runPollingIngest({ store: store.ingest, dataset: 'live', options: { idleTimeoutMs: 500, maxDurationMs: 1000 } });
+      expect(Date.now() - t).toBeLessThan(2500);
+      expect(r).toMatchObject({ status: 'updated', hasMore: false });
+      expect(r.rowsCommitted).toBeGreaterThan(5);
+    } finally {
+      clearInterval(timer);
+      await c.endAsync();
+    }
+  });
 });

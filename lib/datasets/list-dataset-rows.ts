@@ -1,0 +1,30 @@
+import { brokerUrlOf } from '../ingest/mqtt-source-config';
+import { findActivePollingSource } from '../odf';
+import type { DatasetRepository } from '../store/dataset-repository';
+
+/** One line per dataset, as the console and `sluice list` show it (plain strings, safe to serialise). */
+export interface DatasetRow {
+  name: string;
+  broker: string;
+  topics: string[];
+  merge: string;
+  rows: string;
+  watermark: string | null;
+  lastPull: { at: string; status: string; error: string | null } | null;
+}
+
+export async function listDatasetRows(datasets: DatasetRepository): Promise<DatasetRow[]> {
+  return (await datasets.list()).map((d) => {
+    const source = findActivePollingSource(d.snapshot.metadata);
+    const fetch = source?.fetch;
+    return {
+      name: d.name,
+      broker: fetch?.kind === 'Mqtt' ? brokerUrlOf(fetch) : (fetch?.kind ?? '—'),
+      topics: fetch?.kind === 'Mqtt' ? fetch.topics.map((t) => t.path) : [],
+      merge: source?.merge.kind ?? '—',
+      rows: d.rows.toString(),
+      watermark: d.watermark?.toISOString() ?? null,
+      lastPull: d.lastPull ? { at: d.lastPull.startedAt.toISOString(), status: d.lastPull.status, error: d.lastPull.error } : null,
+    };
+  });
+}

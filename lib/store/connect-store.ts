@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { openEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { PrismaIngestStore } from './ingest-store';
+import { DatasetRepository } from './dataset-repository';
+import { createPrismaClient, type PrismaClient } from './prisma';
+
+export interface Store {
+  databaseUrl: string;
+  prisma: PrismaClient;
+  ingest: PrismaIngestStore;
+  datasets: DatasetRepository;
+  close(): Promise<void>;
+}
+
+export interface StoreConfig {
+  /** A real Postgres server; without it the embedded database in `dataDir` is used. */
+  databaseUrl?: string;
+  /** Embedded database directory (default `.sluice` in the working directory, or SLUICE_DATA_DIR). */
+  dataDir?: string;
+}
+
+export function defaultDataDir(): string {
+  return path.resolve(/* turbopackIgnore: true */ process.env.SLUICE_DATA_DIR ?? '.sluice');
+}
+
+/** Connects to an already migrated store (the web server's way; the CLI uses `openStore`). */
+export async function connectStore(config: StoreConfig = {}, beforeConnect?: (url: string) => Promise<void>): Promise<Store> {
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await openEmbeddedPostgres({ dataDir: path.join(config.dataDir ?? defaultDataDir(), 'db') });
+    databaseUrl = embedded.url;
+  }
+  try {
+    await beforeConnect?.(databaseUrl);
+  } catch (err) {
+    await embedded?.close();
+    throw err;
+  }
+  const prisma = createPrismaClient(databaseUrl);
+  return {
+    databaseUrl,
+    prisma,
+    ingest: new PrismaIngestStore(prisma),
+    datasets: new DatasetRepository(prisma),
+    async close() {
+      await prisma.$disconnect();
+      await embedded?.close();
+    },
+  };
+}
