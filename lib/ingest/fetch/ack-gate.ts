@@ -28,6 +28,7 @@ export class AckGate extends Duplex {
   private pending: Buffer = Buffer.alloc(0);
   private held: HeldPacket[] = [];
   private credits = new Map<string, number>();
+  private flushScheduled = false;
 
   constructor(private readonly transport: Duplex) {
     super();
@@ -44,11 +45,19 @@ export class AckGate extends Duplex {
     return this.held.length;
   }
 
-  /** Allows the held (or next) acknowledgement of this kind for this packet id to reach the broker. */
+  /**
+   * Allows the held (or next) acknowledgement of this kind for this packet id to reach the broker.
+   * Releases made in one tick are sent together, in one pass over the held packets.
+   */
   release(kind: HeldAck, id: number): void {
     const key = `${kind}:${id}`;
     this.credits.set(key, (this.credits.get(key) ?? 0) + 1);
-    this.flushCredited();
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flushCredited();
+    });
   }
 
   override _read(): void {

@@ -40,9 +40,11 @@ describe('AckGate', () => {
     expect(sent()).toEqual(['pingreq', 'subscribe:4']);
     expect(gate.heldCount).toBe(3);
     gate.release('pubrec', 2);
+    await tick();
     expect(sent()).toEqual(['pingreq', 'subscribe:4', 'pubrec:2']);
     gate.release('puback', 1);
     gate.release('pubcomp', 3);
+    await tick();
     expect(sent()).toEqual(['pingreq', 'subscribe:4', 'pubrec:2', 'puback:1', 'pubcomp:3']);
     expect(gate.heldCount).toBe(0);
   });
@@ -68,8 +70,10 @@ describe('AckGate', () => {
     expect(sent()).toEqual(['pingreq']);
     expect(gate.heldCount).toBe(2);
     gate.release('puback', 10);
+    await tick();
     expect(sent()).toEqual(['pingreq', 'puback:10']);
     gate.release('puback', 9);
+    await tick();
     expect(sent()).toEqual(['pingreq', 'puback:10', 'puback:9']);
   });
 
