@@ -22,7 +22,7 @@ export async function exportDataset(store: Store, name: string, format: ExportFo
   const layout = committedLayout(ds);
   if (format === 'parquet') {
     if (typeof out !== 'string') throw new Error('parquet export needs an output file');
-    return exportParquet(store, ds.id, layout, out);
+    return exportParquet(store, ds.num, layout, out);
   }
   const stream = typeof out === 'string' ? fs.createWriteStream(out) : out;
   let count = 0;
@@ -31,7 +31,7 @@ export async function exportDataset(store: Store, name: string, format: ExportFo
   };
   if (format === 'csv' && layout) await write(stringify([columnNames(layout)]));
   if (layout) {
-    for await (const batch of store.ingest.readRows(ds.id)) {
+    for await (const batch of store.ingest.readRows(ds.num)) {
       const rows = batch.map((r) => storedToSliceRow(r, layout));
       await write(format === 'ndjson' ? rows.map((r) => encodeSliceLine(r, layout)).join('') : stringify(rows.map((r) => csvRecord(r, layout))));
       count += rows.length;
@@ -60,12 +60,12 @@ function csvRecord(r: SliceRow, layout: SliceLayout): string[] {
 }
 
 /** Parquet is written by DuckDB (its parquet writer is built into @duckdb/node-api; nothing is downloaded). */
-async function exportParquet(store: Store, datasetId: string, layout: SliceLayout | undefined, file: string): Promise<number> {
+async function exportParquet(store: Store, datasetNum: number, layout: SliceLayout | undefined, file: string): Promise<number> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-export-'));
   try {
     const csv = path.join(dir, 'rows.csv');
-    const count = await exportCsvFile(store, datasetId, layout, csv);
+    const count = await exportCsvFile(store, datasetNum, layout, csv);
     const columns = layout ? duckColumns(layout) : { offset: 'BIGINT' };
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
@@ -81,12 +81,12 @@ async function exportParquet(store: Store, datasetId: string, layout: SliceLayou
   }
 }
 
-async function exportCsvFile(store: Store, datasetId: string, layout: SliceLayout | undefined, file: string): Promise<number> {
+async function exportCsvFile(store: Store, datasetNum: number, layout: SliceLayout | undefined, file: string): Promise<number> {
   const stream = fs.createWriteStream(file);
   let count = 0;
   if (layout) {
     stream.write(stringify([columnNames(layout)]));
-    for await (const batch of store.ingest.readRows(datasetId)) {
+    for await (const batch of store.ingest.readRows(datasetNum)) {
       const records = batch.map((r) => {
         const row = storedToSliceRow(r, layout);
         // Parquet keeps nulls apart from empty strings, so they get an explicit marker here.

@@ -53,7 +53,7 @@ export async function verifyDataset(store: Store, name: string): Promise<VerifyR
     }
     if (!layout) continue;
     const lines: string[] = [];
-    for await (const batch of store.ingest.readRows(ds.id, { fromOffset: s.offsetStart, batchSize: 10_000 })) {
+    for await (const batch of store.ingest.readRows(ds.num, { fromOffset: s.offsetStart, batchSize: 10_000 })) {
       for (const r of batch) {
         if (r.offset > s.offsetEnd) break;
         lines.push(encodeSliceLine(storedToSliceRow(r, layout), layout));

@@ -7,6 +7,8 @@ import type { TopicSubscription } from './fetch/mqtt-session';
 /** What a pull needs to know about a dataset: its head and the engine's bookkeeping. */
 export interface DatasetHead {
   id: string;
+  /** The dataset's compact key in the row tables. */
+  num: number;
   name: string;
   snapshot: DatasetSnapshot;
   headHash: string;
@@ -23,13 +25,18 @@ export interface DatasetHead {
 
 export type JsonRow = Record<string, JsonValue>;
 
-/** A row as stored: system columns apart, data columns (without the event-time column) as lossless JSON. */
+/**
+ * A row as stored: system columns apart; the data columns (without the event-time column) as a
+ * JSON array of lossless cells in the data schema's column order. Positional, because column
+ * names repeated in every row doubled the insert cost; the data schema only ever grows by
+ * appending columns, so older, shorter rows read the new columns as null.
+ */
 export interface StoredRow {
   offset: bigint;
   op: number;
   systemTime: Date;
   eventTime: Date;
-  data: JsonRow;
+  data: JsonValue[];
 }
 
 export interface QuarantineRecord {
@@ -55,6 +62,7 @@ export interface PullCounters {
  */
 export interface SliceCommit {
   datasetId: string;
+  datasetNum: number;
   expectedHeadHash: string;
   systemTime: Date;
   blocks: HashedBlock[];
@@ -62,7 +70,8 @@ export interface SliceCommit {
   nextOffset: bigint;
   watermark: Date | null;
   dataSchema?: DataSchema;
-  keyState?: { signature: string; upserts: Map<string, JsonRow>; deletes: string[] };
+  /** Rows are null where the strategy only needs to know a key was seen (Ledger). */
+  keyState?: { signature: string; upserts: Map<string, JsonRow | null>; deletes: string[] };
   qos2Receipts: { add: number[]; remove: number[] };
   quarantine: QuarantineRecord[];
   pull: { id: string; add: PullCounters };
@@ -85,11 +94,11 @@ export interface IngestStore {
   startPull(datasetId: string, pullId: string): Promise<void>;
   finishPull(pullId: string, outcome: PullOutcome): Promise<void>;
   /** Current state rows by primary-key string; `'all'` loads every key (Snapshot merges). */
-  loadKeyState(datasetId: string, keys: string[] | 'all'): Promise<Map<string, JsonRow>>;
+  loadKeyState(datasetNum: number, keys: string[] | 'all'): Promise<Map<string, JsonRow | null>>;
   /** Replaces the whole key state (after the merge keys changed and it was rebuilt from history). */
-  replaceKeyState(datasetId: string, signature: string, state: Map<string, JsonRow>): Promise<void>;
+  replaceKeyState(dataset: { id: string; num: number }, signature: string, state: Map<string, JsonRow | null>): Promise<void>;
   /** Committed rows in offset order, in batches. */
-  readRows(datasetId: string, opts?: { fromOffset?: bigint; batchSize?: number }): AsyncIterable<StoredRow[]>;
+  readRows(datasetNum: number, opts?: { fromOffset?: bigint; batchSize?: number }): AsyncIterable<StoredRow[]>;
   loadQos2Receipts(datasetId: string): Promise<Set<number>>;
   saveSessionTopics(datasetId: string, topics: TopicSubscription[]): Promise<void>;
   commit(commit: SliceCommit): Promise<void>;

@@ -11,7 +11,8 @@ import { mqttSourceConfig, type MqttSourceConfig } from './mqtt-source-config';
 import type { DatasetHead, IngestStore, JsonRow, PullCounters, QuarantineRecord } from './ports';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { readMessage } from './read/read-message';
-import { layoutFromReadSchema, type SliceLayout } from './slice-layout';
+import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, type SliceLayout } from './slice-layout';
+import { decodeStoredData } from './slice-encoding';
 import { stageSlice } from './stage-slice';
 
 export interface Clock {
@@ -62,6 +63,7 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   if (!head) throw new SluiceError('DATASET_NOT_FOUND', `no dataset named "${args.dataset}"`);
   const source = mqttSourceConfig(head.snapshot, args.env ?? ((name) => process.env[name]));
   const layout = layoutFromReadSchema(source.readSchema, source.vocab);
+  assertSchemaCompatible(head.dataSchema, dataSchemaOf(layout), head.name);
   let strategy: MergeStrategy;
   try {
     strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
@@ -183,7 +185,7 @@ class PullRun {
     if (m.qos > 0) {
       // Past the cap or the duration a message is left unacknowledged: the broker keeps it for the next pull.
       if (this.accepted >= this.a.options.recordCap || Date.now() >= this.stopAt) return;
-      this.accepted++;
+      if (++this.accepted === this.a.options.recordCap) this.session?.stopReceiving();
     }
     if (this.queue.length === 0) this.firstQueuedAt = Date.now();
     this.queue.push(m);
@@ -299,6 +301,7 @@ class PullRun {
     const watermark = staged?.watermark ?? this.head.watermark;
     await store.commit({
       datasetId: this.head.id,
+      datasetNum: this.head.num,
       expectedHeadHash: this.head.headHash,
       systemTime,
       blocks,
@@ -308,7 +311,7 @@ class PullRun {
       dataSchema: staged?.dataSchema,
       keyState: changes && {
         signature: stateSignature(strategy),
-        upserts: new Map([...changes.upserts].map(([k, r]) => [k, encodeStateRow(r, layout)])),
+        upserts: new Map([...changes.upserts].map(([k, r]) => [k, this.stateRowToStore(r)])),
         deletes: [...changes.deletes],
       },
       qos2Receipts: { add: newReceipts, remove: released },
@@ -338,8 +341,9 @@ class PullRun {
   private async priorState(rows: Row[]): Promise<PriorState> {
     const need = this.a.strategy.stateNeed(rows);
     const stored =
-      need.kind === 'none' ? new Map<string, JsonRow>() : await this.a.store.loadKeyState(this.head.id, need.kind === 'all' ? 'all' : need.keys);
-    const decoded = new Map([...stored].map(([k, r]) => [k, decodeStateRow(r, this.a.layout)]));
+      need.kind === 'none' ? new Map<string, JsonRow | null>() : await this.a.store.loadKeyState(this.head.num, need.kind === 'all' ? 'all' : need.keys);
+    // A Ledger key holds no values: its presence is all the merge asks about.
+    const decoded = new Map([...stored].map(([k, r]) => [k, r === null ? {} : decodeStateRow(r, this.a.layout)]));
     return { hasHistory: this.head.nextOffset > 0n, get: (k) => decoded.get(k), keys: () => decoded.keys() };
   }
 
@@ -347,19 +351,24 @@ class PullRun {
   private async ensureKeyState(): Promise<void> {
     const { strategy, store, layout } = this.a;
     if (strategy.primaryKey.length === 0 || this.head.stateSignature === stateSignature(strategy)) return;
-    const state = new Map<string, JsonRow>();
+    const state = new Map<string, JsonRow | null>();
     const v = layout.vocab;
-    for await (const batch of store.readRows(this.head.id)) {
+    for await (const batch of store.readRows(this.head.num)) {
       const committed = batch.map((r) => ({
         [v.operationTypeColumn]: r.op,
-        ...decodeStateRow(r.data, layout),
+        ...decodeStoredData(r.data, layout),
         [v.eventTimeColumn]: layout.eventTimeType.kind === 'Date' ? r.eventTime.toISOString().slice(0, 10) : r.eventTime.getTime(),
       }));
       const changes = applyToState(strategy, committed);
       for (const k of changes.deletes) state.delete(k);
-      for (const [k, r] of changes.upserts) state.set(k, encodeStateRow(r, layout));
+      for (const [k, r] of changes.upserts) state.set(k, this.stateRowToStore(r));
     }
-    await store.replaceKeyState(this.head.id, stateSignature(strategy), state);
+    await store.replaceKeyState(this.head, stateSignature(strategy), state);
+  }
+
+  /** Ledger only asks whether a key was seen, so its state rows keep no values. */
+  private stateRowToStore(row: Row): JsonRow | null {
+    return this.a.strategy.kind === 'Ledger' ? null : encodeStateRow(row, this.a.layout);
   }
 
   private progress(stage: PullStage): void {

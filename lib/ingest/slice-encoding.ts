@@ -2,7 +2,8 @@ import { decodeStoredCell } from '../data/cell-codec';
 import type { Cell, Row } from '../data/row';
 import type { DataType } from '../odf/data-type';
 import { sha3Multihash } from '../chain/hash';
-import type { JsonRow, StoredRow } from './ports';
+import type { JsonValue } from '../data/row';
+import type { StoredRow } from './ports';
 import type { SliceLayout } from './slice-layout';
 
 /**
@@ -52,10 +53,10 @@ export function hashSlice(lines: string[]): { hash: string; size: number } {
   return { hash: sha3Multihash(bytes), size: bytes.length };
 }
 
-/** Stored JSON data back to typed cells. */
-export function decodeStoredData(data: JsonRow, layout: SliceLayout): Row {
+/** Stored positional JSON data back to typed cells (columns a shorter, older row lacks are null). */
+export function decodeStoredData(data: JsonValue[], layout: SliceLayout): Row {
   const row: Row = {};
-  for (const f of layout.dataFields) row[f.name] = decodeStoredCell(f.type, data[f.name] ?? null);
+  layout.dataFields.forEach((f, i) => (row[f.name] = decodeStoredCell(f.type, data[i] ?? null)));
   return row;
 }
 

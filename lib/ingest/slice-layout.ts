@@ -84,3 +84,21 @@ export function layoutFromDataSchema(schema: DataSchema, vocab: DatasetVocab): S
     eventTimeType: eventTime.type as SliceLayout['eventTimeType'],
   };
 }
+
+/**
+ * A dataset's data schema may only grow by appending columns (ODF schema evolution: a new
+ * SetDataSchema, older slices reading the new columns as null). Renaming, retyping, removing or
+ * reordering committed columns would make committed slices unreadable, so it is refused.
+ */
+export function assertSchemaCompatible(committed: DataSchema | null, next: DataSchema, dataset: string): void {
+  if (!committed) return;
+  const changed = committed.fields.findIndex((f, i) => JSON.stringify(f) !== JSON.stringify(next.fields[i]));
+  if (changed === -1) return;
+  const was = committed.fields[changed];
+  const now = next.fields[changed];
+  throw new SluiceError(
+    'SCHEMA_INVALID',
+    `dataset "${dataset}": the read schema changed column ${changed + 1} from "${was.name}" (${was.type.kind}) to ${now ? `"${now.name}" (${now.type.kind})` : 'nothing'}; ` +
+      'committed data keeps its columns, so new columns may only be added at the end (or re-add the dataset with --replace)',
+  );
+}

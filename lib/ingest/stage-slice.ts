@@ -2,7 +2,8 @@ import type { MetadataEventJson } from '../chain/metadata-block';
 import { encodeStoredCell } from '../data/cell-codec';
 import type { Cell, Row } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
-import type { JsonRow, StoredRow } from './ports';
+import type { JsonValue } from '../data/row';
+import type { StoredRow } from './ports';
 import { encodeSliceLine, hashSlice } from './slice-encoding';
 import { dataSchemaOf, type SliceLayout } from './slice-layout';
 
@@ -49,10 +50,10 @@ export function stageSlice(args: {
     const offset = nextOffset + BigInt(i);
     const op = Number(row[v.operationTypeColumn]);
     const data: Row = {};
-    const json: JsonRow = {};
+    const json: JsonValue[] = [];
     for (const f of layout.dataFields) {
       data[f.name] = filled[f.name] ?? null;
-      json[f.name] = encodeStoredCell(f.type, data[f.name]);
+      json.push(encodeStoredCell(f.type, data[f.name]));
     }
     committedRows.push(filled);
     storedRows.push({ offset, op, systemTime, eventTime, data: json });

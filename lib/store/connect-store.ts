@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { openEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
-import { PrismaIngestStore } from './ingest-store';
+import pg from 'pg';
+import { PostgresIngestStore } from './ingest-store';
 import { DatasetRepository } from './dataset-repository';
 import { createPrismaClient, type PrismaClient } from './prisma';
 
 export interface Store {
   databaseUrl: string;
   prisma: PrismaClient;
-  ingest: PrismaIngestStore;
+  ingest: PostgresIngestStore;
   datasets: DatasetRepository;
   close(): Promise<void>;
 }
@@ -37,14 +38,16 @@ export async function connectStore(config: StoreConfig = {}, beforeConnect?: (ur
     await embedded?.close();
     throw err;
   }
-  const prisma = createPrismaClient(databaseUrl);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 8 });
+  const prisma = createPrismaClient(pool);
   return {
     databaseUrl,
     prisma,
-    ingest: new PrismaIngestStore(prisma),
+    ingest: new PostgresIngestStore(prisma, pool),
     datasets: new DatasetRepository(prisma),
     async close() {
       await prisma.$disconnect();
+      await pool.end();
       await embedded?.close();
     },
   };

@@ -30,10 +30,10 @@ export class DatasetRepository {
     const last = args.blocks.at(-1)!;
     await this.prisma.$transaction(async (tx) => {
       if (args.replace) {
-        const old = await tx.dataset.findUnique({ where: { name: args.name }, select: { id: true } });
+        const old = await tx.dataset.findUnique({ where: { name: args.name }, select: { id: true, num: true } });
         if (old) {
-          await tx.$executeRaw`DELETE FROM data_row WHERE dataset_id = ${old.id}`;
-          await tx.$executeRaw`DELETE FROM key_state WHERE dataset_id = ${old.id}`;
+          await tx.$executeRaw`DELETE FROM data_row WHERE dataset_num = ${old.num}`;
+          await tx.$executeRaw`DELETE FROM key_state WHERE dataset_num = ${old.num}`;
           await tx.$executeRaw`DELETE FROM qos2_receipt WHERE dataset_id = ${old.id}`;
           await tx.dataset.delete({ where: { id: old.id } });
         }
@@ -61,9 +61,9 @@ export class DatasetRepository {
     });
   }
 
-  async find(name: string): Promise<{ id: string; name: string; mqttClientId: string; snapshot: DatasetSnapshot; dataSchema: DataSchema | null } | undefined> {
+  async find(name: string): Promise<{ id: string; num: number; name: string; mqttClientId: string; snapshot: DatasetSnapshot; dataSchema: DataSchema | null } | undefined> {
     const d = await this.prisma.dataset.findUnique({ where: { name } });
-    return d ? { id: d.id, name: d.name, mqttClientId: d.mqttClientId, snapshot: d.manifest as unknown as DatasetSnapshot, dataSchema: d.dataSchema as unknown as DataSchema | null } : undefined;
+    return d ? { id: d.id, num: d.num, name: d.name, mqttClientId: d.mqttClientId, snapshot: d.manifest as unknown as DatasetSnapshot, dataSchema: d.dataSchema as unknown as DataSchema | null } : undefined;
   }
 
   async list(): Promise<DatasetSummary[]> {
@@ -117,8 +117,8 @@ export class DatasetRepository {
   }
 
   /** The last `n` rows in offset order. */
-  async tail(datasetId: string, n: number) {
-    const rows = await this.prisma.dataRow.findMany({ where: { datasetId }, orderBy: { offset: 'desc' }, take: n });
+  async tail(datasetNum: number, n: number) {
+    const rows = await this.prisma.dataRow.findMany({ where: { datasetNum }, orderBy: { offset: 'desc' }, take: n });
     return rows.reverse();
   }
 }

@@ -105,10 +105,6 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
   });
 
   it('verify fails when a committed row was altered', async () => {
-    const client = new pg.Client({ connectionString: db });
-    await client.connect();
-    await client.query(`INSERT INTO data_row SELECT dataset_id, "offset", op, system_time, event_time, '{"value": 9}'::jsonb FROM data_row LIMIT 0`);
-    await client.end();
     // Re-pull into the replaced dataset, then tamper with its only row.
     const pub = await mqtt.connectAsync(broker.url);
     await pub.publishAsync('dev.kamu.example.mqtt.temp', JSON.stringify({ event_time: '2026-02-01T00:00:00Z', value: 1 }), { qos: 1, retain: true });
@@ -116,7 +112,7 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
     expect((await sluice(db, 'pull', 'temp')).code).toBe(0);
     const c2 = new pg.Client({ connectionString: db });
     await c2.connect();
-    await c2.query(`UPDATE data_row SET data = '{"value": 2}'::jsonb WHERE dataset_id = (SELECT id FROM dataset WHERE name = 'temp')`);
+    await c2.query(`UPDATE data_row SET data = '[2]'::jsonb WHERE dataset_num = (SELECT num FROM dataset WHERE name = 'temp')`);
     await c2.end();
     const r = await sluice(db, 'verify', 'temp');
     expect(r.code).toBe(1);

@@ -6,6 +6,7 @@ import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { openStore, type Store } from '../../lib/store/open-store';
 import { runNode } from '../support/cli';
+import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import { createTestDatabase } from '../support/test-store';
@@ -39,8 +40,7 @@ async function add(name: string, topic: string, qos: 'AtLeastOnce' | 'ExactlyOnc
 }
 
 async function values(name: string): Promise<number[]> {
-  const ds = (await store.datasets.find(name))!;
-  return (await store.datasets.tail(ds.id, 100_000)).map((r) => (r.data as { value: number }).value);
+  return (await committedRows(store, name)).map((r) => r.value as number);
 }
 
 const crashingPull = (dataset: string, when: 'before' | 'after') =>
@@ -134,6 +134,7 @@ describe('[DELIVERY] concurrent pulls', () => {
     await expect(
       store.ingest.commit({
         datasetId: ds.id,
+        datasetNum: ds.num,
         expectedHeadHash: 'f1620' + '0'.repeat(64),
         systemTime: new Date(),
         blocks: [{ hash: 'f1620' + '1'.repeat(64), block: { systemTime: new Date().toISOString(), sequenceNumber: ds.headSequence + 1, prevBlockHash: 'x', event: { kind: 'SetInfo' } } }],

@@ -25,9 +25,27 @@ async function broker(opts: Parameters<typeof startEmbeddedBroker>[0] = {}): Pro
   return b;
 }
 
-async function client(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...opts });
+/**
+ * A connected client, or a rejection: mqtt.js's connectAsync never settles when a WebSocket upgrade
+ * is refused (it emits only 'close'), so 'close' before 'connect' and a deadline count as failure.
+ */
+async function client(url: string, opts: IClientOptions = {}, beforeConnect?: (c: MqttClient) => void): Promise<MqttClient> {
+  const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...opts });
+  beforeConnect?.(c);
   cleanups.push(() => c.endAsync(true));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no CONNACK from ${url} within 6 s`)), 6_000);
+    const settle = (err?: Error) => {
+      clearTimeout(timer);
+      c.off('connect', onConnect).off('error', onError).off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onConnect = () => settle();
+    const onError = (err: Error) => settle(err);
+    const onClose = () => settle(new Error(`connection to ${url} closed before CONNACK`));
+    c.on('connect', onConnect).on('error', onError).on('close', onClose);
+  });
   return c;
 }
 
@@ -226,8 +244,9 @@ describe('embedded broker: persistence', () => {
     firstOpen = false;
 
     const second = await broker({ dataDir });
-    const back = await client(second.url, durable);
-    const rec = recorder(back);
+    // Queued messages may arrive in the same chunk as the CONNACK: record from the start.
+    let rec!: ReturnType<typeof recorder>;
+    await client(second.url, durable, (c) => (rec = recorder(c)));
     // The session (subscription + queue) was restored: no new subscribe needed.
     const msgs = await rec.waitFor(2);
     expect(msgs.map((m) => m.payload).sort()).toEqual(['queued-1', 'queued-2']);
@@ -270,6 +289,36 @@ describe('embedded broker: persistence', () => {
     await late.subscribeAsync('mem/#', { qos: 1 });
     await sleep(300);
     expect(rec.messages).toEqual([]);
+  });
+
+  it('closes cleanly in the middle of retained-message scans, keeping what it acknowledged', async () => {
+    // Closing LevelDB while aedes still streams retained messages to fresh subscribers used to
+    // crash the process (unhandled 'error' event, LEVEL_ITERATOR_NOT_OPEN).
+    const dataDir = tmpDir();
+    const seed = await startEmbeddedBroker({ port: 0, wsPort: 0, dataDir });
+    const pub = await mqtt.connectAsync(seed.url, { reconnectPeriod: 0 });
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => pub.publishAsync(`busy/${i}`, 'x'.repeat(100), { qos: 1, retain: true })));
+    await pub.endAsync();
+    await seed.close();
+
+    for (let round = 0; round < 3; round++) {
+      const b = await startEmbeddedBroker({ port: 0, wsPort: 0, dataDir });
+      const subs = await Promise.all(Array.from({ length: 5 }, () => mqtt.connectAsync(b.url, { reconnectPeriod: 0 })));
+      await subs[0].publishAsync('acked/' + round, `round ${round}`, { qos: 1, retain: true });
+      for (const c of subs) c.subscribe('#', { qos: 1 }); // each starts a scan of 1000+ retained messages
+      await sleep(round * 5);
+      const started = Date.now();
+      await b.close();
+      expect(Date.now() - started).toBeLessThan(3_000);
+      for (const c of subs) c.end(true);
+    }
+
+    const b = await broker({ dataDir });
+    const c = await client(b.url);
+    const rec = recorder(c);
+    await c.subscribeAsync('acked/+', { qos: 1 });
+    const msgs = await rec.waitFor(3);
+    expect(msgs.map((m) => m.payload).sort()).toEqual(['round 0', 'round 1', 'round 2']);
   });
 
   it('refuses a data directory another running broker holds', async () => {
@@ -429,10 +478,29 @@ describe('demo device', () => {
     expect(lines.some((l) => l.includes('reconnected'))).toBe(true);
   });
 
+  it('fails to start when nothing listens at the URL', async () => {
+    const port = await occupyPort().then(async (p) => {
+      await cleanups.pop()!();
+      return p;
+    });
+    await expect(startDemoDevice({ url: `mqtt://127.0.0.1:${port}` })).rejects.toThrow(/demo device cannot connect.*ECONNREFUSED/);
+    const b = await broker();
+    await expect(startDemoDevice({ url: `ws://127.0.0.1:${b.wsPort}/not-mqtt` })).rejects.toThrow(/demo device cannot connect/);
+  });
+
   it('fails to start when the broker refuses it', async () => {
     const b = await broker({ users: { u: 'p' } });
     await expect(startDemoDevice({ url: b.url, username: 'u', password: 'bad' })).rejects.toThrow(/demo device cannot connect/);
     const ok = await startDemoDevice({ url: b.url, username: 'u', password: 'p', intervalMs: 50 });
     await ok.stop();
+  });
+});
+
+describe('embedded broker: host', () => {
+  it('binding all interfaces gives loopback URLs clients can use', async () => {
+    const b = await broker({ host: '0.0.0.0' });
+    expect(b.url).toBe(`mqtt://127.0.0.1:${b.port}`);
+    expect(b.wsUrl).toBe(`ws://127.0.0.1:${b.wsPort}/mqtt`);
+    await roundTrip(b.url, b.wsUrl, 'any/roundtrip');
   });
 });

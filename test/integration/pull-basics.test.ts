@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import type { Store } from '../../lib/store/open-store';
+import { committedRows } from '../support/committed-rows';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import { mqttManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
@@ -40,9 +41,9 @@ describe('[PULL] a persistent session delivers the backlog', () => {
     expect(third).toMatchObject({ status: 'up_to_date', messagesReceived: 0 });
 
     const ds = (await store.datasets.find('backlog'))!;
-    const rows = await store.datasets.tail(ds.id, 100);
+    const rows = await committedRows(store, 'backlog');
     expect(rows.map((r) => Number(r.offset))).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect(rows.map((r) => (r.data as { value: number }).value)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(rows.map((r) => r.value)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     const kinds = (await store.datasets.blocks(ds.id)).map((b) => b.event.kind);
     expect(kinds).toEqual(['Seed', 'SetPollingSource', 'SetDataSchema', 'AddData']);
   });

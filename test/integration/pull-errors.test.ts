@@ -4,6 +4,7 @@ import { addDataset } from '../../lib/datasets/add-dataset';
 import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import type { Store } from '../../lib/store/open-store';
+import { committedRows } from '../support/committed-rows';
 import { freePort } from '../support/free-port';
 import { mqttManifest, type TestManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
@@ -114,8 +115,7 @@ describe('[PULL] the record cap bounds a pull, and the caller pulls again', () =
     expect(one).toMatchObject({ rowsCommitted: 10, hasMore: true });
     const rest = await pullUntilCaughtUp({ store: store.ingest, dataset: 'capped', options: { idleTimeoutMs: 300, recordCap: 10 } });
     expect(rest).toMatchObject({ rowsCommitted: 15, pulls: 2 });
-    const ds = (await store.datasets.find('capped'))!;
-    expect((await store.datasets.tail(ds.id, 100)).map((r) => (r.data as { value: number }).value)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect((await committedRows(store, 'capped')).map((r) => r.value)).toEqual(Array.from({ length: 25 }, (_, i) => i));
   });
 
   it('ends a pull on a topic that never goes quiet after maxDurationMs', async () => {

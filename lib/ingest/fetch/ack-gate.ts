@@ -29,10 +29,15 @@ export class AckGate extends Duplex {
   private held: HeldPacket[] = [];
   private credits = new Map<string, number>();
   private flushScheduled = false;
+  /** Set by pauseIncoming(): the broker's further messages wait in TCP buffers for the next session. */
+  private incomingPaused = false;
+  /** Set while closing: what still arrives is read and dropped, so the close is a clean FIN. */
+  private discardIncoming = false;
 
   constructor(private readonly transport: Duplex) {
     super();
     transport.on('data', (chunk: Buffer) => {
+      if (this.discardIncoming) return;
       if (!this.push(chunk)) transport.pause();
     });
     transport.on('end', () => this.push(null));
@@ -60,8 +65,17 @@ export class AckGate extends Duplex {
     });
   }
 
+  /**
+   * Stops handing incoming bytes to mqtt.js (the pull took all it will take). Messages the broker
+   * sends from now on are neither parsed nor acknowledged: they stay queued for the next pull.
+   */
+  pauseIncoming(): void {
+    this.incomingPaused = true;
+    this.transport.pause();
+  }
+
   override _read(): void {
-    this.transport.resume();
+    if (!this.incomingPaused) this.transport.resume();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -87,7 +101,17 @@ export class AckGate extends Duplex {
 
   override _final(callback: (err?: Error | null) => void): void {
     // Acknowledgements still held are dropped on purpose: the broker redelivers those messages.
-    this.transport.end(callback);
+    // Released ones must arrive: unread bytes at close() would make the kernel reset the
+    // connection and discard them, so incoming data is drained (and dropped) until the broker closes.
+    this.flushCredited();
+    this.discardIncoming = true;
+    this.transport.resume();
+    const timer = setTimeout(() => this.transport.destroy(), 2000);
+    this.transport.once('close', () => {
+      clearTimeout(timer);
+      callback();
+    });
+    this.transport.end();
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {

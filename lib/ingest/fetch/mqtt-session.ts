@@ -61,6 +61,8 @@ export interface MqttSession {
   complete(messageId: number): void;
   /** Number of acknowledgements still held back. */
   readonly heldAcks: number;
+  /** Stops reading messages; those the broker sends from now on stay queued for the next session. */
+  stopReceiving(): void;
   /** Disconnects; acknowledgements still held are dropped so the broker redelivers those messages. */
   close(): Promise<void>;
 }
@@ -152,6 +154,9 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
     },
     get heldAcks() {
       return gate?.heldCount ?? 0;
+    },
+    stopReceiving() {
+      gate?.pauseIncoming();
     },
     async close() {
       closing = true;

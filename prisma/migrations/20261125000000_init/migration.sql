@@ -1,6 +1,7 @@
 -- CreateTable
 CREATE TABLE "dataset" (
     "id" TEXT NOT NULL,
+    "num" SERIAL NOT NULL,
     "name" TEXT NOT NULL,
     "manifest" JSONB NOT NULL,
     "head_hash" TEXT NOT NULL,
@@ -46,23 +47,23 @@ CREATE TABLE "data_slice" (
 
 -- CreateTable
 CREATE TABLE "data_row" (
-    "dataset_id" TEXT NOT NULL,
+    "dataset_num" INTEGER NOT NULL,
     "offset" BIGINT NOT NULL,
     "op" SMALLINT NOT NULL,
     "system_time" TIMESTAMPTZ(3) NOT NULL,
     "event_time" TIMESTAMPTZ(3) NOT NULL,
     "data" JSONB NOT NULL,
 
-    CONSTRAINT "data_row_pkey" PRIMARY KEY ("dataset_id","offset")
+    CONSTRAINT "data_row_pkey" PRIMARY KEY ("dataset_num","offset")
 );
 
 -- CreateTable
 CREATE TABLE "key_state" (
-    "dataset_id" TEXT NOT NULL,
+    "dataset_num" INTEGER NOT NULL,
     "key" TEXT NOT NULL,
-    "row" JSONB NOT NULL,
+    "row" JSONB,
 
-    CONSTRAINT "key_state_pkey" PRIMARY KEY ("dataset_id","key")
+    CONSTRAINT "key_state_pkey" PRIMARY KEY ("dataset_num","key")
 );
 
 -- CreateTable
@@ -110,6 +111,9 @@ CREATE TABLE "quarantined_message" (
 
 -- CreateIndex
 CREATE UNIQUE INDEX "dataset_name_key" ON "dataset"("name");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "dataset_num_key" ON "dataset"("num");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "dataset_mqtt_client_id_key" ON "dataset"("mqtt_client_id");

@@ -25,8 +25,8 @@ describe('stageSlice', () => {
       committedDataSchema: null,
     })!;
     expect(s.storedRows.map((r) => [r.offset, r.eventTime.toISOString(), r.data])).toEqual([
-      [5n, '2026-01-01T00:00:00.000Z', { device: 'a', n: '1' }],
-      [6n, '2026-03-01T12:00:00.000Z', { device: 'b', n: '2' }],
+      [5n, '2026-01-01T00:00:00.000Z', ['a', '1']],
+      [6n, '2026-03-01T12:00:00.000Z', ['b', '2']],
     ]);
     expect(s.committedRows[1].event_time).toBe(sys.getTime());
     expect(s.events.map((e) => e.kind)).toEqual(['SetDataSchema', 'AddData']);
