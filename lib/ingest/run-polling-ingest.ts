@@ -376,7 +376,8 @@ class PullRun {
   }
 }
 
-function stateSignature(strategy: MergeStrategy): string {
+/** Which merge keys a key state was built for; a different signature means it must be rebuilt. */
+export function stateSignature(strategy: MergeStrategy): string {
   return `${strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
 }
 

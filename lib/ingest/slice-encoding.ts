@@ -21,15 +21,35 @@ export interface SliceRow {
 }
 
 export function encodeSliceLine(row: SliceRow, layout: SliceLayout): string {
+  return sliceLineEncoder(layout)(row);
+}
+
+const encoders = new WeakMap<SliceLayout, (row: SliceRow) => string>();
+
+/**
+ * The line encoder of a layout, built once: column names are quoted once, not per row, and the
+ * system time (shared by every row of a commit) is formatted once per distinct value.
+ */
+function sliceLineEncoder(layout: SliceLayout): (row: SliceRow) => string {
+  const cached = encoders.get(layout);
+  if (cached) return cached;
   const v = layout.vocab;
-  const parts = [
-    `${JSON.stringify(v.offsetColumn)}:${row.offset}`,
-    `${JSON.stringify(v.operationTypeColumn)}:${row.op}`,
-    `${JSON.stringify(v.systemTimeColumn)}:${JSON.stringify(row.systemTime.toISOString())}`,
-    `${JSON.stringify(v.eventTimeColumn)}:${JSON.stringify(formatEventTime(row.eventTime, layout))}`,
-  ];
-  for (const f of layout.dataFields) parts.push(`${JSON.stringify(f.name)}:${cellJson(f.type, row.data[f.name] ?? null)}`);
-  return `{${parts.join(',')}}\n`;
+  const q = (name: string) => `${JSON.stringify(name)}:`;
+  const fields = layout.dataFields.map((f) => ({ key: `,${q(f.name)}`, name: f.name, type: f.type }));
+  const [offsetKey, opKey, systemKey, eventKey] = [`{${q(v.offsetColumn)}`, `,${q(v.operationTypeColumn)}`, `,${q(v.systemTimeColumn)}`, `,${q(v.eventTimeColumn)}`];
+  let lastSystem: Date | undefined;
+  let lastSystemJson = '';
+  const encoder = (row: SliceRow) => {
+    if (row.systemTime !== lastSystem) {
+      lastSystem = row.systemTime;
+      lastSystemJson = JSON.stringify(row.systemTime.toISOString());
+    }
+    let line = `${offsetKey}${row.offset}${opKey}${row.op}${systemKey}${lastSystemJson}${eventKey}"${formatEventTime(row.eventTime, layout)}"`;
+    for (const f of fields) line += f.key + cellJson(f.type, row.data[f.name] ?? null);
+    return `${line}}\n`;
+  };
+  encoders.set(layout, encoder);
+  return encoder;
 }
 
 export function formatEventTime(eventTime: Date, layout: SliceLayout): string {

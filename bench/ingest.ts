@@ -1,0 +1,145 @@
+/**
+ * npm run bench:ingest — ingest throughput against Mosquitto, and cost against history size.
+ *
+ * 1. Fills a persistent-session backlog of N (default 100,000) QoS 1 JSON messages (~200 bytes)
+ *    on a throwaway Mosquitto, times `mosquitto_sub` draining it (MQTT 3.1.1 and 5), then times
+ *    `sluice pull` (the CLI, as a user runs it) committing the same backlog with a Ledger merge.
+ * 2. Times a 10,000-message pull onto a dataset already holding 1,000,000 rows, and the same pull
+ *    onto an empty dataset, and prints the ratio.
+ * Env: BENCH_MESSAGES, BENCH_HISTORY_ROWS.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import pg from 'pg';
+import { chainBlocks } from '../lib/chain/metadata-block';
+import { addDataset } from '../lib/datasets/add-dataset';
+import { applyToState } from '../lib/ingest/merge/apply-to-state';
+import { createMergeStrategy } from '../lib/ingest/merge/create-merge-strategy';
+import { runPollingIngest, stateSignature } from '../lib/ingest/run-polling-ingest';
+import { layoutFromReadSchema } from '../lib/ingest/slice-layout';
+import { stageSlice } from '../lib/ingest/stage-slice';
+import { readMessage } from '../lib/ingest/read/read-message';
+import { mqttSourceConfig } from '../lib/ingest/mqtt-source-config';
+import { openStore, type Store } from '../lib/store/open-store';
+import { mqttManifest } from '../test/support/manifests';
+import { startMosquitto } from '../test/support/mosquitto-server';
+import { startPostgres } from '../test/support/postgres-server';
+import { BENCH_FIELDS, benchPayload, createSession, publishBacklog, timeMosquittoSub } from './support';
+
+const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
+const HISTORY = Number(process.env.BENCH_HISTORY_ROWS ?? 1_000_000);
+const LEDGER = '        kind: Ledger\n        primaryKey: [event_time, device_id]';
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main() {
+  const [broker, server] = await Promise.all([startMosquitto({ maxQueuedMessages: 10_000_000 }), startPostgres()]);
+  const store = await openStore({ databaseUrl: server.adminUrl });
+  try {
+    await throughput(store, server.adminUrl, broker.port);
+    await historyCost(store, broker.port);
+  } finally {
+    await store.close();
+    server.stop();
+    await broker.stop();
+  }
+}
+
+async function throughput(store: Store, databaseUrl: string, port: number) {
+  console.log(`\n# Throughput: a backlog of ${fmt(N)} QoS 1 messages (~${benchPayload(0).length} bytes)`);
+  const manifest = mqttManifest({ name: 'bench.throughput', port, topics: [{ path: 'bench/throughput/#', qos: 'AtLeastOnce' }], fields: BENCH_FIELDS, merge: LEDGER });
+  await addDataset({ datasets: store.datasets, manifest });
+  await runPollingIngest({ store: store.ingest, dataset: 'bench.throughput', options: { idleTimeoutMs: 100 } }); // creates the session
+  createSession(port, 'bench-sub-311', 'bench/throughput/#', false);
+  createSession(port, 'bench-sub-5', 'bench/throughput/#', true);
+  await publishBacklog(port, 'bench/throughput/a', 0, N);
+
+  const sub311 = N / timeMosquittoSub(port, 'bench-sub-311', 'bench/throughput/#', N, false);
+  const sub5 = N / timeMosquittoSub(port, 'bench-sub-5', 'bench/throughput/#', N, true);
+  console.log(`mosquitto_sub drain, MQTT 3.1.1:  ${fmt(sub311)} msg/s`);
+  console.log(`mosquitto_sub drain, MQTT 5:      ${fmt(sub5)} msg/s`);
+
+  const t0 = Date.now();
+  const cli = spawnSync(process.execPath, [path.join(ROOT, 'bin/sluice.mjs'), 'pull', 'bench.throughput'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    encoding: 'utf8',
+  });
+  const wall = (Date.now() - t0) / 1000;
+  if (cli.status !== 0) throw new Error(`sluice pull failed: ${cli.stderr}`);
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const { rows } = await db.query<{ n: string; last: Date }>(
+    `SELECT count(*) AS n, max(s.system_time) AS last FROM data_row r JOIN dataset d ON d.num = r.dataset_num
+     JOIN data_slice s ON s.dataset_id = d.id WHERE d.name = 'bench.throughput' AND r."offset" = s.offset_end`,
+  );
+  await db.end();
+  const committed = (rows[0].last.getTime() - t0) / 1000;
+  const best = Math.max(sub311, sub5);
+  console.log(`sluice pull (CLI, Ledger):        ${fmt(N / wall)} msg/s wall clock (${wall.toFixed(2)} s, incl. process start and the 1 s idle timeout that ends a pull)`);
+  console.log(`                                  ${fmt(N / committed)} msg/s until the last slice was committed (${committed.toFixed(2)} s)`);
+  console.log(`  ${cli.stdout.trim()}`);
+  console.log(`RATIO sluice / mosquitto_sub:     ${(N / committed / best).toFixed(2)} (committed; target ≥ 0.5), ${(N / wall / best).toFixed(2)} (wall clock)`);
+}
+
+async function historyCost(store: Store, port: number) {
+  console.log(`\n# History: a 10,000-message pull onto ${fmt(HISTORY)} committed rows vs onto an empty dataset`);
+  for (const name of ['bench.history', 'bench.empty']) {
+    const manifest = mqttManifest({ name, port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }], fields: BENCH_FIELDS, merge: LEDGER });
+    await addDataset({ datasets: store.datasets, manifest });
+    await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 100 } });
+  }
+  const t = Date.now();
+  await prefill(store, 'bench.history', HISTORY);
+  console.log(`prefilled ${fmt(HISTORY)} rows through the commit path in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+  const times: Record<string, number> = {};
+  for (const name of ['bench.empty', 'bench.history']) {
+    await publishBacklog(port, `${name}/a`, HISTORY + 1, 10_000); // new keys, after the history
+    const t0 = performance.now();
+    const r = await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 300 } });
+    times[name] = (performance.now() - t0) / 1000 - 0.3; // the idle timeout is the same fixed wait for both
+    if (r.rowsCommitted !== 10_000) throw new Error(`${name}: committed ${r.rowsCommitted} rows`);
+    console.log(`pull of 10,000 onto ${name === 'bench.empty' ? 'an empty dataset' : `${fmt(HISTORY)} rows`}: ${times[name].toFixed(2)} s`);
+  }
+  console.log(`RATIO history / empty: ${(times['bench.history'] / times['bench.empty']).toFixed(2)} (target ≤ 1.5)`);
+}
+
+/** Commits `rows` generated readings in 50,000-row slices through the same stage → commit path a pull uses. */
+async function prefill(store: Store, name: string, rows: number) {
+  let head = (await store.ingest.getDatasetHead(name))!;
+  const source = mqttSourceConfig(head.snapshot, () => undefined);
+  const layout = layoutFromReadSchema(source.readSchema, source.vocab);
+  const strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
+  for (let start = 0; start < rows; start += 50_000) {
+    const batch = [];
+    for (let i = start; i < Math.min(rows, start + 50_000); i++) {
+      const r = readMessage(source.read, source.readSchema, { topic: 't', payload: Buffer.from(benchPayload(i)) }, { maxPayloadBytes: 1 << 20 });
+      if (r.ok) batch.push(...r.rows);
+    }
+    const merged = strategy.merge({ hasHistory: head.nextOffset > 0n, get: () => undefined, keys: () => [] }, batch);
+    const systemTime = new Date();
+    const staged = stageSlice({ merged, layout, systemTime, nextOffset: head.nextOffset, prevWatermark: head.watermark, committedDataSchema: head.dataSchema })!;
+    const blocks = chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime);
+    const changes = applyToState(strategy, staged.committedRows);
+    await store.ingest.commit({
+      datasetId: head.id,
+      datasetNum: head.num,
+      expectedHeadHash: head.headHash,
+      systemTime,
+      blocks,
+      slice: { offsetStart: staged.offsetStart, offsetEnd: staged.offsetEnd, hash: staged.hash, size: staged.size, rows: staged.storedRows },
+      nextOffset: staged.offsetEnd + 1n,
+      watermark: staged.watermark,
+      dataSchema: staged.dataSchema,
+      keyState: { signature: stateSignature(strategy), upserts: new Map([...changes.upserts.keys()].map((k) => [k, null])), deletes: [] },
+      qos2Receipts: { add: [], remove: [] },
+      quarantine: [],
+      pull: { id: 'none', add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
+    });
+    head = (await store.ingest.getDatasetHead(name))!;
+  }
+}
+
+await main();

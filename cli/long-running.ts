@@ -1,0 +1,59 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { readEnv } from '../lib/config/env';
+import { defaultDataDir, openStore } from '../lib/store/open-store';
+
+/**
+ * Commands that keep running until interrupted: the embedded broker and the console. Their
+ * modules (aedes, level, the demo) load only when one of them runs: they would double the start-up
+ * time of every other command.
+ */
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('serve the console on the embedded default (embedded Postgres, broker, demo device)')
+    .option('--port <port>', 'web port', (v) => Number(v), Number(process.env.PORT ?? 3000))
+    .option('--host <host>', 'web address', '127.0.0.1')
+    .action(async (opts: { port: number; host: string }) => (await import('./start-console')).startConsole(opts));
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations (DATABASE_URL or the embedded database)')
+    .action(async () => {
+      const env = readEnv();
+      const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.SLUICE_DATA_DIR });
+      await store.close();
+      console.log('database is up to date');
+    });
+
+  program
+    .command('broker')
+    .description('run the embedded MQTT broker (TCP and WebSocket listeners; sessions and retained messages persist)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'MQTT/TCP port', (v) => Number(v), 1883)
+    .option('--ws-port <port>', 'MQTT-over-WebSocket port', (v) => Number(v), 8083)
+    .option('--no-port-fallback', 'fail instead of taking a free port when a port is in use')
+    .option('--memory', 'keep sessions and retained messages in memory only')
+    .action(async (opts: { host: string; port: number; wsPort: number; portFallback: boolean; memory?: boolean }) => {
+      const env = readEnv();
+      const { startEmbeddedBroker } = await import('../lib/broker/embedded-broker');
+      const broker = await startEmbeddedBroker({
+        host: opts.host,
+        port: opts.port,
+        wsPort: opts.wsPort,
+        portFallback: opts.portFallback,
+        dataDir: opts.memory ? undefined : path.join(env.SLUICE_DATA_DIR ?? defaultDataDir(), 'broker'),
+        log: (line) => console.error(line),
+      });
+      console.log(`MQTT broker listening on ${broker.url} and ${broker.wsUrl}`);
+      await untilSignal();
+      await broker.close();
+    });
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

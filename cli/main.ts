@@ -1,0 +1,309 @@
+import fs from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import YAML from 'yaml';
+import { ManifestError, serializeManifest } from '../lib/odf';
+import { isSluiceError, SluiceError } from '../lib/errors';
+import { readEnv } from '../lib/config/env';
+import { addDataset } from '../lib/datasets/add-dataset';
+import { exportDataset, type ExportFormat } from '../lib/datasets/export-dataset';
+import { verifyDataset } from '../lib/datasets/verify-dataset';
+import { getDatasetOrThrow, committedLayout } from '../lib/datasets/dataset-layout';
+import { pullUntilCaughtUp } from '../lib/ingest/pull-until-caught-up';
+import { brokerUrlOf } from '../lib/ingest/mqtt-source-config';
+import { storedToSliceRow, encodeSliceLine } from '../lib/ingest/slice-encoding';
+import { OP_LABELS, type OpCode } from '../lib/data/row';
+import { openStore, type Store } from '../lib/store/open-store';
+import { EXIT, exitCodeFor } from './exit-codes';
+import { printTable } from './print-table';
+
+const program = new Command('sluice')
+  .description('MQTT device traffic into versioned, Kamu-compatible datasets')
+  .showHelpAfterError()
+  .exitOverride();
+
+/** Opens the store (DATABASE_URL or the embedded database), runs `fn`, closes it. */
+async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+  const env = readEnv();
+  const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.SLUICE_DATA_DIR });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const ms = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new SluiceError('INVALID_INPUT', `"${v}" is not a number of milliseconds`);
+  return n;
+};
+const count = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new SluiceError('INVALID_INPUT', `"${v}" is not a positive whole number`);
+  return n;
+};
+
+program
+  .command('add')
+  .description('add a dataset from a Kamu DatasetSnapshot manifest (YAML or JSON)')
+  .argument('<manifest>', 'manifest file, or - for standard input')
+  .option('--replace', 'replace an existing dataset of the same name (drops its data)')
+  .action(async (file: string, opts: { replace?: boolean }) => {
+    const text = file === '-' ? fs.readFileSync(0, 'utf8') : readFile(file);
+    await withStore(async (store) => {
+      const ds = await addDataset({ datasets: store.datasets, manifest: text, replace: opts.replace });
+      console.log(`added ${ds.name} (${ds.id})`);
+    });
+  });
+
+program
+  .command('list')
+  .description('list datasets with their source, merge strategy, rows, watermark and last pull')
+  .action(() =>
+    withStore(async (store) => {
+      const list = await store.datasets.list();
+      printTable(
+        ['NAME', 'SOURCE', 'TOPICS', 'MERGE', 'ROWS', 'WATERMARK', 'LAST PULL'],
+        list.map((d) => {
+          const src = d.snapshot.metadata.findLast((e) => e.kind === 'SetPollingSource');
+          const fetch = src?.kind === 'SetPollingSource' ? src.fetch : undefined;
+          return [
+            d.name,
+            fetch?.kind === 'Mqtt' ? brokerUrlOf(fetch) : (fetch?.kind ?? '-'),
+            fetch?.kind === 'Mqtt' ? fetch.topics.map((t) => t.path).join(' ') : '-',
+            src?.kind === 'SetPollingSource' ? src.merge.kind : '-',
+            d.rows.toString(),
+            d.watermark?.toISOString() ?? '-',
+            d.lastPull ? `${d.lastPull.startedAt.toISOString()} ${d.lastPull.status}` : '-',
+          ];
+        }),
+      );
+    }),
+  );
+
+program
+  .command('pull')
+  .description('pull datasets from their MQTT brokers until each is caught up')
+  .argument('[datasets...]', 'dataset names')
+  .option('--all', 'pull every dataset')
+  .option('--idle-timeout <ms>', 'end a pull after the broker was idle this long', ms, 1000)
+  .option('--record-cap <n>', 'at most this many QoS 1/2 messages per pull (then pull again)', count, 10_000)
+  .option('--max-duration <ms>', 'end a pull after this long even if messages keep coming', ms, 30_000)
+  .option('--connect-timeout <ms>', 'give up connecting after this long', ms, 5000)
+  .addOption(new Option('--mqtt-version <v>', 'MQTT protocol version').choices(['auto', '5', '3.1.1']).default('auto'))
+  .option('--ca <file>', 'CA certificate (PEM) to trust for mqtts:// and wss:// brokers')
+  .option('--insecure', 'do not verify the broker certificate')
+  .action(async (names: string[], opts: { all?: boolean; idleTimeout: number; recordCap: number; maxDuration: number; connectTimeout: number; mqttVersion: string; ca?: string; insecure?: boolean }) => {
+    if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
+    await withStore(async (store) => {
+      const targets = opts.all ? (await store.datasets.list()).map((d) => d.name) : names;
+      let failed: SluiceError | Error | undefined;
+      for (const name of targets) {
+        try {
+          const r = await pullUntilCaughtUp({
+            store: store.ingest,
+            dataset: name,
+            options: {
+              idleTimeoutMs: opts.idleTimeout,
+              recordCap: opts.recordCap,
+              maxDurationMs: opts.maxDuration,
+              connectTimeoutMs: opts.connectTimeout,
+              protocolVersion: opts.mqttVersion === '5' ? 5 : opts.mqttVersion === '3.1.1' ? 4 : 'auto',
+              tls: opts.ca || opts.insecure ? { ca: opts.ca ? readFile(opts.ca) : undefined, rejectUnauthorized: !opts.insecure } : undefined,
+            },
+          });
+          const what = r.status === 'updated' ? `updated to ${r.newHead.slice(0, 12)}…` : 'up to date';
+          console.log(
+            `${name}: ${what} (${r.messagesReceived} messages, ${r.rowsCommitted} rows, ${r.quarantined} quarantined, ${r.duplicates} duplicates, ${r.pulls} pull${r.pulls === 1 ? '' : 's'})`,
+          );
+        } catch (err) {
+          failed = err as Error;
+          console.error(`${name}: failed: ${(err as Error).message}`);
+        }
+      }
+      if (failed) throw new ReportedError(failed);
+    });
+  });
+
+program
+  .command('log')
+  .description("show a dataset's metadata chain")
+  .argument('<dataset>')
+  .option('--yaml', 'print every block as a MetadataBlock manifest')
+  .action((name: string, opts: { yaml?: boolean }) =>
+    withStore(async (store) => {
+      const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+      const blocks = await store.datasets.blocks(ds.id);
+      if (opts.yaml) {
+        for (const b of blocks) {
+          const content = { systemTime: b.systemTime.toISOString(), ...(b.prevHash ? { prevBlockHash: b.prevHash } : {}), sequenceNumber: b.sequenceNumber, event: b.event };
+          process.stdout.write(`---\n# ${b.hash}\n${YAML.stringify({ kind: 'MetadataBlock', version: 3, content })}`);
+        }
+        return;
+      }
+      printTable(['SEQ', 'HASH', 'TIME', 'EVENT', 'DETAILS'], blocks.map((b) => [String(b.sequenceNumber), b.hash, b.systemTime.toISOString(), b.event.kind, blockDetails(b.event)]));
+    }),
+  );
+
+program
+  .command('tail')
+  .description('show the last rows of a dataset')
+  .argument('<dataset>')
+  .option('-n, --rows <n>', 'number of rows', count, 20)
+  .option('--ndjson', 'print rows as NDJSON instead of a table')
+  .action((name: string, opts: { rows: number; ndjson?: boolean }) =>
+    withStore(async (store) => {
+      const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+      const layout = committedLayout(ds);
+      if (!layout) return;
+      const rows = (await store.datasets.tail(ds.num, opts.rows)).map((r) =>
+        storedToSliceRow({ offset: r.offset, op: r.op, systemTime: r.systemTime, eventTime: r.eventTime, data: r.data as never }, layout),
+      );
+      if (opts.ndjson) {
+        for (const r of rows) process.stdout.write(encodeSliceLine(r, layout));
+        return;
+      }
+      const v = layout.vocab;
+      printTable(
+        [v.offsetColumn, v.operationTypeColumn, v.systemTimeColumn, v.eventTimeColumn, ...layout.dataFields.map((f) => f.name)],
+        rows.map((r) => {
+          const line = JSON.parse(encodeSliceLine(r, layout)) as Record<string, unknown>;
+          return Object.entries(line).map(([k, val]) => (k === v.operationTypeColumn ? OP_LABELS[val as OpCode] : val === null ? '∅' : typeof val === 'object' ? JSON.stringify(val) : String(val)));
+        }),
+      );
+    }),
+  );
+
+program
+  .command('export')
+  .description('export committed rows (system columns first, timestamps RFC 3339 UTC, op as its code)')
+  .argument('<dataset>')
+  .addOption(new Option('--format <format>', 'output format').choices(['ndjson', 'csv', 'parquet']).default('ndjson'))
+  .option('-o, --output <file>', 'write to a file instead of standard output')
+  .action((name: string, opts: { format: ExportFormat; output?: string }) =>
+    withStore(async (store) => {
+      if (opts.format === 'parquet' && !opts.output) {
+        if (process.stdout.isTTY) throw new SluiceError('INVALID_INPUT', 'parquet is binary: give -o FILE or redirect standard output');
+        const tmp = `${fs.mkdtempSync('/tmp/sluice-')}/out.parquet`;
+        await exportDataset(store, name, 'parquet', tmp);
+        process.stdout.write(fs.readFileSync(tmp));
+        return;
+      }
+      const n = await exportDataset(store, name, opts.format, opts.output ?? process.stdout);
+      if (opts.output) console.error(`wrote ${n} rows to ${opts.output}`);
+    }),
+  );
+
+program
+  .command('verify')
+  .description('re-hash every block and slice of a dataset; exit 1 on any mismatch')
+  .argument('<dataset>')
+  .action((name: string) =>
+    withStore(async (store) => {
+      const r = await verifyDataset(store, name);
+      if (r.problems.length) {
+        for (const p of r.problems) console.error(`✗ ${p}`);
+        throw new SluiceError('VERIFY_FAILED', `${name}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} found`);
+      }
+      console.log(`${name}: ok (${r.blocks} blocks, ${r.slices} slices, ${r.rows} rows)`);
+    }),
+  );
+
+program
+  .command('quarantine')
+  .description('list the payloads a dataset could not read, with the reason')
+  .argument('<dataset>')
+  .option('--discard <ids...>', 'discard quarantined messages by id')
+  .option('--discard-all', 'discard every quarantined message')
+  .option('--json', 'print as JSON lines (payload as base64)')
+  .action((name: string, opts: { discard?: string[]; discardAll?: boolean; json?: boolean }) =>
+    withStore(async (store) => {
+      const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+      if (opts.discard || opts.discardAll) {
+        const ids = opts.discardAll ? 'all' : opts.discard!.map((s) => BigInt(s));
+        const n = await store.datasets.discardQuarantine(ds.id, ids);
+        console.log(`discarded ${n} message${n === 1 ? '' : 's'}`);
+        return;
+      }
+      const rows = await store.datasets.quarantine(ds.id);
+      if (opts.json) {
+        for (const q of rows) {
+          console.log(JSON.stringify({ id: q.id.toString(), pullId: q.pullId, topic: q.topic, qos: q.qos, retained: q.retained, receivedAt: q.receivedAt.toISOString(), reason: q.reason, payload: Buffer.from(q.payload).toString('base64') }));
+        }
+        return;
+      }
+      printTable(['ID', 'RECEIVED', 'TOPIC', 'REASON', 'PAYLOAD'], rows.map((q) => [q.id.toString(), q.receivedAt.toISOString(), q.topic, q.reason, previewPayload(Buffer.from(q.payload))]));
+    }),
+  );
+
+program
+  .command('manifest')
+  .description("print a dataset's manifest in canonical Kamu YAML")
+  .argument('<dataset>')
+  .action((name: string) =>
+    withStore(async (store) => {
+      const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+      process.stdout.write(serializeManifest(ds.snapshot));
+    }),
+  );
+
+function blockDetails(event: Record<string, unknown>): string {
+  switch (event.kind) {
+    case 'AddData': {
+      const nd = event.newData as { offsetInterval: { start: number; end: number } } | undefined;
+      return `${nd ? `offsets ${nd.offsetInterval.start}..${nd.offsetInterval.end}` : 'no data'} watermark ${event.newWatermark ?? '-'}`;
+    }
+    case 'SetDataSchema':
+      return ((event.schema as { fields: { name: string }[] }).fields ?? []).map((f) => f.name).join(', ');
+    case 'SetPollingSource':
+      return `${(event.fetch as { kind: string }).kind} → ${(event.merge as { kind: string }).kind}`;
+    default:
+      return '';
+  }
+}
+
+function previewPayload(payload: Buffer): string {
+  const text = payload.toString('utf8');
+  const printable = !text.includes('\uFFFD') && !/[\x00-\x08\x0e-\x1f]/.test(text);
+  const shown = printable ? text.replace(/\s+/g, ' ') : `hex:${payload.subarray(0, 32).toString('hex')}`;
+  return shown.length > 60 ? `${shown.slice(0, 59)}…` : shown;
+}
+
+function readFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SluiceError('INVALID_INPUT', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+}
+
+/** An error already printed per dataset; only its exit code remains to be set. */
+class ReportedError extends Error {
+  constructor(readonly inner: Error) {
+    super(inner.message);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof ReportedError) return exitCodeFor(isSluiceError(err.inner) ? err.inner.code : undefined);
+    if (err instanceof ManifestError) {
+      console.error(`sluice: ${err.message}`);
+      return EXIT.dataErr;
+    }
+    if (isSluiceError(err)) {
+      console.error(`sluice: ${err.message}`);
+      return exitCodeFor(err.code);
+    }
+    console.error(`sluice: ${(err as Error).stack ?? err}`);
+    return EXIT.failure;
+  }
+}
+
+// Register long-running commands (broker, start) from their own modules.
+await import('./long-running').then((m) => m.register(program));
+process.exitCode = await main(process.argv);

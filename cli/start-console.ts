@@ -1,0 +1,93 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../lib/broker/embedded-broker';
+import { readEnv } from '../lib/config/env';
+import { addDataset } from '../lib/datasets/add-dataset';
+import { DEMO_DATASET_NAME, demoManifest } from '../lib/demo/demo-manifest';
+import { startDemoDevice } from '../lib/demo/demo-device';
+import { findActivePollingSource } from '../lib/odf';
+import { defaultDataDir, openStore } from '../lib/store/open-store';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+/**
+ * `sluice start`: the console on the embedded default — embedded Postgres (unless DATABASE_URL),
+ * embedded broker with a demo device and a demo dataset (unless SLUICE_BROKER_URL), then the
+ * Next.js server. Taken ports are reported and replaced by free ones.
+ */
+export async function startConsole(opts: { port: number; host: string }): Promise<void> {
+  const env = readEnv();
+  const dataDir = env.SLUICE_DATA_DIR ?? defaultDataDir();
+  const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir });
+  const stops: (() => Promise<void>)[] = [() => store.close()];
+  let broker: EmbeddedBroker | undefined;
+  // Ports that had to fall back last time are tried first, so the demo dataset keeps its broker.
+  const portsFile = path.join(dataDir, 'ports.json');
+  const remembered = readPorts(portsFile);
+  if (!env.SLUICE_BROKER_URL) {
+    broker = await startEmbeddedBroker({
+      port: env.SLUICE_MQTT_PORT ?? remembered.mqtt ?? 1883,
+      wsPort: env.SLUICE_MQTT_WS_PORT ?? remembered.ws ?? 8083,
+      dataDir: path.join(dataDir, 'broker'),
+      log: (line) => console.log(line),
+    });
+    stops.unshift(() => broker!.close());
+    const demo = await startDemoDevice({ url: broker.url });
+    stops.unshift(() => demo.stop());
+    fs.writeFileSync(portsFile, JSON.stringify({ mqtt: broker.port, ws: broker.wsPort }));
+    const existing = await store.datasets.find(DEMO_DATASET_NAME);
+    const manifest = demoManifest({ host: '127.0.0.1', port: broker.port });
+    const fetch = existing && findActivePollingSource(existing.snapshot.metadata)?.fetch;
+    if (!existing || (fetch?.kind === 'Mqtt' && fetch.port !== broker.port)) {
+      // First start, or the broker could not get its old port back: point the demo dataset at it.
+      await addDataset({ datasets: store.datasets, manifest, replace: !!existing });
+    }
+    console.log(`MQTT broker: ${broker.url} (WebSocket ${broker.wsUrl}); demo device publishing to demo/sensors/+/temperature`);
+  }
+
+  if (!fs.existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {
+    console.log('Building the console (first start only)…');
+    const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('next build failed');
+  }
+  const port = await availablePort(opts.host, opts.port);
+  if (port !== opts.port) console.log(`port ${opts.port} is in use; the console uses ${port} instead`);
+  const web = spawn(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', opts.host], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DATABASE_URL: store.databaseUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}) },
+  });
+  console.log(`Sluice console: http://${opts.host}:${port}  (data in ${dataDir}; Ctrl+C to stop)`);
+  console.log(`Try: npx sluice pull ${DEMO_DATASET_NAME} && npx sluice tail ${DEMO_DATASET_NAME}`);
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    web.once('exit', () => resolve());
+  });
+  web.kill('SIGTERM');
+  for (const stop of stops) await stop().catch(() => undefined);
+}
+
+function readPorts(file: string): { mqtt?: number; ws?: number } {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as { mqtt?: number; ws?: number };
+  } catch {
+    return {};
+  }
+}
+
+async function availablePort(host: string, wanted: number): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<number | undefined>((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(undefined));
+      s.listen(port, host, () => {
+        const got = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(got));
+      });
+    });
+  return (await tryListen(wanted)) ?? (await tryListen(0))!;
+}
