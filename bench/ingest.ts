@@ -34,7 +34,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main() {
-  const [broker, server] = await Promise.all([startMosquitto({ maxQueuedMessages: 10_000_000 }), startPostgres()]);
+  const [broker, server] = await Promise.all([startMosquitto({ maxQueuedMessages: 10_000_000, autosaveInterval: 0 }), startPostgres()]);
   const store = await openStore({ databaseUrl: server.adminUrl });
   try {
     await throughput(store, server.adminUrl, broker.port);

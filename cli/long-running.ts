@@ -45,7 +45,6 @@ export function register(program: Command): void {
         dataDir: opts.memory ? undefined : path.join(env.SLUICE_DATA_DIR ?? defaultDataDir(), 'broker'),
         log: (line) => console.error(line),
       });
-      console.log(`MQTT broker listening on ${broker.url} and ${broker.wsUrl}`);
       await untilSignal();
       await broker.close();
     });

@@ -44,7 +44,7 @@ export async function startConsole(opts: { port: number; host: string }): Promis
       // First start, or the broker could not get its old port back: point the demo dataset at it.
       await addDataset({ datasets: store.datasets, manifest, replace: !!existing });
     }
-    console.log(`MQTT broker: ${broker.url} (WebSocket ${broker.wsUrl}); demo device publishing to demo/sensors/+/temperature`);
+    console.log('demo device publishing to demo/sensors/+/temperature');
   }
 
   if (!fs.existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {

@@ -25,6 +25,8 @@ export interface MosquittoOptions {
   maxQueuedMessages?: number;
   /** Outgoing QoS 1/2 window per MQTT 3.1.1 client (Mosquitto's default is 20). */
   maxInflightMessages?: number;
+  /** Seconds between saves of the in-memory database (0: only on shutdown). */
+  autosaveInterval?: number;
 }
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoServer> {
@@ -34,7 +36,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     `per_listener_settings false`,
     `persistence true`,
     `persistence_location ${dir}/`,
-    `autosave_interval 1`,
+    `autosave_interval ${options.autosaveInterval ?? 1}`,
     `max_queued_messages ${options.maxQueuedMessages ?? 1_000_000}`,
     `max_inflight_messages ${options.maxInflightMessages ?? 20}`,
     `log_dest file ${dir}/mosquitto.log`,
