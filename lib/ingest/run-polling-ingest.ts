@@ -8,7 +8,7 @@ import { applyToState } from './merge/apply-to-state';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
 import { mqttSourceConfig, type MqttSourceConfig } from './mqtt-source-config';
-import type { DatasetHead, IngestStore, JsonRow, PullCounters, QuarantineRecord } from './ports';
+import type { DatasetHead, IngestStore, JsonRow, PullCounters, QuarantineRecord, SliceCommit } from './ports';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { readMessage } from './read/read-message';
 import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, type SliceLayout } from './slice-layout';
@@ -124,6 +124,13 @@ class PullRun {
   private session: MqttSession | undefined;
   /** Snapshot merges need the pull's whole snapshot at once, so they commit once, at the end. */
   private readonly singleBatch: boolean;
+  /**
+   * The commit in flight. The next batch is read, merged and staged while it runs (Postgres and
+   * Node work in parallel); `head`, `receipts` and `stateOverlay` already describe it.
+   */
+  private inFlight: Promise<void> | undefined;
+  /** Key-state changes made by this pull, laid over what the store returns (it may not have them yet). */
+  private readonly stateOverlay = new Map<string, JsonRow | null | typeof DELETED>();
 
   constructor(private readonly a: PullRunArgs) {
     this.head = a.head;
@@ -177,6 +184,7 @@ class PullRun {
         ...this.counters,
       };
     } finally {
+      await this.inFlight?.catch(() => undefined);
       await this.session.close();
     }
   }
@@ -221,8 +229,13 @@ class PullRun {
       const capReached = this.accepted >= o.recordCap || now >= this.stopAt;
       const idleFor = now - this.lastActivity;
       if (this.queue.length === 0 && this.pubrels.length === 0) {
-        if (capReached) return this.accepted >= o.recordCap;
-        if (idleFor >= o.idleTimeoutMs) return false;
+        if (capReached || idleFor >= o.idleTimeoutMs) {
+          if (!this.inFlight) return this.accepted >= o.recordCap;
+          // Let the last commit land; look again, in case messages (QoS 0, PUBRELs) came meanwhile.
+          await this.inFlight;
+          this.inFlight = undefined;
+          continue;
+        }
         await this.sleep(Math.min(o.idleTimeoutMs - idleFor, this.stopAt - now));
         continue;
       }
@@ -237,6 +250,15 @@ class PullRun {
     }
   }
 
+  /** Prepares a batch, waits for the commit in flight, then starts this one's commit. */
+  private async commitBatch(messages: ReceivedMessage[], pubrels: number[]): Promise<void> {
+    const prepared = await this.prepare(messages, pubrels);
+    await this.inFlight;
+    const commit = this.commitPrepared(prepared);
+    commit.catch(() => undefined); // awaited by the next batch or at the end; never unhandled
+    this.inFlight = commit;
+  }
+
   /**
    * After the last commit the broker answers our PUBRECs with PUBRELs; recording those lets the
    * PUBCOMPs go before we disconnect. Ones that do not arrive in time are handled next pull.
@@ -246,32 +268,35 @@ class PullRun {
     while (this.receipts.size > 0 && Date.now() < deadline && !this.failure) {
       if (this.pubrels.length) {
         await this.commitBatch([], this.pubrels.splice(0));
+        await this.inFlight;
         continue;
       }
       await this.sleep(deadline - Date.now());
     }
   }
 
-  private async commitBatch(messages: ReceivedMessage[], pubrels: number[]): Promise<void> {
-    const { store, strategy, layout, source, options } = this.a;
+  /**
+   * Reads, merges and stages a batch against the state as it will be once the commit in flight
+   * lands, and advances `head` to what this batch's commit will make it.
+   */
+  private async prepare(messages: ReceivedMessage[], pubrels: number[]): Promise<PreparedCommit> {
+    const { strategy, layout, source, options } = this.a;
     this.progress('committing');
     const systemTime = this.a.clock.now();
     const add: PullCounters = { messagesReceived: messages.length, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
     // A PUBREL ends the broker's use of that packet id: a later PUBLISH with it is a new message.
-    const released = pubrels;
-    for (const id of released) this.receipts.delete(id);
+    for (const id of pubrels) this.receipts.delete(id);
     const newReceipts: number[] = [];
     const quarantine: QuarantineRecord[] = [];
     const rows: Row[] = [];
-    const seenInBatch = new Set<number>();
     for (const m of messages) {
       if (m.qos === 2) {
         const id = m.messageId!;
-        if (this.receipts.has(id) || seenInBatch.has(id)) {
+        if (this.receipts.has(id)) {
           add.duplicates++;
           continue;
         }
-        seenInBatch.add(id);
+        this.receipts.add(id);
         newReceipts.push(id);
       }
       const result = readMessage(source.read, source.readSchema, m, { maxPayloadBytes: options.maxPayloadBytes });
@@ -283,57 +308,64 @@ class PullRun {
     }
 
     const merged = rows.length ? strategy.merge(await this.priorState(rows), rows) : [];
+    const head = this.head;
     const staged = stageSlice({
       merged,
       layout,
       systemTime,
-      nextOffset: this.head.nextOffset,
-      prevWatermark: this.head.watermark,
-      committedDataSchema: this.head.dataSchema,
+      nextOffset: head.nextOffset,
+      prevWatermark: head.watermark,
+      committedDataSchema: head.dataSchema,
     });
-    const blocks = staged ? chainBlocks({ hash: this.head.headHash, sequenceNumber: this.head.headSequence }, staged.events, systemTime) : [];
+    const blocks = staged ? chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime) : [];
     const changes = staged && strategy.primaryKey.length ? applyToState(strategy, staged.committedRows) : undefined;
+    const upserts = new Map([...(changes?.upserts ?? [])].map(([k, r]) => [k, this.stateRowToStore(r)]));
+    for (const [k, r] of upserts) this.stateOverlay.set(k, r);
+    for (const k of changes?.deletes ?? []) this.stateOverlay.set(k, DELETED);
     if (staged) {
       add.rowsCommitted = staged.storedRows.length;
       add.slices = 1;
     }
-    const nextOffset = staged ? staged.offsetEnd + 1n : this.head.nextOffset;
-    const watermark = staged?.watermark ?? this.head.watermark;
-    await store.commit({
-      datasetId: this.head.id,
-      datasetNum: this.head.num,
-      expectedHeadHash: this.head.headHash,
-      systemTime,
-      blocks,
-      slice: staged && { offsetStart: staged.offsetStart, offsetEnd: staged.offsetEnd, hash: staged.hash, size: staged.size, rows: staged.storedRows },
-      nextOffset,
-      watermark,
-      dataSchema: staged?.dataSchema,
-      keyState: changes && {
-        signature: stateSignature(strategy),
-        upserts: new Map([...changes.upserts].map(([k, r]) => [k, this.stateRowToStore(r)])),
-        deletes: [...changes.deletes],
-      },
-      qos2Receipts: { add: newReceipts, remove: released },
-      quarantine,
-      pull: { id: this.a.pullId, add },
-    });
-
-    // Committed: only now may the broker learn that these messages arrived.
-    for (const id of newReceipts) this.receipts.add(id);
-    for (const m of messages) this.session!.acknowledge(m);
-    for (const id of released) this.session!.complete(id);
+    const nextOffset = staged ? staged.offsetEnd + 1n : head.nextOffset;
+    const watermark = staged?.watermark ?? head.watermark;
     const last = blocks.at(-1);
     if (last) {
       this.head = {
-        ...this.head,
+        ...head,
         headHash: last.hash,
         headSequence: last.block.sequenceNumber,
         nextOffset,
         watermark,
-        dataSchema: staged?.dataSchema ?? this.head.dataSchema,
+        dataSchema: staged?.dataSchema ?? head.dataSchema,
       };
     }
+    return {
+      messages,
+      pubrels,
+      commit: {
+        datasetId: head.id,
+        datasetNum: head.num,
+        expectedHeadHash: head.headHash,
+        systemTime,
+        blocks,
+        slice: staged && { offsetStart: staged.offsetStart, offsetEnd: staged.offsetEnd, hash: staged.hash, size: staged.size, rows: staged.storedRows },
+        nextOffset,
+        watermark,
+        dataSchema: staged?.dataSchema,
+        keyState: changes && { signature: stateSignature(strategy), upserts, deletes: [...changes.deletes] },
+        qos2Receipts: { add: newReceipts, remove: pubrels },
+        quarantine,
+        pull: { id: this.a.pullId, add },
+      },
+    };
+  }
+
+  private async commitPrepared(p: PreparedCommit): Promise<void> {
+    await this.a.store.commit(p.commit);
+    // Committed: only now may the broker learn that these messages arrived.
+    for (const m of p.messages) this.session!.acknowledge(m);
+    for (const id of p.pubrels) this.session!.complete(id);
+    const add = p.commit.pull.add;
     for (const k of Object.keys(add) as (keyof PullCounters)[]) this.counters[k] += add[k];
     this.progress('receiving');
   }
@@ -342,6 +374,15 @@ class PullRun {
     const need = this.a.strategy.stateNeed(rows);
     const stored =
       need.kind === 'none' ? new Map<string, JsonRow | null>() : await this.a.store.loadKeyState(this.head.num, need.kind === 'all' ? 'all' : need.keys);
+    if (need.kind === 'keys') {
+      for (const k of need.keys) {
+        const o = this.stateOverlay.get(k);
+        if (o === DELETED) stored.delete(k);
+        else if (o !== undefined) stored.set(k, o);
+      }
+    } else if (need.kind === 'all') {
+      for (const [k, o] of this.stateOverlay) o === DELETED ? stored.delete(k) : stored.set(k, o);
+    }
     // A Ledger key holds no values: its presence is all the merge asks about.
     const decoded = new Map([...stored].map(([k, r]) => [k, r === null ? {} : decodeStateRow(r, this.a.layout)]));
     return { hasHistory: this.head.nextOffset > 0n, get: (k) => decoded.get(k), keys: () => decoded.keys() };
@@ -374,6 +415,14 @@ class PullRun {
   private progress(stage: PullStage): void {
     this.a.onProgress?.({ stage, ...this.counters });
   }
+}
+
+const DELETED = Symbol('deleted');
+
+interface PreparedCommit {
+  messages: ReceivedMessage[];
+  pubrels: number[];
+  commit: SliceCommit;
 }
 
 /** Which merge keys a key state was built for; a different signature means it must be rebuilt. */

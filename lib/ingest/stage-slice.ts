@@ -14,7 +14,7 @@ import { dataSchemaOf, type SliceLayout } from './slice-layout';
  * SetDataSchema when the data schema is new or changed, then AddData.
  */
 export interface StagedSlice {
-  /** Merged rows with their event times filled, as the key state must record them. */
+  /** The merged rows, their event times filled in, as the key state must record them. */
   committedRows: Row[];
   storedRows: StoredRow[];
   offsetStart: bigint;
@@ -43,21 +43,17 @@ export function stageSlice(args: {
   const lines: string[] = [];
   let maxEventMs = prevWatermark?.getTime() ?? -Infinity;
   merged.forEach((row, i) => {
+    // Merge output rows are fresh objects (MergeStrategy contract), so filling them in place is safe.
     const eventCell = fillEventTime(row[v.eventTimeColumn] ?? null, layout, systemTime);
-    const filled = { ...row, [v.eventTimeColumn]: eventCell };
+    row[v.eventTimeColumn] = eventCell;
     const eventTime = eventCellToDate(eventCell);
-    maxEventMs = Math.max(maxEventMs, eventTime.getTime());
+    if (eventTime.getTime() > maxEventMs) maxEventMs = eventTime.getTime();
     const offset = nextOffset + BigInt(i);
     const op = Number(row[v.operationTypeColumn]);
-    const data: Row = {};
-    const json: JsonValue[] = [];
-    for (const f of layout.dataFields) {
-      data[f.name] = filled[f.name] ?? null;
-      json.push(encodeStoredCell(f.type, data[f.name]));
-    }
-    committedRows.push(filled);
+    const json: JsonValue[] = layout.dataFields.map((f) => encodeStoredCell(f.type, row[f.name] ?? null));
+    committedRows.push(row);
     storedRows.push({ offset, op, systemTime, eventTime, data: json });
-    lines.push(encodeSliceLine({ offset, op, systemTime, eventTime, data }, layout));
+    lines.push(encodeSliceLine({ offset, op, systemTime, eventTime, data: row }, layout));
   });
   const { hash, size } = hashSlice(lines);
   const offsetStart = nextOffset;
