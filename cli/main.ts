@@ -9,7 +9,7 @@ import { exportDataset, type ExportFormat } from '../lib/datasets/export-dataset
 import { verifyDataset } from '../lib/datasets/verify-dataset';
 import { getDatasetOrThrow, committedLayout } from '../lib/datasets/dataset-layout';
 import { pullUntilCaughtUp } from '../lib/ingest/pull-until-caught-up';
-import { brokerUrlOf } from '../lib/ingest/mqtt-source-config';
+import { listDatasetRows } from '../lib/datasets/list-dataset-rows';
 import { storedToSliceRow, encodeSliceLine } from '../lib/ingest/slice-encoding';
 import { OP_LABELS, type OpCode } from '../lib/data/row';
 import { openStore, type Store } from '../lib/store/open-store';
@@ -61,22 +61,10 @@ program
   .description('list datasets with their source, merge strategy, rows, watermark and last pull')
   .action(() =>
     withStore(async (store) => {
-      const list = await store.datasets.list();
+      const rows = await listDatasetRows(store.datasets);
       printTable(
         ['NAME', 'SOURCE', 'TOPICS', 'MERGE', 'ROWS', 'WATERMARK', 'LAST PULL'],
-        list.map((d) => {
-          const src = d.snapshot.metadata.findLast((e) => e.kind === 'SetPollingSource');
-          const fetch = src?.kind === 'SetPollingSource' ? src.fetch : undefined;
-          return [
-            d.name,
-            fetch?.kind === 'Mqtt' ? brokerUrlOf(fetch) : (fetch?.kind ?? '-'),
-            fetch?.kind === 'Mqtt' ? fetch.topics.map((t) => t.path).join(' ') : '-',
-            src?.kind === 'SetPollingSource' ? src.merge.kind : '-',
-            d.rows.toString(),
-            d.watermark?.toISOString() ?? '-',
-            d.lastPull ? `${d.lastPull.startedAt.toISOString()} ${d.lastPull.status}` : '-',
-          ];
-        }),
+        rows.map((d) => [d.name, d.broker, d.topics.join(' ') || '-', d.merge, d.rows, d.watermark ?? '-', d.lastPull ? `${d.lastPull.at} ${d.lastPull.status}` : '-']),
       );
     }),
   );

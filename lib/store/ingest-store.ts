@@ -94,19 +94,11 @@ export class PostgresIngestStore implements IngestStore {
   }
 
   async replaceKeyState(dataset: { id: string; num: number }, signature: string, state: Map<string, JsonRow | null>): Promise<void> {
-    const db = await this.pool.connect();
-    try {
-      await db.query('BEGIN');
+    await inTransaction(this.pool, async (db) => {
       await db.query('DELETE FROM key_state WHERE dataset_num = $1', [dataset.num]);
       await upsertKeyState(db, dataset.num, state);
       await db.query('UPDATE dataset SET state_signature = $1 WHERE id = $2', [signature, dataset.id]);
-      await db.query('COMMIT');
-    } catch (err) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      db.release();
-    }
+    });
   }
 
   async *readRows(datasetNum: number, opts: { fromOffset?: bigint; batchSize?: number } = {}): AsyncIterable<StoredRow[]> {
@@ -140,9 +132,7 @@ export class PostgresIngestStore implements IngestStore {
    */
   async commit(c: SliceCommit): Promise<void> {
     const last = c.blocks.at(-1);
-    const db = await this.pool.connect();
-    try {
-      await db.query('BEGIN');
+    await inTransaction(this.pool, async (db) => {
       if (last) {
         const moved = await db.query(
           `UPDATE dataset SET head_hash = $1, head_sequence = $2, next_offset = $3, watermark = $4,
@@ -212,13 +202,21 @@ export class PostgresIngestStore implements IngestStore {
                 quarantined = quarantined + $4, duplicates = duplicates + $5, slices = slices + $6 WHERE id = $1`,
         [c.pull.id, a.messagesReceived, a.rowsCommitted, a.quarantined, a.duplicates, a.slices],
       );
-      await db.query('COMMIT');
-    } catch (err) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      db.release();
-    }
+    });
+  }
+}
+
+async function inTransaction(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<void>): Promise<void> {
+  const db = await pool.connect();
+  try {
+    await db.query('BEGIN');
+    await fn(db);
+    await db.query('COMMIT');
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    db.release();
   }
 }
 
