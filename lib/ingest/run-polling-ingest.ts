@@ -117,7 +117,7 @@ class PullRun {
   private accepted = 0;
   /** After this instant (maxDurationMs) no more QoS 1/2 messages are taken in. */
   private stopAt = Infinity;
-  /** QoS 2 ids committed (this or an earlier pull) whose PUBREL has not arrived. */
+  /** QoS 2 ids committed (or being committed) whose PUBREL has not arrived: a PUBLISH with one is a redelivery. */
   private receipts = new Set<number>();
   private readonly counters: PullCounters = { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
   private head: DatasetHead;
@@ -289,7 +289,12 @@ class PullRun {
     const newReceipts: number[] = [];
     const quarantine: QuarantineRecord[] = [];
     const rows: Row[] = [];
+    const current = this.singleBatch ? latestPerTopic(messages) : undefined;
     for (const m of messages) {
+      if (current && !current.has(m)) {
+        add.duplicates++;
+        continue;
+      }
       if (m.qos === 2) {
         const id = m.messageId!;
         if (this.receipts.has(id)) {
@@ -428,6 +433,17 @@ interface PreparedCommit {
 /** Which merge keys a key state was built for; a different signature means it must be rebuilt. */
 export function stateSignature(strategy: MergeStrategy): string {
   return `${strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
+}
+
+/**
+ * A Snapshot pull's snapshot is each topic's latest message. With QoS 1 a topic's retained state can
+ * arrive twice (the copy queued for the session, and the retained copy the re-subscription sends);
+ * merging both would emit one -C/+C pair per copy.
+ */
+function latestPerTopic(messages: ReceivedMessage[]): Set<ReceivedMessage> {
+  const last = new Map<string, ReceivedMessage>();
+  for (const m of messages) last.set(m.topic, m);
+  return new Set(last.values());
 }
 
 /** The merge sees an event-time column even when the read schema has none (all null, as in Kamu). */
