@@ -73,8 +73,23 @@ export class PostgresIngestStore implements IngestStore {
     };
   }
 
+  /**
+   * Records a pull that holds the dataset's lease. Any other pull still marked running lost its
+   * process (killed or crashed): it is closed as interrupted, so its record tells what happened.
+   */
   async startPull(datasetId: string, pullId: string): Promise<void> {
-    await this.prisma.pull.create({ data: { id: pullId, datasetId, status: 'running' } });
+    await this.prisma.$transaction([
+      this.prisma.pull.updateMany({
+        where: { datasetId, status: 'running' },
+        data: {
+          status: 'failed',
+          endedAt: new Date(),
+          errorCode: 'INTERRUPTED',
+          error: 'the pulling process ended before the pull finished; what it had not committed stayed with the broker',
+        },
+      }),
+      this.prisma.pull.create({ data: { id: pullId, datasetId, status: 'running' } }),
+    ]);
   }
 
   async finishPull(pullId: string, outcome: PullOutcome): Promise<void> {

@@ -56,6 +56,9 @@ describe('[DELIVERY] nothing is lost or duplicated across crashes', () => {
 
     const r = await runPollingIngest({ store: store.ingest, dataset: 'crash.before', options: { idleTimeoutMs: 300 } });
     expect(r.rowsCommitted).toBe(30);
+    const [latest, killed] = await store.datasets.pulls((await store.datasets.find('crash.before'))!.id);
+    expect(latest).toMatchObject({ id: r.pullId, status: 'updated' });
+    expect(killed).toMatchObject({ status: 'failed', errorCode: 'INTERRUPTED' });
     expect(await values('crash.before')).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect((await verifyDataset(store, 'crash.before')).problems).toEqual([]);
   });
