@@ -114,12 +114,13 @@ async function historyCost(store: Store, port: number) {
 async function prefill(store: Store, name: string, rows: number) {
   let head = (await store.ingest.getDatasetHead(name))!;
   const source = mqttSourceConfig(head.snapshot, () => undefined);
-  const layout = layoutFromReadSchema(source.readSchema, source.vocab);
+  const readSchema = source.readSchema!; // the bench manifest declares one
+  const layout = layoutFromReadSchema(readSchema, source.vocab);
   const strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
   for (let start = 0; start < rows; start += 50_000) {
     const batch = [];
     for (let i = start; i < Math.min(rows, start + 50_000); i++) {
-      const r = readMessage(source.read, source.readSchema, { topic: 't', payload: Buffer.from(benchPayload(i)) }, { maxPayloadBytes: 1 << 20 });
+      const r = readMessage(source.read, readSchema, { topic: 't', payload: Buffer.from(benchPayload(i)) }, { maxPayloadBytes: 1 << 20 });
       if (r.ok) batch.push(...r.rows);
     }
     const merged = strategy.merge({ hasHistory: head.nextOffset > 0n, get: () => undefined, keys: () => [] }, batch);

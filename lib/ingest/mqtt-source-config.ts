@@ -24,7 +24,8 @@ export interface MqttSourceConfig {
   password?: string;
   topics: TopicSubscription[];
   read: ReaderConfig;
-  readSchema: DataSchema;
+  /** Absent: the schema is inferred from the dataset's first messages (JSON payloads only). */
+  readSchema?: DataSchema;
   merge: MergeStrategyConfig;
   vocab: DatasetVocab;
 }
@@ -65,8 +66,8 @@ export function mqttSourceConfig(snapshot: DatasetSnapshot, env: (name: string) 
     throw err;
   }
   const readSchema = effectiveReadSchema(source.read);
-  if (!readSchema || readSchema.fields.length === 0) {
-    throw new SluiceError('SCHEMA_INVALID', `dataset "${snapshot.name}": the read step needs a schema (read.schema or read.ddlSchema) so payloads can be typed`);
+  if (!readSchema?.fields.length && source.read.kind === 'Csv') {
+    throw new SluiceError('SCHEMA_INVALID', `dataset "${snapshot.name}": Csv payloads need a read schema (read.schema or read.ddlSchema); their columns cannot be typed from the data`);
   }
   let password: string | undefined;
   try {
@@ -83,7 +84,7 @@ export function mqttSourceConfig(snapshot: DatasetSnapshot, env: (name: string) 
     password,
     topics: fetch.topics.map((t) => ({ path: t.path, qos: qosNumber(t.qos) })),
     read: source.read as ReaderConfig,
-    readSchema,
+    readSchema: readSchema?.fields.length ? readSchema : undefined,
     merge: source.merge as MergeStrategyConfig,
     vocab: effectiveVocab(snapshot.metadata),
   };

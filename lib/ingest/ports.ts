@@ -18,6 +18,8 @@ export interface DatasetHead {
   watermark: Date | null;
   /** Data columns fixed by the first SetDataSchema (null before the first data commit). */
   dataSchema: DataSchema | null;
+  /** The read schema inferred from the first messages, when the manifest declares none. */
+  inferredReadSchema: DataSchema | null;
   stateSignature: string | null;
   mqttClientId: string;
   sessionTopics: TopicSubscription[] | null;
@@ -70,6 +72,8 @@ export interface SliceCommit {
   nextOffset: bigint;
   watermark: Date | null;
   dataSchema?: DataSchema;
+  /** Recorded with the first commit of a dataset whose manifest has no read schema. */
+  inferredReadSchema?: DataSchema;
   /** Rows are null where the strategy only needs to know a key was seen (Ledger). */
   keyState?: { signature: string; upserts: Map<string, JsonRow | null>; deletes: string[] };
   qos2Receipts: { add: number[]; remove: number[] };

@@ -9,7 +9,9 @@ import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
 import { mqttSourceConfig, type MqttSourceConfig } from './mqtt-source-config';
 import type { DatasetHead, IngestStore, JsonRow, PullCounters, QuarantineRecord, SliceCommit } from './ports';
+import type { DataSchema } from '../odf/data-type';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
+import { inferReadSchema } from './read/infer-schema';
 import { readMessage } from './read/read-message';
 import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, type SliceLayout } from './slice-layout';
 import { decodeStoredData } from './slice-encoding';
@@ -62,21 +64,15 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   const head = await args.store.getDatasetHead(args.dataset);
   if (!head) throw new SluiceError('DATASET_NOT_FOUND', `no dataset named "${args.dataset}"`);
   const source = mqttSourceConfig(head.snapshot, args.env ?? ((name) => process.env[name]));
-  const layout = layoutFromReadSchema(source.readSchema, source.vocab);
-  assertSchemaCompatible(head.dataSchema, dataSchemaOf(layout), head.name);
-  let strategy: MergeStrategy;
-  try {
-    strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
-  } catch (err) {
-    if (err instanceof MergeError) throw new SluiceError('SCHEMA_INVALID', `merge ${source.merge.kind}: ${err.message}`);
-    throw err;
-  }
+  // Without a declared read schema, the one inferred from the dataset's first messages is used.
+  const readSchema = source.readSchema ?? head.inferredReadSchema ?? undefined;
+  const schema = readSchema && configureSchema(readSchema, source, head);
 
   const pullId = randomUUID();
   const lease = await args.store.acquirePullLease(head.id, pullId);
   try {
     await args.store.startPull(head.id, pullId);
-    const pull = new PullRun({ ...args, options, clock, head, source, layout, strategy, pullId });
+    const pull = new PullRun({ ...args, options, clock, head, source, schema, pullId });
     try {
       const result = await pull.run();
       await args.store.finishPull(pullId, { status: result.status, hasMore: result.hasMore });
@@ -101,9 +97,26 @@ interface PullRunArgs extends RunPollingIngestArgs {
   clock: Clock;
   head: DatasetHead;
   source: MqttSourceConfig;
+  schema: ConfiguredSchema | undefined;
+  pullId: string;
+}
+
+/** How a pull types, lays out and merges rows: known up front, or once the first messages are in. */
+interface ConfiguredSchema {
+  readSchema: DataSchema;
   layout: SliceLayout;
   strategy: MergeStrategy;
-  pullId: string;
+}
+
+function configureSchema(readSchema: DataSchema, source: MqttSourceConfig, head: DatasetHead): ConfiguredSchema {
+  const layout = layoutFromReadSchema(readSchema, source.vocab);
+  assertSchemaCompatible(head.dataSchema, dataSchemaOf(layout), head.name);
+  try {
+    return { readSchema, layout, strategy: createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab }) };
+  } catch (err) {
+    if (err instanceof MergeError) throw new SluiceError('SCHEMA_INVALID', `merge ${source.merge.kind}: ${err.message}`);
+    throw err;
+  }
 }
 
 class PullRun {
@@ -132,16 +145,21 @@ class PullRun {
   /** Key-state changes made by this pull, laid over what the store returns (it may not have them yet). */
   private readonly stateOverlay = new Map<string, JsonRow | null | typeof DELETED>();
 
+  private schema: ConfiguredSchema | undefined;
+  /** Set when this pull inferred the read schema: it is recorded with the first commit. */
+  private inferredReadSchema: DataSchema | undefined;
+
   constructor(private readonly a: PullRunArgs) {
     this.head = a.head;
-    this.singleBatch = a.strategy.kind === 'Snapshot';
+    this.schema = a.schema;
+    this.singleBatch = a.source.merge.kind === 'Snapshot';
   }
 
   async run(): Promise<PullResult> {
     const { store, options, source, head } = this.a;
     this.progress('connecting');
     this.stopAt = Date.now() + options.maxDurationMs;
-    await this.ensureKeyState();
+    if (this.schema) await this.ensureKeyState(this.schema);
     this.receipts = await store.loadQos2Receipts(head.id);
     this.session = await openMqttSession(
       {
@@ -280,8 +298,9 @@ class PullRun {
    * lands, and advances `head` to what this batch's commit will make it.
    */
   private async prepare(messages: ReceivedMessage[], pubrels: number[]): Promise<PreparedCommit> {
-    const { strategy, layout, source, options } = this.a;
+    const { source, options } = this.a;
     this.progress('committing');
+    const schema = await this.schemaFor(messages);
     const systemTime = this.a.clock.now();
     const add: PullCounters = { messagesReceived: messages.length, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
     // A PUBREL ends the broker's use of that packet id: a later PUBLISH with it is a new message.
@@ -304,15 +323,21 @@ class PullRun {
         this.receipts.add(id);
         newReceipts.push(id);
       }
-      const result = readMessage(source.read, source.readSchema, m, { maxPayloadBytes: options.maxPayloadBytes });
-      if (result.ok) rows.push(...result.rows.map((r) => withEventTimeColumn(r, layout)));
+      const result = readMessage(source.read, schema?.readSchema ?? { fields: [] }, m, { maxPayloadBytes: options.maxPayloadBytes });
+      // Without a schema only a blank payload reads (as no rows): nothing here held a record.
+      if (result.ok) rows.push(...result.rows.map((r) => withEventTimeColumn(r, schema!.layout)));
       else {
         add.quarantined++;
         quarantine.push({ topic: m.topic, qos: m.qos, retained: m.retain, payload: m.payload, reason: result.reason, receivedAt: m.receivedAt });
       }
     }
 
-    const merged = rows.length ? strategy.merge(await this.priorState(rows), rows) : [];
+    if (!schema) {
+      // Nothing readable to infer a schema from: every message fails to read, and says why.
+      return this.prepareQuarantineOnly(messages, pubrels, quarantine, add, systemTime, newReceipts);
+    }
+    const { strategy, layout } = schema;
+    const merged = rows.length ? strategy.merge(await this.priorState(rows, schema), rows) : [];
     const head = this.head;
     const staged = stageSlice({
       merged,
@@ -324,7 +349,7 @@ class PullRun {
     });
     const blocks = staged ? chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime) : [];
     const changes = staged && strategy.primaryKey.length ? applyToState(strategy, staged.committedRows) : undefined;
-    const upserts = new Map([...(changes?.upserts ?? [])].map(([k, r]) => [k, this.stateRowToStore(r)]));
+    const upserts = new Map([...(changes?.upserts ?? [])].map(([k, r]) => [k, stateRowToStore(strategy, layout, r)]));
     for (const [k, r] of upserts) this.stateOverlay.set(k, r);
     for (const k of changes?.deletes ?? []) this.stateOverlay.set(k, DELETED);
     if (staged) {
@@ -357,6 +382,7 @@ class PullRun {
         nextOffset,
         watermark,
         dataSchema: staged?.dataSchema,
+        inferredReadSchema: staged ? this.takeInferredReadSchema() : undefined,
         keyState: changes && { signature: stateSignature(strategy), upserts, deletes: [...changes.deletes] },
         qos2Receipts: { add: newReceipts, remove: pubrels },
         quarantine,
@@ -375,8 +401,8 @@ class PullRun {
     this.progress('receiving');
   }
 
-  private async priorState(rows: Row[]): Promise<PriorState> {
-    const need = this.a.strategy.stateNeed(rows);
+  private async priorState(rows: Row[], schema: ConfiguredSchema): Promise<PriorState> {
+    const need = schema.strategy.stateNeed(rows);
     const stored =
       need.kind === 'none' ? new Map<string, JsonRow | null>() : await this.a.store.loadKeyState(this.head.num, need.kind === 'all' ? 'all' : need.keys);
     if (need.kind === 'keys') {
@@ -389,13 +415,13 @@ class PullRun {
       for (const [k, o] of this.stateOverlay) o === DELETED ? stored.delete(k) : stored.set(k, o);
     }
     // A Ledger key holds no values: its presence is all the merge asks about.
-    const decoded = new Map([...stored].map(([k, r]) => [k, r === null ? {} : decodeStateRow(r, this.a.layout)]));
+    const decoded = new Map([...stored].map(([k, r]) => [k, r === null ? {} : decodeStateRow(r, schema.layout)]));
     return { hasHistory: this.head.nextOffset > 0n, get: (k) => decoded.get(k), keys: () => decoded.keys() };
   }
 
   /** The key state must describe the current merge keys; after a change of keys it is rebuilt from history once. */
-  private async ensureKeyState(): Promise<void> {
-    const { strategy, store, layout } = this.a;
+  private async ensureKeyState({ strategy, layout }: ConfiguredSchema): Promise<void> {
+    const { store } = this.a;
     if (strategy.primaryKey.length === 0 || this.head.stateSignature === stateSignature(strategy)) return;
     const state = new Map<string, JsonRow | null>();
     const v = layout.vocab;
@@ -407,14 +433,59 @@ class PullRun {
       }));
       const changes = applyToState(strategy, committed);
       for (const k of changes.deletes) state.delete(k);
-      for (const [k, r] of changes.upserts) state.set(k, this.stateRowToStore(r));
+      for (const [k, r] of changes.upserts) state.set(k, stateRowToStore(strategy, layout, r));
     }
     await store.replaceKeyState(this.head, stateSignature(strategy), state);
   }
 
-  /** Ledger only asks whether a key was seen, so its state rows keep no values. */
-  private stateRowToStore(row: Row): JsonRow | null {
-    return this.a.strategy.kind === 'Ledger' ? null : encodeStateRow(row, this.a.layout);
+  /** The schema of this pull; inferred from the first readable messages when none is declared. */
+  private async schemaFor(messages: ReceivedMessage[]): Promise<ConfiguredSchema | undefined> {
+    if (this.schema) return this.schema;
+    const { source, options, head } = this.a;
+    const inferred = inferReadSchema(
+      source.read,
+      messages.map((m) => m.payload),
+      { eventTimeColumn: source.vocab.eventTimeColumn, maxPayloadBytes: options.maxPayloadBytes },
+    );
+    if (!inferred) return undefined;
+    this.schema = configureSchema(inferred, source, head);
+    this.inferredReadSchema = inferred;
+    await this.ensureKeyState(this.schema);
+    return this.schema;
+  }
+
+  private takeInferredReadSchema(): DataSchema | undefined {
+    const inferred = this.inferredReadSchema;
+    this.inferredReadSchema = undefined;
+    return inferred;
+  }
+
+  /** A batch from which no schema could be inferred yet: only quarantine records and QoS 2 bookkeeping. */
+  private prepareQuarantineOnly(
+    messages: ReceivedMessage[],
+    pubrels: number[],
+    quarantine: QuarantineRecord[],
+    add: PullCounters,
+    systemTime: Date,
+    newReceipts: number[],
+  ): PreparedCommit {
+    const head = this.head;
+    return {
+      messages,
+      pubrels,
+      commit: {
+        datasetId: head.id,
+        datasetNum: head.num,
+        expectedHeadHash: head.headHash,
+        systemTime,
+        blocks: [],
+        nextOffset: head.nextOffset,
+        watermark: head.watermark,
+        qos2Receipts: { add: newReceipts, remove: pubrels },
+        quarantine,
+        pull: { id: this.a.pullId, add },
+      },
+    };
   }
 
   private progress(stage: PullStage): void {
@@ -450,6 +521,11 @@ function latestPerTopic(messages: ReceivedMessage[]): Set<ReceivedMessage> {
 function withEventTimeColumn(row: Row, layout: SliceLayout): Row {
   const column = layout.vocab.eventTimeColumn;
   return column in row ? row : { ...row, [column]: null };
+}
+
+/** Ledger only asks whether a key was seen, so its state rows keep no values. */
+function stateRowToStore(strategy: MergeStrategy, layout: SliceLayout, row: Row): JsonRow | null {
+  return strategy.kind === 'Ledger' ? null : encodeStateRow(row, layout);
 }
 
 function encodeStateRow(row: Row, layout: SliceLayout): JsonRow {

@@ -35,6 +35,7 @@ export class PostgresIngestStore implements IngestStore {
       nextOffset: d.nextOffset,
       watermark: d.watermark,
       dataSchema: (d.dataSchema as unknown as DataSchema | null) ?? null,
+      inferredReadSchema: (d.inferredReadSchema as unknown as DataSchema | null) ?? null,
       stateSignature: d.stateSignature,
       mqttClientId: d.mqttClientId,
       sessionTopics: (d.sessionTopics as unknown as TopicSubscription[] | null) ?? null,
@@ -151,9 +152,18 @@ export class PostgresIngestStore implements IngestStore {
       if (last) {
         const moved = await db.query(
           `UPDATE dataset SET head_hash = $1, head_sequence = $2, next_offset = $3, watermark = $4,
-                  data_schema = COALESCE($5::jsonb, data_schema)
+                  data_schema = COALESCE($5::jsonb, data_schema), inferred_read_schema = COALESCE($8::jsonb, inferred_read_schema)
            WHERE id = $6 AND head_hash = $7`,
-          [last.hash, last.block.sequenceNumber, c.nextOffset.toString(), c.watermark, c.dataSchema ? JSON.stringify(c.dataSchema) : null, c.datasetId, c.expectedHeadHash],
+          [
+            last.hash,
+            last.block.sequenceNumber,
+            c.nextOffset.toString(),
+            c.watermark,
+            c.dataSchema ? JSON.stringify(c.dataSchema) : null,
+            c.datasetId,
+            c.expectedHeadHash,
+            c.inferredReadSchema ? JSON.stringify(c.inferredReadSchema) : null,
+          ],
         );
         if (moved.rowCount !== 1) throw new SluiceError('HEAD_MOVED', 'the dataset head moved during the commit (a concurrent writer); nothing was committed');
         await db.query(

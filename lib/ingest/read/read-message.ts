@@ -47,33 +47,60 @@ export function readMessage(
   msg: { topic: string; payload: Uint8Array },
   opts: { maxPayloadBytes: number },
 ): ReadResult {
-  assertReaderConfig(read);
-  const size = msg.payload.byteLength;
-  if (size > opts.maxPayloadBytes) {
-    return { ok: false, reason: `payload of ${size} bytes exceeds the limit of ${opts.maxPayloadBytes} bytes` };
-  }
-  let text: string;
-  try {
-    text = utf8.decode(msg.payload);
-  } catch {
-    return { ok: false, reason: 'payload is not valid UTF-8' };
-  }
-  if (/^\s*$/.test(text)) return { ok: true, rows: [] };
+  const text = payloadText(read, msg, opts);
+  if (!text.ok) return text;
+  if (/^\s*$/.test(text.text)) return { ok: true, rows: [] };
 
   try {
     const { fields } = schema;
     switch (read.kind) {
       case 'NdJson':
-        return { ok: true, rows: toRows(readNdJsonRecords(text), fields, msg.topic, decodePayloadCell) };
+        return { ok: true, rows: toRows(readNdJsonRecords(text.text), fields, msg.topic, decodePayloadCell) };
       case 'Json':
-        return { ok: true, rows: toRows(readJsonRecords(text, read), fields, msg.topic, decodePayloadCell) };
+        return { ok: true, rows: toRows(readJsonRecords(text.text, read), fields, msg.topic, decodePayloadCell) };
       case 'Csv': {
-        const records = readCsvRecords(text, read, fields.map((f) => f.name));
+        const records = readCsvRecords(text.text, read, fields.map((f) => f.name));
         return { ok: true, rows: toRows(records, fields, msg.topic, decodeCsvCell) };
       }
     }
   } catch (err) {
     if (err instanceof PayloadError) return { ok: false, reason: err.message };
     throw err;
+  }
+}
+
+/**
+ * The JSON records of a message before typing (NdJson and Json readers), for schema inference;
+ * undefined when the payload cannot be read (readMessage then says why).
+ */
+export function readJsonPayloadRecords(
+  read: Extract<ReaderConfig, { kind: 'NdJson' | 'Json' }>,
+  msg: { payload: Uint8Array },
+  opts: { maxPayloadBytes: number },
+): Record<string, unknown>[] | undefined {
+  const text = payloadText(read, msg, opts);
+  if (!text.ok) return undefined;
+  try {
+    return read.kind === 'NdJson' ? readNdJsonRecords(text.text) : readJsonRecords(text.text, read);
+  } catch (err) {
+    if (err instanceof PayloadError) return undefined;
+    throw err;
+  }
+}
+
+function payloadText(
+  read: ReaderConfig,
+  msg: { payload: Uint8Array },
+  opts: { maxPayloadBytes: number },
+): { ok: true; text: string } | { ok: false; reason: string } {
+  assertReaderConfig(read);
+  const size = msg.payload.byteLength;
+  if (size > opts.maxPayloadBytes) {
+    return { ok: false, reason: `payload of ${size} bytes exceeds the limit of ${opts.maxPayloadBytes} bytes` };
+  }
+  try {
+    return { ok: true, text: utf8.decode(msg.payload) };
+  } catch {
+    return { ok: false, reason: 'payload is not valid UTF-8' };
   }
 }

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "dataset" ADD COLUMN "inferred_read_schema" JSONB;
