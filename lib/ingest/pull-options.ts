@@ -16,12 +16,13 @@ export interface PullOptions {
   maxPayloadBytes: number;
   protocolVersion: MqttSessionOptions['protocolVersion'];
   /**
-   * A quiet gap this long commits what has been received: the broker has probably filled its
-   * in-flight window and waits for acknowledgements, which only a commit releases.
+   * MQTT 3.1.1 only (with MQTT 5 the broker may send up to the record cap unacknowledged, so a
+   * pull commits once, at its end): a quiet gap this long after a burst of messages commits them,
+   * as the broker has probably filled its in-flight window and waits for acknowledgements.
    */
   flushGapMs: number;
-  /** Received messages wait at most this long for their commit while data keeps flowing. */
-  maxBatchDelayMs: number;
+  /** MQTT 3.1.1 only: a handful of messages (a trickle, or a broker with a tiny window) is committed after this long without a new one. */
+  smallBatchQuietMs: number;
   tls?: MqttSessionOptions['tls'];
 }
 
@@ -33,5 +34,5 @@ export const DEFAULT_PULL_OPTIONS: PullOptions = {
   maxPayloadBytes: 1024 * 1024,
   protocolVersion: 'auto',
   flushGapMs: 5,
-  maxBatchDelayMs: 250,
+  smallBatchQuietMs: 250,
 };

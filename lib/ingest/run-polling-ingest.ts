@@ -124,7 +124,6 @@ class PullRun {
   private readonly pubrels: number[] = [];
   private failure: SluiceError | undefined;
   private lastActivity = Date.now();
-  private firstQueuedAt = 0;
   private wake: (() => void) | undefined;
   /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
   private accepted = 0;
@@ -213,7 +212,6 @@ class PullRun {
       if (this.accepted >= this.a.options.recordCap || Date.now() >= this.stopAt) return;
       if (++this.accepted === this.a.options.recordCap) this.session?.stopReceiving();
     }
-    if (this.queue.length === 0) this.firstQueuedAt = Date.now();
     this.queue.push(m);
     this.touch();
   }
@@ -257,15 +255,25 @@ class PullRun {
         await this.sleep(Math.min(o.idleTimeoutMs - idleFor, this.stopAt - now));
         continue;
       }
-      const due = this.singleBatch
-        ? capReached || idleFor >= o.idleTimeoutMs
-        : capReached || idleFor >= o.flushGapMs || now - this.firstQueuedAt >= o.maxBatchDelayMs;
-      if (!due) {
-        await this.sleep(this.singleBatch ? o.idleTimeoutMs - idleFor : o.flushGapMs - idleFor);
+      const quietLimit = this.quietLimit();
+      if (!capReached && idleFor < quietLimit) {
+        await this.sleep(quietLimit - idleFor);
         continue;
       }
       await this.commitBatch(this.queue.splice(0), this.pubrels.splice(0));
     }
+  }
+
+  /**
+   * How long the broker must have been quiet before what was received is committed. One commit per
+   * pull (one slice, as Kamu writes) unless the broker's in-flight window forces more: an MQTT 5
+   * session allows the whole record cap in flight, and a Snapshot merge needs all of a pull at once;
+   * an MQTT 3.1.1 broker stops after its window (Mosquitto: 20) until acknowledgements arrive.
+   */
+  private quietLimit(): number {
+    const o = this.a.options;
+    if (this.singleBatch || this.session?.protocolVersion === 5) return o.idleTimeoutMs;
+    return this.queue.length >= SMALLEST_INFLIGHT_WINDOW ? o.flushGapMs : Math.min(o.smallBatchQuietMs, o.idleTimeoutMs);
   }
 
   /** Prepares a batch, waits for the commit in flight, then starts this one's commit. */
@@ -494,6 +502,9 @@ class PullRun {
 }
 
 const DELETED = Symbol('deleted');
+
+/** Fewest unacknowledged messages common MQTT 3.1.1 brokers send (RabbitMQ's prefetch: 10). */
+const SMALLEST_INFLIGHT_WINDOW = 10;
 
 interface PreparedCommit {
   messages: ReceivedMessage[];

@@ -48,3 +48,23 @@ describe('[PULL] a persistent session delivers the backlog', () => {
     expect(kinds).toEqual(['Seed', 'SetPollingSource', 'SetDataSchema', 'AddData']);
   });
 });
+
+describe('[PULL] commits per pull', () => {
+  async function slicesAfterPull(name: string, protocolVersion: 4 | 5) {
+    await addDataset({ datasets: store.datasets, manifest: mqttManifest({ name, port: broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
+    await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion } });
+    await publish(`${name}/a`, Array.from({ length: 100 }, (_, i) => reading(i)));
+    const r = await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion } });
+    expect(r.rowsCommitted).toBe(100);
+    return r.slices;
+  }
+
+  it('MQTT 5: the whole pull is one slice (the session allows the record cap in flight)', async () => {
+    expect(await slicesAfterPull('v5slices', 5)).toBe(1);
+  });
+
+  it("MQTT 3.1.1: commits whenever Mosquitto's 20-message in-flight window fills, so the backlog still drains", async () => {
+    // The first 20 fill the window; their commit releases it, and the rest follows.
+    expect(await slicesAfterPull('v311slices', 4)).toBeGreaterThanOrEqual(2);
+  });
+});
