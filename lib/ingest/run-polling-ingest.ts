@@ -340,24 +340,22 @@ class PullRun {
       }
     }
 
-    if (!schema) {
-      // Nothing readable to infer a schema from: every message fails to read, and says why.
-      return this.prepareQuarantineOnly(messages, pubrels, quarantine, add, systemTime, newReceipts);
-    }
-    const { strategy, layout } = schema;
-    const merged = rows.length ? strategy.merge(await this.priorState(rows, schema), rows) : [];
+    // Without a schema (nothing readable to infer one from yet) only quarantine records are written.
+    const merged = schema && rows.length ? schema.strategy.merge(await this.priorState(rows, schema), rows) : [];
     const head = this.head;
-    const staged = stageSlice({
-      merged,
-      layout,
-      systemTime,
-      nextOffset: head.nextOffset,
-      prevWatermark: head.watermark,
-      committedDataSchema: head.dataSchema,
-    });
+    const staged =
+      schema &&
+      stageSlice({
+        merged,
+        layout: schema.layout,
+        systemTime,
+        nextOffset: head.nextOffset,
+        prevWatermark: head.watermark,
+        committedDataSchema: head.dataSchema,
+      });
     const blocks = staged ? chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime) : [];
-    const changes = staged && strategy.primaryKey.length ? applyToState(strategy, staged.committedRows) : undefined;
-    const upserts = new Map([...(changes?.upserts ?? [])].map(([k, r]) => [k, stateRowToStore(strategy, layout, r)]));
+    const changes = staged && schema.strategy.primaryKey.length ? applyToState(schema.strategy, staged.committedRows) : undefined;
+    const upserts = new Map([...(changes?.upserts ?? [])].map(([k, r]) => [k, stateRowToStore(schema!.strategy, schema!.layout, r)]));
     for (const [k, r] of upserts) this.stateOverlay.set(k, r);
     for (const k of changes?.deletes ?? []) this.stateOverlay.set(k, DELETED);
     if (staged) {
@@ -391,7 +389,7 @@ class PullRun {
         watermark,
         dataSchema: staged?.dataSchema,
         inferredReadSchema: staged ? this.takeInferredReadSchema() : undefined,
-        keyState: changes && { signature: stateSignature(strategy), upserts, deletes: [...changes.deletes] },
+        keyState: changes && { signature: stateSignature(schema!.strategy), upserts, deletes: [...changes.deletes] },
         qos2Receipts: { add: newReceipts, remove: pubrels },
         quarantine,
         pull: { id: this.a.pullId, add },
@@ -466,34 +464,6 @@ class PullRun {
     const inferred = this.inferredReadSchema;
     this.inferredReadSchema = undefined;
     return inferred;
-  }
-
-  /** A batch from which no schema could be inferred yet: only quarantine records and QoS 2 bookkeeping. */
-  private prepareQuarantineOnly(
-    messages: ReceivedMessage[],
-    pubrels: number[],
-    quarantine: QuarantineRecord[],
-    add: PullCounters,
-    systemTime: Date,
-    newReceipts: number[],
-  ): PreparedCommit {
-    const head = this.head;
-    return {
-      messages,
-      pubrels,
-      commit: {
-        datasetId: head.id,
-        datasetNum: head.num,
-        expectedHeadHash: head.headHash,
-        systemTime,
-        blocks: [],
-        nextOffset: head.nextOffset,
-        watermark: head.watermark,
-        qos2Receipts: { add: newReceipts, remove: pubrels },
-        quarantine,
-        pull: { id: this.a.pullId, add },
-      },
-    };
   }
 
   private progress(stage: PullStage): void {

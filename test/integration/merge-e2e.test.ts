@@ -12,42 +12,31 @@
  * its messages as ONE batch at its end (as Kamu's MQTT pull does).
  */
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { runPollingIngest, type PullResult } from '../../lib/ingest/run-polling-ingest';
-import type { Store } from '../../lib/store/open-store';
 import { committedRows } from '../support/committed-rows';
 import { addDataEvents, exportedRows, withoutSystemTime } from '../support/exported-rows';
 import { mqttManifest, type TestManifest } from '../support/manifests';
-import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
-import { createTestStore } from '../support/test-store';
+import { useBrokerAndStore } from '../support/broker-and-store';
 
-let broker: MosquittoServer;
-let store: Store;
-
-beforeAll(async () => {
-  [broker, store] = await Promise.all([startMosquitto(), createTestStore()]);
-});
-afterAll(async () => {
-  await store?.close();
-  await broker?.stop();
-});
+const env = useBrokerAndStore();
 
 const PULL_OPTIONS = { idleTimeoutMs: 400, connectTimeoutMs: 3000 };
 
-const pull = (dataset: string): Promise<PullResult> => runPollingIngest({ store: store.ingest, dataset, options: PULL_OPTIONS });
+const pull = (dataset: string): Promise<PullResult> => runPollingIngest({ store: env.store.ingest, dataset, options: PULL_OPTIONS });
 
 async function add(m: Partial<TestManifest> & { name: string; fields: string; merge: string }): Promise<void> {
   await addDataset({
-    datasets: store.datasets,
-    manifest: mqttManifest({ port: broker.port, topics: [{ path: `${m.name}/#`, qos: 'AtLeastOnce' }], ...m }),
+    datasets: env.store.datasets,
+    manifest: mqttManifest({ port: env.broker.port, topics: [{ path: `${m.name}/#`, qos: 'AtLeastOnce' }], ...m }),
   });
 }
 
-/** Publishes in order, QoS 1 (the broker acknowledged each before the next). */
+/** Publishes in order, QoS 1 (the env.broker acknowledged each before the next). */
 async function publish(topic: string, payloads: (string | object)[], opts: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
-  const c = await mqtt.connectAsync(broker.url);
+  const c = await mqtt.connectAsync(env.broker.url);
   for (const p of payloads) {
     await c.publishAsync(topic, typeof p === 'string' ? p : JSON.stringify(p), { qos: opts.qos ?? 1, retain: opts.retain ?? false });
   }
@@ -55,7 +44,7 @@ async function publish(topic: string, payloads: (string | object)[], opts: { ret
 }
 
 async function expectVerified(name: string): Promise<void> {
-  const report = await verifyDataset(store, name);
+  const report = await verifyDataset(env.store, name);
   expect(report.problems).toEqual([]);
 }
 
@@ -91,9 +80,9 @@ const row = (offset: number, op: 0 | 1 | 2 | 3, c: City) => ({ offset, op, event
 describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
   /*
    * What is published: the whole snapshot as ONE retained Json-array message on one topic, and the
-   * topic is subscribed at QoS 0 (AtMostOnce). Every Snapshot pull re-subscribes, so the broker sends
+   * topic is subscribed at QoS 0 (AtMostOnce). Every Snapshot pull re-subscribes, so the env.broker sends
    * the retained message, i.e. the current snapshot, on every pull. A QoS 0 subscription keeps the
-   * broker from also queueing a copy of each new snapshot for the offline session (that copy would
+   * env.broker from also queueing a copy of each new snapshot for the offline session (that copy would
    * arrive next to the retained one and put every key into the batch twice).
    */
   it('emits +A, then -C/+C (old, new) for a change, -R (old values) for a removal, +A for an addition, nothing for the unchanged', async () => {
@@ -111,7 +100,7 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     // Pull 1: the first snapshot, not in key order.
     await publish(`${name}/state`, [[city(t1, 'B', 200), city(t1, 'A', 100), city(t1, 'C', 300)]], { retain: true });
     expect(await pull(name)).toMatchObject({ status: 'updated', messagesReceived: 1, rowsCommitted: 3, quarantined: 0 });
-    expect(withoutSystemTime(await exportedRows(store, name))).toEqual([
+    expect(withoutSystemTime(await exportedRows(env.store, name))).toEqual([
       row(0, 0, city(t1, 'A', 100)),
       row(1, 0, city(t1, 'B', 200)),
       row(2, 0, city(t1, 'C', 300)),
@@ -120,7 +109,7 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     // Pull 2: A changed, B removed, C unchanged, D added.
     await publish(`${name}/state`, [[city(t2, 'D', 400), city(t1, 'C', 300), city(t2, 'A', 110)]], { retain: true });
     expect(await pull(name)).toMatchObject({ status: 'updated', messagesReceived: 1, rowsCommitted: 4 });
-    const rows = await exportedRows(store, name);
+    const rows = await exportedRows(env.store, name);
     expect(withoutSystemTime(rows).slice(3)).toEqual([
       row(3, 2, city(t1, 'A', 100)), // -C old values
       row(4, 3, city(t2, 'A', 110)), // +C new values
@@ -129,12 +118,12 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     ]);
 
     // Pull 3: the retained snapshot arrives again, unchanged → nothing to commit (Kamu: up to date).
-    const head = (await store.datasets.find(name))!;
-    const before = (await store.datasets.head(head.id)).headHash;
+    const head = (await env.store.datasets.find(name))!;
+    const before = (await env.store.datasets.head(head.id)).headHash;
     expect(await pull(name)).toMatchObject({ status: 'up_to_date', messagesReceived: 1, rowsCommitted: 0 });
-    expect((await store.datasets.head(head.id)).headHash).toBe(before);
+    expect((await env.store.datasets.head(head.id)).headHash).toBe(before);
 
-    const adds = await addDataEvents(store, name);
+    const adds = await addDataEvents(env.store, name);
     expect(adds.map((a) => a.event.newData?.offsetInterval)).toEqual([
       { start: 0, end: 2 },
       { start: 3, end: 6 },
@@ -148,7 +137,7 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
       expect(i === 0 || a.systemTime > adds[i - 1].systemTime).toBe(true);
     }
     // committedRows (the engine's own decoding) agrees on op codes and data.
-    expect((await committedRows(store, name)).map((r) => [Number(r.offset), r.op, r.city, r.population])).toEqual(
+    expect((await committedRows(env.store, name)).map((r) => [Number(r.offset), r.op, r.city, r.population])).toEqual(
       rows.map((r) => [r.offset, r.op, r.city, BigInt(r.population as number)]),
     );
     await expectVerified(name);
@@ -157,7 +146,7 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
   /*
    * What is published: one retained NdJson message per city (`snapcity/<city>`), without event_time
    * (an optional column): the retained messages together are the snapshot. Removing a city = clearing
-   * its retained message (an empty retained payload), which the broker then no longer sends.
+   * its retained message (an empty retained payload), which the env.broker then no longer sends.
    * Subscribed at QoS 0 for the reason given above.
    */
   it('with retained message per key and no event times: a null new event time is not a change, and -C/-R carry the stored event time', async () => {
@@ -180,10 +169,10 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     await state('D', 400);
     expect(await pull(name)).toMatchObject({ status: 'updated', messagesReceived: 3, rowsCommitted: 4 });
 
-    const adds = await addDataEvents(store, name);
+    const adds = await addDataEvents(env.store, name);
     expect(adds).toHaveLength(2);
     const [s1, s2] = adds.map((a) => a.systemTime.toISOString());
-    expect(withoutSystemTime(await exportedRows(store, name))).toEqual([
+    expect(withoutSystemTime(await exportedRows(env.store, name))).toEqual([
       row(0, 0, city(s1, 'A', 100)),
       row(1, 0, city(s1, 'B', 200)),
       row(2, 0, city(s1, 'C', 300)),
@@ -210,7 +199,7 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     await state('A', 11); // queued for the session AND resent as retained on the re-subscription
     const second = await pull(name);
     expect(second).toMatchObject({ messagesReceived: 2, duplicates: 1, rowsCommitted: 2 });
-    const rows = await committedRows(store, name);
+    const rows = await committedRows(env.store, name);
     expect(rows.map((r) => [r.op, r.population])).toEqual([[0, 1n], [2, 1n], [3, 11n]]);
     await expectVerified(name);
   });
@@ -255,7 +244,7 @@ describe('[MERGE] UpsertStream with an op column', () => {
     await publish(topic, [msg(0, city(t6, 'D', 410)), msg(1, city(t6, 'C', 300)), city(t6, 'F', 600)]);
     expect(await pull(name)).toMatchObject({ status: 'up_to_date', messagesReceived: 3, rowsCommitted: 0, quarantined: 0 });
 
-    expect(withoutSystemTime(await exportedRows(store, name))).toEqual([
+    expect(withoutSystemTime(await exportedRows(env.store, name))).toEqual([
       // pull 1
       row(0, 0, city(t1, 'A', 100)),
       row(1, 0, city(t1, 'B', 200)),
@@ -274,14 +263,14 @@ describe('[MERGE] UpsertStream with an op column', () => {
       row(12, 2, city(t2, 'D', 400)),
       row(13, 3, city(t6, 'D', 410)),
     ]);
-    const adds = await addDataEvents(store, name);
+    const adds = await addDataEvents(env.store, name);
     expect(adds.map((a) => [a.event.newData?.offsetInterval, a.event.newWatermark])).toEqual([
       [{ start: 0, end: 3 }, t1],
       [{ start: 4, end: 9 }, t4],
       [{ start: 10, end: 13 }, t6],
     ]);
     // The input op column became the op system column; it is not stored as a data column.
-    const ds = (await store.datasets.find(name))!;
+    const ds = (await env.store.datasets.find(name))!;
     expect(ds.dataSchema?.fields.map((f) => f.name)).toEqual(['offset', 'op', 'system_time', 'event_time', 'city', 'population']);
     await expectVerified(name);
   });
@@ -308,7 +297,7 @@ describe('[MERGE] ChangelogStream passes the changelog through', () => {
     ]);
     expect(await pull(name)).toMatchObject({ status: 'updated', rowsCommitted: 5 });
 
-    expect(withoutSystemTime(await exportedRows(store, name))).toEqual([
+    expect(withoutSystemTime(await exportedRows(env.store, name))).toEqual([
       row(0, 0, city(t1, 'A', 100)),
       row(1, 0, city(t1, 'A', 100)),
       row(2, 0, city(t1, 'B', 200)),
@@ -318,7 +307,7 @@ describe('[MERGE] ChangelogStream passes the changelog through', () => {
       row(6, 0, city(t2, 'C', 300)),
       row(7, 1, city(t1, 'Z', 5)),
     ]);
-    const adds = await addDataEvents(store, name);
+    const adds = await addDataEvents(env.store, name);
     expect(adds.map((a) => [a.event.newData?.offsetInterval, a.event.newWatermark])).toEqual([
       [{ start: 0, end: 2 }, t1],
       [{ start: 3, end: 7 }, t2],
@@ -339,12 +328,12 @@ describe('[MERGE] Append: event time and watermark', () => {
     await publish(topic, [{ device: 'd1', value: 4 }, { device: 'd1', value: 4 }]);
     expect(await pull(name)).toMatchObject({ status: 'updated', rowsCommitted: 2 });
 
-    const adds = await addDataEvents(store, name);
+    const adds = await addDataEvents(env.store, name);
     expect(adds).toHaveLength(2);
     const [s1, s2] = adds.map((a) => a.systemTime.toISOString());
     expect(s2 > s1).toBe(true);
     // No event-time column: input order is kept; duplicates are kept (Append never dedups).
-    expect(await exportedRows(store, name)).toEqual([
+    expect(await exportedRows(env.store, name)).toEqual([
       { offset: 0, op: 0, system_time: s1, event_time: s1, device: 'd2', value: 2 },
       { offset: 1, op: 0, system_time: s1, event_time: s1, device: 'd1', value: 1 },
       { offset: 2, op: 0, system_time: s1, event_time: s1, device: 'd3', value: 3 },
@@ -353,7 +342,7 @@ describe('[MERGE] Append: event time and watermark', () => {
     ]);
     expect(adds.map((a) => a.event.newWatermark)).toEqual([s1, s2]);
     // The data schema still has the event_time system column (Timestamp), before the data columns.
-    const ds = (await store.datasets.find(name))!;
+    const ds = (await env.store.datasets.find(name))!;
     expect(ds.dataSchema?.fields.map((f) => [f.name, f.type.kind])).toEqual([
       ['offset', 'Int64'],
       ['op', 'Int32'],
@@ -381,7 +370,7 @@ describe('[MERGE] Append: event time and watermark', () => {
     await publish(topic, [reading(at(5), 5), reading(april, 99)]);
     await pull(name);
 
-    expect(withoutSystemTime(await exportedRows(store, name))).toEqual([
+    expect(withoutSystemTime(await exportedRows(env.store, name))).toEqual([
       { offset: 0, op: 0, event_time: march(1), device: 'd', value: 1 },
       { offset: 1, op: 0, event_time: march(2), device: 'd', value: 2 },
       { offset: 2, op: 0, event_time: march(3), device: 'd', value: 3 },
@@ -390,14 +379,14 @@ describe('[MERGE] Append: event time and watermark', () => {
       { offset: 5, op: 0, event_time: at(5), device: 'd', value: 5 },
       { offset: 6, op: 0, event_time: april, device: 'd', value: 99 },
     ]);
-    const adds = await addDataEvents(store, name);
+    const adds = await addDataEvents(env.store, name);
     expect(adds.map((a) => [a.event.prevOffset, a.event.newData?.offsetInterval, a.event.newWatermark])).toEqual([
       [undefined, { start: 0, end: 2 }, march(3)],
       [2, { start: 3, end: 4 }, march(3)], // older data: the watermark stays
       [4, { start: 5, end: 6 }, april],
     ]);
-    const ds = (await store.datasets.find(name))!;
-    expect((await store.datasets.blocks(ds.id)).map((b) => b.event.kind)).toEqual(['Seed', 'SetPollingSource', 'SetDataSchema', 'AddData', 'AddData', 'AddData']);
+    const ds = (await env.store.datasets.find(name))!;
+    expect((await env.store.datasets.blocks(ds.id)).map((b) => b.event.kind)).toEqual(['Seed', 'SetPollingSource', 'SetDataSchema', 'AddData', 'AddData', 'AddData']);
     await expectVerified(name);
   });
 });
@@ -426,7 +415,7 @@ describe('[MERGE] Ledger with several NdJson records per message', () => {
     expect(await pull(name)).toMatchObject({ status: 'up_to_date', messagesReceived: 1, rowsCommitted: 0 });
 
     const r = (offset: number, s: number, device: string, value: number) => ({ offset, op: 0, event_time: at(1, s), device, value });
-    expect(withoutSystemTime(await exportedRows(store, name))).toEqual([
+    expect(withoutSystemTime(await exportedRows(env.store, name))).toEqual([
       r(0, 1, 'd1', 1),
       r(1, 1, 'd1', 1), // the in-batch duplicate is kept, as in Kamu
       r(2, 2, 'd1', 2),
@@ -435,13 +424,13 @@ describe('[MERGE] Ledger with several NdJson records per message', () => {
       r(5, 0, 'd2', 0),
       r(6, 5, 'd1', 5),
     ]);
-    const adds = await addDataEvents(store, name);
+    const adds = await addDataEvents(env.store, name);
     expect(adds.map((a) => [a.event.newData?.offsetInterval, a.event.newWatermark])).toEqual([
       [{ start: 0, end: 4 }, at(1, 4)],
       [{ start: 5, end: 6 }, at(1, 5)],
     ]);
-    const ds = (await store.datasets.find(name))!;
-    const q = await store.datasets.quarantine(ds.id);
+    const ds = (await env.store.datasets.find(name))!;
+    const q = await env.store.datasets.quarantine(ds.id);
     expect(q.map((m) => m.reason)).toEqual([expect.stringContaining('missing required field "event_time"')]);
     await expectVerified(name);
   });

@@ -1,26 +1,15 @@
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
-import type { Store } from '../../lib/store/open-store';
 import { committedRows } from '../support/committed-rows';
-import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import { mqttManifest } from '../support/manifests';
-import { createTestStore } from '../support/test-store';
+import { useBrokerAndStore } from '../support/broker-and-store';
 
-let broker: MosquittoServer;
-let store: Store;
-
-beforeAll(async () => {
-  [broker, store] = await Promise.all([startMosquitto(), createTestStore()]);
-});
-afterAll(async () => {
-  await store?.close();
-  await broker?.stop();
-});
+const env = useBrokerAndStore();
 
 async function publish(topic: string, payloads: (string | Buffer)[], opts: { qos?: 0 | 1 | 2; retain?: boolean } = {}) {
-  const c = await mqtt.connectAsync(broker.url);
+  const c = await mqtt.connectAsync(env.broker.url);
   for (const p of payloads) await c.publishAsync(topic, p, { qos: opts.qos ?? 1, retain: opts.retain ?? false });
   await c.endAsync();
 }
@@ -29,32 +18,32 @@ const reading = (i: number, device = 'd1') => JSON.stringify({ event_time: new D
 
 describe('[PULL] a persistent session delivers the backlog', () => {
   it('collects messages published while Sluice was offline, exactly once', async () => {
-    await addDataset({ datasets: store.datasets, manifest: mqttManifest({ name: 'backlog', port: broker.port, topics: [{ path: 'backlog/#', qos: 'AtLeastOnce' }] }) });
-    const first = await runPollingIngest({ store: store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
+    await addDataset({ datasets: env.store.datasets, manifest: mqttManifest({ name: 'backlog', port: env.broker.port, topics: [{ path: 'backlog/#', qos: 'AtLeastOnce' }] }) });
+    const first = await runPollingIngest({ store: env.store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
     expect(first.status).toBe('up_to_date');
 
     await publish('backlog/a', Array.from({ length: 50 }, (_, i) => reading(i)));
-    const second = await runPollingIngest({ store: store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
+    const second = await runPollingIngest({ store: env.store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
     expect(second).toMatchObject({ status: 'updated', messagesReceived: 50, rowsCommitted: 50, quarantined: 0, hasMore: false });
 
-    const third = await runPollingIngest({ store: store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
+    const third = await runPollingIngest({ store: env.store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
     expect(third).toMatchObject({ status: 'up_to_date', messagesReceived: 0 });
 
-    const ds = (await store.datasets.find('backlog'))!;
-    const rows = await committedRows(store, 'backlog');
+    const ds = (await env.store.datasets.find('backlog'))!;
+    const rows = await committedRows(env.store, 'backlog');
     expect(rows.map((r) => Number(r.offset))).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(rows.map((r) => r.value)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    const kinds = (await store.datasets.blocks(ds.id)).map((b) => b.event.kind);
+    const kinds = (await env.store.datasets.blocks(ds.id)).map((b) => b.event.kind);
     expect(kinds).toEqual(['Seed', 'SetPollingSource', 'SetDataSchema', 'AddData']);
   });
 });
 
 describe('[PULL] commits per pull', () => {
   async function slicesAfterPull(name: string, protocolVersion: 4 | 5) {
-    await addDataset({ datasets: store.datasets, manifest: mqttManifest({ name, port: broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
-    await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion } });
+    await addDataset({ datasets: env.store.datasets, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
+    await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion } });
     await publish(`${name}/a`, Array.from({ length: 100 }, (_, i) => reading(i)));
-    const r = await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion } });
+    const r = await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion } });
     expect(r.rowsCommitted).toBe(100);
     return r.slices;
   }

@@ -1,23 +1,12 @@
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
-import type { Store } from '../../lib/store/open-store';
 import { exportedRows } from '../support/exported-rows';
-import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
-import { createTestStore } from '../support/test-store';
+import { useBrokerAndStore } from '../support/broker-and-store';
 
-let broker: MosquittoServer;
-let store: Store;
-
-beforeAll(async () => {
-  [broker, store] = await Promise.all([startMosquitto(), createTestStore()]);
-});
-afterAll(async () => {
-  await store?.close();
-  await broker?.stop();
-});
+const env = useBrokerAndStore();
 
 /** A Kamu manifest whose read step declares no schema. */
 const manifest = (name: string) => `kind: DatasetSnapshot
@@ -30,7 +19,7 @@ content:
       fetch:
         kind: Mqtt
         host: 127.0.0.1
-        port: ${broker.port}
+        port: ${env.broker.port}
         topics:
           - path: ${name}/#
             qos: AtLeastOnce
@@ -42,29 +31,29 @@ content:
 `;
 
 async function publish(topic: string, payloads: string[]) {
-  const c = await mqtt.connectAsync(broker.url);
+  const c = await mqtt.connectAsync(env.broker.url);
   for (const p of payloads) await c.publishAsync(topic, p, { qos: 1 });
   await c.endAsync();
 }
 
-const pull = (name: string) => runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 300 } });
+const pull = (name: string) => runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300 } });
 
 describe('[PULL] a read step without a schema', () => {
   it('infers the schema from the first readable messages, keeps it, and quarantines what does not fit it', async () => {
-    await addDataset({ datasets: store.datasets, manifest: manifest('inferred') });
+    await addDataset({ datasets: env.store.datasets, manifest: manifest('inferred') });
     await pull('inferred');
 
     // A first batch with nothing readable: quarantined, no schema fixed yet.
     await publish('inferred/x', ['not json']);
     expect(await pull('inferred')).toMatchObject({ quarantined: 1, rowsCommitted: 0 });
-    expect((await store.ingest.getDatasetHead('inferred'))!.inferredReadSchema).toBeNull();
+    expect((await env.store.ingest.getDatasetHead('inferred'))!.inferredReadSchema).toBeNull();
 
     await publish('inferred/x', [
       JSON.stringify({ event_time: 1767225600, device: 'a', value: 1 }),
       JSON.stringify({ event_time: 1767225660, device: 'b', value: 2.5 }),
     ]);
     expect(await pull('inferred')).toMatchObject({ rowsCommitted: 2 });
-    const head = (await store.ingest.getDatasetHead('inferred'))!;
+    const head = (await env.store.ingest.getDatasetHead('inferred'))!;
     expect(head.inferredReadSchema!.fields.map((f) => f.name)).toEqual(['event_time', 'device', 'value']);
 
     // Later pulls read with the kept schema: a text value is now a type error, a known key a duplicate.
@@ -75,12 +64,12 @@ describe('[PULL] a read step without a schema', () => {
     ]);
     expect(await pull('inferred')).toMatchObject({ rowsCommitted: 1, quarantined: 1 });
 
-    const rows = await exportedRows(store, 'inferred');
+    const rows = await exportedRows(env.store, 'inferred');
     expect(rows.map((r) => [r.event_time, r.device, r.value])).toEqual([
       ['2026-01-01T00:00:00.000Z', 'a', 1],
       ['2026-01-01T00:01:00.000Z', 'b', 2.5],
       ['2026-01-01T00:03:00.000Z', 'd', 4],
     ]);
-    expect((await verifyDataset(store, 'inferred')).problems).toEqual([]);
+    expect((await verifyDataset(env.store, 'inferred')).problems).toEqual([]);
   });
 });
