@@ -117,6 +117,9 @@ async function prefill(store: Store, name: string, rows: number) {
   const readSchema = source.readSchema!; // the bench manifest declares one
   const layout = layoutFromReadSchema(readSchema, source.vocab);
   const strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
+  const pullId = `prefill-${Date.now()}`;
+  const lease = await store.ingest.acquirePullLease(head.id, pullId);
+  await store.ingest.startPull(head.id, pullId);
   for (let start = 0; start < rows; start += 50_000) {
     const batch = [];
     for (let i = start; i < Math.min(rows, start + 50_000); i++) {
@@ -141,10 +144,12 @@ async function prefill(store: Store, name: string, rows: number) {
       keyState: { signature: stateSignature(strategy), upserts: new Map([...changes.upserts.keys()].map((k) => [k, null])), deletes: [] },
       qos2Receipts: { add: [], remove: [] },
       quarantine: [],
-      pull: { id: 'none', add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
+      pull: { id: pullId, add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
     });
     head = (await store.ingest.getDatasetHead(name))!;
   }
+  await store.ingest.finishPull(pullId, { status: 'updated', hasMore: false });
+  await lease.release();
 }
 
 await main();

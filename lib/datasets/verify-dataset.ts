@@ -41,6 +41,9 @@ export async function verifyDataset(store: Store, name: string): Promise<VerifyR
 
   const layout = committedLayout(ds);
   const slices = await store.datasets.slices(ds.id);
+  if (!layout && slices.length) problems.push('the dataset has slices but no data schema to read them with');
+  const stray = await store.prisma.dataRow.count({ where: { datasetNum: ds.num, offset: { gte: head.nextOffset } } });
+  if (stray) problems.push(`${stray} rows lie past the last committed offset ${head.nextOffset - 1n}`);
   let expectedStart = 0n;
   let rows = 0;
   for (const s of slices) {

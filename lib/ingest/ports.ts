@@ -104,6 +104,8 @@ export interface IngestStore {
   /** Committed rows in offset order, in batches. */
   readRows(datasetNum: number, opts?: { fromOffset?: bigint; batchSize?: number }): AsyncIterable<StoredRow[]>;
   loadQos2Receipts(datasetId: string): Promise<Set<number>>;
+  /** Forgets the QoS 2 receipts of a broker session that no longer exists. */
+  clearQos2Receipts(datasetId: string): Promise<void>;
   saveSessionTopics(datasetId: string, topics: TopicSubscription[]): Promise<void>;
   commit(commit: SliceCommit): Promise<void>;
 }

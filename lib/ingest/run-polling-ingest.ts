@@ -3,7 +3,7 @@ import { chainBlocks } from '../chain/metadata-block';
 import { decodeStoredCell, encodeStoredCell } from '../data/cell-codec';
 import type { Row } from '../data/row';
 import { SluiceError } from '../errors';
-import { openMqttSession, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
+import { openMqttSession, topicMatches, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
 import { applyToState } from './merge/apply-to-state';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
@@ -170,8 +170,9 @@ class PullRun {
         protocolVersion: options.protocolVersion,
         receiveMaximum: Math.min(65_535, Math.max(1, options.recordCap)),
         connectTimeoutMs: options.connectTimeoutMs,
+        sessionTopics: head.sessionTopics ?? undefined,
         // Snapshot pulls re-subscribe so retained messages (each topic's current state) arrive again.
-        sessionTopics: this.singleBatch ? undefined : (head.sessionTopics ?? undefined),
+        forceSubscribe: this.singleBatch,
         tls: options.tls,
       },
       {
@@ -187,6 +188,11 @@ class PullRun {
       },
     );
     try {
+      if (!this.session.sessionPresent && this.receipts.size > 0) {
+        // A new session starts packet ids afresh: receipts of the lost one would drop new messages.
+        await store.clearQos2Receipts(head.id);
+        this.receipts.clear();
+      }
       await store.saveSessionTopics(head.id, this.session.topics);
       this.progress('receiving');
       const hasMore = await this.receiveLoop();
@@ -207,11 +213,13 @@ class PullRun {
   }
 
   private onMessage(m: ReceivedMessage): void {
-    if (m.qos > 0) {
-      // Past the cap or the duration a message is left unacknowledged: the broker keeps it for the next pull.
-      if (this.accepted >= this.a.options.recordCap || Date.now() >= this.stopAt) return;
-      if (++this.accepted === this.a.options.recordCap) this.session?.stopReceiving();
+    // Past the cap or the duration a message is not taken: unacknowledged (QoS 1/2), the broker
+    // keeps it for the next pull; reading stops so QoS 0 traffic cannot stretch the pull either.
+    if (this.accepted >= this.a.options.recordCap || Date.now() >= this.stopAt) {
+      this.session?.stopReceiving();
+      return;
     }
+    if (++this.accepted === this.a.options.recordCap) this.session?.stopReceiving();
     this.queue.push(m);
     this.touch();
   }
@@ -243,6 +251,7 @@ class PullRun {
       if (this.failure) throw this.failure;
       const now = Date.now();
       const capReached = this.accepted >= o.recordCap || now >= this.stopAt;
+      if (capReached) this.session?.stopReceiving();
       const idleFor = now - this.lastActivity;
       if (this.queue.length === 0 && this.pubrels.length === 0) {
         if (capReached || idleFor >= o.idleTimeoutMs) {
@@ -318,6 +327,8 @@ class PullRun {
     const rows: Row[] = [];
     const current = this.singleBatch ? latestPerTopic(messages) : undefined;
     for (const m of messages) {
+      // A filter removed from the manifest can still deliver until the broker processed the unsubscribe.
+      if (!source.topics.some((t) => topicMatches(t.path, m.topic))) continue;
       if (current && !current.has(m)) {
         add.duplicates++;
         continue;
@@ -402,6 +413,8 @@ class PullRun {
     // Committed: only now may the broker learn that these messages arrived.
     for (const m of p.messages) this.session!.acknowledge(m);
     for (const id of p.pubrels) this.session!.complete(id);
+    // The broker answers released acknowledgements with more messages: idleness starts again now.
+    this.touch();
     const add = p.commit.pull.add;
     for (const k of Object.keys(add) as (keyof PullCounters)[]) this.counters[k] += add[k];
     this.progress('receiving');

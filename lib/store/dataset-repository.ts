@@ -29,9 +29,13 @@ export class DatasetRepository {
   async create(args: { id: string; name: string; snapshot: DatasetSnapshot; blocks: HashedBlock[]; mqttClientId: string; replace: boolean }): Promise<void> {
     const last = args.blocks.at(-1)!;
     await this.prisma.$transaction(async (tx) => {
+      // A replaced dataset keeps its broker session (same client id), so what the session is
+      // subscribed to carries over: the next pull then unsubscribes filters the manifest dropped.
+      let sessionTopics: object | undefined;
       if (args.replace) {
-        const old = await tx.dataset.findUnique({ where: { name: args.name }, select: { id: true, num: true } });
+        const old = await tx.dataset.findUnique({ where: { name: args.name }, select: { id: true, num: true, sessionTopics: true } });
         if (old) {
+          sessionTopics = (old.sessionTopics as object | null) ?? undefined;
           await tx.$executeRaw`DELETE FROM data_row WHERE dataset_num = ${old.num}`;
           await tx.$executeRaw`DELETE FROM key_state WHERE dataset_num = ${old.num}`;
           await tx.$executeRaw`DELETE FROM qos2_receipt WHERE dataset_id = ${old.id}`;
@@ -46,6 +50,7 @@ export class DatasetRepository {
           headHash: last.hash,
           headSequence: last.block.sequenceNumber,
           mqttClientId: args.mqttClientId,
+          sessionTopics,
         },
       });
       await tx.metadataBlock.createMany({

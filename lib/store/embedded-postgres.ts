@@ -24,17 +24,8 @@ export async function openEmbeddedPostgres(opts: { dataDir: string; port?: numbe
   const running = await runningOwner(infoFile);
   if (running) return { url: urlFor(running.port), owned: false, close: async () => {} };
 
-  // Claim the directory atomically; a stale file from a dead owner is replaced.
   const lockFile = path.join(opts.dataDir, 'server.lock');
-  try {
-    fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
-  } catch {
-    const holder = Number(fs.readFileSync(lockFile, 'utf8'));
-    if (isAlive(holder) && holder !== process.pid) {
-      throw new Error(`embedded database in ${opts.dataDir} is being opened by process ${holder}; try again`);
-    }
-    fs.writeFileSync(lockFile, String(process.pid));
-  }
+  claimLock(lockFile, opts.dataDir);
 
   const db = await PGlite.create(path.join(opts.dataDir, 'pgdata'));
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: opts.port ?? 0, maxConnections: 16 });
@@ -54,6 +45,27 @@ export async function openEmbeddedPostgres(opts: { dataDir: string; port?: numbe
       fs.rmSync(lockFile, { force: true });
     },
   };
+}
+
+/**
+ * Claims the directory atomically (exclusive create). A lock left by a dead process is removed and
+ * the exclusive create retried, so two processes racing for a stale lock cannot both win.
+ */
+function claimLock(lockFile: string, dataDir: string): void {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(fs.readFileSync(lockFile, 'utf8'));
+    if (isAlive(holder)) {
+      throw new Error(`the embedded database in ${dataDir} is in use by process ${holder} (stop it, or set DATABASE_URL)`);
+    }
+    fs.rmSync(lockFile, { force: true });
+  }
+  throw new Error(`could not lock the embedded database in ${dataDir}`);
 }
 
 function urlFor(port: number): string {

@@ -50,6 +50,13 @@ export class PostgresIngestStore implements IngestStore {
         WHERE id = ${datasetId} AND (lease_pull_id IS NULL OR lease_pull_id = ${pullId} OR lease_expires_at < now())`;
       return n === 1;
     };
+    const renew = async (): Promise<void> => {
+      const n = await this.prisma.$executeRaw`
+        UPDATE dataset SET lease_expires_at = now() + ${`${LEASE_TTL_MS} milliseconds`}::interval
+        WHERE id = ${datasetId} AND lease_pull_id = ${pullId}`;
+      // Lost (e.g. this process stalled past the TTL): commits check the lease and will fail.
+      if (n !== 1) clearInterval(heartbeat);
+    };
     if (!(await take())) {
       const holder = await this.prisma.dataset.findUnique({ where: { id: datasetId }, select: { leaseOwner: true, leasePullId: true } });
       if (!holder?.leaseOwner || !ownerIsDeadLocalProcess(holder.leaseOwner)) {
@@ -62,7 +69,7 @@ export class PostgresIngestStore implements IngestStore {
         WHERE id = ${datasetId} AND lease_pull_id = ${holder.leasePullId}`;
       if (n !== 1) throw new SluiceError('PULL_ALREADY_RUNNING', 'another pull of this dataset started just now');
     }
-    const heartbeat = setInterval(() => void take().catch(() => undefined), LEASE_TTL_MS / 3);
+    const heartbeat: NodeJS.Timeout = setInterval(() => void renew().catch(() => undefined), LEASE_TTL_MS / 3);
     heartbeat.unref();
     return {
       release: async () => {
@@ -138,6 +145,10 @@ export class PostgresIngestStore implements IngestStore {
     return new Set(rows.map((r) => r.packetId));
   }
 
+  async clearQos2Receipts(datasetId: string): Promise<void> {
+    await this.prisma.qos2Receipt.deleteMany({ where: { datasetId } });
+  }
+
   async saveSessionTopics(datasetId: string, topics: TopicSubscription[]): Promise<void> {
     await this.prisma.dataset.update({ where: { id: datasetId }, data: { sessionTopics: topics as unknown as object } });
   }
@@ -149,6 +160,9 @@ export class PostgresIngestStore implements IngestStore {
   async commit(c: SliceCommit): Promise<void> {
     const last = c.blocks.at(-1);
     await inTransaction(this.pool, async (db) => {
+      // Holding the lease row's lock for the transaction: a pull that lost its lease writes nothing.
+      const lease = await db.query('SELECT 1 FROM dataset WHERE id = $1 AND lease_pull_id = $2 FOR UPDATE', [c.datasetId, c.pull.id]);
+      if (lease.rowCount !== 1) throw new SluiceError('PULL_ALREADY_RUNNING', 'this pull lost its lease to another pull of the dataset; nothing was committed');
       if (last) {
         const moved = await db.query(
           `UPDATE dataset SET head_hash = $1, head_sequence = $2, next_offset = $3, watermark = $4,

@@ -134,6 +134,8 @@ describe('[DELIVERY] concurrent pulls', () => {
 
   it('a commit against a moved head is rolled back (compare-and-swap)', async () => {
     const ds = (await store.ingest.getDatasetHead('concurrent'))!;
+    const lease = await store.ingest.acquirePullLease(ds.id, 'cas-test');
+    await store.ingest.startPull(ds.id, 'cas-test');
     await expect(
       store.ingest.commit({
         datasetId: ds.id,
@@ -145,9 +147,10 @@ describe('[DELIVERY] concurrent pulls', () => {
         watermark: ds.watermark,
         qos2Receipts: { add: [], remove: [] },
         quarantine: [],
-        pull: { id: 'none', add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
+        pull: { id: 'cas-test', add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
       }),
     ).rejects.toMatchObject({ code: 'HEAD_MOVED' });
+    await lease.release();
     expect((await verifyDataset(store, 'concurrent')).problems).toEqual([]);
   });
 });

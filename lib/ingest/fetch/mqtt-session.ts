@@ -28,6 +28,8 @@ export interface MqttSessionOptions {
   connectTimeoutMs: number;
   /** Topic filters the broker session held after the previous pull; a present session is not re-subscribed. */
   sessionTopics?: TopicSubscription[];
+  /** Subscribe even to filters the session holds (so the broker resends retained messages). */
+  forceSubscribe?: boolean;
   tls?: { ca?: string; rejectUnauthorized?: boolean };
 }
 
@@ -71,6 +73,7 @@ const SESSION_NEVER_EXPIRES = 0xffffffff;
 
 /** Connects with a persistent session and subscribes; messages flow to `handlers` from then on. */
 export async function openMqttSession(opts: MqttSessionOptions, handlers: MqttSessionHandlers): Promise<MqttSession> {
+  for (const t of opts.topics) assertValidFilter(t.path);
   if (opts.protocolVersion !== 'auto') return connect(opts, opts.protocolVersion, handlers);
   try {
     return await connect(opts, 5, handlers);
@@ -114,35 +117,60 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
   });
 
   const connack = await new Promise<{ sessionPresent: boolean }>((resolve, reject) => {
+    // Only our own listeners are removed afterwards: mqtt.js keeps its 'close' bookkeeping.
+    const done = () => {
+      clearTimeout(timer);
+      client.off('connect', onConnect);
+      client.off('error', onError);
+      client.off('close', onClose);
+    };
+    const onConnect = (packet: { sessionPresent: boolean }) => {
+      done();
+      resolve({ sessionPresent: packet.sessionPresent });
+    };
+    const onError = (err: Error) => {
+      done();
+      client.end(true);
+      reject(connectError(err, opts, version));
+    };
+    const onClose = () => {
+      done();
+      // aedes and other 3.1.1-only brokers hang up on an MQTT 5 CONNECT without a CONNACK.
+      reject(version === 5 ? new UnsupportedProtocolVersion() : new SluiceError('BROKER_UNREACHABLE', `the broker at ${opts.url} closed the connection`));
+    };
     const timer = setTimeout(() => {
+      done();
       client.end(true);
       reject(new SluiceError('BROKER_UNREACHABLE', `no answer from the broker at ${opts.url} within ${opts.connectTimeoutMs} ms`));
     }, opts.connectTimeoutMs);
-    client.once('connect', (packet) => {
-      clearTimeout(timer);
-      resolve({ sessionPresent: packet.sessionPresent });
-    });
-    client.once('error', (err) => {
-      clearTimeout(timer);
-      client.end(true);
-      reject(connectError(err, opts, version));
-    });
-    client.once('close', () => {
-      clearTimeout(timer);
-      // aedes and other 3.1.1-only brokers hang up on an MQTT 5 CONNECT without a CONNACK.
-      reject(version === 5 ? new UnsupportedProtocolVersion() : new SluiceError('BROKER_UNREACHABLE', `the broker at ${opts.url} closed the connection`));
-    });
+    client.on('connect', onConnect);
+    client.on('error', onError);
+    client.on('close', onClose);
   });
-  client.removeAllListeners('error');
-  client.removeAllListeners('close');
 
   let closing = false;
   client.on('error', (err) => handlers.onError(connectionLost(err, opts.url)));
   client.on('close', () => {
     if (!closing) handlers.onError(new SluiceError('CONNECTION_LOST', `the broker at ${opts.url} closed the connection during the pull`));
   });
+  const close = async () => {
+    closing = true;
+    // A connection that is already gone cannot be ended gracefully; never wait on it for long.
+    const ended = client.connected ? client.endAsync(false) : client.endAsync(true);
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 3000).unref());
+    await Promise.race([ended.catch(() => undefined), timeout]);
+    if (!client.disconnected) client.end(true);
+  };
 
-  const topics = await ensureSubscribed(client, opts, connack.sessionPresent);
+  let topics: TopicSubscription[];
+  try {
+    topics = await withTimeout(ensureSubscribed(client, opts, connack.sessionPresent), opts.connectTimeoutMs, () =>
+      new SluiceError('BROKER_UNREACHABLE', `the broker at ${opts.url} did not answer the subscription within ${opts.connectTimeoutMs} ms`),
+    );
+  } catch (err) {
+    await close();
+    throw err;
+  }
   return {
     sessionPresent: connack.sessionPresent,
     protocolVersion: version,
@@ -160,11 +188,16 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
     stopReceiving() {
       gate?.pauseIncoming();
     },
-    async close() {
-      closing = true;
-      await client.endAsync(false).catch(() => undefined);
-    },
+    close,
   };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(error()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function openTransport(url: URL, opts: MqttSessionOptions): Duplex {
@@ -198,29 +231,56 @@ function defaultPort(protocol: string): number {
 }
 
 /**
- * Subscribes unless the broker resumed a session that already holds exactly these filters:
- * re-subscribing would make the broker resend every retained message on every pull.
+ * Subscribes what the pull needs. A resumed session that already holds exactly these filters keeps
+ * its QoS 1/2 subscriptions: the broker queued their messages, and re-subscribing would resend every
+ * retained message on every pull. QoS 0 filters are subscribed again on every pull, as Kamu does:
+ * the broker queues nothing for them, so their retained messages (the latest value of each topic)
+ * only arrive with a subscription. Filters the manifest dropped are unsubscribed.
  */
 async function ensureSubscribed(client: MqttClient, opts: MqttSessionOptions, sessionPresent: boolean): Promise<TopicSubscription[]> {
   const wanted = opts.topics;
-  if (sessionPresent && sameTopics(wanted, opts.sessionTopics ?? [])) return wanted;
-  for (const t of wanted) assertValidFilter(t.path);
-  const granted = await client.subscribeAsync(Object.fromEntries(wanted.map((t) => [t.path, { qos: t.qos }])));
-  const refused = granted.filter((g) => g.qos === 128 || (g.qos as number) >= 0x80);
-  if (refused.length) {
-    throw new SluiceError(
-      'BROKER_NOT_AUTHORIZED',
-      `the broker refused the subscription to ${refused.map((g) => `"${g.topic}"`).join(', ')} (not authorized or invalid filter)`,
-    );
+  const resumed = sessionPresent && !opts.forceSubscribe && sameTopics(wanted, opts.sessionTopics ?? []);
+  const subscribe = resumed ? wanted.filter((t) => t.qos === 0) : wanted;
+  if (subscribe.length) {
+    let granted;
+    try {
+      granted = await client.subscribeAsync(Object.fromEntries(subscribe.map((t) => [t.path, { qos: t.qos }])));
+    } catch (err) {
+      // mqtt.js rejects a SUBACK holding a failure code (0x80 and up) itself.
+      const code = (err as { code?: number }).code;
+      if (typeof code === 'number' && code >= 0x80) throw subscriptionRefused(subscribe.map((t) => t.path), code);
+      throw err;
+    }
+    const refused = granted.filter((g) => (g.qos as number) >= 0x80);
+    if (refused.length) throw subscriptionRefused(refused.map((g) => g.topic), refused[0].qos);
   }
   const stale = (opts.sessionTopics ?? []).filter((old) => !wanted.some((t) => t.path === old.path));
   if (sessionPresent && stale.length) await client.unsubscribeAsync(stale.map((t) => t.path));
   return wanted;
 }
 
+function subscriptionRefused(filters: string[], code: number): SluiceError {
+  return new SluiceError(
+    'BROKER_NOT_AUTHORIZED',
+    `the broker refused the subscription to ${filters.map((f) => `"${f}"`).join(', ')} (code ${code}: not authorized, or a filter it does not accept)`,
+  );
+}
+
 function sameTopics(a: TopicSubscription[], b: TopicSubscription[]): boolean {
   const key = (ts: TopicSubscription[]) => ts.map((t) => `${t.qos}:${t.path}`).sort().join('\n');
   return key(a) === key(b);
+}
+
+/** Whether a topic matches a filter (MQTT §4.7: `+` one level, `#` the rest; `$` topics only explicitly). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
 }
 
 /** MQTT 3.1.1 §4.7: `#` only last and alone in its level, `+` alone in its level, no NUL, not empty. */

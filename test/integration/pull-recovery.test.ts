@@ -1,0 +1,97 @@
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
+import { useBrokerAndStore } from '../support/broker-and-store';
+import { committedRows } from '../support/committed-rows';
+import { mqttManifest } from '../support/manifests';
+
+const env = useBrokerAndStore();
+
+const reading = (i: number) => JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), device: 'd', value: i });
+
+async function publish(topic: string, payloads: string[], qos: 0 | 1 | 2 = 1) {
+  const c = await mqtt.connectAsync(env.broker.url);
+  for (const p of payloads) await c.publishAsync(topic, p, { qos });
+  await c.endAsync();
+}
+
+const pull = (dataset: string, options = {}) => runPollingIngest({ store: env.store.ingest, dataset, options: { idleTimeoutMs: 300, connectTimeoutMs: 2000, ...options } });
+
+async function add(name: string, topic: string, qos: 'AtLeastOnce' | 'ExactlyOnce' = 'AtLeastOnce', merge?: string) {
+  await addDataset({ datasets: env.store.datasets, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: topic, qos }], merge }) });
+}
+
+describe('[RECOVERY] failures in the middle of a pull', () => {
+  it('a broker that goes away mid-pull fails the pull promptly, records it, and frees the dataset', async () => {
+    await add('brokerdies', 'brokerdies/#');
+    const outcome = pull('brokerdies', { idleTimeoutMs: 10_000, maxDurationMs: 20_000 }).then(
+      () => 'resolved',
+      (err: unknown) => err,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const t = Date.now();
+    await env.broker.restart();
+    expect(await outcome).toMatchObject({ code: 'CONNECTION_LOST' });
+    expect(Date.now() - t).toBeLessThan(5000);
+    const ds = (await env.store.datasets.find('brokerdies'))!;
+    expect((await env.store.datasets.pulls(ds.id))[0]).toMatchObject({ status: 'failed', errorCode: 'CONNECTION_LOST' });
+    await expect(pull('brokerdies')).resolves.toMatchObject({ status: 'up_to_date' });
+  });
+
+  it('QoS 2 receipts of a broker session that was lost do not swallow the new session\'s messages', async () => {
+    await add('lostsession', 'lostsession/#', 'ExactlyOnce', '        kind: Append');
+    await pull('lostsession');
+    const ds = (await env.store.datasets.find('lostsession'))!;
+    // Receipts left by an interrupted exchange; then the broker forgets the session.
+    await env.store.prisma.qos2Receipt.createMany({ data: [1, 2].map((packetId) => ({ datasetId: ds.id, packetId })) });
+    const wipe = await mqtt.connectAsync(env.broker.url, { clientId: ds.mqttClientId, clean: true });
+    await wipe.endAsync();
+
+    await pull('lostsession'); // a new session, subscribed afresh
+    expect(await env.store.ingest.loadQos2Receipts(ds.id)).toEqual(new Set());
+    await publish('lostsession/x', [reading(1), reading(2), reading(3)], 2);
+    expect(await pull('lostsession')).toMatchObject({ rowsCommitted: 3, duplicates: 0 });
+  });
+
+  it('a pull that lost its lease cannot commit', async () => {
+    await add('stolen', 'stolen/#');
+    const ds = (await env.store.ingest.getDatasetHead('stolen'))!;
+    const first = await env.store.ingest.acquirePullLease(ds.id, 'first');
+    await env.store.prisma.dataset.update({ where: { id: ds.id }, data: { leaseExpiresAt: new Date(Date.now() - 1000) } });
+    const second = await env.store.ingest.acquirePullLease(ds.id, 'second');
+    await expect(
+      env.store.ingest.commit({
+        datasetId: ds.id,
+        datasetNum: ds.num,
+        expectedHeadHash: ds.headHash,
+        systemTime: new Date(),
+        blocks: [],
+        nextOffset: ds.nextOffset,
+        watermark: null,
+        qos2Receipts: { add: [7], remove: [] },
+        quarantine: [],
+        pull: { id: 'first', add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
+      }),
+    ).rejects.toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
+    expect(await env.store.ingest.loadQos2Receipts(ds.id)).toEqual(new Set());
+    await first.release();
+    await second.release();
+  });
+
+  it('after --replace with other topics, the old filter is unsubscribed and its messages are not ingested', async () => {
+    await add('moved', 'moved-old/#');
+    await pull('moved');
+    await addDataset({
+      datasets: env.store.datasets,
+      replace: true,
+      manifest: mqttManifest({ name: 'moved', port: env.broker.port, topics: [{ path: 'moved-new/#', qos: 'AtLeastOnce' }] }),
+    });
+    await pull('moved');
+    await publish('moved-old/x', [reading(1)]);
+    await publish('moved-new/x', [reading(2)]);
+    const r = await pull('moved');
+    expect(r.rowsCommitted).toBe(1);
+    expect((await committedRows(env.store, 'moved')).map((row) => row.value)).toEqual([2]);
+  });
+});
