@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidFilter } from '../../../lib/ingest/fetch/mqtt-session';
+import { assertValidFilter, topicMatches } from '../../../lib/ingest/fetch/mqtt-session';
 
 describe('assertValidFilter (MQTT §4.7)', () => {
   it.each(['a', 'a/b', '+', '#', 'a/+/c', 'a/#', '+/+', '/a', 'a/'])('accepts %s', (f) => {
@@ -7,5 +7,24 @@ describe('assertValidFilter (MQTT §4.7)', () => {
   });
   it.each(['', 'a/b+', 'a/#/b', 'a#', '##', 'a/+b/c', 'x\u0000y'])('rejects %j', (f) => {
     expect(() => assertValidFilter(f)).toThrow(expect.objectContaining({ code: 'TOPIC_FILTER_INVALID' }));
+  });
+});
+
+describe('topicMatches (MQTT §4.7)', () => {
+  it.each([
+    ['a/b', 'a/b', true],
+    ['a/+', 'a/b', true],
+    ['a/+', 'a/b/c', false],
+    ['a/#', 'a', true],
+    ['a/#', 'a/b/c', true],
+    ['+/b', 'a/b', true],
+    ['#', 'a/b', true],
+    ['#', '$SYS/x', false],
+    ['+/x', '$SYS/x', false],
+    ['$SYS/#', '$SYS/x', true],
+    ['a/b', 'a/c', false],
+    ['a/+/c', 'a//c', true],
+  ])('%s matches %s: %s', (filter, topic, expected) => {
+    expect(topicMatches(filter, topic)).toBe(expected);
   });
 });
