@@ -204,14 +204,14 @@ export class PostgresIngestStore implements IngestStore {
         // spares pg's per-element array escaping on the hot path.
         await db.query(
           `INSERT INTO data_row (dataset_num, "offset", op, system_time, event_time, data)
-           SELECT $1, $2::bigint + n - 1, op::smallint, $3, e::timestamptz, d::jsonb
+           SELECT $1, $2::bigint + n - 1, op::smallint, $3, to_timestamp(e::bigint / 1000.0), d::jsonb
            FROM unnest(string_to_array($4, ','), string_to_array($5, ','), string_to_array($6, E'\n')) WITH ORDINALITY AS t(op, e, d, n)`,
           [
             c.datasetNum,
             s.offsetStart.toString(),
             c.systemTime.toISOString(),
             s.rows.map((r) => r.op).join(','),
-            s.rows.map((r) => r.eventTime.toISOString()).join(','),
+            s.rows.map((r) => r.eventTime.getTime()).join(','), // epoch ms: cheaper to format than ISO text
             s.rows.map((r) => JSON.stringify(r.data)).join('\n'),
           ],
         );

@@ -302,7 +302,7 @@ export function assertValidFilter(filter: string): void {
 function toMessage(packet: IPublishPacket): ReceivedMessage {
   return {
     topic: packet.topic,
-    payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload),
+    payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
     qos: packet.qos as QosLevel,
     retain: packet.retain,
     dup: packet.dup,

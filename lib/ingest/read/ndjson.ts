@@ -83,6 +83,13 @@ function splitTopLevelValues(text: string): string[] {
 
 /** Records of an NdJson payload: one or more JSON objects. */
 export function readNdJsonRecords(text: string): Record<string, unknown>[] {
+  // Most MQTT messages hold one object: parse it whole and skip the scan when that works.
+  try {
+    const whole: unknown = JSON.parse(text);
+    if (isJsonObject(whole)) return [whole];
+  } catch {
+    /* several values, or invalid: the scan below tells which */
+  }
   const pieces = splitTopLevelValues(text);
   return pieces.map((piece, index) => {
     let value: unknown;
