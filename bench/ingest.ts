@@ -20,6 +20,7 @@ import { layoutFromReadSchema } from '../lib/ingest/slice-layout';
 import { stageSlice } from '../lib/ingest/stage-slice';
 import { readMessage } from '../lib/ingest/read/read-message';
 import { mqttSourceConfig } from '../lib/ingest/mqtt-source-config';
+import { openMqttSession, type MqttSession, type ReceivedMessage } from '../lib/ingest/fetch/mqtt-session';
 import { openStore, type Store } from '../lib/store/open-store';
 import { mqttManifest } from '../test/support/manifests';
 import { startMosquitto } from '../test/support/mosquitto-server';
@@ -53,12 +54,15 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
   await runPollingIngest({ store: store.ingest, dataset: 'bench.throughput', options: { idleTimeoutMs: 100 } }); // creates the session
   createSession(port, 'bench-sub-311', 'bench/throughput/#', false);
   createSession(port, 'bench-sub-5', 'bench/throughput/#', true);
+  const transport = { url: `mqtt://127.0.0.1:${port}`, clientId: 'bench-transport', topics: [{ path: 'bench/throughput/#', qos: 1 as const }] };
+  await (await openBenchSession(transport, () => {})).close();
   await publishBacklog(port, 'bench/throughput/a', 0, N);
 
   const sub311 = N / timeMosquittoSub(port, 'bench-sub-311', 'bench/throughput/#', N, false);
   const sub5 = N / timeMosquittoSub(port, 'bench-sub-5', 'bench/throughput/#', N, true);
   console.log(`mosquitto_sub drain, MQTT 3.1.1:  ${fmt(sub311)} msg/s`);
   console.log(`mosquitto_sub drain, MQTT 5:      ${fmt(sub5)} msg/s`);
+  console.log(`Sluice's transport alone:         ${fmt(await transportCeiling(transport))} msg/s (mqtt.js + ack gate, acknowledging in batches, no processing)`);
 
   const t0 = Date.now();
   const cli = spawnSync(process.execPath, [path.join(ROOT, 'bin/sluice.mjs'), 'pull', 'bench.throughput'], {
@@ -85,6 +89,41 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
   console.log(`                                  ${fmt(N / wall)} msg/s wall clock of the command (${wall.toFixed(2)} s: + process start-up and the 1 s idle timeout)`);
   console.log(`  ${cli.stdout.trim()}`);
   console.log(`RATIO sluice / mosquitto_sub:     ${(N / pulling / best).toFixed(2)} (target ≥ 0.5); wall clock ${(N / wall / best).toFixed(2)}`);
+}
+
+type BenchSessionOptions = { url: string; clientId: string; topics: { path: string; qos: 1 }[] };
+
+function openBenchSession(o: BenchSessionOptions, onMessage: (m: ReceivedMessage) => void) {
+  return openMqttSession(
+    { ...o, protocolVersion: 5, receiveMaximum: 10_000, connectTimeoutMs: 5000, sessionTopics: o.topics },
+    { onMessage, onPubrel: () => {}, onError: (e) => console.error(e.message) },
+  );
+}
+
+/** Receive-and-acknowledge rate of the pull's transport with no reading, merging or committing. */
+async function transportCeiling(o: BenchSessionOptions): Promise<number> {
+  let got = 0;
+  let batch: ReceivedMessage[] = [];
+  let session: MqttSession | undefined;
+  let allIn: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (allIn = resolve));
+  const flush = () => {
+    if (!session) return; // messages can arrive before the session object exists; flushed then
+    const done = batch;
+    batch = [];
+    for (const m of done) session.acknowledge(m);
+  };
+  const t0 = performance.now();
+  session = await openBenchSession(o, (m) => {
+    batch.push(m);
+    if (++got % 5000 === 0 || got === N) setImmediate(flush);
+    if (got === N) allIn();
+  });
+  flush();
+  await finished;
+  const rate = N / ((performance.now() - t0) / 1000);
+  await session.close();
+  return rate;
 }
 
 async function historyCost(store: Store, port: number) {
