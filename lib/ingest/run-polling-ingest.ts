@@ -328,7 +328,7 @@ class PullRun {
     const current = this.singleBatch ? latestPerTopic(messages) : undefined;
     for (const m of messages) {
       // A filter removed from the manifest can still deliver until the broker processed the unsubscribe.
-      if (!source.topics.some((t) => topicMatches(t.path, m.topic))) continue;
+      if (!this.wantedTopic(m.topic)) continue;
       if (current && !current.has(m)) {
         add.duplicates++;
         continue;
@@ -455,6 +455,18 @@ class PullRun {
       for (const [k, r] of changes.upserts) state.set(k, stateRowToStore(strategy, layout, r));
     }
     await store.replaceKeyState(this.head, stateSignature(strategy), state);
+  }
+
+  private readonly topicVerdicts = new Map<string, boolean>();
+
+  /** Whether a topic matches one of the manifest's filters (remembered: topics repeat). */
+  private wantedTopic(topic: string): boolean {
+    let wanted = this.topicVerdicts.get(topic);
+    if (wanted === undefined) {
+      wanted = this.a.source.topics.some((t) => topicMatches(t.path, topic));
+      this.topicVerdicts.set(topic, wanted);
+    }
+    return wanted;
   }
 
   /** The schema of this pull; inferred from the first readable messages when none is declared. */

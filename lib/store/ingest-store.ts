@@ -265,9 +265,10 @@ async function upsertKeyState(db: pg.ClientBase, datasetNum: number, state: Map<
   const rows = [...state.values()];
   if (rows.every((r) => r === null)) {
     // Seen-keys only (Ledger): nothing to update on a conflict, and no JSON to parse.
+    // Keys are JSON text (never a raw newline): sent newline-joined, split by Postgres.
     await db.query(
-      'INSERT INTO key_state (dataset_num, key) SELECT $1, unnest($2::text[]) ON CONFLICT (dataset_num, key) DO NOTHING',
-      [datasetNum, keys],
+      `INSERT INTO key_state (dataset_num, key) SELECT $1, unnest(string_to_array($2, E'\n')) ON CONFLICT (dataset_num, key) DO NOTHING`,
+      [datasetNum, keys.join('\n')],
     );
     return;
   }
