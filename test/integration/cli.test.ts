@@ -121,3 +121,25 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
     expect(r.stderr).toMatch(/slice \[0, 0\]: content hashes to f1620/);
   });
 });
+
+describe('[CLI] quarantine', () => {
+  it('lists a payload that could not be read with its reason and bytes, and discards it', async () => {
+    const pub = await mqtt.connectAsync(broker.url);
+    await pub.publishAsync('dev.kamu.example.mqtt.temp', Buffer.from([0xde, 0xad, 0xbe, 0xef]), { qos: 1, retain: true });
+    await pub.endAsync();
+    const pulled = await sluice(db, 'pull', 'temp');
+    expect(pulled.stdout).toMatch(/1 quarantined/);
+
+    const listed = await sluice(db, 'quarantine', 'temp');
+    expect(listed.stdout).toMatch(/dev\.kamu\.example\.mqtt\.temp\s+payload is not valid UTF-8\s+hex:deadbeef/);
+    const json = JSON.parse((await sluice(db, 'quarantine', 'temp', '--json')).stdout.trim().split('\n')[0]);
+    expect(json).toMatchObject({ topic: 'dev.kamu.example.mqtt.temp', reason: 'payload is not valid UTF-8', payload: Buffer.from([0xde, 0xad, 0xbe, 0xef]).toString('base64') });
+
+    expect((await sluice(db, 'quarantine', 'temp', '--discard', json.id)).stdout).toMatch(/^discarded 1 message/);
+    expect((await sluice(db, 'quarantine', 'temp')).stdout.trim().split('\n')).toHaveLength(1); // the header only
+
+    const clear = await mqtt.connectAsync(broker.url);
+    await clear.publishAsync('dev.kamu.example.mqtt.temp', '', { qos: 1, retain: true });
+    await clear.endAsync();
+  });
+});
