@@ -144,9 +144,7 @@ program
       const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
       const layout = committedLayout(ds);
       if (!layout) return;
-      const rows = (await store.datasets.tail(ds.num, opts.rows)).map((r) =>
-        storedToSliceRow({ offset: r.offset, op: r.op, systemTime: r.systemTime, eventTime: r.eventTime, data: r.data as never }, layout),
-      );
+      const rows = (await store.datasets.tail(ds.num, opts.rows)).map((r) => storedToSliceRow(r, layout));
       if (opts.ndjson) {
         for (const r of rows) process.stdout.write(encodeSliceLine(r, layout));
         return;

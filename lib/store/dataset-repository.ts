@@ -1,4 +1,6 @@
 import type { HashedBlock } from '../chain/metadata-block';
+import type { JsonValue } from '../data/row';
+import type { StoredRow } from '../ingest/ports';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { PrismaClient } from './prisma';
@@ -122,8 +124,8 @@ export class DatasetRepository {
   }
 
   /** The last `n` rows in offset order. */
-  async tail(datasetNum: number, n: number) {
+  async tail(datasetNum: number, n: number): Promise<StoredRow[]> {
     const rows = await this.prisma.dataRow.findMany({ where: { datasetNum }, orderBy: { offset: 'desc' }, take: n });
-    return rows.reverse();
+    return rows.reverse().map((r) => ({ offset: r.offset, op: r.op, systemTime: r.systemTime, eventTime: r.eventTime, data: r.data as JsonValue[] }));
   }
 }

@@ -1,7 +1,6 @@
 import type { Row } from '../../lib/data/row';
 import { committedLayout } from '../../lib/datasets/dataset-layout';
 import { decodeStoredData } from '../../lib/ingest/slice-encoding';
-import type { JsonValue } from '../../lib/data/row';
 import type { Store } from '../../lib/store/open-store';
 
 /** Every committed row of a dataset with its data columns decoded, in offset order. */
@@ -10,5 +9,5 @@ export async function committedRows(store: Store, name: string): Promise<(Row & 
   const layout = committedLayout(ds);
   if (!layout) return [];
   const rows = await store.datasets.tail(ds.num, 1_000_000);
-  return rows.map((r) => ({ offset: r.offset, op: r.op, ...decodeStoredData(r.data as JsonValue[], layout) }));
+  return rows.map((r) => ({ offset: r.offset, op: r.op, ...decodeStoredData(r.data, layout) }));
 }
