@@ -17,12 +17,17 @@ export interface PullOptions {
   protocolVersion: MqttSessionOptions['protocolVersion'];
   /**
    * MQTT 3.1.1 only (with MQTT 5 the broker may send up to the record cap unacknowledged, so a
-   * pull commits once, at its end): a quiet gap this long after a burst of messages commits them,
+   * pull commits when a batch is full or at its end): a quiet gap this long after a burst of messages commits them,
    * as the broker has probably filled its in-flight window and waits for acknowledgements.
    */
   flushGapMs: number;
   /** MQTT 3.1.1 only: a handful of messages (a trickle, or a broker with a tiny window) is committed after this long without a new one. */
   smallBatchQuietMs: number;
+  /**
+   * A backlog is committed in slices of this many messages while the rest is still arriving, so
+   * reading, merging and Postgres's commit overlap instead of taking turns.
+   */
+  batchSize: number;
   tls?: MqttSessionOptions['tls'];
 }
 
@@ -35,4 +40,5 @@ export const DEFAULT_PULL_OPTIONS: PullOptions = {
   protocolVersion: 'auto',
   flushGapMs: 5,
   smallBatchQuietMs: 250,
+  batchSize: 2500,
 };

@@ -265,19 +265,21 @@ class PullRun {
         continue;
       }
       const quietLimit = this.quietLimit();
-      if (!capReached && idleFor < quietLimit) {
+      const batchFull = !this.singleBatch && this.queue.length >= o.batchSize;
+      if (!capReached && !batchFull && idleFor < quietLimit) {
         await this.sleep(quietLimit - idleFor);
         continue;
       }
-      await this.commitBatch(this.queue.splice(0), this.pubrels.splice(0));
+      await this.commitBatch(this.queue.splice(0, this.singleBatch ? this.queue.length : o.batchSize), this.pubrels.splice(0));
     }
   }
 
   /**
-   * How long the broker must have been quiet before what was received is committed. One commit per
-   * pull (one slice, as Kamu writes) unless the broker's in-flight window forces more: an MQTT 5
-   * session allows the whole record cap in flight, and a Snapshot merge needs all of a pull at once;
-   * an MQTT 3.1.1 broker stops after its window (Mosquitto: 20) until acknowledgements arrive.
+   * How long the broker must have been quiet before what was received is committed. A pull that
+   * goes quiet commits once (one slice, as Kamu writes); a backlog is also cut at `batchSize`, and
+   * an MQTT 3.1.1 broker stops after its in-flight window (Mosquitto: 20) until acknowledgements
+   * arrive. An MQTT 5 session allows the whole record cap in flight; a Snapshot merge needs all of
+   * a pull at once.
    */
   private quietLimit(): number {
     const o = this.a.options;

@@ -39,17 +39,21 @@ describe('[PULL] a persistent session delivers the backlog', () => {
 });
 
 describe('[PULL] commits per pull', () => {
-  async function slicesAfterPull(name: string, protocolVersion: 4 | 5) {
+  async function slicesAfterPull(name: string, protocolVersion: 4 | 5, batchSize?: number) {
     await addDataset({ datasets: env.store.datasets, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
     await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion } });
     await publish(`${name}/a`, Array.from({ length: 100 }, (_, i) => reading(i)));
-    const r = await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion } });
+    const r = await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion, ...(batchSize ? { batchSize } : {}) } });
     expect(r.rowsCommitted).toBe(100);
     return r.slices;
   }
 
   it('MQTT 5: the whole pull is one slice (the session allows the record cap in flight)', async () => {
     expect(await slicesAfterPull('v5slices', 5)).toBe(1);
+  });
+
+  it('MQTT 5: a backlog larger than the batch size is committed in several slices while it arrives', async () => {
+    expect(await slicesAfterPull('v5batches', 5, 30)).toBeGreaterThanOrEqual(2);
   });
 
   it("MQTT 3.1.1: commits whenever Mosquitto's 20-message in-flight window fills, so the backlog still drains", async () => {
