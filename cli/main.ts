@@ -12,6 +12,8 @@ import { pullUntilCaughtUp } from '../lib/ingest/pull-until-caught-up';
 import { listDatasetRows } from '../lib/datasets/list-dataset-rows';
 import { storedToSliceRow, encodeSliceLine } from '../lib/ingest/slice-encoding';
 import { OP_LABELS, type OpCode } from '../lib/data/row';
+import { printableText, toHex } from '../lib/data/payload-view';
+import { describeBlockEvent } from '../lib/chain/describe-block';
 import { openStore, type Store } from '../lib/store/open-store';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { printTable } from './print-table';
@@ -129,7 +131,7 @@ program
         }
         return;
       }
-      printTable(['SEQ', 'HASH', 'TIME', 'EVENT', 'DETAILS'], blocks.map((b) => [String(b.sequenceNumber), b.hash, b.systemTime.toISOString(), b.event.kind, blockDetails(b.event)]));
+      printTable(['SEQ', 'HASH', 'TIME', 'EVENT', 'DETAILS'], blocks.map((b) => [String(b.sequenceNumber), b.hash, b.systemTime.toISOString(), b.event.kind, describeBlockEvent(b.event)]));
     }),
   );
 
@@ -218,7 +220,7 @@ program
         }
         return;
       }
-      printTable(['ID', 'RECEIVED', 'TOPIC', 'REASON', 'PAYLOAD'], rows.map((q) => [q.id.toString(), q.receivedAt.toISOString(), q.topic, q.reason, previewPayload(Buffer.from(q.payload))]));
+      printTable(['ID', 'RECEIVED', 'TOPIC', 'REASON', 'PAYLOAD'], rows.map((q) => [q.id.toString(), q.receivedAt.toISOString(), q.topic, q.reason, previewPayload(q.payload)]));
     }),
   );
 
@@ -233,25 +235,9 @@ program
     }),
   );
 
-function blockDetails(event: Record<string, unknown>): string {
-  switch (event.kind) {
-    case 'AddData': {
-      const nd = event.newData as { offsetInterval: { start: number; end: number } } | undefined;
-      return `${nd ? `offsets ${nd.offsetInterval.start}..${nd.offsetInterval.end}` : 'no data'} watermark ${event.newWatermark ?? '-'}`;
-    }
-    case 'SetDataSchema':
-      return ((event.schema as { fields: { name: string }[] }).fields ?? []).map((f) => f.name).join(', ');
-    case 'SetPollingSource':
-      return `${(event.fetch as { kind: string }).kind} → ${(event.merge as { kind: string }).kind}`;
-    default:
-      return '';
-  }
-}
-
-function previewPayload(payload: Buffer): string {
-  const text = payload.toString('utf8');
-  const printable = !text.includes('\uFFFD') && !/[\x00-\x08\x0e-\x1f]/.test(text);
-  const shown = printable ? text.replace(/\s+/g, ' ') : `hex:${payload.subarray(0, 32).toString('hex')}`;
+function previewPayload(payload: Uint8Array): string {
+  const text = printableText(payload);
+  const shown = text !== undefined ? text.replace(/\s+/g, ' ') : `hex:${toHex(payload, 32).replaceAll(' ', '')}`;
   return shown.length > 60 ? `${shown.slice(0, 59)}…` : shown;
 }
 

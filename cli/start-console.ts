@@ -44,12 +44,15 @@ export async function startConsole(opts: { port: number; host: string }): Promis
       // First start, or the broker could not get its old port back: point the demo dataset at it.
       await addDataset({ datasets: store.datasets, manifest, replace: !!existing });
     }
+    // The live preview reaches the embedded broker through its WebSocket listener.
+    const demoDataset = await store.datasets.find(DEMO_DATASET_NAME);
+    if (demoDataset) await store.datasets.setPreviewWsUrl(demoDataset.id, broker.wsUrl);
     console.log('demo device publishing to demo/sensors/+/temperature');
   }
 
   if (!fs.existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {
     console.log('Building the console (first start only)…');
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], { cwd: ROOT, stdio: 'inherit' });
+    const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], { cwd: ROOT, stdio: 'inherit', env: NEXT_ENV });
     if (build.status !== 0) throw new Error('next build failed');
   }
   const port = await availablePort(opts.host, opts.port);
@@ -57,7 +60,7 @@ export async function startConsole(opts: { port: number; host: string }): Promis
   const web = spawn(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', opts.host], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, DATABASE_URL: store.databaseUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}) },
+    env: { ...NEXT_ENV, DATABASE_URL: store.databaseUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}) },
   });
   console.log(`Sluice console: http://${opts.host}:${port}  (data in ${dataDir}; Ctrl+C to stop)`);
   console.log(`Try: npx sluice pull ${DEMO_DATASET_NAME} && npx sluice tail ${DEMO_DATASET_NAME}`);
@@ -70,6 +73,9 @@ export async function startConsole(opts: { port: number; host: string }): Promis
   web.kill('SIGTERM');
   for (const stop of stops) await stop().catch(() => undefined);
 }
+
+/** Next.js would report telemetry over the internet; Sluice makes no outside calls. */
+const NEXT_ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 
 function readPorts(file: string): { mqtt?: number; ws?: number } {
   try {

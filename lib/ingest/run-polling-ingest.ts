@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { chainBlocks } from '../chain/metadata-block';
-import { decodeStoredCell, encodeStoredCell } from '../data/cell-codec';
 import type { Row } from '../data/row';
 import { SluiceError } from '../errors';
-import { openMqttSession, topicMatches, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
+import { openMqttSession, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
+import { topicMatches } from './fetch/topic-filter';
 import { applyToState } from './merge/apply-to-state';
+import { decodeStateRow, encodeStateRow } from './key-state-codec';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
 import { mqttSourceConfig, type MqttSourceConfig } from './mqtt-source-config';
@@ -13,7 +14,7 @@ import type { DataSchema } from '../odf/data-type';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { inferReadSchema } from './read/infer-schema';
 import { readMessage } from './read/read-message';
-import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, type SliceLayout } from './slice-layout';
+import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, withEventTimeColumn, type SliceLayout } from './slice-layout';
 import { decodeStoredData } from './slice-encoding';
 import { stageSlice } from './stage-slice';
 
@@ -525,25 +526,7 @@ function latestPerTopic(messages: ReceivedMessage[]): Set<ReceivedMessage> {
   return new Set(last.values());
 }
 
-/** The merge sees an event-time column even when the read schema has none (all null, as in Kamu). */
-function withEventTimeColumn(row: Row, layout: SliceLayout): Row {
-  const column = layout.vocab.eventTimeColumn;
-  return column in row ? row : { ...row, [column]: null };
-}
-
 /** Ledger only asks whether a key was seen, so its state rows keep no values. */
 function stateRowToStore(strategy: MergeStrategy, layout: SliceLayout, row: Row): JsonRow | null {
   return strategy.kind === 'Ledger' ? null : encodeStateRow(row, layout);
-}
-
-function encodeStateRow(row: Row, layout: SliceLayout): JsonRow {
-  const out: JsonRow = {};
-  for (const f of layout.mergeFields) out[f.name] = encodeStoredCell(f.type, row[f.name] ?? null);
-  return out;
-}
-
-function decodeStateRow(json: JsonRow, layout: SliceLayout): Row {
-  const out: Row = {};
-  for (const f of layout.mergeFields) out[f.name] = decodeStoredCell(f.type, json[f.name] ?? null);
-  return out;
 }

@@ -1,3 +1,4 @@
+import type { Row } from '../data/row';
 import type { DataField, DataSchema, DataType } from '../odf/data-type';
 import type { DatasetVocab } from '../odf/vocab';
 import { SluiceError } from '../errors';
@@ -101,4 +102,10 @@ export function assertSchemaCompatible(committed: DataSchema | null, next: DataS
     `dataset "${dataset}": the read schema changed column ${changed + 1} from "${was.name}" (${was.type.kind}) to ${now ? `"${now.name}" (${now.type.kind})` : 'nothing'}; ` +
       'committed data keeps its columns, so new columns may only be added at the end (or re-add the dataset with --replace)',
   );
+}
+
+/** The merge sees an event-time column even when the read schema has none (all null, as in Kamu). */
+export function withEventTimeColumn(row: Row, layout: SliceLayout): Row {
+  const column = layout.vocab.eventTimeColumn;
+  return column in row ? row : { ...row, [column]: null };
 }

@@ -3,6 +3,7 @@ import type { JsonValue } from '../data/row';
 import type { StoredRow } from '../ingest/ports';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
+import { SluiceError } from '../errors';
 import type { PrismaClient } from './prisma';
 
 /** Dataset registry reads and writes that are not part of a pull. */
@@ -23,6 +24,33 @@ export interface BlockRecord {
   prevHash: string | null;
   systemTime: Date;
   event: { kind: string } & Record<string, unknown>;
+}
+
+export interface DatasetRecord {
+  id: string;
+  num: number;
+  name: string;
+  mqttClientId: string;
+  snapshot: DatasetSnapshot;
+  dataSchema: DataSchema | null;
+  inferredReadSchema: DataSchema | null;
+  headHash: string;
+  headSequence: number;
+  rows: bigint;
+  watermark: Date | null;
+  previewWsUrl: string | null;
+  createdAt: Date;
+}
+
+function blockRow(datasetId: string, b: HashedBlock) {
+  return {
+    datasetId,
+    sequenceNumber: b.block.sequenceNumber,
+    hash: b.hash,
+    prevHash: b.block.prevBlockHash ?? null,
+    systemTime: new Date(b.block.systemTime),
+    event: b.block.event as object,
+  };
 }
 
 export class DatasetRepository {
@@ -55,22 +83,64 @@ export class DatasetRepository {
           sessionTopics,
         },
       });
-      await tx.metadataBlock.createMany({
-        data: args.blocks.map((b) => ({
-          datasetId: args.id,
-          sequenceNumber: b.block.sequenceNumber,
-          hash: b.hash,
-          prevHash: b.block.prevBlockHash ?? null,
-          systemTime: new Date(b.block.systemTime),
-          event: b.block.event as object,
-        })),
-      });
+      await tx.metadataBlock.createMany({ data: args.blocks.map((b) => blockRow(args.id, b)) });
     });
   }
 
-  async find(name: string): Promise<{ id: string; num: number; name: string; mqttClientId: string; snapshot: DatasetSnapshot; dataSchema: DataSchema | null } | undefined> {
+  async find(name: string): Promise<DatasetRecord | undefined> {
     const d = await this.prisma.dataset.findUnique({ where: { name } });
-    return d ? { id: d.id, num: d.num, name: d.name, mqttClientId: d.mqttClientId, snapshot: d.manifest as unknown as DatasetSnapshot, dataSchema: d.dataSchema as unknown as DataSchema | null } : undefined;
+    return d
+      ? {
+          id: d.id,
+          num: d.num,
+          name: d.name,
+          mqttClientId: d.mqttClientId,
+          snapshot: d.manifest as unknown as DatasetSnapshot,
+          dataSchema: d.dataSchema as unknown as DataSchema | null,
+          inferredReadSchema: d.inferredReadSchema as unknown as DataSchema | null,
+          headHash: d.headHash,
+          headSequence: d.headSequence,
+          rows: d.nextOffset,
+          watermark: d.watermark,
+          previewWsUrl: d.previewWsUrl,
+          createdAt: d.createdAt,
+        }
+      : undefined;
+  }
+
+  /**
+   * Appends manifest events to the chain and records the new manifest, by compare-and-swap on the
+   * head: a pull that committed in between makes this fail with HEAD_MOVED, never fork the chain.
+   */
+  async appendManifestBlocks(args: { id: string; expectedHeadHash: string; snapshot: DatasetSnapshot; blocks: HashedBlock[] }): Promise<void> {
+    const last = args.blocks.at(-1);
+    if (!last) return;
+    await this.prisma.$transaction(async (tx) => {
+      const moved = await tx.dataset.updateMany({
+        where: { id: args.id, headHash: args.expectedHeadHash },
+        data: { headHash: last.hash, headSequence: last.block.sequenceNumber, manifest: args.snapshot as unknown as object },
+      });
+      if (moved.count !== 1) throw new SluiceError('HEAD_MOVED', 'the dataset changed while it was being edited (a pull committed); reload and save again');
+      await tx.metadataBlock.createMany({ data: args.blocks.map((b) => blockRow(args.id, b)) });
+    });
+  }
+
+  async setPreviewWsUrl(id: string, url: string | null): Promise<void> {
+    await this.prisma.dataset.update({ where: { id }, data: { previewWsUrl: url } });
+  }
+
+  async countPendingQuarantine(datasetId: string): Promise<number> {
+    return this.prisma.quarantinedMessage.count({ where: { datasetId, discardedAt: null } });
+  }
+
+  async countSlices(datasetId: string): Promise<number> {
+    return this.prisma.dataSlice.count({ where: { datasetId } });
+  }
+
+  /** Rows with offsets in [from, to), in offset order. */
+  async rowsInRange(datasetNum: number, from: bigint, to: bigint): Promise<StoredRow[]> {
+    const rows = await this.prisma.dataRow.findMany({ where: { datasetNum, offset: { gte: from, lt: to } }, orderBy: { offset: 'asc' } });
+    return rows.map((r) => ({ offset: r.offset, op: r.op, systemTime: r.systemTime, eventTime: r.eventTime, data: r.data as JsonValue[] }));
   }
 
   async list(): Promise<DatasetSummary[]> {

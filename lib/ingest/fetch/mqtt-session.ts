@@ -5,6 +5,7 @@ import { MqttClient, type IClientOptions, type IPublishPacket, type Packet } fro
 import WebSocket, { createWebSocketStream } from 'ws';
 import { SluiceError } from '../../errors';
 import { AckGate } from './ack-gate';
+import { assertValidFilter } from './topic-filter';
 
 export type QosLevel = 0 | 1 | 2;
 
@@ -269,34 +270,6 @@ function subscriptionRefused(filters: string[], code: number): SluiceError {
 function sameTopics(a: TopicSubscription[], b: TopicSubscription[]): boolean {
   const key = (ts: TopicSubscription[]) => ts.map((t) => `${t.qos}:${t.path}`).sort().join('\n');
   return key(a) === key(b);
-}
-
-/** Whether a topic matches a filter (MQTT §4.7: `+` one level, `#` the rest; `$` topics only explicitly). */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
-  }
-  return f.length === t.length;
-}
-
-/** MQTT 3.1.1 §4.7: `#` only last and alone in its level, `+` alone in its level, no NUL, not empty. */
-export function assertValidFilter(filter: string): void {
-  const levels = filter.split('/');
-  const bad =
-    filter.length === 0 ||
-    filter.includes('\u0000') ||
-    Buffer.byteLength(filter) > 65535 ||
-    levels.some((l, i) => (l.includes('#') && (l !== '#' || i !== levels.length - 1)) || (l.includes('+') && l !== '+'));
-  if (bad) {
-    throw new SluiceError(
-      'TOPIC_FILTER_INVALID',
-      `topic filter "${filter}" is invalid: "+" must fill a whole level and "#" must be the whole last level`,
-    );
-  }
 }
 
 function toMessage(packet: IPublishPacket): ReceivedMessage {

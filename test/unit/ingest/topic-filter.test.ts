@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidFilter, topicMatches } from '../../../lib/ingest/fetch/mqtt-session';
+import { assertValidFilter, topicMatches } from '../../../lib/ingest/fetch/topic-filter';
 
 describe('assertValidFilter (MQTT §4.7)', () => {
   it.each(['a', 'a/b', '+', '#', 'a/+/c', 'a/#', '+/+', '/a', 'a/'])('accepts %s', (f) => {

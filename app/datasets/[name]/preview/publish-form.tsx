@@ -1,0 +1,62 @@
+'use client';
+
+import { Send } from 'lucide-react';
+import { useState } from 'react';
+import { Button } from '@/app/_components/ui/button';
+import { Input, Select, Textarea } from '@/app/_components/ui/input';
+
+/** Publishes a test message through the preview's connection; JSON is checked before it is sent. */
+export function PublishForm({ defaultTopic, connected, publish }: { defaultTopic: string; connected: boolean; publish: (topic: string, payload: string, qos: 0 | 1 | 2, retain: boolean) => Promise<void> }) {
+  const [topic, setTopic] = useState(defaultTopic);
+  const [payload, setPayload] = useState('{\n  \n}');
+  const [qos, setQos] = useState<0 | 1 | 2>(0);
+  const [retain, setRetain] = useState(false);
+  const [asJson, setAsJson] = useState(true);
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+
+  let jsonError: string | null = null;
+  if (asJson) {
+    try {
+      JSON.parse(payload);
+    } catch (err) {
+      jsonError = (err as Error).message;
+    }
+  }
+  const invalidTopic = topic === '' || /[+#]/.test(topic);
+  return (
+    <form
+      className="flex flex-col gap-2 text-xs"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        try {
+          await publish(topic, payload, qos, retain);
+          setStatus({ ok: true, text: `published to ${topic}` });
+        } catch (err) {
+          setStatus({ ok: false, text: (err as Error).message });
+        }
+      }}
+    >
+      <div className="flex flex-wrap items-center gap-2">
+        <Input className="min-w-48 flex-1 font-mono text-xs" value={topic} onChange={(e) => setTopic(e.target.value)} aria-label="Publish topic" placeholder="topic (no wildcards)" />
+        <Select value={qos} onChange={(e) => setQos(Number(e.target.value) as 0 | 1 | 2)} aria-label="Publish QoS">
+          <option value={0}>QoS 0</option>
+          <option value={1}>QoS 1</option>
+          <option value={2}>QoS 2</option>
+        </Select>
+        <label className="flex items-center gap-1">
+          <input type="checkbox" checked={retain} onChange={(e) => setRetain(e.target.checked)} /> retain
+        </label>
+        <label className="flex items-center gap-1">
+          <input type="checkbox" checked={asJson} onChange={(e) => setAsJson(e.target.checked)} /> JSON
+        </label>
+        <Button type="submit" size="sm" disabled={!connected || invalidTopic || jsonError !== null}>
+          <Send /> Publish
+        </Button>
+      </div>
+      <Textarea rows={5} value={payload} onChange={(e) => setPayload(e.target.value)} aria-label="Publish payload" spellCheck={false} />
+      {jsonError ? <p className="text-destructive">Not JSON: {jsonError}</p> : null}
+      {invalidTopic && topic ? <p className="text-destructive">A topic to publish to cannot hold + or #.</p> : null}
+      {status ? <p className={status.ok ? 'text-success' : 'text-destructive'}>{status.text}</p> : null}
+    </form>
+  );
+}

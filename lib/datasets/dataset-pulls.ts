@@ -1,0 +1,38 @@
+import type { Store } from '../store/open-store';
+import { getDatasetOrThrow } from './dataset-layout';
+
+export interface PullRecord {
+  id: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  status: string;
+  messagesReceived: number;
+  rowsCommitted: number;
+  quarantined: number;
+  duplicates: number;
+  slices: number;
+  hasMore: boolean;
+  errorCode: string | null;
+  error: string | null;
+}
+
+/** The dataset's pull records, newest first. */
+export async function listDatasetPulls(store: Store, name: string, take = 100): Promise<PullRecord[]> {
+  const d = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+  return (await store.datasets.pulls(d.id, take)).map((p) => ({
+    id: p.id,
+    startedAt: p.startedAt.toISOString(),
+    endedAt: p.endedAt?.toISOString() ?? null,
+    durationMs: p.endedAt ? p.endedAt.getTime() - p.startedAt.getTime() : null,
+    status: p.status,
+    messagesReceived: p.messagesReceived,
+    rowsCommitted: p.rowsCommitted,
+    quarantined: p.quarantined,
+    duplicates: p.duplicates,
+    slices: p.slices,
+    hasMore: p.hasMore,
+    errorCode: p.errorCode,
+    error: p.error,
+  }));
+}

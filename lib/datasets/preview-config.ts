@@ -1,0 +1,59 @@
+import type { ReaderConfig } from '../ingest/read/read-config';
+import { assertReaderConfig, ReadConfigError } from '../ingest/read/read-config';
+import type { MergeStrategyConfig } from '../ingest/merge/merge-strategy';
+import { DEFAULT_PULL_OPTIONS } from '../ingest/pull-options';
+import { effectiveReadSchema, effectiveVocab, findActivePollingSource, qosNumber, type DataSchema, type DatasetVocab } from '../odf';
+import type { Store } from '../store/open-store';
+import { getDatasetOrThrow } from './dataset-layout';
+
+/**
+ * What the browser's live preview needs to check payloads like a pull would. Never a password: the
+ * manifest's (or its template's) value stays on the server; the page asks the person for it.
+ */
+export interface PreviewConfig {
+  dataset: string;
+  wsUrl: string | null;
+  topics: { path: string; qos: 0 | 1 | 2 }[];
+  username: string | null;
+  needsPassword: boolean;
+  read: ReaderConfig | null;
+  /** Why payloads cannot be checked (no MQTT source, unusable read step), if so. */
+  readProblem: string | null;
+  readSchema: DataSchema | null;
+  merge: MergeStrategyConfig | null;
+  vocab: DatasetVocab;
+  maxPayloadBytes: number;
+  hasHistory: boolean;
+}
+
+export async function getPreviewConfig(store: Store, name: string): Promise<PreviewConfig> {
+  const d = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+  const source = findActivePollingSource(d.snapshot.metadata);
+  const fetch = source?.fetch.kind === 'Mqtt' ? source.fetch : undefined;
+  let read: ReaderConfig | null = null;
+  let readProblem: string | null = fetch ? null : 'this dataset has no MQTT source';
+  if (source && fetch) {
+    try {
+      assertReaderConfig(source.read);
+      read = source.read;
+    } catch (err) {
+      if (!(err instanceof ReadConfigError)) throw err;
+      readProblem = err.message;
+    }
+  }
+  const declared = source ? effectiveReadSchema(source.read) : undefined;
+  return {
+    dataset: d.name,
+    wsUrl: d.previewWsUrl,
+    topics: fetch?.topics.map((t) => ({ path: t.path, qos: qosNumber(t.qos) })) ?? [],
+    username: fetch?.username ?? null,
+    needsPassword: fetch?.password !== undefined,
+    read,
+    readProblem,
+    readSchema: (declared?.fields.length ? declared : null) ?? d.inferredReadSchema,
+    merge: (source?.merge as MergeStrategyConfig | undefined) ?? null,
+    vocab: effectiveVocab(d.snapshot.metadata),
+    maxPayloadBytes: DEFAULT_PULL_OPTIONS.maxPayloadBytes,
+    hasHistory: d.rows > 0n,
+  };
+}

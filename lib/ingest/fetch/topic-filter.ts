@@ -1,0 +1,31 @@
+import { SluiceError } from '../../errors';
+
+/* MQTT topic filters, shared by the server's pull and the browser's preview (no Node APIs). */
+
+/** Whether a topic matches a filter (MQTT §4.7: `+` one level, `#` the rest; `$` topics only explicitly). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}
+
+/** MQTT 3.1.1 §4.7: `#` only last and alone in its level, `+` alone in its level, no NUL, not empty. */
+export function assertValidFilter(filter: string): void {
+  const levels = filter.split('/');
+  const bad =
+    filter.length === 0 ||
+    filter.includes('\u0000') ||
+    new TextEncoder().encode(filter).length > 65535 ||
+    levels.some((l, i) => (l.includes('#') && (l !== '#' || i !== levels.length - 1)) || (l.includes('+') && l !== '+'));
+  if (bad) {
+    throw new SluiceError(
+      'TOPIC_FILTER_INVALID',
+      `topic filter "${filter}" is invalid: "+" must fill a whole level and "#" must be the whole last level`,
+    );
+  }
+}

@@ -1,0 +1,26 @@
+import { ManifestError, type ManifestIssue } from '../odf/errors';
+import { isSluiceError } from '../errors';
+
+/** What every server action returns: data, or a coded error written for the user. */
+export type ActionResult<T = undefined> =
+  | { ok: true; data: T }
+  | { ok: false; code: string; message: string; issues?: ManifestIssue[] };
+
+/**
+ * The one place errors become action results: known errors keep their code and message; anything
+ * else is logged and reported generically, so internals never reach the browser.
+ */
+export async function runAction<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
+  try {
+    return { ok: true, data: await fn() };
+  } catch (err) {
+    return toActionError(err);
+  }
+}
+
+export function toActionError(err: unknown): { ok: false; code: string; message: string; issues?: ManifestIssue[] } {
+  if (err instanceof ManifestError) return { ok: false, code: err.code, message: err.message, issues: err.issues };
+  if (isSluiceError(err)) return { ok: false, code: err.code, message: err.message };
+  console.error(err);
+  return { ok: false, code: 'INTERNAL', message: 'Something went wrong on the server; the error was logged.' };
+}

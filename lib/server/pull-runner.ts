@@ -1,0 +1,122 @@
+import 'server-only';
+import { randomUUID } from 'node:crypto';
+import { SluiceError } from '../errors';
+import { pullUntilCaughtUp } from '../ingest/pull-until-caught-up';
+import type { PullCounters } from '../ingest/ports';
+import type { PullStage } from '../ingest/run-polling-ingest';
+import type { Store } from '../store/open-store';
+
+/** A console-started pull (until caught up) as the browser follows it. */
+export interface PullRunState extends PullCounters {
+  id: string;
+  dataset: string;
+  stage: PullStage | 'failed';
+  pulls: number;
+  startedAt: string;
+  endedAt: string | null;
+  outcome: 'updated' | 'up_to_date' | null;
+  error: { code: string; message: string } | null;
+}
+
+type Listener = (state: PullRunState) => void;
+
+interface Run {
+  state: PullRunState;
+  listeners: Set<Listener>;
+}
+
+/** Finished runs stay readable this long, for a page that subscribes late. */
+const KEEP_FINISHED_MS = 10 * 60_000;
+
+const registry = globalThis as unknown as { sluicePullRuns?: Map<string, Run> };
+const runs = (registry.sluicePullRuns ??= new Map());
+
+/**
+ * Starts pulling a dataset until its backlog is drained, in the background of this server process,
+ * and resolves once the pull holds the dataset's lease (or failed to get it), so a second "Pull"
+ * gets PULL_ALREADY_RUNNING at once. The lease, not this registry, guards across processes.
+ */
+export async function startPullRun(store: Store, dataset: string): Promise<PullRunState> {
+  const running = findRunningPull(dataset);
+  if (running) throw new SluiceError('PULL_ALREADY_RUNNING', `a pull of "${dataset}" is already running (started ${running.startedAt}); its progress is shown`);
+  const state: PullRunState = {
+    id: randomUUID(),
+    dataset,
+    stage: 'connecting',
+    pulls: 0,
+    messagesReceived: 0,
+    rowsCommitted: 0,
+    quarantined: 0,
+    duplicates: 0,
+    slices: 0,
+    startedAt: new Date().toISOString(),
+    endedAt: null,
+    outcome: null,
+    error: null,
+  };
+  const run: Run = { state, listeners: new Set() };
+  runs.set(state.id, run);
+
+  let started!: () => void;
+  const holdsLease = new Promise<void>((resolve) => (started = resolve));
+  // Counters of the pulls already finished; the current pull reports its own from zero.
+  const done: PullCounters = { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
+  let current: PullCounters = { ...done };
+  const publish = (patch: Partial<PullRunState>) => {
+    run.state = { ...run.state, ...patch };
+    for (const l of run.listeners) l(run.state);
+  };
+  const finished = pullUntilCaughtUp({
+    store: store.ingest,
+    dataset,
+    onProgress: (p) => {
+      if (p.stage === 'connecting') {
+        for (const k of Object.keys(done) as (keyof PullCounters)[]) done[k] += current[k];
+        publish({ pulls: run.state.pulls + 1 });
+        started();
+      }
+      current = p;
+      publish({
+        stage: p.stage,
+        messagesReceived: done.messagesReceived + p.messagesReceived,
+        rowsCommitted: done.rowsCommitted + p.rowsCommitted,
+        quarantined: done.quarantined + p.quarantined,
+        duplicates: done.duplicates + p.duplicates,
+        slices: done.slices + p.slices,
+      });
+    },
+  }).then(
+    (r) => publish({ stage: 'done', endedAt: new Date().toISOString(), outcome: r.status, pulls: r.pulls, messagesReceived: r.messagesReceived, rowsCommitted: r.rowsCommitted, quarantined: r.quarantined, duplicates: r.duplicates, slices: r.slices }),
+    (err: unknown) => {
+      const e = err instanceof SluiceError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'the pull failed on the server; the error was logged' };
+      if (!(err instanceof SluiceError)) console.error(err);
+      publish({ stage: 'failed', endedAt: new Date().toISOString(), error: e });
+      started();
+    },
+  );
+  void finished.finally(() => setTimeout(() => runs.delete(state.id), KEEP_FINISHED_MS).unref());
+  await holdsLease;
+  if (run.state.error?.code === 'PULL_ALREADY_RUNNING') {
+    runs.delete(state.id);
+    throw new SluiceError('PULL_ALREADY_RUNNING', run.state.error.message);
+  }
+  return run.state;
+}
+
+export function getPullRun(id: string): PullRunState | undefined {
+  return runs.get(id)?.state;
+}
+
+/** The running console pull of a dataset in this process, if any. */
+export function findRunningPull(dataset: string): PullRunState | undefined {
+  for (const run of runs.values()) if (run.state.dataset === dataset && run.state.endedAt === null) return run.state;
+  return undefined;
+}
+
+/** Calls `listener` on every change of the run until the returned function is called. */
+export function watchPullRun(id: string, listener: Listener): () => void {
+  const run = runs.get(id);
+  if (!run) return () => {};
+  run.listeners.add(listener);
+  return () => run.listeners.delete(listener);
+}

@@ -1,0 +1,47 @@
+import { test as base, expect } from '@playwright/test';
+import mqtt from 'mqtt';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import { openStore, type Store } from '../../lib/store/open-store';
+import { mqttManifest, type TestManifest } from '../support/manifests';
+
+/** What global-setup started, and helpers that act as a device or an operator beside the browser. */
+interface Sluice {
+  mqttPort: number;
+  wsUrl: string;
+  /** Adds a dataset straight through lib/ (the CLI's path) and stores its preview URL. */
+  addDataset(m: Omit<TestManifest, 'port'> & { port?: number }): Promise<void>;
+  /** Publishes like a device would, over TCP. */
+  publish(topic: string, payload: string | Buffer, opts?: { qos?: 0 | 1 | 2; retain?: boolean }): Promise<void>;
+  store: Store;
+}
+
+export const test = base.extend<{ sluice: Sluice }>({
+  baseURL: async ({}, use) => use(process.env.SLUICE_E2E_BASE_URL),
+  sluice: async ({}, use) => {
+    const store = await openStore({ databaseUrl: process.env.SLUICE_E2E_DATABASE_URL! });
+    const mqttPort = Number(process.env.SLUICE_E2E_MQTT_PORT);
+    const wsUrl = process.env.SLUICE_E2E_MQTT_WS_URL!;
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 });
+    await use({
+      mqttPort,
+      wsUrl,
+      store,
+      addDataset: async (m) => {
+        const { id } = await addDataset({ datasets: store.datasets, manifest: mqttManifest({ ...m, port: m.port ?? mqttPort }) });
+        await store.datasets.setPreviewWsUrl(id, wsUrl);
+      },
+      publish: async (topic, payload, opts) => {
+        await device.publishAsync(topic, payload, { qos: opts?.qos ?? 1, retain: opts?.retain ?? false });
+      },
+    });
+    await device.endAsync();
+    await store.close();
+  },
+});
+
+export { expect };
+
+/** A dataset name no other test uses (tests share one database). */
+export function uniqueName(prefix: string): string {
+  return `${prefix}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}

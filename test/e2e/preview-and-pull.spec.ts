@@ -1,0 +1,92 @@
+import { freePort } from '../support/free-port';
+import { expect, test, uniqueName } from './fixtures';
+
+const XSS = '<img src=x onerror=alert(1)>';
+
+test.describe('[PREVIEW]', () => {
+  test('a published message appears with its parsed row; a malformed one with the reason it would be quarantined', async ({ page, sluice }) => {
+    const name = uniqueName('preview');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    await page.goto(`/datasets/${name}/preview`);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect(page.getByTestId('connection-state')).toHaveAttribute('data-status', 'connected');
+
+    await sluice.publish(`${name}/dev1`, JSON.stringify({ event_time: '2026-11-25T10:00:00Z', device: 'dev1', value: 21.5 }));
+    await sluice.publish(`${name}/dev2`, '{"event_time": "yesterday", "device": "dev2", "value": 1}');
+    await expect(page.getByTestId('message-row')).toHaveCount(2);
+
+    await page.getByTestId('message-row').filter({ hasText: `${name}/dev1` }).click();
+    const parsed = page.getByTestId('parsed-rows');
+    await expect(parsed).toContainText('2026-11-25T10:00:00.000Z');
+    await expect(parsed).toContainText('dev1');
+    await expect(parsed).toContainText('21.5');
+
+    await page.getByTestId('message-row').filter({ hasText: `${name}/dev2` }).click();
+    await expect(page.getByTestId('check-reason')).toContainText('Would be quarantined');
+    await expect(page.getByTestId('check-reason')).toContainText('event_time');
+  });
+
+  test('a payload and a topic holding HTML render as text, never as markup', async ({ page, sluice }) => {
+    const name = uniqueName('xss');
+    let alerted = false;
+    page.on('dialog', async (d) => {
+      alerted = true;
+      await d.dismiss();
+    });
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    await page.goto(`/datasets/${name}/preview`);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect(page.getByTestId('connection-state')).toHaveAttribute('data-status', 'connected');
+    await sluice.publish(`${name}/${XSS}`, XSS);
+    await page.getByTestId('message-row').first().click();
+    await expect(page.getByTestId('payload')).toHaveText(XSS);
+    await expect(page.getByTestId('message-detail')).toContainText(`${name}/${XSS}`);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(alerted).toBe(false);
+  });
+});
+
+test.describe('[PULL]', () => {
+  test('Pull now commits the rows, appends an AddData block and quarantines the bad payload', async ({ page, sluice }) => {
+    const name = uniqueName('pull');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    // The first pull creates the dataset's persistent session; what is published after it waits there.
+    await page.goto(`/datasets/${name}`);
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('Up to date');
+
+    await sluice.publish(`${name}/a`, JSON.stringify({ event_time: '2026-11-25T10:00:00Z', device: 'a', value: 1 }));
+    await sluice.publish(`${name}/a`, JSON.stringify({ event_time: '2026-11-25T10:01:00Z', device: 'a', value: 2 }));
+    await sluice.publish(`${name}/a`, 'not json at all');
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('Updated · 3 messages · 2 rows · 1 quarantined');
+
+    await page.getByRole('link', { name: 'Data', exact: true }).click();
+    const table = page.getByTestId('data-table');
+    await expect(table.locator('tbody tr')).toHaveCount(2);
+    await expect(table).toContainText('+A');
+    await expect(table).toContainText('2026-11-25T10:01:00.000Z');
+
+    await page.getByRole('link', { name: 'History', exact: true }).click();
+    await expect(page.getByTestId('history').locator('li').first()).toContainText('AddData');
+    await expect(page.getByTestId('history').locator('li').first()).toContainText('offsets 0..1');
+
+    await page.getByRole('link', { name: /Quarantine/ }).click();
+    const item = page.getByTestId('quarantine-item');
+    await expect(item).toHaveCount(1);
+    await expect(item).toContainText('not json at all');
+    await expect(item.getByTestId('quarantine-reason')).toContainText(/JSON/i);
+    await item.getByRole('button', { name: /Discard/ }).click();
+    await expect(page.getByTestId('quarantine-item')).toHaveCount(0);
+  });
+
+  test('a pull against an unreachable broker shows the specific error', async ({ page, sluice }) => {
+    const name = uniqueName('down');
+    await sluice.addDataset({ name, port: await freePort(), topics: [{ path: 'x/#' }] });
+    await page.goto(`/datasets/${name}`);
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('BROKER_UNREACHABLE');
+    await page.getByRole('link', { name: 'Pulls', exact: true }).click();
+    await expect(page.getByTestId('pulls-table')).toContainText('failed');
+  });
+});
