@@ -26,7 +26,7 @@ export interface DemoDeviceOptions {
   topicPrefix?: string;
   /** Default `['greenhouse-1', 'greenhouse-2']`. */
   devices?: string[];
-  /** Time between readings of one device. Default 1000. */
+  /** Time between readings of one device. Default 2000: longer than a pull's 1 s idle timeout, so a pull of the demo ends once it has what was waiting. */
   intervalMs?: number;
   username?: string;
   password?: string;
@@ -54,7 +54,7 @@ export function demoTopic(device: string, topicPrefix = DEMO_TOPIC_PREFIX): stri
 export async function startDemoDevice(opts: DemoDeviceOptions): Promise<DemoDevice> {
   const topicPrefix = opts.topicPrefix ?? DEMO_TOPIC_PREFIX;
   const devices = [...(opts.devices ?? DEMO_DEVICES)];
-  const intervalMs = opts.intervalMs ?? 1000;
+  const intervalMs = opts.intervalMs ?? 2000;
   const log = opts.log ?? (() => {});
   if (devices.length === 0) throw new Error('startDemoDevice: at least one device is needed');
   if (!(intervalMs > 0)) throw new RangeError(`startDemoDevice: intervalMs must be positive, got ${intervalMs}`);

@@ -8,6 +8,7 @@ import { findRunningPull, startPullRun, type PullRunState } from '@/lib/server/p
 import { getStore } from '@/lib/server/store';
 import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
 import type { JsonRow } from '@/lib/ingest/ports';
+import { updateDatasetManifest } from '@/lib/datasets/update-dataset-manifest';
 
 const DatasetName = z.string().min(1).max(200);
 
@@ -77,5 +78,18 @@ export async function loadPreviewState(input: z.input<typeof PreviewStateInput>)
       throw new SluiceError('INVALID_INPUT', `the dataset's state holds ${state.size} keys, more than the preview merges against (${PREVIEW_STATE_LIMIT})`);
     }
     return [...state];
+  });
+}
+
+const SaveManifestInput = z.object({ dataset: DatasetName, yaml: z.string().max(1_000_000) });
+
+/** Saves an edited manifest: changed events are appended to the chain (see updateDatasetManifest). */
+export async function saveManifest(input: z.input<typeof SaveManifestInput>): Promise<ActionResult<{ name: string; message: string }>> {
+  return runAction(async () => {
+    const { dataset, yaml } = parse(SaveManifestInput, input);
+    const store = await getStore();
+    const { appended } = await updateDatasetManifest({ datasets: store.datasets, name: dataset, manifest: yaml });
+    revalidatePath(datasetPath(dataset), 'layout');
+    return { name: dataset, message: appended.length ? `Appended ${appended.join(', ')} to the metadata chain` : 'Nothing changed' };
   });
 }

@@ -1,0 +1,149 @@
+'use client';
+
+import { FileDown, FileUp, Save } from 'lucide-react';
+import { useRouter } from 'next/navigation';
+import { useDeferredValue, useMemo, useRef, useState, useTransition } from 'react';
+import { stringify } from 'yaml';
+import { Button } from '@/app/_components/ui/button';
+import { Card } from '@/app/_components/ui/card';
+import { ManifestError, type ManifestIssue } from '@/lib/odf/errors';
+import { parseManifest, serializeManifest, type DatasetSnapshot } from '@/lib/odf';
+import type { ActionResult } from '@/lib/server/action-result';
+import { SourceForm } from './source-form';
+import { YamlEditor } from './yaml-editor';
+
+type Parsed = { ok: true; snapshot: DatasetSnapshot } | { ok: false; issues: ManifestIssue[] };
+
+function parse(text: string): Parsed {
+  try {
+    return { ok: true, snapshot: parseManifest(text) };
+  } catch (err) {
+    if (err instanceof ManifestError) return { ok: false, issues: err.issues };
+    return { ok: false, issues: [{ path: [], line: 1, column: 1, message: (err as Error).message }] };
+  }
+}
+
+/**
+ * The form always writes YAML; a snapshot the schema rejects (a half-filled form) is written
+ * without canonical ordering so the YAML pane can point at what is missing.
+ */
+function toYaml(snapshot: DatasetSnapshot): string {
+  try {
+    return serializeManifest(snapshot);
+  } catch {
+    return stringify({ kind: 'DatasetSnapshot', version: 1, content: snapshot }, { lineWidth: 0 });
+  }
+}
+
+/**
+ * A Kamu manifest as a step form and as YAML, kept in sync: editing either updates the other (the
+ * form only while the YAML parses). Import by file or paste, export the canonical YAML, save.
+ */
+export function ManifestEditor({ initialYaml, nameEditable, save, saveLabel, openAfterSave }: {
+  initialYaml: string;
+  nameEditable: boolean;
+  /** Go to the dataset's page after saving (creating); otherwise stay and refresh (editing). */
+  openAfterSave: boolean;
+  save: (yaml: string) => Promise<ActionResult<{ name: string; message: string }>>;
+  saveLabel: string;
+}) {
+  const router = useRouter();
+  const [text, setText] = useState(initialYaml);
+  const deferred = useDeferredValue(text);
+  const parsed = useMemo(() => parse(deferred), [deferred]);
+  // The form edits its own snapshot (which may be half-filled and invalid); YAML that parses replaces it.
+  const [formSnapshot, setFormSnapshot] = useState<DatasetSnapshot | null>(() => {
+    const p = parse(initialYaml);
+    return p.ok ? p.snapshot : null;
+  });
+  const [yamlBroken, setYamlBroken] = useState(false);
+  const onYamlChange = (t: string) => {
+    setText(t);
+    const p = parse(t);
+    setYamlBroken(!p.ok);
+    if (p.ok) setFormSnapshot(p.snapshot);
+  };
+  const onFormChange = (snapshot: DatasetSnapshot) => {
+    setFormSnapshot(snapshot);
+    setYamlBroken(false);
+    setText(toYaml(snapshot));
+  };
+
+  const [serverIssues, setServerIssues] = useState<ManifestIssue[]>([]);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const [pending, startTransition] = useTransition();
+  const file = useRef<HTMLInputElement>(null);
+  const issues = parsed.ok ? serverIssues : parsed.issues;
+
+  const onSave = () =>
+    startTransition(async () => {
+      const r = await save(text);
+      setServerIssues(r.ok ? [] : (r.issues ?? []));
+      setResult(r.ok ? { ok: true, text: r.data.message } : { ok: false, text: `${r.code}: ${r.message}` });
+      if (r.ok && openAfterSave) router.push(`/datasets/${encodeURIComponent(r.data.name)}`);
+      else if (r.ok) router.refresh();
+    });
+  const download = () => {
+    const body = parsed.ok ? serializeManifest(parsed.snapshot) : text;
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([body], { type: 'application/yaml' }));
+    a.download = `${parsed.ok ? parsed.snapshot.name : 'manifest'}.yaml`;
+    a.click();
+    URL.revokeObjectURL(a.href);
+  };
+
+  return (
+    <div className="flex flex-col gap-3">
+      <div className="flex flex-wrap items-center gap-2">
+        <input
+          ref={file}
+          type="file"
+          accept=".yaml,.yml,.json,text/yaml,application/json"
+          className="hidden"
+          aria-label="Manifest file"
+          onChange={async (e) => {
+            const f = e.target.files?.[0];
+            if (f) onYamlChange(await f.text());
+            e.target.value = '';
+          }}
+        />
+        <Button type="button" variant="outline" size="sm" onClick={() => file.current?.click()}>
+          <FileUp /> Import file
+        </Button>
+        <Button type="button" variant="outline" size="sm" onClick={download}>
+          <FileDown /> Export YAML
+        </Button>
+        <span className="text-xs text-muted-foreground">or paste a Kamu manifest into the YAML editor</span>
+        <Button className="ml-auto" onClick={onSave} disabled={pending || !parsed.ok}>
+          <Save /> {saveLabel}
+        </Button>
+      </div>
+      {result ? (
+        <p className={result.ok ? 'text-sm text-success' : 'text-sm text-destructive'} role="status" data-testid="save-result">
+          {result.text}
+        </p>
+      ) : null}
+      <div className="grid gap-3 lg:grid-cols-2">
+        <Card className={yamlBroken ? 'opacity-60' : undefined}>
+          {formSnapshot ? (
+            <fieldset disabled={yamlBroken} title={yamlBroken ? 'Fix the YAML to use the form' : undefined}>
+              <SourceForm snapshot={formSnapshot} nameEditable={nameEditable} onChange={onFormChange} />
+            </fieldset>
+          ) : (
+            <p className="p-3 text-sm text-muted-foreground">Fix the YAML to use the form.</p>
+          )}
+        </Card>
+        <div className="flex flex-col gap-1">
+          <YamlEditor value={text} onChange={onYamlChange} issues={issues} />
+          <ul className="text-xs text-destructive" data-testid="manifest-issues">
+            {issues.map((i, n) => (
+              <li key={n}>
+                line {i.line}, column {i.column}: {i.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      </div>
+    </div>
+  );
+}

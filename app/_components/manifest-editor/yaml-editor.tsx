@@ -1,0 +1,69 @@
+'use client';
+
+import { yaml } from '@codemirror/lang-yaml';
+import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
+import { EditorView, basicSetup } from 'codemirror';
+import { useEffect, useRef } from 'react';
+import type { ManifestIssue } from '@/lib/odf/errors';
+
+/** Colours from the app's theme variables, so the editor follows light and dark mode. */
+const theme = EditorView.theme({
+  '&': { backgroundColor: 'var(--background)', color: 'var(--foreground)', fontSize: '12px', height: '100%' },
+  '.cm-content': { fontFamily: 'var(--font-mono)', caretColor: 'var(--foreground)' },
+  '.cm-gutters': { backgroundColor: 'var(--muted)', color: 'var(--muted-foreground)', border: 'none' },
+  '.cm-activeLine, .cm-activeLineGutter': { backgroundColor: 'color-mix(in oklch, var(--accent) 60%, transparent)' },
+  '&.cm-focused .cm-selectionBackground, .cm-selectionBackground': { backgroundColor: 'color-mix(in oklch, var(--primary) 25%, transparent)' },
+});
+
+/**
+ * CodeMirror 6 with YAML highlighting and the manifest's problems shown at their line and column.
+ * Controlled: `value` replaces the text when it differs from what the editor holds.
+ */
+export function YamlEditor({ value, onChange, issues }: { value: string; onChange: (text: string) => void; issues: ManifestIssue[] }) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const onChangeRef = useRef(onChange);
+  onChangeRef.current = onChange;
+  // Set while `value` is written into the editor: only a person's edits are reported back.
+  const applying = useRef(false);
+
+  useEffect(() => {
+    const editor = new EditorView({
+      doc: value,
+      parent: host.current!,
+      extensions: [
+        basicSetup,
+        yaml(),
+        lintGutter(),
+        theme,
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged && !applying.current) onChangeRef.current(u.state.doc.toString());
+        }),
+      ],
+    });
+    view.current = editor;
+    return () => editor.destroy();
+    // The editor is created once; later values arrive through the effect below.
+  }, []);
+
+  useEffect(() => {
+    const editor = view.current!;
+    if (editor.state.doc.toString() === value) return;
+    applying.current = true;
+    editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: value } });
+    applying.current = false;
+  }, [value]);
+
+  useEffect(() => {
+    const editor = view.current!;
+    const doc = editor.state.doc;
+    const diagnostics: Diagnostic[] = issues.map((i) => {
+      const line = doc.line(Math.min(Math.max(1, i.line), doc.lines));
+      const from = Math.min(line.from + Math.max(0, i.column - 1), line.to);
+      return { from, to: Math.max(from, line.to), severity: 'error', message: i.message };
+    });
+    editor.dispatch(setDiagnostics(editor.state, diagnostics));
+  }, [issues, value]);
+
+  return <div ref={host} className="h-full min-h-[480px] overflow-auto rounded-md border" data-testid="yaml-editor" />;
+}

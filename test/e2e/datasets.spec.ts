@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test, uniqueName } from './fixtures';
+
+const KAMU_TEMP = fs.readFileSync(path.resolve(import.meta.dirname, '../fixtures/manifests/kamu-temp.yaml'), 'utf8');
+
+/** Replaces the YAML editor's whole text, as a person pasting a manifest would. */
+async function pasteYaml(page: Page, text: string) {
+  const editor = page.getByTestId('yaml-editor').locator('.cm-content');
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.insertText(text);
+}
+
+test.describe('[DATASETS]', () => {
+  test('create a dataset with the step form; the YAML follows the form', async ({ page }) => {
+    const name = uniqueName('form');
+    await page.goto('/datasets/new');
+    await page.getByLabel('Dataset name').fill(name);
+    await page.getByLabel('Host', { exact: true }).fill('broker.example');
+    await page.getByLabel('Topic 1', { exact: true }).fill(`${name}/+/reading`);
+    await page.getByRole('tab', { name: '3. Merge' }).click();
+    await page.getByLabel('Merge strategy').selectOption('Append');
+    await expect(page.getByTestId('yaml-editor')).toContainText('kind: Append');
+    await expect(page.getByTestId('yaml-editor')).toContainText('host: broker.example');
+    await page.getByRole('button', { name: 'Create dataset' }).click();
+
+    await expect(page).toHaveURL(new RegExp(`/datasets/${name.replace('.', '\\.')}$`));
+    await expect(page.getByTestId('dataset-title')).toHaveText(name);
+    await expect(page.getByText('Mqtt → NdJson → Append')).toBeVisible();
+    await page.goto('/');
+    await expect(page.getByTestId(`dataset-${name}`)).toContainText('mqtt://broker.example:1883');
+  });
+
+  test("import Kamu's MQTT example by file; the form shows its source", async ({ page }) => {
+    const name = uniqueName('kamu');
+    const file = path.join(os.tmpdir(), `${name}.yaml`);
+    fs.writeFileSync(file, KAMU_TEMP.replace('name: temp', `name: ${name}`));
+    await page.goto('/datasets/new');
+    await page.getByLabel('Manifest file').setInputFiles(file);
+    await expect(page.getByLabel('Dataset name')).toHaveValue(name);
+    await expect(page.getByLabel('Topic 1', { exact: true })).toHaveValue('dev.kamu.example.mqtt.temp');
+    await page.getByRole('button', { name: 'Create dataset' }).click();
+    await expect(page.getByTestId('dataset-title')).toHaveText(name);
+    await expect(page.getByText('Mqtt → NdJson → Ledger')).toBeVisible();
+  });
+
+  test('a malformed manifest is refused with the line and column of each problem, and nothing is stored', async ({ page, sluice }) => {
+    const name = uniqueName('bad');
+    await page.goto('/datasets/new');
+    await pasteYaml(page, KAMU_TEMP.replace('name: temp', `name: ${name}`).replace('kind: Ledger', 'kind: Ledgr'));
+    await expect(page.getByTestId('manifest-issues')).toContainText('line 21');
+    await expect(page.getByRole('button', { name: 'Create dataset' })).toBeDisabled();
+    expect(await sluice.store.datasets.find(name)).toBeUndefined();
+  });
+
+  test('editing the source appends a new SetPollingSource block and keeps the history', async ({ page, sluice }) => {
+    const name = uniqueName('edit');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/a`, qos: 'AtLeastOnce' }] });
+    await page.goto(`/datasets/${name}/edit`);
+    await page.getByRole('button', { name: 'Add topic' }).click();
+    await page.getByLabel('Topic 2', { exact: true }).fill(`${name}/b`);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByTestId('save-result')).toHaveText('Appended SetPollingSource to the metadata chain');
+
+    await page.getByRole('link', { name: 'History', exact: true }).click();
+    const blocks = page.getByTestId('history').locator('li');
+    await expect(blocks).toHaveCount(3); // Seed, the first SetPollingSource, the edited one
+    await expect(blocks.first()).toContainText('SetPollingSource');
+    await blocks.first().locator('summary').click();
+    await expect(blocks.first()).toContainText(`${name}/b`);
+  });
+});
