@@ -1,6 +1,8 @@
 'use client';
 
 import { yaml } from '@codemirror/lang-yaml';
+import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { tags } from '@lezer/highlight';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { EditorView, basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
@@ -14,6 +16,15 @@ const theme = EditorView.theme({
   '.cm-activeLine, .cm-activeLineGutter': { backgroundColor: 'color-mix(in oklch, var(--accent) 60%, transparent)' },
   '&.cm-focused .cm-selectionBackground, .cm-selectionBackground': { backgroundColor: 'color-mix(in oklch, var(--primary) 25%, transparent)' },
 });
+
+/** Token colours from theme variables too (CodeMirror's default style is for light backgrounds only). */
+const highlight = HighlightStyle.define([
+  { tag: [tags.propertyName, tags.definition(tags.propertyName)], color: 'var(--primary)' },
+  { tag: [tags.string, tags.content], color: 'var(--foreground)' },
+  { tag: [tags.number, tags.bool, tags.null], color: 'var(--success)' },
+  { tag: tags.comment, color: 'var(--muted-foreground)', fontStyle: 'italic' },
+  { tag: [tags.punctuation, tags.separator], color: 'var(--muted-foreground)' },
+]);
 
 /**
  * CodeMirror 6 with YAML highlighting and the manifest's problems shown at their line and column.
@@ -36,6 +47,7 @@ export function YamlEditor({ value, onChange, issues }: { value: string; onChang
         yaml(),
         lintGutter(),
         theme,
+        syntaxHighlighting(highlight),
         EditorView.updateListener.of((u) => {
           if (u.docChanged && !applying.current) onChangeRef.current(u.state.doc.toString());
         }),

@@ -1,0 +1,49 @@
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import { updateDatasetManifest } from '../../lib/datasets/update-dataset-manifest';
+import { verifyDataset } from '../../lib/datasets/verify-dataset';
+import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
+import { useBrokerAndStore } from '../support/broker-and-store';
+import { mqttManifest } from '../support/manifests';
+
+const env = useBrokerAndStore();
+
+describe('[MANIFEST] editing a dataset appends events to its chain', () => {
+  it('appends only the changed SetPollingSource, keeps the data, and the next pull uses the new topics', async () => {
+    const manifest = (topics: string[]) => mqttManifest({ name: 'edited', port: env.broker.port, topics: topics.map((path) => ({ path, qos: 'AtLeastOnce' })) });
+    await addDataset({ datasets: env.store.datasets, manifest: manifest(['edited/a']) });
+    await runPollingIngest({ store: env.store.ingest, dataset: 'edited', options: { idleTimeoutMs: 200 } });
+
+    expect(await updateDatasetManifest({ datasets: env.store.datasets, name: 'edited', manifest: manifest(['edited/a']) })).toEqual({ appended: [] });
+    expect(await updateDatasetManifest({ datasets: env.store.datasets, name: 'edited', manifest: manifest(['edited/a', 'edited/b']) })).toEqual({ appended: ['SetPollingSource'] });
+
+    const d = (await env.store.datasets.find('edited'))!;
+    const kinds = (await env.store.datasets.blocks(d.id)).map((b) => b.event.kind);
+    expect(kinds).toEqual(['Seed', 'SetPollingSource', 'SetPollingSource']);
+
+    const c = await mqtt.connectAsync(env.broker.url);
+    await c.publishAsync('edited/b', JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'b', value: 1 }), { qos: 1 });
+    await c.endAsync();
+    // The new filter is subscribed on this pull; the message above was published before it: publish again.
+    await runPollingIngest({ store: env.store.ingest, dataset: 'edited', options: { idleTimeoutMs: 200 } });
+    const c2 = await mqtt.connectAsync(env.broker.url);
+    await c2.publishAsync('edited/b', JSON.stringify({ event_time: '2026-01-01T00:00:01Z', device: 'b', value: 2 }), { qos: 1 });
+    await c2.endAsync();
+    const r = await runPollingIngest({ store: env.store.ingest, dataset: 'edited', options: { idleTimeoutMs: 200 } });
+    expect(r.rowsCommitted).toBe(1);
+    expect((await verifyDataset(env.store, 'edited')).problems).toEqual([]);
+  });
+
+  it('refuses a rename, a merge key missing from the schema and an invalid topic filter, storing nothing', async () => {
+    const base = { name: 'guarded', port: env.broker.port, topics: [{ path: 'guarded/#', qos: 'AtLeastOnce' as const }] };
+    await addDataset({ datasets: env.store.datasets, manifest: mqttManifest(base) });
+    const before = (await env.store.datasets.find('guarded'))!.headHash;
+    const update = (manifest: string) => updateDatasetManifest({ datasets: env.store.datasets, name: 'guarded', manifest });
+
+    await expect(update(mqttManifest({ ...base, name: 'renamed' }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(update(mqttManifest({ ...base, merge: '        kind: Ledger\n        primaryKey: [nope]' }))).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringContaining('nope') });
+    await expect(update(mqttManifest({ ...base, topics: [{ path: 'a/#/b' }] }))).rejects.toMatchObject({ code: 'MANIFEST_INVALID' });
+    expect((await env.store.datasets.find('guarded'))!.headHash).toBe(before);
+  });
+});
