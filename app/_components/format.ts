@@ -19,3 +19,8 @@ export function statusTone(status: string): 'success' | 'danger' | 'info' | 'neu
   if (status === 'running') return 'info';
   return 'neutral';
 }
+
+/** "1 row", "2 rows", "1,234 messages". */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -4,6 +4,7 @@ import type { DatasetVocab } from '../odf/vocab';
 import { decodeStateRow } from './key-state-codec';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import type { MergeStrategyConfig } from './merge/merge-strategy';
+import { joinKeyOf } from './merge/merge-support';
 import type { JsonRow } from './ports';
 import { layoutFromReadSchema, withEventTimeColumn } from './slice-layout';
 
@@ -23,7 +24,7 @@ export interface PreviewMergeArgs {
  * committed state, exactly as the engine runs it (e.g. Ledger drops keys already known). Event
  * times left null are filled with the pull's time when it commits.
  */
-export async function previewMerge(a: PreviewMergeArgs): Promise<{ columns: string[]; rows: Row[] }> {
+export async function previewMerge(a: PreviewMergeArgs): Promise<{ columns: string[]; rows: Row[]; known: Row[] }> {
   const layout = layoutFromReadSchema(a.readSchema, a.vocab);
   const strategy = createMergeStrategy(a.merge, { fields: layout.mergeFields, vocab: a.vocab });
   const rows = a.rows.map((r) => withEventTimeColumn(r, layout));
@@ -32,5 +33,7 @@ export async function previewMerge(a: PreviewMergeArgs): Promise<{ columns: stri
   // A Ledger key holds no values: its presence is all the merge asks about.
   const state = new Map([...stored].map(([k, r]) => [k, r === null ? {} : decodeStateRow(r, layout)]));
   const merged = strategy.merge({ hasHistory: a.hasHistory, get: (k) => state.get(k), keys: () => state.keys() }, rows);
-  return { columns: [strategy.operationTypeColumn, ...layout.mergeFields.map((f) => f.name)], rows: merged };
+  // Ledger drops rows whose key it has seen: those are shown as already known.
+  const known = strategy.kind === 'Ledger' ? rows.filter((r) => state.has(joinKeyOf(strategy.primaryKey, r) ?? '')) : [];
+  return { columns: [strategy.operationTypeColumn, ...layout.mergeFields.map((f) => f.name)], rows: merged, known };
 }

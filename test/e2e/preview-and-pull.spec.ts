@@ -90,3 +90,52 @@ test.describe('[PULL]', () => {
     await expect(page.getByTestId('pulls-table')).toContainText('failed');
   });
 });
+
+test.describe('[PREVIEW] next pull', () => {
+  test('shows which buffered rows Ledger already knows, and publishes a test message from the page', async ({ page, sluice }) => {
+    const name = uniqueName('known');
+    const reading = (minute: number) => JSON.stringify({ event_time: `2026-11-25T10:0${minute}:00Z`, device: 'a', value: minute });
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    await page.goto(`/datasets/${name}`);
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('Up to date');
+    await sluice.publish(`${name}/a`, reading(1));
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('1 message · 1 row · 0 quarantined');
+
+    await page.getByRole('link', { name: 'Live preview' }).click();
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect(page.getByTestId('connection-state')).toHaveAttribute('data-status', 'connected');
+    await sluice.publish(`${name}/a`, reading(1)); // committed already
+    // The second reading comes from the page's own publish form.
+    await page.getByLabel('Publish topic').fill(`${name}/a`);
+    const payload = page.getByTestId('json-editor').locator('.cm-content');
+    await payload.click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.insertText(reading(2));
+    await page.keyboard.press('ControlOrMeta+Enter');
+    await expect(page.getByText(`published to ${name}/a`)).toBeVisible();
+    await expect(page.getByTestId('message-row')).toHaveCount(2);
+
+    await page.getByRole('button', { name: /Compute/ }).click();
+    await expect(page.getByTestId('next-pull-summary')).toHaveText('1 row would be committed from 2 read · 0 quarantined · 1 already known');
+    await expect(page.getByTestId('next-pull-rows')).toContainText('2026-11-25T10:02:00.000Z');
+    await expect(page.getByTestId('next-pull-known')).toContainText('2026-11-25T10:01:00.000Z');
+  });
+});
+
+test.describe('[PULL] concurrency', () => {
+  test('two people pressing Pull at once get one pull; the second follows it', async ({ browser, sluice }) => {
+    const name = uniqueName('twice');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    const [alice, bob] = await Promise.all([browser.newPage(), browser.newPage()]);
+    await Promise.all([alice.goto(`${process.env.SLUICE_E2E_BASE_URL}/datasets/${name}`), bob.goto(`${process.env.SLUICE_E2E_BASE_URL}/datasets/${name}`)]);
+    await Promise.all([alice.getByRole('button', { name: 'Pull now' }).click(), bob.getByRole('button', { name: 'Pull now' }).click()]);
+    for (const p of [alice, bob]) await expect(p.getByTestId('pull-status')).toContainText('Up to date');
+    const notices = await Promise.all([alice, bob].map((p) => p.getByTestId('pull-status').textContent()));
+    expect(notices.filter((t) => t?.includes('already running'))).toHaveLength(1);
+    const d = (await sluice.store.datasets.find(name))!;
+    expect(await sluice.store.datasets.pulls(d.id)).toHaveLength(1);
+    await Promise.all([alice.close(), bob.close()]);
+  });
+});

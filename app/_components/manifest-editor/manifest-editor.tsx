@@ -10,7 +10,7 @@ import { ManifestError, type ManifestIssue } from '@/lib/odf/errors';
 import { parseManifest, serializeManifest, type DatasetSnapshot } from '@/lib/odf';
 import type { ActionResult } from '@/lib/server/action-result';
 import { SourceForm } from './source-form';
-import { YamlEditor } from './yaml-editor';
+import { CodeEditor } from '../code-editor';
 
 type Parsed = { ok: true; snapshot: DatasetSnapshot } | { ok: false; issues: ManifestIssue[] };
 
@@ -114,7 +114,7 @@ export function ManifestEditor({ initialYaml, nameEditable, save, saveLabel, ope
           <FileDown /> Export YAML
         </Button>
         <span className="text-xs text-muted-foreground">or paste a Kamu manifest into the YAML editor</span>
-        <Button className="ml-auto" onClick={onSave} disabled={pending || !parsed.ok}>
+        <Button className="ml-auto" onClick={onSave} disabled={pending || !parsed.ok} title="Ctrl/Cmd+Enter in the editor">
           <Save /> {saveLabel}
         </Button>
       </div>
@@ -134,7 +134,7 @@ export function ManifestEditor({ initialYaml, nameEditable, save, saveLabel, ope
           )}
         </Card>
         <div className="flex flex-col gap-1">
-          <YamlEditor value={text} onChange={onYamlChange} issues={issues} />
+          <CodeEditor language="yaml" label="Manifest YAML" className="h-full min-h-[480px]" value={text} onChange={onYamlChange} issues={issues} onSubmit={() => parsed.ok && onSave()} />
           <ul className="text-xs text-destructive" data-testid="manifest-issues">
             {issues.map((i, n) => (
               <li key={n}>

@@ -111,6 +111,21 @@ export function SourceForm({ snapshot, onChange, nameEditable }: { snapshot: Dat
                 <Input value={read.subPath ?? ''} aria-label="Sub-path" onChange={(e) => update((s) => void ((s.read as unknown as ReadStep).subPath = e.target.value || undefined))} />
               </Label>
             ) : null}
+            {read.kind === 'Csv' ? (
+              <>
+                <Label>
+                  Separator
+                  <Input className="w-16 font-mono" maxLength={1} value={(read.separator as string | undefined) ?? ''} placeholder="," aria-label="Separator" onChange={(e) => update((s) => void ((s.read as unknown as ReadStep).separator = e.target.value || undefined))} />
+                </Label>
+                <Label>
+                  Null text
+                  <Input className="w-24 font-mono" value={(read.nullValue as string | undefined) ?? ''} placeholder="(empty)" aria-label="Null text" onChange={(e) => update((s) => void ((s.read as unknown as ReadStep).nullValue = e.target.value || undefined))} />
+                </Label>
+                <label className="flex items-center gap-1 self-end pb-2 text-xs">
+                  <input type="checkbox" checked={read.header === true} aria-label="Header row" onChange={(e) => update((s) => void ((s.read as unknown as ReadStep).header = e.target.checked || undefined))} /> first row names the columns
+                </label>
+              </>
+            ) : null}
           </div>
           <SchemaTable fields={read.schema?.fields ?? []} onChange={(fields) => update((s) => void ((s.read as unknown as ReadStep).schema = fields.length ? { fields } : undefined))} />
           <p className="text-xs text-muted-foreground">Without fields, the schema is inferred from the first messages (NdJson and Json). A field named mqtt_topic receives the message&apos;s topic.</p>

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { printableText, toHex } from '../../data/payload-view';
 import type { Row } from '../../data/row';
 import { readMessage, type ReaderConfig } from '../../ingest/read/read-message';
 import type { DataSchema } from '../../odf/data-type';
@@ -23,7 +24,7 @@ export interface PreviewMessage {
   /** Bytes the ring accounts for this message (payload plus its decoded text). */
   size: number;
   payload: Uint8Array;
-  /** The payload as text (lossy for binary), for the text filter and display. */
+  /** The payload as text, or its first bytes in hex when it is not text: for the list and the text filter. */
   text: string;
   check: MessageCheck;
 }
@@ -40,8 +41,6 @@ export interface PreviewLimits {
   maxMessages: number;
   maxBytes: number;
 }
-
-const lossy = new TextDecoder('utf-8');
 
 /**
  * The live preview's model, outside React: an MQTT-over-WebSocket connection with its own
@@ -133,7 +132,8 @@ export class PreviewStore {
   /** Takes one message in: copies its bytes (the socket's buffer is reused), checks it, buffers it. */
   add(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, retain: boolean): void {
     const bytes = new Uint8Array(payload);
-    const text = lossy.decode(bytes.subarray(0, 64 * 1024));
+    const head = bytes.subarray(0, 64 * 1024);
+    const text = printableText(head) ?? `hex ${toHex(head, 48)}`;
     const check = this.check(topic, bytes);
     if (check.kind === 'quarantine') this.quarantined++;
     this.received++;

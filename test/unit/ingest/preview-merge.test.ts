@@ -26,6 +26,7 @@ describe('previewMerge: what the next pull would commit', () => {
     expect(asked).toEqual([[cellKey([t(1), 'a']), cellKey([t(2), 'a'])]]);
     expect(r.columns).toEqual(['op', 'event_time', 'device', 'value']);
     expect(r.rows).toEqual([{ op: 0, event_time: t(2), device: 'a', value: 2 }]);
+    expect(r.known).toEqual([{ event_time: t(1), device: 'a', value: 1 }]);
   });
 
   it('UpsertStream emits a correction pair against the committed row of a key', async () => {

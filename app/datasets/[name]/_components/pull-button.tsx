@@ -3,6 +3,7 @@
 import { Download, Loader2 } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useEffect, useState, useTransition } from 'react';
+import { plural } from '@/app/_components/format';
 import { Button } from '@/app/_components/ui/button';
 import type { PullRunState } from '@/lib/server/pull-runner';
 import { pullNow } from '../actions';
@@ -64,7 +65,7 @@ export function PullButton({ dataset, pullable, running }: { dataset: string; pu
 }
 
 function PullSummary({ run }: { run: PullRunState }) {
-  const counts = `${run.messagesReceived.toLocaleString('en-US')} messages · ${run.rowsCommitted.toLocaleString('en-US')} rows · ${run.quarantined} quarantined`;
+  const counts = `${plural(run.messagesReceived, 'message')} · ${plural(run.rowsCommitted, 'row')} · ${run.quarantined} quarantined`;
   if (run.error) {
     return (
       <span className="text-destructive">
@@ -77,7 +78,7 @@ function PullSummary({ run }: { run: PullRunState }) {
   return (
     <span className={run.outcome === 'updated' ? 'text-success' : 'text-muted-foreground'}>
       {outcome} · {counts}
-      {run.duplicates ? ` · ${run.duplicates} duplicates skipped` : ''} · {run.pulls} {run.pulls === 1 ? 'pull' : 'pulls'}
+      {run.duplicates ? ` · ${plural(run.duplicates, 'duplicate')} skipped` : ''} · {plural(run.pulls, 'pull')}
     </span>
   );
 }

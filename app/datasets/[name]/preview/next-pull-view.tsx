@@ -14,6 +14,7 @@ import { RowsTable } from './rows-table';
 interface Outcome {
   columns: string[];
   rows: Row[];
+  known: Row[];
   readRows: number;
   quarantined: number;
 }
@@ -65,12 +66,18 @@ export function NextPullView({ config, messages }: { config: PreviewConfig; mess
         {outcome ? (
           <span data-testid="next-pull-summary">
             {outcome.rows.length} {outcome.rows.length === 1 ? 'row' : 'rows'} would be committed from {outcome.readRows} read · {outcome.quarantined} quarantined
-            {outcome.readRows > outcome.rows.length && merge.kind === 'Ledger' ? ` · ${outcome.readRows - outcome.rows.length} already known` : ''}
+            {outcome.known.length ? ` · ${outcome.known.length} already known` : ''}
           </span>
         ) : null}
       </div>
       {error ? <p className="text-destructive">{error}</p> : null}
       {outcome && outcome.rows.length ? <RowsTable fields={layout.mergeFields} rows={outcome.rows.slice(0, 500)} opColumn={outcome.columns[0]} testId="next-pull-rows" /> : null}
+      {outcome && outcome.known.length ? (
+        <>
+          <p className="text-muted-foreground">Already known — the committed data holds these keys, so Ledger drops them:</p>
+          <RowsTable fields={layout.mergeFields} rows={outcome.known.slice(0, 500)} testId="next-pull-known" />
+        </>
+      ) : null}
     </div>
   );
 }

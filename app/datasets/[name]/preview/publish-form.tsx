@@ -3,7 +3,8 @@
 import { Send } from 'lucide-react';
 import { useState } from 'react';
 import { Button } from '@/app/_components/ui/button';
-import { Input, Select, Textarea } from '@/app/_components/ui/input';
+import { CodeEditor, type CodeIssue } from '@/app/_components/code-editor';
+import { Input, Select } from '@/app/_components/ui/input';
 
 /** Publishes a test message through the preview's connection; JSON is checked before it is sent. */
 export function PublishForm({ defaultTopic, connected, publish }: { defaultTopic: string; connected: boolean; publish: (topic: string, payload: string, qos: 0 | 1 | 2, retain: boolean) => Promise<void> }) {
@@ -14,26 +15,24 @@ export function PublishForm({ defaultTopic, connected, publish }: { defaultTopic
   const [asJson, setAsJson] = useState(true);
   const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
 
-  let jsonError: string | null = null;
-  if (asJson) {
-    try {
-      JSON.parse(payload);
-    } catch (err) {
-      jsonError = (err as Error).message;
-    }
-  }
+  const jsonError = asJson ? jsonProblem(payload) : null;
   const invalidTopic = topic === '' || /[+#]/.test(topic);
+  const canPublish = connected && !invalidTopic && jsonError === null;
+  const send = async () => {
+    if (!canPublish) return;
+    try {
+      await publish(topic, payload, qos, retain);
+      setStatus({ ok: true, text: `published to ${topic}` });
+    } catch (err) {
+      setStatus({ ok: false, text: (err as Error).message });
+    }
+  };
   return (
     <form
       className="flex flex-col gap-2 text-xs"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        try {
-          await publish(topic, payload, qos, retain);
-          setStatus({ ok: true, text: `published to ${topic}` });
-        } catch (err) {
-          setStatus({ ok: false, text: (err as Error).message });
-        }
+        void send();
       }}
     >
       <div className="flex flex-wrap items-center gap-2">
@@ -49,14 +48,26 @@ export function PublishForm({ defaultTopic, connected, publish }: { defaultTopic
         <label className="flex items-center gap-1">
           <input type="checkbox" checked={asJson} onChange={(e) => setAsJson(e.target.checked)} /> JSON
         </label>
-        <Button type="submit" size="sm" disabled={!connected || invalidTopic || jsonError !== null}>
+        <Button type="submit" size="sm" disabled={!canPublish} title="Ctrl/Cmd+Enter in the payload">
           <Send /> Publish
         </Button>
       </div>
-      <Textarea rows={5} value={payload} onChange={(e) => setPayload(e.target.value)} aria-label="Publish payload" spellCheck={false} />
-      {jsonError ? <p className="text-destructive">Not JSON: {jsonError}</p> : null}
+      <CodeEditor language="json" label="Publish payload" className="h-32" value={payload} onChange={setPayload} issues={jsonError ? [jsonError] : []} onSubmit={() => void send()} />
+      {jsonError ? <p className="text-destructive">Not JSON: {jsonError.message}</p> : null}
       {invalidTopic && topic ? <p className="text-destructive">A topic to publish to cannot hold + or #.</p> : null}
       {status ? <p className={status.ok ? 'text-success' : 'text-destructive'}>{status.text}</p> : null}
     </form>
   );
+}
+
+/** Where JSON.parse fails, as a markable position (V8 reports "line L column C"). */
+function jsonProblem(text: string): CodeIssue | null {
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (err) {
+    const message = (err as Error).message;
+    const at = /line (\d+) column (\d+)/.exec(message);
+    return { line: at ? Number(at[1]) : 1, column: at ? Number(at[2]) : 1, message };
+  }
 }

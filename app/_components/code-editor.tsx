@@ -1,12 +1,15 @@
 'use client';
 
+import { json } from '@codemirror/lang-json';
 import { yaml } from '@codemirror/lang-yaml';
 import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { tags } from '@lezer/highlight';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
+import { keymap } from '@codemirror/view';
 import { EditorView, basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
 import type { ManifestIssue } from '@/lib/odf/errors';
+import { cn } from './ui/cn';
 
 /** Colours from the app's theme variables, so the editor follows light and dark mode. */
 const theme = EditorView.theme({
@@ -26,15 +29,29 @@ const highlight = HighlightStyle.define([
   { tag: [tags.punctuation, tags.separator], color: 'var(--muted-foreground)' },
 ]);
 
+/** A problem to mark in the text (1-based line and column). */
+export type CodeIssue = Pick<ManifestIssue, 'line' | 'column' | 'message'>;
+
 /**
- * CodeMirror 6 with YAML highlighting and the manifest's problems shown at their line and column.
- * Controlled: `value` replaces the text when it differs from what the editor holds.
+ * CodeMirror 6 for YAML manifests and JSON payloads, with problems shown at their line and column.
+ * Controlled: `value` replaces the text when it differs from what the editor holds. Ctrl/Cmd+Enter
+ * calls `onSubmit`.
  */
-export function YamlEditor({ value, onChange, issues }: { value: string; onChange: (text: string) => void; issues: ManifestIssue[] }) {
+export function CodeEditor({ value, onChange, issues = [], language, onSubmit, label, className }: {
+  value: string;
+  onChange: (text: string) => void;
+  issues?: CodeIssue[];
+  language: 'yaml' | 'json';
+  onSubmit?: () => void;
+  label: string;
+  className?: string;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
+  const onSubmitRef = useRef(onSubmit);
+  onSubmitRef.current = onSubmit;
   // Set while `value` is written into the editor: only a person's edits are reported back.
   const applying = useRef(false);
 
@@ -43,8 +60,10 @@ export function YamlEditor({ value, onChange, issues }: { value: string; onChang
       doc: value,
       parent: host.current!,
       extensions: [
+        keymap.of([{ key: 'Mod-Enter', run: () => (onSubmitRef.current?.(), true) }]),
         basicSetup,
-        yaml(),
+        language === 'yaml' ? yaml() : json(),
+        EditorView.contentAttributes.of({ 'aria-label': label }),
         lintGutter(),
         theme,
         syntaxHighlighting(highlight),
@@ -77,5 +96,5 @@ export function YamlEditor({ value, onChange, issues }: { value: string; onChang
     editor.dispatch(setDiagnostics(editor.state, diagnostics));
   }, [issues, value]);
 
-  return <div ref={host} className="h-full min-h-[480px] overflow-auto rounded-md border" data-testid="yaml-editor" />;
+  return <div ref={host} className={cn('overflow-auto rounded-md border', className)} data-testid={`${language}-editor`} />;
 }
