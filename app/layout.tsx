@@ -1,15 +1,21 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { getViewer } from '@/lib/server/guard';
 import { THEME_SCRIPT, ThemeToggle } from './_components/theme-toggle';
+import { UserMenu } from './_components/user-menu';
 import './globals.css';
+
+// Every page shows who is signed in: nothing is prerendered at build time (which would open the store).
+export const dynamic = 'force-dynamic';
 
 export const metadata: Metadata = {
   title: { default: 'Sluice', template: '%s · Sluice' },
   description: 'MQTT device traffic into versioned, queryable datasets',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const viewer = await getViewer();
   return (
     <html lang="en" suppressHydrationWarning>
       <head>
@@ -20,15 +26,8 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <Link href="/" className="font-bold text-primary">
             Sluice
           </Link>
-          <nav className="flex gap-3 text-muted-foreground">
-            <Link href="/" className="hover:text-foreground">
-              Datasets
-            </Link>
-            <Link href="/datasets/new" className="hover:text-foreground">
-              New dataset
-            </Link>
-          </nav>
-          <div className="ml-auto">
+          <div className="ml-auto flex items-center gap-2">
+            {viewer ? <UserMenu email={viewer.email} /> : null}
             <ThemeToggle />
           </div>
         </header>

@@ -31,7 +31,7 @@ async function main() {
     await store.datasets.setPreviewWsUrl(id, app.mosquitto.wsUrl);
     await store.close();
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, storageState: await app.storageState('maintainer') });
     await page.addInitScript(() => {
       const w = window as unknown as { __longestTask: number };
       w.__longestTask = 0;
@@ -41,7 +41,7 @@ async function main() {
     });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
-    await page.goto(`${app.baseUrl}/datasets/bench.preview/preview`);
+    await page.goto(`${app.baseUrl}/w/default/datasets/bench.preview/preview`);
     await page.getByRole('button', { name: 'Connect' }).click();
     await page.locator('[data-testid="connection-state"][data-status="connected"]').waitFor();
     await page.evaluate(() => ((window as unknown as { __longestTask: number }).__longestTask = 0)); // page load is not the flood

@@ -14,6 +14,7 @@ export function exitCodeFor(code: ErrorCode | undefined): number {
     case 'TEMPLATE_UNRESOLVED':
       return EXIT.dataErr;
     case 'DATASET_NOT_FOUND':
+    case 'WORKSPACE_NOT_FOUND':
       return EXIT.noInput;
     case 'BROKER_UNREACHABLE':
     case 'BROKER_REFUSED':

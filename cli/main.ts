@@ -10,6 +10,7 @@ import { verifyDataset } from '../lib/datasets/verify-dataset';
 import { getDatasetOrThrow, committedLayout } from '../lib/datasets/dataset-layout';
 import { pullUntilCaughtUp } from '../lib/ingest/pull-until-caught-up';
 import { listDatasetRows } from '../lib/datasets/list-dataset-rows';
+import { DEFAULT_WORKSPACE } from '../lib/datasets/dataset-ref';
 import { storedToSliceRow, encodeSliceLine } from '../lib/ingest/slice-encoding';
 import { OP_LABELS, type OpCode } from '../lib/data/row';
 import { printableText, toHex } from '../lib/data/payload-view';
@@ -50,11 +51,12 @@ program
   .description('add a dataset from a Kamu DatasetSnapshot manifest (YAML or JSON)')
   .argument('<manifest>', 'manifest file, or - for standard input')
   .option('--replace', 'replace an existing dataset of the same name (drops its data)')
-  .action(async (file: string, opts: { replace?: boolean }) => {
+  .option('-w, --workspace <slug>', 'the workspace to add it to', DEFAULT_WORKSPACE)
+  .action(async (file: string, opts: { replace?: boolean; workspace: string }) => {
     const text = file === '-' ? fs.readFileSync(0, 'utf8') : readFile(file);
     await withStore(async (store) => {
-      const ds = await addDataset({ datasets: store.datasets, manifest: text, replace: opts.replace });
-      console.log(`added ${ds.name} (${ds.id})`);
+      const ds = await addDataset({ datasets: store.datasets, manifest: text, replace: opts.replace, workspace: opts.workspace });
+      console.log(`added ${ds.ref} (${ds.id})`);
     });
   });
 
@@ -66,7 +68,7 @@ program
       const rows = await listDatasetRows(store.datasets);
       printTable(
         ['NAME', 'SOURCE', 'TOPICS', 'MERGE', 'ROWS', 'WATERMARK', 'LAST PULL'],
-        rows.map((d) => [d.name, d.broker, d.topics.join(' ') || '-', d.merge, d.rows, d.watermark ?? '-', d.lastPull ? `${d.lastPull.at} ${d.lastPull.status}` : '-']),
+        rows.map((d) => [d.ref, d.broker, d.topics.join(' ') || '-', d.merge, d.rows, d.watermark ?? '-', d.lastPull ? `${d.lastPull.at} ${d.lastPull.status}` : '-']),
       );
     }),
   );
@@ -86,7 +88,7 @@ program
   .action(async (names: string[], opts: { all?: boolean; idleTimeout: number; recordCap: number; maxDuration: number; connectTimeout: number; mqttVersion: string; ca?: string; insecure?: boolean }) => {
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
     await withStore(async (store) => {
-      const targets = opts.all ? (await store.datasets.list()).map((d) => d.name) : names;
+      const targets = opts.all ? (await store.datasets.list()).map((d) => d.ref) : names;
       let failed: SluiceError | Error | undefined;
       for (const name of targets) {
         try {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../lib/broker/embedded-broker';
 import { readEnv } from '../lib/config/env';
+import { loadMasterKey } from '../lib/config/secret-key';
 import { addDataset } from '../lib/datasets/add-dataset';
 import { DEMO_DATASET_NAME, demoManifest } from '../lib/demo/demo-manifest';
 import { startDemoDevice } from '../lib/demo/demo-device';
@@ -57,12 +58,16 @@ export async function startConsole(opts: { port: number; host: string }): Promis
   }
   const port = await availablePort(opts.host, opts.port);
   if (port !== opts.port) console.log(`port ${opts.port} is in use; the console uses ${port} instead`);
+  const publicUrl = env.SLUICE_PUBLIC_URL ?? `http://${opts.host}:${port}`;
+  // The key that signs sessions and encrypts stored secrets: the variable, or one kept in the data directory.
+  const secretKey = loadMasterKey({ envValue: env.SLUICE_SECRET_KEY, dataDir }).toString('base64');
   const web = spawn(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', opts.host], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...NEXT_ENV, DATABASE_URL: store.databaseUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}) },
+    env: { ...NEXT_ENV, DATABASE_URL: store.databaseUrl, SLUICE_SECRET_KEY: secretKey, SLUICE_PUBLIC_URL: publicUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}) },
   });
-  console.log(`Sluice console: http://${opts.host}:${port}  (data in ${dataDir}; Ctrl+C to stop)`);
+  console.log(`Sluice console: ${publicUrl}  (data in ${dataDir}; Ctrl+C to stop)`);
+  if ((await store.workspaces.countUsers()) === 0) console.log(`First run: open ${publicUrl}/setup to create the first account (maintainer of the default workspace)`);
   console.log(`Try: npx sluice pull ${DEMO_DATASET_NAME} && npx sluice tail ${DEMO_DATASET_NAME}`);
 
   await new Promise<void>((resolve) => {

@@ -37,6 +37,12 @@ export const ERROR_CODES = {
   VERIFY_FAILED: 'verification failed',
   /** Invalid command-line or form input. */
   INVALID_INPUT: 'invalid input',
+  /** No workspace with that slug. */
+  WORKSPACE_NOT_FOUND: 'workspace not found',
+  /** No signed-in account (or its session expired). */
+  UNAUTHENTICATED: 'sign in first',
+  /** The account's role in the workspace does not allow this. */
+  FORBIDDEN: 'not allowed for your role',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

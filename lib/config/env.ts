@@ -12,6 +12,10 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SLUICE_MQTT_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SLUICE_MQTT_WS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Base64 master key for sessions and stored secrets; the embedded default keeps one in its data directory. */
+  SLUICE_SECRET_KEY: z.string().min(44, 'SLUICE_SECRET_KEY must be base64 of at least 32 bytes').optional(),
+  /** The console's public origin (e.g. https://sluice.example.com), for session cookies and links. */
+  SLUICE_PUBLIC_URL: z.url().optional(),
 });
 
 export type SluiceEnv = z.infer<typeof envSchema>;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { chainBlocks, type MetadataEventJson } from '../chain/metadata-block';
 import { newDatasetId } from '../chain/dataset-id';
 import { SluiceError } from '../errors';
+import { DEFAULT_WORKSPACE, formatDatasetRef } from './dataset-ref';
 import { parseManifest, type DatasetSnapshot } from '../odf';
 import type { DatasetRepository } from '../store/dataset-repository';
 
@@ -11,6 +12,8 @@ export interface AddDatasetArgs {
   manifest: string;
   /** Replace an existing dataset of the same name (its data and chain are dropped). */
   replace?: boolean;
+  /** The workspace's slug (default: the default workspace). */
+  workspace?: string;
   now?: Date;
 }
 
@@ -19,11 +22,12 @@ export interface AddDatasetArgs {
  * manifest event. The MQTT client id derives from the dataset name, so `--replace` keeps the
  * broker session (and its queued messages) of the dataset it replaces.
  */
-export async function addDataset(args: AddDatasetArgs): Promise<{ id: string; name: string; snapshot: DatasetSnapshot }> {
+export async function addDataset(args: AddDatasetArgs): Promise<{ id: string; name: string; ref: string; snapshot: DatasetSnapshot }> {
   const snapshot = parseManifest(args.manifest);
-  const existing = await args.datasets.find(snapshot.name);
+  const ref = formatDatasetRef({ workspace: args.workspace ?? DEFAULT_WORKSPACE, name: snapshot.name });
+  const existing = await args.datasets.find(ref);
   if (existing && !args.replace) {
-    throw new SluiceError('DATASET_EXISTS', `dataset "${snapshot.name}" already exists (use --replace to replace it)`);
+    throw new SluiceError('DATASET_EXISTS', `dataset "${ref}" already exists (use --replace to replace it)`);
   }
   const id = newDatasetId();
   const events: MetadataEventJson[] = [
@@ -31,11 +35,23 @@ export async function addDataset(args: AddDatasetArgs): Promise<{ id: string; na
     ...(snapshot.metadata as MetadataEventJson[]),
   ];
   const blocks = chainBlocks(undefined, events, args.now ?? new Date());
-  await args.datasets.create({ id, name: snapshot.name, snapshot, blocks, mqttClientId: mqttClientIdFor(snapshot.name), replace: !!args.replace });
-  return { id, name: snapshot.name, snapshot };
+  await args.datasets.create({
+    id,
+    name: snapshot.name,
+    workspace: args.workspace ?? DEFAULT_WORKSPACE,
+    snapshot,
+    blocks,
+    mqttClientId: mqttClientIdFor(ref),
+    replace: !!args.replace,
+  });
+  return { id, name: snapshot.name, ref, snapshot };
 }
 
-/** `sluice-` + 16 hex chars: stable per dataset name and within the 23 characters MQTT 3.1.1 guarantees. */
-export function mqttClientIdFor(name: string): string {
-  return `sluice-${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+/**
+ * `sluice-` + 16 hex chars: stable per dataset reference (bare names in the default workspace, so
+ * datasets from before workspaces keep their broker sessions) and within the 23 characters MQTT
+ * 3.1.1 guarantees.
+ */
+export function mqttClientIdFor(ref: string): string {
+  return `sluice-${createHash('sha256').update(ref).digest('hex').slice(0, 16)}`;
 }

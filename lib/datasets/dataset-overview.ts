@@ -8,6 +8,7 @@ import { getDatasetOrThrow } from './dataset-layout';
 export interface DatasetOverview {
   id: string;
   name: string;
+  workspace: string;
   kind: string;
   headHash: string;
   headSequence: number;
@@ -43,6 +44,7 @@ export async function getDatasetOverview(store: Store, name: string): Promise<Da
   return {
     id: d.id,
     name: d.name,
+    workspace: d.workspace,
     kind: d.snapshot.kind,
     headHash: d.headHash,
     headSequence: d.headSequence,

@@ -5,6 +5,9 @@ import type { DatasetRepository } from '../store/dataset-repository';
 /** One line per dataset, as the console and `sluice list` show it (plain strings, safe to serialise). */
 export interface DatasetRow {
   name: string;
+  /** `workspace/name` (bare in the default workspace). */
+  ref: string;
+  workspace: string;
   broker: string;
   topics: string[];
   merge: string;
@@ -13,12 +16,15 @@ export interface DatasetRow {
   lastPull: { at: string; status: string; error: string | null } | null;
 }
 
-export async function listDatasetRows(datasets: DatasetRepository): Promise<DatasetRow[]> {
-  return (await datasets.list()).map((d) => {
+/** Datasets of one workspace (by slug), or of all. */
+export async function listDatasetRows(datasets: DatasetRepository, workspace?: string): Promise<DatasetRow[]> {
+  return (await datasets.list(workspace)).map((d) => {
     const source = findActivePollingSource(d.snapshot.metadata);
     const fetch = source?.fetch;
     return {
       name: d.name,
+      ref: d.ref,
+      workspace: d.workspace,
       broker: fetch?.kind === 'Mqtt' ? brokerUrlOf(fetch) : (fetch?.kind ?? '—'),
       topics: fetch?.kind === 'Mqtt' ? fetch.topics.map((t) => t.path) : [],
       merge: source?.merge.kind ?? '—',

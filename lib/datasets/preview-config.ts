@@ -11,6 +11,8 @@ import { getDatasetOrThrow } from './dataset-layout';
  * manifest's (or its template's) value stays on the server; the page asks the person for it.
  */
 export interface PreviewConfig {
+  /** Workspace slug and the dataset's name in it. */
+  workspace: string;
   dataset: string;
   wsUrl: string | null;
   topics: { path: string; qos: 0 | 1 | 2 }[];
@@ -43,6 +45,7 @@ export async function getPreviewConfig(store: Store, name: string): Promise<Prev
   }
   const declared = source ? effectiveReadSchema(source.read) : undefined;
   return {
+    workspace: d.workspace,
     dataset: d.name,
     wsUrl: d.previewWsUrl,
     topics: fetch?.topics.map((t) => ({ path: t.path, qos: qosNumber(t.qos) })) ?? [],

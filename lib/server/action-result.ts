@@ -1,4 +1,5 @@
 import { ManifestError, type ManifestIssue } from '../odf/errors';
+import { APIError } from 'better-auth/api';
 import { isSluiceError } from '../errors';
 
 /** What every server action returns: data, or a coded error written for the user. */
@@ -21,6 +22,8 @@ export async function runAction<T>(fn: () => Promise<T>): Promise<ActionResult<T
 export function toActionError(err: unknown): { ok: false; code: string; message: string; issues?: ManifestIssue[] } {
   if (err instanceof ManifestError) return { ok: false, code: err.code, message: err.message, issues: err.issues };
   if (isSluiceError(err)) return { ok: false, code: err.code, message: err.message };
+  // Better Auth's refusals (last maintainer leaving, invitation for another email, …) are for the user.
+  if (err instanceof APIError) return { ok: false, code: String(err.body?.code ?? err.status), message: err.body?.message ?? err.message };
   console.error(err);
   return { ok: false, code: 'INTERNAL', message: 'Something went wrong on the server; the error was logged.' };
 }

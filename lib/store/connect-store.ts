@@ -3,6 +3,7 @@ import { openEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres
 import pg from 'pg';
 import { PostgresIngestStore } from './ingest-store';
 import { DatasetRepository } from './dataset-repository';
+import { WorkspaceRepository } from './workspace-repository';
 import { createPrismaClient, type PrismaClient } from './prisma';
 
 export interface Store {
@@ -10,6 +11,7 @@ export interface Store {
   prisma: PrismaClient;
   ingest: PostgresIngestStore;
   datasets: DatasetRepository;
+  workspaces: WorkspaceRepository;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function connectStore(config: StoreConfig = {}, beforeConnect?: (ur
     prisma,
     ingest: new PostgresIngestStore(prisma, pool),
     datasets: new DatasetRepository(prisma),
+    workspaces: new WorkspaceRepository(prisma),
     async close() {
       await prisma.$disconnect();
       await pool.end();

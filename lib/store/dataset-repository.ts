@@ -4,12 +4,17 @@ import type { StoredRow } from '../ingest/ports';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import { SluiceError } from '../errors';
+import { formatDatasetRef, parseDatasetRef } from '../datasets/dataset-ref';
 import type { PrismaClient } from './prisma';
 
 /** Dataset registry reads and writes that are not part of a pull. */
 export interface DatasetSummary {
   id: string;
   name: string;
+  /** The workspace's slug. */
+  workspace: string;
+  /** `workspace/name`, bare in the default workspace: what the CLI prints and accepts. */
+  ref: string;
   headHash: string;
   headSequence: number;
   rows: bigint;
@@ -30,6 +35,9 @@ export interface DatasetRecord {
   id: string;
   num: number;
   name: string;
+  workspace: string;
+  workspaceId: string;
+  ref: string;
   mqttClientId: string;
   snapshot: DatasetSnapshot;
   dataSchema: DataSchema | null;
@@ -56,14 +64,16 @@ function blockRow(datasetId: string, b: HashedBlock) {
 export class DatasetRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async create(args: { id: string; name: string; snapshot: DatasetSnapshot; blocks: HashedBlock[]; mqttClientId: string; replace: boolean }): Promise<void> {
+  async create(args: { id: string; name: string; workspace: string; snapshot: DatasetSnapshot; blocks: HashedBlock[]; mqttClientId: string; replace: boolean }): Promise<void> {
     const last = args.blocks.at(-1)!;
+    const workspace = await this.prisma.organization.findUnique({ where: { slug: args.workspace }, select: { id: true } });
+    if (!workspace) throw new SluiceError('WORKSPACE_NOT_FOUND', `no workspace "${args.workspace}"`);
     await this.prisma.$transaction(async (tx) => {
       // A replaced dataset keeps its broker session (same client id), so what the session is
       // subscribed to carries over: the next pull then unsubscribes filters the manifest dropped.
       let sessionTopics: object | undefined;
       if (args.replace) {
-        const old = await tx.dataset.findUnique({ where: { name: args.name }, select: { id: true, num: true, sessionTopics: true } });
+        const old = await tx.dataset.findUnique({ where: { workspaceId_name: { workspaceId: workspace.id, name: args.name } }, select: { id: true, num: true, sessionTopics: true } });
         if (old) {
           sessionTopics = (old.sessionTopics as object | null) ?? undefined;
           await tx.$executeRaw`DELETE FROM data_row WHERE dataset_num = ${old.num}`;
@@ -76,6 +86,7 @@ export class DatasetRepository {
         data: {
           id: args.id,
           name: args.name,
+          workspaceId: workspace.id,
           manifest: args.snapshot as unknown as object,
           headHash: last.hash,
           headSequence: last.block.sequenceNumber,
@@ -87,13 +98,18 @@ export class DatasetRepository {
     });
   }
 
-  async find(name: string): Promise<DatasetRecord | undefined> {
-    const d = await this.prisma.dataset.findUnique({ where: { name } });
+  /** A dataset by its reference: `workspace/name`, or a bare name in the default workspace. */
+  async find(ref: string): Promise<DatasetRecord | undefined> {
+    const { workspace, name } = parseDatasetRef(ref);
+    const d = await this.prisma.dataset.findFirst({ where: { name, workspace: { slug: workspace } }, include: { workspace: { select: { slug: true } } } });
     return d
       ? {
           id: d.id,
           num: d.num,
           name: d.name,
+          workspace: d.workspace.slug,
+          workspaceId: d.workspaceId,
+          ref: formatDatasetRef({ workspace: d.workspace.slug, name: d.name }),
           mqttClientId: d.mqttClientId,
           snapshot: d.manifest as unknown as DatasetSnapshot,
           dataSchema: d.dataSchema as unknown as DataSchema | null,
@@ -143,14 +159,18 @@ export class DatasetRepository {
     return rows.map((r) => ({ offset: r.offset, op: r.op, systemTime: r.systemTime, eventTime: r.eventTime, data: r.data as JsonValue[] }));
   }
 
-  async list(): Promise<DatasetSummary[]> {
+  /** Datasets of one workspace (by slug), or of all workspaces. */
+  async list(workspace?: string): Promise<DatasetSummary[]> {
     const rows = await this.prisma.dataset.findMany({
-      orderBy: { name: 'asc' },
-      include: { pulls: { orderBy: { startedAt: 'desc' }, take: 1 } },
+      where: workspace ? { workspace: { slug: workspace } } : {},
+      orderBy: [{ workspace: { slug: 'asc' } }, { name: 'asc' }],
+      include: { pulls: { orderBy: { startedAt: 'desc' }, take: 1 }, workspace: { select: { slug: true } } },
     });
     return rows.map((d) => ({
       id: d.id,
       name: d.name,
+      workspace: d.workspace.slug,
+      ref: formatDatasetRef({ workspace: d.workspace.slug, name: d.name }),
       headHash: d.headHash,
       headSequence: d.headSequence,
       rows: d.nextOffset,

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import pg from 'pg';
 import { SluiceError } from '../errors';
+import { formatDatasetRef, parseDatasetRef } from '../datasets/dataset-ref';
 import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
@@ -22,13 +23,14 @@ export class PostgresIngestStore implements IngestStore {
     private readonly pool: pg.Pool,
   ) {}
 
-  async getDatasetHead(name: string): Promise<DatasetHead | undefined> {
-    const d = await this.prisma.dataset.findUnique({ where: { name } });
+  async getDatasetHead(ref: string): Promise<DatasetHead | undefined> {
+    const { workspace, name } = parseDatasetRef(ref);
+    const d = await this.prisma.dataset.findFirst({ where: { name, workspace: { slug: workspace } } });
     if (!d) return undefined;
     return {
       id: d.id,
       num: d.num,
-      name: d.name,
+      name: formatDatasetRef({ workspace, name: d.name }),
       snapshot: d.manifest as unknown as DatasetSnapshot,
       headHash: d.headHash,
       headSequence: d.headSequence,

@@ -17,7 +17,7 @@ async function pasteYaml(page: Page, text: string) {
 test.describe('[DATASETS]', () => {
   test('create a dataset with the step form; the YAML follows the form', async ({ page }) => {
     const name = uniqueName('form');
-    await page.goto('/datasets/new');
+    await page.goto('/w/default/datasets/new');
     await page.getByLabel('Dataset name').fill(name);
     await page.getByLabel('Host', { exact: true }).fill('broker.example');
     await page.getByLabel('Topic 1', { exact: true }).fill(`${name}/+/reading`);
@@ -38,7 +38,7 @@ test.describe('[DATASETS]', () => {
     const name = uniqueName('kamu');
     const file = path.join(os.tmpdir(), `${name}.yaml`);
     fs.writeFileSync(file, KAMU_TEMP.replace('name: temp', `name: ${name}`));
-    await page.goto('/datasets/new');
+    await page.goto('/w/default/datasets/new');
     await page.getByLabel('Manifest file').setInputFiles(file);
     await expect(page.getByLabel('Dataset name')).toHaveValue(name);
     await expect(page.getByLabel('Topic 1', { exact: true })).toHaveValue('dev.kamu.example.mqtt.temp');
@@ -49,7 +49,7 @@ test.describe('[DATASETS]', () => {
 
   test('a malformed manifest is refused with the line and column of each problem, and nothing is stored', async ({ page, sluice }) => {
     const name = uniqueName('bad');
-    await page.goto('/datasets/new');
+    await page.goto('/w/default/datasets/new');
     await pasteYaml(page, KAMU_TEMP.replace('name: temp', `name: ${name}`).replace('kind: Ledger', 'kind: Ledgr'));
     await expect(page.getByTestId('manifest-issues')).toContainText('line 21');
     await expect(page.getByRole('button', { name: 'Create dataset' })).toBeDisabled();
@@ -59,7 +59,7 @@ test.describe('[DATASETS]', () => {
   test('editing the source appends a new SetPollingSource block and keeps the history', async ({ page, sluice }) => {
     const name = uniqueName('edit');
     await sluice.addDataset({ name, topics: [{ path: `${name}/a`, qos: 'AtLeastOnce' }] });
-    await page.goto(`/datasets/${name}/edit`);
+    await page.goto(`/w/default/datasets/${name}/edit`);
     await page.getByRole('button', { name: 'Add topic' }).click();
     await page.getByLabel('Topic 2', { exact: true }).fill(`${name}/b`);
     await page.getByRole('button', { name: 'Save changes' }).click();

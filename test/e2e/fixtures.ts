@@ -1,5 +1,6 @@
 import { test as base, expect } from '@playwright/test';
 import mqtt from 'mqtt';
+import type { Role } from '../../lib/auth/roles';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { openStore, type Store } from '../../lib/store/open-store';
 import { mqttManifest, type TestManifest } from '../support/manifests';
@@ -15,8 +16,15 @@ interface Sluice {
   store: Store;
 }
 
+/** A Playwright storage state signed in as the default workspace's reader, editor or maintainer. */
+export function signedInAs(role: Role): string {
+  return process.env[`SLUICE_E2E_STATE_${role.toUpperCase()}`]!;
+}
+
 export const test = base.extend<{ sluice: Sluice }>({
   baseURL: async ({}, use) => use(process.env.SLUICE_E2E_BASE_URL),
+  // Tests act as the maintainer unless they choose a role (test.use({ storageState: signedInAs('reader') })).
+  storageState: async ({}, use) => use(signedInAs('maintainer')),
   sluice: async ({}, use) => {
     const store = await openStore({ databaseUrl: process.env.SLUICE_E2E_DATABASE_URL! });
     const mqttPort = Number(process.env.SLUICE_E2E_MQTT_PORT);

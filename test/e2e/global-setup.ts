@@ -1,3 +1,4 @@
+import { ROLE_NAMES } from '../../lib/auth/roles';
 import { startConsole } from '../support/console-server';
 
 /** Starts the console on throwaway servers; tests find it through SLUICE_E2E_* variables. */
@@ -7,5 +8,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.SLUICE_E2E_DATABASE_URL = app.databaseUrl;
   process.env.SLUICE_E2E_MQTT_PORT = String(app.mosquitto.port);
   process.env.SLUICE_E2E_MQTT_WS_URL = app.mosquitto.wsUrl;
+  // Signed in once per role (sign-in is rate-limited); tests pick a state with test.use.
+  for (const role of ROLE_NAMES) process.env[`SLUICE_E2E_STATE_${role.toUpperCase()}`] = await app.storageState(role);
+  process.env.SLUICE_E2E_ACCOUNTS = JSON.stringify(app.accounts);
   return app.stop;
 }

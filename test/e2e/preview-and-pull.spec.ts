@@ -1,5 +1,5 @@
 import { freePort } from '../support/free-port';
-import { expect, test, uniqueName } from './fixtures';
+import { expect, signedInAs, test, uniqueName } from './fixtures';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -7,7 +7,7 @@ test.describe('[PREVIEW]', () => {
   test('a published message appears with its parsed row; a malformed one with the reason it would be quarantined', async ({ page, sluice }) => {
     const name = uniqueName('preview');
     await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
-    await page.goto(`/datasets/${name}/preview`);
+    await page.goto(`/w/default/datasets/${name}/preview`);
     await page.getByRole('button', { name: 'Connect' }).click();
     await expect(page.getByTestId('connection-state')).toHaveAttribute('data-status', 'connected');
 
@@ -34,7 +34,7 @@ test.describe('[PREVIEW]', () => {
       await d.dismiss();
     });
     await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
-    await page.goto(`/datasets/${name}/preview`);
+    await page.goto(`/w/default/datasets/${name}/preview`);
     await page.getByRole('button', { name: 'Connect' }).click();
     await expect(page.getByTestId('connection-state')).toHaveAttribute('data-status', 'connected');
     await sluice.publish(`${name}/${XSS}`, XSS);
@@ -51,7 +51,7 @@ test.describe('[PULL]', () => {
     const name = uniqueName('pull');
     await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
     // The first pull creates the dataset's persistent session; what is published after it waits there.
-    await page.goto(`/datasets/${name}`);
+    await page.goto(`/w/default/datasets/${name}`);
     await page.getByRole('button', { name: 'Pull now' }).click();
     await expect(page.getByTestId('pull-status')).toContainText('Up to date');
 
@@ -83,7 +83,7 @@ test.describe('[PULL]', () => {
   test('a pull against an unreachable broker shows the specific error', async ({ page, sluice }) => {
     const name = uniqueName('down');
     await sluice.addDataset({ name, port: await freePort(), topics: [{ path: 'x/#' }] });
-    await page.goto(`/datasets/${name}`);
+    await page.goto(`/w/default/datasets/${name}`);
     await page.getByRole('button', { name: 'Pull now' }).click();
     await expect(page.getByTestId('pull-status')).toContainText('BROKER_UNREACHABLE');
     await page.getByRole('link', { name: 'Pulls', exact: true }).click();
@@ -96,7 +96,7 @@ test.describe('[PREVIEW] next pull', () => {
     const name = uniqueName('known');
     const reading = (minute: number) => JSON.stringify({ event_time: `2026-11-25T10:0${minute}:00Z`, device: 'a', value: minute });
     await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
-    await page.goto(`/datasets/${name}`);
+    await page.goto(`/w/default/datasets/${name}`);
     await page.getByRole('button', { name: 'Pull now' }).click();
     await expect(page.getByTestId('pull-status')).toContainText('Up to date');
     await sluice.publish(`${name}/a`, reading(1));
@@ -128,8 +128,9 @@ test.describe('[PULL] concurrency', () => {
   test('two people pressing Pull at once get one pull; the second follows it', async ({ browser, sluice }) => {
     const name = uniqueName('twice');
     await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
-    const [alice, bob] = await Promise.all([browser.newPage(), browser.newPage()]);
-    await Promise.all([alice.goto(`${process.env.SLUICE_E2E_BASE_URL}/datasets/${name}`), bob.goto(`${process.env.SLUICE_E2E_BASE_URL}/datasets/${name}`)]);
+    const as = (role: 'editor' | 'maintainer') => browser.newPage({ storageState: signedInAs(role), baseURL: process.env.SLUICE_E2E_BASE_URL });
+    const [alice, bob] = await Promise.all([as('editor'), as('maintainer')]);
+    await Promise.all([alice.goto(`/w/default/datasets/${name}`), bob.goto(`/w/default/datasets/${name}`)]);
     await Promise.all([alice.getByRole('button', { name: 'Pull now' }).click(), bob.getByRole('button', { name: 'Pull now' }).click()]);
     for (const p of [alice, bob]) await expect(p.getByTestId('pull-status')).toContainText('Up to date');
     const notices = await Promise.all([alice, bob].map((p) => p.getByTestId('pull-status').textContent()));

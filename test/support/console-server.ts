@@ -1,5 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { ROLE_NAMES, type Role } from '../../lib/auth/roles';
+import { deriveKey } from '../../lib/config/secret-key';
+import { DEFAULT_WORKSPACE } from '../../lib/datasets/dataset-ref';
+import { createAccounts, signInCookies, type TestAccount } from './accounts';
 import { openStore } from '../../lib/store/open-store';
 import { freePort, waitForPort } from './free-port';
 import { startMosquitto, type MosquittoServer } from './mosquitto-server';
@@ -12,12 +19,17 @@ export interface ConsoleServer {
   baseUrl: string;
   databaseUrl: string;
   mosquitto: MosquittoServer;
+  /** One account per role in the default workspace. */
+  accounts: Record<Role, TestAccount>;
+  /** Writes a Playwright storage state signed in as `role` and returns its path. */
+  storageState(role: Role): Promise<string>;
   stop(): Promise<void>;
 }
 
 /**
  * The console as a user runs it, for browser tests and benchmarks: PostgreSQL and Mosquitto (TCP +
- * WebSocket) on free loopback ports, the database migrated, the app built and served by `next start`.
+ * WebSocket) on free loopback ports, the database migrated, a reader, an editor and a maintainer in
+ * the default workspace, the app built and served by `next start`.
  */
 export async function startConsole(): Promise<ConsoleServer> {
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
@@ -25,19 +37,34 @@ export async function startConsole(): Promise<ConsoleServer> {
   if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
 
   const [postgres, mosquitto] = await Promise.all([startPostgres(), startMosquitto()]);
+  const master = randomBytes(32).toString('base64');
   const store = await openStore({ databaseUrl: postgres.adminUrl });
+  const accounts = Object.fromEntries(
+    ROLE_NAMES.map((role) => [role, { email: `${role}@sluice.test`, password: `${role}-password-1`, role }]),
+  ) as Record<Role, TestAccount>;
+  await createAccounts(store, deriveKey(Buffer.from(master, 'base64'), 'auth').toString('base64'), DEFAULT_WORKSPACE, Object.values(accounts));
   await store.close();
   const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
   const web = spawn(process.execPath, [NEXT, 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: ROOT,
-    env: { ...env, DATABASE_URL: postgres.adminUrl },
+    env: { ...env, DATABASE_URL: postgres.adminUrl, SLUICE_SECRET_KEY: master, SLUICE_PUBLIC_URL: baseUrl },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitForPort(port, 30_000);
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-auth-'));
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     databaseUrl: postgres.adminUrl,
     mosquitto,
+    accounts,
+    storageState: async (role) => {
+      const file = path.join(stateDir, `${role}.json`);
+      const cookies = await signInCookies(baseUrl, accounts[role]);
+      const state = { cookies: cookies.map((c) => ({ ...c, domain: '127.0.0.1', path: '/', expires: -1, httpOnly: true, secure: false, sameSite: 'Lax' as const })), origins: [] };
+      fs.writeFileSync(file, JSON.stringify(state));
+      return file;
+    },
     stop: async () => {
       web.kill('SIGTERM');
       await mosquitto.stop();

@@ -42,8 +42,8 @@ function toYaml(snapshot: DatasetSnapshot): string {
 export function ManifestEditor({ initialYaml, nameEditable, save, saveLabel, openAfterSave }: {
   initialYaml: string;
   nameEditable: boolean;
-  /** Go to the dataset's page after saving (creating); otherwise stay and refresh (editing). */
-  openAfterSave: boolean;
+  /** After saving, open the dataset's page at this prefix + its name (creating); null: stay and refresh (editing). */
+  openAfterSave: string | null;
   save: (yaml: string) => Promise<ActionResult<{ name: string; message: string }>>;
   saveLabel: string;
 }) {
@@ -80,7 +80,7 @@ export function ManifestEditor({ initialYaml, nameEditable, save, saveLabel, ope
       const r = await save(text);
       setServerIssues(r.ok ? [] : (r.issues ?? []));
       setResult(r.ok ? { ok: true, text: r.data.message } : { ok: false, text: `${r.code}: ${r.message}` });
-      if (r.ok && openAfterSave) router.push(`/datasets/${encodeURIComponent(r.data.name)}`);
+      if (r.ok && openAfterSave !== null) router.push(openAfterSave + encodeURIComponent(r.data.name));
       else if (r.ok) router.refresh();
     });
   const download = () => {

@@ -1,0 +1,90 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { datasetPath } from '@/app/_components/paths';
+import { SluiceError } from '@/lib/errors';
+import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
+import { updateDatasetManifest } from '@/lib/datasets/update-dataset-manifest';
+import type { JsonRow } from '@/lib/ingest/ports';
+import { DatasetTarget, parseInput } from '@/lib/server/action-input';
+import { runAction, type ActionResult } from '@/lib/server/action-result';
+import { requireDataset } from '@/lib/server/guard';
+import { findRunningPull, startPullRun, type PullRunState } from '@/lib/server/pull-runner';
+import { getStore } from '@/lib/server/store';
+
+/** Starts the authoritative pull; a pull already running here is followed instead of started twice. */
+export async function pullNow(input: DatasetTarget): Promise<ActionResult<{ run: PullRunState; alreadyRunning: boolean }>> {
+  return runAction(async () => {
+    const t = parseInput(DatasetTarget, input);
+    const { ref } = await requireDataset(t.workspace, t.dataset, { dataset: 'pull' });
+    const running = findRunningPull(ref);
+    if (running) return { run: running, alreadyRunning: true };
+    return { run: await startPullRun(await getStore(), ref), alreadyRunning: false };
+  });
+}
+
+const DiscardInput = DatasetTarget.extend({ ids: z.union([z.literal('all'), z.array(z.string().regex(/^\d+$/)).min(1)]) });
+
+export async function discardQuarantined(input: z.input<typeof DiscardInput>): Promise<ActionResult<{ discarded: number }>> {
+  return runAction(async () => {
+    const { workspace, dataset, ids } = parseInput(DiscardInput, input);
+    const { ref } = await requireDataset(workspace, dataset, { quarantine: 'discard' });
+    const store = await getStore();
+    const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+    const discarded = await store.datasets.discardQuarantine(d.id, ids === 'all' ? 'all' : ids.map(BigInt));
+    revalidatePath(datasetPath(workspace, dataset), 'layout');
+    return { discarded };
+  });
+}
+
+const PreviewUrlInput = DatasetTarget.extend({
+  url: z.union([z.literal(''), z.url({ protocol: /^wss?$/, error: 'a WebSocket URL starts with ws:// or wss://' })]),
+});
+
+/** Stores the broker's MQTT-over-WebSocket URL the live preview connects to. */
+export async function setPreviewUrl(input: z.input<typeof PreviewUrlInput>): Promise<ActionResult> {
+  return runAction(async () => {
+    const { workspace, dataset, url } = parseInput(PreviewUrlInput, input);
+    const { ref } = await requireDataset(workspace, dataset, { dataset: 'edit' });
+    const store = await getStore();
+    const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+    await store.datasets.setPreviewWsUrl(d.id, url || null);
+    revalidatePath(datasetPath(workspace, dataset), 'layout');
+    return undefined;
+  });
+}
+
+/** Committed state rows are capped for the preview: a Snapshot's full state can be large. */
+const PREVIEW_STATE_LIMIT = 50_000;
+
+const PreviewStateInput = DatasetTarget.extend({ keys: z.union([z.literal('all'), z.array(z.string()).max(PREVIEW_STATE_LIMIT)]) });
+
+/** The committed key state the preview's "next pull would commit" merges against. */
+export async function loadPreviewState(input: z.input<typeof PreviewStateInput>): Promise<ActionResult<[string, JsonRow | null][]>> {
+  return runAction(async () => {
+    const { workspace, dataset, keys } = parseInput(PreviewStateInput, input);
+    const { ref } = await requireDataset(workspace, dataset, { dataset: 'read' });
+    const store = await getStore();
+    const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+    const state = await store.ingest.loadKeyState(d.num, keys);
+    if (state.size > PREVIEW_STATE_LIMIT) {
+      throw new SluiceError('INVALID_INPUT', `the dataset's state holds ${state.size} keys, more than the preview merges against (${PREVIEW_STATE_LIMIT})`);
+    }
+    return [...state];
+  });
+}
+
+const SaveManifestInput = DatasetTarget.extend({ yaml: z.string().max(1_000_000) });
+
+/** Saves an edited manifest: changed events are appended to the chain (see updateDatasetManifest). */
+export async function saveManifest(input: z.input<typeof SaveManifestInput>): Promise<ActionResult<{ name: string; message: string }>> {
+  return runAction(async () => {
+    const { workspace, dataset, yaml } = parseInput(SaveManifestInput, input);
+    const { ref } = await requireDataset(workspace, dataset, { dataset: 'edit' });
+    const store = await getStore();
+    const { appended } = await updateDatasetManifest({ datasets: store.datasets, name: ref, manifest: yaml });
+    revalidatePath(datasetPath(workspace, dataset), 'layout');
+    return { name: dataset, message: appended.length ? `Appended ${appended.join(', ')} to the metadata chain` : 'Nothing changed' };
+  });
+}

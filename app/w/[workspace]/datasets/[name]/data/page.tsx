@@ -1,0 +1,51 @@
+import Link from 'next/link';
+import { Button } from '@/app/_components/ui/button';
+import { Table, Td, Th } from '@/app/_components/ui/table';
+import { getDatasetRowsPage } from '@/lib/datasets/dataset-rows-page';
+import { loadDatasetView, type DatasetParams } from '../load-dataset';
+
+export default async function DatasetDataPage({ params, searchParams }: { params: DatasetParams; searchParams: Promise<{ page?: string }> }) {
+  const page = Math.max(0, Number((await searchParams).page ?? 0) || 0);
+  const data = await loadDatasetView(params, (store, name) => getDatasetRowsPage(store, name, page));
+  if (data.columns.length === 0) return <p className="text-muted-foreground">No data committed yet. Pull the dataset to commit its first slice.</p>;
+  const link = (p: number) => `?page=${p}`;
+  return (
+    <div className="flex flex-col gap-2">
+      <div className="flex items-center gap-2 text-xs text-muted-foreground">
+        <span>
+          {BigInt(data.total).toLocaleString('en-US')} rows, newest first · page {data.page + 1} of {data.pageCount}
+        </span>
+        <div className="ml-auto flex gap-1">
+          <Button asChild variant="outline" size="sm" aria-disabled={data.page === 0}>
+            <Link href={link(Math.max(0, data.page - 1))}>Newer</Link>
+          </Button>
+          <Button asChild variant="outline" size="sm" aria-disabled={data.page >= data.pageCount - 1}>
+            <Link href={link(Math.min(data.pageCount - 1, data.page + 1))}>Older</Link>
+          </Button>
+        </div>
+      </div>
+      <Table data-testid="data-table">
+        <thead>
+          <tr>
+            {data.columns.map((c, i) => (
+              <Th key={c} className={i < 4 ? 'text-muted-foreground italic' : undefined}>
+                {c}
+              </Th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {data.rows.map((r) => (
+            <tr key={r[0]} className="hover:bg-muted/50">
+              {r.map((cell, i) => (
+                <Td key={i} className={i === 1 ? 'font-mono' : cell === '∅' ? 'text-muted-foreground' : undefined}>
+                  {cell}
+                </Td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+import { ManifestEditor } from '@/app/_components/manifest-editor/manifest-editor';
+import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
+import { serializeManifest } from '@/lib/odf';
+import { saveManifest } from '../actions';
+import { loadDatasetView, type DatasetParams } from '../load-dataset';
+
+export default async function EditDatasetPage({ params }: { params: DatasetParams }) {
+  const d = await loadDatasetView(params, (store, ref) => getDatasetOrThrow((n) => store.datasets.find(n), ref), { dataset: 'edit' });
+  const target = { workspace: d.workspace, dataset: d.name };
+  const save = async (yaml: string) => {
+    'use server';
+    return saveManifest({ ...target, yaml });
+  };
+  return (
+    <div className="flex flex-col gap-2">
+      <p className="text-xs text-muted-foreground">
+        Saving appends each changed event (a new SetPollingSource, SetVocab, SetInfo…) to the metadata chain, as Kamu does: earlier configurations stay in the history and committed data is kept.
+      </p>
+      <ManifestEditor openAfterSave={null} initialYaml={serializeManifest(d.snapshot)} nameEditable={false} save={save} saveLabel="Save changes" />
+    </div>
+  );
+}

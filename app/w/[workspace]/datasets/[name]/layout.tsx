@@ -1,0 +1,32 @@
+import type { ReactNode } from 'react';
+import { can } from '@/lib/auth/roles';
+import { getDatasetOverview } from '@/lib/datasets/dataset-overview';
+import { formatDatasetRef } from '@/lib/datasets/dataset-ref';
+import { findRunningPull } from '@/lib/server/pull-runner';
+import { DatasetTabs } from './_components/dataset-tabs';
+import { PullButton } from './_components/pull-button';
+import { loadDatasetView, type DatasetParams } from './load-dataset';
+
+export const dynamic = 'force-dynamic';
+
+export default async function DatasetLayout({ children, params }: { children: ReactNode; params: DatasetParams }) {
+  const { d, access } = await loadDatasetView(params, async (store, ref, access) => ({ d: await getDatasetOverview(store, ref), access }));
+  const canPull = can(access.role, { dataset: 'pull' });
+  return (
+    <div className="flex flex-col gap-3">
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="text-lg font-semibold" data-testid="dataset-title">
+          {d.name}
+        </h1>
+        <span className="text-xs text-muted-foreground">
+          {d.source?.mergeKind ?? 'no source'} · {BigInt(d.rows).toLocaleString('en-US')} rows
+        </span>
+        <div className="ml-auto">
+          {canPull ? <PullButton workspace={d.workspace} dataset={d.name} pullable={d.source?.fetchKind === 'Mqtt'} running={findRunningPull(formatDatasetRef({ workspace: d.workspace, name: d.name })) ?? null} /> : null}
+        </div>
+      </div>
+      <DatasetTabs workspace={d.workspace} name={d.name} quarantined={d.pendingQuarantine} canEdit={can(access.role, { dataset: 'edit' })} />
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+import 'server-only';
+import type { Permission } from '@/lib/auth/roles';
+import { requireDataset, type WorkspaceAccess } from '@/lib/server/guard';
+import { guardPage } from '@/lib/server/page-guard';
+import { getStore } from '@/lib/server/store';
+import type { Store } from '@/lib/store/open-store';
+
+export type DatasetParams = Promise<{ workspace: string; name: string }>;
+
+/**
+ * Loads a dataset view for a page behind the guard (reading by default). `load` gets the
+ * dataset's reference (`workspace/name`) for lib/ calls.
+ */
+export async function loadDatasetView<T>(
+  params: DatasetParams,
+  load: (store: Store, ref: string, access: WorkspaceAccess) => Promise<T>,
+  permission: Permission = { dataset: 'read' },
+): Promise<T> {
+  const p = await params;
+  return guardPage(async () => {
+    const access = await requireDataset(decodeURIComponent(p.workspace), decodeURIComponent(p.name), permission);
+    return load(await getStore(), access.ref, access);
+  });
+}

@@ -1,0 +1,47 @@
+import { formatDuration, formatTime, statusTone } from '@/app/_components/format';
+import { Badge } from '@/app/_components/ui/badge';
+import { Table, Td, Th } from '@/app/_components/ui/table';
+import { listDatasetPulls } from '@/lib/datasets/dataset-pulls';
+import { loadDatasetView, type DatasetParams } from '../load-dataset';
+
+export default async function DatasetPullsPage({ params }: { params: DatasetParams }) {
+  const pulls = await loadDatasetView(params, (store, name) => listDatasetPulls(store, name));
+  if (pulls.length === 0) return <p className="text-muted-foreground">Never pulled.</p>;
+  return (
+    <Table data-testid="pulls-table">
+      <thead>
+        <tr>
+          <Th>Started</Th>
+          <Th>Duration</Th>
+          <Th>Outcome</Th>
+          <Th className="text-right">Messages</Th>
+          <Th className="text-right">Rows</Th>
+          <Th className="text-right">Quarantined</Th>
+          <Th className="text-right">Duplicates</Th>
+          <Th className="text-right">Slices</Th>
+          <Th>Error</Th>
+        </tr>
+      </thead>
+      <tbody>
+        {pulls.map((p) => (
+          <tr key={p.id}>
+            <Td>{formatTime(p.startedAt)}</Td>
+            <Td>{formatDuration(p.durationMs)}</Td>
+            <Td>
+              <Badge tone={statusTone(p.status)}>{p.status}</Badge>
+              {p.hasMore ? <span className="ml-1 text-xs text-muted-foreground">more waiting</span> : null}
+            </Td>
+            <Td className="text-right">{p.messagesReceived}</Td>
+            <Td className="text-right">{p.rowsCommitted}</Td>
+            <Td className="text-right">{p.quarantined}</Td>
+            <Td className="text-right">{p.duplicates}</Td>
+            <Td className="text-right">{p.slices}</Td>
+            <Td className="max-w-[40ch] truncate whitespace-normal text-destructive" title={p.error ?? undefined}>
+              {p.errorCode ? `${p.errorCode}: ${p.error}` : ''}
+            </Td>
+          </tr>
+        ))}
+      </tbody>
+    </Table>
+  );
+}

@@ -1,0 +1,39 @@
+import Link from 'next/link';
+import type { ReactNode } from 'react';
+import { can } from '@/lib/auth/roles';
+import { requireWorkspace } from '@/lib/server/guard';
+import { guardPage } from '@/lib/server/page-guard';
+import { getStore } from '@/lib/server/store';
+import { workspacePath } from '../../_components/paths';
+import { Badge } from '../../_components/ui/badge';
+import { WorkspaceSwitcher } from './workspace-switcher';
+
+export const dynamic = 'force-dynamic';
+
+/** Every page of a workspace is behind the guard: members only. */
+export default async function WorkspaceLayout({ children, params }: { children: ReactNode; params: Promise<{ workspace: string }> }) {
+  const slug = decodeURIComponent((await params).workspace);
+  const access = await guardPage(() => requireWorkspace(slug, { dataset: 'read' }));
+  const workspaces = await (await getStore()).workspaces.listForUser(access.viewer.id);
+  const base = workspacePath(access.workspace.slug);
+  return (
+    <div className="flex flex-col gap-4">
+      <nav className="flex flex-wrap items-center gap-4 border-b pb-2 text-sm" aria-label="Workspace">
+        <WorkspaceSwitcher current={access.workspace.slug} workspaces={workspaces.map((w) => ({ slug: w.slug, name: w.name }))} />
+        <Badge data-testid="my-role">{access.role}</Badge>
+        <Link href={base} className="text-muted-foreground hover:text-foreground">
+          Datasets
+        </Link>
+        {can(access.role, { dataset: 'create' }) ? (
+          <Link href={`${base}/datasets/new`} className="text-muted-foreground hover:text-foreground">
+            New dataset
+          </Link>
+        ) : null}
+        <Link href={`${base}/members`} className="text-muted-foreground hover:text-foreground">
+          Members
+        </Link>
+      </nav>
+      {children}
+    </div>
+  );
+}

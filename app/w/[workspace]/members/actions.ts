@@ -1,0 +1,79 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { headers } from 'next/headers';
+import { redirect } from 'next/navigation';
+import { z } from 'zod';
+import { workspacePath } from '@/app/_components/paths';
+import { ROLE_NAMES, type Role } from '@/lib/auth/roles';
+import { parseInput, WorkspaceSlug } from '@/lib/server/action-input';
+import { runAction, type ActionResult } from '@/lib/server/action-result';
+import { getAuth } from '@/lib/server/auth';
+import { requireWorkspace } from '@/lib/server/guard';
+
+const RoleName = z.enum(ROLE_NAMES as [Role, ...Role[]]);
+
+// Each action passes Sluice's guard first; Better Auth's organization endpoints then check the
+// same roles again (accessControl in lib/auth/roles.ts).
+
+const InviteInput = z.object({ workspace: WorkspaceSlug, email: z.email(), role: RoleName });
+
+/** Creates an invitation; its id is the code, and /invite/<id> the link the maintainer passes on. */
+export async function inviteMember(input: z.input<typeof InviteInput>): Promise<ActionResult<{ invitationId: string }>> {
+  return runAction(async () => {
+    const { workspace, email, role } = parseInput(InviteInput, input);
+    const access = await requireWorkspace(workspace, { invitation: 'create' });
+    const invitation = await (await getAuth()).api.createInvitation({ headers: await headers(), body: { email, role, organizationId: access.workspace.id } });
+    revalidatePath(`${workspacePath(workspace)}/members`);
+    return { invitationId: invitation.id };
+  });
+}
+
+const InvitationInput = z.object({ workspace: WorkspaceSlug, invitationId: z.string().min(1) });
+
+export async function cancelInvitation(input: z.input<typeof InvitationInput>): Promise<ActionResult> {
+  return runAction(async () => {
+    const { workspace, invitationId } = parseInput(InvitationInput, input);
+    await requireWorkspace(workspace, { invitation: 'cancel' });
+    await (await getAuth()).api.cancelInvitation({ headers: await headers(), body: { invitationId } });
+    revalidatePath(`${workspacePath(workspace)}/members`);
+    return undefined;
+  });
+}
+
+const RoleInput = z.object({ workspace: WorkspaceSlug, memberId: z.string().min(1), role: RoleName });
+
+export async function changeRole(input: z.input<typeof RoleInput>): Promise<ActionResult> {
+  return runAction(async () => {
+    const { workspace, memberId, role } = parseInput(RoleInput, input);
+    const access = await requireWorkspace(workspace, { member: 'update' });
+    await (await getAuth()).api.updateMemberRole({ headers: await headers(), body: { memberId, role, organizationId: access.workspace.id } });
+    revalidatePath(`${workspacePath(workspace)}/members`);
+    return undefined;
+  });
+}
+
+const MemberInput = z.object({ workspace: WorkspaceSlug, memberId: z.string().min(1) });
+
+export async function removeMember(input: z.input<typeof MemberInput>): Promise<ActionResult> {
+  return runAction(async () => {
+    const { workspace, memberId } = parseInput(MemberInput, input);
+    const access = await requireWorkspace(workspace, { member: 'delete' });
+    await (await getAuth()).api.removeMember({ headers: await headers(), body: { memberIdOrEmail: memberId, organizationId: access.workspace.id } });
+    revalidatePath(`${workspacePath(workspace)}/members`);
+    return undefined;
+  });
+}
+
+const LeaveInput = z.object({ workspace: WorkspaceSlug });
+
+export async function leaveWorkspace(input: z.input<typeof LeaveInput>): Promise<ActionResult> {
+  const r = await runAction(async () => {
+    const { workspace } = parseInput(LeaveInput, input);
+    const access = await requireWorkspace(workspace, { dataset: 'read' });
+    await (await getAuth()).api.leaveOrganization({ headers: await headers(), body: { organizationId: access.workspace.id } });
+    return undefined;
+  });
+  if (r.ok) redirect('/');
+  return r;
+}
