@@ -17,6 +17,19 @@ export function register(program: Command): void {
     .action(async (opts: { port: number; host: string }) => (await import('./start-console')).startConsole(opts));
 
   program
+    .command('serve')
+    .description('serve the console only (DATABASE_URL, SLUICE_SECRET_KEY); `start` runs it for the embedded default')
+    .option('--port <port>', 'web port', (v) => Number(v), Number(process.env.PORT ?? 3000))
+    .option('--host <host>', 'web address', '127.0.0.1')
+    .option('--dev', 'Next.js development mode (hot reload)')
+    .action(async (opts: { port: number; host: string; dev?: boolean }) => {
+      const server = await (await import('./web-server')).serveConsole(opts);
+      await untilSignal();
+      server.close();
+      process.exit(0);
+    });
+
+  program
     .command('migrate')
     .description('apply pending database migrations (DATABASE_URL or the embedded database)')
     .action(async () => {

@@ -61,7 +61,7 @@ export async function startConsole(opts: { port: number; host: string }): Promis
   const publicUrl = env.SLUICE_PUBLIC_URL ?? `http://${opts.host}:${port}`;
   // The key that signs sessions and encrypts stored secrets: the variable, or one kept in the data directory.
   const secretKey = loadMasterKey({ envValue: env.SLUICE_SECRET_KEY, dataDir }).toString('base64');
-  const web = spawn(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', opts.host], {
+  const web = spawn(process.execPath, [path.join(ROOT, 'bin/sluice.mjs'), 'serve', '--port', String(port), '--host', opts.host], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...NEXT_ENV, DATABASE_URL: store.databaseUrl, SLUICE_SECRET_KEY: secretKey, SLUICE_PUBLIC_URL: publicUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}) },

@@ -31,7 +31,14 @@ export function AuthForm({ mode, next }: { mode: 'sign-in' | 'sign-up'; next: st
   return (
     <Card className="mx-auto mt-10 w-full max-w-sm p-5">
       <h1 className="mb-4 text-lg font-semibold">{mode === 'sign-in' ? 'Sign in to Sluice' : 'Create an account'}</h1>
-      <form action={submit} className="flex flex-col gap-3">
+      {/* onSubmit, not a form action: React resets a form after its action, losing the typed email. */}
+      <form
+        className="flex flex-col gap-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit(new FormData(e.currentTarget));
+        }}
+      >
         {mode === 'sign-up' ? (
           <Label>
             Name
@@ -47,7 +54,7 @@ export function AuthForm({ mode, next }: { mode: 'sign-in' | 'sign-up'; next: st
           <Input name="password" type="password" required minLength={mode === 'sign-up' ? 10 : undefined} autoComplete={mode === 'sign-in' ? 'current-password' : 'new-password'} />
         </Label>
         {error ? (
-          <p className="text-sm text-destructive" role="alert">
+          <p className="text-sm text-destructive" role="alert" data-testid="auth-error">
             {error}
           </p>
         ) : null}

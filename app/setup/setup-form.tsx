@@ -15,12 +15,14 @@ export function SetupForm() {
       <p className="mb-4 text-xs text-muted-foreground">Create the first account. It becomes the maintainer of the default workspace, where the demo dataset lives.</p>
       <form
         className="flex flex-col gap-3"
-        action={(form) =>
+        onSubmit={(e) => {
+          e.preventDefault();
+          const form = new FormData(e.currentTarget);
           startTransition(async () => {
             const r = await createFirstAccount({ name: String(form.get('name')), email: String(form.get('email')), password: String(form.get('password')) });
             if (r && !r.ok) setError(r.message);
-          })
-        }
+          });
+        }}
       >
         <Label>
           Name

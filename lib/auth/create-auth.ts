@@ -30,6 +30,8 @@ export function createAuth(config: AuthConfig) {
     baseURL: config.baseURL,
     database: prismaAdapter(config.prisma, { provider: 'postgresql' }),
     telemetry: { enabled: false },
+    // Set by Sluice's own HTTP server from the socket (cli/web-server.ts): clients cannot choose it.
+    advanced: { ipAddress: { ipAddressHeaders: ['x-sluice-client-ip'] } },
     emailAndPassword: { enabled: true, minPasswordLength: 10, autoSignIn: true },
     session: { expiresIn: 7 * 24 * 3600, updateAge: 24 * 3600 },
     rateLimit: {

@@ -29,7 +29,7 @@ export interface ConsoleServer {
 /**
  * The console as a user runs it, for browser tests and benchmarks: PostgreSQL and Mosquitto (TCP +
  * WebSocket) on free loopback ports, the database migrated, a reader, an editor and a maintainer in
- * the default workspace, the app built and served by `next start`.
+ * the default workspace, the app built and served by `sluice serve`.
  */
 export async function startConsole(): Promise<ConsoleServer> {
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
@@ -46,7 +46,7 @@ export async function startConsole(): Promise<ConsoleServer> {
   await store.close();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const web = spawn(process.execPath, [NEXT, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  const web = spawn(process.execPath, [path.join(ROOT, 'bin/sluice.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1'], {
     cwd: ROOT,
     env: { ...env, DATABASE_URL: postgres.adminUrl, SLUICE_SECRET_KEY: master, SLUICE_PUBLIC_URL: baseUrl },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,0 +1,152 @@
+import { request as playwrightRequest, type Page } from '@playwright/test';
+import { expect, signedInAs, test, uniqueName } from './fixtures';
+
+/**
+ * Enforcement is on the server: a refused role gets a refusal from the action itself, replayed
+ * with the exact request the browser of an allowed role sent.
+ */
+const NO_SESSION = { cookies: [], origins: [] };
+
+async function captureAction(page: Page, click: () => Promise<void>) {
+  const [req] = await Promise.all([page.waitForRequest((r) => r.method() === 'POST' && !!r.headers()['next-action']), click()]);
+  return { url: req.url(), headers: req.headers(), body: req.postData() ?? '' };
+}
+
+async function replayAs(role: 'reader' | null, action: { url: string; headers: Record<string, string>; body: string }) {
+  // Explicit: contexts made inside a test otherwise inherit the test's (maintainer) session.
+  const ctx = await playwrightRequest.newContext({ storageState: role ? signedInAs(role) : NO_SESSION });
+  const { cookie: _cookie, ...headers } = action.headers;
+  const res = await ctx.post(action.url, { headers, data: action.body });
+  const text = await res.text();
+  await ctx.dispose();
+  return text;
+}
+
+test.describe('[ROLES] reader', () => {
+  test('sees data but no edit, pull or publish controls; the edit page says not allowed', async ({ browser, sluice }) => {
+    const name = uniqueName('ro');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#` }] });
+    const page = await browser.newPage({ storageState: signedInAs('reader'), baseURL: process.env.SLUICE_E2E_BASE_URL });
+    await page.goto(`/w/default/datasets/${name}`);
+    await expect(page.getByTestId('dataset-title')).toHaveText(name);
+    await expect(page.getByTestId('my-role')).toHaveText('reader');
+    await expect(page.getByRole('button', { name: 'Pull now' })).toHaveCount(0);
+    await expect(page.getByRole('link', { name: 'Edit', exact: true })).toHaveCount(0);
+    await page.goto(`/w/default/datasets/${name}/preview`);
+    await expect(page.getByText('Publish a test message')).toHaveCount(0);
+    await page.goto(`/w/default/datasets/${name}/edit`);
+    await expect(page.getByRole('heading', { name: 'Not allowed' })).toBeVisible();
+    await expect(page.getByTestId('yaml-editor')).toHaveCount(0);
+    await page.close();
+  });
+
+  test('Pull and save actions called directly return FORBIDDEN and change nothing', async ({ page, sluice }) => {
+    const name = uniqueName('direct');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#` }] });
+    const d = (await sluice.store.datasets.find(name))!;
+
+    // The maintainer's own requests, replayed with the reader's session.
+    await page.goto(`/w/default/datasets/${name}`);
+    const pull = await captureAction(page, () => page.getByRole('button', { name: 'Pull now' }).click());
+    await expect(page.getByTestId('pull-status')).toContainText('Up to date');
+    const pullsBefore = (await sluice.store.datasets.pulls(d.id)).length;
+    const refused = await replayAs('reader', pull);
+    expect(refused).toContain('"code":"FORBIDDEN"');
+    expect(await sluice.store.datasets.pulls(d.id)).toHaveLength(pullsBefore);
+
+    await page.goto(`/w/default/datasets/${name}/edit`);
+    await page.getByRole('button', { name: 'Add topic' }).click();
+    await page.getByLabel('Topic 2', { exact: true }).fill(`${name}-other/#`);
+    const save = await captureAction(page, () => page.getByRole('button', { name: 'Save changes' }).click());
+    await expect(page.getByTestId('save-result')).toContainText('Appended');
+    const head = (await sluice.store.datasets.find(name))!.headHash;
+    expect(await replayAs('reader', save)).toContain('"code":"FORBIDDEN"');
+    expect((await sluice.store.datasets.find(name))!.headHash).toBe(head);
+
+    // Without any session: refused as unauthenticated.
+    expect(await replayAs(null, pull)).toContain('"code":"UNAUTHENTICATED"');
+  });
+});
+
+test.describe('[ROLES] unauthenticated', () => {
+  test.use({ storageState: NO_SESSION });
+
+  test('every page sends to sign-in, and data routes answer 401', async ({ page, sluice, request }) => {
+    const name = uniqueName('anon');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#` }] });
+    const base = `/w/default/datasets/${name}`;
+    for (const path of ['/', '/w/default', '/w/default/members', '/w/default/datasets/new', base, `${base}/data`, `${base}/preview`, `${base}/history`, `${base}/pulls`, `${base}/quarantine`, `${base}/edit`, '/workspaces/new']) {
+      await page.goto(path);
+      await expect(page, path).toHaveURL(/\/sign-in/);
+    }
+    const run = await request.get('/api/pull-runs/00000000-0000-0000-0000-000000000000');
+    expect(run.status()).toBe(401);
+  });
+});
+
+test.describe('[ROLES] maintainer', () => {
+  test('invites a member by link, who signs up, joins as reader, and is made editor', async ({ page, browser }) => {
+    const email = `${uniqueName('new')}@sluice.test`;
+    await page.goto('/w/default/members');
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Invite' }).click();
+    const link = await page.getByTestId('invitation-link').first().textContent();
+    expect(link).toMatch(/\/invite\//);
+
+    const newcomer = await browser.newPage({ storageState: NO_SESSION, baseURL: process.env.SLUICE_E2E_BASE_URL });
+    await newcomer.goto(link!);
+    await newcomer.getByRole('link', { name: 'create an account' }).click();
+    await newcomer.getByLabel('Name').fill('Newcomer');
+    await newcomer.getByLabel('Email').fill(email);
+    await newcomer.getByLabel('Password').fill('newcomer-password-1');
+    await newcomer.getByRole('button', { name: 'Create account' }).click();
+    await newcomer.getByRole('button', { name: 'Accept and join' }).click();
+    await expect(newcomer.getByTestId('my-role')).toHaveText('reader');
+
+    await page.reload();
+    await page.getByLabel(`Role of ${email}`).selectOption('editor');
+    await expect(page.getByTestId(`member-${email}`)).toContainText('editor');
+    await newcomer.reload();
+    await expect(newcomer.getByTestId('my-role')).toHaveText('editor');
+    await newcomer.close();
+  });
+
+  test('an editor cannot manage members, even by calling the action', async ({ page, browser }) => {
+    await page.goto('/w/default/members');
+    await page.getByLabel('Email').fill(`${uniqueName('x')}@sluice.test`);
+    const invite = await captureAction(page, () => page.getByRole('button', { name: 'Invite' }).click());
+    await expect(page.getByTestId('invitation-link').first()).toBeVisible();
+    const editor = await browser.newPage({ storageState: signedInAs('editor'), baseURL: process.env.SLUICE_E2E_BASE_URL });
+    await editor.goto('/w/default/members');
+    await expect(editor.getByRole('button', { name: 'Invite' })).toHaveCount(0);
+    const ctx = await playwrightRequest.newContext({ storageState: signedInAs('editor') });
+    const { cookie: _c, ...headers } = invite.headers;
+    expect(await (await ctx.post(invite.url, { headers, data: invite.body })).text()).toContain('"code":"FORBIDDEN"');
+    await ctx.dispose();
+    await editor.close();
+  });
+});
+
+test.describe('[ACCOUNTS] sign-in', () => {
+  test.use({ storageState: NO_SESSION });
+
+  test('a wrong password is refused, and after 10 attempts in a minute sign-in is rate-limited, whatever X-Forwarded-For says', async ({ page, request }) => {
+    await page.goto('/sign-in');
+    await page.getByLabel('Email').fill('reader@sluice.test');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByTestId('auth-error')).toContainText(/invalid/i);
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const res = await request.post('/api/auth/sign-in/email', {
+        headers: { origin: process.env.SLUICE_E2E_BASE_URL!, 'x-forwarded-for': `10.9.8.${i}` },
+        data: { email: 'reader@sluice.test', password: 'not-the-password' },
+      });
+      statuses.push(res.status());
+    }
+    expect(statuses.at(-1)).toBe(429);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByTestId('auth-error')).toContainText('Too many attempts');
+  });
+});
