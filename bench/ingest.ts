@@ -50,7 +50,7 @@ async function main() {
 async function throughput(store: Store, databaseUrl: string, port: number) {
   console.log(`\n# Throughput: a backlog of ${fmt(N)} QoS 1 messages (~${benchPayload(0).length} bytes)`);
   const manifest = mqttManifest({ name: 'bench.throughput', port, topics: [{ path: 'bench/throughput/#', qos: 'AtLeastOnce' }], fields: BENCH_FIELDS, merge: LEDGER });
-  await addDataset({ datasets: store.datasets, manifest });
+  await addDataset({ store, manifest });
   await runPollingIngest({ store: store.ingest, dataset: 'bench.throughput', options: { idleTimeoutMs: 100 } }); // creates the session
   createSession(port, 'bench-sub-311', 'bench/throughput/#', false);
   createSession(port, 'bench-sub-5', 'bench/throughput/#', true);
@@ -132,7 +132,7 @@ async function historyCost(store: Store, port: number) {
   console.log(`\n# History: a 10,000-message pull onto ${fmt(HISTORY)} committed rows vs onto an empty dataset`);
   for (const name of ['bench.history', 'bench.empty']) {
     const manifest = mqttManifest({ name, port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }], fields: BENCH_FIELDS, merge: LEDGER });
-    await addDataset({ datasets: store.datasets, manifest });
+    await addDataset({ store, manifest });
     await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 100 } });
   }
   const t = Date.now();

@@ -27,7 +27,7 @@ async function main() {
   });
   try {
     const store = await openStore({ databaseUrl: app.databaseUrl });
-    const { id } = await addDataset({ datasets: store.datasets, manifest: mqttManifest({ name: 'bench.preview', port: app.mosquitto.port, topics: [{ path: 'bench/preview/#' }] }) });
+    const { id } = await addDataset({ store, manifest: mqttManifest({ name: 'bench.preview', port: app.mosquitto.port, topics: [{ path: 'bench/preview/#' }] }) });
     await store.datasets.setPreviewWsUrl(id, app.mosquitto.wsUrl);
     await store.close();
 

@@ -55,7 +55,7 @@ program
   .action(async (file: string, opts: { replace?: boolean; workspace: string }) => {
     const text = file === '-' ? fs.readFileSync(0, 'utf8') : readFile(file);
     await withStore(async (store) => {
-      const ds = await addDataset({ datasets: store.datasets, manifest: text, replace: opts.replace, workspace: opts.workspace });
+      const ds = await addDataset({ store, manifest: text, replace: opts.replace, workspace: opts.workspace });
       console.log(`added ${ds.ref} (${ds.id})`);
     });
   });

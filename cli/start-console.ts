@@ -43,7 +43,7 @@ export async function startConsole(opts: { port: number; host: string }): Promis
     const fetch = existing && findActivePollingSource(existing.snapshot.metadata)?.fetch;
     if (!existing || (fetch?.kind === 'Mqtt' && fetch.port !== broker.port)) {
       // First start, or the broker could not get its old port back: point the demo dataset at it.
-      await addDataset({ datasets: store.datasets, manifest, replace: !!existing });
+      await addDataset({ store, manifest, replace: !!existing });
     }
     // The live preview reaches the embedded broker through its WebSocket listener.
     const demoDataset = await store.datasets.find(DEMO_DATASET_NAME);

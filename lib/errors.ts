@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   INVALID_INPUT: 'invalid input',
   /** No workspace with that slug. */
   WORKSPACE_NOT_FOUND: 'workspace not found',
+  /** A stored secret does not decrypt with the configured key. */
+  SECRET_UNREADABLE: 'stored secret cannot be decrypted',
   /** No signed-in account (or its session expired). */
   UNAUTHENTICATED: 'sign in first',
   /** The account's role in the workspace does not allow this. */

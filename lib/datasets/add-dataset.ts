@@ -4,10 +4,11 @@ import { newDatasetId } from '../chain/dataset-id';
 import { SluiceError } from '../errors';
 import { DEFAULT_WORKSPACE, formatDatasetRef } from './dataset-ref';
 import { parseManifest, type DatasetSnapshot } from '../odf';
-import type { DatasetRepository } from '../store/dataset-repository';
+import type { Store } from '../store/open-store';
+import { movePasswordToSecret, PASSWORD_SECRET } from './password-secret';
 
 export interface AddDatasetArgs {
-  datasets: DatasetRepository;
+  store: Pick<Store, 'datasets' | 'secrets'>;
   /** Manifest text (YAML or JSON); parse errors throw ManifestError with line and column. */
   manifest: string;
   /** Replace an existing dataset of the same name (its data and chain are dropped). */
@@ -19,13 +20,14 @@ export interface AddDatasetArgs {
 
 /**
  * Adds a dataset from a Kamu `DatasetSnapshot`, as `kamu add` does: a Seed block, then one block per
- * manifest event. The MQTT client id derives from the dataset name, so `--replace` keeps the
+ * manifest event. A broker password in clear becomes the dataset secret MQTT_PASSWORD. The MQTT client id derives from the dataset name, so `--replace` keeps the
  * broker session (and its queued messages) of the dataset it replaces.
  */
 export async function addDataset(args: AddDatasetArgs): Promise<{ id: string; name: string; ref: string; snapshot: DatasetSnapshot }> {
-  const snapshot = parseManifest(args.manifest);
+  const { snapshot, password } = movePasswordToSecret(parseManifest(args.manifest));
+  const { datasets } = args.store;
   const ref = formatDatasetRef({ workspace: args.workspace ?? DEFAULT_WORKSPACE, name: snapshot.name });
-  const existing = await args.datasets.find(ref);
+  const existing = await datasets.find(ref);
   if (existing && !args.replace) {
     throw new SluiceError('DATASET_EXISTS', `dataset "${ref}" already exists (use --replace to replace it)`);
   }
@@ -35,7 +37,7 @@ export async function addDataset(args: AddDatasetArgs): Promise<{ id: string; na
     ...(snapshot.metadata as MetadataEventJson[]),
   ];
   const blocks = chainBlocks(undefined, events, args.now ?? new Date());
-  await args.datasets.create({
+  await datasets.create({
     id,
     name: snapshot.name,
     workspace: args.workspace ?? DEFAULT_WORKSPACE,
@@ -44,6 +46,10 @@ export async function addDataset(args: AddDatasetArgs): Promise<{ id: string; na
     mqttClientId: mqttClientIdFor(ref),
     replace: !!args.replace,
   });
+  if (password !== undefined) {
+    const d = (await datasets.find(ref))!;
+    await args.store.secrets.set({ workspaceId: d.workspaceId, datasetId: id, name: PASSWORD_SECRET, value: password });
+  }
   return { id, name: snapshot.name, ref, snapshot };
 }
 

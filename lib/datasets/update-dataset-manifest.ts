@@ -2,7 +2,8 @@ import { chainBlocks, type MetadataEventJson } from '../chain/metadata-block';
 import { canonicalJson } from '../data/canonical-json';
 import { SluiceError } from '../errors';
 import { parseManifest } from '../odf';
-import type { DatasetRepository } from '../store/dataset-repository';
+import type { Store } from '../store/open-store';
+import { movePasswordToSecret, PASSWORD_SECRET } from './password-secret';
 import { checkMqttSource } from './check-source';
 import { getDatasetOrThrow } from './dataset-layout';
 
@@ -10,11 +11,13 @@ import { getDatasetOrThrow } from './dataset-layout';
  * Edits a dataset's manifest the way Kamu evolves a dataset: every event whose content changed
  * (a new SetPollingSource, SetVocab, SetInfo, …) is appended to the chain as a new block, so the
  * history of configurations is kept and the data stays. Returns the kinds appended (none: nothing
- * changed). The dataset's name and kind cannot change.
+ * changed). The dataset's name and kind cannot change. A broker password in clear becomes (or
+ * replaces) the dataset secret MQTT_PASSWORD.
  */
-export async function updateDatasetManifest(args: { datasets: DatasetRepository; name: string; manifest: string; now?: Date }): Promise<{ appended: string[] }> {
-  const snapshot = parseManifest(args.manifest);
-  const d = await getDatasetOrThrow((n) => args.datasets.find(n), args.name);
+export async function updateDatasetManifest(args: { store: Pick<Store, 'datasets' | 'secrets'>; dataset: string; manifest: string; now?: Date }): Promise<{ appended: string[] }> {
+  const { snapshot, password } = movePasswordToSecret(parseManifest(args.manifest));
+  const { datasets, secrets } = args.store;
+  const d = await getDatasetOrThrow((n) => datasets.find(n), args.dataset);
   if (snapshot.name !== d.name) throw new SluiceError('INVALID_INPUT', `the manifest names "${snapshot.name}"; a dataset cannot be renamed (create a new one instead)`);
   if (snapshot.kind !== d.snapshot.kind) throw new SluiceError('INVALID_INPUT', `a ${d.snapshot.kind} dataset cannot become ${snapshot.kind}`);
   checkMqttSource(snapshot, d.dataSchema);
@@ -22,9 +25,10 @@ export async function updateDatasetManifest(args: { datasets: DatasetRepository;
   const current = new Map<string, string>();
   for (const e of d.snapshot.metadata) current.set(e.kind, canonicalJson(e));
   const changed = snapshot.metadata.filter((e) => current.get(e.kind) !== canonicalJson(e)) as MetadataEventJson[];
+  if (password !== undefined) await secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: PASSWORD_SECRET, value: password });
   if (changed.length === 0) return { appended: [] };
   const blocks = chainBlocks({ hash: d.headHash, sequenceNumber: d.headSequence }, changed, args.now ?? new Date());
-  await args.datasets.appendManifestBlocks({ id: d.id, expectedHeadHash: d.headHash, snapshot, blocks });
+  await datasets.appendManifestBlocks({ id: d.id, expectedHeadHash: d.headHash, snapshot, blocks });
   return { appended: changed.map((e) => e.kind) };
 }
 

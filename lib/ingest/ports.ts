@@ -7,6 +7,7 @@ import type { TopicSubscription } from './fetch/mqtt-session';
 /** What a pull needs to know about a dataset: its head and the engine's bookkeeping. */
 export interface DatasetHead {
   id: string;
+  workspaceId: string;
   /** The dataset's compact key in the row tables. */
   num: number;
   name: string;
@@ -107,5 +108,7 @@ export interface IngestStore {
   /** Forgets the QoS 2 receipts of a broker session that no longer exists. */
   clearQos2Receipts(datasetId: string): Promise<void>;
   saveSessionTopics(datasetId: string, topics: TopicSubscription[]): Promise<void>;
+  /** The dataset's and its workspace's stored secrets, decrypted (dataset ones win). */
+  loadSecrets(head: Pick<DatasetHead, 'id' | 'workspaceId'>): Promise<Map<string, string>>;
   commit(commit: SliceCommit): Promise<void>;
 }

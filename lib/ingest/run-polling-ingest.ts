@@ -44,7 +44,11 @@ export interface RunPollingIngestArgs {
   store: IngestStore;
   dataset: string;
   options?: Partial<PullOptions>;
-  /** Where `${{ env.NAME }}` templates are resolved (default: the process environment). */
+  /**
+   * Where `${{ env.NAME }}` templates not covered by stored secrets are resolved (default: the
+   * process environment, as for the CLI; the console passes none, so a manifest can never read the
+   * server's environment).
+   */
   env?: (name: string) => string | undefined;
   clock?: Clock;
   onProgress?: (progress: PullProgress) => void;
@@ -64,7 +68,10 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   const clock = args.clock ?? systemClock;
   const head = await args.store.getDatasetHead(args.dataset);
   if (!head) throw new SluiceError('DATASET_NOT_FOUND', `no dataset named "${args.dataset}"`);
-  const source = mqttSourceConfig(head.snapshot, args.env ?? ((name) => process.env[name]));
+  // `${{ env.NAME }}` reads the dataset's and workspace's stored secrets first, then `env`.
+  const stored = await args.store.loadSecrets(head);
+  const env = args.env ?? ((name: string) => process.env[name]);
+  const source = mqttSourceConfig(head.snapshot, (name) => stored.get(name) ?? env(name));
   // Without a declared read schema, the one inferred from the dataset's first messages is used.
   const readSchema = source.readSchema ?? head.inferredReadSchema ?? undefined;
   const schema = readSchema && configureSchema(readSchema, source, head);

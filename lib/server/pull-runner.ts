@@ -69,6 +69,8 @@ export async function startPullRun(store: Store, dataset: string): Promise<PullR
   const finished = pullUntilCaughtUp({
     store: store.ingest,
     dataset,
+    // Templates resolve from stored secrets only: never from the server's own environment.
+    env: () => undefined,
     onProgress: (p) => {
       if (p.stage === 'connecting') {
         for (const k of Object.keys(done) as (keyof PullCounters)[]) done[k] += current[k];

@@ -4,6 +4,10 @@ import pg from 'pg';
 import { PostgresIngestStore } from './ingest-store';
 import { DatasetRepository } from './dataset-repository';
 import { WorkspaceRepository } from './workspace-repository';
+import { SecretRepository } from './secret-repository';
+import { ActivityRepository } from './activity-repository';
+import { SecretBox } from '../secrets/secret-box';
+import { deriveKey, loadMasterKey } from '../config/secret-key';
 import { createPrismaClient, type PrismaClient } from './prisma';
 
 export interface Store {
@@ -12,6 +16,8 @@ export interface Store {
   ingest: PostgresIngestStore;
   datasets: DatasetRepository;
   workspaces: WorkspaceRepository;
+  secrets: SecretRepository;
+  activity: ActivityRepository;
   close(): Promise<void>;
 }
 
@@ -20,6 +26,11 @@ export interface StoreConfig {
   databaseUrl?: string;
   /** Embedded database directory (default `.sluice` in the working directory, or SLUICE_DATA_DIR). */
   dataDir?: string;
+  /**
+   * Master key for stored secrets; default SLUICE_SECRET_KEY, else the key file in the data
+   * directory (created on first use). Loaded only when a secret is stored or read.
+   */
+  secretKey?: Buffer;
 }
 
 export function defaultDataDir(): string {
@@ -42,12 +53,19 @@ export async function connectStore(config: StoreConfig = {}, beforeConnect?: (ur
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 8 });
   const prisma = createPrismaClient(pool);
+  let box: SecretBox | undefined;
+  const secrets = new SecretRepository(prisma, () => {
+    box ??= new SecretBox(deriveKey(config.secretKey ?? loadMasterKey({ envValue: process.env.SLUICE_SECRET_KEY, dataDir: config.dataDir ?? defaultDataDir() }), 'secrets'));
+    return box;
+  });
   return {
     databaseUrl,
     prisma,
-    ingest: new PostgresIngestStore(prisma, pool),
+    ingest: new PostgresIngestStore(prisma, pool, secrets),
     datasets: new DatasetRepository(prisma),
     workspaces: new WorkspaceRepository(prisma),
+    secrets,
+    activity: new ActivityRepository(prisma),
     async close() {
       await prisma.$disconnect();
       await pool.end();

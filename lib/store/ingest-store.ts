@@ -8,6 +8,7 @@ import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
 import type { DatasetHead, IngestStore, JsonRow, PullOutcome, SliceCommit, StoredRow } from '../ingest/ports';
 import type { PrismaClient } from './prisma';
+import type { SecretRepository } from './secret-repository';
 
 /** A lease lives this long without a heartbeat; heartbeats come at a third of it. */
 const LEASE_TTL_MS = 15_000;
@@ -21,6 +22,7 @@ export class PostgresIngestStore implements IngestStore {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly pool: pg.Pool,
+    private readonly secrets: SecretRepository,
   ) {}
 
   async getDatasetHead(ref: string): Promise<DatasetHead | undefined> {
@@ -29,6 +31,7 @@ export class PostgresIngestStore implements IngestStore {
     if (!d) return undefined;
     return {
       id: d.id,
+      workspaceId: d.workspaceId,
       num: d.num,
       name: formatDatasetRef({ workspace, name: d.name }),
       snapshot: d.manifest as unknown as DatasetSnapshot,
@@ -149,6 +152,10 @@ export class PostgresIngestStore implements IngestStore {
 
   async clearQos2Receipts(datasetId: string): Promise<void> {
     await this.prisma.qos2Receipt.deleteMany({ where: { datasetId } });
+  }
+
+  loadSecrets(head: { id: string; workspaceId: string }): Promise<Map<string, string>> {
+    return this.secrets.resolve(head.workspaceId, head.id);
   }
 
   async saveSessionTopics(datasetId: string, topics: TopicSubscription[]): Promise<void> {

@@ -32,6 +32,12 @@ export class WorkspaceRepository {
     await this.prisma.member.create({ data: { id: randomUUID(), organizationId: workspaceId, userId, role } });
   }
 
+  /** The email of a member (by membership id), for messages and the activity list. */
+  async memberEmail(memberId: string): Promise<string | undefined> {
+    const m = await this.prisma.member.findUnique({ where: { id: memberId }, include: { user: { select: { email: true } } } });
+    return m?.user.email;
+  }
+
   async members(workspaceId: string) {
     return this.prisma.member.findMany({ where: { organizationId: workspaceId }, include: { user: { select: { name: true, email: true } } }, orderBy: { createdAt: 'asc' } });
   }

@@ -35,7 +35,7 @@ export const test = base.extend<{ sluice: Sluice }>({
       wsUrl,
       store,
       addDataset: async (m) => {
-        const { id } = await addDataset({ datasets: store.datasets, manifest: mqttManifest({ ...m, port: m.port ?? mqttPort }) });
+        const { id } = await addDataset({ store, manifest: mqttManifest({ ...m, port: m.port ?? mqttPort }) });
         await store.datasets.setPreviewWsUrl(id, wsUrl);
       },
       publish: async (topic, payload, opts) => {

@@ -85,7 +85,7 @@ test.describe('[ROLES] unauthenticated', () => {
 });
 
 test.describe('[ROLES] maintainer', () => {
-  test('invites a member by link, who signs up, joins as reader, and is made editor', async ({ page, browser }) => {
+  test('invites a member by link, who signs up, joins as reader, and is made editor; the activity list records who did it', async ({ page, browser }) => {
     const email = `${uniqueName('new')}@sluice.test`;
     await page.goto('/w/default/members');
     await page.getByLabel('Email').fill(email);
@@ -109,6 +109,11 @@ test.describe('[ROLES] maintainer', () => {
     await newcomer.reload();
     await expect(newcomer.getByTestId('my-role')).toHaveText('editor');
     await newcomer.close();
+
+    await page.goto('/w/default/activity');
+    const activity = page.getByTestId('activity-table');
+    await expect(activity.locator('tr', { hasText: 'member.role' }).filter({ hasText: email })).toContainText('maintainer@sluice.test');
+    await expect(activity.locator('tr', { hasText: 'member.invite' }).filter({ hasText: email })).toContainText('"role":"reader"');
   });
 
   test('an editor cannot manage members, even by calling the action', async ({ page, browser }) => {

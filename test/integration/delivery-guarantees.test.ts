@@ -34,7 +34,7 @@ async function publish(topic: string, payloads: string[], opts: { qos?: 0 | 1 | 
 }
 
 async function add(name: string, topic: string, qos: 'AtLeastOnce' | 'ExactlyOnce', merge?: string) {
-  await addDataset({ datasets: store.datasets, manifest: mqttManifest({ name, port: broker.port, topics: [{ path: topic, qos }], merge }) });
+  await addDataset({ store, manifest: mqttManifest({ name, port: broker.port, topics: [{ path: topic, qos }], merge }) });
   // The first pull creates the broker session; what is published from now on is queued for it.
   await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 200 } });
 }
@@ -101,7 +101,7 @@ describe('[DELIVERY] retained messages', () => {
   it('Ledger keeps one row per retained reading across pulls and re-subscriptions', async () => {
     await publish('retained/d1', [reading(1)], { retain: true });
     await publish('retained/d2', [reading(1, 'd2')], { retain: true });
-    await addDataset({ datasets: store.datasets, manifest: mqttManifest({ name: 'retained', port: broker.port, topics: [{ path: 'retained/+', qos: 'AtLeastOnce' }] }) });
+    await addDataset({ store, manifest: mqttManifest({ name: 'retained', port: broker.port, topics: [{ path: 'retained/+', qos: 'AtLeastOnce' }] }) });
     const first = await runPollingIngest({ store: store.ingest, dataset: 'retained', options: { idleTimeoutMs: 300 } });
     expect(first.rowsCommitted).toBe(2);
     const again = await runPollingIngest({ store: store.ingest, dataset: 'retained', options: { idleTimeoutMs: 300 } });

@@ -12,11 +12,11 @@ const env = useBrokerAndStore();
 describe('[MANIFEST] editing a dataset appends events to its chain', () => {
   it('appends only the changed SetPollingSource, keeps the data, and the next pull uses the new topics', async () => {
     const manifest = (topics: string[]) => mqttManifest({ name: 'edited', port: env.broker.port, topics: topics.map((path) => ({ path, qos: 'AtLeastOnce' })) });
-    await addDataset({ datasets: env.store.datasets, manifest: manifest(['edited/a']) });
+    await addDataset({ store: env.store, manifest: manifest(['edited/a']) });
     await runPollingIngest({ store: env.store.ingest, dataset: 'edited', options: { idleTimeoutMs: 200 } });
 
-    expect(await updateDatasetManifest({ datasets: env.store.datasets, name: 'edited', manifest: manifest(['edited/a']) })).toEqual({ appended: [] });
-    expect(await updateDatasetManifest({ datasets: env.store.datasets, name: 'edited', manifest: manifest(['edited/a', 'edited/b']) })).toEqual({ appended: ['SetPollingSource'] });
+    expect(await updateDatasetManifest({ store: env.store, dataset: 'edited', manifest: manifest(['edited/a']) })).toEqual({ appended: [] });
+    expect(await updateDatasetManifest({ store: env.store, dataset: 'edited', manifest: manifest(['edited/a', 'edited/b']) })).toEqual({ appended: ['SetPollingSource'] });
 
     const d = (await env.store.datasets.find('edited'))!;
     const kinds = (await env.store.datasets.blocks(d.id)).map((b) => b.event.kind);
@@ -37,9 +37,9 @@ describe('[MANIFEST] editing a dataset appends events to its chain', () => {
 
   it('refuses a rename, a merge key missing from the schema and an invalid topic filter, storing nothing', async () => {
     const base = { name: 'guarded', port: env.broker.port, topics: [{ path: 'guarded/#', qos: 'AtLeastOnce' as const }] };
-    await addDataset({ datasets: env.store.datasets, manifest: mqttManifest(base) });
+    await addDataset({ store: env.store, manifest: mqttManifest(base) });
     const before = (await env.store.datasets.find('guarded'))!.headHash;
-    const update = (manifest: string) => updateDatasetManifest({ datasets: env.store.datasets, name: 'guarded', manifest });
+    const update = (manifest: string) => updateDatasetManifest({ store: env.store, dataset: 'guarded', manifest });
 
     await expect(update(mqttManifest({ ...base, name: 'renamed' }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(update(mqttManifest({ ...base, merge: '        kind: Ledger\n        primaryKey: [nope]' }))).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringContaining('nope') });

@@ -29,7 +29,7 @@ const pull = (dataset: string): Promise<PullResult> => runPollingIngest({ store:
 
 async function add(m: Partial<TestManifest> & { name: string; fields: string; merge: string }): Promise<void> {
   await addDataset({
-    datasets: env.store.datasets,
+    store: env.store,
     manifest: mqttManifest({ port: env.broker.port, topics: [{ path: `${m.name}/#`, qos: 'AtLeastOnce' }], ...m }),
   });
 }

@@ -18,7 +18,7 @@ const reading = (i: number, device = 'd1') => JSON.stringify({ event_time: new D
 
 describe('[PULL] a persistent session delivers the backlog', () => {
   it('collects messages published while Sluice was offline, exactly once', async () => {
-    await addDataset({ datasets: env.store.datasets, manifest: mqttManifest({ name: 'backlog', port: env.broker.port, topics: [{ path: 'backlog/#', qos: 'AtLeastOnce' }] }) });
+    await addDataset({ store: env.store, manifest: mqttManifest({ name: 'backlog', port: env.broker.port, topics: [{ path: 'backlog/#', qos: 'AtLeastOnce' }] }) });
     const first = await runPollingIngest({ store: env.store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
     expect(first.status).toBe('up_to_date');
 
@@ -40,7 +40,7 @@ describe('[PULL] a persistent session delivers the backlog', () => {
 
 describe('[PULL] commits per pull', () => {
   async function slicesAfterPull(name: string, protocolVersion: 4 | 5, batchSize?: number) {
-    await addDataset({ datasets: env.store.datasets, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
+    await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
     await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion } });
     await publish(`${name}/a`, Array.from({ length: 100 }, (_, i) => reading(i)));
     const r = await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion, ...(batchSize ? { batchSize } : {}) } });

@@ -26,7 +26,7 @@ const pull = (dataset: string, env: Record<string, string> = {}) =>
   runPollingIngest({ store: store.ingest, dataset, options: { idleTimeoutMs: 300, connectTimeoutMs: 2000 }, env: (n) => env[n] });
 
 async function add(m: Partial<TestManifest> & { name: string }) {
-  await addDataset({ datasets: store.datasets, manifest: mqttManifest({ port: broker.port, topics: [{ path: `${m.name}/#`, qos: 'AtLeastOnce' }], ...m }) });
+  await addDataset({ store, manifest: mqttManifest({ port: broker.port, topics: [{ path: `${m.name}/#`, qos: 'AtLeastOnce' }], ...m }) });
 }
 
 async function lastPull(name: string) {
@@ -98,7 +98,7 @@ describe('[PULL] errors a user can act on', () => {
   });
 
   it('an invalid topic filter is refused when the manifest is added, with its position', async () => {
-    const add = addDataset({ datasets: store.datasets, manifest: mqttManifest({ name: 'badfilter', port: broker.port, topics: [{ path: 'a/b+', qos: 'AtLeastOnce' }] }) });
+    const add = addDataset({ store, manifest: mqttManifest({ name: 'badfilter', port: broker.port, topics: [{ path: 'a/b+', qos: 'AtLeastOnce' }] }) });
     await expect(add).rejects.toThrow(/line \d+, column \d+: .*"a\/b\+"/);
     expect(await store.datasets.find('badfilter')).toBeUndefined();
   });

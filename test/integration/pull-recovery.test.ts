@@ -19,7 +19,7 @@ async function publish(topic: string, payloads: string[], qos: 0 | 1 | 2 = 1) {
 const pull = (dataset: string, options = {}) => runPollingIngest({ store: env.store.ingest, dataset, options: { idleTimeoutMs: 300, connectTimeoutMs: 2000, ...options } });
 
 async function add(name: string, topic: string, qos: 'AtLeastOnce' | 'ExactlyOnce' = 'AtLeastOnce', merge?: string) {
-  await addDataset({ datasets: env.store.datasets, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: topic, qos }], merge }) });
+  await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: topic, qos }], merge }) });
 }
 
 describe('[RECOVERY] failures in the middle of a pull', () => {
@@ -83,7 +83,7 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
     await add('moved', 'moved-old/#');
     await pull('moved');
     await addDataset({
-      datasets: env.store.datasets,
+      store: env.store,
       replace: true,
       manifest: mqttManifest({ name: 'moved', port: env.broker.port, topics: [{ path: 'moved-new/#', qos: 'AtLeastOnce' }] }),
     });

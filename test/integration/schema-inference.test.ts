@@ -40,7 +40,7 @@ const pull = (name: string) => runPollingIngest({ store: env.store.ingest, datas
 
 describe('[PULL] a read step without a schema', () => {
   it('infers the schema from the first readable messages, keeps it, and quarantines what does not fit it', async () => {
-    await addDataset({ datasets: env.store.datasets, manifest: manifest('inferred') });
+    await addDataset({ store: env.store, manifest: manifest('inferred') });
     await pull('inferred');
 
     // A first batch with nothing readable: quarantined, no schema fixed yet.

@@ -43,7 +43,7 @@ const pull = (dataset: string, options: Partial<PullOptions> = {}) =>
 
 async function add(m: Partial<TestManifest> & { name: string; port: number }): Promise<void> {
   await addDataset({
-    datasets: store.datasets,
+    store,
     manifest: mqttManifest({ topics: [{ path: `${m.name}/#`, qos: 'AtLeastOnce' }], merge: '        kind: Append', ...m }),
   });
 }

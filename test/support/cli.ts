@@ -1,3 +1,4 @@
+import { TEST_SECRET_KEY } from './test-store';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -15,7 +16,7 @@ export function runNode(script: string, args: string[], env: Record<string, stri
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, SLUICE_SECRET_KEY: TEST_SECRET_KEY.toString('base64'), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

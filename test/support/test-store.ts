@@ -17,6 +17,9 @@ export async function createTestDatabase(): Promise<string> {
   return url.toString();
 }
 
+/** The key stored secrets are sealed with in tests (CLI processes get it as SLUICE_SECRET_KEY). */
+export const TEST_SECRET_KEY = randomBytes(32);
+
 export async function createTestStore(): Promise<Store> {
-  return openStore({ databaseUrl: await createTestDatabase() });
+  return openStore({ databaseUrl: await createTestDatabase(), secretKey: TEST_SECRET_KEY });
 }

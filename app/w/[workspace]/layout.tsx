@@ -32,6 +32,14 @@ export default async function WorkspaceLayout({ children, params }: { children: 
         <Link href={`${base}/members`} className="text-muted-foreground hover:text-foreground">
           Members
         </Link>
+        <Link href={`${base}/activity`} className="text-muted-foreground hover:text-foreground">
+          Activity
+        </Link>
+        {can(access.role, { secret: 'manage' }) ? (
+          <Link href={`${base}/settings`} className="text-muted-foreground hover:text-foreground">
+            Settings
+          </Link>
+        ) : null}
       </nav>
       {children}
     </div>

@@ -9,7 +9,9 @@ import { ROLE_NAMES, type Role } from '@/lib/auth/roles';
 import { parseInput, WorkspaceSlug } from '@/lib/server/action-input';
 import { runAction, type ActionResult } from '@/lib/server/action-result';
 import { getAuth } from '@/lib/server/auth';
+import { recordActivity } from '@/lib/server/activity';
 import { requireWorkspace } from '@/lib/server/guard';
+import { getStore } from '@/lib/server/store';
 
 const RoleName = z.enum(ROLE_NAMES as [Role, ...Role[]]);
 
@@ -24,6 +26,7 @@ export async function inviteMember(input: z.input<typeof InviteInput>): Promise<
     const { workspace, email, role } = parseInput(InviteInput, input);
     const access = await requireWorkspace(workspace, { invitation: 'create' });
     const invitation = await (await getAuth()).api.createInvitation({ headers: await headers(), body: { email, role, organizationId: access.workspace.id } });
+    await recordActivity(access, 'member.invite', email, { role });
     revalidatePath(`${workspacePath(workspace)}/members`);
     return { invitationId: invitation.id };
   });
@@ -34,8 +37,10 @@ const InvitationInput = z.object({ workspace: WorkspaceSlug, invitationId: z.str
 export async function cancelInvitation(input: z.input<typeof InvitationInput>): Promise<ActionResult> {
   return runAction(async () => {
     const { workspace, invitationId } = parseInput(InvitationInput, input);
-    await requireWorkspace(workspace, { invitation: 'cancel' });
+    const access = await requireWorkspace(workspace, { invitation: 'cancel' });
+    const email = (await (await getStore()).workspaces.invitation(invitationId))?.email ?? invitationId;
     await (await getAuth()).api.cancelInvitation({ headers: await headers(), body: { invitationId } });
+    await recordActivity(access, 'member.cancel-invitation', email);
     revalidatePath(`${workspacePath(workspace)}/members`);
     return undefined;
   });
@@ -47,7 +52,9 @@ export async function changeRole(input: z.input<typeof RoleInput>): Promise<Acti
   return runAction(async () => {
     const { workspace, memberId, role } = parseInput(RoleInput, input);
     const access = await requireWorkspace(workspace, { member: 'update' });
+    const email = (await (await getStore()).workspaces.memberEmail(memberId)) ?? memberId;
     await (await getAuth()).api.updateMemberRole({ headers: await headers(), body: { memberId, role, organizationId: access.workspace.id } });
+    await recordActivity(access, 'member.role', email, { role });
     revalidatePath(`${workspacePath(workspace)}/members`);
     return undefined;
   });
@@ -59,7 +66,9 @@ export async function removeMember(input: z.input<typeof MemberInput>): Promise<
   return runAction(async () => {
     const { workspace, memberId } = parseInput(MemberInput, input);
     const access = await requireWorkspace(workspace, { member: 'delete' });
+    const email = (await (await getStore()).workspaces.memberEmail(memberId)) ?? memberId;
     await (await getAuth()).api.removeMember({ headers: await headers(), body: { memberIdOrEmail: memberId, organizationId: access.workspace.id } });
+    await recordActivity(access, 'member.remove', email);
     revalidatePath(`${workspacePath(workspace)}/members`);
     return undefined;
   });
@@ -72,6 +81,7 @@ export async function leaveWorkspace(input: z.input<typeof LeaveInput>): Promise
     const { workspace } = parseInput(LeaveInput, input);
     const access = await requireWorkspace(workspace, { dataset: 'read' });
     await (await getAuth()).api.leaveOrganization({ headers: await headers(), body: { organizationId: access.workspace.id } });
+    await recordActivity(access, 'member.leave', access.viewer.email);
     return undefined;
   });
   if (r.ok) redirect('/');

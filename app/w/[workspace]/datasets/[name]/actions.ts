@@ -9,6 +9,7 @@ import { updateDatasetManifest } from '@/lib/datasets/update-dataset-manifest';
 import type { JsonRow } from '@/lib/ingest/ports';
 import { DatasetTarget, parseInput } from '@/lib/server/action-input';
 import { runAction, type ActionResult } from '@/lib/server/action-result';
+import { recordActivity } from '@/lib/server/activity';
 import { requireDataset } from '@/lib/server/guard';
 import { findRunningPull, startPullRun, type PullRunState } from '@/lib/server/pull-runner';
 import { getStore } from '@/lib/server/store';
@@ -17,10 +18,12 @@ import { getStore } from '@/lib/server/store';
 export async function pullNow(input: DatasetTarget): Promise<ActionResult<{ run: PullRunState; alreadyRunning: boolean }>> {
   return runAction(async () => {
     const t = parseInput(DatasetTarget, input);
-    const { ref } = await requireDataset(t.workspace, t.dataset, { dataset: 'pull' });
-    const running = findRunningPull(ref);
+    const access = await requireDataset(t.workspace, t.dataset, { dataset: 'pull' });
+    const running = findRunningPull(access.ref);
     if (running) return { run: running, alreadyRunning: true };
-    return { run: await startPullRun(await getStore(), ref), alreadyRunning: false };
+    const run = await startPullRun(await getStore(), access.ref);
+    await recordActivity(access, 'dataset.pull', t.dataset);
+    return { run, alreadyRunning: false };
   });
 }
 
@@ -29,10 +32,11 @@ const DiscardInput = DatasetTarget.extend({ ids: z.union([z.literal('all'), z.ar
 export async function discardQuarantined(input: z.input<typeof DiscardInput>): Promise<ActionResult<{ discarded: number }>> {
   return runAction(async () => {
     const { workspace, dataset, ids } = parseInput(DiscardInput, input);
-    const { ref } = await requireDataset(workspace, dataset, { quarantine: 'discard' });
+    const access = await requireDataset(workspace, dataset, { quarantine: 'discard' });
     const store = await getStore();
-    const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+    const d = await getDatasetOrThrow((n) => store.datasets.find(n), access.ref);
     const discarded = await store.datasets.discardQuarantine(d.id, ids === 'all' ? 'all' : ids.map(BigInt));
+    await recordActivity(access, 'quarantine.discard', dataset, { messages: discarded });
     revalidatePath(datasetPath(workspace, dataset), 'layout');
     return { discarded };
   });
@@ -46,10 +50,11 @@ const PreviewUrlInput = DatasetTarget.extend({
 export async function setPreviewUrl(input: z.input<typeof PreviewUrlInput>): Promise<ActionResult> {
   return runAction(async () => {
     const { workspace, dataset, url } = parseInput(PreviewUrlInput, input);
-    const { ref } = await requireDataset(workspace, dataset, { dataset: 'edit' });
+    const access = await requireDataset(workspace, dataset, { dataset: 'edit' });
     const store = await getStore();
-    const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+    const d = await getDatasetOrThrow((n) => store.datasets.find(n), access.ref);
     await store.datasets.setPreviewWsUrl(d.id, url || null);
+    await recordActivity(access, 'dataset.edit', dataset, { previewUrl: url || null });
     revalidatePath(datasetPath(workspace, dataset), 'layout');
     return undefined;
   });
@@ -81,9 +86,10 @@ const SaveManifestInput = DatasetTarget.extend({ yaml: z.string().max(1_000_000)
 export async function saveManifest(input: z.input<typeof SaveManifestInput>): Promise<ActionResult<{ name: string; message: string }>> {
   return runAction(async () => {
     const { workspace, dataset, yaml } = parseInput(SaveManifestInput, input);
-    const { ref } = await requireDataset(workspace, dataset, { dataset: 'edit' });
+    const access = await requireDataset(workspace, dataset, { dataset: 'edit' });
     const store = await getStore();
-    const { appended } = await updateDatasetManifest({ datasets: store.datasets, name: ref, manifest: yaml });
+    const { appended } = await updateDatasetManifest({ store, dataset: access.ref, manifest: yaml });
+    if (appended.length) await recordActivity(access, 'dataset.edit', dataset, { appended });
     revalidatePath(datasetPath(workspace, dataset), 'layout');
     return { name: dataset, message: appended.length ? `Appended ${appended.join(', ')} to the metadata chain` : 'Nothing changed' };
   });

@@ -25,7 +25,7 @@ export default async function DatasetLayout({ children, params }: { children: Re
           {canPull ? <PullButton workspace={d.workspace} dataset={d.name} pullable={d.source?.fetchKind === 'Mqtt'} running={findRunningPull(formatDatasetRef({ workspace: d.workspace, name: d.name })) ?? null} /> : null}
         </div>
       </div>
-      <DatasetTabs workspace={d.workspace} name={d.name} quarantined={d.pendingQuarantine} canEdit={can(access.role, { dataset: 'edit' })} />
+      <DatasetTabs workspace={d.workspace} name={d.name} quarantined={d.pendingQuarantine} canEdit={can(access.role, { dataset: 'edit' })} canManage={can(access.role, { secret: 'manage' })} />
       {children}
     </div>
   );

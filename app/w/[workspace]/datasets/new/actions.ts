@@ -8,6 +8,7 @@ import { checkMqttSource } from '@/lib/datasets/check-source';
 import { parseManifest } from '@/lib/odf';
 import { parseInput, WorkspaceSlug } from '@/lib/server/action-input';
 import { runAction, type ActionResult } from '@/lib/server/action-result';
+import { recordActivity } from '@/lib/server/activity';
 import { requireWorkspace } from '@/lib/server/guard';
 import { getStore } from '@/lib/server/store';
 
@@ -17,10 +18,11 @@ const CreateInput = z.object({ workspace: WorkspaceSlug, yaml: z.string().max(1_
 export async function createDataset(input: z.input<typeof CreateInput>): Promise<ActionResult<{ name: string; message: string }>> {
   return runAction(async () => {
     const { workspace, yaml } = parseInput(CreateInput, input);
-    await requireWorkspace(workspace, { dataset: 'create' });
+    const access = await requireWorkspace(workspace, { dataset: 'create' });
     checkMqttSource(parseManifest(yaml), null);
     const store = await getStore();
-    const { name } = await addDataset({ datasets: store.datasets, manifest: yaml, workspace });
+    const { name } = await addDataset({ store, manifest: yaml, workspace });
+    await recordActivity(access, 'dataset.create', name);
     revalidatePath(workspacePath(workspace));
     return { name, message: `Created ${name}` };
   });

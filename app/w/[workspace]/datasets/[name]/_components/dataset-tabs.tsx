@@ -13,14 +13,15 @@ const TABS = [
   ['/pulls', 'Pulls'],
   ['/quarantine', 'Quarantine'],
   ['/edit', 'Edit'],
+  ['/settings', 'Settings'],
 ] as const;
 
-export function DatasetTabs({ workspace, name, quarantined, canEdit }: { workspace: string; name: string; quarantined: number; canEdit: boolean }) {
+export function DatasetTabs({ workspace, name, quarantined, canEdit, canManage }: { workspace: string; name: string; quarantined: number; canEdit: boolean; canManage: boolean }) {
   const pathname = usePathname();
   const base = datasetPath(workspace, name);
   return (
     <nav className="flex gap-1 border-b" aria-label="Dataset sections">
-      {TABS.filter(([suffix]) => canEdit || suffix !== '/edit').map(([suffix, label]) => {
+      {TABS.filter(([suffix]) => (canEdit || suffix !== '/edit') && (canManage || suffix !== '/settings')).map(([suffix, label]) => {
         const href = base + suffix;
         const active = pathname === href;
         return (

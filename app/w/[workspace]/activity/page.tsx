@@ -1,0 +1,39 @@
+import type { Metadata } from 'next';
+import { formatTime } from '@/app/_components/format';
+import { Table, Td, Th } from '@/app/_components/ui/table';
+import { requireWorkspace } from '@/lib/server/guard';
+import { guardPage } from '@/lib/server/page-guard';
+import { getStore } from '@/lib/server/store';
+
+export const metadata: Metadata = { title: 'Activity' };
+
+export default async function ActivityPage({ params }: { params: Promise<{ workspace: string }> }) {
+  const slug = decodeURIComponent((await params).workspace);
+  const access = await guardPage(() => requireWorkspace(slug, { activity: 'read' }));
+  const entries = await (await getStore()).activity.list(access.workspace.id);
+  if (entries.length === 0) return <p className="text-muted-foreground">Nothing has happened in this workspace yet.</p>;
+  return (
+    <Table data-testid="activity-table">
+      <thead>
+        <tr>
+          <Th>When</Th>
+          <Th>Who</Th>
+          <Th>What</Th>
+          <Th>On</Th>
+          <Th>Details</Th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((e) => (
+          <tr key={e.id.toString()}>
+            <Td>{formatTime(e.at.toISOString())}</Td>
+            <Td>{e.actorEmail ?? 'system'}</Td>
+            <Td className="font-mono">{e.action}</Td>
+            <Td>{e.target}</Td>
+            <Td className="font-mono text-muted-foreground">{e.detail ? JSON.stringify(e.detail) : ''}</Td>
+          </tr>
+        ))}
+      </tbody>
+    </Table>
+  );
+}
