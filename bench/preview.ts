@@ -26,7 +26,7 @@ async function main() {
     args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
-    const store = await openStore({ databaseUrl: app.databaseUrl });
+    const store = await openStore({ databaseUrl: app.databaseUrl, secretKey: app.secretKey });
     const { id } = await addDataset({ store, manifest: mqttManifest({ name: 'bench.preview', port: app.mosquitto.port, topics: [{ path: 'bench/preview/#' }] }) });
     await store.datasets.setPreviewWsUrl(id, app.mosquitto.wsUrl);
     await store.close();

@@ -1,6 +1,15 @@
 import http, { type IncomingMessage } from 'node:http';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import next from 'next';
+import { WebSocketServer } from 'ws';
+import { createAuth } from '../lib/auth/create-auth';
+import { readEnv } from '../lib/config/env';
+import { deriveKey, loadMasterKey } from '../lib/config/secret-key';
+import { isSluiceError } from '../lib/errors';
+import { relayMqtt } from '../lib/relay/mqtt-relay';
+import { RELAY_PATH, relayPolicyFor } from '../lib/relay/relay-access';
+import { connectStore, defaultDataDir } from '../lib/store/connect-store';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -21,6 +30,12 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, trustProxy);
     void handle(req, res);
   });
+  const relay = await relayUpgrade();
+  const nextUpgrade = app.getUpgradeHandler();
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname === RELAY_PATH) relay(req, socket, head);
+    else void nextUpgrade(req, socket, head); // Next's own (hot reload in --dev)
+  });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(opts.port, opts.host, resolve));
   return server;
 }
@@ -29,4 +44,26 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   const forwarded = req.headers['x-forwarded-for'];
   if (trustProxy && typeof forwarded === 'string') return forwarded.split(',').at(-1)!.trim();
   return req.socket.remoteAddress ?? 'unknown';
+}
+
+/**
+ * The MQTT-over-WebSocket relay for the live preview: the browser's session decides the dataset,
+ * broker and permissions; refusals are plain HTTP answers to the upgrade.
+ */
+async function relayUpgrade() {
+  const env = readEnv();
+  const dataDir = env.SLUICE_DATA_DIR ?? defaultDataDir();
+  const store = await connectStore({ databaseUrl: env.DATABASE_URL, dataDir });
+  const auth = createAuth({ prisma: store.prisma, baseURL: env.SLUICE_PUBLIC_URL, secret: deriveKey(loadMasterKey({ envValue: env.SLUICE_SECRET_KEY, dataDir: env.DATABASE_URL ? undefined : dataDir }), 'auth').toString('base64') });
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  return (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    relayPolicyFor(req, { store, auth }).then(
+      (policy) => wss.handleUpgrade(req, socket, head, (ws) => relayMqtt(ws, policy)),
+      (err: unknown) => {
+        const status = isSluiceError(err, 'UNAUTHENTICATED') ? 401 : isSluiceError(err, 'FORBIDDEN') ? 403 : isSluiceError(err) ? 404 : 500;
+        if (!isSluiceError(err)) console.error(err);
+        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      },
+    );
+  };
 }

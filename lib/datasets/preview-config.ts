@@ -3,20 +3,22 @@ import { assertReaderConfig, ReadConfigError } from '../ingest/read/read-config'
 import type { MergeStrategyConfig } from '../ingest/merge/merge-strategy';
 import { DEFAULT_PULL_OPTIONS } from '../ingest/pull-options';
 import { effectiveReadSchema, effectiveVocab, findActivePollingSource, qosNumber, type DataSchema, type DatasetVocab } from '../odf';
+import { RELAY_PATH } from '../relay/relay-access';
 import type { Store } from '../store/open-store';
 import { getDatasetOrThrow } from './dataset-layout';
 
 /**
- * What the browser's live preview needs to check payloads like a pull would. Never a password: the
- * manifest's (or its template's) value stays on the server; the page asks the person for it.
+ * What the browser's live preview needs to check payloads like a pull would. Never a password:
+ * brokers that need credentials are reached through Sluice's relay, which adds them on the server.
  */
 export interface PreviewConfig {
   /** Workspace slug and the dataset's name in it. */
   workspace: string;
   dataset: string;
   wsUrl: string | null;
+  /** The relay on the console's own origin for this dataset (path and query). */
+  relayPath: string;
   topics: { path: string; qos: 0 | 1 | 2 }[];
-  username: string | null;
   needsPassword: boolean;
   read: ReaderConfig | null;
   /** Why payloads cannot be checked (no MQTT source, unusable read step), if so. */
@@ -48,8 +50,8 @@ export async function getPreviewConfig(store: Store, name: string): Promise<Prev
     workspace: d.workspace,
     dataset: d.name,
     wsUrl: d.previewWsUrl,
+    relayPath: `${RELAY_PATH}?workspace=${encodeURIComponent(d.workspace)}&dataset=${encodeURIComponent(d.name)}`,
     topics: fetch?.topics.map((t) => ({ path: t.path, qos: qosNumber(t.qos) })) ?? [],
-    username: fetch?.username ?? null,
     needsPassword: fetch?.password !== undefined,
     read,
     readProblem,

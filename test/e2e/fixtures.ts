@@ -26,7 +26,7 @@ export const test = base.extend<{ sluice: Sluice }>({
   // Tests act as the maintainer unless they choose a role (test.use({ storageState: signedInAs('reader') })).
   storageState: async ({}, use) => use(signedInAs('maintainer')),
   sluice: async ({}, use) => {
-    const store = await openStore({ databaseUrl: process.env.SLUICE_E2E_DATABASE_URL! });
+    const store = await openStore({ databaseUrl: process.env.SLUICE_E2E_DATABASE_URL!, secretKey: Buffer.from(process.env.SLUICE_E2E_SECRET_KEY!, 'base64') });
     const mqttPort = Number(process.env.SLUICE_E2E_MQTT_PORT);
     const wsUrl = process.env.SLUICE_E2E_MQTT_WS_URL!;
     const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 });

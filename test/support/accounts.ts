@@ -13,7 +13,7 @@ export interface TestAccount {
  * each a member of `workspace` with its role.
  */
 export async function createAccounts(store: Store, secret: string, workspace: string, accounts: TestAccount[]): Promise<void> {
-  const auth = createAuth({ prisma: store.prisma, secret });
+  const auth = createAuth({ prisma: store.prisma, secret, baseURL: 'http://127.0.0.1' });
   const ws = await store.prisma.organization.findUniqueOrThrow({ where: { slug: workspace } });
   for (const a of accounts) {
     const { user } = await auth.api.signUpEmail({ body: { email: a.email, password: a.password, name: a.email.split('@')[0] } });

@@ -19,6 +19,8 @@ export interface ConsoleServer {
   baseUrl: string;
   databaseUrl: string;
   mosquitto: MosquittoServer;
+  /** SLUICE_SECRET_KEY of the server: a store opened with it reads and writes the same secrets. */
+  secretKey: Buffer;
   /** One account per role in the default workspace. */
   accounts: Record<Role, TestAccount>;
   /** Writes a Playwright storage state signed in as `role` and returns its path. */
@@ -57,6 +59,7 @@ export async function startConsole(): Promise<ConsoleServer> {
     baseUrl,
     databaseUrl: postgres.adminUrl,
     mosquitto,
+    secretKey: Buffer.from(master, 'base64'),
     accounts,
     storageState: async (role) => {
       const file = path.join(stateDir, `${role}.json`);

@@ -73,7 +73,7 @@ export class PreviewStore {
 
   getVersion = (): number => this.version;
 
-  connect(opts: { url: string; username?: string; password?: string; topics: { path: string; qos: 0 | 1 | 2 }[] }): void {
+  connect(opts: { url: string; topics: { path: string; qos: 0 | 1 | 2 }[] }): void {
     this.disconnect();
     const url = opts.url;
     this.setConnection({ status: 'connecting', url });
@@ -81,8 +81,6 @@ export class PreviewStore {
       clientId: `sluice-preview-${Math.random().toString(16).slice(2, 14)}`,
       clean: true,
       protocolVersion: 4,
-      username: opts.username || undefined,
-      password: opts.password || undefined,
       reconnectPeriod: 2000,
       connectTimeout: 5000,
     });

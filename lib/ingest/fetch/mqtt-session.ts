@@ -1,11 +1,8 @@
-import net from 'node:net';
-import tls from 'node:tls';
-import type { Duplex } from 'node:stream';
 import { MqttClient, type IClientOptions, type IPublishPacket, type Packet } from 'mqtt';
-import WebSocket, { createWebSocketStream } from 'ws';
 import { SluiceError } from '../../errors';
 import { AckGate } from './ack-gate';
 import { assertValidFilter } from './topic-filter';
+import { openBrokerTransport } from './broker-transport';
 
 export type QosLevel = 0 | 1 | 2;
 
@@ -108,7 +105,7 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
       : {}),
   };
   const client = new MqttClient(() => {
-    gate = new AckGate(openTransport(url, opts));
+    gate = new AckGate(openBrokerTransport(url, opts.tls));
     return gate;
   }, clientOptions);
   // Attached before the CONNACK: a resumed session's queued messages follow it in the same read.
@@ -199,36 +196,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Pr
     timer = setTimeout(() => reject(error()), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function openTransport(url: URL, opts: MqttSessionOptions): Duplex {
-  const port = Number(url.port) || defaultPort(url.protocol);
-  switch (url.protocol) {
-    case 'mqtt:':
-    case 'tcp:':
-      return net.connect({ host: url.hostname, port });
-    case 'mqtts:':
-    case 'ssl:':
-    case 'tls:':
-      return tls.connect({
-        host: url.hostname,
-        port,
-        servername: net.isIP(url.hostname) ? undefined : url.hostname,
-        ca: opts.tls?.ca,
-        rejectUnauthorized: opts.tls?.rejectUnauthorized ?? true,
-      });
-    case 'ws:':
-    case 'wss:': {
-      const socket = new WebSocket(url, ['mqtt'], { ca: opts.tls?.ca, rejectUnauthorized: opts.tls?.rejectUnauthorized ?? true });
-      return createWebSocketStream(socket);
-    }
-    default:
-      throw new SluiceError('INVALID_INPUT', `unsupported broker URL scheme "${url.protocol}" (use mqtt, mqtts, ws or wss)`);
-  }
-}
-
-function defaultPort(protocol: string): number {
-  return { 'mqtts:': 8883, 'ssl:': 8883, 'tls:': 8883, 'ws:': 80, 'wss:': 443 }[protocol] ?? 1883;
 }
 
 /**

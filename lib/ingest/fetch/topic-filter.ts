@@ -29,3 +29,21 @@ export function assertValidFilter(filter: string): void {
     );
   }
 }
+
+/**
+ * Whether every topic `inner` can match is also matched by `outer` (so a subscription to `inner`
+ * stays within `outer`): `a/#` covers `a/+/b`, `+/x` covers `a/x`, `a/+` does not cover `a/#`.
+ */
+export function filterCovers(outer: string, inner: string): boolean {
+  const o = outer.split('/');
+  const i = inner.split('/');
+  // Wildcards at the first level never match `$` topics (MQTT §4.7.2), so they cannot cover them.
+  if (i[0].startsWith('$') && (o[0] === '+' || o[0] === '#')) return false;
+  for (let n = 0; n < o.length; n++) {
+    if (o[n] === '#') return true;
+    if (n >= i.length || i[n] === '#') return false;
+    if (o[n] === '+') continue;
+    if (i[n] !== o[n]) return false;
+  }
+  return o.length === i.length;
+}

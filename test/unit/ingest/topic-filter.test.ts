@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidFilter, topicMatches } from '../../../lib/ingest/fetch/topic-filter';
+import { assertValidFilter, filterCovers, topicMatches } from '../../../lib/ingest/fetch/topic-filter';
 
 describe('assertValidFilter (MQTT §4.7)', () => {
   it.each(['a', 'a/b', '+', '#', 'a/+/c', 'a/#', '+/+', '/a', 'a/'])('accepts %s', (f) => {
@@ -26,5 +26,26 @@ describe('topicMatches (MQTT §4.7)', () => {
     ['a/+/c', 'a//c', true],
   ])('%s matches %s: %s', (filter, topic, expected) => {
     expect(topicMatches(filter, topic)).toBe(expected);
+  });
+});
+
+describe('filterCovers', () => {
+  it.each([
+    ['a/#', 'a/+/b', true],
+    ['a/#', 'a', true],
+    ['a/#', 'a/#', true],
+    ['#', 'x/y', true],
+    ['+/x', 'a/x', true],
+    ['+/x', '+/x', true],
+    ['a/+', 'a/b', true],
+    ['a/+', 'a/#', false],
+    ['a/+', 'a/b/c', false],
+    ['a/b', 'a/+', false],
+    ['a/b', 'a/b/c', false],
+    ['#', '$SYS/#', false],
+    ['+/x', '$SYS/x', false],
+    ['$SYS/#', '$SYS/broker/load', true],
+  ])('%s covers %s: %s', (outer, inner, expected) => {
+    expect(filterCovers(outer, inner)).toBe(expected);
   });
 });

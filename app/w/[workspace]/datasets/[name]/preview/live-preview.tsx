@@ -52,10 +52,10 @@ export function LivePreview({ config, canPublish, canEdit }: { config: PreviewCo
         dataset={config.dataset}
         canSaveUrl={canEdit}
         savedUrl={config.wsUrl}
-        username={config.username}
+        relayPath={config.relayPath}
         needsPassword={config.needsPassword}
         state={store.connection}
-        onConnect={({ url, username, password }) => store.connect({ url, username, password, topics: config.topics })}
+        onConnect={(url) => store.connect({ url, topics: config.topics })}
         onDisconnect={() => store.disconnect()}
       />
       <p className="text-xs text-muted-foreground">
