@@ -22,11 +22,26 @@ export function register(program: Command): void {
     .option('--port <port>', 'web port', (v) => Number(v), Number(process.env.PORT ?? 3000))
     .option('--host <host>', 'web address', '127.0.0.1')
     .option('--dev', 'Next.js development mode (hot reload)')
-    .action(async (opts: { port: number; host: string; dev?: boolean }) => {
+    .option('--no-worker', 'do not run scheduled pulls in this process (run `sluice worker` instead)')
+    .action(async (opts: { port: number; host: string; dev?: boolean; worker: boolean }) => {
       const server = await (await import('./web-server')).serveConsole(opts);
       await untilSignal();
-      server.close();
+      await server.stop();
       process.exit(0);
+    });
+
+  program
+    .command('worker')
+    .description('run scheduled pulls without the web server (any number of workers share the schedules)')
+    .action(async () => {
+      const env = readEnv();
+      const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.SLUICE_DATA_DIR });
+      const { startScheduler } = await import('../lib/schedules/scheduler');
+      const scheduler = await startScheduler({ store, databaseUrl: store.databaseUrl, log: (line) => console.error(line) });
+      console.error('sluice worker: running scheduled pulls (Ctrl+C to stop)');
+      await untilSignal();
+      await scheduler.stop();
+      await store.close();
     });
 
   program

@@ -4,12 +4,13 @@ import type { Duplex } from 'node:stream';
 import next from 'next';
 import { WebSocketServer } from 'ws';
 import { createAuth } from '../lib/auth/create-auth';
-import { readEnv } from '../lib/config/env';
+import { readEnv, type SluiceEnv } from '../lib/config/env';
+import { startScheduler } from '../lib/schedules/scheduler';
 import { deriveKey, loadMasterKey } from '../lib/config/secret-key';
 import { isSluiceError } from '../lib/errors';
 import { relayMqtt } from '../lib/relay/mqtt-relay';
 import { RELAY_PATH, relayPolicyFor } from '../lib/relay/relay-access';
-import { connectStore, defaultDataDir } from '../lib/store/connect-store';
+import { connectStore, defaultDataDir, type Store } from '../lib/store/connect-store';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -21,7 +22,7 @@ export const CLIENT_IP_HEADER = 'x-sluice-client-ip';
  * from the socket (or, behind a reverse proxy with SLUICE_TRUST_PROXY=1, from the address the proxy
  * appended) and not from a header the client chose — sign-in rate limits key on it.
  */
-export async function serveConsole(opts: { port: number; host: string; dev?: boolean }): Promise<http.Server> {
+export async function serveConsole(opts: { port: number; host: string; dev?: boolean; worker?: boolean }): Promise<{ stop(): Promise<void> }> {
   const app = next({ dev: !!opts.dev, dir: ROOT, hostname: opts.host, port: opts.port });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -30,14 +31,24 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, trustProxy);
     void handle(req, res);
   });
-  const relay = await relayUpgrade();
+  const env = readEnv();
+  const dataDir = env.SLUICE_DATA_DIR ?? defaultDataDir();
+  const store = await connectStore({ databaseUrl: env.DATABASE_URL, dataDir });
+  const relay = relayUpgrade(store, env, dataDir);
+  const scheduler = opts.worker === false ? undefined : await startScheduler({ store, databaseUrl: store.databaseUrl });
   const nextUpgrade = app.getUpgradeHandler();
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname === RELAY_PATH) relay(req, socket, head);
     else void nextUpgrade(req, socket, head); // Next's own (hot reload in --dev)
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(opts.port, opts.host, resolve));
-  return server;
+  return {
+    stop: async () => {
+      server.close();
+      await scheduler?.stop();
+      await store.close();
+    },
+  };
 }
 
 function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
@@ -50,10 +61,7 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
  * The MQTT-over-WebSocket relay for the live preview: the browser's session decides the dataset,
  * broker and permissions; refusals are plain HTTP answers to the upgrade.
  */
-async function relayUpgrade() {
-  const env = readEnv();
-  const dataDir = env.SLUICE_DATA_DIR ?? defaultDataDir();
-  const store = await connectStore({ databaseUrl: env.DATABASE_URL, dataDir });
+function relayUpgrade(store: Store, env: SluiceEnv, dataDir: string) {
   const auth = createAuth({ prisma: store.prisma, baseURL: env.SLUICE_PUBLIC_URL, secret: deriveKey(loadMasterKey({ envValue: env.SLUICE_SECRET_KEY, dataDir: env.DATABASE_URL ? undefined : dataDir }), 'auth').toString('base64') });
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
   return (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -15,7 +15,9 @@ export type ActivityAction =
   | 'member.remove'
   | 'member.leave'
   | 'secret.set'
-  | 'secret.delete';
+  | 'secret.delete'
+  | 'schedule.set'
+  | 'schedule.remove';
 
 /** Records what a member did, after the action succeeded. */
 export async function recordActivity(access: WorkspaceAccess, action: ActivityAction, target: string, detail?: Record<string, JsonValue>): Promise<void> {

@@ -6,6 +6,7 @@ import { DatasetRepository } from './dataset-repository';
 import { WorkspaceRepository } from './workspace-repository';
 import { SecretRepository } from './secret-repository';
 import { ActivityRepository } from './activity-repository';
+import { ScheduleRepository } from './schedule-repository';
 import { SecretBox } from '../secrets/secret-box';
 import { deriveKey, loadMasterKey } from '../config/secret-key';
 import { createPrismaClient, type PrismaClient } from './prisma';
@@ -18,6 +19,7 @@ export interface Store {
   workspaces: WorkspaceRepository;
   secrets: SecretRepository;
   activity: ActivityRepository;
+  schedules: ScheduleRepository;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function connectStore(config: StoreConfig = {}, beforeConnect?: (ur
     workspaces: new WorkspaceRepository(prisma),
     secrets,
     activity: new ActivityRepository(prisma),
+    schedules: new ScheduleRepository(prisma),
     async close() {
       await prisma.$disconnect();
       await pool.end();

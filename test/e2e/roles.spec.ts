@@ -155,3 +155,25 @@ test.describe('[ACCOUNTS] sign-in', () => {
     await expect(page.getByTestId('auth-error')).toContainText('Too many attempts');
   });
 });
+
+test.describe('[SCHEDULE] maintainer', () => {
+  test('schedules a dataset; every member sees the schedule and the next run; a bad cron is refused', async ({ page, browser, sluice }) => {
+    const name = uniqueName('sched');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#` }] });
+    await page.goto(`/w/default/datasets/${name}/settings`);
+    await page.getByLabel('Pull schedule').selectOption('cron');
+    await page.getByLabel('Cron').fill('every hour');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'five fields' })).toBeVisible();
+    await page.getByLabel('Pull schedule').selectOption('every');
+    await page.getByLabel('Minutes').fill('30');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await expect(page.getByTestId('schedule-summary')).toContainText('every 30 minutes');
+
+    const reader = await browser.newPage({ storageState: signedInAs('reader'), baseURL: process.env.SLUICE_E2E_BASE_URL });
+    await reader.goto(`/w/default/datasets/${name}`);
+    await expect(reader.getByTestId('schedule-summary')).toContainText('every 30 minutes');
+    await expect(reader.getByRole('link', { name: 'Settings', exact: true })).toHaveCount(0);
+    await reader.close();
+  });
+});

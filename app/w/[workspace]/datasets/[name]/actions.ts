@@ -6,6 +6,7 @@ import { datasetPath } from '@/app/_components/paths';
 import { SluiceError } from '@/lib/errors';
 import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
 import { updateDatasetManifest } from '@/lib/datasets/update-dataset-manifest';
+import { describeSchedule, parseScheduleSpec } from '@/lib/schedules/schedule-spec';
 import type { JsonRow } from '@/lib/ingest/ports';
 import { DatasetTarget, parseInput } from '@/lib/server/action-input';
 import { runAction, type ActionResult } from '@/lib/server/action-result';
@@ -92,5 +93,33 @@ export async function saveManifest(input: z.input<typeof SaveManifestInput>): Pr
     if (appended.length) await recordActivity(access, 'dataset.edit', dataset, { appended });
     revalidatePath(datasetPath(workspace, dataset), 'layout');
     return { name: dataset, message: appended.length ? `Appended ${appended.join(', ')} to the metadata chain` : 'Nothing changed' };
+  });
+}
+
+const ScheduleInput = DatasetTarget.extend({
+  schedule: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('off') }),
+    z.object({ kind: z.literal('every'), minutes: z.coerce.number() }),
+    z.object({ kind: z.literal('cron'), cron: z.string().max(200) }),
+  ]),
+});
+
+/** Sets or removes the dataset's pull schedule (maintainers). */
+export async function setSchedule(input: z.input<typeof ScheduleInput>): Promise<ActionResult> {
+  return runAction(async () => {
+    const { workspace, dataset, schedule } = parseInput(ScheduleInput, input);
+    const access = await requireDataset(workspace, dataset, { schedule: 'manage' });
+    const store = await getStore();
+    const d = await getDatasetOrThrow((n) => store.datasets.find(n), access.ref);
+    if (schedule.kind === 'off') {
+      await store.schedules.remove(d.id);
+      await recordActivity(access, 'schedule.remove', dataset);
+    } else {
+      const spec = parseScheduleSpec(schedule.kind === 'every' ? { everyMinutes: schedule.minutes } : { cron: schedule.cron });
+      await store.schedules.set(d.id, spec, access.viewer.email);
+      await recordActivity(access, 'schedule.set', dataset, { schedule: describeSchedule(spec) });
+    }
+    revalidatePath(datasetPath(workspace, dataset), 'layout');
+    return undefined;
   });
 }

@@ -3,12 +3,14 @@ import { formatCount, formatDuration, formatTime, statusTone } from '@/app/_comp
 import { Badge } from '@/app/_components/ui/badge';
 import { Card, CardHeader, CardTitle } from '@/app/_components/ui/card';
 import { Table, Td, Th } from '@/app/_components/ui/table';
+import { ScheduleSummary } from '@/app/_components/schedule-summary';
 import { getDatasetOverview } from '@/lib/datasets/dataset-overview';
+import { getDatasetSchedule } from '@/lib/datasets/dataset-schedule';
 import { listDatasetPulls } from '@/lib/datasets/dataset-pulls';
 import { loadDatasetView, type DatasetParams } from './load-dataset';
 
 export default async function DatasetOverviewPage({ params }: { params: DatasetParams }) {
-  const [d, pulls] = await loadDatasetView(params, (store, name) => Promise.all([getDatasetOverview(store, name), listDatasetPulls(store, name, 5)]));
+  const [d, pulls, schedule] = await loadDatasetView(params, (store, ref) => Promise.all([getDatasetOverview(store, ref), listDatasetPulls(store, ref, 5), getDatasetSchedule(store, ref)]));
   const facts: [string, React.ReactNode][] = [
     ['Rows', formatCount(d.rows)],
     ['Slices', formatCount(d.slices)],
@@ -65,6 +67,14 @@ export default async function DatasetOverviewPage({ params }: { params: DatasetP
         ) : (
           <p className="p-3 text-muted-foreground">No schema declared; it is inferred from the first messages the dataset pulls.</p>
         )}
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>Schedule</CardTitle>
+        </CardHeader>
+        <div className="p-3">
+          <ScheduleSummary schedule={schedule} />
+        </div>
       </Card>
       <Card>
         <CardHeader>

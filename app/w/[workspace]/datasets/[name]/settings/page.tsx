@@ -1,26 +1,41 @@
 import { formatTime } from '@/app/_components/format';
+import { ScheduleSummary } from '@/app/_components/schedule-summary';
 import { SecretsEditor } from '@/app/_components/secrets-editor';
 import { Card, CardHeader, CardTitle } from '@/app/_components/ui/card';
 import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
+import { getDatasetSchedule } from '@/lib/datasets/dataset-schedule';
 import { loadDatasetView, type DatasetParams } from '../load-dataset';
+import { ScheduleForm } from './schedule-form';
 
+/** Maintainers only: the dataset's pull schedule and its secrets. */
 export default async function DatasetSettingsPage({ params }: { params: DatasetParams }) {
-  const { d, secrets } = await loadDatasetView(
+  const { d, secrets, schedule } = await loadDatasetView(
     params,
     async (store, ref) => {
       const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
-      return { d, secrets: await store.secrets.list(d.workspaceId, d.id) };
+      return { d, secrets: await store.secrets.list(d.workspaceId, d.id), schedule: await getDatasetSchedule(store, ref) };
     },
     { secret: 'manage' },
   );
   return (
-    <Card>
-      <CardHeader>
-        <CardTitle>Secrets</CardTitle>
-      </CardHeader>
-      <div className="p-3">
-        <SecretsEditor workspace={d.workspace} dataset={d.name} secrets={secrets.map((s) => ({ ...s, updatedAt: formatTime(s.updatedAt.toISOString()) }))} />
-      </div>
-    </Card>
+    <div className="grid gap-3 lg:grid-cols-2">
+      <Card>
+        <CardHeader>
+          <CardTitle>Scheduled pulls</CardTitle>
+        </CardHeader>
+        <div className="flex flex-col gap-3 p-3">
+          <ScheduleForm workspace={d.workspace} dataset={d.name} current={schedule} />
+          <ScheduleSummary schedule={schedule} />
+        </div>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>Secrets</CardTitle>
+        </CardHeader>
+        <div className="p-3">
+          <SecretsEditor workspace={d.workspace} dataset={d.name} secrets={secrets.map((s) => ({ ...s, updatedAt: formatTime(s.updatedAt.toISOString()) }))} />
+        </div>
+      </Card>
+    </div>
   );
 }
