@@ -105,7 +105,11 @@ test.describe('[ROLES] maintainer', () => {
 
     await page.reload();
     await page.getByLabel(`Role of ${email}`).selectOption('editor');
-    await expect(page.getByTestId(`member-${email}`)).toContainText('editor');
+    // The select shows the choice at once; the server's page shows it once the action committed.
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByLabel(`Role of ${email}`)).toHaveValue('editor', { timeout: 500 });
+    }).toPass();
     await newcomer.reload();
     await expect(newcomer.getByTestId('my-role')).toHaveText('editor');
     await newcomer.close();
