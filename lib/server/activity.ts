@@ -8,6 +8,7 @@ export type ActivityAction =
   | 'dataset.create'
   | 'dataset.edit'
   | 'dataset.pull'
+  | 'dataset.delete'
   | 'quarantine.discard'
   | 'member.invite'
   | 'member.cancel-invitation'

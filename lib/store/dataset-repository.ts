@@ -61,6 +61,16 @@ function blockRow(datasetId: string, b: HashedBlock) {
   };
 }
 
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/** Rows keyed by the dataset's number have no foreign key (hot-path tables): deleted explicitly. */
+async function deleteDataset(tx: Tx, d: { id: string; num: number }): Promise<void> {
+  await tx.$executeRaw`DELETE FROM data_row WHERE dataset_num = ${d.num}`;
+  await tx.$executeRaw`DELETE FROM key_state WHERE dataset_num = ${d.num}`;
+  await tx.$executeRaw`DELETE FROM qos2_receipt WHERE dataset_id = ${d.id}`;
+  await tx.dataset.delete({ where: { id: d.id } });
+}
+
 export class DatasetRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -76,10 +86,7 @@ export class DatasetRepository {
         const old = await tx.dataset.findUnique({ where: { workspaceId_name: { workspaceId: workspace.id, name: args.name } }, select: { id: true, num: true, sessionTopics: true } });
         if (old) {
           sessionTopics = (old.sessionTopics as object | null) ?? undefined;
-          await tx.$executeRaw`DELETE FROM data_row WHERE dataset_num = ${old.num}`;
-          await tx.$executeRaw`DELETE FROM key_state WHERE dataset_num = ${old.num}`;
-          await tx.$executeRaw`DELETE FROM qos2_receipt WHERE dataset_id = ${old.id}`;
-          await tx.dataset.delete({ where: { id: old.id } });
+          await deleteDataset(tx, old);
         }
       }
       await tx.dataset.create({
@@ -138,6 +145,21 @@ export class DatasetRepository {
       });
       if (moved.count !== 1) throw new SluiceError('HEAD_MOVED', 'the dataset changed while it was being edited (a pull committed); reload and save again');
       await tx.metadataBlock.createMany({ data: args.blocks.map((b) => blockRow(args.id, b)) });
+    });
+  }
+
+  /**
+   * Deletes a dataset with its chain, data, state, pulls, quarantine, secrets and schedule. Refused
+   * while a pull holds the dataset's lease.
+   */
+  async delete(id: string): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const d = await tx.dataset.findUnique({ where: { id }, select: { id: true, num: true, leasePullId: true, leaseExpiresAt: true } });
+      if (!d) return;
+      if (d.leasePullId && d.leaseExpiresAt && d.leaseExpiresAt > new Date()) {
+        throw new SluiceError('PULL_ALREADY_RUNNING', 'a pull of this dataset is running; delete it when the pull has ended');
+      }
+      await deleteDataset(tx, d);
     });
   }
 

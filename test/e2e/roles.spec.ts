@@ -12,7 +12,7 @@ async function captureAction(page: Page, click: () => Promise<void>) {
   return { url: req.url(), headers: req.headers(), body: req.postData() ?? '' };
 }
 
-async function replayAs(role: 'reader' | null, action: { url: string; headers: Record<string, string>; body: string }) {
+async function replayAs(role: 'reader' | 'editor' | null, action: { url: string; headers: Record<string, string>; body: string }) {
   // Explicit: contexts made inside a test otherwise inherit the test's (maintainer) session.
   const ctx = await playwrightRequest.newContext({ storageState: role ? signedInAs(role) : NO_SESSION });
   const { cookie: _cookie, ...headers } = action.headers;
@@ -179,5 +179,25 @@ test.describe('[SCHEDULE] maintainer', () => {
     await expect(reader.getByTestId('schedule-summary')).toContainText('every 30 minutes');
     await expect(reader.getByRole('link', { name: 'Settings', exact: true })).toHaveCount(0);
     await reader.close();
+  });
+});
+
+test.describe('[DELETE] maintainer', () => {
+  test('deletes a dataset after typing its name; the same action from an editor is refused', async ({ page, sluice }) => {
+    const doomed = uniqueName('doomed');
+    const kept = uniqueName('kept');
+    await sluice.addDataset({ name: doomed, topics: [{ path: `${doomed}/#` }] });
+    await sluice.addDataset({ name: kept, topics: [{ path: `${kept}/#` }] });
+    await page.goto(`/w/default/datasets/${doomed}/settings`);
+    await expect(page.getByRole('button', { name: 'Delete dataset' })).toBeDisabled();
+    await page.getByLabel('Dataset name to delete').fill(doomed);
+    const del = await captureAction(page, () => page.getByRole('button', { name: 'Delete dataset' }).click());
+    await expect(page).toHaveURL(/\/w\/default$/);
+    await expect(page.getByTestId(`dataset-${doomed}`)).toHaveCount(0);
+    expect(await sluice.store.datasets.find(doomed)).toBeUndefined();
+
+    const asEditor = await replayAs('editor', { ...del, body: del.body.replaceAll(doomed, kept) });
+    expect(asEditor).toContain('"code":"FORBIDDEN"');
+    expect(await sluice.store.datasets.find(kept)).toBeDefined();
   });
 });

@@ -2,7 +2,8 @@
 
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { datasetPath } from '@/app/_components/paths';
+import { redirect } from 'next/navigation';
+import { datasetPath, workspacePath } from '@/app/_components/paths';
 import { SluiceError } from '@/lib/errors';
 import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
 import { updateDatasetManifest } from '@/lib/datasets/update-dataset-manifest';
@@ -122,4 +123,19 @@ export async function setSchedule(input: z.input<typeof ScheduleInput>): Promise
     revalidatePath(datasetPath(workspace, dataset), 'layout');
     return undefined;
   });
+}
+
+/** Deletes the dataset and everything it holds (maintainers); the broker session is left to expire. */
+export async function deleteDataset(input: DatasetTarget): Promise<ActionResult> {
+  const r = await runAction(async () => {
+    const t = parseInput(DatasetTarget, input);
+    const access = await requireDataset(t.workspace, t.dataset, { dataset: 'delete' });
+    const store = await getStore();
+    const d = await getDatasetOrThrow((n) => store.datasets.find(n), access.ref);
+    await store.datasets.delete(d.id);
+    await recordActivity(access, 'dataset.delete', t.dataset);
+    return undefined;
+  });
+  if (r.ok) redirect(workspacePath(input.workspace));
+  return r;
 }

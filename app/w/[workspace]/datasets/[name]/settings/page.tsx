@@ -5,9 +5,10 @@ import { Card, CardHeader, CardTitle } from '@/app/_components/ui/card';
 import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
 import { getDatasetSchedule } from '@/lib/datasets/dataset-schedule';
 import { loadDatasetView, type DatasetParams } from '../load-dataset';
+import { DeleteDataset } from './delete-dataset';
 import { ScheduleForm } from './schedule-form';
 
-/** Maintainers only: the dataset's pull schedule and its secrets. */
+/** Maintainers only: the dataset's pull schedule, its secrets, and deleting it. */
 export default async function DatasetSettingsPage({ params }: { params: DatasetParams }) {
   const { d, secrets, schedule } = await loadDatasetView(
     params,
@@ -34,6 +35,14 @@ export default async function DatasetSettingsPage({ params }: { params: DatasetP
         </CardHeader>
         <div className="p-3">
           <SecretsEditor workspace={d.workspace} dataset={d.name} secrets={secrets.map((s) => ({ ...s, updatedAt: formatTime(s.updatedAt.toISOString()) }))} />
+        </div>
+      </Card>
+      <Card className="border-destructive/40">
+        <CardHeader>
+          <CardTitle>Delete</CardTitle>
+        </CardHeader>
+        <div className="p-3">
+          <DeleteDataset workspace={d.workspace} dataset={d.name} />
         </div>
       </Card>
     </div>
