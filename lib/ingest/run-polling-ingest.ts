@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chainBlocks } from '../chain/metadata-block';
 import type { Row } from '../data/row';
 import { SluiceError } from '../errors';
+import { brokerTlsFromSecrets } from './fetch/broker-transport';
 import { openMqttSession, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
 import { topicMatches } from './fetch/topic-filter';
 import { applyToState } from './merge/apply-to-state';
@@ -80,7 +81,7 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   const lease = await args.store.acquirePullLease(head.id, pullId);
   try {
     await args.store.startPull(head.id, pullId);
-    const pull = new PullRun({ ...args, options, clock, head, source, schema, pullId });
+    const pull = new PullRun({ ...args, options, clock, head, source, schema, pullId, secrets: stored });
     try {
       const result = await pull.run();
       await args.store.finishPull(pullId, { status: result.status, hasMore: result.hasMore });
@@ -107,6 +108,8 @@ interface PullRunArgs extends RunPollingIngestArgs {
   source: MqttSourceConfig;
   schema: ConfiguredSchema | undefined;
   pullId: string;
+  /** The dataset's stored secrets (TLS material among them). */
+  secrets: ReadonlyMap<string, string>;
 }
 
 /** How a pull types, lays out and merges rows: known up front, or once the first messages are in. */
@@ -181,7 +184,8 @@ class PullRun {
         sessionTopics: head.sessionTopics ?? undefined,
         // Snapshot pulls re-subscribe so retained messages (each topic's current state) arrive again.
         forceSubscribe: this.singleBatch,
-        tls: options.tls,
+        // Stored TLS secrets (CA, client certificate) first; --ca / --insecure from the command line over them.
+        tls: { ...brokerTlsFromSecrets(this.a.secrets), ...options.tls },
       },
       {
         onMessage: (m) => this.onMessage(m),

@@ -3,6 +3,7 @@ import type { Auth } from '../auth/create-auth';
 import { can } from '../auth/roles';
 import { formatDatasetRef } from '../datasets/dataset-ref';
 import { SluiceError } from '../errors';
+import { brokerTlsFromSecrets } from '../ingest/fetch/broker-transport';
 import { brokerUrlOf } from '../ingest/mqtt-source-config';
 import { findActivePollingSource, resolveTemplate } from '../odf';
 import type { Store } from '../store/open-store';
@@ -31,7 +32,7 @@ export async function relayPolicyFor(req: IncomingMessage, deps: { store: Store;
   if (!d) throw new SluiceError('DATASET_NOT_FOUND', `no dataset "${name}"`);
   const fetch = findActivePollingSource(d.snapshot.metadata)?.fetch;
   if (fetch?.kind !== 'Mqtt') throw new SluiceError('SOURCE_NOT_PULLABLE', `dataset "${name}" has no MQTT source`);
-  const secrets = fetch.password === undefined ? new Map<string, string>() : await deps.store.secrets.resolve(d.workspaceId, d.id);
+  const secrets = await deps.store.secrets.resolve(d.workspaceId, d.id);
   let password: string | undefined;
   try {
     password = fetch.password === undefined ? undefined : resolveTemplate(fetch.password, (n) => secrets.get(n));
@@ -40,6 +41,7 @@ export async function relayPolicyFor(req: IncomingMessage, deps: { store: Store;
   }
   return {
     brokerUrl: brokerUrlOf(fetch),
+    tls: brokerTlsFromSecrets(secrets),
     username: fetch.username,
     password,
     topics: fetch.topics.map((t) => t.path),

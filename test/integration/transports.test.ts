@@ -20,6 +20,7 @@ import { createTestPki, startTlsMosquitto, type TestPki, type TlsMosquittoServer
 let mosquitto: MosquittoServer;
 let aedes: EmbeddedBroker;
 let tlsBroker: TlsMosquittoServer;
+let mutualTlsBroker: TlsMosquittoServer;
 let otherPki: TestPki;
 let store: Store;
 
@@ -31,10 +32,11 @@ beforeAll(async () => {
     startTlsMosquitto(),
     createTestStore(),
   ]);
+  mutualTlsBroker = await startTlsMosquitto({ requireClientCertificate: true });
 });
 afterAll(async () => {
   await store?.close();
-  await Promise.all([mosquitto?.stop(), aedes?.close(), tlsBroker?.stop()]);
+  await Promise.all([mosquitto?.stop(), aedes?.close(), tlsBroker?.stop(), mutualTlsBroker?.stop()]);
   otherPki?.cleanup();
 });
 
@@ -144,6 +146,20 @@ describe('[TRANSPORT] MQTT over TLS', () => {
     expect(await pull(name, { tls })).toMatchObject({ status: 'updated', rowsCommitted: 1 });
     expect(await values(name)).toEqual(range(0, 5));
     await expectVerified(name);
+  });
+
+  it('presents a client certificate kept as dataset secrets (MQTT_TLS_CA, MQTT_TLS_CERT, MQTT_TLS_KEY) to a broker that requires one', async () => {
+    const name = 'tlsclient';
+    await add({ name, host: 'mqtts://localhost', port: mutualTlsBroker.tlsPort });
+    const d = (await store.datasets.find(name))!;
+    await store.secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: 'MQTT_TLS_CA', value: mutualTlsBroker.pki.ca });
+    // The CA alone is not enough: the broker refuses a client without a certificate.
+    await expect(pull(name)).rejects.toMatchObject({ code: expect.stringMatching(/TLS_FAILED|BROKER_UNREACHABLE|CONNECTION_LOST/) });
+    await store.secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: 'MQTT_TLS_CERT', value: mutualTlsBroker.pki.clientCert });
+    await store.secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: 'MQTT_TLS_KEY', value: mutualTlsBroker.pki.clientKey });
+    expect(await pull(name)).toMatchObject({ status: 'up_to_date' });
+    await publish(mutualTlsBroker.url, `${name}/a`, [1, 2]);
+    expect(await pull(name)).toMatchObject({ status: 'updated', rowsCommitted: 2 });
   });
 
   it('verifies an IP address against the certificate (mqtts://127.0.0.1)', async () => {

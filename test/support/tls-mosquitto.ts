@@ -12,6 +12,9 @@ export interface TestPki {
   caFile: string;
   certFile: string;
   keyFile: string;
+  /** A client certificate and key signed by the same CA (PEM text). */
+  clientCert: string;
+  clientKey: string;
   cleanup(): void;
 }
 
@@ -35,6 +38,9 @@ export function createTestPki(names: { dns?: string[]; ip?: string[] } = {}): Te
     [`subjectAltName=${san}`, 'basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth'].join('\n') + '\n',
   );
   openssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'server.ext']);
+  openssl(dir, ['req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=sluice-test-client']);
+  fs.writeFileSync(path.join(dir, 'client.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
+  openssl(dir, ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.crt', '-days', '1', '-extfile', 'client.ext']);
   // Mosquitto may drop privileges; the files must stay readable for it.
   for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
   fs.chmodSync(dir, 0o755);
@@ -44,6 +50,8 @@ export function createTestPki(names: { dns?: string[]; ip?: string[] } = {}): Te
     caFile: path.join(dir, 'ca.crt'),
     certFile: path.join(dir, 'server.crt'),
     keyFile: path.join(dir, 'server.key'),
+    clientCert: fs.readFileSync(path.join(dir, 'client.crt'), 'utf8'),
+    clientKey: fs.readFileSync(path.join(dir, 'client.key'), 'utf8'),
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -62,7 +70,7 @@ export interface TlsMosquittoServer {
  * A throwaway Mosquitto (Debian's package) with a plain listener and a TLS listener, both on
  * loopback, anonymous access, sessions in memory. Mirrors mosquitto-server.ts.
  */
-export async function startTlsMosquitto(): Promise<TlsMosquittoServer> {
+export async function startTlsMosquitto(opts: { requireClientCertificate?: boolean } = {}): Promise<TlsMosquittoServer> {
   const pki = createTestPki();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mosquitto-tls-'));
   const [port, tlsPort] = [await freePort(), await freePort()];
@@ -77,6 +85,7 @@ export async function startTlsMosquitto(): Promise<TlsMosquittoServer> {
     `cafile ${pki.caFile}`,
     `certfile ${pki.certFile}`,
     `keyfile ${pki.keyFile}`,
+    ...(opts.requireClientCertificate ? ['require_certificate true'] : []),
   ];
   if (process.getuid?.() === 0) lines.unshift('user root');
   const conf = path.join(dir, 'mosquitto.conf');

@@ -5,8 +5,26 @@ import WebSocket, { createWebSocketStream } from 'ws';
 import { SluiceError } from '../../errors';
 
 export interface BrokerTlsOptions {
+  /** PEM certificate(s) to trust instead of the system's. */
   ca?: string;
   rejectUnauthorized?: boolean;
+  /** PEM client certificate and key, for brokers that require one. */
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * TLS settings kept as dataset or workspace secrets: MQTT_TLS_CA, and MQTT_TLS_CERT with
+ * MQTT_TLS_KEY for a client certificate. Pulls and the preview relay both use them.
+ */
+export function brokerTlsFromSecrets(secrets: ReadonlyMap<string, string>): BrokerTlsOptions {
+  const tls: BrokerTlsOptions = {};
+  const ca = secrets.get('MQTT_TLS_CA');
+  const cert = secrets.get('MQTT_TLS_CERT');
+  const key = secrets.get('MQTT_TLS_KEY');
+  if (ca) tls.ca = ca;
+  if (cert && key) Object.assign(tls, { cert, key });
+  return tls;
 }
 
 /** A byte stream to the broker for mqtt, mqtts, ws or wss URLs (used by pulls and the browser relay). */
@@ -24,11 +42,13 @@ export function openBrokerTransport(url: URL, tlsOptions?: BrokerTlsOptions): Du
         port,
         servername: net.isIP(url.hostname) ? undefined : url.hostname,
         ca: tlsOptions?.ca,
+        cert: tlsOptions?.cert,
+        key: tlsOptions?.key,
         rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? true,
       });
     case 'ws:':
     case 'wss:': {
-      const socket = new WebSocket(url, ['mqtt'], { ca: tlsOptions?.ca, rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? true });
+      const socket = new WebSocket(url, ['mqtt'], { ca: tlsOptions?.ca, cert: tlsOptions?.cert, key: tlsOptions?.key, rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? true });
       return createWebSocketStream(socket);
     }
     default:

@@ -2,7 +2,7 @@ import { MqttClient, type IClientOptions, type IPublishPacket, type Packet } fro
 import { SluiceError } from '../../errors';
 import { AckGate } from './ack-gate';
 import { assertValidFilter } from './topic-filter';
-import { openBrokerTransport } from './broker-transport';
+import { openBrokerTransport, type BrokerTlsOptions } from './broker-transport';
 
 export type QosLevel = 0 | 1 | 2;
 
@@ -28,7 +28,7 @@ export interface MqttSessionOptions {
   sessionTopics?: TopicSubscription[];
   /** Subscribe even to filters the session holds (so the broker resends retained messages). */
   forceSubscribe?: boolean;
-  tls?: { ca?: string; rejectUnauthorized?: boolean };
+  tls?: BrokerTlsOptions;
 }
 
 export interface ReceivedMessage {
