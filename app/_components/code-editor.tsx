@@ -1,6 +1,7 @@
 'use client';
 
 import { json } from '@codemirror/lang-json';
+import { sql } from '@codemirror/lang-sql';
 import { yaml } from '@codemirror/lang-yaml';
 import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { tags } from '@lezer/highlight';
@@ -33,7 +34,7 @@ const highlight = HighlightStyle.define([
 export type CodeIssue = Pick<ManifestIssue, 'line' | 'column' | 'message'>;
 
 /**
- * CodeMirror 6 for YAML manifests and JSON payloads, with problems shown at their line and column.
+ * CodeMirror 6 for YAML manifests, JSON payloads and SQL, with problems shown at their line and column.
  * Controlled: `value` replaces the text when it differs from what the editor holds. Ctrl/Cmd+Enter
  * calls `onSubmit`.
  */
@@ -41,7 +42,7 @@ export function CodeEditor({ value, onChange, issues = [], language, onSubmit, l
   value: string;
   onChange: (text: string) => void;
   issues?: CodeIssue[];
-  language: 'yaml' | 'json';
+  language: 'yaml' | 'json' | 'sql';
   onSubmit?: () => void;
   label: string;
   className?: string;
@@ -62,7 +63,7 @@ export function CodeEditor({ value, onChange, issues = [], language, onSubmit, l
       extensions: [
         keymap.of([{ key: 'Mod-Enter', run: () => (onSubmitRef.current?.(), true) }]),
         basicSetup,
-        language === 'yaml' ? yaml() : json(),
+        { yaml, json, sql }[language](),
         EditorView.contentAttributes.of({ 'aria-label': label }),
         lintGutter(),
         theme,

@@ -29,6 +29,9 @@ export default async function WorkspaceLayout({ children, params }: { children: 
             New dataset
           </Link>
         ) : null}
+        <Link href={`${base}/query`} className="text-muted-foreground hover:text-foreground">
+          Query
+        </Link>
         <Link href={`${base}/members`} className="text-muted-foreground hover:text-foreground">
           Members
         </Link>

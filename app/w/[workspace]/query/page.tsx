@@ -1,0 +1,14 @@
+import type { Metadata } from 'next';
+import { requireWorkspace } from '@/lib/server/guard';
+import { guardPage } from '@/lib/server/page-guard';
+import { getStore } from '@/lib/server/store';
+import { QueryConsole } from './query-console';
+
+export const metadata: Metadata = { title: 'Query' };
+
+export default async function QueryPage({ params }: { params: Promise<{ workspace: string }> }) {
+  const slug = decodeURIComponent((await params).workspace);
+  const access = await guardPage(() => requireWorkspace(slug, { dataset: 'read' }));
+  const datasets = (await (await getStore()).datasets.list(access.workspace.slug)).map((d) => d.name);
+  return <QueryConsole workspace={slug} datasets={datasets} />;
+}

@@ -1,0 +1,95 @@
+'use client';
+
+import { Play } from 'lucide-react';
+import { useRef, useState } from 'react';
+import { CodeEditor } from '@/app/_components/code-editor';
+import { Button } from '@/app/_components/ui/button';
+import { Table, Td, Th } from '@/app/_components/ui/table';
+import { getDuckDb } from '@/lib/browser/duckdb/duckdb-instance';
+
+type Status = { kind: 'idle' } | { kind: 'loading'; what: string } | { kind: 'done'; ms: number; rows: number } | { kind: 'error'; message: string };
+
+/** Shown as text: BigInt and dates become readable, nulls are marked. */
+function show(value: unknown): string {
+  if (value === null || value === undefined) return '∅';
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return String(value);
+}
+
+/**
+ * SQL over the workspace's datasets, in this browser: each dataset is a table named after it (quote
+ * names with dots: "demo.temperature"), loaded from the server as Arrow the first time a query runs.
+ */
+export function QueryConsole({ workspace, datasets }: { workspace: string; datasets: string[] }) {
+  const [sql, setSql] = useState(datasets[0] ? `SELECT * FROM "${datasets[0]}" LIMIT 100` : 'SELECT 42 AS answer');
+  const [status, setStatus] = useState<Status>({ kind: 'idle' });
+  const [result, setResult] = useState<{ columns: string[]; rows: unknown[][] } | null>(null);
+  const loaded = useRef(new Set<string>());
+
+  const run = async () => {
+    try {
+      setStatus({ kind: 'loading', what: 'DuckDB' });
+      const db = await getDuckDb();
+      const conn = await db.connect();
+      try {
+        for (const name of datasets) {
+          if (loaded.current.has(name) || !sql.includes(name)) continue;
+          setStatus({ kind: 'loading', what: name });
+          const res = await fetch(`/api/w/${encodeURIComponent(workspace)}/datasets/${encodeURIComponent(name)}/arrow`);
+          if (!res.ok) throw new Error(`loading ${name}: ${res.status}`);
+          await conn.query(`DROP TABLE IF EXISTS "${name.replaceAll('"', '""')}"`);
+          await conn.insertArrowFromIPCStream(new Uint8Array(await res.arrayBuffer()), { name, create: true });
+          loaded.current.add(name);
+        }
+        const t0 = performance.now();
+        const table = await conn.query(sql);
+        const columns = table.schema.fields.map((f) => f.name);
+        const rows = table.toArray().slice(0, 1000).map((r) => columns.map((c) => (r as Record<string, unknown>)[c]));
+        setResult({ columns, rows });
+        setStatus({ kind: 'done', ms: Math.round(performance.now() - t0), rows: table.numRows });
+      } finally {
+        await conn.close();
+      }
+    } catch (err) {
+      setStatus({ kind: 'error', message: (err as Error).message });
+    }
+  };
+
+  return (
+    <div className="flex flex-col gap-3">
+      <div className="flex items-center gap-2">
+        <h1 className="text-lg font-semibold">Query</h1>
+        <span className="text-xs text-muted-foreground">runs in your browser (DuckDB-WASM) · tables: {datasets.map((d) => `"${d}"`).join(', ') || 'none yet'}</span>
+        <Button className="ml-auto" onClick={() => void run()} disabled={status.kind === 'loading'} title="Ctrl/Cmd+Enter">
+          <Play /> Run
+        </Button>
+      </div>
+      <CodeEditor language="sql" label="SQL" className="h-40" value={sql} onChange={setSql} onSubmit={() => void run()} />
+      <p className="text-xs" data-testid="query-status">
+        {status.kind === 'loading' ? `loading ${status.what}…` : status.kind === 'done' ? `${status.rows} rows in ${status.ms} ms` : status.kind === 'error' ? <span className="text-destructive">{status.message}</span> : 'ready'}
+      </p>
+      {result ? (
+        <Table data-testid="query-result">
+          <thead>
+            <tr>
+              {result.columns.map((c) => (
+                <Th key={c}>{c}</Th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {result.rows.map((r, i) => (
+              <tr key={i}>
+                {r.map((v, j) => (
+                  <Td key={j}>{show(v)}</Td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      ) : null}
+    </div>
+  );
+}

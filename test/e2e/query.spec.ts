@@ -1,0 +1,40 @@
+import { request } from '@playwright/test';
+import { expect, signedInAs, test, uniqueName } from './fixtures';
+
+test.describe('[QUERY] SQL in the browser', () => {
+  test('a reader runs a GROUP BY over a dataset ingested through the broker, in DuckDB-WASM', async ({ page, browser, sluice }) => {
+    test.setTimeout(60_000);
+    const name = uniqueName('sql');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    await page.goto(`/w/default/datasets/${name}`);
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('Up to date');
+    const readings = [['a', 1], ['a', 2], ['b', 5]] as const;
+    for (const [i, [device, value]] of readings.entries()) {
+      await sluice.publish(`${name}/${device}`, JSON.stringify({ event_time: `2026-11-25T10:0${i}:00Z`, device, value }));
+    }
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('3 rows');
+
+    const reader = await browser.newPage({ storageState: signedInAs('reader'), baseURL: process.env.SLUICE_E2E_BASE_URL });
+    await reader.goto('/w/default/query');
+    const editor = reader.getByTestId('sql-editor').locator('.cm-content');
+    await editor.click();
+    await reader.keyboard.press('ControlOrMeta+a');
+    await reader.keyboard.insertText(`SELECT device, count(*) AS n, sum(value) AS total FROM "${name}" GROUP BY device ORDER BY device`);
+    await reader.keyboard.press('ControlOrMeta+Enter');
+    await expect(reader.getByTestId('query-status')).toHaveText(/2 rows in \d+ ms/, { timeout: 30_000 });
+    const rows = reader.getByTestId('query-result').locator('tbody tr');
+    await expect(rows.nth(0)).toHaveText(/a\s*2\s*3/);
+    await expect(rows.nth(1)).toHaveText(/b\s*1\s*5/);
+    await reader.close();
+  });
+
+  test('the Arrow data route refuses requests without a session', async ({ sluice }) => {
+    const name = uniqueName('sqlauth');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#` }] });
+    const anonymous = await request.newContext({ storageState: { cookies: [], origins: [] }, baseURL: process.env.SLUICE_E2E_BASE_URL });
+    expect((await anonymous.get(`/api/w/default/datasets/${name}/arrow`)).status()).toBe(401);
+    await anonymous.dispose();
+  });
+});
