@@ -27,6 +27,10 @@ test.describe('[QUERY] SQL in the browser', () => {
     const rows = reader.getByTestId('query-result').locator('tbody tr');
     await expect(rows.nth(0)).toHaveText(/a\s*2\s*3/);
     await expect(rows.nth(1)).toHaveText(/b\s*1\s*5/);
+    // The query travels in the link: opening it shows the same SQL.
+    await expect(reader).toHaveURL(/[?&]sql=SELECT/);
+    await reader.goto(reader.url());
+    await expect(reader.getByTestId('sql-editor')).toContainText('GROUP BY device');
     await reader.close();
   });
 

@@ -6,9 +6,9 @@ import { QueryConsole } from './query-console';
 
 export const metadata: Metadata = { title: 'Query' };
 
-export default async function QueryPage({ params }: { params: Promise<{ workspace: string }> }) {
+export default async function QueryPage({ params, searchParams }: { params: Promise<{ workspace: string }>; searchParams: Promise<{ sql?: string }> }) {
   const slug = decodeURIComponent((await params).workspace);
   const access = await guardPage(() => requireWorkspace(slug, { dataset: 'read' }));
   const datasets = (await (await getStore()).datasets.list(access.workspace.slug)).map((d) => d.name);
-  return <QueryConsole workspace={slug} datasets={datasets} />;
+  return <QueryConsole workspace={slug} datasets={datasets} initialSql={(await searchParams).sql} />;
 }

@@ -22,13 +22,15 @@ function show(value: unknown): string {
  * SQL over the workspace's datasets, in this browser: each dataset is a table named after it (quote
  * names with dots: "demo.temperature"), loaded from the server as Arrow the first time a query runs.
  */
-export function QueryConsole({ workspace, datasets }: { workspace: string; datasets: string[] }) {
-  const [sql, setSql] = useState(datasets[0] ? `SELECT * FROM "${datasets[0]}" LIMIT 100` : 'SELECT 42 AS answer');
+export function QueryConsole({ workspace, datasets, initialSql }: { workspace: string; datasets: string[]; initialSql?: string }) {
+  const [sql, setSql] = useState(initialSql ?? (datasets[0] ? `SELECT * FROM "${datasets[0]}" LIMIT 100` : 'SELECT 42 AS answer'));
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [result, setResult] = useState<{ columns: string[]; rows: unknown[][] } | null>(null);
   const loaded = useRef(new Set<string>());
 
   const run = async () => {
+    // The query is in the address, so a link to this page shares it.
+    window.history.replaceState(null, '', `?sql=${encodeURIComponent(sql)}`);
     try {
       setStatus({ kind: 'loading', what: 'DuckDB' });
       const db = await getDuckDb();
