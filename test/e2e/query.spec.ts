@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { request } from '@playwright/test';
 import { expect, signedInAs, test, uniqueName } from './fixtures';
 
@@ -15,6 +16,13 @@ test.describe('[QUERY] SQL in the browser', () => {
     }
     await page.getByRole('button', { name: 'Pull now' }).click();
     await expect(page.getByTestId('pull-status')).toContainText('3 rows');
+
+    // The whole dataset downloads as CSV, as `sluice export` writes it.
+    await page.getByRole('link', { name: 'Data', exact: true }).click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('offset,op,system_time,event_time,device,value');
+    expect(csv.slice(1).map((l) => l.split(',').slice(4).join(','))).toEqual(['a,1', 'a,2', 'b,5']);
 
     const reader = await browser.newPage({ storageState: signedInAs('reader'), baseURL: process.env.SLUICE_E2E_BASE_URL });
     await reader.goto('/w/default/query');

@@ -6,7 +6,8 @@ import { loadDatasetView, type DatasetParams } from '../load-dataset';
 
 export default async function DatasetDataPage({ params, searchParams }: { params: DatasetParams; searchParams: Promise<{ page?: string }> }) {
   const page = Math.max(0, Number((await searchParams).page ?? 0) || 0);
-  const data = await loadDatasetView(params, (store, name) => getDatasetRowsPage(store, name, page));
+  const { workspace, name } = await params;
+  const data = await loadDatasetView(params, (store, ref) => getDatasetRowsPage(store, ref, page));
   if (data.columns.length === 0) return <p className="text-muted-foreground">No data committed yet. Pull the dataset to commit its first slice.</p>;
   const link = (p: number) => `?page=${p}`;
   return (
@@ -16,6 +17,13 @@ export default async function DatasetDataPage({ params, searchParams }: { params
           {BigInt(data.total).toLocaleString('en-US')} rows, newest first · page {data.page + 1} of {data.pageCount}
         </span>
         <div className="ml-auto flex gap-1">
+          {(['csv', 'parquet', 'ndjson'] as const).map((f) => (
+            <Button key={f} asChild variant="ghost" size="sm">
+              <a href={`/api/w/${encodeURIComponent(workspace)}/datasets/${encodeURIComponent(name)}/export?format=${f}`} download>
+                {f.toUpperCase()}
+              </a>
+            </Button>
+          ))}
           <Button asChild variant="outline" size="sm" aria-disabled={data.page === 0}>
             <Link href={link(Math.max(0, data.page - 1))}>Newer</Link>
           </Button>
