@@ -35,6 +35,16 @@ test.describe('[QUERY] SQL in the browser', () => {
     const rows = reader.getByTestId('query-result').locator('tbody tr');
     await expect(rows.nth(0)).toHaveText(/a\s*2\s*3/);
     await expect(rows.nth(1)).toHaveText(/b\s*1\s*5/);
+    // Every committed row, with its system columns, is in <name>__changelog.
+    await editor.click();
+    await reader.keyboard.press('ControlOrMeta+a');
+    await reader.keyboard.insertText(`SELECT count(*) AS n, min(op) AS op FROM "${name}__changelog"`);
+    await reader.keyboard.press('ControlOrMeta+Enter');
+    await expect(reader.getByTestId('query-result').locator('tbody tr').first()).toHaveText(/3\s*0/);
+    await reader.keyboard.press('ControlOrMeta+a');
+    await reader.keyboard.insertText(`SELECT device, count(*) AS n, sum(value) AS total FROM "${name}" GROUP BY device ORDER BY device`);
+    await reader.keyboard.press('ControlOrMeta+Enter');
+    await expect(rows.nth(1)).toHaveText(/b\s*1\s*5/);
     // The query travels in the link: opening it shows the same SQL.
     await expect(reader).toHaveURL(/[?&]sql=SELECT/);
     await reader.goto(reader.url());

@@ -6,6 +6,7 @@ import { CodeEditor } from '@/app/_components/code-editor';
 import { Button } from '@/app/_components/ui/button';
 import { Table, Td, Th } from '@/app/_components/ui/table';
 import { getDuckDb } from '@/lib/browser/duckdb/duckdb-instance';
+import { changelogTable, currentStateViewSql, type QueryableDataset } from '@/lib/query/dataset-views';
 
 type Status = { kind: 'idle' } | { kind: 'loading'; what: string } | { kind: 'done'; ms: number; rows: number } | { kind: 'error'; message: string };
 
@@ -22,8 +23,8 @@ function show(value: unknown): string {
  * SQL over the workspace's datasets, in this browser: each dataset is a table named after it (quote
  * names with dots: "demo.temperature"), loaded from the server as Arrow the first time a query runs.
  */
-export function QueryConsole({ workspace, datasets, initialSql }: { workspace: string; datasets: string[]; initialSql?: string }) {
-  const [sql, setSql] = useState(initialSql ?? (datasets[0] ? `SELECT * FROM "${datasets[0]}" LIMIT 100` : 'SELECT 42 AS answer'));
+export function QueryConsole({ workspace, datasets, initialSql }: { workspace: string; datasets: QueryableDataset[]; initialSql?: string }) {
+  const [sql, setSql] = useState(initialSql ?? (datasets[0] ? `SELECT * FROM "${datasets[0].name}" LIMIT 100` : 'SELECT 42 AS answer'));
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [result, setResult] = useState<{ columns: string[]; rows: unknown[][] } | null>(null);
   const loaded = useRef(new Set<string>());
@@ -36,14 +37,14 @@ export function QueryConsole({ workspace, datasets, initialSql }: { workspace: s
       const db = await getDuckDb();
       const conn = await db.connect();
       try {
-        for (const name of datasets) {
-          if (loaded.current.has(name) || !sql.includes(name)) continue;
-          setStatus({ kind: 'loading', what: name });
-          const res = await fetch(`/api/w/${encodeURIComponent(workspace)}/datasets/${encodeURIComponent(name)}/arrow`);
-          if (!res.ok) throw new Error(`loading ${name}: ${res.status}`);
-          await conn.query(`DROP TABLE IF EXISTS "${name.replaceAll('"', '""')}"`);
-          await conn.insertArrowFromIPCStream(new Uint8Array(await res.arrayBuffer()), { name, create: true });
-          loaded.current.add(name);
+        for (const d of datasets) {
+          if (loaded.current.has(d.name) || !sql.includes(d.name)) continue;
+          setStatus({ kind: 'loading', what: d.name });
+          const res = await fetch(`/api/w/${encodeURIComponent(workspace)}/datasets/${encodeURIComponent(d.name)}/arrow`);
+          if (!res.ok) throw new Error(`loading ${d.name}: ${res.status}`);
+          await conn.insertArrowFromIPCStream(new Uint8Array(await res.arrayBuffer()), { name: changelogTable(d.name), create: true });
+          await conn.query(currentStateViewSql(d));
+          loaded.current.add(d.name);
         }
         const t0 = performance.now();
         const table = await conn.query(sql);
@@ -63,11 +64,15 @@ export function QueryConsole({ workspace, datasets, initialSql }: { workspace: s
     <div className="flex flex-col gap-3">
       <div className="flex items-center gap-2">
         <h1 className="text-lg font-semibold">Query</h1>
-        <span className="text-xs text-muted-foreground">runs in your browser (DuckDB-WASM) · tables: {datasets.map((d) => `"${d}"`).join(', ') || 'none yet'}</span>
+        <span className="text-xs text-muted-foreground">runs in your browser (DuckDB-WASM) · tables: {datasets.map((d) => `"${d.name}"`).join(', ') || 'none yet'}</span>
         <Button className="ml-auto" onClick={() => void run()} disabled={status.kind === 'loading'} title="Ctrl/Cmd+Enter">
           <Play /> Run
         </Button>
       </div>
+      <p className="text-xs text-muted-foreground" data-testid="view-convention">
+        <code className="font-mono">&quot;name&quot;</code> is the dataset as it stands: every row for Append and Ledger; for Snapshot, UpsertStream and ChangelogStream each key&apos;s current row (retracted keys gone).{' '}
+        <code className="font-mono">&quot;name__changelog&quot;</code> holds every committed row with the system columns (offset, op 0 +A / 1 -R / 2 -C / 3 +C, system_time, event_time).
+      </p>
       <CodeEditor language="sql" label="SQL" className="h-40" value={sql} onChange={setSql} onSubmit={() => void run()} />
       <p className="text-xs" data-testid="query-status">
         {status.kind === 'loading' ? `loading ${status.what}…` : status.kind === 'done' ? `${status.rows} rows in ${status.ms} ms` : status.kind === 'error' ? <span className="text-destructive">{status.message}</span> : 'ready'}
