@@ -35,6 +35,9 @@ test.describe('[QUERY] SQL in the browser', () => {
     const rows = reader.getByTestId('query-result').locator('tbody tr');
     await expect(rows.nth(0)).toHaveText(/a\s*2\s*3/);
     await expect(rows.nth(1)).toHaveText(/b\s*1\s*5/);
+    // A count per device is drawn as bars, from the result's own numbers.
+    await expect(reader.getByLabel('Chart type')).toHaveValue('bar');
+    await expect(reader.getByTestId('result-chart')).toHaveAttribute('data-y', '2,1');
     // Every committed row, with its system columns, is in <name>__changelog.
     await editor.click();
     await reader.keyboard.press('ControlOrMeta+a');
@@ -45,10 +48,18 @@ test.describe('[QUERY] SQL in the browser', () => {
     await reader.keyboard.insertText(`SELECT device, count(*) AS n, sum(value) AS total FROM "${name}" GROUP BY device ORDER BY device`);
     await reader.keyboard.press('ControlOrMeta+Enter');
     await expect(rows.nth(1)).toHaveText(/b\s*1\s*5/);
+    // A number over time is suggested as a line chart, points in time order.
+    await reader.keyboard.press('ControlOrMeta+a');
+    await reader.keyboard.insertText(`SELECT event_time, value FROM "${name}"`);
+    await reader.keyboard.press('ControlOrMeta+Enter');
+    await expect(reader.getByLabel('Chart type')).toHaveValue('line');
+    await expect(reader.getByTestId('result-chart')).toHaveAttribute('data-y', '1,2,5');
+    await expect(reader.getByTestId('result-chart').locator('canvas')).toHaveCount(1);
+    await expect(rows.first()).toContainText('2026-11-25T10:00:00.000Z');
     // The query travels in the link: opening it shows the same SQL.
     await expect(reader).toHaveURL(/[?&]sql=SELECT/);
     await reader.goto(reader.url());
-    await expect(reader.getByTestId('sql-editor')).toContainText('GROUP BY device');
+    await expect(reader.getByTestId('sql-editor')).toContainText('SELECT event_time, value FROM');
     await reader.close();
   });
 

@@ -7,12 +7,22 @@ import { Button } from '@/app/_components/ui/button';
 import { Table, Td, Th } from '@/app/_components/ui/table';
 import { getDuckDb } from '@/lib/browser/duckdb/duckdb-instance';
 import { changelogTable, currentStateViewSql, type QueryableDataset } from '@/lib/query/dataset-views';
+import type { ColumnKind } from '@/lib/query/chart-suggestion';
+import { DataType, type DataType as ArrowType } from 'apache-arrow';
+import { ResultChart, type ChartableResult } from './result-chart';
 
 type Status = { kind: 'idle' } | { kind: 'loading'; what: string } | { kind: 'done'; ms: number; rows: number } | { kind: 'error'; message: string };
 
-/** Shown as text: BigInt and dates become readable, nulls are marked. */
-function show(value: unknown): string {
+function columnKind(t: ArrowType): ColumnKind {
+  if (DataType.isTimestamp(t) || DataType.isDate(t)) return 'time';
+  if (DataType.isInt(t) || DataType.isFloat(t) || DataType.isDecimal(t)) return 'number';
+  return 'text';
+}
+
+/** Shown as text: BigInt and times become readable (Arrow gives times as epoch ms), nulls are marked. */
+function show(value: unknown, kind: ColumnKind): string {
   if (value === null || value === undefined) return '∅';
+  if (kind === 'time' && typeof value === 'number') return new Date(value).toISOString();
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object') return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -26,7 +36,7 @@ function show(value: unknown): string {
 export function QueryConsole({ workspace, datasets, initialSql }: { workspace: string; datasets: QueryableDataset[]; initialSql?: string }) {
   const [sql, setSql] = useState(initialSql ?? (datasets[0] ? `SELECT * FROM "${datasets[0].name}" LIMIT 100` : 'SELECT 42 AS answer'));
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
-  const [result, setResult] = useState<{ columns: string[]; rows: unknown[][] } | null>(null);
+  const [result, setResult] = useState<ChartableResult | null>(null);
   const loaded = useRef(new Set<string>());
 
   const run = async () => {
@@ -48,8 +58,8 @@ export function QueryConsole({ workspace, datasets, initialSql }: { workspace: s
         }
         const t0 = performance.now();
         const table = await conn.query(sql);
-        const columns = table.schema.fields.map((f) => f.name);
-        const rows = table.toArray().slice(0, 1000).map((r) => columns.map((c) => (r as Record<string, unknown>)[c]));
+        const columns = table.schema.fields.map((f) => ({ name: f.name, kind: columnKind(f.type) }));
+        const rows = table.toArray().slice(0, 1000).map((r) => columns.map((c) => (r as Record<string, unknown>)[c.name]));
         setResult({ columns, rows });
         setStatus({ kind: 'done', ms: Math.round(performance.now() - t0), rows: table.numRows });
       } finally {
@@ -77,12 +87,13 @@ export function QueryConsole({ workspace, datasets, initialSql }: { workspace: s
       <p className="text-xs" data-testid="query-status">
         {status.kind === 'loading' ? `loading ${status.what}…` : status.kind === 'done' ? `${status.rows} rows in ${status.ms} ms` : status.kind === 'error' ? <span className="text-destructive">{status.message}</span> : 'ready'}
       </p>
+      {result ? <ResultChart result={result} /> : null}
       {result ? (
         <Table data-testid="query-result">
           <thead>
             <tr>
               {result.columns.map((c) => (
-                <Th key={c}>{c}</Th>
+                <Th key={c.name}>{c.name}</Th>
               ))}
             </tr>
           </thead>
@@ -90,7 +101,7 @@ export function QueryConsole({ workspace, datasets, initialSql }: { workspace: s
             {result.rows.map((r, i) => (
               <tr key={i}>
                 {r.map((v, j) => (
-                  <Td key={j}>{show(v)}</Td>
+                  <Td key={j}>{show(v, result.columns[j].kind)}</Td>
                 ))}
               </tr>
             ))}
