@@ -38,6 +38,8 @@ test.describe('[QUERY] SQL in the browser', () => {
     // A count per device is drawn as bars, from the result's own numbers.
     await expect(reader.getByLabel('Chart type')).toHaveValue('bar');
     await expect(reader.getByTestId('result-chart')).toHaveAttribute('data-y', '2,1');
+    const [result] = await Promise.all([reader.waitForEvent('download'), reader.getByRole('button', { name: 'CSV' }).click()]);
+    expect(fs.readFileSync((await result.path())!, 'utf8')).toBe('device,n,total\na,2,3\nb,1,5\n');
     // Every committed row, with its system columns, is in <name>__changelog.
     await editor.click();
     await reader.keyboard.press('ControlOrMeta+a');
@@ -61,6 +63,14 @@ test.describe('[QUERY] SQL in the browser', () => {
     await reader.goto(reader.url());
     await expect(reader.getByTestId('sql-editor')).toContainText('SELECT event_time, value FROM');
     await reader.close();
+  });
+
+  test('a long query can be cancelled', async ({ page }) => {
+    await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT count(*) FROM range(100000000000) a')}`);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('query-status')).toHaveText('running…', { timeout: 30_000 });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByTestId('query-status')).toHaveText('cancelled', { timeout: 15_000 });
   });
 
   test('the Arrow data route refuses requests without a session', async ({ sluice }) => {

@@ -1,6 +1,8 @@
 'use client';
 
-import { Play } from 'lucide-react';
+import { FileDown, Play, Square } from 'lucide-react';
+import type { AsyncDuckDBConnection } from '@duckdb/duckdb-wasm';
+import { stringify } from 'csv-stringify/browser/esm/sync';
 import { useRef, useState } from 'react';
 import { CodeEditor } from '@/app/_components/code-editor';
 import { Button } from '@/app/_components/ui/button';
@@ -8,10 +10,14 @@ import { Table, Td, Th } from '@/app/_components/ui/table';
 import { getDuckDb } from '@/lib/browser/duckdb/duckdb-instance';
 import { changelogTable, currentStateViewSql, type QueryableDataset } from '@/lib/query/dataset-views';
 import type { ColumnKind } from '@/lib/query/chart-suggestion';
-import { DataType, type DataType as ArrowType } from 'apache-arrow';
+import { DataType, Table as ArrowTable, type DataType as ArrowType, type RecordBatch } from 'apache-arrow';
 import { ResultChart, type ChartableResult } from './result-chart';
 
-type Status = { kind: 'idle' } | { kind: 'loading'; what: string } | { kind: 'done'; ms: number; rows: number } | { kind: 'error'; message: string };
+type Status = { kind: 'idle' } | { kind: 'loading'; what: string } | { kind: 'running' } | { kind: 'done'; ms: number; rows: number } | { kind: 'cancelled' } | { kind: 'error'; message: string };
+
+/** At most this many rows are kept in the page (charted, downloaded); the grid shows the first GRID_ROWS. */
+const MAX_ROWS = 100_000;
+const GRID_ROWS = 1_000;
 
 function columnKind(t: ArrowType): ColumnKind {
   if (DataType.isTimestamp(t) || DataType.isDate(t)) return 'time';
@@ -38,6 +44,8 @@ export function QueryConsole({ workspace, datasets, initialSql }: { workspace: s
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [result, setResult] = useState<ChartableResult | null>(null);
   const loaded = useRef(new Set<string>());
+  const running = useRef<AsyncDuckDBConnection | null>(null);
+  const cancelRequested = useRef(false);
 
   const run = async () => {
     // The query is in the address, so a link to this page shares it.
@@ -57,17 +65,44 @@ export function QueryConsole({ workspace, datasets, initialSql }: { workspace: s
           loaded.current.add(d.name);
         }
         const t0 = performance.now();
-        const table = await conn.query(sql);
+        setStatus({ kind: 'running' });
+        running.current = conn;
+        // Sent, not queried: a sent query can be cancelled, and its batches arrive one by one.
+        const reader = await conn.send(sql, true);
+        const batches: RecordBatch[] = [];
+        let count = 0;
+        for await (const batch of reader) {
+          if (count < MAX_ROWS) batches.push(batch);
+          count += batch.numRows;
+        }
+        running.current = null;
+        const table = new ArrowTable(reader.schema, batches);
         const columns = table.schema.fields.map((f) => ({ name: f.name, kind: columnKind(f.type) }));
-        const rows = table.toArray().slice(0, 1000).map((r) => columns.map((c) => (r as Record<string, unknown>)[c.name]));
+        const rows = table.toArray().slice(0, MAX_ROWS).map((r) => columns.map((c) => (r as Record<string, unknown>)[c.name]));
         setResult({ columns, rows });
-        setStatus({ kind: 'done', ms: Math.round(performance.now() - t0), rows: table.numRows });
+        setStatus({ kind: 'done', ms: Math.round(performance.now() - t0), rows: count });
       } finally {
         await conn.close();
       }
     } catch (err) {
-      setStatus({ kind: 'error', message: (err as Error).message });
+      setStatus(cancelRequested.current ? { kind: 'cancelled' } : { kind: 'error', message: (err as Error).message });
+    } finally {
+      running.current = null;
+      cancelRequested.current = false;
     }
+  };
+  const cancel = async () => {
+    cancelRequested.current = true;
+    await running.current?.cancelSent();
+  };
+  const download = () => {
+    if (!result) return;
+    const csv = stringify([result.columns.map((c) => c.name), ...result.rows.map((r) => r.map((v, j) => (v === null || v === undefined ? '' : show(v, result.columns[j].kind))))]);
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+    a.download = 'query-result.csv';
+    a.click();
+    URL.revokeObjectURL(a.href);
   };
 
   return (
@@ -75,8 +110,17 @@ export function QueryConsole({ workspace, datasets, initialSql }: { workspace: s
       <div className="flex items-center gap-2">
         <h1 className="text-lg font-semibold">Query</h1>
         <span className="text-xs text-muted-foreground">runs in your browser (DuckDB-WASM) · tables: {datasets.map((d) => `"${d.name}"`).join(', ') || 'none yet'}</span>
-        <Button className="ml-auto" onClick={() => void run()} disabled={status.kind === 'loading'} title="Ctrl/Cmd+Enter">
-          <Play /> Run
+        {status.kind === 'running' ? (
+          <Button className="ml-auto" variant="outline" onClick={() => void cancel()}>
+            <Square /> Cancel
+          </Button>
+        ) : (
+          <Button className="ml-auto" onClick={() => void run()} disabled={status.kind === 'loading'} title="Ctrl/Cmd+Enter">
+            <Play /> Run
+          </Button>
+        )}
+        <Button variant="outline" onClick={download} disabled={!result}>
+          <FileDown /> CSV
         </Button>
       </div>
       <p className="text-xs text-muted-foreground" data-testid="view-convention">
@@ -85,7 +129,17 @@ export function QueryConsole({ workspace, datasets, initialSql }: { workspace: s
       </p>
       <CodeEditor language="sql" label="SQL" className="h-40" value={sql} onChange={setSql} onSubmit={() => void run()} />
       <p className="text-xs" data-testid="query-status">
-        {status.kind === 'loading' ? `loading ${status.what}…` : status.kind === 'done' ? `${status.rows} rows in ${status.ms} ms` : status.kind === 'error' ? <span className="text-destructive">{status.message}</span> : 'ready'}
+        {status.kind === 'loading'
+          ? `loading ${status.what}…`
+          : status.kind === 'running'
+            ? 'running…'
+            : status.kind === 'cancelled'
+              ? 'cancelled'
+              : status.kind === 'done'
+                ? `${status.rows} rows in ${status.ms} ms${status.rows > MAX_ROWS ? ` (the first ${MAX_ROWS.toLocaleString('en-US')} kept)` : ''}`
+                : status.kind === 'error'
+                  ? <span className="text-destructive whitespace-pre-wrap font-mono">{status.message}</span>
+                  : 'ready'}
       </p>
       {result ? <ResultChart result={result} /> : null}
       {result ? (
@@ -98,7 +152,7 @@ export function QueryConsole({ workspace, datasets, initialSql }: { workspace: s
             </tr>
           </thead>
           <tbody>
-            {result.rows.map((r, i) => (
+            {result.rows.slice(0, GRID_ROWS).map((r, i) => (
               <tr key={i}>
                 {r.map((v, j) => (
                   <Td key={j}>{show(v, result.columns[j].kind)}</Td>
