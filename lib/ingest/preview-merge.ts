@@ -1,7 +1,7 @@
 import type { Row } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetVocab } from '../odf/vocab';
-import { decodeStateRow } from './key-state-codec';
+import { priorStateFrom } from './key-state-codec';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import type { MergeStrategyConfig } from './merge/merge-strategy';
 import { joinKeyOf } from './merge/merge-support';
@@ -30,10 +30,8 @@ export async function previewMerge(a: PreviewMergeArgs): Promise<{ columns: stri
   const rows = a.rows.map((r) => withEventTimeColumn(r, layout));
   const need = strategy.stateNeed(rows);
   const stored = need.kind === 'none' ? new Map<string, JsonRow | null>() : await a.loadState(need.kind === 'all' ? 'all' : need.keys);
-  // A Ledger key holds no values: its presence is all the merge asks about.
-  const state = new Map([...stored].map(([k, r]) => [k, r === null ? {} : decodeStateRow(r, layout)]));
-  const merged = strategy.merge({ hasHistory: a.hasHistory, get: (k) => state.get(k), keys: () => state.keys() }, rows);
+  const merged = strategy.merge(priorStateFrom(stored, layout, a.hasHistory), rows);
   // Ledger drops rows whose key it has seen: those are shown as already known.
-  const known = strategy.kind === 'Ledger' ? rows.filter((r) => state.has(joinKeyOf(strategy.primaryKey, r) ?? '')) : [];
+  const known = strategy.kind === 'Ledger' ? rows.filter((r) => stored.has(joinKeyOf(strategy.primaryKey, r) ?? '')) : [];
   return { columns: [strategy.operationTypeColumn, ...layout.mergeFields.map((f) => f.name)], rows: merged, known };
 }
