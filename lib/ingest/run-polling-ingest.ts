@@ -6,7 +6,7 @@ import { brokerTlsFromSecrets } from './fetch/broker-transport';
 import { openMqttSession, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
 import { topicMatches } from './fetch/topic-filter';
 import { applyToState } from './merge/apply-to-state';
-import { decodeStateRow, encodeStateRow } from './key-state-codec';
+import { encodeStateRow, priorStateFrom } from './key-state-codec';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
 import { mqttSourceConfig, type MqttSourceConfig } from './mqtt-source-config';
@@ -73,6 +73,8 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   const stored = await args.store.loadSecrets(head);
   const env = args.env ?? ((name: string) => process.env[name]);
   const source = mqttSourceConfig(head.snapshot, (name) => stored.get(name) ?? env(name));
+  // Stored TLS secrets (CA, client certificate) first; --ca / --insecure from the command line over them.
+  options.tls = { ...brokerTlsFromSecrets(stored), ...options.tls };
   // Without a declared read schema, the one inferred from the dataset's first messages is used.
   const readSchema = source.readSchema ?? head.inferredReadSchema ?? undefined;
   const schema = readSchema && configureSchema(readSchema, source, head);
@@ -81,7 +83,7 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   const lease = await args.store.acquirePullLease(head.id, pullId);
   try {
     await args.store.startPull(head.id, pullId);
-    const pull = new PullRun({ ...args, options, clock, head, source, schema, pullId, secrets: stored });
+    const pull = new PullRun({ ...args, options, clock, head, source, schema, pullId });
     try {
       const result = await pull.run();
       await args.store.finishPull(pullId, { status: result.status, hasMore: result.hasMore });
@@ -108,8 +110,6 @@ interface PullRunArgs extends RunPollingIngestArgs {
   source: MqttSourceConfig;
   schema: ConfiguredSchema | undefined;
   pullId: string;
-  /** The dataset's stored secrets (TLS material among them). */
-  secrets: ReadonlyMap<string, string>;
 }
 
 /** How a pull types, lays out and merges rows: known up front, or once the first messages are in. */
@@ -184,8 +184,7 @@ class PullRun {
         sessionTopics: head.sessionTopics ?? undefined,
         // Snapshot pulls re-subscribe so retained messages (each topic's current state) arrive again.
         forceSubscribe: this.singleBatch,
-        // Stored TLS secrets (CA, client certificate) first; --ca / --insecure from the command line over them.
-        tls: { ...brokerTlsFromSecrets(this.a.secrets), ...options.tls },
+        tls: options.tls,
       },
       {
         onMessage: (m) => this.onMessage(m),
@@ -447,9 +446,7 @@ class PullRun {
     } else if (need.kind === 'all') {
       for (const [k, o] of this.stateOverlay) o === DELETED ? stored.delete(k) : stored.set(k, o);
     }
-    // A Ledger key holds no values: its presence is all the merge asks about.
-    const decoded = new Map([...stored].map(([k, r]) => [k, r === null ? {} : decodeStateRow(r, schema.layout)]));
-    return { hasHistory: this.head.nextOffset > 0n, get: (k) => decoded.get(k), keys: () => decoded.keys() };
+    return priorStateFrom(stored, schema.layout, this.head.nextOffset > 0n);
   }
 
   /** The key state must describe the current merge keys; after a change of keys it is rebuilt from history once. */
