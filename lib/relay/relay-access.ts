@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Auth } from '../auth/create-auth';
+import { requireMemberAccess } from '../auth/member-access';
 import { can } from '../auth/roles';
 import { formatDatasetRef } from '../datasets/dataset-ref';
 import { SluiceError } from '../errors';
@@ -25,9 +26,7 @@ export async function relayPolicyFor(req: IncomingMessage, deps: { store: Store;
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
   const session = await deps.auth.api.getSession({ headers });
   if (!session) throw new SluiceError('UNAUTHENTICATED', 'sign in to preview');
-  const member = await deps.store.workspaces.membership(session.user.id, workspace);
-  if (!member) throw new SluiceError('WORKSPACE_NOT_FOUND', `no workspace "${workspace}" that you are a member of`);
-  if (!can(member.role, { dataset: 'read' })) throw new SluiceError('FORBIDDEN', 'your role does not allow previewing');
+  const member = await requireMemberAccess(deps.store.workspaces, session.user.id, workspace, { dataset: 'read' });
   const d = await deps.store.datasets.find(formatDatasetRef({ workspace, name }));
   if (!d) throw new SluiceError('DATASET_NOT_FOUND', `no dataset "${name}"`);
   const fetch = findActivePollingSource(d.snapshot.metadata)?.fetch;

@@ -1,6 +1,8 @@
 import 'server-only';
 import { headers } from 'next/headers';
-import { can, type Permission, type Role } from '../auth/roles';
+import { cache } from 'react';
+import { requireMemberAccess } from '../auth/member-access';
+import type { Permission, Role } from '../auth/roles';
 import { formatDatasetRef } from '../datasets/dataset-ref';
 import { SluiceError } from '../errors';
 import { getAuth } from './auth';
@@ -18,11 +20,14 @@ export interface WorkspaceAccess {
   role: Role;
 }
 
-/** The signed-in account of this request, or null. */
-export async function getViewer(): Promise<Viewer | null> {
+/**
+ * The signed-in account of this request, or null. Looked up once per request: the root layout,
+ * the workspace and dataset layouts and the page all ask.
+ */
+export const getViewer = cache(async (): Promise<Viewer | null> => {
   const session = await (await getAuth()).api.getSession({ headers: await headers() });
   return session ? { id: session.user.id, name: session.user.name, email: session.user.email } : null;
-}
+});
 
 /** The signed-in account, or UNAUTHENTICATED. */
 export async function requireViewer(): Promise<Viewer> {
@@ -33,18 +38,11 @@ export async function requireViewer(): Promise<Viewer> {
 
 /**
  * The one guard every page load, server action and route handler goes through: a signed-in
- * member of the workspace whose role allows `permission`. A workspace the account is not a member
- * of is reported as not found, so its existence does not leak.
+ * member of the workspace whose role allows `permission` (see requireMemberAccess).
  */
 export async function requireWorkspace(slug: string, permission: Permission): Promise<WorkspaceAccess> {
   const viewer = await requireViewer();
-  const member = await (await getStore()).workspaces.membership(viewer.id, slug);
-  if (!member) throw new SluiceError('WORKSPACE_NOT_FOUND', `no workspace "${slug}" that you are a member of`);
-  if (!can(member.role, permission)) {
-    const [resource, action] = Object.entries(permission)[0];
-    throw new SluiceError('FORBIDDEN', `your role in ${slug} (${member.role}) does not allow ${resource} ${action}`);
-  }
-  return { viewer, workspace: { id: member.id, slug: member.slug, name: member.name }, role: member.role as Role };
+  return { viewer, ...(await requireMemberAccess((await getStore()).workspaces, viewer.id, slug, permission)) };
 }
 
 /** requireWorkspace, plus the dataset's reference (`workspace/name`) for lib/ calls. */
