@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws';
 import { createAuth } from '../lib/auth/create-auth';
 import { readEnv, type SluiceEnv } from '../lib/config/env';
 import { startScheduler } from '../lib/schedules/scheduler';
-import { deriveKey, loadMasterKey } from '../lib/config/secret-key';
+import { loadMasterKey } from '../lib/config/secret-key';
 import { isSluiceError } from '../lib/errors';
 import { relayMqtt } from '../lib/relay/mqtt-relay';
 import { RELAY_PATH, relayPolicyFor } from '../lib/relay/relay-access';
@@ -62,7 +62,7 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
  * broker and permissions; refusals are plain HTTP answers to the upgrade.
  */
 function relayUpgrade(store: Store, env: SluiceEnv, dataDir: string) {
-  const auth = createAuth({ prisma: store.prisma, baseURL: env.SLUICE_PUBLIC_URL, secret: deriveKey(loadMasterKey({ envValue: env.SLUICE_SECRET_KEY, dataDir: env.DATABASE_URL ? undefined : dataDir }), 'auth').toString('base64') });
+  const auth = createAuth({ prisma: store.prisma, baseURL: env.SLUICE_PUBLIC_URL, masterKey: loadMasterKey({ envValue: env.SLUICE_SECRET_KEY, dataDir: env.DATABASE_URL ? undefined : dataDir }) });
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
   return (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     relayPolicyFor(req, { store, auth }).then(

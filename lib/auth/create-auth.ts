@@ -1,13 +1,14 @@
 import { prismaAdapter } from '@better-auth/prisma-adapter';
 import { betterAuth, type BetterAuthPlugin } from 'better-auth';
 import { organization } from 'better-auth/plugins';
+import { deriveKey } from '../config/secret-key';
 import type { PrismaClient } from '../store/prisma';
 import { accessControl, ROLES } from './roles';
 
 export interface AuthConfig {
   prisma: PrismaClient;
-  /** Signs session cookies and tokens (derived from SLUICE_SECRET_KEY). */
-  secret: string;
+  /** SLUICE_SECRET_KEY: the secret that signs sessions is derived from it. */
+  masterKey: Buffer;
   /** The console's public origin, e.g. http://127.0.0.1:3000 (inferred from requests when unset). */
   baseURL?: string;
   /** Framework glue, such as Next's cookie plugin for server actions. */
@@ -26,7 +27,7 @@ export const SIGN_IN_ATTEMPTS_PER_MINUTE = 10;
 export function createAuth(config: AuthConfig) {
   return betterAuth({
     appName: 'Sluice',
-    secret: config.secret,
+    secret: deriveKey(config.masterKey, 'auth').toString('base64'),
     baseURL: config.baseURL,
     database: prismaAdapter(config.prisma, { provider: 'postgresql' }),
     telemetry: { enabled: false },

@@ -2,7 +2,7 @@ import 'server-only';
 import { nextCookies } from 'better-auth/next-js';
 import { createAuth, type Auth } from '../auth/create-auth';
 import { readEnv } from '../config/env';
-import { deriveKey, loadMasterKey } from '../config/secret-key';
+import { loadMasterKey } from '../config/secret-key';
 import { defaultDataDir } from '../store/connect-store';
 import { getStore } from './store';
 
@@ -16,7 +16,7 @@ export function getAuth(): Promise<Auth> {
     const store = await getStore();
     return createAuth({
       prisma: store.prisma,
-      secret: deriveKey(master, 'auth').toString('base64'),
+      masterKey: master,
       baseURL: env.SLUICE_PUBLIC_URL,
       plugins: [nextCookies()],
     });

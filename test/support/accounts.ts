@@ -12,8 +12,8 @@ export interface TestAccount {
  * Creates accounts through Better Auth itself (hashed passwords, as sign-up makes them) and makes
  * each a member of `workspace` with its role.
  */
-export async function createAccounts(store: Store, secret: string, workspace: string, accounts: TestAccount[]): Promise<void> {
-  const auth = createAuth({ prisma: store.prisma, secret, baseURL: 'http://127.0.0.1' });
+export async function createAccounts(store: Store, masterKey: Buffer, workspace: string, accounts: TestAccount[]): Promise<void> {
+  const auth = createAuth({ prisma: store.prisma, masterKey, baseURL: 'http://127.0.0.1' });
   const ws = await store.prisma.organization.findUniqueOrThrow({ where: { slug: workspace } });
   for (const a of accounts) {
     const { user } = await auth.api.signUpEmail({ body: { email: a.email, password: a.password, name: a.email.split('@')[0] } });

@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROLE_NAMES, type Role } from '../../lib/auth/roles';
-import { deriveKey } from '../../lib/config/secret-key';
 import { DEFAULT_WORKSPACE } from '../../lib/datasets/dataset-ref';
 import { createAccounts, signInCookies, type TestAccount } from './accounts';
 import { openStore } from '../../lib/store/open-store';
@@ -44,7 +43,7 @@ export async function startConsole(): Promise<ConsoleServer> {
   const accounts = Object.fromEntries(
     ROLE_NAMES.map((role) => [role, { email: `${role}@sluice.test`, password: `${role}-password-1`, role }]),
   ) as Record<Role, TestAccount>;
-  await createAccounts(store, deriveKey(Buffer.from(master, 'base64'), 'auth').toString('base64'), DEFAULT_WORKSPACE, Object.values(accounts));
+  await createAccounts(store, Buffer.from(master, 'base64'), DEFAULT_WORKSPACE, Object.values(accounts));
   await store.close();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
