@@ -59,6 +59,21 @@ export interface PullCounters {
   slices: number;
 }
 
+export function zeroCounters(): PullCounters {
+  return { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
+}
+
+/** The counters of `a` and `b` together. */
+export function sumCounters(a: PullCounters, b: PullCounters): PullCounters {
+  return {
+    messagesReceived: a.messagesReceived + b.messagesReceived,
+    rowsCommitted: a.rowsCommitted + b.rowsCommitted,
+    quarantined: a.quarantined + b.quarantined,
+    duplicates: a.duplicates + b.duplicates,
+    slices: a.slices + b.slices,
+  };
+}
+
 /**
  * Everything one commit writes, applied atomically. The head moves by compare-and-swap on
  * `expectedHeadHash`: a concurrent writer makes the commit fail with HEAD_MOVED, never fork.

@@ -1,6 +1,12 @@
-import { runPollingIngest, type PullResult, type RunPollingIngestArgs } from './run-polling-ingest';
+import { sumCounters, zeroCounters, type PullCounters } from './ports';
+import { runPollingIngest, type PullProgress, type PullResult, type RunPollingIngestArgs } from './run-polling-ingest';
 
 export interface CaughtUpResult extends Omit<PullResult, 'pullId' | 'hasMore'> {
+  pulls: number;
+}
+
+/** Progress across the pulls: counters are totals so far; `pulls` counts the pull under way. */
+export interface CaughtUpProgress extends PullProgress {
   pulls: number;
 }
 
@@ -8,24 +14,24 @@ export interface CaughtUpResult extends Omit<PullResult, 'pullId' | 'hasMore'> {
  * Pulls again while the previous pull stopped at its record cap (Kamu's `exhaust_sources`), so a
  * backlog larger than one pull is drained, each pull a bounded, separately committed unit.
  */
-export async function pullUntilCaughtUp(args: RunPollingIngestArgs & { maxPulls?: number }): Promise<CaughtUpResult> {
-  let total: CaughtUpResult | undefined;
-  for (let i = 0; i < (args.maxPulls ?? Infinity); i++) {
-    const r = await runPollingIngest(args);
-    total = total
-      ? {
-          ...total,
-          status: total.status === 'updated' || r.status === 'updated' ? 'updated' : 'up_to_date',
-          newHead: r.newHead,
-          pulls: total.pulls + 1,
-          messagesReceived: total.messagesReceived + r.messagesReceived,
-          rowsCommitted: total.rowsCommitted + r.rowsCommitted,
-          quarantined: total.quarantined + r.quarantined,
-          duplicates: total.duplicates + r.duplicates,
-          slices: total.slices + r.slices,
-        }
-      : { ...r, pulls: 1 };
+export async function pullUntilCaughtUp(
+  args: Omit<RunPollingIngestArgs, 'onProgress'> & { maxPulls?: number; onProgress?: (progress: CaughtUpProgress) => void },
+): Promise<CaughtUpResult> {
+  let done: PullCounters = zeroCounters();
+  let updated = false;
+  let first: PullResult | undefined;
+  let last: PullResult | undefined;
+  let pulls = 0;
+  while (pulls < (args.maxPulls ?? Infinity)) {
+    pulls++;
+    const before = done;
+    const onProgress = args.onProgress && ((p: PullProgress) => args.onProgress!({ ...p, ...sumCounters(before, p), pulls }));
+    const r = await runPollingIngest({ ...args, onProgress });
+    done = sumCounters(done, r);
+    updated ||= r.status === 'updated';
+    first ??= r;
+    last = r;
     if (!r.hasMore) break;
   }
-  return total!;
+  return { ...done, status: updated ? 'updated' : 'up_to_date', oldHead: first!.oldHead, newHead: last!.newHead, pulls };
 }

@@ -10,7 +10,7 @@ import { encodeStateRow, priorStateFrom } from './key-state-codec';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
 import { mqttSourceConfig, type MqttSourceConfig } from './mqtt-source-config';
-import type { DatasetHead, IngestStore, JsonRow, PullCounters, QuarantineRecord, SliceCommit } from './ports';
+import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SliceCommit } from './ports';
 import type { DataSchema } from '../odf/data-type';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { inferReadSchema } from './read/infer-schema';
@@ -142,7 +142,7 @@ class PullRun {
   private stopAt = Infinity;
   /** QoS 2 ids committed (or being committed) whose PUBREL has not arrived: a PUBLISH with one is a redelivery. */
   private receipts = new Set<number>();
-  private readonly counters: PullCounters = { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
+  private counters: PullCounters = zeroCounters();
   private head: DatasetHead;
   private session: MqttSession | undefined;
   /** Snapshot merges need the pull's whole snapshot at once, so they commit once, at the end. */
@@ -429,7 +429,7 @@ class PullRun {
     // The broker answers released acknowledgements with more messages: idleness starts again now.
     this.touch();
     const add = p.commit.pull.add;
-    for (const k of Object.keys(add) as (keyof PullCounters)[]) this.counters[k] += add[k];
+    this.counters = sumCounters(this.counters, add);
     this.progress('receiving');
   }
 

@@ -59,9 +59,6 @@ export async function startPullRun(store: Store, dataset: string): Promise<PullR
 
   let started!: () => void;
   const holdsLease = new Promise<void>((resolve) => (started = resolve));
-  // Counters of the pulls already finished; the current pull reports its own from zero.
-  const done: PullCounters = { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
-  let current: PullCounters = { ...done };
   const publish = (patch: Partial<PullRunState>) => {
     run.state = { ...run.state, ...patch };
     for (const l of run.listeners) l(run.state);
@@ -72,20 +69,9 @@ export async function startPullRun(store: Store, dataset: string): Promise<PullR
     // Templates resolve from stored secrets only: never from the server's own environment.
     env: () => undefined,
     onProgress: (p) => {
-      if (p.stage === 'connecting') {
-        for (const k of Object.keys(done) as (keyof PullCounters)[]) done[k] += current[k];
-        publish({ pulls: run.state.pulls + 1 });
-        started();
-      }
-      current = p;
-      publish({
-        stage: p.stage,
-        messagesReceived: done.messagesReceived + p.messagesReceived,
-        rowsCommitted: done.rowsCommitted + p.rowsCommitted,
-        quarantined: done.quarantined + p.quarantined,
-        duplicates: done.duplicates + p.duplicates,
-        slices: done.slices + p.slices,
-      });
+      publish(p);
+      // The pull holds the dataset's lease once it reports that it is connecting.
+      if (p.stage === 'connecting') started();
     },
   }).then(
     (r) => publish({ stage: 'done', endedAt: new Date().toISOString(), outcome: r.status, pulls: r.pulls, messagesReceived: r.messagesReceived, rowsCommitted: r.rowsCommitted, quarantined: r.quarantined, duplicates: r.duplicates, slices: r.slices }),
