@@ -4,7 +4,7 @@
  * cell → display text, plus the equality, hashing and ordering the merge strategies rely on.
  */
 import { canonicalJson } from './canonical-json';
-import type { DataType, FloatKind, IntKind, TimeUnit } from '../odf/data-type';
+import { unwrapOption, type DataType, type FloatKind, type IntKind, type TimeUnit } from '../odf/data-type';
 import { canonicalDecimal, compareDecimals } from './decimal';
 import type { Cell, JsonValue } from './row';
 import { canonicalTime, isIsoDate, MAX_EPOCH_MS, parseTimestampMs } from './temporal';
@@ -245,12 +245,8 @@ export function decodeTextCell(type: DataType, text: string): Cell {
   }
 }
 
-function innerKind(type: DataType): DataType['kind'] {
-  return type.kind === 'Option' ? innerKind(type.inner) : type.kind;
-}
-
 function holdsBigInt(type: DataType): boolean {
-  const kind = innerKind(type);
+  const kind = unwrapOption(type).kind;
   return kind === 'Int64' || kind === 'UInt64' || kind === 'Duration';
 }
 
@@ -332,7 +328,7 @@ export function compareCells(type: DataType, a: Cell | undefined, b: Cell | unde
   const aNull = a === null || a === undefined;
   const bNull = b === null || b === undefined;
   if (aNull || bNull) return aNull === bNull ? 0 : aNull ? -1 : 1;
-  switch (innerKind(type)) {
+  switch (unwrapOption(type).kind) {
     case 'Decimal':
       return compareDecimals(a as string, b as string);
     case 'String':
@@ -357,7 +353,7 @@ export function compareCells(type: DataType, a: Cell | undefined, b: Cell | unde
  */
 export function formatCell(type: DataType, cell: Cell): string {
   if (cell === null) return '';
-  if (innerKind(type) === 'Timestamp' && typeof cell === 'number') return new Date(cell).toISOString();
+  if (unwrapOption(type).kind === 'Timestamp' && typeof cell === 'number') return new Date(cell).toISOString();
   if (typeof cell === 'object') return JSON.stringify(cell);
   return String(cell);
 }

@@ -1,6 +1,6 @@
 import { decodeStoredCell } from '../data/cell-codec';
 import type { Cell, Row } from '../data/row';
-import type { DataType } from '../odf/data-type';
+import { unwrapOption, type DataType } from '../odf/data-type';
 import { sha3Multihash } from '../chain/hash';
 import type { JsonValue } from '../data/row';
 import type { StoredRow } from './ports';
@@ -60,12 +60,8 @@ export function formatEventTime(eventTime: Date, layout: SliceLayout): string {
 function cellJson(type: DataType, cell: Cell): string {
   if (cell === null) return 'null';
   if (typeof cell === 'bigint') return cell.toString();
-  if (typeof cell === 'number' && baseKind(type) === 'Timestamp') return JSON.stringify(new Date(cell).toISOString());
+  if (typeof cell === 'number' && unwrapOption(type).kind === 'Timestamp') return JSON.stringify(new Date(cell).toISOString());
   return JSON.stringify(cell);
-}
-
-function baseKind(type: DataType): DataType['kind'] {
-  return type.kind === 'Option' ? baseKind(type.inner) : type.kind;
 }
 
 export function hashSlice(lines: string[]): { hash: string; size: number } {

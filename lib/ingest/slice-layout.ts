@@ -1,5 +1,5 @@
 import type { Row } from '../data/row';
-import type { DataField, DataSchema, DataType } from '../odf/data-type';
+import { unwrapOption, type DataField, type DataSchema, type DataType } from '../odf/data-type';
 import type { DatasetVocab } from '../odf/vocab';
 import { SluiceError } from '../errors';
 
@@ -19,10 +19,6 @@ export interface SliceLayout {
 }
 
 const TIMESTAMP_MS_UTC = { kind: 'Timestamp', unit: 'Millisecond', timezone: 'UTC' } as const;
-
-function unwrap(type: DataType): DataType {
-  return type.kind === 'Option' ? unwrap(type.inner) : type;
-}
 
 /** Kamu casts every timestamp to Timestamp(ms, "UTC") when it writes; so do we, in the data schema. */
 function normaliseTimestamps(type: DataType): DataType {
@@ -45,7 +41,7 @@ export function layoutFromReadSchema(schema: DataSchema, vocab: DatasetVocab): S
   const eventField = schema.fields.find((f) => f.name === vocab.eventTimeColumn);
   let eventTimeType: SliceLayout['eventTimeType'] = TIMESTAMP_MS_UTC;
   if (eventField) {
-    const t = unwrap(eventField.type);
+    const t = unwrapOption(eventField.type);
     if (t.kind === 'Date') eventTimeType = { kind: 'Date' };
     else if (t.kind !== 'Timestamp') {
       throw new SluiceError('SCHEMA_INVALID', `event-time column "${eventField.name}" must be a Timestamp or Date, not ${t.kind}`);

@@ -35,3 +35,8 @@ export interface DataSchema {
   fields: DataField[];
   extra?: Record<string, unknown>;
 }
+
+/** The type under any Option wrappers: what a non-null value of the column is. */
+export function unwrapOption(type: DataType): Exclude<DataType, { kind: 'Option' }> {
+  return type.kind === 'Option' ? unwrapOption(type.inner) : type;
+}

@@ -1,7 +1,7 @@
 /** Column layout, keys, validation and ordering shared by the merge strategies. */
 import { cellKey, cellsDistinct, compareCells } from '../../data/cell-codec';
 import type { Cell, OpCode, Row } from '../../data/row';
-import type { DataType } from '../../odf/data-type';
+import { unwrapOption, type DataType } from '../../odf/data-type';
 import { type MergeContext, MergeError, type MergeStrategyKind, type StateNeed } from './merge-strategy';
 
 type RowOrder = (a: Row, b: Row) => number;
@@ -87,7 +87,7 @@ export class MergeLayout {
         `${kind} needs an operation type column "${this.opColumn}" in the read schema (columns: ${this.columnList()})`,
       );
     }
-    if (opType && !INTEGER_KINDS.has(opType.kind === 'Option' ? opType.inner.kind : opType.kind)) {
+    if (opType && !INTEGER_KINDS.has(unwrapOption(opType).kind)) {
       throw new MergeError(`operation type column "${this.opColumn}" must have an integer type`);
     }
   }
