@@ -11,21 +11,14 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
-import { chainBlocks } from '../lib/chain/metadata-block';
 import { addDataset } from '../lib/datasets/add-dataset';
-import { applyToState } from '../lib/ingest/merge/apply-to-state';
-import { createMergeStrategy } from '../lib/ingest/merge/create-merge-strategy';
-import { runPollingIngest, stateSignature } from '../lib/ingest/run-polling-ingest';
-import { layoutFromReadSchema } from '../lib/ingest/slice-layout';
-import { stageSlice } from '../lib/ingest/stage-slice';
-import { readMessage } from '../lib/ingest/read/read-message';
-import { mqttSourceConfig } from '../lib/ingest/mqtt-source-config';
+import { runPollingIngest } from '../lib/ingest/run-polling-ingest';
 import { openMqttSession, type MqttSession, type ReceivedMessage } from '../lib/ingest/fetch/mqtt-session';
 import { openStore, type Store } from '../lib/store/open-store';
 import { mqttManifest } from '../test/support/manifests';
 import { startMosquitto } from '../test/support/mosquitto-server';
 import { startPostgres } from '../test/support/postgres-server';
-import { BENCH_FIELDS, benchPayload, createSession, publishBacklog, timeMosquittoSub } from './support';
+import { BENCH_FIELDS, benchPayload, createSession, prefill, publishBacklog, timeMosquittoSub } from './support';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const HISTORY = Number(process.env.BENCH_HISTORY_ROWS ?? 1_000_000);
@@ -149,48 +142,6 @@ async function historyCost(store: Store, port: number) {
     console.log(`pull of 10,000 onto ${name === 'bench.empty' ? 'an empty dataset' : `${fmt(HISTORY)} rows`}: ${times[name].toFixed(2)} s`);
   }
   console.log(`RATIO history / empty: ${(times['bench.history'] / times['bench.empty']).toFixed(2)} (target ≤ 1.5)`);
-}
-
-/** Commits `rows` generated readings in 50,000-row slices through the same stage → commit path a pull uses. */
-async function prefill(store: Store, name: string, rows: number) {
-  let head = (await store.ingest.getDatasetHead(name))!;
-  const source = mqttSourceConfig(head.snapshot, () => undefined);
-  const readSchema = source.readSchema!; // the bench manifest declares one
-  const layout = layoutFromReadSchema(readSchema, source.vocab);
-  const strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
-  const pullId = `prefill-${Date.now()}`;
-  const lease = await store.ingest.acquirePullLease(head.id, pullId);
-  await store.ingest.startPull(head.id, pullId);
-  for (let start = 0; start < rows; start += 50_000) {
-    const batch = [];
-    for (let i = start; i < Math.min(rows, start + 50_000); i++) {
-      const r = readMessage(source.read, readSchema, { topic: 't', payload: Buffer.from(benchPayload(i)) }, { maxPayloadBytes: 1 << 20 });
-      if (r.ok) batch.push(...r.rows);
-    }
-    const merged = strategy.merge({ hasHistory: head.nextOffset > 0n, get: () => undefined, keys: () => [] }, batch);
-    const systemTime = new Date();
-    const staged = stageSlice({ merged, layout, systemTime, nextOffset: head.nextOffset, prevWatermark: head.watermark, committedDataSchema: head.dataSchema })!;
-    const blocks = chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime);
-    const changes = applyToState(strategy, staged.committedRows);
-    await store.ingest.commit({
-      datasetId: head.id,
-      datasetNum: head.num,
-      expectedHeadHash: head.headHash,
-      systemTime,
-      blocks,
-      slice: { offsetStart: staged.offsetStart, offsetEnd: staged.offsetEnd, hash: staged.hash, size: staged.size, rows: staged.storedRows },
-      nextOffset: staged.offsetEnd + 1n,
-      watermark: staged.watermark,
-      dataSchema: staged.dataSchema,
-      keyState: { signature: stateSignature(strategy), upserts: new Map([...changes.upserts.keys()].map((k) => [k, null])), deletes: [] },
-      qos2Receipts: { add: [], remove: [] },
-      quarantine: [],
-      pull: { id: pullId, add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
-    });
-    head = (await store.ingest.getDatasetHead(name))!;
-  }
-  await store.ingest.finishPull(pullId, { status: 'updated', hasMore: false });
-  await lease.release();
 }
 
 await main();

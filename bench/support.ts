@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import mqtt from 'mqtt';
+import { chainBlocks } from '../lib/chain/metadata-block';
+import { applyToState } from '../lib/ingest/merge/apply-to-state';
+import { createMergeStrategy } from '../lib/ingest/merge/create-merge-strategy';
+import { mqttSourceConfig } from '../lib/ingest/mqtt-source-config';
+import { readMessage } from '../lib/ingest/read/read-message';
+import { stateSignature } from '../lib/ingest/run-polling-ingest';
+import { layoutFromReadSchema } from '../lib/ingest/slice-layout';
+import { stageSlice } from '../lib/ingest/stage-slice';
+import type { Store } from '../lib/store/open-store';
 
 /** ~200-byte JSON reading, unique per `i` (Ledger key: event_time + device_id). */
 export function benchPayload(i: number): string {
@@ -15,20 +24,24 @@ export function benchPayload(i: number): string {
   });
 }
 
-export const BENCH_FIELDS = `            - name: event_time
-              type: Timestamp
-            - name: device_id
-              type: String
-            - name: seq
-              type: Int64
-            - name: temperature
-              type: Float64
-            - name: humidity
-              type: Float64
-            - name: status
-              type: String
-            - name: note
-              type: String`;
+const BENCH_COLUMNS = [
+  ['event_time', 'Timestamp'],
+  ['device_id', 'String'],
+  ['seq', 'Int64'],
+  ['temperature', 'Float64'],
+  ['humidity', 'Float64'],
+  ['status', 'String'],
+  ['note', 'String'],
+] as const;
+
+/** Read-schema fields (manifest YAML) for the first `count` keys of benchPayload. */
+export function benchFields(count: number = BENCH_COLUMNS.length): string {
+  return BENCH_COLUMNS.slice(0, count)
+    .map(([name, type]) => `            - name: ${name}\n              type: ${type}`)
+    .join('\n');
+}
+
+export const BENCH_FIELDS = benchFields();
 
 /** Creates a persistent (clean=false) QoS 1 session for `clientId` on `topic`, then leaves. */
 export function createSession(port: number, clientId: string, topic: string, v5: boolean): void {
@@ -59,4 +72,49 @@ export function timeMosquittoSub(port: number, clientId: string, topic: string, 
     maxBuffer: 1 << 30,
   });
   return (performance.now() - t) / 1000;
+}
+
+/**
+ * Commits `rows` generated readings (benchPayload) in 50,000-row slices through the same
+ * read → merge → stage → commit path a pull uses, without a broker.
+ */
+export async function prefill(store: Store, name: string, rows: number) {
+  let head = (await store.ingest.getDatasetHead(name))!;
+  const source = mqttSourceConfig(head.snapshot, () => undefined);
+  const readSchema = source.readSchema!; // the bench manifest declares one
+  const layout = layoutFromReadSchema(readSchema, source.vocab);
+  const strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
+  const pullId = `prefill-${Date.now()}`;
+  const lease = await store.ingest.acquirePullLease(head.id, pullId);
+  await store.ingest.startPull(head.id, pullId);
+  for (let start = 0; start < rows; start += 50_000) {
+    const batch = [];
+    for (let i = start; i < Math.min(rows, start + 50_000); i++) {
+      const r = readMessage(source.read, readSchema, { topic: 't', payload: Buffer.from(benchPayload(i)) }, { maxPayloadBytes: 1 << 20 });
+      if (r.ok) batch.push(...r.rows);
+    }
+    const merged = strategy.merge({ hasHistory: head.nextOffset > 0n, get: () => undefined, keys: () => [] }, batch);
+    const systemTime = new Date();
+    const staged = stageSlice({ merged, layout, systemTime, nextOffset: head.nextOffset, prevWatermark: head.watermark, committedDataSchema: head.dataSchema })!;
+    const blocks = chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime);
+    const changes = applyToState(strategy, staged.committedRows);
+    await store.ingest.commit({
+      datasetId: head.id,
+      datasetNum: head.num,
+      expectedHeadHash: head.headHash,
+      systemTime,
+      blocks,
+      slice: staged.slice,
+      nextOffset: staged.slice.offsetEnd + 1n,
+      watermark: staged.watermark,
+      dataSchema: staged.dataSchema,
+      keyState: { signature: stateSignature(strategy), upserts: new Map([...changes.upserts.keys()].map((k) => [k, null])), deletes: [] },
+      qos2Receipts: { add: [], remove: [] },
+      quarantine: [],
+      pull: { id: pullId, add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
+    });
+    head = (await store.ingest.getDatasetHead(name))!;
+  }
+  await store.ingest.finishPull(pullId, { status: 'updated', hasMore: false });
+  await lease.release();
 }

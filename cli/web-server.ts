@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import next from 'next';
 import { WebSocketServer } from 'ws';
 import { createAuth } from '../lib/auth/create-auth';
+import { precompressedAssets } from './precompressed-assets';
 import { readEnv, type SluiceEnv } from '../lib/config/env';
 import { startScheduler } from '../lib/schedules/scheduler';
 import { loadMasterKey } from '../lib/config/secret-key';
@@ -27,9 +28,16 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const handle = app.getRequestHandler();
   await app.prepare();
   const trustProxy = process.env.SLUICE_TRUST_PROXY === '1';
+  const assets = opts.dev ? undefined : precompressedAssets(path.join(ROOT, '.next'));
   const server = http.createServer((req, res) => {
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, trustProxy);
-    void handle(req, res);
+    (assets ? assets(req, res) : Promise.resolve(false)).then(
+      (served) => (served ? undefined : handle(req, res)),
+      (err: unknown) => {
+        console.error(err);
+        res.destroy();
+      },
+    );
   });
   const env = readEnv();
   const dataDir = env.SLUICE_DATA_DIR ?? defaultDataDir();

@@ -35,8 +35,16 @@ export const ERROR_CODES = {
   HEAD_MOVED: 'dataset head moved during commit',
   /** `verify` found a slice or block whose hash does not match. */
   VERIFY_FAILED: 'verification failed',
+  /** A request planned against a dataset that was since replaced or changed schema (reload and retry). */
+  DATASET_CHANGED: 'dataset changed since it was listed',
+  /** No committed slice lies within the requested offsets. */
+  SLICE_NOT_FOUND: 'no data slice in that range',
   /** Invalid command-line or form input. */
   INVALID_INPUT: 'invalid input',
+  /** No saved query with that id in the workspace (it was deleted, or belongs to another workspace). */
+  SAVED_QUERY_NOT_FOUND: 'saved query not found',
+  /** A save or rename to a name another saved query of the workspace has, which the caller may not replace. */
+  SAVED_QUERY_EXISTS: 'a saved query of that name exists',
   /** No workspace with that slug. */
   WORKSPACE_NOT_FOUND: 'workspace not found',
   /** A stored secret does not decrypt with the configured key. */

@@ -6,6 +6,8 @@ import { yaml } from '@codemirror/lang-yaml';
 import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { tags } from '@lezer/highlight';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
+import type { CompletionSource } from '@codemirror/autocomplete';
+import { EditorState } from '@codemirror/state';
 import { keymap } from '@codemirror/view';
 import { EditorView, basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
@@ -38,12 +40,14 @@ export type CodeIssue = Pick<ManifestIssue, 'line' | 'column' | 'message'>;
  * Controlled: `value` replaces the text when it differs from what the editor holds. Ctrl/Cmd+Enter
  * calls `onSubmit`.
  */
-export function CodeEditor({ value, onChange, issues = [], language, onSubmit, label, className }: {
+export function CodeEditor({ value, onChange, issues = [], language, onSubmit, completions, label, className }: {
   value: string;
   onChange: (text: string) => void;
   issues?: CodeIssue[];
   language: 'yaml' | 'json' | 'sql';
   onSubmit?: () => void;
+  /** Completions beside the language's own (e.g. dataset and column names in SQL). */
+  completions?: CompletionSource;
   label: string;
   className?: string;
 }) {
@@ -53,6 +57,8 @@ export function CodeEditor({ value, onChange, issues = [], language, onSubmit, l
   onChangeRef.current = onChange;
   const onSubmitRef = useRef(onSubmit);
   onSubmitRef.current = onSubmit;
+  const completionsRef = useRef(completions);
+  completionsRef.current = completions;
   // Set while `value` is written into the editor: only a person's edits are reported back.
   const applying = useRef(false);
 
@@ -64,6 +70,7 @@ export function CodeEditor({ value, onChange, issues = [], language, onSubmit, l
         keymap.of([{ key: 'Mod-Enter', run: () => (onSubmitRef.current?.(), true) }]),
         basicSetup,
         { yaml, json, sql }[language](),
+        EditorState.languageData.of(() => [{ autocomplete: (ctx: Parameters<CompletionSource>[0]) => completionsRef.current?.(ctx) ?? null }]),
         EditorView.contentAttributes.of({ 'aria-label': label }),
         lintGutter(),
         theme,

@@ -6,3 +6,13 @@ export function workspacePath(workspace: string): string {
 export function datasetPath(workspace: string, name: string, tab = ''): string {
   return `${workspacePath(workspace)}/datasets/${encodeURIComponent(name)}${tab}`;
 }
+
+/** The query page; with a saved query's id, the link that opens it. */
+export function queryPath(workspace: string, savedQueryId?: string): string {
+  return `${workspacePath(workspace)}/query${savedQueryId ? `?q=${encodeURIComponent(savedQueryId)}` : ''}`;
+}
+
+/** The query page opening (and running) `sql`. */
+export function querySqlPath(workspace: string, sql: string): string {
+  return `${workspacePath(workspace)}/query?sql=${encodeURIComponent(sql)}`;
+}

@@ -13,12 +13,14 @@ const statements = {
   secret: ['manage'],
   schedule: ['manage'],
   activity: ['read'],
+  /** save: save queries, rename and delete one's own; manage: rename and delete anyone's (see saved-query-access.ts). */
+  savedQuery: ['save', 'manage'],
 } as const;
 
 export const accessControl = createAccessControl(statements);
 
-const reader = accessControl.newRole({ dataset: ['read'], activity: ['read'] });
-const editor = accessControl.newRole({ dataset: ['read', 'create', 'edit', 'pull', 'publish'], quarantine: ['discard'], activity: ['read'] });
+const reader = accessControl.newRole({ dataset: ['read'], activity: ['read'], savedQuery: ['save'] });
+const editor = accessControl.newRole({ dataset: ['read', 'create', 'edit', 'pull', 'publish'], quarantine: ['discard'], activity: ['read'], savedQuery: ['save'] });
 const maintainer = accessControl.newRole({
   organization: ['update', 'delete'],
   member: ['create', 'update', 'delete'],
@@ -28,6 +30,7 @@ const maintainer = accessControl.newRole({
   secret: ['manage'],
   schedule: ['manage'],
   activity: ['read'],
+  savedQuery: ['save', 'manage'],
 });
 
 export const ROLES = { reader, editor, maintainer };

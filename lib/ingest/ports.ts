@@ -3,6 +3,7 @@ import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from './fetch/mqtt-session';
+import type { DeflateSegment } from '../data/deflate-segments';
 
 /** What a pull needs to know about a dataset: its head and the engine's bookkeeping. */
 export interface DatasetHead {
@@ -78,13 +79,24 @@ export function sumCounters(a: PullCounters, b: PullCounters): PullCounters {
  * Everything one commit writes, applied atomically. The head moves by compare-and-swap on
  * `expectedHeadHash`: a concurrent writer makes the commit fail with HEAD_MOVED, never fork.
  */
+/** A slice as committed: its rows, hash and size (ODF), and its Arrow encoding for browsers. */
+export interface CommittedSlice {
+  offsetStart: bigint;
+  offsetEnd: bigint;
+  hash: string;
+  size: number;
+  rows: StoredRow[];
+  /** Compressed Arrow record batches, in the layout `schemaKey` names (lib/ingest/slice-arrow.ts). */
+  arrow: { segment: DeflateSegment; schemaKey: string };
+}
+
 export interface SliceCommit {
   datasetId: string;
   datasetNum: number;
   expectedHeadHash: string;
   systemTime: Date;
   blocks: HashedBlock[];
-  slice?: { offsetStart: bigint; offsetEnd: bigint; hash: string; size: number; rows: StoredRow[] };
+  slice?: CommittedSlice;
   nextOffset: bigint;
   watermark: Date | null;
   dataSchema?: DataSchema;

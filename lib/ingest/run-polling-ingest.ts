@@ -383,10 +383,10 @@ class PullRun {
     for (const [k, r] of upserts) this.stateOverlay.set(k, r);
     for (const k of changes?.deletes ?? []) this.stateOverlay.set(k, DELETED);
     if (staged) {
-      add.rowsCommitted = staged.storedRows.length;
+      add.rowsCommitted = staged.slice.rows.length;
       add.slices = 1;
     }
-    const nextOffset = staged ? staged.offsetEnd + 1n : head.nextOffset;
+    const nextOffset = staged ? staged.slice.offsetEnd + 1n : head.nextOffset;
     const watermark = staged?.watermark ?? head.watermark;
     const last = blocks.at(-1);
     if (last) {
@@ -408,7 +408,7 @@ class PullRun {
         expectedHeadHash: head.headHash,
         systemTime,
         blocks,
-        slice: staged && { offsetStart: staged.offsetStart, offsetEnd: staged.offsetEnd, hash: staged.hash, size: staged.size, rows: staged.storedRows },
+        slice: staged?.slice,
         nextOffset,
         watermark,
         dataSchema: staged?.dataSchema,

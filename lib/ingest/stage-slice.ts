@@ -3,7 +3,8 @@ import { encodeStoredCell } from '../data/cell-codec';
 import type { Cell, Row } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { JsonValue } from '../data/row';
-import type { StoredRow } from './ports';
+import type { CommittedSlice, StoredRow } from './ports';
+import { arrowSchemaKey, sliceArrowSegment } from './slice-arrow';
 import { encodeSliceLine, hashSlice } from './slice-encoding';
 import { dataSchemaOf, type SliceLayout } from './slice-layout';
 
@@ -16,11 +17,7 @@ import { dataSchemaOf, type SliceLayout } from './slice-layout';
 export interface StagedSlice {
   /** The merged rows, their event times filled in, as the key state must record them. */
   committedRows: Row[];
-  storedRows: StoredRow[];
-  offsetStart: bigint;
-  offsetEnd: bigint;
-  hash: string;
-  size: number;
+  slice: CommittedSlice;
   watermark: Date | null;
   events: MetadataEventJson[];
   /** Set when this slice introduces the dataset's data schema. */
@@ -76,11 +73,7 @@ export function stageSlice(args: {
   });
   return {
     committedRows,
-    storedRows,
-    offsetStart,
-    offsetEnd,
-    hash,
-    size,
+    slice: { offsetStart, offsetEnd, hash, size, rows: storedRows, arrow: { segment: sliceArrowSegment(storedRows, layout), schemaKey: arrowSchemaKey(layout) } },
     watermark,
     events,
     ...(schemaChanged ? { dataSchema: schema } : {}),

@@ -1,5 +1,13 @@
+import { DataType, type DataType as ArrowType } from 'apache-arrow';
+
 /** What kind of values a result column holds, as far as charting goes. */
 export type ColumnKind = 'time' | 'number' | 'text';
+
+export function columnKind(t: ArrowType): ColumnKind {
+  if (DataType.isTimestamp(t) || DataType.isDate(t)) return 'time';
+  if (DataType.isInt(t) || DataType.isFloat(t) || DataType.isDecimal(t)) return 'number';
+  return 'text';
+}
 
 export interface ChartChoice {
   type: 'line' | 'scatter' | 'bar';

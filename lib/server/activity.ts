@@ -18,7 +18,10 @@ export type ActivityAction =
   | 'secret.set'
   | 'secret.delete'
   | 'schedule.set'
-  | 'schedule.remove';
+  | 'schedule.remove'
+  | 'query.save'
+  | 'query.rename'
+  | 'query.delete';
 
 /** Records what a member did, after the action succeeded. */
 export async function recordActivity(access: WorkspaceAccess, action: ActivityAction, target: string, detail?: Record<string, JsonValue>): Promise<void> {

@@ -7,6 +7,7 @@ import { WorkspaceRepository } from './workspace-repository';
 import { SecretRepository } from './secret-repository';
 import { ActivityRepository } from './activity-repository';
 import { ScheduleRepository } from './schedule-repository';
+import { SavedQueryRepository } from './saved-query-repository';
 import { SecretBox } from '../secrets/secret-box';
 import { deriveKey, loadMasterKey } from '../config/secret-key';
 import { createPrismaClient, type PrismaClient } from './prisma';
@@ -20,6 +21,7 @@ export interface Store {
   secrets: SecretRepository;
   activity: ActivityRepository;
   schedules: ScheduleRepository;
+  savedQueries: SavedQueryRepository;
   close(): Promise<void>;
 }
 
@@ -64,11 +66,12 @@ export async function connectStore(config: StoreConfig = {}, beforeConnect?: (ur
     databaseUrl,
     prisma,
     ingest: new PostgresIngestStore(prisma, pool, secrets),
-    datasets: new DatasetRepository(prisma),
+    datasets: new DatasetRepository(prisma, pool),
     workspaces: new WorkspaceRepository(prisma),
     secrets,
     activity: new ActivityRepository(prisma),
     schedules: new ScheduleRepository(prisma),
+    savedQueries: new SavedQueryRepository(prisma),
     async close() {
       await prisma.$disconnect();
       await pool.end();

@@ -1,5 +1,7 @@
+import pg from 'pg';
 import type { HashedBlock } from '../chain/metadata-block';
 import type { JsonValue } from '../data/row';
+import type { DeflateSegment } from '../data/deflate-segments';
 import type { StoredRow } from '../ingest/ports';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
@@ -72,7 +74,10 @@ async function deleteDataset(tx: Tx, d: { id: string; num: number }): Promise<vo
 }
 
 export class DatasetRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pool: pg.Pool,
+  ) {}
 
   async create(args: { id: string; name: string; workspace: string; snapshot: DatasetSnapshot; blocks: HashedBlock[]; mqttClientId: string; replace: boolean }): Promise<void> {
     const last = args.blocks.at(-1)!;
@@ -212,9 +217,30 @@ export class DatasetRepository {
     return d;
   }
 
+  /** The dataset's slices in offset order, without their Arrow encodings. */
   async slices(datasetId: string) {
-    return this.prisma.dataSlice.findMany({ where: { datasetId }, orderBy: { offsetStart: 'asc' } });
+    return this.prisma.dataSlice.findMany({
+      where: { datasetId },
+      orderBy: { offsetStart: 'asc' },
+      select: { offsetStart: true, offsetEnd: true, blockSequence: true, hash: true, size: true, systemTime: true },
+    });
   }
+
+  /** Stored Arrow segments of the slices lying within offsets [from, to], in offset order. */
+  async sliceArrows(datasetId: string, from: bigint, to: bigint): Promise<{ offsetStart: bigint; offsetEnd: bigint; segment: DeflateSegment | null; schemaKey: string | null }[]> {
+    const r = await this.pool.query<{ offset_start: string; offset_end: string; arrow: Buffer | null; arrow_adler32: string | null; arrow_size: number | null; arrow_schema: string | null }>(
+      `SELECT offset_start, offset_end, arrow, arrow_adler32, arrow_size, arrow_schema FROM data_slice
+       WHERE dataset_id = $1 AND offset_start >= $2 AND offset_end <= $3 ORDER BY offset_start`,
+      [datasetId, from.toString(), to.toString()],
+    );
+    return r.rows.map((s) => ({
+      offsetStart: BigInt(s.offset_start),
+      offsetEnd: BigInt(s.offset_end),
+      segment: s.arrow && s.arrow_adler32 !== null && s.arrow_size !== null ? { deflated: s.arrow, adler32: Number(s.arrow_adler32), size: s.arrow_size } : null,
+      schemaKey: s.arrow_schema,
+    }));
+  }
+
 
   async pulls(datasetId: string, take = 50) {
     return this.prisma.pull.findMany({ where: { datasetId }, orderBy: { startedAt: 'desc' }, take });

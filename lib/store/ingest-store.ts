@@ -205,8 +205,12 @@ export class PostgresIngestStore implements IngestStore {
       if (c.slice) {
         const s = c.slice;
         await db.query(
-          `INSERT INTO data_slice (dataset_id, offset_start, offset_end, block_sequence, hash, size, system_time) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [c.datasetId, s.offsetStart.toString(), s.offsetEnd.toString(), last!.block.sequenceNumber, s.hash, s.size, c.systemTime],
+          `INSERT INTO data_slice (dataset_id, offset_start, offset_end, block_sequence, hash, size, system_time, arrow, arrow_adler32, arrow_size, arrow_schema)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          [
+            ...[c.datasetId, s.offsetStart.toString(), s.offsetEnd.toString(), last!.block.sequenceNumber, s.hash, s.size, c.systemTime],
+            ...[Buffer.from(s.arrow.segment.deflated), s.arrow.segment.adler32, s.arrow.segment.size, s.arrow.schemaKey],
+          ],
         );
         // Rows are contiguous from offsetStart and share the commit's system time. The columns go
         // as delimited text split by Postgres (JSON.stringify never emits a raw newline), which

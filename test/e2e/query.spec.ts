@@ -1,10 +1,40 @@
 import fs from 'node:fs';
-import { request } from '@playwright/test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { request, type Page } from '@playwright/test';
 import { expect, signedInAs, test, uniqueName } from './fixtures';
 
+/** Replaces the editor's SQL and runs it with the keyboard, as a person would. */
+async function runSql(page: Page, sql: string) {
+  // The page runs its opening query first; a second one waits its turn.
+  await expect(page.getByTestId('query-status')).not.toHaveText(/^(loading|running)/, { timeout: 30_000 });
+  await page.getByTestId('sql-editor').locator('.cm-content').click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.insertText(sql);
+  await page.keyboard.press('ControlOrMeta+Enter');
+}
+
+const cell = (page: Page, row: number, column: string) => page.locator(`[data-testid=result-cell][data-row="${row}"][data-column="${column}"]`);
+
+/** Rows of the grid as text, in display order, for the given columns. */
+async function gridRows(page: Page, columns: string[], count: number): Promise<string[][]> {
+  const rows: string[][] = [];
+  for (let r = 0; r < count; r++) rows.push(await Promise.all(columns.map((c) => cell(page, r, c).innerText())));
+  return rows;
+}
+
+/** Rows of a Parquet file, read by native DuckDB. */
+async function parquetRows(file: string, sql: string): Promise<unknown[][]> {
+  const conn = await (await DuckDBInstance.create(':memory:')).connect();
+  try {
+    return (await conn.runAndReadAll(sql.replace('$file', `'${file}'`))).getRows();
+  } finally {
+    conn.closeSync();
+  }
+}
+
 test.describe('[QUERY] SQL in the browser', () => {
-  test('a reader runs a GROUP BY over a dataset ingested through the broker, in DuckDB-WASM', async ({ page, browser, sluice }) => {
-    test.setTimeout(60_000);
+  test('a reader runs a GROUP BY over a dataset ingested through the broker, charts it and downloads it', async ({ page, browser, sluice }) => {
+    test.setTimeout(90_000);
     const name = uniqueName('sql');
     await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
     await page.goto(`/w/default/datasets/${name}`);
@@ -24,60 +54,137 @@ test.describe('[QUERY] SQL in the browser', () => {
     expect(csv[0]).toBe('offset,op,system_time,event_time,device,value');
     expect(csv.slice(1).map((l) => l.split(',').slice(4).join(','))).toEqual(['a,1', 'a,2', 'b,5']);
 
+    // From the data tab, the dataset's curve opens in the query page with no typing.
+    await page.getByRole('link', { name: 'Query in SQL' }).click();
+    await expect(page.getByLabel('Chart type')).toHaveValue('line', { timeout: 30_000 });
+    await expect(page.getByTestId('result-chart')).toHaveAttribute('data-y', '1,2,5');
+    await expect(page.getByTestId('result-chart').locator('canvas')).toHaveCount(1);
+    await expect(page.getByTestId('duckdb-state')).toHaveAttribute('data-state', 'ready');
+
     const reader = await browser.newPage({ storageState: signedInAs('reader'), baseURL: process.env.SLUICE_E2E_BASE_URL });
+    await reader.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     await reader.goto('/w/default/query');
-    const editor = reader.getByTestId('sql-editor').locator('.cm-content');
-    await editor.click();
-    await reader.keyboard.press('ControlOrMeta+a');
-    await reader.keyboard.insertText(`SELECT device, count(*) AS n, sum(value) AS total FROM "${name}" GROUP BY device ORDER BY device`);
-    await reader.keyboard.press('ControlOrMeta+Enter');
-    await expect(reader.getByTestId('query-status')).toHaveText(/2 rows in \d+ ms/, { timeout: 30_000 });
-    const rows = reader.getByTestId('query-result').locator('tbody tr');
-    await expect(rows.nth(0)).toHaveText(/a\s*2\s*3/);
-    await expect(rows.nth(1)).toHaveText(/b\s*1\s*5/);
+    await runSql(reader, `SELECT device, count(*) AS n, sum(value) AS total FROM "${name}" GROUP BY device ORDER BY device`);
+    await expect(reader.getByTestId('query-status')).toHaveText(/^2 rows in \d+ ms/, { timeout: 30_000 });
+    expect(await gridRows(reader, ['device', 'n', 'total'], 2)).toEqual([['a', '2', '3'], ['b', '1', '5']]);
     // A count per device is drawn as bars, from the result's own numbers.
     await expect(reader.getByLabel('Chart type')).toHaveValue('bar');
     await expect(reader.getByTestId('result-chart')).toHaveAttribute('data-y', '2,1');
+    // Sorting by a header reorders the rows; a selected cell copies its value.
+    await reader.locator('[data-testid=result-header][data-column=total]').click();
+    await expect(reader.locator('[data-testid=result-header][data-column=total]')).toHaveAttribute('data-sort', 'asc');
+    await reader.locator('[data-testid=result-header][data-column=total]').click();
+    await expect(reader.locator('[data-testid=result-header][data-column=total]')).toHaveAttribute('data-sort', 'desc');
+    expect(await gridRows(reader, ['device', 'total'], 2)).toEqual([['b', '5'], ['a', '3']]);
+    await cell(reader, 0, 'total').click();
+    await reader.keyboard.press('ControlOrMeta+c');
+    await expect.poll(() => reader.evaluate(() => navigator.clipboard.readText())).toBe('5');
+    // The result downloads as CSV and as Parquet, with the result's rows.
     const [result] = await Promise.all([reader.waitForEvent('download'), reader.getByRole('button', { name: 'CSV' }).click()]);
-    expect(fs.readFileSync((await result.path())!, 'utf8')).toBe('device,n,total\na,2,3\nb,1,5\n');
+    // Written by DuckDB: `total` is a sum of doubles.
+    expect(fs.readFileSync((await result.path())!, 'utf8')).toBe('device,n,total\na,2,3.0\nb,1,5.0\n');
+    const [parquet] = await Promise.all([reader.waitForEvent('download'), reader.getByRole('button', { name: 'Parquet' }).click()]);
+    expect(await parquetRows((await parquet.path())!, 'SELECT device, n::INTEGER, total::INTEGER FROM read_parquet($file) ORDER BY device')).toEqual([['a', 2, 3], ['b', 1, 5]]);
+
     // Every committed row, with its system columns, is in <name>__changelog.
-    await editor.click();
-    await reader.keyboard.press('ControlOrMeta+a');
-    await reader.keyboard.insertText(`SELECT count(*) AS n, min(op) AS op FROM "${name}__changelog"`);
-    await reader.keyboard.press('ControlOrMeta+Enter');
-    await expect(reader.getByTestId('query-result').locator('tbody tr').first()).toHaveText(/3\s*0/);
-    await reader.keyboard.press('ControlOrMeta+a');
-    await reader.keyboard.insertText(`SELECT device, count(*) AS n, sum(value) AS total FROM "${name}" GROUP BY device ORDER BY device`);
-    await reader.keyboard.press('ControlOrMeta+Enter');
-    await expect(rows.nth(1)).toHaveText(/b\s*1\s*5/);
-    // A number over time is suggested as a line chart, points in time order.
-    await reader.keyboard.press('ControlOrMeta+a');
-    await reader.keyboard.insertText(`SELECT event_time, value FROM "${name}"`);
-    await reader.keyboard.press('ControlOrMeta+Enter');
-    await expect(reader.getByLabel('Chart type')).toHaveValue('line');
-    await expect(reader.getByTestId('result-chart')).toHaveAttribute('data-y', '1,2,5');
-    await expect(reader.getByTestId('result-chart').locator('canvas')).toHaveCount(1);
-    await expect(rows.first()).toContainText('2026-11-25T10:00:00.000Z');
-    // The query travels in the link: opening it shows the same SQL.
+    await runSql(reader, `SELECT count(*) AS n, min(op) AS op FROM "${name}__changelog"`);
+    await expect(cell(reader, 0, 'n')).toHaveText('3');
+    await expect(cell(reader, 0, 'op')).toHaveText('0');
+    // A mistake is reported with its position, marked in the editor.
+    await runSql(reader, `SELECT nope FROM "${name}"`);
+    await expect(reader.getByTestId('query-status')).toContainText('nope');
+    await expect(reader.locator('.cm-lintRange-error')).toHaveText(/^nope/);
+    // The query travels in the link: opening it shows the same SQL and runs it.
+    await runSql(reader, `SELECT event_time, value FROM "${name}" ORDER BY event_time`);
+    await expect(cell(reader, 0, 'event_time')).toHaveText('2026-11-25T10:00:00.000Z');
     await expect(reader).toHaveURL(/[?&]sql=SELECT/);
     await reader.goto(reader.url());
     await expect(reader.getByTestId('sql-editor')).toContainText('SELECT event_time, value FROM');
+    await expect(cell(reader, 2, 'value')).toHaveText('5', { timeout: 30_000 });
+    await reader.close();
+  });
+
+  test('a dataset is fetched once: a revisit loads it from the browser cache, growth fetches only new slices', async ({ page, sluice }) => {
+    test.setTimeout(90_000);
+    const name = uniqueName('sqlcache');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    const pullAndWait = async (rows: string) => {
+      await page.goto(`/w/default/datasets/${name}`);
+      await page.getByRole('button', { name: 'Pull now' }).click();
+      await expect(page.getByTestId('pull-status')).toContainText(rows);
+    };
+    await pullAndWait('Up to date');
+    for (let i = 0; i < 3; i++) await sluice.publish(`${name}/d`, JSON.stringify({ event_time: `2026-11-25T11:0${i}:00Z`, device: 'd', value: i }));
+    await pullAndWait('3 rows');
+    const sql = encodeURIComponent(`SELECT count(*) AS n FROM "${name}"`);
+    const load = page.locator(`[data-testid=load-status][data-dataset="${name}"]`);
+
+    await page.goto(`/w/default/query?sql=${sql}`);
+    await expect(cell(page, 0, 'n')).toHaveText('3', { timeout: 30_000 });
+    await expect(load).toHaveAttribute('data-cached-bytes', '0');
+    expect(Number(await load.getAttribute('data-fetched-bytes'))).toBeGreaterThan(0);
+
+    await page.goto(`/w/default/query?sql=${sql}`);
+    await expect(cell(page, 0, 'n')).toHaveText('3', { timeout: 30_000 });
+    await expect(load).toHaveAttribute('data-fetched-bytes', '0');
+    expect(Number(await load.getAttribute('data-cached-bytes'))).toBeGreaterThan(0);
+
+    // New data: the next run on the open page fetches only the new slice's rows.
+    await sluice.publish(`${name}/d`, JSON.stringify({ event_time: '2026-11-25T11:09:00Z', device: 'd', value: 9 }));
+    const console = page.url();
+    await pullAndWait('1 row');
+    await page.goto(console);
+    await expect(cell(page, 0, 'n')).toHaveText('4', { timeout: 30_000 });
+    await expect(load).toHaveAttribute('data-rows', '4');
+    expect(Number(await load.getAttribute('data-cached-bytes'))).toBeGreaterThan(0);
+    expect(Number(await load.getAttribute('data-fetched-bytes'))).toBeGreaterThan(0);
+  });
+
+  test('a query saved with a name opens from its link for another member, who may not delete it', async ({ page, browser }) => {
+    const queryName = uniqueName('saved');
+    await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT 6 * 7 AS answer')}`);
+    await expect(cell(page, 0, 'answer')).toHaveText('42', { timeout: 30_000 });
+    await page.getByTestId('save-query').click();
+    await page.getByTestId('saved-query-name').fill(queryName);
+    await page.getByTestId('saved-query-name').press('Enter');
+    await expect(page).toHaveURL(/[?&]q=[0-9a-f-]{36}/);
+    const link = page.url();
+
+    const reader = await browser.newPage({ storageState: signedInAs('reader'), baseURL: process.env.SLUICE_E2E_BASE_URL });
+    await reader.goto(link);
+    await expect(cell(reader, 0, 'answer')).toHaveText('42', { timeout: 30_000 });
+    await reader.getByTestId('saved-queries').click();
+    const item = reader.locator(`[data-testid=saved-query][data-name="${queryName}"]`);
+    await expect(item).toBeVisible();
+    await expect(item.getByRole('button', { name: `Delete ${queryName}` })).toHaveCount(0);
     await reader.close();
   });
 
   test('a long query can be cancelled', async ({ page }) => {
+    // A query in the address runs as the page opens.
     await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT count(*) FROM range(100000000000) a')}`);
-    await page.getByRole('button', { name: 'Run' }).click();
     await expect(page.getByTestId('query-status')).toHaveText('running…', { timeout: 30_000 });
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByTestId('query-status')).toHaveText('cancelled', { timeout: 15_000 });
   });
 
-  test('the Arrow data route refuses requests without a session', async ({ sluice }) => {
+  test('DuckDB-WASM is served by the app, compressed and immutable', async ({ page }) => {
+    const wasm = page.waitForResponse((r) => /duckdb-eh.*\.wasm$/.test(new URL(r.url()).pathname) || r.url().includes('.wasm'));
+    await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT 1 AS one')}`);
+    const response = await wasm;
+    expect(new URL(response.url()).origin).toBe(new URL(process.env.SLUICE_E2E_BASE_URL!).origin);
+    const headers = await response.allHeaders();
+    expect(headers['content-encoding']).toBe('br');
+    expect(headers['cache-control']).toContain('immutable');
+    expect((await response.request().sizes()).responseBodySize).toBeLessThan(10_000_000);
+  });
+
+  test('the data routes refuse requests without a session', async ({ sluice }) => {
     const name = uniqueName('sqlauth');
     await sluice.addDataset({ name, topics: [{ path: `${name}/#` }] });
     const anonymous = await request.newContext({ storageState: { cookies: [], origins: [] }, baseURL: process.env.SLUICE_E2E_BASE_URL });
-    expect((await anonymous.get(`/api/w/default/datasets/${name}/arrow`)).status()).toBe(401);
+    expect((await anonymous.get(`/api/w/default/datasets/${name}/slices`)).status()).toBe(401);
+    expect((await anonymous.get(`/api/w/default/datasets/${name}/arrow?id=x&schema=y&from=0&to=0`)).status()).toBe(401);
     await anonymous.dispose();
   });
 });

@@ -11,6 +11,7 @@ import { parseManifest, serializeManifest, type DatasetSnapshot } from '@/lib/od
 import type { ActionResult } from '@/lib/server/action-result';
 import { SourceForm } from './source-form';
 import { CodeEditor } from '../code-editor';
+import { saveBlob } from '@/lib/browser/save-blob';
 
 type Parsed = { ok: true; snapshot: DatasetSnapshot } | { ok: false; issues: ManifestIssue[] };
 
@@ -85,11 +86,7 @@ export function ManifestEditor({ initialYaml, nameEditable, save, saveLabel, ope
     });
   const download = () => {
     const body = parsed.ok ? serializeManifest(parsed.snapshot) : text;
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(new Blob([body], { type: 'application/yaml' }));
-    a.download = `${parsed.ok ? parsed.snapshot.name : 'manifest'}.yaml`;
-    a.click();
-    URL.revokeObjectURL(a.href);
+    saveBlob(new Blob([body], { type: 'application/yaml' }), `${parsed.ok ? parsed.snapshot.name : 'manifest'}.yaml`);
   };
 
   return (

@@ -24,7 +24,7 @@ describe('stageSlice', () => {
       prevWatermark: null,
       committedDataSchema: null,
     })!;
-    expect(s.storedRows.map((r) => [r.offset, r.eventTime.toISOString(), r.data])).toEqual([
+    expect(s.slice.rows.map((r) => [r.offset, r.eventTime.toISOString(), r.data])).toEqual([
       [5n, '2026-01-01T00:00:00.000Z', ['a', '1']],
       [6n, '2026-03-01T12:00:00.000Z', ['b', '2']],
     ]);
@@ -33,7 +33,7 @@ describe('stageSlice', () => {
     expect(s.events[1]).toEqual({
       kind: 'AddData',
       prevOffset: 4,
-      newData: { logicalHash: s.hash, physicalHash: s.hash, offsetInterval: { start: 5, end: 6 }, size: s.size },
+      newData: { logicalHash: s.slice.hash, physicalHash: s.slice.hash, offsetInterval: { start: 5, end: 6 }, size: s.slice.size },
       newWatermark: '2026-03-01T12:00:00.000Z',
     });
     expect(s.dataSchema!.fields.map((f) => `${f.name}:${f.type.kind}`)).toEqual(['offset:Int64', 'op:Int32', 'system_time:Timestamp', 'event_time:Timestamp', 'device:String', 'n:Int64']);

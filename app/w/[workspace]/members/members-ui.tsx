@@ -1,26 +1,13 @@
 'use client';
 
 import { Copy, Trash2, UserPlus } from 'lucide-react';
-import { useEffect, useState, useTransition } from 'react';
+import { useEffect, useState } from 'react';
 import { Button } from '@/app/_components/ui/button';
 import { Card, CardHeader, CardTitle } from '@/app/_components/ui/card';
 import { Input, Label, Select } from '@/app/_components/ui/input';
 import { Table, Td, Th } from '@/app/_components/ui/table';
-import type { ActionResult } from '@/lib/server/action-result';
+import { useAction } from '@/app/_components/use-action';
 import { cancelInvitation, changeRole, inviteMember, leaveWorkspace, removeMember } from './actions';
-
-/** Runs an action and keeps its refusal (e.g. FORBIDDEN, the last maintainer) to show. */
-function useAction() {
-  const [pending, start] = useTransition();
-  const [error, setError] = useState<string | null>(null);
-  const run = <T,>(fn: () => Promise<ActionResult<T>>, onOk?: (data: T) => void) =>
-    start(async () => {
-      const r = await fn();
-      setError(r.ok ? null : r.message);
-      if (r.ok) onOk?.(r.data);
-    });
-  return { pending, error, run };
-}
 
 interface MemberRow {
   id: string;

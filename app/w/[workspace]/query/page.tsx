@@ -1,19 +1,20 @@
 import type { Metadata } from 'next';
 import { requireWorkspace } from '@/lib/server/guard';
 import { guardPage } from '@/lib/server/page-guard';
+import { loadSavedQueries } from '@/lib/server/saved-queries';
 import { getStore } from '@/lib/server/store';
-import { findActivePollingSource } from '@/lib/odf';
-import type { QueryableDataset } from '@/lib/query/dataset-views';
+import { queryableDataset } from '@/lib/query/dataset-views';
 import { QueryConsole } from './query-console';
 
 export const metadata: Metadata = { title: 'Query' };
 
-export default async function QueryPage({ params, searchParams }: { params: Promise<{ workspace: string }>; searchParams: Promise<{ sql?: string }> }) {
+export default async function QueryPage({ params, searchParams }: { params: Promise<{ workspace: string }>; searchParams: Promise<{ sql?: string; q?: string }> }) {
   const slug = decodeURIComponent((await params).workspace);
+  const { sql, q } = await searchParams;
   const access = await guardPage(() => requireWorkspace(slug, { dataset: 'read' }));
-  const datasets: QueryableDataset[] = (await (await getStore()).datasets.list(access.workspace.slug)).map((d) => {
-    const merge = findActivePollingSource(d.snapshot.metadata)?.merge as { kind: string; primaryKey?: string[] } | undefined;
-    return { name: d.name, mergeKind: merge?.kind ?? 'Append', primaryKey: merge?.primaryKey ?? [] };
-  });
-  return <QueryConsole workspace={slug} datasets={datasets} initialSql={(await searchParams).sql} />;
+  const store = await getStore();
+  const summaries = await store.datasets.list(access.workspace.slug);
+  const datasets = (await Promise.all(summaries.map((s) => store.datasets.find(s.ref)))).flatMap((d) => (d ? [queryableDataset(d)] : []));
+  const saved = await guardPage(() => loadSavedQueries(access, q));
+  return <QueryConsole workspace={slug} datasets={datasets} initialSql={saved.active?.sql ?? sql} savedQueries={saved.queries} initialActiveId={saved.active?.id} />;
 }

@@ -1,167 +1,218 @@
 'use client';
 
 import { FileDown, Play, Square } from 'lucide-react';
-import type { AsyncDuckDBConnection } from '@duckdb/duckdb-wasm';
-import { stringify } from 'csv-stringify/browser/esm/sync';
-import { useRef, useState } from 'react';
-import { CodeEditor } from '@/app/_components/code-editor';
+import { Table as ArrowTable, type RecordBatch } from 'apache-arrow';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { CodeEditor, type CodeIssue } from '@/app/_components/code-editor';
 import { Button } from '@/app/_components/ui/button';
-import { Table, Td, Th } from '@/app/_components/ui/table';
-import { getDuckDb } from '@/lib/browser/duckdb/duckdb-instance';
-import { changelogTable, currentStateViewSql, type QueryableDataset } from '@/lib/query/dataset-views';
-import type { ColumnKind } from '@/lib/query/chart-suggestion';
-import { DataType, Table as ArrowTable, type DataType as ArrowType, type RecordBatch } from 'apache-arrow';
-import { ResultChart, type ChartableResult } from './result-chart';
+import { syncDataset, type LoadedDataset, type LoadStats } from '@/lib/browser/duckdb/dataset-loader';
+import { duckDbState, getDuckDb, type DuckDbState } from '@/lib/browser/duckdb/duckdb-instance';
+import { resultToCsv, resultToParquet } from '@/lib/browser/query/result-downloads';
+import { saveBlob } from '@/lib/browser/save-blob';
+import type { QueryableDataset } from '@/lib/query/dataset-views';
+import { datasetCompletionSource } from '@/lib/query/sql-completion';
+import { sqlErrorPosition } from '@/lib/query/sql-error';
+import type { SavedQuerySummary } from '@/lib/server/saved-queries';
+import { ResultChart } from './result-chart';
+import { ResultGrid } from './result-grid';
+import { SavedQueries, type OpenedQuery } from './saved-queries';
 
-type Status = { kind: 'idle' } | { kind: 'loading'; what: string } | { kind: 'running' } | { kind: 'done'; ms: number; rows: number } | { kind: 'cancelled' } | { kind: 'error'; message: string };
+type Status =
+  | { kind: 'loading'; what: string }
+  | { kind: 'running' }
+  | { kind: 'done'; ms: number; rows: number; complete: boolean; run: number }
+  | { kind: 'cancelled' }
+  | { kind: 'error'; message: string };
 
-/** At most this many rows are kept in the page (charted, downloaded); the grid shows the first GRID_ROWS. */
-const MAX_ROWS = 100_000;
-const GRID_ROWS = 1_000;
+/** Rows of a result kept in the page (grid, chart, downloads); reading stops there. */
+const MAX_ROWS = 1_000_000;
 
-function columnKind(t: ArrowType): ColumnKind {
-  if (DataType.isTimestamp(t) || DataType.isDate(t)) return 'time';
-  if (DataType.isInt(t) || DataType.isFloat(t) || DataType.isDecimal(t)) return 'number';
-  return 'text';
-}
+const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
-/** Shown as text: BigInt and times become readable (Arrow gives times as epoch ms), nulls are marked. */
-function show(value: unknown, kind: ColumnKind): string {
-  if (value === null || value === undefined) return '∅';
-  if (kind === 'time' && typeof value === 'number') return new Date(value).toISOString();
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  return String(value);
+/** Which datasets a query names (quoted or not, plain or __changelog): only those are loaded. */
+function datasetsIn(sql: string, datasets: QueryableDataset[]): QueryableDataset[] {
+  return datasets.filter((d) => sql.includes(d.name));
 }
 
 /**
- * SQL over the workspace's datasets, in this browser: each dataset is a table named after it (quote
- * names with dots: "demo.temperature"), loaded from the server as Arrow the first time a query runs.
+ * SQL over the workspace's datasets, in this browser (DuckDB-WASM): each dataset is a view named
+ * after it, loaded slice by slice from the server (and the browser's cache) when a query names it.
+ * A query given in the address (`?sql=`, `?q=`) runs when the page opens.
  */
-export function QueryConsole({ workspace, datasets, initialSql }: { workspace: string; datasets: QueryableDataset[]; initialSql?: string }) {
-  const [sql, setSql] = useState(initialSql ?? (datasets[0] ? `SELECT * FROM "${datasets[0].name}" LIMIT 100` : 'SELECT 42 AS answer'));
-  const [status, setStatus] = useState<Status>({ kind: 'idle' });
-  const [result, setResult] = useState<ChartableResult | null>(null);
-  const loaded = useRef(new Set<string>());
-  const running = useRef<AsyncDuckDBConnection | null>(null);
+export function QueryConsole({ workspace, datasets, initialSql, savedQueries, initialActiveId }: {
+  workspace: string;
+  datasets: QueryableDataset[];
+  initialSql?: string;
+  savedQueries: SavedQuerySummary[];
+  initialActiveId?: string;
+}) {
+  const [sql, setSql] = useState(initialSql ?? datasets[0]?.suggestedSql ?? 'SELECT 42 AS answer');
+  const [activeId, setActiveId] = useState(initialActiveId);
+  // The page's query runs as it opens (see below), so it starts out loading.
+  const [status, setStatus] = useState<Status>({ kind: 'loading', what: 'DuckDB' });
+  const [issues, setIssues] = useState<CodeIssue[]>([]);
+  const [result, setResult] = useState<ArrowTable | null>(null);
+  const [loads, setLoads] = useState<{ name: string; ms: number; stats: LoadStats }[]>([]);
+  const engine = useSyncExternalStore(duckDbState.subscribe, duckDbState.get, () => ({ kind: 'not-loaded' }) as DuckDbState);
+  const loaded = useRef(new Map<string, LoadedDataset>());
+  const running = useRef<{ cancelSent(): Promise<boolean> } | null>(null);
   const cancelRequested = useRef(false);
+  const completions = useMemo(() => datasetCompletionSource(datasets), [datasets]);
+  const activeSql = savedQueries.find((q) => q.id === activeId)?.sql;
 
-  const run = async () => {
-    // The query is in the address, so a link to this page shares it.
-    window.history.replaceState(null, '', `?sql=${encodeURIComponent(sql)}`);
+  const busy = useRef(false);
+  /** Completed runs, shown as data-runs for scripts that time repeated runs. */
+  const runs = useRef(0);
+  const run = async (text = sql) => {
+    // One query at a time (Ctrl/Cmd+Enter works while Run is disabled).
+    if (busy.current) return;
+    busy.current = true;
+    // The query is in the address, so the link shares it: the saved query's id while it is unchanged.
+    window.history.replaceState(null, '', activeId && text === activeSql ? `?q=${encodeURIComponent(activeId)}` : `?sql=${encodeURIComponent(text)}`);
+    setIssues([]);
     try {
       setStatus({ kind: 'loading', what: 'DuckDB' });
       const db = await getDuckDb();
       const conn = await db.connect();
       try {
-        for (const d of datasets) {
-          if (loaded.current.has(d.name) || !sql.includes(d.name)) continue;
+        for (const d of datasetsIn(text, datasets)) {
           setStatus({ kind: 'loading', what: d.name });
-          const res = await fetch(`/api/w/${encodeURIComponent(workspace)}/datasets/${encodeURIComponent(d.name)}/arrow`);
-          if (!res.ok) throw new Error(`loading ${d.name}: ${res.status}`);
-          await conn.insertArrowFromIPCStream(new Uint8Array(await res.arrayBuffer()), { name: changelogTable(d.name), create: true });
-          await conn.query(currentStateViewSql(d));
-          loaded.current.add(d.name);
+          const t0 = performance.now();
+          const synced = await syncDataset(conn, workspace, d, loaded.current.get(d.name));
+          loaded.current.set(d.name, synced.loaded);
+          if (synced.stats.rows > 0) setLoads((l) => [...l.filter((x) => x.name !== d.name), { name: d.name, ms: Math.round(performance.now() - t0), stats: synced.stats }]);
         }
         const t0 = performance.now();
         setStatus({ kind: 'running' });
         running.current = conn;
         // Sent, not queried: a sent query can be cancelled, and its batches arrive one by one.
-        const reader = await conn.send(sql, true);
+        const reader = await conn.send(text, true);
         const batches: RecordBatch[] = [];
-        let count = 0;
+        let rows = 0;
         for await (const batch of reader) {
-          if (count < MAX_ROWS) batches.push(batch);
-          count += batch.numRows;
+          batches.push(batch);
+          rows += batch.numRows;
+          if (rows >= MAX_ROWS) break;
         }
+        const complete = rows < MAX_ROWS;
+        if (!complete) await conn.cancelSent();
         running.current = null;
-        const table = new ArrowTable(reader.schema, batches);
-        const columns = table.schema.fields.map((f) => ({ name: f.name, kind: columnKind(f.type) }));
-        const rows = table.toArray().slice(0, MAX_ROWS).map((r) => columns.map((c) => (r as Record<string, unknown>)[c.name]));
-        setResult({ columns, rows });
-        setStatus({ kind: 'done', ms: Math.round(performance.now() - t0), rows: count });
+        setResult(new ArrowTable(reader.schema, batches));
+        setStatus({ kind: 'done', ms: Math.round(performance.now() - t0), rows, complete, run: ++runs.current });
       } finally {
         await conn.close();
       }
     } catch (err) {
-      setStatus(cancelRequested.current ? { kind: 'cancelled' } : { kind: 'error', message: (err as Error).message });
+      const message = (err as Error).message;
+      if (cancelRequested.current) setStatus({ kind: 'cancelled' });
+      else {
+        setStatus({ kind: 'error', message });
+        const at = sqlErrorPosition(message, text);
+        if (at) setIssues([{ ...at, message: message.split('\n')[0] }]);
+      }
     } finally {
       running.current = null;
       cancelRequested.current = false;
+      busy.current = false;
     }
   };
   const cancel = async () => {
     cancelRequested.current = true;
     await running.current?.cancelSent();
   };
-  const download = () => {
+  const download = async (format: 'csv' | 'parquet') => {
     if (!result) return;
-    const csv = stringify([result.columns.map((c) => c.name), ...result.rows.map((r) => r.map((v, j) => (v === null || v === undefined ? '' : show(v, result.columns[j].kind))))]);
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
-    a.download = 'query-result.csv';
-    a.click();
-    URL.revokeObjectURL(a.href);
+    try {
+      saveBlob(format === 'csv' ? await resultToCsv(await getDuckDb(), result) : await resultToParquet(result), `query-result.${format}`);
+    } catch (err) {
+      setStatus({ kind: 'error', message: `${format.toUpperCase()} download failed: ${(err as Error).message}` });
+    }
   };
+  const open = (q: OpenedQuery) => {
+    setSql(q.sql);
+    setActiveId(q.id);
+    window.history.replaceState(null, '', `?q=${encodeURIComponent(q.id)}`);
+  };
+  const forget = (id: string) => {
+    if (id !== activeId) return;
+    setActiveId(undefined);
+    window.history.replaceState(null, '', `?sql=${encodeURIComponent(sql)}`);
+  };
+
+  // A query that arrives with the page (a shared link, a saved query, the suggested first query) runs at once.
+  const autoRan = useRef(false);
+  useEffect(() => {
+    if (autoRan.current) return;
+    autoRan.current = true;
+    void run();
+    // Once, on mount, with the SQL the page opened with.
+  }, []);
 
   return (
     <div className="flex flex-col gap-3">
-      <div className="flex items-center gap-2">
+      <div className="flex flex-wrap items-center gap-2">
         <h1 className="text-lg font-semibold">Query</h1>
-        <span className="text-xs text-muted-foreground">runs in your browser (DuckDB-WASM) · tables: {datasets.map((d) => `"${d.name}"`).join(', ') || 'none yet'}</span>
-        {status.kind === 'running' ? (
-          <Button className="ml-auto" variant="outline" onClick={() => void cancel()}>
-            <Square /> Cancel
+        <EngineBadge state={engine} />
+        <div className="ml-auto flex items-center gap-2">
+          <SavedQueries workspace={workspace} queries={savedQueries} currentSql={sql} activeId={activeId} onOpen={open} onDelete={forget} />
+          {status.kind === 'running' ? (
+            <Button variant="outline" onClick={() => void cancel()}>
+              <Square /> Cancel
+            </Button>
+          ) : (
+            <Button onClick={() => void run()} disabled={status.kind === 'loading'} title="Ctrl/Cmd+Enter">
+              <Play /> Run
+            </Button>
+          )}
+          <Button variant="outline" onClick={() => void download('csv')} disabled={!result}>
+            <FileDown /> CSV
           </Button>
-        ) : (
-          <Button className="ml-auto" onClick={() => void run()} disabled={status.kind === 'loading'} title="Ctrl/Cmd+Enter">
-            <Play /> Run
+          <Button variant="outline" onClick={() => void download('parquet')} disabled={!result}>
+            <FileDown /> Parquet
           </Button>
-        )}
-        <Button variant="outline" onClick={download} disabled={!result}>
-          <FileDown /> CSV
-        </Button>
+        </div>
       </div>
       <p className="text-xs text-muted-foreground" data-testid="view-convention">
-        <code className="font-mono">&quot;name&quot;</code> is the dataset as it stands: every row for Append and Ledger; for Snapshot, UpsertStream and ChangelogStream each key&apos;s current row (retracted keys gone).{' '}
-        <code className="font-mono">&quot;name__changelog&quot;</code> holds every committed row with the system columns (offset, op 0 +A / 1 -R / 2 -C / 3 +C, system_time, event_time).
+        Tables: {datasets.map((d) => `"${d.name}"`).join(', ') || 'none yet'}. <code className="font-mono">&quot;name&quot;</code> is the dataset as it stands: every row for Append and Ledger; for Snapshot, UpsertStream and ChangelogStream each key&apos;s current row (retracted keys gone).{' '}
+        <code className="font-mono">&quot;name__changelog&quot;</code> holds every committed row with the system columns (offset, op 0 +A / 1 -R / 2 -C / 3 +C, system_time, event_time). Quote names with dots.
       </p>
-      <CodeEditor language="sql" label="SQL" className="h-40" value={sql} onChange={setSql} onSubmit={() => void run()} />
-      <p className="text-xs" data-testid="query-status">
-        {status.kind === 'loading'
-          ? `loading ${status.what}…`
-          : status.kind === 'running'
-            ? 'running…'
-            : status.kind === 'cancelled'
-              ? 'cancelled'
-              : status.kind === 'done'
-                ? `${status.rows} rows in ${status.ms} ms${status.rows > MAX_ROWS ? ` (the first ${MAX_ROWS.toLocaleString('en-US')} kept)` : ''}`
-                : status.kind === 'error'
-                  ? <span className="text-destructive whitespace-pre-wrap font-mono">{status.message}</span>
-                  : 'ready'}
-      </p>
-      {result ? <ResultChart result={result} /> : null}
-      {result ? (
-        <Table data-testid="query-result">
-          <thead>
-            <tr>
-              {result.columns.map((c) => (
-                <Th key={c.name}>{c.name}</Th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {result.rows.slice(0, GRID_ROWS).map((r, i) => (
-              <tr key={i}>
-                {r.map((v, j) => (
-                  <Td key={j}>{show(v, result.columns[j].kind)}</Td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      ) : null}
+      <CodeEditor language="sql" label="SQL" className="h-40" value={sql} onChange={setSql} onSubmit={() => void run()} completions={completions} issues={issues} />
+      <div className="flex flex-wrap items-baseline gap-x-4 text-xs">
+        <p data-testid="query-status" data-runs={status.kind === 'done' ? status.run : undefined}>
+          {status.kind === 'loading'
+            ? `loading ${status.what}…`
+            : status.kind === 'running'
+              ? 'running…'
+              : status.kind === 'cancelled'
+                ? 'cancelled'
+                : status.kind === 'done'
+                  ? `${status.rows} rows in ${status.ms} ms${status.complete ? '' : ` (stopped at the first ${MAX_ROWS.toLocaleString('en-US')}; narrow the query for the rest)`}`
+                  : <span className="text-destructive whitespace-pre-wrap font-mono">{status.message}</span>}
+        </p>
+        {loads.map((l) => (
+          <p key={l.name} className="text-muted-foreground" data-testid="load-status" data-dataset={l.name} data-ms={l.ms} data-rows={l.stats.rows} data-fetched-bytes={l.stats.fetchedBytes} data-cached-bytes={l.stats.cachedBytes} data-arrow-bytes={l.stats.arrowBytes} data-wait-ms={Math.round(l.stats.waitMs)} data-insert-ms={Math.round(l.stats.insertMs)}>
+            loaded {l.name}: {l.stats.rows.toLocaleString('en-US')} rows in {l.ms} ms ({mb(l.stats.fetchedBytes)} fetched, {mb(l.stats.cachedBytes)} from this browser&apos;s cache)
+          </p>
+        ))}
+      </div>
+      {result ? <ResultChart table={result} /> : null}
+      {result ? <ResultGrid table={result} /> : null}
     </div>
+  );
+}
+
+function EngineBadge({ state }: { state: DuckDbState }) {
+  const text =
+    state.kind === 'not-loaded'
+      ? 'DuckDB not loaded'
+      : state.kind === 'loading'
+        ? 'DuckDB loading…'
+        : state.kind === 'ready'
+          ? `DuckDB ${state.version} ready (${state.loadMs} ms)`
+          : `DuckDB failed: ${state.message}`;
+  return (
+    <span data-testid="duckdb-state" data-state={state.kind} className={state.kind === 'error' ? 'text-xs text-destructive' : 'text-xs text-muted-foreground'}>
+      {text} · runs in your browser
+    </span>
   );
 }

@@ -3,36 +3,40 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import type { Table } from 'apache-arrow';
 import { Select } from '@/app/_components/ui/input';
-import { suggestChart, type ChartChoice, type ColumnKind } from '@/lib/query/chart-suggestion';
+import { columnKind, suggestChart, type ChartChoice } from '@/lib/query/chart-suggestion';
+import { cellFormatter, readCell } from '@/lib/query/format-cell';
 
-export interface ChartableResult {
-  columns: { name: string; kind: ColumnKind }[];
-  rows: unknown[][];
-}
+/** Charts draw at most this many points (the first rows of the result). */
+const MAX_POINTS = 200_000;
 
-const toNumber = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : Number(v));
+const toNumber = (v: unknown) => (v === null || v === undefined || typeof v === 'symbol' ? null : typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : Number(v));
 
 /** A line, scatter or bar chart of one numeric column against another column, drawn with uPlot. */
-export function ResultChart({ result }: { result: ChartableResult }) {
-  const suggested = useMemo(() => suggestChart(result.columns), [result]);
+export function ResultChart({ table }: { table: Table }) {
+  const columns = useMemo(() => table.schema.fields.map((f) => ({ name: f.name, kind: columnKind(f.type), type: f.type })), [table]);
+  const suggested = useMemo(() => suggestChart(columns), [columns]);
   const [choice, setChoice] = useState<ChartChoice | undefined>(suggested);
   useEffect(() => setChoice(suggested), [suggested]);
   const host = useRef<HTMLDivElement>(null);
 
   const plotted = useMemo(() => {
     if (!choice) return undefined;
-    const xi = result.columns.findIndex((c) => c.name === choice.x);
-    const yi = result.columns.findIndex((c) => c.name === choice.y);
+    const xi = columns.findIndex((c) => c.name === choice.x);
+    const yi = columns.findIndex((c) => c.name === choice.y);
     if (xi < 0 || yi < 0) return undefined;
-    const xKind = result.columns[xi].kind;
-    let points = result.rows.map((r, i) => ({ x: xKind === 'text' ? i : toNumber(r[xi]), label: String(r[xi]), y: toNumber(r[yi]) }));
+    const xKind = columns[xi].kind;
+    const [xv, yv] = [table.getChildAt(xi)!, table.getChildAt(yi)!];
+    const label = cellFormatter(columns[xi].type);
+    const n = Math.min(table.numRows, MAX_POINTS);
+    let points = Array.from({ length: n }, (_, i) => ({ x: xKind === 'text' ? i : toNumber(readCell(xv, i)), label: label(readCell(xv, i)), y: toNumber(readCell(yv, i)) }));
     points = points.filter((p) => p.x !== null && Number.isFinite(p.x));
     if (choice.type !== 'bar') points.sort((a, b) => a.x! - b.x!);
     // uPlot's time axis counts seconds.
     const xs = points.map((p) => (xKind === 'time' ? p.x! / 1000 : p.x!));
     return { xKind, xs, ys: points.map((p) => p.y), labels: points.map((p) => p.label) };
-  }, [choice, result]);
+  }, [choice, columns, table]);
 
   useEffect(() => {
     if (!plotted || !choice || !host.current) return;
@@ -65,7 +69,7 @@ export function ResultChart({ result }: { result: ChartableResult }) {
   }, [plotted, choice]);
 
   if (!suggested || !choice) return null;
-  const names = result.columns.map((c) => c.name);
+  const names = columns.map((c) => c.name);
   return (
     <div className="flex flex-col gap-2 rounded-md border p-2">
       <div className="flex flex-wrap items-center gap-2 text-xs">
@@ -81,7 +85,7 @@ export function ResultChart({ result }: { result: ChartableResult }) {
         </Select>
         <span className="text-muted-foreground">vs</span>
         <Select aria-label="Chart y" value={choice.y} onChange={(e) => setChoice({ ...choice, y: e.target.value })}>
-          {result.columns.filter((c) => c.kind === 'number').map((c) => (
+          {columns.filter((c) => c.kind === 'number').map((c) => (
             <option key={c.name}>{c.name}</option>
           ))}
         </Select>

@@ -1,0 +1,151 @@
+/**
+ * npm run bench:sql — SQL in the browser against native DuckDB, over the same committed data.
+ *
+ * 1. Starts the console as a user runs it (built app, throwaway PostgreSQL and Mosquitto) and commits
+ *    1,000,000 rows of 5 columns (event_time, device_id, seq, temperature, humidity) through the
+ *    store's read → merge → commit path.
+ * 2. In headless Chromium (a fresh profile): opens the query page with a GROUP BY over the dataset
+ *    and reads the page's own timings: the time to load the rows into DuckDB-WASM (slice index,
+ *    Arrow fetch, insert) and the query time (median of 5 runs). Prints the bytes per row fetched and
+ *    the DuckDB wasm's transferred size on this first visit. Then reloads: the load from the
+ *    browser's IndexedDB cache.
+ * 3. Loads the same rows into native DuckDB (@duckdb/node-api, from `sluice export --format parquet`)
+ *    and runs the same query (median of 5); prints the ratio.
+ * Targets: load ≤ 2 s, query ≤ 3 × native. Env: BENCH_SQL_ROWS.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { chromium, type Page } from '@playwright/test';
+import { addDataset } from '../lib/datasets/add-dataset';
+import { exportDataset } from '../lib/datasets/export-dataset';
+import { openStore } from '../lib/store/open-store';
+import { startConsole } from '../test/support/console-server';
+import { mqttManifest } from '../test/support/manifests';
+import { benchFields, prefill } from './support';
+
+const ROWS = Number(process.env.BENCH_SQL_ROWS ?? 1_000_000);
+const NAME = 'bench.sql';
+const RUNS = 5;
+const FIELDS = benchFields(5); // event_time, device_id, seq, temperature, humidity
+const QUERY = `SELECT device_id, count(*) AS n, avg(temperature) AS avg_temperature, max(humidity) AS max_humidity FROM "${NAME}" GROUP BY device_id ORDER BY device_id`;
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  console.log('# building and starting the console…');
+  const app = await startConsole();
+  try {
+    const store = await openStore({ databaseUrl: app.databaseUrl, secretKey: app.secretKey });
+    await addDataset({ store, manifest: mqttManifest({ name: NAME, port: app.mosquitto.port, topics: [{ path: 'bench/sql/#', qos: 'AtLeastOnce' }], fields: FIELDS, merge: '        kind: Append' }) });
+    const t = performance.now();
+    await prefill(store, NAME, ROWS);
+    console.log(`committed ${fmt(ROWS)} rows × 5 columns through the store in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const parquet = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-sql-')), 'data.parquet');
+    await exportDataset(store, NAME, 'parquet', parquet);
+    await store.close();
+
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless=new'] });
+    try {
+      const context = await browser.newContext({ storageState: await app.storageState('reader'), baseURL: app.baseUrl });
+      const page = await context.newPage();
+      const wasm: Promise<number>[] = [];
+      const data: Promise<number>[] = [];
+      page.on('response', (r) => {
+        const { pathname } = new URL(r.url());
+        const transferred = () => r.request().sizes().then((s) => s.responseBodySize + s.responseHeadersSize, () => 0);
+        if (pathname.endsWith('.wasm')) wasm.push(transferred());
+        if (pathname.endsWith('/arrow')) data.push(transferred());
+      });
+      console.log(`\n# DuckDB-WASM in headless Chromium, first visit (empty browser cache)`);
+      await page.goto(`/w/default/query?sql=${encodeURIComponent(QUERY)}`);
+      const first = await pageTimings(page);
+      const wasmBytes = (await Promise.all(wasm)).reduce((a, b) => a + b, 0);
+      const dataBytes = (await Promise.all(data)).reduce((a, b) => a + b, 0);
+      console.log(`DuckDB-WASM start:   ${fmt(first.engineMs)} ms (wasm transferred: ${(wasmBytes / 1_048_576).toFixed(1)} MB, served compressed)`);
+      console.log(`LOAD ${fmt(ROWS)} rows:   ${fmt(first.loadMs)} ms (target ≤ 2,000 ms)`);
+      console.log(`  BYTES/ROW transferred: ${(dataBytes / ROWS).toFixed(1)} (${(dataBytes / 1_048_576).toFixed(1)} MB zlib-compressed Arrow; ${(first.arrowBytes / ROWS).toFixed(1)} bytes/row once inflated)`);
+      console.log(`  of which waiting for data ${fmt(first.waitMs)} ms, inserting into DuckDB ${fmt(first.insertMs)} ms`);
+      const browserMs = await repeatQuery(page, first.queryMs);
+      console.log(`query (GROUP BY):    ${browserMs.toFixed(0)} ms (median of ${RUNS})`);
+
+      await page.reload();
+      const revisit = await pageTimings(page);
+      console.log(`revisit, from the browser's IndexedDB cache: load ${fmt(revisit.loadMs)} ms (${fmt(revisit.fetchedBytes)} bytes fetched, ${(revisit.cachedBytes / 1_048_576).toFixed(1)} MB from cache)`);
+
+      console.log(`\n# native DuckDB (@duckdb/node-api), same rows, same query`);
+      const nativeMs = await nativeQuery(parquet);
+      console.log(`query (GROUP BY):    ${nativeMs.toFixed(1)} ms (median of ${RUNS})`);
+      console.log(`\nRATIO browser / native query time: ${(browserMs / nativeMs).toFixed(2)} (target ≤ 3)`);
+      console.log(`LOAD TIME: ${(first.loadMs / 1000).toFixed(2)} s (target ≤ 2 s)`);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await app.stop();
+  }
+}
+
+interface PageTimings {
+  engineMs: number;
+  loadMs: number;
+  queryMs: number;
+  fetchedBytes: number;
+  cachedBytes: number;
+  arrowBytes: number;
+  waitMs: number;
+  insertMs: number;
+}
+
+/** The query page's own figures, once its opening query has run. */
+async function pageTimings(page: Page): Promise<PageTimings> {
+  const status = page.getByTestId('query-status');
+  await page.waitForFunction(() => !/^(loading|running)/.test(document.querySelector('[data-testid=query-status]')?.textContent ?? 'loading'), undefined, { timeout: 300_000 });
+  const text = await status.innerText();
+  if (!/rows in \d+ ms/.test(text)) throw new Error(`the query page reports: ${text}`);
+  const load = page.locator(`[data-testid=load-status][data-dataset="${NAME}"]`);
+  const attr = async (name: string) => Number(await load.getAttribute(name));
+  const engine = (await page.getByTestId('duckdb-state').innerText()).match(/\((\d+) ms\)/);
+  return {
+    engineMs: Number(engine?.[1] ?? NaN),
+    loadMs: await attr('data-ms'),
+    queryMs: Number((await status.innerText()).match(/in (\d+) ms/)![1]),
+    fetchedBytes: await attr('data-fetched-bytes'),
+    cachedBytes: await attr('data-cached-bytes'),
+    arrowBytes: await attr('data-arrow-bytes'),
+    waitMs: await attr('data-wait-ms'),
+    insertMs: await attr('data-insert-ms'),
+  };
+}
+
+/** Runs the page's query until RUNS timings are in (the first came with the page), as a person clicks Run. */
+async function repeatQuery(page: Page, firstMs: number): Promise<number> {
+  const times = [firstMs];
+  const status = page.getByTestId('query-status');
+  while (times.length < RUNS) {
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.locator(`[data-testid=query-status][data-runs="${times.length + 1}"]`).waitFor();
+    times.push(Number((await status.innerText()).match(/in (\d+) ms/)![1]));
+  }
+  return median(times);
+}
+
+async function nativeQuery(parquet: string): Promise<number> {
+  const conn = await (await DuckDBInstance.create(':memory:')).connect();
+  try {
+    await conn.run(`CREATE TABLE "${NAME}" AS SELECT * FROM read_parquet('${parquet}')`);
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      await conn.runAndReadAll(QUERY);
+      times.push(performance.now() - t);
+    }
+    return median(times);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+await main();

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+
+/** Build assets worth compressing ahead: the DuckDB-WASM binary is 34 MB raw, ~6 MB as brotli. */
+const PRECOMPRESSED = /\.wasm$/;
+const ENCODINGS = [
+  { name: 'br', ext: '.br', create: () => zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9 } }) },
+  { name: 'gzip', ext: '.gz', create: () => zlib.createGzip({ level: 9 }) },
+] as const;
+
+/**
+ * Serves the build's large static assets (`/_next/static/**\/*.wasm`) compressed, as immutable:
+ * Next serves them raw. Compressed copies are written beside the build output once, starting when
+ * the server starts (in zlib's thread pool); a request that arrives first waits for its copy.
+ */
+export function precompressedAssets(distDir: string) {
+  const staticDir = path.join(distDir, 'static');
+  const ready = new Map<string, Promise<void>>();
+  for (const file of listFiles(staticDir).filter((f) => PRECOMPRESSED.test(f))) {
+    ready.set(file, Promise.all(ENCODINGS.map((e) => compressOnce(file, e.ext, e.create))).then(() => undefined));
+  }
+  /** Answers the request and returns true when it is for a precompressed asset the client can decode. */
+  return async function serve(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method !== 'GET' || !url.pathname.startsWith('/_next/static/')) return false;
+    const file = path.join(staticDir, decodeURIComponent(url.pathname.slice('/_next/static/'.length)));
+    const pending = ready.get(file);
+    const accepted = String(req.headers['accept-encoding'] ?? '');
+    const encoding = ENCODINGS.find((e) => new RegExp(`\\b${e.name}\\b`).test(accepted));
+    if (!pending || !encoding) return false;
+    await pending;
+    const { size } = await fs.promises.stat(file + encoding.ext);
+    res.writeHead(200, {
+      'content-type': 'application/wasm',
+      'content-encoding': encoding.name,
+      'content-length': size,
+      'cache-control': 'public, max-age=31536000, immutable',
+      vary: 'accept-encoding',
+    });
+    await pipeline(fs.createReadStream(file + encoding.ext), res);
+    return true;
+  };
+}
+
+function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+/** Writes `file + ext` unless an up-to-date copy exists; through a temporary name, so a crash leaves no half file. */
+async function compressOnce(file: string, ext: string, create: () => zlib.BrotliCompress | zlib.Gzip): Promise<void> {
+  const target = file + ext;
+  const [src, dst] = await Promise.all([fs.promises.stat(file), fs.promises.stat(target).catch(() => undefined)]);
+  if (dst && dst.mtimeMs >= src.mtimeMs) return;
+  const tmp = `${target}.${process.pid}.tmp`;
+  await pipeline(fs.createReadStream(file), create(), fs.createWriteStream(tmp));
+  await fs.promises.rename(tmp, target);
+}

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { Bool, DateDay, Float64, Int32, Int64, Int8, Table, TimestampMillisecond, Uint64, Utf8, makeVector, tableToIPC, vectorFromArray, type DataType as ArrowType, type Vector } from 'apache-arrow';
+import { decodeStoredCell } from '../data/cell-codec';
+import { deflateSegment, type DeflateSegment } from '../data/deflate-segments';
+import type { Cell } from '../data/row';
+import { unwrapOption, type DataType } from '../odf/data-type';
+import type { StoredRow } from './ports';
+import type { SliceLayout } from './slice-layout';
+
+/**
+ * A slice's rows as an Arrow IPC stream, the format DuckDB-WASM reads without any extension:
+ * system columns first (offset Int64, op Int8, system_time and event_time as ms timestamps, or
+ * event_time as a date), then the data columns typed — integers that fit 32 bits as Int32, other
+ * integers as Int64, floats as Float64, booleans, timestamps (ms, UTC), dates — and everything else
+ * as text: decimals as their exact digits (the reader casts them back to DECIMAL), nested values
+ * as JSON. Written once per slice at commit, since slices never change.
+ */
+export function sliceArrowIpc(rows: readonly StoredRow[], layout: SliceLayout): Uint8Array {
+  const v = layout.vocab;
+  const n = rows.length;
+  const offsets = new BigInt64Array(n);
+  const ops = new Int8Array(n);
+  const systemTimes = new BigInt64Array(n);
+  rows.forEach((r, i) => {
+    offsets[i] = r.offset;
+    ops[i] = r.op;
+    systemTimes[i] = BigInt(r.systemTime.getTime());
+  });
+  const eventTime: Vector =
+    layout.eventTimeType.kind === 'Date'
+      ? makeVector({ type: new DateDay(), data: Int32Array.from(rows, (r) => Math.floor(r.eventTime.getTime() / 86_400_000)) })
+      : makeVector({ type: new TimestampMillisecond(), data: BigInt64Array.from(rows, (r) => BigInt(r.eventTime.getTime())) });
+  const columns: Record<string, Vector> = {
+    [v.offsetColumn]: makeVector({ type: new Int64(), data: offsets }),
+    [v.operationTypeColumn]: makeVector({ type: new Int8(), data: ops }),
+    [v.systemTimeColumn]: makeVector({ type: new TimestampMillisecond(), data: systemTimes }),
+    [v.eventTimeColumn]: eventTime,
+  };
+  layout.dataFields.forEach((f, j) => {
+    const { type, convert } = arrowColumn(f.type);
+    const values = rows.map((r) => {
+      const cell = decodeStoredCell(f.type, r.data[j] ?? null);
+      return cell === null ? null : convert(cell);
+    });
+    columns[f.name] = vectorFromArray(values, type);
+  });
+  return tableToIPC(new Table(columns), 'stream');
+}
+
+/**
+ * Arrow IPC stream framing (https://arrow.apache.org/docs/format/Columnar.html#ipc-streaming-format):
+ * a schema message, record batch messages, an end-of-stream marker. Every message starts with the
+ * continuation marker 0xFFFFFFFF and the little-endian length of its metadata; a schema has no body.
+ */
+const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+export function splitIpcStream(ipc: Uint8Array): { schema: Uint8Array; batches: Uint8Array } {
+  const view = new DataView(ipc.buffer, ipc.byteOffset, ipc.byteLength);
+  if (view.getUint32(0, true) !== 0xffffffff) throw new Error('not an Arrow IPC stream (no continuation marker)');
+  const schemaEnd = 8 + view.getInt32(4, true);
+  return { schema: ipc.subarray(0, schemaEnd), batches: ipc.subarray(schemaEnd, ipc.byteLength - EOS.length) };
+}
+
+/**
+ * A slice's record batches, compressed once at commit: a slice range is served as the layout's
+ * schema, the slices' stored segments and the end marker, joined without decoding or recompressing
+ * (lib/data/deflate-segments.ts). About 12 bytes a row on the wire for typical sensor readings.
+ */
+export function sliceArrowSegment(rows: readonly StoredRow[], layout: SliceLayout): DeflateSegment {
+  return deflateSegment(splitIpcStream(sliceArrowIpc(rows, layout)).batches);
+}
+
+/** The segments that open and close a stream of `layout`'s slices. */
+export function arrowStreamEnds(layout: SliceLayout): { head: DeflateSegment; tail: DeflateSegment } {
+  return { head: deflateSegment(splitIpcStream(sliceArrowIpc([], layout)).schema), tail: deflateSegment(EOS) };
+}
+
+/**
+ * Identifies the Arrow schema a layout produces: a stored slice encoding is served as is only while
+ * the dataset's layout still has this key (a schema change re-encodes older slices on the fly).
+ */
+export function arrowSchemaKey(layout: SliceLayout): string {
+  const v = layout.vocab;
+  const shape = [v.offsetColumn, v.operationTypeColumn, v.systemTimeColumn, v.eventTimeColumn, layout.eventTimeType.kind, ...layout.dataFields.map((f) => [f.name, f.type])];
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
+}
+
+const same = (c: Cell) => c;
+const toBigInt = (c: Cell) => (typeof c === 'bigint' ? c : BigInt(c as number));
+const toJsonText = (c: Cell) => (typeof c === 'string' ? c : JSON.stringify(c, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
+
+function arrowColumn(t: DataType): { type: ArrowType; convert: (c: Cell) => unknown } {
+  switch (unwrapOption(t).kind) {
+    case 'Int8':
+    case 'Int16':
+    case 'Int32':
+    case 'UInt8':
+    case 'UInt16':
+      return { type: new Int32(), convert: same };
+    case 'Int64':
+    case 'UInt32':
+      return { type: new Int64(), convert: toBigInt };
+    case 'UInt64':
+      return { type: new Uint64(), convert: toBigInt };
+    case 'Float16':
+    case 'Float32':
+    case 'Float64':
+      return { type: new Float64(), convert: same };
+    case 'Bool':
+      return { type: new Bool(), convert: same };
+    case 'Timestamp':
+      return { type: new TimestampMillisecond(), convert: same };
+    case 'Date':
+      return { type: new DateDay(), convert: (c) => new Date(`${c as string}T00:00:00Z`) };
+    case 'String':
+      return { type: new Utf8(), convert: same };
+    default:
+      return { type: new Utf8(), convert: toJsonText };
+  }
+}

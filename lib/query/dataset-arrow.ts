@@ -1,0 +1,57 @@
+import { SluiceError } from '../errors';
+import { committedLayout, getDatasetOrThrow } from '../datasets/dataset-layout';
+import { zlibFromSegments } from '../data/deflate-segments';
+import { arrowSchemaKey, arrowStreamEnds, sliceArrowSegment } from '../ingest/slice-arrow';
+import type { DataField } from '../odf/data-type';
+import type { Store } from '../store/open-store';
+
+/** What a browser needs to fetch a dataset's data slice by slice and cache what it fetched. */
+export interface DatasetSliceIndex {
+  /** Changes when a dataset is deleted and created again under its name: cached data is void then. */
+  datasetId: string;
+  headHash: string;
+  /** The Arrow layout slices are served in (see arrowSchemaKey); null before any data. */
+  schemaKey: string | null;
+  /** Data columns with their ODF types (decimals travel as text and are cast back). */
+  dataFields: DataField[];
+  /** Offsets are numbers: exact up to 2^53 rows. */
+  slices: { offsetStart: number; offsetEnd: number; hash: string }[];
+}
+
+export async function datasetSliceIndex(store: Store, ref: string): Promise<DatasetSliceIndex> {
+  const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+  const layout = committedLayout(d);
+  const slices = await store.datasets.slices(d.id);
+  return {
+    datasetId: d.id,
+    headHash: d.headHash,
+    schemaKey: layout ? arrowSchemaKey(layout) : null,
+    dataFields: layout?.dataFields ?? [],
+    slices: slices.map((s) => ({ offsetStart: Number(s.offsetStart), offsetEnd: Number(s.offsetEnd), hash: s.hash })),
+  };
+}
+
+/**
+ * The committed rows with offsets in [from, to] (whole slices) as one Arrow IPC stream in the
+ * dataset's current layout, zlib-compressed (RFC 1950, what DecompressionStream('deflate') reads). Slices
+ * encoded at commit in that layout are joined as stored; older ones (committed before a schema
+ * change, or before encodings were stored) are encoded again. `expect` pins the dataset and layout
+ * the caller planned for, so a cached response stays true.
+ */
+export async function sliceRangeArrowZlib(store: Store, ref: string, range: { from: bigint; to: bigint }, expect: { datasetId: string; schemaKey: string }): Promise<Uint8Array> {
+  const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+  const layout = committedLayout(d);
+  if (d.id !== expect.datasetId || !layout || arrowSchemaKey(layout) !== expect.schemaKey) {
+    throw new SluiceError('DATASET_CHANGED', `dataset "${ref}" was replaced or its schema changed; reload its slice index`);
+  }
+  const slices = await store.datasets.sliceArrows(d.id, range.from, range.to);
+  if (slices.length === 0) throw new SluiceError('SLICE_NOT_FOUND', `no committed slices within offsets ${range.from}–${range.to} of "${ref}"`);
+  const { head, tail } = arrowStreamEnds(layout);
+  const segments = [head];
+  for (const s of slices) {
+    if (s.segment && s.schemaKey === expect.schemaKey) segments.push(s.segment);
+    else segments.push(sliceArrowSegment(await store.datasets.rowsInRange(d.num, s.offsetStart, s.offsetEnd + 1n), layout));
+  }
+  segments.push(tail);
+  return zlibFromSegments(segments);
+}
