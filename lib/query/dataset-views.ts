@@ -9,7 +9,7 @@ export interface QueryableDataset {
   primaryKey: string[];
   /** Every column of `<name>__changelog`, system columns first (for completion). */
   columns: string[];
-  /** A first query: its first numeric column over event time (a chart at once), else its rows. */
+  /** A first query: its first numeric column over event time, per value of its first text column (a chart at once); else its rows. */
   suggestedSql: string;
 }
 
@@ -21,13 +21,14 @@ export function queryableDataset(d: { name: string; snapshot: DatasetSnapshot; d
   const layout = committedLayout(d);
   const v = layout?.vocab ?? effectiveVocab(d.snapshot.metadata);
   const numeric = layout?.dataFields.find((f) => NUMERIC.has(unwrapOption(f.type).kind));
+  const text = layout?.dataFields.find((f) => unwrapOption(f.type).kind === 'String');
   return {
     name: d.name,
     mergeKind: merge?.kind ?? 'Append',
     primaryKey: merge?.primaryKey ?? [],
     columns: [v.offsetColumn, v.operationTypeColumn, v.systemTimeColumn, v.eventTimeColumn, ...(layout?.dataFields.map((f) => f.name) ?? [])],
     suggestedSql: numeric
-      ? `SELECT ${quoteIdent(v.eventTimeColumn)}, ${quoteIdent(numeric.name)} FROM ${quoteIdent(d.name)} ORDER BY ${quoteIdent(v.eventTimeColumn)}`
+      ? `SELECT ${[v.eventTimeColumn, ...(text ? [text.name] : []), numeric.name].map(quoteIdent).join(', ')} FROM ${quoteIdent(d.name)} ORDER BY ${quoteIdent(v.eventTimeColumn)}`
       : `SELECT * FROM ${quoteIdent(d.name)} LIMIT 1000`,
   };
 }

@@ -54,10 +54,11 @@ test.describe('[QUERY] SQL in the browser', () => {
     expect(csv[0]).toBe('offset,op,system_time,event_time,device,value');
     expect(csv.slice(1).map((l) => l.split(',').slice(4).join(','))).toEqual(['a,1', 'a,2', 'b,5']);
 
-    // From the data tab, the dataset's curve opens in the query page with no typing.
+    // From the data tab, the dataset's curves (one per device) open in the query page with no typing.
     await page.getByRole('link', { name: 'Query in SQL' }).click();
     await expect(page.getByLabel('Chart type')).toHaveValue('line', { timeout: 30_000 });
-    await expect(page.getByTestId('result-chart')).toHaveAttribute('data-y', '1,2,5');
+    await expect(page.getByLabel('Chart series')).toHaveValue('device');
+    await expect(page.getByTestId('result-chart')).toHaveAttribute('data-series', JSON.stringify({ a: [1, 2, null], b: [null, null, 5] }));
     await expect(page.getByTestId('result-chart').locator('canvas')).toHaveCount(1);
     await expect(page.getByTestId('duckdb-state')).toHaveAttribute('data-state', 'ready');
 
@@ -69,7 +70,7 @@ test.describe('[QUERY] SQL in the browser', () => {
     expect(await gridRows(reader, ['device', 'n', 'total'], 2)).toEqual([['a', '2', '3'], ['b', '1', '5']]);
     // A count per device is drawn as bars, from the result's own numbers.
     await expect(reader.getByLabel('Chart type')).toHaveValue('bar');
-    await expect(reader.getByTestId('result-chart')).toHaveAttribute('data-y', '2,1');
+    await expect(reader.getByTestId('result-chart')).toHaveAttribute('data-series', JSON.stringify({ '': [2, 1] }));
     // Sorting by a header reorders the rows; a selected cell copies its value.
     await reader.locator('[data-testid=result-header][data-column=total]').click();
     await expect(reader.locator('[data-testid=result-header][data-column=total]')).toHaveAttribute('data-sort', 'asc');
