@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { addDataset } from '../lib/datasets/add-dataset';
 import { DEMO_DATASET_NAME, demoManifest } from '../lib/demo/demo-manifest';
 import { startDemoDevice } from '../lib/demo/demo-device';
 import { findActivePollingSource } from '../lib/odf';
+import { ensureConsoleBuild } from './console-build';
 import { defaultDataDir, openStore } from '../lib/store/open-store';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -51,11 +52,7 @@ export async function startConsole(opts: { port: number; host: string }): Promis
     console.log('demo device publishing to demo/sensors/+/temperature');
   }
 
-  if (!fs.existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {
-    console.log('Building the console (first start only)…');
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], { cwd: ROOT, stdio: 'inherit', env: NEXT_ENV });
-    if (build.status !== 0) throw new Error('next build failed');
-  }
+  ensureConsoleBuild(ROOT, NEXT_ENV);
   const port = await availablePort(opts.host, opts.port);
   if (port !== opts.port) console.log(`port ${opts.port} is in use; the console uses ${port} instead`);
   const publicUrl = env.SLUICE_PUBLIC_URL ?? `http://${opts.host}:${port}`;
