@@ -27,7 +27,7 @@ type Status =
 /** Rows of a result kept in the page (grid, chart, downloads); reading stops there. */
 const MAX_ROWS = 1_000_000;
 
-const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
+const size = (bytes: number) => (bytes < 1_048_576 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1_048_576).toFixed(1)} MB`);
 
 /** Which datasets a query names (quoted or not, plain or __changelog): only those are loaded. */
 function datasetsIn(sql: string, datasets: QueryableDataset[]): QueryableDataset[] {
@@ -191,7 +191,7 @@ export function QueryConsole({ workspace, datasets, initialSql, savedQueries, in
         </p>
         {loads.map((l) => (
           <p key={l.name} className="text-muted-foreground" data-testid="load-status" data-dataset={l.name} data-ms={l.ms} data-rows={l.stats.rows} data-fetched-bytes={l.stats.fetchedBytes} data-cached-bytes={l.stats.cachedBytes} data-arrow-bytes={l.stats.arrowBytes} data-wait-ms={Math.round(l.stats.waitMs)} data-insert-ms={Math.round(l.stats.insertMs)}>
-            loaded {l.name}: {l.stats.rows.toLocaleString('en-US')} rows in {l.ms} ms ({mb(l.stats.fetchedBytes)} fetched, {mb(l.stats.cachedBytes)} from this browser&apos;s cache)
+            loaded {l.name}: {l.stats.rows.toLocaleString('en-US')} rows in {l.ms} ms ({size(l.stats.fetchedBytes)} fetched, {size(l.stats.cachedBytes)} from this browser&apos;s cache, compressed)
           </p>
         ))}
       </div>
