@@ -117,7 +117,13 @@ export class PostgresIngestStore implements IngestStore {
     const { rows } =
       keys === 'all'
         ? await this.pool.query<{ key: string; row: JsonRow | null }>('SELECT key, row FROM key_state WHERE dataset_num = $1', [datasetNum])
-        : await this.pool.query<{ key: string; row: JsonRow | null }>('SELECT key, row FROM key_state WHERE dataset_num = $1 AND key = ANY($2::text[])', [datasetNum, keys]);
+        : await this.pool.query<{ key: string; row: JsonRow | null }>(
+            // A join on the keys, not `key = ANY($2)`: with statistics not yet gathered after a
+            // large commit, Postgres read the latter as "every row of the dataset, filtered", a
+            // scan that grew with the history (7× slower at 1M rows) instead of one lookup per key.
+            'SELECT s.key, s.row FROM unnest($2::text[]) AS k(key) JOIN key_state s ON s.dataset_num = $1 AND s.key = k.key',
+            [datasetNum, keys],
+          );
     return new Map(rows.map((r) => [r.key, r.row]));
   }
 
@@ -232,7 +238,8 @@ export class PostgresIngestStore implements IngestStore {
       if (c.keyState) {
         await upsertKeyState(db, c.datasetNum, c.keyState.upserts);
         if (c.keyState.deletes.length) {
-          await db.query('DELETE FROM key_state WHERE dataset_num = $1 AND key = ANY($2::text[])', [c.datasetNum, c.keyState.deletes]);
+          // One index lookup per key whatever the statistics say (see loadKeyState).
+          await db.query('DELETE FROM key_state s USING unnest($2::text[]) AS k(key) WHERE s.dataset_num = $1 AND s.key = k.key', [c.datasetNum, c.keyState.deletes]);
         }
         await db.query('UPDATE dataset SET state_signature = $1 WHERE id = $2', [c.keyState.signature, c.datasetId]);
       }
