@@ -6,6 +6,17 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   // forbidden() renders app/forbidden.tsx with status 403 for a role that may not do something.
   experimental: { authInterrupts: true },
+  // SQL on the query page runs in DuckDB-WASM, which can read http(s) URLs: a query (a saved one, or
+  // one pasted from somewhere) must not be able to send workspace data to another origin. The page
+  // and the workers it starts from the build's assets may only connect to the console itself.
+  async headers() {
+    const sameOriginOnly = [{ key: 'Content-Security-Policy', value: "connect-src 'self'" }];
+    return [
+      { source: '/w/:workspace/query', headers: sameOriginOnly },
+      // Workers start from build assets (Turbopack's worker bootstrap is a chunk, the engine a media file).
+      { source: '/_next/static/:asset*', headers: sameOriginOnly },
+    ];
+  },
 };
 
 export default nextConfig;

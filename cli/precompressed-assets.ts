@@ -20,18 +20,27 @@ export function precompressedAssets(distDir: string) {
   const staticDir = path.join(distDir, 'static');
   const ready = new Map<string, Promise<void>>();
   for (const file of listFiles(staticDir).filter((f) => PRECOMPRESSED.test(f))) {
-    ready.set(file, Promise.all(ENCODINGS.map((e) => compressOnce(file, e.ext, e.create))).then(() => undefined));
+    const compressed = Promise.all(ENCODINGS.map((e) => compressOnce(file, e.ext, e.create))).then(
+      () => undefined,
+      (err: unknown) => {
+        // E.g. a read-only build directory: Next serves the file uncompressed, as before.
+        console.error(`could not precompress ${file}: ${(err as Error).message}`);
+        ready.delete(file);
+      },
+    );
+    ready.set(file, compressed);
   }
   /** Answers the request and returns true when it is for a precompressed asset the client can decode. */
   return async function serve(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method !== 'GET' || !url.pathname.startsWith('/_next/static/')) return false;
-    const file = path.join(staticDir, decodeURIComponent(url.pathname.slice('/_next/static/'.length)));
+    const file = path.join(staticDir, url.pathname.slice('/_next/static/'.length));
     const pending = ready.get(file);
-    const accepted = String(req.headers['accept-encoding'] ?? '');
-    const encoding = ENCODINGS.find((e) => new RegExp(`\\b${e.name}\\b`).test(accepted));
+    const accepted = acceptedEncodings(String(req.headers['accept-encoding'] ?? ''));
+    const encoding = ENCODINGS.find((e) => accepted.has(e.name));
     if (!pending || !encoding) return false;
     await pending;
+    if (!ready.has(file)) return false;
     const { size } = await fs.promises.stat(file + encoding.ext);
     res.writeHead(200, {
       'content-type': 'application/wasm',
@@ -43,6 +52,17 @@ export function precompressedAssets(distDir: string) {
     await pipeline(fs.createReadStream(file + encoding.ext), res);
     return true;
   };
+}
+
+/** Codings the client accepts (`br;q=0` refuses brotli). */
+function acceptedEncodings(header: string): Set<string> {
+  const accepted = new Set<string>();
+  for (const part of header.split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (name && (!q || Number(q.slice(2)) > 0)) accepted.add(name.toLowerCase());
+  }
+  return accepted;
 }
 
 function listFiles(dir: string): string[] {

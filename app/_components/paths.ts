@@ -12,7 +12,7 @@ export function queryPath(workspace: string, savedQueryId?: string): string {
   return `${workspacePath(workspace)}/query${savedQueryId ? `?q=${encodeURIComponent(savedQueryId)}` : ''}`;
 }
 
-/** The query page opening (and running) `sql`. */
-export function querySqlPath(workspace: string, sql: string): string {
-  return `${workspacePath(workspace)}/query?sql=${encodeURIComponent(sql)}`;
+/** The query page opening a dataset's suggested first query (which runs at once). */
+export function queryDatasetPath(workspace: string, dataset: string): string {
+  return `${workspacePath(workspace)}/query?dataset=${encodeURIComponent(dataset)}`;
 }

@@ -3,6 +3,7 @@
 import { LogOut } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { getAuthClient } from '@/lib/browser/auth-client';
+import { clearSliceCache } from '@/lib/browser/duckdb/slice-cache';
 import { Button } from './ui/button';
 
 export function UserMenu({ email }: { email: string }) {
@@ -15,6 +16,7 @@ export function UserMenu({ email }: { email: string }) {
         size="sm"
         onClick={async () => {
           await getAuthClient().signOut();
+          await clearSliceCache();
           router.push('/sign-in');
           router.refresh();
         }}

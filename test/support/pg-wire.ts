@@ -37,10 +37,19 @@ export class PgWire {
     this.send('B', Buffer.concat([cstr(''), cstr(''), int16(0), int16(values.length), ...params, int16(0)]));
   }
 
+  execute(): void {
+    this.send('E', Buffer.concat([cstr(''), int32(0)]));
+  }
+
   /** Execute and Sync: the exchange ends with ReadyForQuery. */
   executeAndSync(): void {
-    this.send('E', Buffer.concat([cstr(''), int32(0)]));
+    this.execute();
     this.send('S', Buffer.alloc(0));
+  }
+
+  /** A simple query (one round trip). */
+  query(sql: string): void {
+    this.send('Q', cstr(sql));
   }
 
   /** The first column of each DataRow, or the server's error, up to ReadyForQuery. */

@@ -63,29 +63,42 @@ export async function syncDataset(conn: AsyncDuckDBConnection, workspace: string
   const ranges = index.slices.map((s) => ({ from: s.offsetStart, to: s.offsetEnd }));
   const plan = index.schemaKey ? planChunks(ranges, await sliceCache.ranges(scope), from, CHUNK_ROWS) : [];
   const bytes = plan.map(async (r) => {
-    let zlib = r.cached ? await sliceCache.get(scope, r) : undefined;
-    const cached = zlib !== undefined;
-    if (!zlib) {
-      const q = new URLSearchParams({ id: index.datasetId, schema: index.schemaKey!, from: String(r.from), to: String(r.to) });
-      zlib = new Uint8Array(await (await fetchOk(`${base}/arrow?${q}`)).arrayBuffer());
-      void sliceCache.put(scope, r, zlib);
+    const cached = r.cached ? await sliceCache.get(scope, r) : undefined;
+    if (cached) {
+      const ipc = await inflate(cached).catch(() => undefined);
+      if (ipc) return { zlib: cached.byteLength, ipc, cached: true };
+      void sliceCache.delete(scope, r); // damaged in storage: fetched again below
     }
-    return { zlib: zlib.byteLength, ipc: await inflate(zlib), cached };
+    const q = new URLSearchParams({ id: index.datasetId, schema: index.schemaKey!, from: String(r.from), to: String(r.to) });
+    const zlib = new Uint8Array(await (await fetchOk(`${base}/arrow?${q}`)).arrayBuffer());
+    const ipc = await inflate(zlib);
+    void sliceCache.put(scope, r, zlib); // only once it proved whole
+    return { zlib: zlib.byteLength, ipc, cached: false };
   });
+  for (const b of bytes) b.catch(() => undefined); // the first failure is reported below; the rest are moot
   let created = !fresh;
-  for (const [i, pending] of bytes.entries()) {
-    const t0 = performance.now();
-    const { zlib, ipc, cached } = await pending;
-    const t1 = performance.now();
-    stats.waitMs += t1 - t0;
-    if (cached) stats.cachedBytes += zlib;
-    else stats.fetchedBytes += zlib;
-    stats.arrowBytes += ipc.byteLength;
-    // Transferred to DuckDB's worker: `ipc` is detached (empty) after this.
-    await conn.insertArrowFromIPCStream(ipc, { schema: table.schema, name: table.table, create: !created });
-    created = true;
-    stats.insertMs += performance.now() - t1;
-    stats.rows += plan[i].to - plan[i].from + 1;
+  // All or nothing: a range that fails leaves the table as it was, so the next run loads it again
+  // instead of holding some rows twice.
+  await conn.query('BEGIN TRANSACTION');
+  try {
+    for (const [i, pending] of bytes.entries()) {
+      const t0 = performance.now();
+      const { zlib, ipc, cached } = await pending;
+      const t1 = performance.now();
+      stats.waitMs += t1 - t0;
+      if (cached) stats.cachedBytes += zlib;
+      else stats.fetchedBytes += zlib;
+      stats.arrowBytes += ipc.byteLength;
+      // Transferred to DuckDB's worker: `ipc` is detached (empty) after this.
+      await conn.insertArrowFromIPCStream(ipc, { schema: table.schema, name: table.table, create: !created });
+      created = true;
+      stats.insertMs += performance.now() - t1;
+      stats.rows += plan[i].to - plan[i].from + 1;
+    }
+    await conn.query('COMMIT');
+  } catch (err) {
+    await conn.query('ROLLBACK');
+    throw err;
   }
   if (!created) {
     // No data yet: an empty table with the system columns, so the names resolve.
@@ -95,4 +108,19 @@ export async function syncDataset(conn: AsyncDuckDBConnection, workspace: string
   if (fresh) for (const sql of datasetViewsSql(d, index.dataFields)) await conn.query(sql);
   const last = index.slices.at(-1);
   return { loaded: { scope, nextOffset: last ? last.offsetEnd + 1 : 0 }, stats };
+}
+
+/**
+ * Empties the catalog of the page's DuckDB (one per tab, kept across client-side navigation): a
+ * query page starts with only its own workspace's datasets, not views left by another page.
+ */
+export async function resetCatalog(conn: AsyncDuckDBConnection): Promise<void> {
+  const objects = await conn.query(
+    `SELECT 'VIEW' AS kind, schema_name, view_name AS name FROM duckdb_views() WHERE NOT internal AND database_name = current_database()
+     UNION ALL SELECT 'TABLE', schema_name, table_name FROM duckdb_tables() WHERE NOT internal AND database_name = current_database()
+     ORDER BY kind DESC`,
+  );
+  for (const o of objects.toArray() as { kind: string; schema_name: string; name: string }[]) {
+    await conn.query(`DROP ${o.kind} IF EXISTS ${quoteIdent(o.schema_name)}.${quoteIdent(o.name)}`);
+  }
 }

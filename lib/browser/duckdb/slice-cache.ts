@@ -1,4 +1,4 @@
-import { openDB, type IDBPDatabase } from 'idb';
+import { deleteDB, openDB, type IDBPDatabase } from 'idb';
 import type { OffsetRange } from '@/lib/query/chunk-plan';
 
 /**
@@ -12,17 +12,19 @@ export interface SliceCache {
   ranges(scope: string): Promise<OffsetRange[]>;
   get(scope: string, range: OffsetRange): Promise<Uint8Array | undefined>;
   put(scope: string, range: OffsetRange, ipc: Uint8Array): Promise<void>;
+  delete(scope: string, range: OffsetRange): Promise<void>;
   /** Removes what is cached for `family` (a workspace/dataset prefix) under any other scope. */
   dropOtherScopes(family: string, keep: string): Promise<void>;
 }
 
+const DATABASE = 'sluice-query';
 const STORE = 'slices';
 let db: Promise<IDBPDatabase | undefined> | undefined;
 
 function open(): Promise<IDBPDatabase | undefined> {
   db ??= typeof indexedDB === 'undefined'
     ? Promise.resolve(undefined)
-    : openDB('sluice-query', 1, { upgrade: (d) => d.createObjectStore(STORE) }).catch(() => undefined);
+    : openDB(DATABASE, 1, { upgrade: (d) => d.createObjectStore(STORE) }).catch(() => undefined);
   return db;
 }
 
@@ -52,6 +54,9 @@ export const sliceCache: SliceCache = {
       // Quota exceeded or storage disabled: the data is loaded anyway, just not kept.
     }
   },
+  async delete(scope, range) {
+    await (await open())?.delete(STORE, key(scope, range));
+  },
   async dropOtherScopes(family, keep) {
     const d = await open();
     if (!d) return;
@@ -60,3 +65,13 @@ export const sliceCache: SliceCache = {
     await tx.done;
   },
 };
+
+/** Signing out leaves no workspace data behind in this browser. */
+export async function clearSliceCache(): Promise<void> {
+  const d = await db;
+  d?.close();
+  db = undefined;
+  if (typeof indexedDB === 'undefined') return;
+  // Another open tab blocks the deletion until it closes; sign-out does not wait for that.
+  await Promise.race([deleteDB(DATABASE).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000))]);
+}

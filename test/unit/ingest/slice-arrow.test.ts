@@ -45,9 +45,12 @@ describe('slice Arrow encoding', () => {
     expect(t.getChild('device')!.toArray()).toEqual(['a', 'b', 'c', 'a', 'b']);
   });
 
-  it('keys the Arrow layout by column names and types', () => {
-    const wider = layoutFromReadSchema({ fields: [{ name: 'x', type: { kind: 'Int32' } }] }, DEFAULT_VOCAB);
-    expect(arrowSchemaKey(layout)).toBe(arrowSchemaKey(layoutFromReadSchema(layout.mergeFields.length ? { fields: layout.mergeFields } : { fields: [] }, DEFAULT_VOCAB)));
-    expect(arrowSchemaKey(layout)).not.toBe(arrowSchemaKey(wider));
+  it('keys the Arrow layout by column names, types and system column names', () => {
+    const key = arrowSchemaKey(layout);
+    const renamed = layoutFromReadSchema({ fields: layout.mergeFields.map((f) => (f.name === 'seq' ? { ...f, name: 'sequence' } : f)) }, DEFAULT_VOCAB);
+    const retyped = layoutFromReadSchema({ fields: layout.mergeFields.map((f) => (f.name === 'seq' ? { ...f, type: { kind: 'Float64' as const } } : f)) }, DEFAULT_VOCAB);
+    const vocab = layoutFromReadSchema({ fields: layout.mergeFields }, { ...DEFAULT_VOCAB, offsetColumn: 'position' });
+    expect(arrowSchemaKey(layoutFromReadSchema({ fields: layout.mergeFields }, DEFAULT_VOCAB))).toBe(key);
+    expect(new Set([key, arrowSchemaKey(renamed), arrowSchemaKey(retyped), arrowSchemaKey(vocab)]).size).toBe(4);
   });
 });

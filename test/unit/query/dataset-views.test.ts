@@ -27,11 +27,17 @@ const fields: DataField[] = [
   { name: 'value', type: { kind: 'Int32' } },
   { name: 'price', type: { kind: 'Option', inner: { kind: 'Decimal', precision: 10, scale: 2 } } },
 ];
-const dataset = (name: string, mergeKind: string): QueryableDataset => ({ name, mergeKind, primaryKey: ['key'], columns: [], suggestedSql: '' });
+const dataset = (name: string, mergeKind: string, vocab = ['offset', 'op']): QueryableDataset => ({ name, mergeKind, primaryKey: ['key'], columns: [...vocab, 'system_time', 'event_time', 'key', 'value', 'price'], suggestedSql: '' });
 
 describe('dataset views', () => {
   it('Snapshot/Upsert: the plain name is the current state (latest row per key, retracted keys gone)', async () => {
     const rows = await query([...rawSlices('s'), ...datasetViewsSql(dataset('s', 'Snapshot'), fields)], 'SELECT key, value FROM s ORDER BY key');
+    expect(rows).toEqual([['k1', 11], ['k3', 30]]);
+  });
+
+  it('Snapshot/Upsert with system columns renamed by SetVocab', async () => {
+    const renamed = rawSlices('v').map((sql) => sql.replace('AS t("offset", op, key', 'AS t(pos, kind, key'));
+    const rows = await query([...renamed, ...datasetViewsSql(dataset('v', 'UpsertStream', ['pos', 'kind']), fields)], 'SELECT key, value FROM v ORDER BY key');
     expect(rows).toEqual([['k1', 11], ['k3', 30]]);
   });
 

@@ -8,13 +8,25 @@ import { QueryConsole } from './query-console';
 
 export const metadata: Metadata = { title: 'Query' };
 
-export default async function QueryPage({ params, searchParams }: { params: Promise<{ workspace: string }>; searchParams: Promise<{ sql?: string; q?: string }> }) {
+export default async function QueryPage({ params, searchParams }: { params: Promise<{ workspace: string }>; searchParams: Promise<{ sql?: string; q?: string; dataset?: string }> }) {
   const slug = decodeURIComponent((await params).workspace);
-  const { sql, q } = await searchParams;
+  const { sql, q, dataset } = await searchParams;
   const access = await guardPage(() => requireWorkspace(slug, { dataset: 'read' }));
   const store = await getStore();
   const summaries = await store.datasets.list(access.workspace.slug);
   const datasets = (await Promise.all(summaries.map((s) => store.datasets.find(s.ref)))).flatMap((d) => (d ? [queryableDataset(d)] : []));
   const saved = await guardPage(() => loadSavedQueries(access, q));
-  return <QueryConsole workspace={slug} datasets={datasets} initialSql={saved.active?.sql ?? sql} savedQueries={saved.queries} initialActiveId={saved.active?.id} />;
+  const suggested = (datasets.find((d) => d.name === dataset) ?? datasets[0])?.suggestedSql;
+  // SQL from the address is shown, not run: a link can carry any query. Saved queries (checked on
+  // save by a member) and the page's own suggestion run at once.
+  return (
+    <QueryConsole
+      workspace={slug}
+      datasets={datasets}
+      initialSql={saved.active?.sql ?? sql ?? suggested ?? 'SELECT 42 AS answer'}
+      runOnOpen={saved.active !== undefined || sql === undefined}
+      savedQueries={saved.queries}
+      initialActiveId={saved.active?.id}
+    />
+  );
 }

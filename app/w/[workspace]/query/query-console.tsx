@@ -5,7 +5,7 @@ import { Table as ArrowTable, type RecordBatch } from 'apache-arrow';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { CodeEditor, type CodeIssue } from '@/app/_components/code-editor';
 import { Button } from '@/app/_components/ui/button';
-import { syncDataset, type LoadedDataset, type LoadStats } from '@/lib/browser/duckdb/dataset-loader';
+import { resetCatalog, syncDataset, type LoadedDataset, type LoadStats } from '@/lib/browser/duckdb/dataset-loader';
 import { duckDbState, getDuckDb, type DuckDbState } from '@/lib/browser/duckdb/duckdb-instance';
 import { resultToCsv, resultToParquet } from '@/lib/browser/query/result-downloads';
 import { saveBlob } from '@/lib/browser/save-blob';
@@ -18,6 +18,7 @@ import { ResultGrid } from './result-grid';
 import { SavedQueries, type OpenedQuery } from './saved-queries';
 
 type Status =
+  | { kind: 'waiting' }
   | { kind: 'loading'; what: string }
   | { kind: 'running' }
   | { kind: 'done'; ms: number; rows: number; complete: boolean; run: number }
@@ -37,24 +38,26 @@ function datasetsIn(sql: string, datasets: QueryableDataset[]): QueryableDataset
 /**
  * SQL over the workspace's datasets, in this browser (DuckDB-WASM): each dataset is a view named
  * after it, loaded slice by slice from the server (and the browser's cache) when a query names it.
- * A query given in the address (`?sql=`, `?q=`) runs when the page opens.
+ * With `runOnOpen` the initial query runs when the page opens.
  */
-export function QueryConsole({ workspace, datasets, initialSql, savedQueries, initialActiveId }: {
+export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, savedQueries, initialActiveId }: {
   workspace: string;
   datasets: QueryableDataset[];
-  initialSql?: string;
+  initialSql: string;
+  runOnOpen: boolean;
   savedQueries: SavedQuerySummary[];
   initialActiveId?: string;
 }) {
-  const [sql, setSql] = useState(initialSql ?? datasets[0]?.suggestedSql ?? 'SELECT 42 AS answer');
+  const [sql, setSql] = useState(initialSql);
   const [activeId, setActiveId] = useState(initialActiveId);
-  // The page's query runs as it opens (see below), so it starts out loading.
-  const [status, setStatus] = useState<Status>({ kind: 'loading', what: 'DuckDB' });
+  // A query that runs as the page opens (see below) starts out loading.
+  const [status, setStatus] = useState<Status>(runOnOpen ? { kind: 'loading', what: 'DuckDB' } : { kind: 'waiting' });
   const [issues, setIssues] = useState<CodeIssue[]>([]);
   const [result, setResult] = useState<ArrowTable | null>(null);
   const [loads, setLoads] = useState<{ name: string; ms: number; stats: LoadStats }[]>([]);
   const engine = useSyncExternalStore(duckDbState.subscribe, duckDbState.get, () => ({ kind: 'not-loaded' }) as DuckDbState);
   const loaded = useRef(new Map<string, LoadedDataset>());
+  const catalogReset = useRef(false);
   const running = useRef<{ cancelSent(): Promise<boolean> } | null>(null);
   const cancelRequested = useRef(false);
   const completions = useMemo(() => datasetCompletionSource(datasets), [datasets]);
@@ -67,6 +70,7 @@ export function QueryConsole({ workspace, datasets, initialSql, savedQueries, in
     // One query at a time (Ctrl/Cmd+Enter works while Run is disabled).
     if (busy.current) return;
     busy.current = true;
+    cancelRequested.current = false;
     // The query is in the address, so the link shares it: the saved query's id while it is unchanged.
     window.history.replaceState(null, '', activeId && text === activeSql ? `?q=${encodeURIComponent(activeId)}` : `?sql=${encodeURIComponent(text)}`);
     setIssues([]);
@@ -75,10 +79,17 @@ export function QueryConsole({ workspace, datasets, initialSql, savedQueries, in
       const db = await getDuckDb();
       const conn = await db.connect();
       try {
+        if (!catalogReset.current) {
+          await resetCatalog(conn);
+          catalogReset.current = true;
+        }
         for (const d of datasetsIn(text, datasets)) {
           setStatus({ kind: 'loading', what: d.name });
           const t0 = performance.now();
-          const synced = await syncDataset(conn, workspace, d, loaded.current.get(d.name));
+          const synced = await syncDataset(conn, workspace, d, loaded.current.get(d.name)).catch((err: unknown) => {
+            loaded.current.delete(d.name); // loaded afresh next time
+            throw err;
+          });
           loaded.current.set(d.name, synced.loaded);
           if (synced.stats.rows > 0) setLoads((l) => [...l.filter((x) => x.name !== d.name), { name: d.name, ms: Math.round(performance.now() - t0), stats: synced.stats }]);
         }
@@ -139,10 +150,9 @@ export function QueryConsole({ workspace, datasets, initialSql, savedQueries, in
     window.history.replaceState(null, '', `?sql=${encodeURIComponent(sql)}`);
   };
 
-  // A query that arrives with the page (a shared link, a saved query, the suggested first query) runs at once.
   const autoRan = useRef(false);
   useEffect(() => {
-    if (autoRan.current) return;
+    if (autoRan.current || !runOnOpen) return;
     autoRan.current = true;
     void run();
     // Once, on mount, with the SQL the page opened with.
@@ -179,7 +189,9 @@ export function QueryConsole({ workspace, datasets, initialSql, savedQueries, in
       <CodeEditor language="sql" label="SQL" className="h-40" value={sql} onChange={setSql} onSubmit={() => void run()} completions={completions} issues={issues} />
       <div className="flex flex-wrap items-baseline gap-x-4 text-xs">
         <p data-testid="query-status" data-runs={status.kind === 'done' ? status.run : undefined}>
-          {status.kind === 'loading'
+          {status.kind === 'waiting'
+            ? 'a query from a link: read it, then press Run (Ctrl/Cmd+Enter)'
+            : status.kind === 'loading'
             ? `loading ${status.what}…`
             : status.kind === 'running'
               ? 'running…'

@@ -6,7 +6,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { Table } from 'apache-arrow';
 import { Select } from '@/app/_components/ui/input';
 import { columnKind, suggestChart, type ChartChoice } from '@/lib/query/chart-suggestion';
-import { alignSeries, type ChartPoint } from '@/lib/query/chart-series';
+import { alignSeries, singleSeries, type ChartPoint } from '@/lib/query/chart-series';
 import { cellFormatter, readCell } from '@/lib/query/format-cell';
 
 /** Charts draw at most this many points (the first rows of the result), and this many series. */
@@ -47,7 +47,7 @@ export function ResultChart({ table }: { table: Table }) {
       labels[i] = label(readCell(xv, i));
       points.push({ x: xKind === 'time' && choice.type !== 'bar' ? x / 1000 : x, y: toNumber(readCell(yv, i)), series: bv ? byLabel(readCell(bv, i)) : '' });
     }
-    const aligned = alignSeries(points, MAX_SERIES) ?? alignSeries(points.map((p) => ({ ...p, series: '' })), 1)!;
+    const aligned = (bv && alignSeries(points, MAX_SERIES)) || singleSeries(points, choice.type === 'bar');
     return { xKind: choice.type === 'bar' ? ('text' as const) : xKind, labels, ...aligned };
   }, [choice, columns, table]);
 

@@ -1,19 +1,14 @@
 import Link from 'next/link';
 import { Button } from '@/app/_components/ui/button';
 import { Table, Td, Th } from '@/app/_components/ui/table';
-import { querySqlPath } from '@/app/_components/paths';
-import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
+import { queryDatasetPath } from '@/app/_components/paths';
 import { getDatasetRowsPage } from '@/lib/datasets/dataset-rows-page';
-import { queryableDataset } from '@/lib/query/dataset-views';
 import { loadDatasetView, type DatasetParams } from '../load-dataset';
 
 export default async function DatasetDataPage({ params, searchParams }: { params: DatasetParams; searchParams: Promise<{ page?: string }> }) {
   const page = Math.max(0, Number((await searchParams).page ?? 0) || 0);
   const { workspace, name } = await params;
-  const { data, sql } = await loadDatasetView(params, async (store, ref) => ({
-    data: await getDatasetRowsPage(store, ref, page),
-    sql: queryableDataset(await getDatasetOrThrow((n) => store.datasets.find(n), ref)).suggestedSql,
-  }));
+  const data = await loadDatasetView(params, (store, ref) => getDatasetRowsPage(store, ref, page));
   if (data.columns.length === 0) return <p className="text-muted-foreground">No data committed yet. Pull the dataset to commit its first slice.</p>;
   const link = (p: number) => `?page=${p}`;
   return (
@@ -24,7 +19,7 @@ export default async function DatasetDataPage({ params, searchParams }: { params
         </span>
         <div className="ml-auto flex gap-1">
           <Button asChild variant="ghost" size="sm">
-            <Link href={querySqlPath(workspace, sql)}>Query in SQL</Link>
+            <Link href={queryDatasetPath(workspace, decodeURIComponent(name))}>Query in SQL</Link>
           </Button>
           {(['csv', 'parquet', 'ndjson'] as const).map((f) => (
             <Button key={f} asChild variant="ghost" size="sm">
