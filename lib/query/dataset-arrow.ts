@@ -21,10 +21,11 @@ export interface DatasetSliceIndex {
   slices: { offsetStart: number; offsetEnd: number; hash: string }[];
 }
 
-export async function datasetSliceIndex(store: Store, ref: string): Promise<DatasetSliceIndex> {
+/** The slice index; with `after`, only the slices that start after that offset (what a page lacks). */
+export async function datasetSliceIndex(store: Store, ref: string, after?: bigint): Promise<DatasetSliceIndex> {
   const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
   const layout = committedLayout(d);
-  const slices = await store.datasets.slices(d.id);
+  const slices = await store.datasets.slices(d.id, after);
   return {
     datasetId: d.id,
     headHash: d.headHash,
@@ -57,8 +58,14 @@ export async function sliceRangeArrowZlib(store: Store, ref: string, range: { fr
   const { head, tail } = arrowStreamEnds(layout);
   const segments = [head];
   for (const s of slices) {
-    if (s.segment && s.schemaKey === expect.schemaKey) segments.push(s.segment);
-    else segments.push(sliceArrowSegment(await store.datasets.rowsInRange(d.num, s.offsetStart, s.offsetEnd + 1n), layout));
+    if (s.segment && s.schemaKey === expect.schemaKey) {
+      segments.push(s.segment);
+      continue;
+    }
+    // Committed before encodings were stored, or in an older layout: encoded now, and kept.
+    const segment = sliceArrowSegment(await store.datasets.rowsInRange(d.num, s.offsetStart, s.offsetEnd + 1n), layout);
+    await store.datasets.saveSliceArrow(d.id, s.offsetStart, segment, expect.schemaKey);
+    segments.push(segment);
   }
   segments.push(tail);
   return zlibFromSegments(segments);

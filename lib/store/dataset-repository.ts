@@ -217,13 +217,25 @@ export class DatasetRepository {
     return d;
   }
 
-  /** The dataset's slices in offset order, without their Arrow encodings. */
-  async slices(datasetId: string) {
+  /** The dataset's slices in offset order (those starting after `after`, if given), without their Arrow encodings. */
+  async slices(datasetId: string, after?: bigint) {
     return this.prisma.dataSlice.findMany({
-      where: { datasetId },
+      where: { datasetId, ...(after === undefined ? {} : { offsetStart: { gt: after } }) },
       orderBy: { offsetStart: 'asc' },
       select: { offsetStart: true, offsetEnd: true, blockSequence: true, hash: true, size: true, systemTime: true },
     });
+  }
+
+  /** Stores a slice's Arrow segment encoded later than its commit (older slices, or a new layout). */
+  async saveSliceArrow(datasetId: string, offsetStart: bigint, segment: DeflateSegment, schemaKey: string): Promise<void> {
+    await this.pool.query('UPDATE data_slice SET arrow = $3, arrow_adler32 = $4, arrow_size = $5, arrow_schema = $6 WHERE dataset_id = $1 AND offset_start = $2', [
+      datasetId,
+      offsetStart.toString(),
+      Buffer.from(segment.deflated),
+      segment.adler32,
+      segment.size,
+      schemaKey,
+    ]);
   }
 
   /** Stored Arrow segments of the slices lying within offsets [from, to], in offset order. */

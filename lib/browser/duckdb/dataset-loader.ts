@@ -49,9 +49,14 @@ async function fetchOk(url: string): Promise<Response> {
  */
 export async function syncDataset(conn: AsyncDuckDBConnection, workspace: string, d: QueryableDataset, loaded: LoadedDataset | undefined): Promise<{ loaded: LoadedDataset; stats: LoadStats }> {
   const base = apiBase(workspace, d.name);
-  const index = (await (await fetchOk(`${base}/slices`)).json()) as DatasetSliceIndex;
   const family = `${workspace}/${d.name}`;
-  const scope = `${family}|${index.datasetId}|${index.schemaKey ?? 'empty'}`;
+  const scopeOf = (i: DatasetSliceIndex) => `${family}|${i.datasetId}|${i.schemaKey ?? 'empty'}`;
+  const listSlices = async (after = '') => (await (await fetchOk(`${base}/slices${after}`)).json()) as DatasetSliceIndex;
+  // Holding rows up to some offset, the page asks only for the slices after it; if the dataset was
+  // replaced or its layout changed meanwhile, for all of them.
+  let index = await listSlices(loaded && loaded.nextOffset > 0 ? `?after=${loaded.nextOffset - 1}` : '');
+  if (loaded && loaded.nextOffset > 0 && scopeOf(index) !== loaded.scope) index = await listSlices();
+  const scope = scopeOf(index);
   const table = sliceTable(d.name);
   const fresh = loaded?.scope !== scope;
   if (fresh) {
@@ -107,7 +112,7 @@ export async function syncDataset(conn: AsyncDuckDBConnection, workspace: string
   }
   if (fresh) for (const sql of datasetViewsSql(d, index.dataFields)) await conn.query(sql);
   const last = index.slices.at(-1);
-  return { loaded: { scope, nextOffset: last ? last.offsetEnd + 1 : 0 }, stats };
+  return { loaded: { scope, nextOffset: last ? last.offsetEnd + 1 : from }, stats };
 }
 
 /**

@@ -1,15 +1,23 @@
+import { z } from 'zod';
 import { datasetSliceIndex } from '@/lib/query/dataset-arrow';
+import { parseInput } from '@/lib/server/action-input';
 import { requireDataset } from '@/lib/server/guard';
 import { guardRoute } from '@/lib/server/route-guard';
 import { getStore } from '@/lib/server/store';
 
 export const dynamic = 'force-dynamic';
 
-/** The dataset's slices (offset ranges and hashes) and Arrow layout, for members who may read it. */
-export async function GET(_req: Request, ctx: { params: Promise<{ workspace: string; name: string }> }) {
+const IndexQuery = z.object({ after: z.string().regex(/^\d{1,18}$/, 'after is an offset').transform(BigInt).optional() });
+
+/**
+ * The dataset's slices (offset ranges and hashes) and Arrow layout, for members who may read it;
+ * `?after=<offset>` lists only the slices starting after it (what a page that holds the rest lacks).
+ */
+export async function GET(req: Request, ctx: { params: Promise<{ workspace: string; name: string }> }) {
   return guardRoute(async () => {
     const p = await ctx.params;
     const { ref } = await requireDataset(decodeURIComponent(p.workspace), decodeURIComponent(p.name), { dataset: 'read' });
-    return Response.json(await datasetSliceIndex(await getStore(), ref), { headers: { 'cache-control': 'private, no-store' } });
+    const { after } = parseInput(IndexQuery, Object.fromEntries(new URL(req.url).searchParams));
+    return Response.json(await datasetSliceIndex(await getStore(), ref, after), { headers: { 'cache-control': 'private, no-store' } });
   });
 }
