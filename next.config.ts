@@ -10,7 +10,12 @@ const nextConfig: NextConfig = {
   // one pasted from somewhere) must not be able to send workspace data to another origin. The page
   // and the workers it starts from the build's assets may only connect to the console itself.
   async headers() {
-    const sameOriginOnly = [{ key: 'Content-Security-Policy', value: "connect-src 'self'" }];
+    const sameOriginOnly = [
+      { key: 'Content-Security-Policy', value: "connect-src 'self'" },
+      // Cross-origin isolation, so DuckDB-WASM may share memory between threads.
+      { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
+      { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },
+    ];
     return [
       { source: '/w/:workspace/query', headers: sameOriginOnly },
       // Workers start from build assets (Turbopack's worker bootstrap is a chunk, the engine a media file).

@@ -65,7 +65,7 @@ async function main() {
       const first = await pageTimings(page);
       const wasmBytes = (await Promise.all(wasm)).reduce((a, b) => a + b, 0);
       const dataBytes = (await Promise.all(data)).reduce((a, b) => a + b, 0);
-      console.log(`DuckDB-WASM start:   ${fmt(first.engineMs)} ms (wasm transferred: ${(wasmBytes / 1_048_576).toFixed(1)} MB, served compressed)`);
+      console.log(`DuckDB-WASM start:   ${fmt(first.engineMs)} ms, ${first.threads} thread(s) (wasm transferred: ${(wasmBytes / 1_048_576).toFixed(1)} MB, served compressed)`);
       console.log(`LOAD ${fmt(ROWS)} rows:   ${fmt(first.loadMs)} ms (target ≤ 2,000 ms)`);
       console.log(`  BYTES/ROW transferred: ${(dataBytes / ROWS).toFixed(1)} (${(dataBytes / 1_048_576).toFixed(1)} MB zlib-compressed Arrow; ${(first.arrowBytes / ROWS).toFixed(1)} bytes/row once inflated)`);
       console.log(`  of which waiting for data ${fmt(first.waitMs)} ms, inserting into DuckDB ${fmt(first.insertMs)} ms`);
@@ -92,6 +92,7 @@ async function main() {
 
 interface PageTimings {
   engineMs: number;
+  threads: number;
   loadMs: number;
   queryMs: number;
   fetchedBytes: number;
@@ -116,9 +117,10 @@ async function pageTimings(page: Page): Promise<PageTimings> {
   if (!/rows in \d+ ms/.test(text)) throw new Error(`the query page reports: ${text}`);
   const load = page.locator(`[data-testid=load-status][data-dataset="${NAME}"]`);
   const attr = async (name: string) => Number(await load.getAttribute(name));
-  const engine = (await page.getByTestId('duckdb-state').innerText()).match(/\((\d+) ms\)/);
+  const engine = (await page.getByTestId('duckdb-state').innerText()).match(/\((\d+) ms, (\d+) thread/);
   return {
     engineMs: Number(engine?.[1] ?? NaN),
+    threads: Number(engine?.[2] ?? NaN),
     loadMs: await attr('data-ms'),
     queryMs: Number((await status.innerText()).match(/in (\d+) ms/)![1]),
     fetchedBytes: await attr('data-fetched-bytes'),

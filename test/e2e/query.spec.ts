@@ -180,7 +180,7 @@ test.describe('[QUERY] SQL in the browser', () => {
     await expect(page.getByTestId('query-status')).toHaveText('cancelled', { timeout: 15_000 });
   });
 
-  test('DuckDB-WASM is served by the app, compressed and immutable', async ({ page }) => {
+  test('DuckDB-WASM is served by the app, compressed and immutable, to a cross-origin isolated page', async ({ page }) => {
     const wasm = page.waitForResponse((r) => /duckdb-eh.*\.wasm$/.test(new URL(r.url()).pathname) || r.url().includes('.wasm'));
     await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT 1 AS one')}`);
     await page.getByRole('button', { name: 'Run' }).click();
@@ -190,6 +190,8 @@ test.describe('[QUERY] SQL in the browser', () => {
     expect(headers['content-encoding']).toBe('br');
     expect(headers['cache-control']).toContain('immutable');
     expect((await response.request().sizes()).responseBodySize).toBeLessThan(10_000_000);
+    // Opened directly, the page is cross-origin isolated, so DuckDB may run on several threads.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   });
 
   test("a query cannot send data to another origin (the page's and DuckDB worker's connections stay same-origin)", async ({ page }) => {

@@ -220,7 +220,7 @@ function EngineBadge({ state }: { state: DuckDbState }) {
       : state.kind === 'loading'
         ? 'DuckDB loading…'
         : state.kind === 'ready'
-          ? `DuckDB ${state.version} ready (${state.loadMs} ms)`
+          ? `DuckDB ${state.version} ready (${state.loadMs} ms, ${state.threads} thread${state.threads > 1 ? 's' : ''})`
           : `DuckDB failed: ${state.message}`;
   return (
     <span data-testid="duckdb-state" data-state={state.kind} className={state.kind === 'error' ? 'text-xs text-destructive' : 'text-xs text-muted-foreground'}>
