@@ -29,9 +29,11 @@ export default async function WorkspaceLayout({ children, params }: { children: 
             New dataset
           </Link>
         ) : null}
-        <Link href={`${base}/query`} className="text-muted-foreground hover:text-foreground">
+        {/* A full page load, not client navigation: the query page's cross-origin isolation headers
+            (DuckDB's threads) apply only to a document loaded with them. */}
+        <a href={`${base}/query`} className="text-muted-foreground hover:text-foreground">
           Query
-        </Link>
+        </a>
         <Link href={`${base}/members`} className="text-muted-foreground hover:text-foreground">
           Members
         </Link>

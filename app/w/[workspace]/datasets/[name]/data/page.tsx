@@ -19,7 +19,8 @@ export default async function DatasetDataPage({ params, searchParams }: { params
         </span>
         <div className="ml-auto flex gap-1">
           <Button asChild variant="ghost" size="sm">
-            <Link href={queryDatasetPath(workspace, decodeURIComponent(name))}>Query in SQL</Link>
+            {/* A full page load: see the Query link in the workspace layout. */}
+            <a href={queryDatasetPath(workspace, decodeURIComponent(name))}>Query in SQL</a>
           </Button>
           {(['csv', 'parquet', 'ndjson'] as const).map((f) => (
             <Button key={f} asChild variant="ghost" size="sm">
