@@ -86,13 +86,14 @@ export class PreviewStore {
     });
     this.client = client;
     client.on('connect', () => {
-      this.setConnection({ status: 'connected', url });
-      if (opts.topics.length) {
-        client.subscribe(Object.fromEntries(opts.topics.map((t) => [t.path, { qos: t.qos }])), (err, granted) => {
-          const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
-          if (err || refused.length) this.setConnection({ status: 'error', url, message: err ? err.message : `the broker refused the subscription to ${refused.join(', ')}` });
-        });
-      }
+      if (!opts.topics.length) return this.setConnection({ status: 'connected', url });
+      // "Connected" once the broker granted the subscriptions: a message published before that
+      // would not reach this clean session, and the page would claim to be listening.
+      client.subscribe(Object.fromEntries(opts.topics.map((t) => [t.path, { qos: t.qos }])), (err, granted) => {
+        const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
+        if (err || refused.length) this.setConnection({ status: 'error', url, message: err ? err.message : `the broker refused the subscription to ${refused.join(', ')}` });
+        else this.setConnection({ status: 'connected', url });
+      });
     });
     client.on('error', (err: Error & { code?: number | string }) => {
       const code = typeof err.code === 'number' ? err.code : undefined;
