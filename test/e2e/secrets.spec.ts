@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, signedInAs, test, uniqueName } from './fixtures';
+import { mqttManifest } from '../support/manifests';
 
 /** Everything the browser received or sent: documents, RSC payloads, JSON, SSE and WebSocket frames. */
 function recordTraffic(page: Page): () => Promise<string> {
@@ -24,27 +25,7 @@ test.describe('[SECRETS]', () => {
 
     // The maintainer imports a manifest with the password in clear, and sets a workspace secret.
     await page.goto('/w/default/datasets/new');
-    const manifest = `kind: DatasetSnapshot
-version: 1
-content:
-  name: ${name}
-  kind: Root
-  metadata:
-    - kind: SetPollingSource
-      fetch:
-        kind: Mqtt
-        host: 127.0.0.1
-        port: ${sluice.mqttPort}
-        username: device
-        password: ${canary}
-        topics:
-          - path: ${name}/#
-            qos: AtLeastOnce
-      read:
-        kind: NdJson
-      merge:
-        kind: Append
-`;
+    const manifest = mqttManifest({ name, port: sluice.mqttPort, username: 'device', password: canary, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }], fields: null, merge: '        kind: Append' });
     const editor = page.getByTestId('yaml-editor').locator('.cm-content');
     await editor.click();
     await page.keyboard.press('ControlOrMeta+a');

@@ -5,30 +5,12 @@ import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { exportedRows } from '../support/exported-rows';
 import { useBrokerAndStore } from '../support/broker-and-store';
+import { mqttManifest } from '../support/manifests';
 
 const env = useBrokerAndStore();
 
 /** A Kamu manifest whose read step declares no schema. */
-const manifest = (name: string) => `kind: DatasetSnapshot
-version: 1
-content:
-  name: ${name}
-  kind: Root
-  metadata:
-    - kind: SetPollingSource
-      fetch:
-        kind: Mqtt
-        host: 127.0.0.1
-        port: ${env.broker.port}
-        topics:
-          - path: ${name}/#
-            qos: AtLeastOnce
-      read:
-        kind: NdJson
-      merge:
-        kind: Ledger
-        primaryKey: [event_time, device]
-`;
+const manifest = (name: string) => mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }], fields: null });
 
 async function publish(topic: string, payloads: string[]) {
   const c = await mqtt.connectAsync(env.broker.url);

@@ -4,12 +4,20 @@ export interface TestManifest {
   port: number;
   host?: string;
   topics: { path: string; qos?: 'AtMostOnce' | 'AtLeastOnce' | 'ExactlyOnce' }[];
-  fields?: string;
+  /** Read-schema fields as YAML; null for a read step without a schema (inferred at the first pull). */
+  fields?: string | null;
   merge?: string;
   username?: string;
   password?: string;
   read?: string;
 }
+
+const DEFAULT_FIELDS = `            - name: event_time
+              type: Timestamp
+            - name: device
+              type: String
+            - name: value
+              type: Float64`;
 
 export function mqttManifest(m: TestManifest): string {
   const topics = m.topics.map((t) => `          - path: ${JSON.stringify(t.path)}${t.qos ? `\n            qos: ${t.qos}` : ''}`).join('\n');
@@ -28,15 +36,10 @@ content:
         topics:
 ${topics}
       read:
-        kind: ${m.read ?? 'NdJson'}
+        kind: ${m.read ?? 'NdJson'}${m.fields === null ? '' : `
         schema:
           fields:
-${m.fields ?? `            - name: event_time
-              type: Timestamp
-            - name: device
-              type: String
-            - name: value
-              type: Float64`}
+${m.fields ?? DEFAULT_FIELDS}`}
       merge:
 ${m.merge ?? `        kind: Ledger
         primaryKey: [event_time, device]`}
