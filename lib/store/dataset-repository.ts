@@ -22,6 +22,8 @@ export interface DatasetSummary {
   rows: bigint;
   watermark: Date | null;
   snapshot: DatasetSnapshot;
+  /** The committed data schema; null before the first data. */
+  dataSchema: DataSchema | null;
   lastPull: { startedAt: Date; endedAt: Date | null; status: string; error: string | null } | null;
 }
 
@@ -203,6 +205,7 @@ export class DatasetRepository {
       rows: d.nextOffset,
       watermark: d.watermark,
       snapshot: d.manifest as unknown as DatasetSnapshot,
+      dataSchema: d.dataSchema as unknown as DataSchema | null,
       lastPull: d.pulls[0] ? { startedAt: d.pulls[0].startedAt, endedAt: d.pulls[0].endedAt, status: d.pulls[0].status, error: d.pulls[0].error } : null,
     }));
   }
