@@ -1,13 +1,14 @@
 'use client';
 
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { DataType, type Table, type Vector } from 'apache-arrow';
+import type { DataType, Table, Vector } from 'apache-arrow';
 import { ArrowDown, ArrowUp, Check, Copy } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { Button } from '@/app/_components/ui/button';
 import { cn } from '@/app/_components/ui/cn';
 import { cellFormatter, NULL_MARK, readCell, type CellFormatter, type SortDirection } from '@/lib/query/format-cell';
 import { columnSortKeys, sortRowOrder, type SortKeys } from '@/lib/query/sort-rows';
+import { columnKind } from '@/lib/query/chart-suggestion';
 
 const ROW_HEIGHT = 26;
 const HEADER_HEIGHT = 30;
@@ -41,7 +42,7 @@ export function ResultGrid({ table }: { table: Table }) {
 
 function Grid({ table }: { table: Table }) {
   const columns = useMemo<Column[]>(
-    () => table.schema.fields.map((f, i) => ({ name: f.name, type: String(f.type), vector: table.getChildAt(i)!, format: cellFormatter(f.type), numeric: isNumeric(f.type) })),
+    () => table.schema.fields.map((f, i) => ({ name: f.name, type: String(f.type), vector: table.getChildAt(i)!, format: cellFormatter(f.type), numeric: isNumber(f.type) })),
     [table],
   );
   const [widths, setWidths] = useState(() => table.schema.fields.map((f) => defaultWidth(f.type, f.name)));
@@ -259,13 +260,11 @@ function ResizeHandle({ width, onResize }: { width: number; onResize: (width: nu
   );
 }
 
-function isNumeric(type: DataType): boolean {
-  return DataType.isInt(type) || DataType.isFloat(type) || DataType.isDecimal(type);
-}
+const isNumber = (type: DataType) => columnKind(type) === 'number';
 
 function defaultWidth(type: DataType, name: string): number {
   // At least wide enough for the name (about 7 px a character at text-xs) and a sort arrow.
-  return Math.max(isNumeric(type) ? 110 : 200, Math.min(320, name.length * 7 + 40));
+  return Math.max(isNumber(type) ? 110 : 200, Math.min(320, name.length * 7 + 40));
 }
 
 function clamp(n: number, max: number): number {
