@@ -19,6 +19,7 @@ import { mqttManifest } from '../test/support/manifests';
 import { startMosquitto } from '../test/support/mosquitto-server';
 import { startPostgres } from '../test/support/postgres-server';
 import { BENCH_FIELDS, benchPayload, createSession, prefill, publishBacklog, timeMosquittoSub } from './support';
+import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const HISTORY = Number(process.env.BENCH_HISTORY_ROWS ?? 1_000_000);
@@ -44,7 +45,7 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
   console.log(`\n# Throughput: a backlog of ${fmt(N)} QoS 1 messages (~${benchPayload(0).length} bytes)`);
   const manifest = mqttManifest({ name: 'bench.throughput', port, topics: [{ path: 'bench/throughput/#', qos: 'AtLeastOnce' }], fields: BENCH_FIELDS, merge: LEDGER });
   await addDataset({ store, manifest });
-  await runPollingIngest({ store: store.ingest, dataset: 'bench.throughput', options: { idleTimeoutMs: 100 } }); // creates the session
+  await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('bench.throughput'), options: { idleTimeoutMs: 100 } }); // creates the session
   createSession(port, 'bench-sub-311', 'bench/throughput/#', false);
   createSession(port, 'bench-sub-5', 'bench/throughput/#', true);
   const transport = { url: `mqtt://127.0.0.1:${port}`, clientId: 'bench-transport', topics: [{ path: 'bench/throughput/#', qos: 1 as const }] };
@@ -135,7 +136,7 @@ async function historyCost(store: Store, port: number) {
   for (const name of ['bench.history', 'bench.empty']) {
     const manifest = mqttManifest({ name, port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }], fields: BENCH_FIELDS, merge: LEDGER });
     await addDataset({ store, manifest });
-    await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 100 } });
+    await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 100 } });
   }
   const t = Date.now();
   await prefill(store, 'bench.history', HISTORY);
@@ -145,7 +146,7 @@ async function historyCost(store: Store, port: number) {
   for (const name of ['bench.empty', 'bench.history']) {
     await publishBacklog(port, `${name}/a`, HISTORY + 1, 10_000); // new keys, after the history
     const since = new Date();
-    const r = await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 300 } });
+    const r = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
     times[name] = await ingestSeconds(store.databaseUrl, name, since);
     if (r.rowsCommitted !== 10_000) throw new Error(`${name}: committed ${r.rowsCommitted} rows`);
     console.log(`pull of 10,000 onto ${name === 'bench.empty' ? 'an empty dataset' : `${fmt(HISTORY)} rows`}: ${times[name].toFixed(2)} s`);

@@ -24,6 +24,7 @@ import { openStore } from '../lib/store/open-store';
 import { startConsole } from '../test/support/console-server';
 import { mqttManifest } from '../test/support/manifests';
 import { benchFields, prefill } from './support';
+import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 
 const ROWS = Number(process.env.BENCH_SQL_ROWS ?? 1_000_000);
 const NAME = 'bench.sql';
@@ -44,7 +45,7 @@ async function main() {
     await prefill(store, NAME, ROWS);
     console.log(`committed ${fmt(ROWS)} rows × 5 columns through the store in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const parquet = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-sql-')), 'data.parquet');
-    await exportDataset(store, NAME, 'parquet', parquet);
+    await exportDataset(store, defaultWorkspaceKey(NAME), 'parquet', parquet);
     await store.close();
 
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless=new'] });

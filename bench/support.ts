@@ -9,6 +9,7 @@ import { stateSignature } from '../lib/ingest/run-polling-ingest';
 import { layoutFromReadSchema } from '../lib/ingest/slice-layout';
 import { stageSlice } from '../lib/ingest/stage-slice';
 import type { Store } from '../lib/store/open-store';
+import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 
 /** ~200-byte JSON reading, unique per `i` (Ledger key: event_time + device_id). */
 export function benchPayload(i: number): string {
@@ -79,7 +80,7 @@ export function timeMosquittoSub(port: number, clientId: string, topic: string, 
  * read → merge → stage → commit path a pull uses, without a broker.
  */
 export async function prefill(store: Store, name: string, rows: number) {
-  let head = (await store.ingest.getDatasetHead(name))!;
+  let head = (await store.ingest.getDatasetHead(defaultWorkspaceKey(name)))!;
   const source = mqttSourceConfig(head.snapshot, () => undefined);
   const readSchema = source.readSchema!; // the bench manifest declares one
   const layout = layoutFromReadSchema(readSchema, source.vocab);
@@ -113,7 +114,7 @@ export async function prefill(store: Store, name: string, rows: number) {
       quarantine: [],
       pull: { id: pullId, add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
     });
-    head = (await store.ingest.getDatasetHead(name))!;
+    head = (await store.ingest.getDatasetHead(defaultWorkspaceKey(name)))!;
   }
   await store.ingest.finishPull(pullId, { status: 'updated', hasMore: false });
   await lease.release();

@@ -10,7 +10,7 @@ import { verifyDataset } from '../lib/datasets/verify-dataset';
 import { getDatasetOrThrow, committedLayout } from '../lib/datasets/dataset-layout';
 import { pullUntilCaughtUp } from '../lib/ingest/pull-until-caught-up';
 import { listDatasetRows } from '../lib/datasets/list-dataset-rows';
-import { DEFAULT_WORKSPACE } from '../lib/datasets/dataset-ref';
+import { formatDatasetArg, operatorWorkspaceFor, resolveDatasetArg } from './dataset-arg';
 import { storedToSliceRow, encodeSliceLine } from '../lib/ingest/slice-encoding';
 import { OP_LABELS, type OpCode } from '../lib/data/row';
 import { printableText, toHex } from '../lib/data/payload-view';
@@ -51,12 +51,12 @@ program
   .description('add a dataset from a Kamu DatasetSnapshot manifest (YAML or JSON)')
   .argument('<manifest>', 'manifest file, or - for standard input')
   .option('--replace', 'replace an existing dataset of the same name (drops its data)')
-  .option('-w, --workspace <slug>', 'the workspace to add it to', DEFAULT_WORKSPACE)
-  .action(async (file: string, opts: { replace?: boolean; workspace: string }) => {
+  .option('-w, --workspace <slug>', "the workspace to add it to (default: the manifest's account/, else default)")
+  .action(async (file: string, opts: { replace?: boolean; workspace?: string }) => {
     const text = file === '-' ? fs.readFileSync(0, 'utf8') : readFile(file);
     await withStore(async (store) => {
-      const ds = await addDataset({ store, manifest: text, replace: opts.replace, workspace: opts.workspace });
-      console.log(`added ${ds.ref} (${ds.id})`);
+      const ds = await addDataset({ store, manifest: text, replace: opts.replace, workspaceFor: operatorWorkspaceFor(store.workspaces, opts.workspace) });
+      console.log(`added ${formatDatasetArg(ds.workspace, ds.key.name)} (${ds.id})`);
     });
   });
 
@@ -68,7 +68,7 @@ program
       const rows = await listDatasetRows(store.datasets);
       printTable(
         ['NAME', 'SOURCE', 'TOPICS', 'MERGE', 'ROWS', 'WATERMARK', 'LAST PULL'],
-        rows.map((d) => [d.ref, d.broker, d.topics.join(' ') || '-', d.merge, d.rows, d.watermark ?? '-', d.lastPull ? `${d.lastPull.at} ${d.lastPull.status}` : '-']),
+        rows.map((d) => [formatDatasetArg(d.workspace, d.name), d.broker, d.topics.join(' ') || '-', d.merge, d.rows, d.watermark ?? '-', d.lastPull ? `${d.lastPull.at} ${d.lastPull.status}` : '-']),
       );
     }),
   );
@@ -88,13 +88,13 @@ program
   .action(async (names: string[], opts: { all?: boolean; idleTimeout: number; recordCap: number; maxDuration: number; connectTimeout: number; mqttVersion: string; ca?: string; insecure?: boolean }) => {
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
     await withStore(async (store) => {
-      const targets = opts.all ? (await store.datasets.list()).map((d) => d.ref) : names;
+      const targets = opts.all ? (await store.datasets.list()).map((d) => formatDatasetArg(d.workspace, d.name)) : names;
       let failed: SluiceError | Error | undefined;
       for (const name of targets) {
         try {
           const r = await pullUntilCaughtUp({
             store: store.ingest,
-            dataset: name,
+            dataset: await resolveDatasetArg(store.workspaces, name),
             options: {
               idleTimeoutMs: opts.idleTimeout,
               recordCap: opts.recordCap,
@@ -124,7 +124,7 @@ program
   .option('--yaml', 'print every block as a MetadataBlock manifest')
   .action((name: string, opts: { yaml?: boolean }) =>
     withStore(async (store) => {
-      const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+      const ds = await getDatasetOrThrow(store.datasets, await resolveDatasetArg(store.workspaces, name));
       const blocks = await store.datasets.blocks(ds.id);
       if (opts.yaml) {
         for (const b of blocks) {
@@ -145,7 +145,7 @@ program
   .option('--ndjson', 'print rows as NDJSON instead of a table')
   .action((name: string, opts: { rows: number; ndjson?: boolean }) =>
     withStore(async (store) => {
-      const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+      const ds = await getDatasetOrThrow(store.datasets, await resolveDatasetArg(store.workspaces, name));
       const layout = committedLayout(ds);
       if (!layout) return;
       const rows = (await store.datasets.tail(ds.num, opts.rows)).map((r) => storedToSliceRow(r, layout));
@@ -175,11 +175,11 @@ program
       if (opts.format === 'parquet' && !opts.output) {
         if (process.stdout.isTTY) throw new SluiceError('INVALID_INPUT', 'parquet is binary: give -o FILE or redirect standard output');
         const tmp = `${fs.mkdtempSync('/tmp/sluice-')}/out.parquet`;
-        await exportDataset(store, name, 'parquet', tmp);
+        await exportDataset(store, await resolveDatasetArg(store.workspaces, name), 'parquet', tmp);
         process.stdout.write(fs.readFileSync(tmp));
         return;
       }
-      const n = await exportDataset(store, name, opts.format, opts.output ?? process.stdout);
+      const n = await exportDataset(store, await resolveDatasetArg(store.workspaces, name), opts.format, opts.output ?? process.stdout);
       if (opts.output) console.error(`wrote ${n} rows to ${opts.output}`);
     }),
   );
@@ -190,7 +190,7 @@ program
   .argument('<dataset>')
   .action((name: string) =>
     withStore(async (store) => {
-      const r = await verifyDataset(store, name);
+      const r = await verifyDataset(store, await resolveDatasetArg(store.workspaces, name));
       if (r.problems.length) {
         for (const p of r.problems) console.error(`✗ ${p}`);
         throw new SluiceError('VERIFY_FAILED', `${name}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} found`);
@@ -208,7 +208,7 @@ program
   .option('--json', 'print as JSON lines (payload as base64)')
   .action((name: string, opts: { discard?: string[]; discardAll?: boolean; json?: boolean }) =>
     withStore(async (store) => {
-      const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+      const ds = await getDatasetOrThrow(store.datasets, await resolveDatasetArg(store.workspaces, name));
       if (opts.discard || opts.discardAll) {
         const ids = opts.discardAll ? 'all' : opts.discard!.map((s) => BigInt(s));
         const n = await store.datasets.discardQuarantine(ds.id, ids);
@@ -232,7 +232,7 @@ program
   .argument('<dataset>')
   .action((name: string) =>
     withStore(async (store) => {
-      const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+      const ds = await getDatasetOrThrow(store.datasets, await resolveDatasetArg(store.workspaces, name));
       process.stdout.write(serializeManifest(ds.snapshot));
     }),
   );

@@ -6,7 +6,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../lib/broker/embedded
 import { readEnv } from '../lib/config/env';
 import { loadMasterKey } from '../lib/config/secret-key';
 import { addDataset } from '../lib/datasets/add-dataset';
-import { DEMO_DATASET_NAME, demoManifest } from '../lib/demo/demo-manifest';
+import { DEMO_DATASET, DEMO_DATASET_NAME, demoManifest } from '../lib/demo/demo-manifest';
 import { startDemoDevice } from '../lib/demo/demo-device';
 import { findActivePollingSource } from '../lib/odf';
 import { ensureConsoleBuild } from './console-build';
@@ -39,7 +39,7 @@ export async function startConsole(opts: { port: number; host: string }): Promis
     const demo = await startDemoDevice({ url: broker.url });
     stops.unshift(() => demo.stop());
     fs.writeFileSync(portsFile, JSON.stringify({ mqtt: broker.port, ws: broker.wsPort }));
-    const existing = await store.datasets.find(DEMO_DATASET_NAME);
+    const existing = await store.datasets.find(DEMO_DATASET);
     const manifest = demoManifest({ host: '127.0.0.1', port: broker.port });
     const fetch = existing && findActivePollingSource(existing.snapshot.metadata)?.fetch;
     if (!existing || (fetch?.kind === 'Mqtt' && fetch.port !== broker.port)) {
@@ -47,7 +47,7 @@ export async function startConsole(opts: { port: number; host: string }): Promis
       await addDataset({ store, manifest, replace: !!existing });
     }
     // The live preview reaches the embedded broker through its WebSocket listener.
-    const demoDataset = await store.datasets.find(DEMO_DATASET_NAME);
+    const demoDataset = await store.datasets.find(DEMO_DATASET);
     if (demoDataset) await store.datasets.setPreviewWsUrl(demoDataset.id, broker.wsUrl);
     console.log('demo device publishing to demo/sensors/+/temperature');
   }

@@ -2,7 +2,7 @@
 
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
-import { DEFAULT_WORKSPACE } from '@/lib/datasets/dataset-ref';
+import { DEFAULT_WORKSPACE } from '@/lib/datasets/dataset-key';
 import { SluiceError } from '@/lib/errors';
 import { parseInput } from '@/lib/server/action-input';
 import { runAction, type ActionResult } from '@/lib/server/action-result';

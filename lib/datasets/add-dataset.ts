@@ -2,10 +2,16 @@ import { createHash } from 'node:crypto';
 import { chainBlocks, type MetadataEventJson } from '../chain/metadata-block';
 import { newDatasetId } from '../chain/dataset-id';
 import { SluiceError } from '../errors';
-import { DEFAULT_WORKSPACE, formatDatasetRef } from './dataset-ref';
-import { parseManifest, type DatasetSnapshot } from '../odf';
+import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_ID, datasetKey, type DatasetKey } from './dataset-key';
+import { parseManifest, splitDatasetAlias, type DatasetSnapshot } from '../odf';
 import type { Store } from '../store/open-store';
 import { movePasswordToSecret, PASSWORD_SECRET } from './password-secret';
+
+/** A workspace a dataset is added to. */
+export interface WorkspaceTarget {
+  id: string;
+  slug: string;
+}
 
 export interface AddDatasetArgs {
   store: Pick<Store, 'datasets' | 'secrets'>;
@@ -13,23 +19,39 @@ export interface AddDatasetArgs {
   manifest: string;
   /** Replace an existing dataset of the same name (its data and chain are dropped). */
   replace?: boolean;
-  /** The workspace's slug (default: the default workspace). */
-  workspace?: string;
+  /**
+   * The workspace the dataset goes to, decided by the caller: `account` is the manifest's account
+   * when its name is Kamu's `account/name` ("this account's dataset"), else undefined. Throws when
+   * the caller may not create datasets there, so nothing is stored. Default: the default workspace.
+   */
+  workspaceFor?: (account: string | undefined) => Promise<WorkspaceTarget>;
   now?: Date;
+}
+
+export interface AddedDataset {
+  id: string;
+  key: DatasetKey;
+  /** The workspace's slug. */
+  workspace: string;
+  snapshot: DatasetSnapshot;
 }
 
 /**
  * Adds a dataset from a Kamu `DatasetSnapshot`, as `kamu add` does: a Seed block, then one block per
- * manifest event. A broker password in clear becomes the dataset secret MQTT_PASSWORD. The MQTT client id derives from the dataset name, so `--replace` keeps the
- * broker session (and its queued messages) of the dataset it replaces.
+ * manifest event. A broker password in clear becomes the dataset secret MQTT_PASSWORD. The MQTT
+ * client id derives from the workspace and name, so `--replace` keeps the broker session (and its
+ * queued messages) of the dataset it replaces. The stored manifest names the dataset without an
+ * account: the workspace holds it, and an export imports anywhere.
  */
-export async function addDataset(args: AddDatasetArgs): Promise<{ id: string; name: string; ref: string; snapshot: DatasetSnapshot }> {
-  const { snapshot, password } = movePasswordToSecret(parseManifest(args.manifest));
+export async function addDataset(args: AddDatasetArgs): Promise<AddedDataset> {
+  const parsed = movePasswordToSecret(parseManifest(args.manifest));
+  const { account, name } = splitDatasetAlias(parsed.snapshot.name);
+  const workspace = await (args.workspaceFor ?? inDefaultWorkspace)(account);
+  const key = datasetKey(workspace.id, name);
+  const snapshot: DatasetSnapshot = { ...parsed.snapshot, name };
   const { datasets } = args.store;
-  const ref = formatDatasetRef({ workspace: args.workspace ?? DEFAULT_WORKSPACE, name: snapshot.name });
-  const existing = await datasets.find(ref);
-  if (existing && !args.replace) {
-    throw new SluiceError('DATASET_EXISTS', `dataset "${ref}" already exists (use --replace to replace it)`);
+  if (!args.replace && (await datasets.find(key))) {
+    throw new SluiceError('DATASET_EXISTS', `dataset "${name}" already exists in workspace "${workspace.slug}" (use --replace to replace it)`);
   }
   const id = newDatasetId();
   const events: MetadataEventJson[] = [
@@ -37,27 +59,30 @@ export async function addDataset(args: AddDatasetArgs): Promise<{ id: string; na
     ...(snapshot.metadata as MetadataEventJson[]),
   ];
   const blocks = chainBlocks(undefined, events, args.now ?? new Date());
-  await datasets.create({
-    id,
-    name: snapshot.name,
-    workspace: args.workspace ?? DEFAULT_WORKSPACE,
-    snapshot,
-    blocks,
-    mqttClientId: mqttClientIdFor(ref),
-    replace: !!args.replace,
-  });
-  if (password !== undefined) {
-    const d = (await datasets.find(ref))!;
-    await args.store.secrets.set({ workspaceId: d.workspaceId, datasetId: id, name: PASSWORD_SECRET, value: password });
+  await datasets.create({ id, key, snapshot, blocks, mqttClientId: mqttClientIdFor(workspace.slug, name), replace: !!args.replace });
+  if (parsed.password !== undefined) {
+    await args.store.secrets.set({ workspaceId: workspace.id, datasetId: id, name: PASSWORD_SECRET, value: parsed.password });
   }
-  return { id, name: snapshot.name, ref, snapshot };
+  return { id, key, workspace: workspace.slug, snapshot };
+}
+
+/** Bare names go to the default workspace; a manifest naming another account is refused. */
+export async function inDefaultWorkspace(account: string | undefined): Promise<WorkspaceTarget> {
+  if (account !== undefined && account !== DEFAULT_WORKSPACE) throw accountRefused(account, DEFAULT_WORKSPACE);
+  return { id: DEFAULT_WORKSPACE_ID, slug: DEFAULT_WORKSPACE };
+}
+
+/** The refusal when a manifest's `account/name` points at a workspace the caller may not add to. */
+export function accountRefused(account: string, target: string, why = `it is being added to workspace "${target}"`): SluiceError {
+  return new SluiceError('FORBIDDEN', `the manifest's name places the dataset in account "${account}", but ${why}; remove "${account}/" from the name or add it there`);
 }
 
 /**
- * `sluice-` + 16 hex chars: stable per dataset reference (bare names in the default workspace, so
- * datasets from before workspaces keep their broker sessions) and within the 23 characters MQTT
- * 3.1.1 guarantees.
+ * `sluice-` + 16 hex chars of the dataset's `workspace/name` (the bare name in the default
+ * workspace, so datasets from before workspaces keep their broker sessions): stable per dataset and
+ * within the 23 characters MQTT 3.1.1 guarantees.
  */
-export function mqttClientIdFor(ref: string): string {
-  return `sluice-${createHash('sha256').update(ref).digest('hex').slice(0, 16)}`;
+export function mqttClientIdFor(workspaceSlug: string, name: string): string {
+  const label = workspaceSlug === DEFAULT_WORKSPACE ? name : `${workspaceSlug}/${name}`;
+  return `sluice-${createHash('sha256').update(label).digest('hex').slice(0, 16)}`;
 }

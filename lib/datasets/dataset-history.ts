@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { describeBlockEvent } from '../chain/describe-block';
 import type { Store } from '../store/open-store';
 import { getDatasetOrThrow } from './dataset-layout';
+import type { DatasetKey } from './dataset-key';
 
 export interface HistoryBlock {
   sequenceNumber: number;
@@ -15,8 +16,8 @@ export interface HistoryBlock {
 }
 
 /** The metadata chain, newest block first. */
-export async function getDatasetHistory(store: Store, name: string): Promise<HistoryBlock[]> {
-  const d = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+export async function getDatasetHistory(store: Store, dataset: DatasetKey): Promise<HistoryBlock[]> {
+  const d = await getDatasetOrThrow(store.datasets, dataset);
   const blocks = await store.datasets.blocks(d.id);
   return blocks.reverse().map((b) => ({
     sequenceNumber: b.sequenceNumber,

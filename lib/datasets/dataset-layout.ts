@@ -1,4 +1,5 @@
 import { SluiceError } from '../errors';
+import type { DatasetKey } from './dataset-key';
 import { effectiveVocab, type DataSchema, type DatasetSnapshot } from '../odf';
 import { layoutFromDataSchema, type SliceLayout } from '../ingest/slice-layout';
 
@@ -7,8 +8,9 @@ export function committedLayout(d: { snapshot: DatasetSnapshot; dataSchema: Data
   return d.dataSchema ? layoutFromDataSchema(d.dataSchema, effectiveVocab(d.snapshot.metadata)) : undefined;
 }
 
-export async function getDatasetOrThrow<T>(find: (name: string) => Promise<T | undefined>, name: string): Promise<T> {
-  const d = await find(name);
-  if (!d) throw new SluiceError('DATASET_NOT_FOUND', `no dataset named "${name}" (see \`sluice list\`)`);
+/** The dataset of `key`, or DATASET_NOT_FOUND. */
+export async function getDatasetOrThrow<T>(datasets: { find(key: DatasetKey): Promise<T | undefined> }, key: DatasetKey): Promise<T> {
+  const d = await datasets.find(key);
+  if (!d) throw new SluiceError('DATASET_NOT_FOUND', `no dataset named "${key.name}" (see \`sluice list\`)`);
   return d;
 }

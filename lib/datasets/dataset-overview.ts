@@ -3,6 +3,7 @@ import { describeDataType } from '../odf/describe-data-type';
 import { effectiveReadSchema, findActivePollingSource, qosNumber } from '../odf';
 import type { Store } from '../store/open-store';
 import { getDatasetOrThrow } from './dataset-layout';
+import type { DatasetKey } from './dataset-key';
 
 /** What a dataset's overview shows (plain, serialisable values). */
 export interface DatasetOverview {
@@ -32,8 +33,8 @@ export interface DatasetOverview {
   previewWsUrl: string | null;
 }
 
-export async function getDatasetOverview(store: Store, name: string): Promise<DatasetOverview> {
-  const d = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+export async function getDatasetOverview(store: Store, dataset: DatasetKey): Promise<DatasetOverview> {
+  const d = await getDatasetOrThrow(store.datasets, dataset);
   const [slices, pendingQuarantine] = await Promise.all([store.datasets.countSlices(d.id), store.datasets.countPendingQuarantine(d.id)]);
   const source = findActivePollingSource(d.snapshot.metadata);
   const declared = source && effectiveReadSchema(source.read);

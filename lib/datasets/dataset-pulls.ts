@@ -1,5 +1,6 @@
 import type { Store } from '../store/open-store';
 import { getDatasetOrThrow } from './dataset-layout';
+import type { DatasetKey } from './dataset-key';
 
 export interface PullRecord {
   id: string;
@@ -18,8 +19,8 @@ export interface PullRecord {
 }
 
 /** The dataset's pull records, newest first. */
-export async function listDatasetPulls(store: Store, name: string, take = 100): Promise<PullRecord[]> {
-  const d = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+export async function listDatasetPulls(store: Store, dataset: DatasetKey, take = 100): Promise<PullRecord[]> {
+  const d = await getDatasetOrThrow(store.datasets, dataset);
   return (await store.datasets.pulls(d.id, take)).map((p) => ({
     id: p.id,
     startedAt: p.startedAt.toISOString(),

@@ -1,6 +1,7 @@
 import { payloadView, toHex, type PayloadView } from '../data/payload-view';
 import type { Store } from '../store/open-store';
 import { getDatasetOrThrow } from './dataset-layout';
+import type { DatasetKey } from './dataset-key';
 
 export interface QuarantineEntry {
   id: string;
@@ -17,8 +18,8 @@ export interface QuarantineEntry {
 }
 
 /** Quarantined payloads not yet discarded, oldest first. */
-export async function listDatasetQuarantine(store: Store, name: string): Promise<QuarantineEntry[]> {
-  const d = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+export async function listDatasetQuarantine(store: Store, dataset: DatasetKey): Promise<QuarantineEntry[]> {
+  const d = await getDatasetOrThrow(store.datasets, dataset);
   return (await store.datasets.quarantine(d.id)).map((q) => ({
     id: q.id.toString(),
     pullId: q.pullId,

@@ -2,6 +2,7 @@ import { OP_LABELS, type OpCode } from '../data/row';
 import { encodeSliceLine, storedToSliceRow } from '../ingest/slice-encoding';
 import type { Store } from '../store/open-store';
 import { committedLayout, getDatasetOrThrow } from './dataset-layout';
+import type { DatasetKey } from './dataset-key';
 
 /** One page of committed rows, newest first, as display strings (system columns first). */
 export interface DatasetRowsPage {
@@ -16,8 +17,8 @@ export interface DatasetRowsPage {
  * Page `page` (0 = newest) of `pageSize` rows. Offsets are contiguous from 0, so a page is an
  * offset range read through the primary key, as cheap on row 10,000,000 as on row 10.
  */
-export async function getDatasetRowsPage(store: Store, name: string, page: number, pageSize = 50): Promise<DatasetRowsPage> {
-  const d = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+export async function getDatasetRowsPage(store: Store, dataset: DatasetKey, page: number, pageSize = 50): Promise<DatasetRowsPage> {
+  const d = await getDatasetOrThrow(store.datasets, dataset);
   const layout = committedLayout(d);
   const total = d.rows;
   const pageCount = Math.max(1, Math.ceil(Number(total) / pageSize));

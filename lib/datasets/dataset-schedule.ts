@@ -1,6 +1,7 @@
 import { describeSchedule, nextRunAt } from '../schedules/schedule-spec';
 import type { Store } from '../store/open-store';
 import { getDatasetOrThrow } from './dataset-layout';
+import type { DatasetKey } from './dataset-key';
 
 /** A dataset's schedule as the console shows it (plain values). */
 export interface ScheduleView {
@@ -16,8 +17,8 @@ export interface ScheduleView {
   nextRunAt: string;
 }
 
-export async function getDatasetSchedule(store: Store, ref: string, now = new Date()): Promise<ScheduleView | null> {
-  const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+export async function getDatasetSchedule(store: Store, dataset: DatasetKey, now = new Date()): Promise<ScheduleView | null> {
+  const d = await getDatasetOrThrow(store.datasets, dataset);
   const s = await store.schedules.get(d.id);
   if (!s) return null;
   return {

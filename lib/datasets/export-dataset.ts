@@ -10,6 +10,7 @@ import { encodeSliceLine, formatEventTime, storedToSliceRow, type SliceRow } fro
 import type { SliceLayout } from '../ingest/slice-layout';
 import type { Store } from '../store/open-store';
 import { committedLayout, getDatasetOrThrow } from './dataset-layout';
+import type { DatasetKey } from './dataset-key';
 
 export type ExportFormat = 'ndjson' | 'csv' | 'parquet';
 
@@ -17,8 +18,8 @@ export type ExportFormat = 'ndjson' | 'csv' | 'parquet';
  * Writes a dataset's committed rows, system columns first (offset, op, system_time, event_time),
  * timestamps RFC 3339 UTC, `op` as its integer code. NDJSON is the exact encoding slice hashes cover.
  */
-export async function exportDataset(store: Store, name: string, format: ExportFormat, out: Writable | string): Promise<number> {
-  const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+export async function exportDataset(store: Store, dataset: DatasetKey, format: ExportFormat, out: Writable | string): Promise<number> {
+  const ds = await getDatasetOrThrow(store.datasets, dataset);
   const layout = committedLayout(ds);
   if (format === 'parquet') {
     if (typeof out !== 'string') throw new Error('parquet export needs an output file');

@@ -5,8 +5,7 @@ import type { DatasetRepository } from '../store/dataset-repository';
 /** One line per dataset, as the console and `sluice list` show it (plain strings, safe to serialise). */
 export interface DatasetRow {
   name: string;
-  /** `workspace/name` (bare in the default workspace). */
-  ref: string;
+  /** The workspace's slug. */
   workspace: string;
   broker: string;
   topics: string[];
@@ -16,14 +15,13 @@ export interface DatasetRow {
   lastPull: { at: string; status: string; error: string | null } | null;
 }
 
-/** Datasets of one workspace (by slug), or of all. */
-export async function listDatasetRows(datasets: DatasetRepository, workspace?: string): Promise<DatasetRow[]> {
-  return (await datasets.list(workspace)).map((d) => {
+/** Datasets of one workspace (by id), or of all. */
+export async function listDatasetRows(datasets: DatasetRepository, workspaceId?: string): Promise<DatasetRow[]> {
+  return (await datasets.list(workspaceId)).map((d) => {
     const source = findActivePollingSource(d.snapshot.metadata);
     const fetch = source?.fetch;
     return {
       name: d.name,
-      ref: d.ref,
       workspace: d.workspace,
       broker: fetch?.kind === 'Mqtt' ? brokerUrlOf(fetch) : (fetch?.kind ?? '—'),
       topics: fetch?.kind === 'Mqtt' ? fetch.topics.map((t) => t.path) : [],

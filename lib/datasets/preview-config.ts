@@ -6,6 +6,7 @@ import { effectiveReadSchema, effectiveVocab, findActivePollingSource, qosNumber
 import { RELAY_PATH } from '../relay/relay-access';
 import type { Store } from '../store/open-store';
 import { getDatasetOrThrow } from './dataset-layout';
+import type { DatasetKey } from './dataset-key';
 
 /**
  * What the browser's live preview needs to check payloads like a pull would. Never a password:
@@ -30,8 +31,8 @@ export interface PreviewConfig {
   hasHistory: boolean;
 }
 
-export async function getPreviewConfig(store: Store, name: string): Promise<PreviewConfig> {
-  const d = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+export async function getPreviewConfig(store: Store, dataset: DatasetKey): Promise<PreviewConfig> {
+  const d = await getDatasetOrThrow(store.datasets, dataset);
   const source = findActivePollingSource(d.snapshot.metadata);
   const fetch = source?.fetch.kind === 'Mqtt' ? source.fetch : undefined;
   let read: ReaderConfig | null = null;

@@ -1,7 +1,8 @@
 import { chainBlocks, type MetadataEventJson } from '../chain/metadata-block';
 import { canonicalJson } from '../data/canonical-json';
 import { SluiceError } from '../errors';
-import { parseManifest } from '../odf';
+import { parseManifest, splitDatasetAlias } from '../odf';
+import type { DatasetKey } from './dataset-key';
 import type { Store } from '../store/open-store';
 import { movePasswordToSecret, PASSWORD_SECRET } from './password-secret';
 import { checkMqttSource } from './check-source';
@@ -14,11 +15,16 @@ import { getDatasetOrThrow } from './dataset-layout';
  * changed). The dataset's name and kind cannot change. A broker password in clear becomes (or
  * replaces) the dataset secret MQTT_PASSWORD.
  */
-export async function updateDatasetManifest(args: { store: Pick<Store, 'datasets' | 'secrets'>; dataset: string; manifest: string; now?: Date }): Promise<{ appended: string[] }> {
-  const { snapshot, password } = movePasswordToSecret(parseManifest(args.manifest));
+export async function updateDatasetManifest(args: { store: Pick<Store, 'datasets' | 'secrets'>; dataset: DatasetKey; manifest: string; now?: Date }): Promise<{ appended: string[] }> {
+  const parsed = movePasswordToSecret(parseManifest(args.manifest));
+  const { password } = parsed;
   const { datasets, secrets } = args.store;
-  const d = await getDatasetOrThrow((n) => datasets.find(n), args.dataset);
-  if (snapshot.name !== d.name) throw new SluiceError('INVALID_INPUT', `the manifest names "${snapshot.name}"; a dataset cannot be renamed (create a new one instead)`);
+  const d = await getDatasetOrThrow(datasets, args.dataset);
+  const { account, name } = splitDatasetAlias(parsed.snapshot.name);
+  if (name !== d.name || (account !== undefined && account !== d.workspace)) {
+    throw new SluiceError('INVALID_INPUT', `the manifest names "${parsed.snapshot.name}"; a dataset cannot be renamed or moved (create a new one instead)`);
+  }
+  const snapshot = { ...parsed.snapshot, name };
   if (snapshot.kind !== d.snapshot.kind) throw new SluiceError('INVALID_INPUT', `a ${d.snapshot.kind} dataset cannot become ${snapshot.kind}`);
   checkMqttSource(snapshot, d.dataSchema);
 

@@ -2,6 +2,7 @@ import { hashBlock, type MetadataBlock } from '../chain/metadata-block';
 import type { Store } from '../store/open-store';
 import { encodeSliceLine, hashSlice, storedToSliceRow } from '../ingest/slice-encoding';
 import { committedLayout, getDatasetOrThrow } from './dataset-layout';
+import type { DatasetKey } from './dataset-key';
 
 export interface VerifyReport {
   blocks: number;
@@ -14,8 +15,8 @@ export interface VerifyReport {
  * Re-hashes every block and every slice of a dataset and checks the links: block hashes, prev
  * links and sequence numbers, head, AddData ↔ slice hashes and offsets (contiguous from 0).
  */
-export async function verifyDataset(store: Store, name: string): Promise<VerifyReport> {
-  const ds = await getDatasetOrThrow((n) => store.datasets.find(n), name);
+export async function verifyDataset(store: Store, dataset: DatasetKey): Promise<VerifyReport> {
+  const ds = await getDatasetOrThrow(store.datasets, dataset);
   const problems: string[] = [];
   const blocks = await store.datasets.blocks(ds.id);
   const head = await store.datasets.head(ds.id);

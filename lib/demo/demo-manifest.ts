@@ -3,9 +3,12 @@
  * can read, edit and hand to `kamu add` as well as to Sluice.
  */
 import { Document, isCollection } from 'yaml';
+import { defaultWorkspaceKey } from '../datasets/dataset-key';
 import { DEMO_TOPIC_PREFIX } from './demo-device';
 
 export const DEMO_DATASET_NAME = 'demo.temperature';
+/** The demo dataset lives in the default workspace. */
+export const DEMO_DATASET = defaultWorkspaceKey(DEMO_DATASET_NAME);
 
 export function demoManifest(opts: { host: string; port: number }): string {
   const snapshot = {

@@ -4,6 +4,7 @@ import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from './fetch/mqtt-session';
 import type { DeflateSegment } from '../data/deflate-segments';
+import type { DatasetKey } from '../datasets/dataset-key';
 
 /** What a pull needs to know about a dataset: its head and the engine's bookkeeping. */
 export interface DatasetHead {
@@ -11,6 +12,7 @@ export interface DatasetHead {
   workspaceId: string;
   /** The dataset's compact key in the row tables. */
   num: number;
+  /** The dataset's name within its workspace (for messages). */
   name: string;
   snapshot: DatasetSnapshot;
   headHash: string;
@@ -120,7 +122,7 @@ export interface PullOutcome {
 
 /** The store port the ingest engine writes through (Postgres via Prisma in lib/store). */
 export interface IngestStore {
-  getDatasetHead(name: string): Promise<DatasetHead | undefined>;
+  getDatasetHead(dataset: DatasetKey): Promise<DatasetHead | undefined>;
   /** Takes the dataset's pull lease or throws PULL_ALREADY_RUNNING; `release` ends it. */
   acquirePullLease(datasetId: string, pullId: string): Promise<{ release(): Promise<void> }>;
   startPull(datasetId: string, pullId: string): Promise<void>;

@@ -12,6 +12,7 @@ import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-s
 import { mqttSourceConfig, type MqttSourceConfig } from './mqtt-source-config';
 import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SliceCommit } from './ports';
 import type { DataSchema } from '../odf/data-type';
+import type { DatasetKey } from '../datasets/dataset-key';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { inferReadSchema } from './read/infer-schema';
 import { readMessage } from './read/read-message';
@@ -43,7 +44,7 @@ export interface PullResult extends PullCounters {
 
 export interface RunPollingIngestArgs {
   store: IngestStore;
-  dataset: string;
+  dataset: DatasetKey;
   options?: Partial<PullOptions>;
   /**
    * Where `${{ env.NAME }}` templates not covered by stored secrets are resolved (default: the
@@ -68,7 +69,7 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   const options = { ...DEFAULT_PULL_OPTIONS, ...args.options };
   const clock = args.clock ?? systemClock;
   const head = await args.store.getDatasetHead(args.dataset);
-  if (!head) throw new SluiceError('DATASET_NOT_FOUND', `no dataset named "${args.dataset}"`);
+  if (!head) throw new SluiceError('DATASET_NOT_FOUND', `no dataset named "${args.dataset.name}"`);
   // `${{ env.NAME }}` reads the dataset's and workspace's stored secrets first, then `env`.
   const stored = await args.store.loadSecrets(head);
   const env = args.env ?? ((name: string) => process.env[name]);

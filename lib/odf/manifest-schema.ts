@@ -22,8 +22,16 @@ export const MANIFEST_VERSION = 1;
 // Names
 
 const HOSTNAME = '[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?:\\.[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)*';
-/** ODF `DatasetAlias`: `name` or `account/name`, each part hostname-like (kamu `Grammar::match_hostname`). */
+/** ODF `DatasetName`: hostname-like (kamu `Grammar::match_hostname`); never contains `/`. */
+export const DATASET_NAME_PATTERN = new RegExp(`^${HOSTNAME}$`);
+/** ODF `DatasetAlias`: `name` or `account/name`, each part hostname-like. */
 export const DATASET_ALIAS_PATTERN = new RegExp(`^(?:${HOSTNAME}/)?${HOSTNAME}$`);
+
+/** The parts of a valid `DatasetAlias`: the account it names, if any, and the dataset name. */
+export function splitDatasetAlias(alias: string): { account?: string; name: string } {
+  const slash = alias.indexOf('/');
+  return slash < 0 ? { name: alias } : { account: alias.slice(0, slash), name: alias.slice(slash + 1) };
+}
 
 export const datasetAliasSchema = z.string().regex(DATASET_ALIAS_PATTERN, {
   error: (issue) =>

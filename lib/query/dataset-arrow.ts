@@ -4,6 +4,7 @@ import { zlibFromSegments } from '../data/deflate-segments';
 import { arrowSchemaKey, arrowStreamEnds, sliceArrowSegment } from '../ingest/slice-arrow';
 import type { DataField } from '../odf/data-type';
 import type { Store } from '../store/open-store';
+import type { DatasetKey } from '../datasets/dataset-key';
 
 /** Largest range served at once: browsers ask for ~250,000 rows; this bounds the server's memory. */
 const MAX_RANGE_ROWS = 2_000_000n;
@@ -22,8 +23,8 @@ export interface DatasetSliceIndex {
 }
 
 /** The slice index; with `after`, only the slices that start after that offset (what a page lacks). */
-export async function datasetSliceIndex(store: Store, ref: string, after?: bigint): Promise<DatasetSliceIndex> {
-  const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+export async function datasetSliceIndex(store: Store, dataset: DatasetKey, after?: bigint): Promise<DatasetSliceIndex> {
+  const d = await getDatasetOrThrow(store.datasets, dataset);
   const layout = committedLayout(d);
   const slices = await store.datasets.slices(d.id, after);
   return {
@@ -42,11 +43,11 @@ export async function datasetSliceIndex(store: Store, ref: string, after?: bigin
  * change, or before encodings were stored) are encoded again. `expect` pins the dataset and layout
  * the caller planned for, so a cached response stays true.
  */
-export async function sliceRangeArrowZlib(store: Store, ref: string, range: { from: bigint; to: bigint }, expect: { datasetId: string; schemaKey: string }): Promise<Uint8Array> {
-  const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+export async function sliceRangeArrowZlib(store: Store, dataset: DatasetKey, range: { from: bigint; to: bigint }, expect: { datasetId: string; schemaKey: string }): Promise<Uint8Array> {
+  const d = await getDatasetOrThrow(store.datasets, dataset);
   const layout = committedLayout(d);
   if (d.id !== expect.datasetId || !layout || arrowSchemaKey(layout) !== expect.schemaKey) {
-    throw new SluiceError('DATASET_CHANGED', `dataset "${ref}" was replaced or its schema changed; reload its slice index`);
+    throw new SluiceError('DATASET_CHANGED', `dataset "${dataset.name}" was replaced or its schema changed; reload its slice index`);
   }
   if (range.to < range.from || range.to - range.from + 1n > MAX_RANGE_ROWS) {
     throw new SluiceError('INVALID_INPUT', `a range holds 1 to ${MAX_RANGE_ROWS} rows; ${range.from}–${range.to} does not`);
@@ -54,7 +55,7 @@ export async function sliceRangeArrowZlib(store: Store, ref: string, range: { fr
   const slices = await store.datasets.sliceArrows(d.id, range.from, range.to);
   // Only a range of whole committed slices, without gaps, is what the URL promises for good.
   const whole = slices.length > 0 && slices[0].offsetStart === range.from && slices.at(-1)!.offsetEnd === range.to && slices.every((s, i) => i === 0 || s.offsetStart === slices[i - 1].offsetEnd + 1n);
-  if (!whole) throw new SluiceError('SLICE_NOT_FOUND', `offsets ${range.from}–${range.to} of "${ref}" are not a run of whole committed slices (see its slice index)`);
+  if (!whole) throw new SluiceError('SLICE_NOT_FOUND', `offsets ${range.from}–${range.to} of "${dataset.name}" are not a run of whole committed slices (see its slice index)`);
   const { head, tail } = arrowStreamEnds(layout);
   const segments = [head];
   for (const s of slices) {

@@ -44,13 +44,13 @@ export async function startScheduler(opts: { store: Store; databaseUrl: string; 
     const at = new Date();
     try {
       // Templates resolve from stored secrets only, as for the console's pulls.
-      const r = await pullUntilCaughtUp({ store: store.ingest, dataset: s.ref, env: () => undefined });
+      const r = await pullUntilCaughtUp({ store: store.ingest, dataset: s.dataset });
       await store.schedules.recordRun(datasetId, { at, outcome: r.status, rows: r.rowsCommitted });
-      await store.activity.record({ workspaceId: s.workspaceId, actor: null, action: 'dataset.pull', target: s.ref, detail: { schedule: true, rows: r.rowsCommitted } });
+      await store.activity.record({ workspaceId: s.dataset.workspaceId, actor: null, action: 'dataset.pull', target: s.dataset.name, detail: { schedule: true, rows: r.rowsCommitted } });
     } catch (err) {
       const skipped = isSluiceError(err, 'PULL_ALREADY_RUNNING');
       await store.schedules.recordRun(datasetId, { at, outcome: skipped ? 'skipped' : 'failed', error: (err as Error).message });
-      if (!skipped) log(`scheduled pull of ${s.ref} failed: ${(err as Error).message}`);
+      if (!skipped) log(`scheduled pull of ${s.dataset.name} failed: ${(err as Error).message}`);
     }
   };
 

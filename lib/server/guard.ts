@@ -3,7 +3,7 @@ import { headers } from 'next/headers';
 import { cache } from 'react';
 import { requireMemberAccess } from '../auth/member-access';
 import type { Permission, Role } from '../auth/roles';
-import { formatDatasetRef } from '../datasets/dataset-ref';
+import { datasetKey, type DatasetKey } from '../datasets/dataset-key';
 import { SluiceError } from '../errors';
 import { getAuth } from './auth';
 import { getStore } from './store';
@@ -45,8 +45,12 @@ export async function requireWorkspace(slug: string, permission: Permission): Pr
   return { viewer, ...(await requireMemberAccess((await getStore()).workspaces, viewer.id, slug, permission)) };
 }
 
-/** requireWorkspace, plus the dataset's reference (`workspace/name`) for lib/ calls. */
-export async function requireDataset(slug: string, name: string, permission: Permission): Promise<WorkspaceAccess & { ref: string }> {
+/**
+ * requireWorkspace, plus the dataset's key for lib/ calls: the workspace just checked and the
+ * name, which must be a dataset name (no `/`), so every lookup after the guard stays in that
+ * workspace.
+ */
+export async function requireDataset(slug: string, name: string, permission: Permission): Promise<WorkspaceAccess & { dataset: DatasetKey }> {
   const access = await requireWorkspace(slug, permission);
-  return { ...access, ref: formatDatasetRef({ workspace: slug, name }) };
+  return { ...access, dataset: datasetKey(access.workspace.id, name) };
 }

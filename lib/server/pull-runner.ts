@@ -5,10 +5,14 @@ import { pullUntilCaughtUp } from '../ingest/pull-until-caught-up';
 import type { PullCounters } from '../ingest/ports';
 import type { PullStage } from '../ingest/run-polling-ingest';
 import type { Store } from '../store/open-store';
+import type { DatasetKey } from '../datasets/dataset-key';
 
 /** A console-started pull (until caught up) as the browser follows it. */
 export interface PullRunState extends PullCounters {
   id: string;
+  /** The dataset's workspace (id, and slug as the guard saw it) and name. */
+  workspaceId: string;
+  workspace: string;
   dataset: string;
   stage: PullStage | 'failed';
   pulls: number;
@@ -36,12 +40,14 @@ const runs = (registry.sluicePullRuns ??= new Map());
  * and resolves once the pull holds the dataset's lease (or failed to get it), so a second "Pull"
  * gets PULL_ALREADY_RUNNING at once. The lease, not this registry, guards across processes.
  */
-export async function startPullRun(store: Store, dataset: string): Promise<PullRunState> {
+export async function startPullRun(store: Store, workspace: { id: string; slug: string }, dataset: DatasetKey): Promise<PullRunState> {
   const running = findRunningPull(dataset);
-  if (running) throw new SluiceError('PULL_ALREADY_RUNNING', `a pull of "${dataset}" is already running (started ${running.startedAt}); its progress is shown`);
+  if (running) throw new SluiceError('PULL_ALREADY_RUNNING', `a pull of "${dataset.name}" is already running (started ${running.startedAt}); its progress is shown`);
   const state: PullRunState = {
     id: randomUUID(),
-    dataset,
+    workspaceId: dataset.workspaceId,
+    workspace: workspace.slug,
+    dataset: dataset.name,
     stage: 'connecting',
     pulls: 0,
     messagesReceived: 0,
@@ -66,8 +72,6 @@ export async function startPullRun(store: Store, dataset: string): Promise<PullR
   const finished = pullUntilCaughtUp({
     store: store.ingest,
     dataset,
-    // Templates resolve from stored secrets only: never from the server's own environment.
-    env: () => undefined,
     onProgress: (p) => {
       publish(p);
       // The pull holds the dataset's lease once it reports that it is connecting.
@@ -96,8 +100,8 @@ export function getPullRun(id: string): PullRunState | undefined {
 }
 
 /** The running console pull of a dataset in this process, if any. */
-export function findRunningPull(dataset: string): PullRunState | undefined {
-  for (const run of runs.values()) if (run.state.dataset === dataset && run.state.endedAt === null) return run.state;
+export function findRunningPull(dataset: DatasetKey): PullRunState | undefined {
+  for (const run of runs.values()) if (run.state.workspaceId === dataset.workspaceId && run.state.dataset === dataset.name && run.state.endedAt === null) return run.state;
   return undefined;
 }
 

@@ -6,17 +6,16 @@ import type { StoredRow } from '../ingest/ports';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import { SluiceError } from '../errors';
-import { formatDatasetRef, parseDatasetRef } from '../datasets/dataset-ref';
+import type { DatasetKey, DatasetName } from '../datasets/dataset-key';
 import type { PrismaClient } from './prisma';
 
 /** Dataset registry reads and writes that are not part of a pull. */
 export interface DatasetSummary {
   id: string;
+  key: DatasetKey;
   name: string;
-  /** The workspace's slug. */
+  /** The workspace's slug (for display and links). */
   workspace: string;
-  /** `workspace/name`, bare in the default workspace: what the CLI prints and accepts. */
-  ref: string;
   headHash: string;
   headSequence: number;
   rows: bigint;
@@ -38,10 +37,11 @@ export interface BlockRecord {
 export interface DatasetRecord {
   id: string;
   num: number;
+  key: DatasetKey;
   name: string;
+  /** The workspace's slug (for display and links). */
   workspace: string;
   workspaceId: string;
-  ref: string;
   mqttClientId: string;
   snapshot: DatasetSnapshot;
   dataSchema: DataSchema | null;
@@ -65,6 +65,11 @@ function blockRow(datasetId: string, b: HashedBlock) {
   };
 }
 
+/** Prisma's unique-constraint error (P2002), however the driver adapter surfaces it. */
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+}
+
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 /** Rows keyed by the dataset's number have no foreign key (hot-path tables): deleted explicitly. */
@@ -81,49 +86,57 @@ export class DatasetRepository {
     private readonly pool: pg.Pool,
   ) {}
 
-  async create(args: { id: string; name: string; workspace: string; snapshot: DatasetSnapshot; blocks: HashedBlock[]; mqttClientId: string; replace: boolean }): Promise<void> {
+  /**
+   * Creates a dataset, or replaces the one of the same key when `replace`. Without `replace`, an
+   * existing dataset of that key gives DATASET_EXISTS (also when another writer created it between
+   * the caller's check and this insert).
+   */
+  async create(args: { id: string; key: DatasetKey; snapshot: DatasetSnapshot; blocks: HashedBlock[]; mqttClientId: string; replace: boolean }): Promise<void> {
     const last = args.blocks.at(-1)!;
-    const workspace = await this.prisma.organization.findUnique({ where: { slug: args.workspace }, select: { id: true } });
-    if (!workspace) throw new SluiceError('WORKSPACE_NOT_FOUND', `no workspace "${args.workspace}"`);
-    await this.prisma.$transaction(async (tx) => {
-      // A replaced dataset keeps its broker session (same client id), so what the session is
-      // subscribed to carries over: the next pull then unsubscribes filters the manifest dropped.
-      let sessionTopics: object | undefined;
-      if (args.replace) {
-        const old = await tx.dataset.findUnique({ where: { workspaceId_name: { workspaceId: workspace.id, name: args.name } }, select: { id: true, num: true, sessionTopics: true } });
-        if (old) {
-          sessionTopics = (old.sessionTopics as object | null) ?? undefined;
-          await deleteDataset(tx, old);
+    const workspaceId = args.key.workspaceId;
+    try {
+      await this.prisma.$transaction(async (tx) => {
+        // A replaced dataset keeps its broker session (same client id), so what the session is
+        // subscribed to carries over: the next pull then unsubscribes filters the manifest dropped.
+        let sessionTopics: object | undefined;
+        if (args.replace) {
+          const old = await tx.dataset.findUnique({ where: { workspaceId_name: { workspaceId, name: args.key.name } }, select: { id: true, num: true, sessionTopics: true } });
+          if (old) {
+            sessionTopics = (old.sessionTopics as object | null) ?? undefined;
+            await deleteDataset(tx, old);
+          }
         }
-      }
-      await tx.dataset.create({
-        data: {
-          id: args.id,
-          name: args.name,
-          workspaceId: workspace.id,
-          manifest: args.snapshot as unknown as object,
-          headHash: last.hash,
-          headSequence: last.block.sequenceNumber,
-          mqttClientId: args.mqttClientId,
-          sessionTopics,
-        },
+        await tx.dataset.create({
+          data: {
+            id: args.id,
+            name: args.key.name,
+            workspaceId,
+            manifest: args.snapshot as unknown as object,
+            headHash: last.hash,
+            headSequence: last.block.sequenceNumber,
+            mqttClientId: args.mqttClientId,
+            sessionTopics,
+          },
+        });
+        await tx.metadataBlock.createMany({ data: args.blocks.map((b) => blockRow(args.id, b)) });
       });
-      await tx.metadataBlock.createMany({ data: args.blocks.map((b) => blockRow(args.id, b)) });
-    });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new SluiceError('DATASET_EXISTS', `dataset "${args.key.name}" already exists (use --replace to replace it)`);
+      throw err;
+    }
   }
 
-  /** A dataset by its reference: `workspace/name`, or a bare name in the default workspace. */
-  async find(ref: string): Promise<DatasetRecord | undefined> {
-    const { workspace, name } = parseDatasetRef(ref);
-    const d = await this.prisma.dataset.findFirst({ where: { name, workspace: { slug: workspace } }, include: { workspace: { select: { slug: true } } } });
+  /** A dataset by its key: only ever within the workspace the key names. */
+  async find(key: DatasetKey): Promise<DatasetRecord | undefined> {
+    const d = await this.prisma.dataset.findUnique({ where: { workspaceId_name: { workspaceId: key.workspaceId, name: key.name } }, include: { workspace: { select: { slug: true } } } });
     return d
       ? {
           id: d.id,
           num: d.num,
+          key: { workspaceId: d.workspaceId, name: d.name as DatasetName },
           name: d.name,
           workspace: d.workspace.slug,
           workspaceId: d.workspaceId,
-          ref: formatDatasetRef({ workspace: d.workspace.slug, name: d.name }),
           mqttClientId: d.mqttClientId,
           snapshot: d.manifest as unknown as DatasetSnapshot,
           dataSchema: d.dataSchema as unknown as DataSchema | null,
@@ -188,18 +201,18 @@ export class DatasetRepository {
     return rows.map((r) => ({ offset: r.offset, op: r.op, systemTime: r.systemTime, eventTime: r.eventTime, data: r.data as JsonValue[] }));
   }
 
-  /** Datasets of one workspace (by slug), or of all workspaces. */
-  async list(workspace?: string): Promise<DatasetSummary[]> {
+  /** Datasets of one workspace (by id), or of all workspaces. */
+  async list(workspaceId?: string): Promise<DatasetSummary[]> {
     const rows = await this.prisma.dataset.findMany({
-      where: workspace ? { workspace: { slug: workspace } } : {},
+      where: workspaceId ? { workspaceId } : {},
       orderBy: [{ workspace: { slug: 'asc' } }, { name: 'asc' }],
       include: { pulls: { orderBy: { startedAt: 'desc' }, take: 1 }, workspace: { select: { slug: true } } },
     });
     return rows.map((d) => ({
       id: d.id,
+      key: { workspaceId: d.workspaceId, name: d.name as DatasetName },
       name: d.name,
       workspace: d.workspace.slug,
-      ref: formatDatasetRef({ workspace: d.workspace.slug, name: d.name }),
       headHash: d.headHash,
       headSequence: d.headSequence,
       rows: d.nextOffset,

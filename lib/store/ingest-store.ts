@@ -1,7 +1,7 @@
 import os from 'node:os';
 import pg from 'pg';
 import { SluiceError } from '../errors';
-import { formatDatasetRef, parseDatasetRef } from '../datasets/dataset-ref';
+import type { DatasetKey } from '../datasets/dataset-key';
 import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
@@ -25,15 +25,14 @@ export class PostgresIngestStore implements IngestStore {
     private readonly secrets: SecretRepository,
   ) {}
 
-  async getDatasetHead(ref: string): Promise<DatasetHead | undefined> {
-    const { workspace, name } = parseDatasetRef(ref);
-    const d = await this.prisma.dataset.findFirst({ where: { name, workspace: { slug: workspace } } });
+  async getDatasetHead(dataset: DatasetKey): Promise<DatasetHead | undefined> {
+    const d = await this.prisma.dataset.findUnique({ where: { workspaceId_name: { workspaceId: dataset.workspaceId, name: dataset.name } } });
     if (!d) return undefined;
     return {
       id: d.id,
       workspaceId: d.workspaceId,
       num: d.num,
-      name: formatDatasetRef({ workspace, name: d.name }),
+      name: d.name,
       snapshot: d.manifest as unknown as DatasetSnapshot,
       headHash: d.headHash,
       headSequence: d.headSequence,

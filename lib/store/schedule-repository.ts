@@ -1,12 +1,10 @@
 import type { ScheduleSpec } from '../schedules/schedule-spec';
-import { formatDatasetRef } from '../datasets/dataset-ref';
+import type { DatasetKey, DatasetName } from '../datasets/dataset-key';
 import type { PrismaClient } from './prisma';
 
 export interface ScheduleRecord {
   datasetId: string;
-  /** `workspace/name` of the dataset, for pulls. */
-  ref: string;
-  workspaceId: string;
+  dataset: DatasetKey;
   spec: ScheduleSpec;
   enabled: boolean;
   updatedBy: string | null;
@@ -28,7 +26,7 @@ export class ScheduleRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async get(datasetId: string): Promise<ScheduleRecord | undefined> {
-    const s = await this.prisma.datasetSchedule.findUnique({ where: { datasetId }, include: { dataset: { include: { workspace: { select: { slug: true } } } } } });
+    const s = await this.prisma.datasetSchedule.findUnique({ where: { datasetId }, include: { dataset: { select: { name: true, workspaceId: true } } } });
     return s ? toRecord(s) : undefined;
   }
 
@@ -42,7 +40,7 @@ export class ScheduleRepository {
   }
 
   async listEnabled(): Promise<ScheduleRecord[]> {
-    const rows = await this.prisma.datasetSchedule.findMany({ where: { enabled: true }, include: { dataset: { include: { workspace: { select: { slug: true } } } } } });
+    const rows = await this.prisma.datasetSchedule.findMany({ where: { enabled: true }, include: { dataset: { select: { name: true, workspaceId: true } } } });
     return rows.map(toRecord);
   }
 
@@ -54,13 +52,12 @@ export class ScheduleRepository {
   }
 }
 
-type Row = { datasetId: string; everyMinutes: number | null; cron: string | null; enabled: boolean; updatedBy: string | null; lastRunAt: Date | null; lastOutcome: string | null; lastError: string | null; lastRows: number | null; dataset: { name: string; workspaceId: string; workspace: { slug: string } } };
+type Row = { datasetId: string; everyMinutes: number | null; cron: string | null; enabled: boolean; updatedBy: string | null; lastRunAt: Date | null; lastOutcome: string | null; lastError: string | null; lastRows: number | null; dataset: { name: string; workspaceId: string } };
 
 function toRecord(s: Row): ScheduleRecord {
   return {
     datasetId: s.datasetId,
-    ref: formatDatasetRef({ workspace: s.dataset.workspace.slug, name: s.dataset.name }),
-    workspaceId: s.dataset.workspaceId,
+    dataset: { workspaceId: s.dataset.workspaceId, name: s.dataset.name as DatasetName },
     spec: s.everyMinutes !== null ? { everyMinutes: s.everyMinutes } : { cron: s.cron! },
     enabled: s.enabled,
     updatedBy: s.updatedBy,

@@ -12,6 +12,11 @@ export interface WorkspaceSummary {
 export class WorkspaceRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
+  /** A workspace by its slug (the CLI's `--workspace` and `workspace/name` arguments). */
+  async bySlug(slug: string): Promise<{ id: string; slug: string } | undefined> {
+    return (await this.prisma.organization.findUnique({ where: { slug }, select: { id: true, slug: true } })) ?? undefined;
+  }
+
   /** The account's membership in the workspace with this slug, if any. */
   async membership(userId: string, slug: string): Promise<WorkspaceSummary | undefined> {
     const m = await this.prisma.member.findFirst({ where: { userId, organization: { slug } }, include: { organization: true } });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test, uniqueName } from './fixtures';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 const KAMU_TEMP = fs.readFileSync(path.resolve(import.meta.dirname, '../fixtures/manifests/kamu-temp.yaml'), 'utf8');
 
@@ -53,7 +54,7 @@ test.describe('[DATASETS]', () => {
     await pasteYaml(page, KAMU_TEMP.replace('name: temp', `name: ${name}`).replace('kind: Ledger', 'kind: Ledgr'));
     await expect(page.getByTestId('manifest-issues')).toContainText('line 21');
     await expect(page.getByRole('button', { name: 'Create dataset' })).toBeDisabled();
-    expect(await sluice.store.datasets.find(name)).toBeUndefined();
+    expect(await sluice.store.datasets.find(defaultWorkspaceKey(name))).toBeUndefined();
   });
 
   test('editing the source appends a new SetPollingSource block and keeps the history', async ({ page, sluice }) => {

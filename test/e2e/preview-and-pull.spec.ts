@@ -1,5 +1,6 @@
 import { freePort } from '../support/free-port';
 import { expect, signedInAs, test, uniqueName } from './fixtures';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -135,7 +136,7 @@ test.describe('[PULL] concurrency', () => {
     for (const p of [alice, bob]) await expect(p.getByTestId('pull-status')).toContainText('Up to date');
     const notices = await Promise.all([alice, bob].map((p) => p.getByTestId('pull-status').textContent()));
     expect(notices.filter((t) => t?.includes('already running'))).toHaveLength(1);
-    const d = (await sluice.store.datasets.find(name))!;
+    const d = (await sluice.store.datasets.find(defaultWorkspaceKey(name)))!;
     expect(await sluice.store.datasets.pulls(d.id)).toHaveLength(1);
     await Promise.all([alice.close(), bob.close()]);
   });

@@ -1,5 +1,6 @@
 import { request as playwrightRequest, type Page } from '@playwright/test';
 import { expect, signedInAs, test, uniqueName } from './fixtures';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 /**
  * Enforcement is on the server: a refused role gets a refusal from the action itself, replayed
@@ -43,7 +44,7 @@ test.describe('[ROLES] reader', () => {
   test('Pull and save actions called directly return FORBIDDEN and change nothing', async ({ page, sluice }) => {
     const name = uniqueName('direct');
     await sluice.addDataset({ name, topics: [{ path: `${name}/#` }] });
-    const d = (await sluice.store.datasets.find(name))!;
+    const d = (await sluice.store.datasets.find(defaultWorkspaceKey(name)))!;
 
     // The maintainer's own requests, replayed with the reader's session.
     await page.goto(`/w/default/datasets/${name}`);
@@ -59,9 +60,9 @@ test.describe('[ROLES] reader', () => {
     await page.getByLabel('Topic 2', { exact: true }).fill(`${name}-other/#`);
     const save = await captureAction(page, () => page.getByRole('button', { name: 'Save changes' }).click());
     await expect(page.getByTestId('save-result')).toContainText('Appended');
-    const head = (await sluice.store.datasets.find(name))!.headHash;
+    const head = (await sluice.store.datasets.find(defaultWorkspaceKey(name)))!.headHash;
     expect(await replayAs('reader', save)).toContain('"code":"FORBIDDEN"');
-    expect((await sluice.store.datasets.find(name))!.headHash).toBe(head);
+    expect((await sluice.store.datasets.find(defaultWorkspaceKey(name)))!.headHash).toBe(head);
 
     // Without any session: refused as unauthenticated.
     expect(await replayAs(null, pull)).toContain('"code":"UNAUTHENTICATED"');
@@ -194,10 +195,10 @@ test.describe('[DELETE] maintainer', () => {
     const del = await captureAction(page, () => page.getByRole('button', { name: 'Delete dataset' }).click());
     await expect(page).toHaveURL(/\/w\/default$/);
     await expect(page.getByTestId(`dataset-${doomed}`)).toHaveCount(0);
-    expect(await sluice.store.datasets.find(doomed)).toBeUndefined();
+    expect(await sluice.store.datasets.find(defaultWorkspaceKey(doomed))).toBeUndefined();
 
     const asEditor = await replayAs('editor', { ...del, body: del.body.replaceAll(doomed, kept) });
     expect(asEditor).toContain('"code":"FORBIDDEN"');
-    expect(await sluice.store.datasets.find(kept)).toBeDefined();
+    expect(await sluice.store.datasets.find(defaultWorkspaceKey(kept))).toBeDefined();
   });
 });

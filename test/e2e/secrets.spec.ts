@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { expect, signedInAs, test, uniqueName } from './fixtures';
 import { mqttManifest } from '../support/manifests';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 /** Everything the browser received or sent: documents, RSC payloads, JSON, SSE and WebSocket frames. */
 function recordTraffic(page: Page): () => Promise<string> {
@@ -39,7 +40,7 @@ test.describe('[SECRETS]', () => {
     await expect(page.getByTestId('secret-SHARED_TOKEN')).toBeVisible();
 
     // Stored sealed: neither the manifest nor any block holds the values.
-    const d = (await sluice.store.datasets.find(name))!;
+    const d = (await sluice.store.datasets.find(defaultWorkspaceKey(name)))!;
     expect(JSON.stringify(d.snapshot)).not.toContain(canary);
     expect(JSON.stringify(await sluice.store.datasets.blocks(d.id))).not.toContain(canary);
     expect(JSON.stringify(d.snapshot)).toContain('${{ env.MQTT_PASSWORD }}');

@@ -80,7 +80,7 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
   it('refuses a second add of the same name, and replaces with --replace', async () => {
     const dup = await sluice(db, 'add', kamuExample());
     expect(dup.code).toBe(1);
-    expect(dup.stderr).toContain('dataset "temp" already exists (use --replace');
+    expect(dup.stderr).toContain('dataset "temp" already exists in workspace "default" (use --replace');
     const replaced = await sluice(db, 'add', '--replace', kamuExample());
     expect(replaced.code).toBe(0);
   });
@@ -104,6 +104,35 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
     expect((await sluice(db, 'pull', 'nope')).code).toBe(66);
     expect((await sluice(db, 'pull')).code).toBe(64);
     expect((await sluice(db, 'frobnicate')).code).toBe(64);
+  });
+
+  it("adds Kamu's account/name into that account's workspace, refuses an unknown one, and never crashes on a second add", async () => {
+    const file = path.join(tmp, 'account.yaml');
+    fs.writeFileSync(file, fs.readFileSync(kamuExample(), 'utf8').replace('name: temp', 'name: acme/temp'));
+    const unknown = await sluice(db, 'add', file);
+    expect(unknown.code).toBe(66);
+    expect(unknown.stderr).toBe('sluice: no workspace "acme" (workspaces are created in the console)\n');
+
+    const c = new pg.Client({ connectionString: db });
+    await c.connect();
+    await c.query(`INSERT INTO workspace (id, name, slug) VALUES ('acme-id', 'Acme', 'acme')`);
+    await c.end();
+    const added = await sluice(db, 'add', file);
+    expect(added.stdout).toMatch(/^added acme\/temp \(did:odf:/);
+    const manifest = await sluice(db, 'manifest', 'acme/temp');
+    expect(manifest.code).toBe(0);
+    expect(manifest.stdout).toContain('name: temp\n');
+    // The default workspace's "temp" is another dataset.
+    expect((await sluice(db, 'manifest', 'temp')).code).toBe(0);
+
+    const again = await sluice(db, 'add', file);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe('sluice: dataset "temp" already exists in workspace "acme" (use --replace to replace it)\n');
+    const elsewhere = await sluice(db, 'add', '--workspace', 'default', file);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain('places the dataset in account "acme", but --workspace is "default"');
+    // A name with a slash names no dataset: not found, not another workspace's.
+    expect((await sluice(db, 'manifest', 'default/acme/temp')).code).toBe(66);
   });
 
   it('verify fails when a committed row was altered', async () => {

@@ -8,6 +8,7 @@ import { isSluiceError } from '../../lib/errors';
 import { datasetSliceIndex, sliceRangeArrowZlib } from '../../lib/query/dataset-arrow';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { mqttManifest } from '../support/manifests';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 const env = useBrokerAndStore();
 
@@ -18,7 +19,7 @@ async function pullReadings(name: string, start: number, count: number) {
     await c.publishAsync(`${name}/d`, JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), device: 'd', value: i }), { qos: 1 });
   }
   await c.endAsync();
-  const r = await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion: 5 } });
+  const r = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, protocolVersion: 5 } });
   expect(r.slices).toBe(1);
 }
 
@@ -28,18 +29,18 @@ describe('[QUERY] committed slices served as Arrow', () => {
   it('joins stored slices into one stream, lists only the slices after an offset, and refuses partial or stale ranges', async () => {
     const name = 'arrowserve';
     await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
-    await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300 } });
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
     await pullReadings(name, 0, 3);
     await pullReadings(name, 3, 2);
 
-    const index = await datasetSliceIndex(env.store, name);
+    const index = await datasetSliceIndex(env.store, defaultWorkspaceKey(name));
     expect(index.slices.map((s) => [s.offsetStart, s.offsetEnd])).toEqual([[0, 2], [3, 4]]);
-    expect((await datasetSliceIndex(env.store, name, 2n)).slices.map((s) => s.offsetStart)).toEqual([3]);
+    expect((await datasetSliceIndex(env.store, defaultWorkspaceKey(name), 2n)).slices.map((s) => s.offsetStart)).toEqual([3]);
     const pin = { datasetId: index.datasetId, schemaKey: index.schemaKey! };
-    expect(values(await sliceRangeArrowZlib(env.store, name, { from: 0n, to: 4n }, pin))).toEqual([0, 1, 2, 3, 4]);
-    expect(values(await sliceRangeArrowZlib(env.store, name, { from: 3n, to: 4n }, pin))).toEqual([3, 4]);
+    expect(values(await sliceRangeArrowZlib(env.store, defaultWorkspaceKey(name), { from: 0n, to: 4n }, pin))).toEqual([0, 1, 2, 3, 4]);
+    expect(values(await sliceRangeArrowZlib(env.store, defaultWorkspaceKey(name), { from: 3n, to: 4n }, pin))).toEqual([3, 4]);
 
-    const refused = (range: { from: bigint; to: bigint }, expect_ = pin) => sliceRangeArrowZlib(env.store, name, range, expect_).then(() => 'served', (e: unknown) => (isSluiceError(e) ? e.code : String(e)));
+    const refused = (range: { from: bigint; to: bigint }, expect_ = pin) => sliceRangeArrowZlib(env.store, defaultWorkspaceKey(name), range, expect_).then(() => 'served', (e: unknown) => (isSluiceError(e) ? e.code : String(e)));
     expect(await refused({ from: 1n, to: 4n })).toBe('SLICE_NOT_FOUND'); // not a slice boundary
     expect(await refused({ from: 0n, to: 9n })).toBe('SLICE_NOT_FOUND'); // past the head
     expect(await refused({ from: 0n, to: 4n }, { ...pin, schemaKey: 'other' })).toBe('DATASET_CHANGED');
@@ -48,13 +49,13 @@ describe('[QUERY] committed slices served as Arrow', () => {
   it('encodes a slice stored without its Arrow segment, and keeps the encoding', async () => {
     const name = 'arrowlegacy';
     await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
-    await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300 } });
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
     await pullReadings(name, 0, 4);
-    const index = await datasetSliceIndex(env.store, name);
+    const index = await datasetSliceIndex(env.store, defaultWorkspaceKey(name));
     // As a slice committed before encodings were stored.
     await env.store.prisma.$executeRaw`UPDATE data_slice SET arrow = NULL, arrow_adler32 = NULL, arrow_size = NULL, arrow_schema = NULL WHERE dataset_id = ${index.datasetId}`;
     const pin = { datasetId: index.datasetId, schemaKey: index.schemaKey! };
-    expect(values(await sliceRangeArrowZlib(env.store, name, { from: 0n, to: 3n }, pin))).toEqual([0, 1, 2, 3]);
+    expect(values(await sliceRangeArrowZlib(env.store, defaultWorkspaceKey(name), { from: 0n, to: 3n }, pin))).toEqual([0, 1, 2, 3]);
     const [kept] = await env.store.datasets.sliceArrows(index.datasetId, 0n, 3n);
     expect(kept.schemaKey).toBe(index.schemaKey);
     expect(kept.segment?.size).toBeGreaterThan(0);

@@ -10,6 +10,7 @@ import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import { createTestDatabase } from '../support/test-store';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 let broker: MosquittoServer;
 let store: Store;
@@ -36,7 +37,7 @@ async function publish(topic: string, payloads: string[], opts: { qos?: 0 | 1 | 
 async function add(name: string, topic: string, qos: 'AtLeastOnce' | 'ExactlyOnce', merge?: string) {
   await addDataset({ store, manifest: mqttManifest({ name, port: broker.port, topics: [{ path: topic, qos }], merge }) });
   // The first pull creates the broker session; what is published from now on is queued for it.
-  await runPollingIngest({ store: store.ingest, dataset: name, options: { idleTimeoutMs: 200 } });
+  await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 200 } });
 }
 
 async function values(name: string): Promise<number[]> {
@@ -54,13 +55,13 @@ describe('[DELIVERY] nothing is lost or duplicated across crashes', () => {
     expect(crashed.signal).toBe('SIGKILL');
     expect(await values('crash.before')).toEqual([]);
 
-    const r = await runPollingIngest({ store: store.ingest, dataset: 'crash.before', options: { idleTimeoutMs: 300 } });
+    const r = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('crash.before'), options: { idleTimeoutMs: 300 } });
     expect(r.rowsCommitted).toBe(30);
-    const [latest, killed] = await store.datasets.pulls((await store.datasets.find('crash.before'))!.id);
+    const [latest, killed] = await store.datasets.pulls((await store.datasets.find(defaultWorkspaceKey('crash.before')))!.id);
     expect(latest).toMatchObject({ id: r.pullId, status: 'updated' });
     expect(killed).toMatchObject({ status: 'failed', errorCode: 'INTERRUPTED' });
     expect(await values('crash.before')).toEqual(Array.from({ length: 30 }, (_, i) => i));
-    expect((await verifyDataset(store, 'crash.before')).problems).toEqual([]);
+    expect((await verifyDataset(store, defaultWorkspaceKey('crash.before'))).problems).toEqual([]);
   });
 
   it('a pull killed after its commit but before acknowledging: Ledger drops the redelivery (QoS 1)', async () => {
@@ -70,11 +71,11 @@ describe('[DELIVERY] nothing is lost or duplicated across crashes', () => {
     expect(crashed.signal).toBe('SIGKILL');
     expect(crashed.stdout).toContain('committed 20');
 
-    const r = await runPollingIngest({ store: store.ingest, dataset: 'crash.after', options: { idleTimeoutMs: 300 } });
+    const r = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('crash.after'), options: { idleTimeoutMs: 300 } });
     expect(r.messagesReceived).toBe(20); // the broker redelivered everything unacknowledged
     expect(r.rowsCommitted).toBe(0);
     expect(await values('crash.after')).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    expect((await verifyDataset(store, 'crash.after')).problems).toEqual([]);
+    expect((await verifyDataset(store, defaultWorkspaceKey('crash.after'))).problems).toEqual([]);
   });
 
   it('QoS 2 makes Append exactly once even when killed between commit and PUBREC', async () => {
@@ -84,16 +85,16 @@ describe('[DELIVERY] nothing is lost or duplicated across crashes', () => {
     expect(crashed.signal).toBe('SIGKILL');
     expect(crashed.stdout).toContain('committed 25');
 
-    const r = await runPollingIngest({ store: store.ingest, dataset: 'crash.qos2', options: { idleTimeoutMs: 300 } });
+    const r = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('crash.qos2'), options: { idleTimeoutMs: 300 } });
     expect(r.duplicates).toBe(25);
     expect(r.rowsCommitted).toBe(0);
     // New messages reuse the released packet identifiers and are not mistaken for duplicates.
     await publish('crash-qos2/x', Array.from({ length: 5 }, (_, i) => reading(100 + i)), { qos: 2 });
-    const next = await runPollingIngest({ store: store.ingest, dataset: 'crash.qos2', options: { idleTimeoutMs: 300 } });
+    const next = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('crash.qos2'), options: { idleTimeoutMs: 300 } });
     expect(next).toMatchObject({ rowsCommitted: 5, duplicates: 0 });
     expect(await values('crash.qos2')).toEqual([...Array.from({ length: 25 }, (_, i) => i), 100, 101, 102, 103, 104]);
-    expect(await store.ingest.loadQos2Receipts((await store.datasets.find('crash.qos2'))!.id)).toEqual(new Set());
-    expect((await verifyDataset(store, 'crash.qos2')).problems).toEqual([]);
+    expect(await store.ingest.loadQos2Receipts((await store.datasets.find(defaultWorkspaceKey('crash.qos2')))!.id)).toEqual(new Set());
+    expect((await verifyDataset(store, defaultWorkspaceKey('crash.qos2'))).problems).toEqual([]);
   });
 });
 
@@ -102,14 +103,14 @@ describe('[DELIVERY] retained messages', () => {
     await publish('retained/d1', [reading(1)], { retain: true });
     await publish('retained/d2', [reading(1, 'd2')], { retain: true });
     await addDataset({ store, manifest: mqttManifest({ name: 'retained', port: broker.port, topics: [{ path: 'retained/+', qos: 'AtLeastOnce' }] }) });
-    const first = await runPollingIngest({ store: store.ingest, dataset: 'retained', options: { idleTimeoutMs: 300 } });
+    const first = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('retained'), options: { idleTimeoutMs: 300 } });
     expect(first.rowsCommitted).toBe(2);
-    const again = await runPollingIngest({ store: store.ingest, dataset: 'retained', options: { idleTimeoutMs: 300 } });
+    const again = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('retained'), options: { idleTimeoutMs: 300 } });
     expect(again).toMatchObject({ status: 'up_to_date', rowsCommitted: 0 });
     // A lost broker session means a fresh subscription, which resends the retained messages.
-    const ds = (await store.datasets.find('retained'))!;
+    const ds = (await store.datasets.find(defaultWorkspaceKey('retained')))!;
     await store.ingest.saveSessionTopics(ds.id, []);
-    const resubscribed = await runPollingIngest({ store: store.ingest, dataset: 'retained', options: { idleTimeoutMs: 300 } });
+    const resubscribed = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('retained'), options: { idleTimeoutMs: 300 } });
     expect(resubscribed).toMatchObject({ messagesReceived: 2, rowsCommitted: 0, status: 'up_to_date' });
     expect(await values('retained')).toHaveLength(2);
   });
@@ -120,8 +121,8 @@ describe('[DELIVERY] concurrent pulls', () => {
     await add('concurrent', 'concurrent/#', 'AtLeastOnce');
     await publish('concurrent/x', Array.from({ length: 10 }, (_, i) => reading(i)));
     const results = await Promise.allSettled([
-      runPollingIngest({ store: store.ingest, dataset: 'concurrent', options: { idleTimeoutMs: 300 } }),
-      runPollingIngest({ store: store.ingest, dataset: 'concurrent', options: { idleTimeoutMs: 300 } }),
+      runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('concurrent'), options: { idleTimeoutMs: 300 } }),
+      runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('concurrent'), options: { idleTimeoutMs: 300 } }),
     ]);
     const ok = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r) => r.status === 'rejected');
@@ -129,11 +130,11 @@ describe('[DELIVERY] concurrent pulls', () => {
     expect(refused).toHaveLength(1);
     expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
     expect(await values('concurrent')).toEqual(Array.from({ length: 10 }, (_, i) => i));
-    expect((await verifyDataset(store, 'concurrent')).problems).toEqual([]);
+    expect((await verifyDataset(store, defaultWorkspaceKey('concurrent'))).problems).toEqual([]);
   });
 
   it('a commit against a moved head is rolled back (compare-and-swap)', async () => {
-    const ds = (await store.ingest.getDatasetHead('concurrent'))!;
+    const ds = (await store.ingest.getDatasetHead(defaultWorkspaceKey('concurrent')))!;
     const lease = await store.ingest.acquirePullLease(ds.id, 'cas-test');
     await store.ingest.startPull(ds.id, 'cas-test');
     await expect(
@@ -151,6 +152,6 @@ describe('[DELIVERY] concurrent pulls', () => {
       }),
     ).rejects.toMatchObject({ code: 'HEAD_MOVED' });
     await lease.release();
-    expect((await verifyDataset(store, 'concurrent')).problems).toEqual([]);
+    expect((await verifyDataset(store, defaultWorkspaceKey('concurrent'))).problems).toEqual([]);
   });
 });

@@ -20,12 +20,13 @@ import { committedRows } from '../support/committed-rows';
 import { addDataEvents, exportedRows, withoutSystemTime } from '../support/exported-rows';
 import { mqttManifest, type TestManifest } from '../support/manifests';
 import { useBrokerAndStore } from '../support/broker-and-store';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 const env = useBrokerAndStore();
 
 const PULL_OPTIONS = { idleTimeoutMs: 400, connectTimeoutMs: 3000 };
 
-const pull = (dataset: string): Promise<PullResult> => runPollingIngest({ store: env.store.ingest, dataset, options: PULL_OPTIONS });
+const pull = (dataset: string): Promise<PullResult> => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(dataset), options: PULL_OPTIONS });
 
 async function add(m: Partial<TestManifest> & { name: string; fields: string; merge: string }): Promise<void> {
   await addDataset({
@@ -44,7 +45,7 @@ async function publish(topic: string, payloads: (string | object)[], opts: { ret
 }
 
 async function expectVerified(name: string): Promise<void> {
-  const report = await verifyDataset(env.store, name);
+  const report = await verifyDataset(env.store, defaultWorkspaceKey(name));
   expect(report.problems).toEqual([]);
 }
 
@@ -118,7 +119,7 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     ]);
 
     // Pull 3: the retained snapshot arrives again, unchanged → nothing to commit (Kamu: up to date).
-    const head = (await env.store.datasets.find(name))!;
+    const head = (await env.store.datasets.find(defaultWorkspaceKey(name)))!;
     const before = (await env.store.datasets.head(head.id)).headHash;
     expect(await pull(name)).toMatchObject({ status: 'up_to_date', messagesReceived: 1, rowsCommitted: 0 });
     expect((await env.store.datasets.head(head.id)).headHash).toBe(before);
@@ -270,7 +271,7 @@ describe('[MERGE] UpsertStream with an op column', () => {
       [{ start: 10, end: 13 }, t6],
     ]);
     // The input op column became the op system column; it is not stored as a data column.
-    const ds = (await env.store.datasets.find(name))!;
+    const ds = (await env.store.datasets.find(defaultWorkspaceKey(name)))!;
     expect(ds.dataSchema?.fields.map((f) => f.name)).toEqual(['offset', 'op', 'system_time', 'event_time', 'city', 'population']);
     await expectVerified(name);
   });
@@ -342,7 +343,7 @@ describe('[MERGE] Append: event time and watermark', () => {
     ]);
     expect(adds.map((a) => a.event.newWatermark)).toEqual([s1, s2]);
     // The data schema still has the event_time system column (Timestamp), before the data columns.
-    const ds = (await env.store.datasets.find(name))!;
+    const ds = (await env.store.datasets.find(defaultWorkspaceKey(name)))!;
     expect(ds.dataSchema?.fields.map((f) => [f.name, f.type.kind])).toEqual([
       ['offset', 'Int64'],
       ['op', 'Int32'],
@@ -385,7 +386,7 @@ describe('[MERGE] Append: event time and watermark', () => {
       [2, { start: 3, end: 4 }, march(3)], // older data: the watermark stays
       [4, { start: 5, end: 6 }, april],
     ]);
-    const ds = (await env.store.datasets.find(name))!;
+    const ds = (await env.store.datasets.find(defaultWorkspaceKey(name)))!;
     expect((await env.store.datasets.blocks(ds.id)).map((b) => b.event.kind)).toEqual(['Seed', 'SetPollingSource', 'SetDataSchema', 'AddData', 'AddData', 'AddData']);
     await expectVerified(name);
   });
@@ -429,7 +430,7 @@ describe('[MERGE] Ledger with several NdJson records per message', () => {
       [{ start: 0, end: 4 }, at(1, 4)],
       [{ start: 5, end: 6 }, at(1, 5)],
     ]);
-    const ds = (await env.store.datasets.find(name))!;
+    const ds = (await env.store.datasets.find(defaultWorkspaceKey(name)))!;
     const q = await env.store.datasets.quarantine(ds.id);
     expect(q.map((m) => m.reason)).toEqual([expect.stringContaining('missing required field "event_time"')]);
     await expectVerified(name);

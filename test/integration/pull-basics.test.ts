@@ -5,6 +5,7 @@ import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
 import { useBrokerAndStore } from '../support/broker-and-store';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 const env = useBrokerAndStore();
 
@@ -19,17 +20,17 @@ const reading = (i: number, device = 'd1') => JSON.stringify({ event_time: new D
 describe('[PULL] a persistent session delivers the backlog', () => {
   it('collects messages published while Sluice was offline, exactly once', async () => {
     await addDataset({ store: env.store, manifest: mqttManifest({ name: 'backlog', port: env.broker.port, topics: [{ path: 'backlog/#', qos: 'AtLeastOnce' }] }) });
-    const first = await runPollingIngest({ store: env.store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
+    const first = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('backlog'), options: { idleTimeoutMs: 300 } });
     expect(first.status).toBe('up_to_date');
 
     await publish('backlog/a', Array.from({ length: 50 }, (_, i) => reading(i)));
-    const second = await runPollingIngest({ store: env.store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
+    const second = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('backlog'), options: { idleTimeoutMs: 300 } });
     expect(second).toMatchObject({ status: 'updated', messagesReceived: 50, rowsCommitted: 50, quarantined: 0, hasMore: false });
 
-    const third = await runPollingIngest({ store: env.store.ingest, dataset: 'backlog', options: { idleTimeoutMs: 300 } });
+    const third = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('backlog'), options: { idleTimeoutMs: 300 } });
     expect(third).toMatchObject({ status: 'up_to_date', messagesReceived: 0 });
 
-    const ds = (await env.store.datasets.find('backlog'))!;
+    const ds = (await env.store.datasets.find(defaultWorkspaceKey('backlog')))!;
     const rows = await committedRows(env.store, 'backlog');
     expect(rows.map((r) => Number(r.offset))).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(rows.map((r) => r.value)).toEqual(Array.from({ length: 50 }, (_, i) => i));
@@ -41,9 +42,9 @@ describe('[PULL] a persistent session delivers the backlog', () => {
 describe('[PULL] commits per pull', () => {
   async function slicesAfterPull(name: string, protocolVersion: 4 | 5, batchSize?: number) {
     await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
-    await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion } });
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, protocolVersion } });
     await publish(`${name}/a`, Array.from({ length: 100 }, (_, i) => reading(i)));
-    const r = await runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300, protocolVersion, ...(batchSize ? { batchSize } : {}) } });
+    const r = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, protocolVersion, ...(batchSize ? { batchSize } : {}) } });
     expect(r.rowsCommitted).toBe(100);
     return r.slices;
   }

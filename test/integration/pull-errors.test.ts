@@ -9,6 +9,7 @@ import { freePort } from '../support/free-port';
 import { mqttManifest, type TestManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import { createTestStore } from '../support/test-store';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 let broker: MosquittoServer;
 let secured: MosquittoServer;
@@ -23,14 +24,14 @@ afterAll(async () => {
 });
 
 const pull = (dataset: string, env: Record<string, string> = {}) =>
-  runPollingIngest({ store: store.ingest, dataset, options: { idleTimeoutMs: 300, connectTimeoutMs: 2000 }, env: (n) => env[n] });
+  runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: 300, connectTimeoutMs: 2000 }, env: (n) => env[n] });
 
 async function add(m: Partial<TestManifest> & { name: string }) {
   await addDataset({ store, manifest: mqttManifest({ port: broker.port, topics: [{ path: `${m.name}/#`, qos: 'AtLeastOnce' }], ...m }) });
 }
 
 async function lastPull(name: string) {
-  const ds = (await store.datasets.find(name))!;
+  const ds = (await store.datasets.find(defaultWorkspaceKey(name)))!;
   return (await store.datasets.pulls(ds.id))[0];
 }
 
@@ -53,7 +54,7 @@ describe('[PULL] bad payloads are quarantined, good ones committed', () => {
 
     const r = await pull('mixed');
     expect(r).toMatchObject({ messagesReceived: 6, rowsCommitted: 2, quarantined: 4 });
-    const ds = (await store.datasets.find('mixed'))!;
+    const ds = (await store.datasets.find(defaultWorkspaceKey('mixed')))!;
     const q = await store.datasets.quarantine(ds.id);
     expect(q.map((m) => m.reason)).toEqual([
       expect.stringMatching(/not valid JSON|Unexpected token|invalid JSON/i),
@@ -100,7 +101,7 @@ describe('[PULL] errors a user can act on', () => {
   it('an invalid topic filter is refused when the manifest is added, with its position', async () => {
     const add = addDataset({ store, manifest: mqttManifest({ name: 'badfilter', port: broker.port, topics: [{ path: 'a/b+', qos: 'AtLeastOnce' }] }) });
     await expect(add).rejects.toThrow(/line \d+, column \d+: .*"a\/b\+"/);
-    expect(await store.datasets.find('badfilter')).toBeUndefined();
+    expect(await store.datasets.find(defaultWorkspaceKey('badfilter'))).toBeUndefined();
   });
 });
 
@@ -111,9 +112,9 @@ describe('[PULL] the record cap bounds a pull, and the caller pulls again', () =
     const c = await mqtt.connectAsync(broker.url);
     for (let i = 0; i < 25; i++) await c.publishAsync('capped/t', JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: i }), { qos: 1 });
     await c.endAsync();
-    const one = await runPollingIngest({ store: store.ingest, dataset: 'capped', options: { idleTimeoutMs: 300, recordCap: 10 } });
+    const one = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('capped'), options: { idleTimeoutMs: 300, recordCap: 10 } });
     expect(one).toMatchObject({ rowsCommitted: 10, hasMore: true });
-    const rest = await pullUntilCaughtUp({ store: store.ingest, dataset: 'capped', options: { idleTimeoutMs: 300, recordCap: 10 } });
+    const rest = await pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey('capped'), options: { idleTimeoutMs: 300, recordCap: 10 } });
     expect(rest).toMatchObject({ rowsCommitted: 15, pulls: 2 });
     expect((await committedRows(store, 'capped')).map((r) => r.value)).toEqual(Array.from({ length: 25 }, (_, i) => i));
   });
@@ -126,7 +127,7 @@ describe('[PULL] the record cap bounds a pull, and the caller pulls again', () =
     const timer = setInterval(() => void c.publishAsync('live/t', JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: i++ }), { qos: 1 }), 50);
     try {
       const t = Date.now();
-      const r = await runPollingIngest({ store: store.ingest, dataset: 'live', options: { idleTimeoutMs: 500, maxDurationMs: 1000 } });
+      const r = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('live'), options: { idleTimeoutMs: 500, maxDurationMs: 1000 } });
       expect(Date.now() - t).toBeLessThan(2500);
       expect(r).toMatchObject({ status: 'updated', hasMore: false });
       expect(r.rowsCommitted).toBeGreaterThan(5);

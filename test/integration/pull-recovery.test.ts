@@ -5,6 +5,7 @@ import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 const env = useBrokerAndStore();
 
@@ -16,7 +17,7 @@ async function publish(topic: string, payloads: string[], qos: 0 | 1 | 2 = 1) {
   await c.endAsync();
 }
 
-const pull = (dataset: string, options = {}) => runPollingIngest({ store: env.store.ingest, dataset, options: { idleTimeoutMs: 300, connectTimeoutMs: 2000, ...options } });
+const pull = (dataset: string, options = {}) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: 300, connectTimeoutMs: 2000, ...options } });
 
 async function add(name: string, topic: string, qos: 'AtLeastOnce' | 'ExactlyOnce' = 'AtLeastOnce', merge?: string) {
   await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: topic, qos }], merge }) });
@@ -34,7 +35,7 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
     await env.broker.restart();
     expect(await outcome).toMatchObject({ code: 'CONNECTION_LOST' });
     expect(Date.now() - t).toBeLessThan(5000);
-    const ds = (await env.store.datasets.find('brokerdies'))!;
+    const ds = (await env.store.datasets.find(defaultWorkspaceKey('brokerdies')))!;
     expect((await env.store.datasets.pulls(ds.id))[0]).toMatchObject({ status: 'failed', errorCode: 'CONNECTION_LOST' });
     await expect(pull('brokerdies')).resolves.toMatchObject({ status: 'up_to_date' });
   });
@@ -42,7 +43,7 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
   it('QoS 2 receipts of a broker session that was lost do not swallow the new session\'s messages', async () => {
     await add('lostsession', 'lostsession/#', 'ExactlyOnce', '        kind: Append');
     await pull('lostsession');
-    const ds = (await env.store.datasets.find('lostsession'))!;
+    const ds = (await env.store.datasets.find(defaultWorkspaceKey('lostsession')))!;
     // Receipts left by an interrupted exchange; then the broker forgets the session.
     await env.store.prisma.qos2Receipt.createMany({ data: [1, 2].map((packetId) => ({ datasetId: ds.id, packetId })) });
     const wipe = await mqtt.connectAsync(env.broker.url, { clientId: ds.mqttClientId, clean: true });
@@ -56,7 +57,7 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
 
   it('a pull that lost its lease cannot commit', async () => {
     await add('stolen', 'stolen/#');
-    const ds = (await env.store.ingest.getDatasetHead('stolen'))!;
+    const ds = (await env.store.ingest.getDatasetHead(defaultWorkspaceKey('stolen')))!;
     const first = await env.store.ingest.acquirePullLease(ds.id, 'first');
     await env.store.prisma.dataset.update({ where: { id: ds.id }, data: { leaseExpiresAt: new Date(Date.now() - 1000) } });
     const second = await env.store.ingest.acquirePullLease(ds.id, 'second');

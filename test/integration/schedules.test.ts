@@ -7,6 +7,7 @@ import { startScheduler, type Scheduler } from '../../lib/schedules/scheduler';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { freePort } from '../support/free-port';
 import { mqttManifest } from '../support/manifests';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 const env = useBrokerAndStore();
 let scheduler: Scheduler;
@@ -28,11 +29,11 @@ async function lastRun(datasetId: string) {
 describe('[SCHEDULE] pulls on a schedule, through pg-boss', () => {
   it('a due schedule is pulled once by the worker and its run recorded; it is not due again until its interval passes', async () => {
     await addDataset({ store: env.store, manifest: mqttManifest({ name: 'scheduled', port: env.broker.port, topics: [{ path: 'scheduled/#', qos: 'AtLeastOnce' }] }) });
-    await runPollingIngest({ store: env.store.ingest, dataset: 'scheduled', options: { idleTimeoutMs: 200 } }); // creates the session
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('scheduled'), options: { idleTimeoutMs: 200 } }); // creates the session
     const c = await mqtt.connectAsync(env.broker.url);
     for (let i = 0; i < 3; i++) await c.publishAsync('scheduled/a', JSON.stringify({ event_time: `2026-01-01T00:00:0${i}Z`, device: 'a', value: i }), { qos: 1 });
     await c.endAsync();
-    const d = (await env.store.datasets.find('scheduled'))!;
+    const d = (await env.store.datasets.find(defaultWorkspaceKey('scheduled')))!;
     await env.store.schedules.set(d.id, parseScheduleSpec({ everyMinutes: 5 }), 'test');
 
     expect(await scheduler.tick()).toBe(1);
@@ -46,7 +47,7 @@ describe('[SCHEDULE] pulls on a schedule, through pg-boss', () => {
 
   it('a failing scheduled pull records the specific error', async () => {
     await addDataset({ store: env.store, manifest: mqttManifest({ name: 'scheduled-down', port: await freePort(), topics: [{ path: 'x/#' }] }) });
-    const d = (await env.store.datasets.find('scheduled-down'))!;
+    const d = (await env.store.datasets.find(defaultWorkspaceKey('scheduled-down')))!;
     await env.store.schedules.set(d.id, parseScheduleSpec({ cron: '* * * * *' }), 'test');
     expect(await scheduler.tick(new Date(Date.now() + 60_000))).toBe(1);
     const run = await lastRun(d.id);

@@ -6,6 +6,7 @@ import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { exportedRows } from '../support/exported-rows';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { mqttManifest } from '../support/manifests';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 const env = useBrokerAndStore();
 
@@ -18,7 +19,7 @@ async function publish(topic: string, payloads: string[]) {
   await c.endAsync();
 }
 
-const pull = (name: string) => runPollingIngest({ store: env.store.ingest, dataset: name, options: { idleTimeoutMs: 300 } });
+const pull = (name: string) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
 
 describe('[PULL] a read step without a schema', () => {
   it('infers the schema from the first readable messages, keeps it, and quarantines what does not fit it', async () => {
@@ -28,14 +29,14 @@ describe('[PULL] a read step without a schema', () => {
     // A first batch with nothing readable: quarantined, no schema fixed yet.
     await publish('inferred/x', ['not json']);
     expect(await pull('inferred')).toMatchObject({ quarantined: 1, rowsCommitted: 0 });
-    expect((await env.store.ingest.getDatasetHead('inferred'))!.inferredReadSchema).toBeNull();
+    expect((await env.store.ingest.getDatasetHead(defaultWorkspaceKey('inferred')))!.inferredReadSchema).toBeNull();
 
     await publish('inferred/x', [
       JSON.stringify({ event_time: 1767225600, device: 'a', value: 1 }),
       JSON.stringify({ event_time: 1767225660, device: 'b', value: 2.5 }),
     ]);
     expect(await pull('inferred')).toMatchObject({ rowsCommitted: 2 });
-    const head = (await env.store.ingest.getDatasetHead('inferred'))!;
+    const head = (await env.store.ingest.getDatasetHead(defaultWorkspaceKey('inferred')))!;
     expect(head.inferredReadSchema!.fields.map((f) => f.name)).toEqual(['event_time', 'device', 'value']);
 
     // Later pulls read with the kept schema: a text value is now a type error, a known key a duplicate.
@@ -52,6 +53,6 @@ describe('[PULL] a read step without a schema', () => {
       ['2026-01-01T00:01:00.000Z', 'b', 2.5],
       ['2026-01-01T00:03:00.000Z', 'd', 4],
     ]);
-    expect((await verifyDataset(env.store, 'inferred')).problems).toEqual([]);
+    expect((await verifyDataset(env.store, defaultWorkspaceKey('inferred'))).problems).toEqual([]);
   });
 });

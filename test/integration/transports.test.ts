@@ -16,6 +16,7 @@ import { mqttManifest, type TestManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import { createTestStore } from '../support/test-store';
 import { createTestPki, startTlsMosquitto, type TestPki, type TlsMosquittoServer } from '../support/tls-mosquitto';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 let mosquitto: MosquittoServer;
 let aedes: EmbeddedBroker;
@@ -41,7 +42,7 @@ afterAll(async () => {
 });
 
 const pull = (dataset: string, options: Partial<PullOptions> = {}) =>
-  runPollingIngest({ store: store.ingest, dataset, options: { idleTimeoutMs: 300, connectTimeoutMs: 3000, ...options } });
+  runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: 300, connectTimeoutMs: 3000, ...options } });
 
 async function add(m: Partial<TestManifest> & { name: string; port: number }): Promise<void> {
   await addDataset({
@@ -65,12 +66,12 @@ async function values(name: string): Promise<number[]> {
 }
 
 async function lastPull(name: string) {
-  const ds = (await store.datasets.find(name))!;
+  const ds = (await store.datasets.find(defaultWorkspaceKey(name)))!;
   return (await store.datasets.pulls(ds.id))[0];
 }
 
 async function expectVerified(name: string): Promise<void> {
-  expect((await verifyDataset(store, name)).problems).toEqual([]);
+  expect((await verifyDataset(store, defaultWorkspaceKey(name))).problems).toEqual([]);
 }
 
 describe('[TRANSPORT] MQTT over WebSocket', () => {
@@ -151,7 +152,7 @@ describe('[TRANSPORT] MQTT over TLS', () => {
   it('presents a client certificate kept as dataset secrets (MQTT_TLS_CA, MQTT_TLS_CERT, MQTT_TLS_KEY) to a broker that requires one', async () => {
     const name = 'tlsclient';
     await add({ name, host: 'mqtts://localhost', port: mutualTlsBroker.tlsPort });
-    const d = (await store.datasets.find(name))!;
+    const d = (await store.datasets.find(defaultWorkspaceKey(name)))!;
     await store.secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: 'MQTT_TLS_CA', value: mutualTlsBroker.pki.ca });
     // The CA alone is not enough: the broker refuses a client without a certificate.
     await expect(pull(name)).rejects.toMatchObject({ code: expect.stringMatching(/TLS_FAILED|BROKER_UNREACHABLE|CONNECTION_LOST/) });

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROLE_NAMES, type Role } from '../../lib/auth/roles';
-import { DEFAULT_WORKSPACE } from '../../lib/datasets/dataset-ref';
+import { DEFAULT_WORKSPACE } from '../../lib/datasets/dataset-key';
 import { createAccounts, signInCookies, type TestAccount } from './accounts';
 import { openStore } from '../../lib/store/open-store';
 import { freePort, waitForPort } from './free-port';

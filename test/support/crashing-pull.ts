@@ -6,6 +6,7 @@
  */
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { openStore } from '../../lib/store/open-store';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 const [dataset, when] = process.argv.slice(2);
 const store = await openStore({ databaseUrl: process.env.DATABASE_URL });
@@ -20,5 +21,5 @@ store.ingest.commit = async (c) => {
   }
   await realCommit(c);
 };
-await runPollingIngest({ store: store.ingest, dataset, options: { idleTimeoutMs: 500 } });
+await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: 500 } });
 await store.close();

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { exportDataset } from '../../lib/datasets/export-dataset';
 import type { Store } from '../../lib/store/open-store';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 /** One line of `exportDataset(…, 'ndjson')`: system columns (offset, op, system_time, event_time), then data columns. */
 export type ExportedRow = { offset: number; op: number; system_time: string; event_time: string } & Record<string, unknown>;
@@ -14,7 +15,7 @@ export async function exportedRows(store: Store, name: string): Promise<Exported
       done();
     },
   });
-  await exportDataset(store, name, 'ndjson', sink);
+  await exportDataset(store, defaultWorkspaceKey(name), 'ndjson', sink);
   return text
     .split('\n')
     .filter((line) => line !== '')
@@ -28,7 +29,7 @@ export function withoutSystemTime(rows: ExportedRow[]): Record<string, unknown>[
 
 /** The `AddData` events of a dataset's chain, in order. */
 export async function addDataEvents(store: Store, name: string) {
-  const ds = (await store.datasets.find(name))!;
+  const ds = (await store.datasets.find(defaultWorkspaceKey(name)))!;
   const blocks = await store.datasets.blocks(ds.id);
   return blocks
     .filter((b) => b.event.kind === 'AddData')

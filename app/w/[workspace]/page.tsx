@@ -15,7 +15,7 @@ export const dynamic = 'force-dynamic';
 export default async function DatasetsPage({ params }: { params: Promise<{ workspace: string }> }) {
   const slug = decodeURIComponent((await params).workspace);
   const access = await guardPage(() => requireWorkspace(slug, { dataset: 'read' }));
-  const datasets = await listDatasetRows((await getStore()).datasets, access.workspace.slug);
+  const datasets = await listDatasetRows((await getStore()).datasets, access.workspace.id);
   const canCreate = can(access.role, { dataset: 'create' });
   const newHref = `${workspacePath(slug)}/datasets/new`;
   return (

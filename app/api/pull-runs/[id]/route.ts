@@ -1,4 +1,3 @@
-import { parseDatasetRef } from '@/lib/datasets/dataset-ref';
 import { SluiceError } from '@/lib/errors';
 import { requireDataset, requireViewer } from '@/lib/server/guard';
 import { getPullRun, watchPullRun, type PullRunState } from '@/lib/server/pull-runner';
@@ -13,8 +12,9 @@ export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> 
     const { id } = await ctx.params;
     const initial = getPullRun(id);
     if (!initial) throw new SluiceError('DATASET_NOT_FOUND', 'no such pull run (it ended more than 10 minutes ago, or on another server)');
-    const ref = parseDatasetRef(initial.dataset);
-    await requireDataset(ref.workspace, ref.name, { dataset: 'read' });
+    // The run's own workspace, by id: a slug since given to another workspace grants nothing.
+    const access = await requireDataset(initial.workspace, initial.dataset, { dataset: 'read' });
+    if (access.workspace.id !== initial.workspaceId) throw new SluiceError('DATASET_NOT_FOUND', 'no such pull run');
     const encoder = new TextEncoder();
     let stop = () => {};
     const stream = new ReadableStream<Uint8Array>({

@@ -12,7 +12,7 @@ export default async function QueryPage({ params, searchParams }: { params: Prom
   const slug = decodeURIComponent((await params).workspace);
   const { sql, q, dataset } = await searchParams;
   const access = await guardPage(() => requireWorkspace(slug, { dataset: 'read' }));
-  const datasets = (await (await getStore()).datasets.list(access.workspace.slug)).map(queryableDataset);
+  const datasets = (await (await getStore()).datasets.list(access.workspace.id)).map(queryableDataset);
   const saved = await guardPage(() => loadSavedQueries(access, q));
   const suggested = (datasets.find((d) => d.name === dataset) ?? datasets[0])?.suggestedSql;
   // SQL from the address is shown, not run: a link can carry any query. Saved queries (checked on

@@ -9,7 +9,7 @@ import { runAction, type ActionResult } from '@/lib/server/action-result';
 import { recordActivity } from '@/lib/server/activity';
 import { requireWorkspace } from '@/lib/server/guard';
 import { getStore } from '@/lib/server/store';
-import { formatDatasetRef } from '@/lib/datasets/dataset-ref';
+import { datasetKey } from '@/lib/datasets/dataset-key';
 
 /** Secret names are what `${{ env.NAME }}` templates refer to. */
 const SecretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'a secret name is letters, digits and _ (as in ${{ env.NAME }})');
@@ -20,7 +20,7 @@ const SetInput = Target.extend({ value: z.string().min(1, 'a secret needs a valu
 async function place(workspace: string, dataset: string | undefined) {
   const access = await requireWorkspace(workspace, { secret: 'manage' });
   const store = await getStore();
-  const datasetId = dataset ? (await getDatasetOrThrow((n) => store.datasets.find(n), formatDatasetRef({ workspace, name: dataset }))).id : null;
+  const datasetId = dataset ? (await getDatasetOrThrow(store.datasets, datasetKey(access.workspace.id, dataset))).id : null;
   return { access, store, datasetId };
 }
 

@@ -21,9 +21,9 @@ export async function pullNow(input: DatasetTarget): Promise<ActionResult<{ run:
   return runAction(async () => {
     const t = parseInput(DatasetTarget, input);
     const access = await requireDataset(t.workspace, t.dataset, { dataset: 'pull' });
-    const running = findRunningPull(access.ref);
+    const running = findRunningPull(access.dataset);
     if (running) return { run: running, alreadyRunning: true };
-    const run = await startPullRun(await getStore(), access.ref);
+    const run = await startPullRun(await getStore(), access.workspace, access.dataset);
     await recordActivity(access, 'dataset.pull', t.dataset);
     return { run, alreadyRunning: false };
   });
@@ -36,7 +36,7 @@ export async function discardQuarantined(input: z.input<typeof DiscardInput>): P
     const { workspace, dataset, ids } = parseInput(DiscardInput, input);
     const access = await requireDataset(workspace, dataset, { quarantine: 'discard' });
     const store = await getStore();
-    const d = await getDatasetOrThrow((n) => store.datasets.find(n), access.ref);
+    const d = await getDatasetOrThrow(store.datasets, access.dataset);
     const discarded = await store.datasets.discardQuarantine(d.id, ids === 'all' ? 'all' : ids.map(BigInt));
     await recordActivity(access, 'quarantine.discard', dataset, { messages: discarded });
     revalidatePath(datasetPath(workspace, dataset), 'layout');
@@ -54,7 +54,7 @@ export async function setPreviewUrl(input: z.input<typeof PreviewUrlInput>): Pro
     const { workspace, dataset, url } = parseInput(PreviewUrlInput, input);
     const access = await requireDataset(workspace, dataset, { dataset: 'edit' });
     const store = await getStore();
-    const d = await getDatasetOrThrow((n) => store.datasets.find(n), access.ref);
+    const d = await getDatasetOrThrow(store.datasets, access.dataset);
     await store.datasets.setPreviewWsUrl(d.id, url || null);
     await recordActivity(access, 'dataset.edit', dataset, { previewUrl: url || null });
     revalidatePath(datasetPath(workspace, dataset), 'layout');
@@ -71,9 +71,9 @@ const PreviewStateInput = DatasetTarget.extend({ keys: z.union([z.literal('all')
 export async function loadPreviewState(input: z.input<typeof PreviewStateInput>): Promise<ActionResult<[string, JsonRow | null][]>> {
   return runAction(async () => {
     const { workspace, dataset, keys } = parseInput(PreviewStateInput, input);
-    const { ref } = await requireDataset(workspace, dataset, { dataset: 'read' });
+    const access = await requireDataset(workspace, dataset, { dataset: 'read' });
     const store = await getStore();
-    const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+    const d = await getDatasetOrThrow(store.datasets, access.dataset);
     const state = await store.ingest.loadKeyState(d.num, keys);
     if (state.size > PREVIEW_STATE_LIMIT) {
       throw new SluiceError('INVALID_INPUT', `the dataset's state holds ${state.size} keys, more than the preview merges against (${PREVIEW_STATE_LIMIT})`);
@@ -90,7 +90,7 @@ export async function saveManifest(input: z.input<typeof SaveManifestInput>): Pr
     const { workspace, dataset, yaml } = parseInput(SaveManifestInput, input);
     const access = await requireDataset(workspace, dataset, { dataset: 'edit' });
     const store = await getStore();
-    const { appended } = await updateDatasetManifest({ store, dataset: access.ref, manifest: yaml });
+    const { appended } = await updateDatasetManifest({ store, dataset: access.dataset, manifest: yaml });
     if (appended.length) await recordActivity(access, 'dataset.edit', dataset, { appended });
     revalidatePath(datasetPath(workspace, dataset), 'layout');
     return { name: dataset, message: appended.length ? `Appended ${appended.join(', ')} to the metadata chain` : 'Nothing changed' };
@@ -111,7 +111,7 @@ export async function setSchedule(input: z.input<typeof ScheduleInput>): Promise
     const { workspace, dataset, schedule } = parseInput(ScheduleInput, input);
     const access = await requireDataset(workspace, dataset, { schedule: 'manage' });
     const store = await getStore();
-    const d = await getDatasetOrThrow((n) => store.datasets.find(n), access.ref);
+    const d = await getDatasetOrThrow(store.datasets, access.dataset);
     if (schedule.kind === 'off') {
       await store.schedules.remove(d.id);
       await recordActivity(access, 'schedule.remove', dataset);
@@ -131,7 +131,7 @@ export async function deleteDataset(input: DatasetTarget): Promise<ActionResult>
     const t = parseInput(DatasetTarget, input);
     const access = await requireDataset(t.workspace, t.dataset, { dataset: 'delete' });
     const store = await getStore();
-    const d = await getDatasetOrThrow((n) => store.datasets.find(n), access.ref);
+    const d = await getDatasetOrThrow(store.datasets, access.dataset);
     await store.datasets.delete(d.id);
     await recordActivity(access, 'dataset.delete', t.dataset);
     return undefined;

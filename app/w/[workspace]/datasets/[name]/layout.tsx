@@ -1,7 +1,6 @@
 import type { ReactNode } from 'react';
 import { can } from '@/lib/auth/roles';
 import { getDatasetOverview } from '@/lib/datasets/dataset-overview';
-import { formatDatasetRef } from '@/lib/datasets/dataset-ref';
 import { findRunningPull } from '@/lib/server/pull-runner';
 import { DatasetTabs } from './_components/dataset-tabs';
 import { PullButton } from './_components/pull-button';
@@ -10,7 +9,7 @@ import { loadDatasetView, type DatasetParams } from './load-dataset';
 export const dynamic = 'force-dynamic';
 
 export default async function DatasetLayout({ children, params }: { children: ReactNode; params: DatasetParams }) {
-  const { d, access } = await loadDatasetView(params, async (store, ref, access) => ({ d: await getDatasetOverview(store, ref), access }));
+  const { d, access, dataset } = await loadDatasetView(params, async (store, dataset, access) => ({ d: await getDatasetOverview(store, dataset), access, dataset }));
   const canPull = can(access.role, { dataset: 'pull' });
   return (
     <div className="flex flex-col gap-3">
@@ -22,7 +21,7 @@ export default async function DatasetLayout({ children, params }: { children: Re
           {d.source?.mergeKind ?? 'no source'} · {BigInt(d.rows).toLocaleString('en-US')} rows
         </span>
         <div className="ml-auto">
-          {canPull ? <PullButton workspace={d.workspace} dataset={d.name} pullable={d.source?.fetchKind === 'Mqtt'} running={findRunningPull(formatDatasetRef({ workspace: d.workspace, name: d.name })) ?? null} /> : null}
+          {canPull ? <PullButton workspace={d.workspace} dataset={d.name} pullable={d.source?.fetchKind === 'Mqtt'} running={findRunningPull(dataset) ?? null} /> : null}
         </div>
       </div>
       <DatasetTabs workspace={d.workspace} name={d.name} quarantined={d.pendingQuarantine} canEdit={can(access.role, { dataset: 'edit' })} canManage={can(access.role, { secret: 'manage' })} />

@@ -4,21 +4,22 @@ import { requireDataset, type WorkspaceAccess } from '@/lib/server/guard';
 import { guardPage } from '@/lib/server/page-guard';
 import { getStore } from '@/lib/server/store';
 import type { Store } from '@/lib/store/open-store';
+import type { DatasetKey } from '@/lib/datasets/dataset-key';
 
 export type DatasetParams = Promise<{ workspace: string; name: string }>;
 
 /**
  * Loads a dataset view for a page behind the guard (reading by default). `load` gets the
- * dataset's reference (`workspace/name`) for lib/ calls.
+ * dataset's key (the guard's workspace and the name) for lib/ calls.
  */
 export async function loadDatasetView<T>(
   params: DatasetParams,
-  load: (store: Store, ref: string, access: WorkspaceAccess) => Promise<T>,
+  load: (store: Store, dataset: DatasetKey, access: WorkspaceAccess) => Promise<T>,
   permission: Permission = { dataset: 'read' },
 ): Promise<T> {
   const p = await params;
   return guardPage(async () => {
     const access = await requireDataset(decodeURIComponent(p.workspace), decodeURIComponent(p.name), permission);
-    return load(await getStore(), access.ref, access);
+    return load(await getStore(), access.dataset, access);
   });
 }

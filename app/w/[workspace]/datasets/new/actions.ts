@@ -15,15 +15,22 @@ import { getStore } from '@/lib/server/store';
 const CreateInput = z.object({ workspace: WorkspaceSlug, yaml: z.string().max(1_000_000, 'the manifest is larger than 1 MB') });
 
 /** Adds a dataset from manifest YAML (a form's or an imported Kamu manifest), checked as a pull would. */
-export async function createDataset(input: z.input<typeof CreateInput>): Promise<ActionResult<{ name: string; message: string }>> {
+export async function createDataset(input: z.input<typeof CreateInput>): Promise<ActionResult<{ name: string; workspace: string; message: string }>> {
   return runAction(async () => {
     const { workspace, yaml } = parseInput(CreateInput, input);
     const access = await requireWorkspace(workspace, { dataset: 'create' });
     checkMqttSource(parseManifest(yaml), null);
     const store = await getStore();
-    const { name } = await addDataset({ store, manifest: yaml, workspace });
-    await recordActivity(access, 'dataset.create', name);
-    revalidatePath(workspacePath(workspace));
-    return { name, message: `Created ${name}` };
+    // Kamu's `account/name` places the dataset in that account's workspace: only where this
+    // account may create datasets too (the guard decides, as for the page it was sent from).
+    const added = await addDataset({
+      store,
+      manifest: yaml,
+      workspaceFor: async (account) => (account === undefined || account === workspace ? access : await requireWorkspace(account, { dataset: 'create' })).workspace,
+    });
+    const target = added.workspace === workspace ? access : await requireWorkspace(added.workspace, { dataset: 'create' });
+    await recordActivity(target, 'dataset.create', added.key.name);
+    revalidatePath(workspacePath(added.workspace));
+    return { name: added.key.name, workspace: added.workspace, message: `Created ${added.key.name}${added.workspace === workspace ? '' : ` in workspace ${added.workspace}`}` };
   });
 }

@@ -5,7 +5,7 @@ import { saveManifest } from '../actions';
 import { loadDatasetView, type DatasetParams } from '../load-dataset';
 
 export default async function EditDatasetPage({ params }: { params: DatasetParams }) {
-  const d = await loadDatasetView(params, (store, ref) => getDatasetOrThrow((n) => store.datasets.find(n), ref), { dataset: 'edit' });
+  const d = await loadDatasetView(params, (store, ref) => getDatasetOrThrow(store.datasets, ref), { dataset: 'edit' });
   const target = { workspace: d.workspace, dataset: d.name };
   const save = async (yaml: string) => {
     'use server';

@@ -13,7 +13,7 @@ export default async function DatasetSettingsPage({ params }: { params: DatasetP
   const { d, secrets, schedule } = await loadDatasetView(
     params,
     async (store, ref) => {
-      const d = await getDatasetOrThrow((n) => store.datasets.find(n), ref);
+      const d = await getDatasetOrThrow(store.datasets, ref);
       return { d, secrets: await store.secrets.list(d.workspaceId, d.id), schedule: await getDatasetSchedule(store, ref) };
     },
     { secret: 'manage' },

@@ -20,19 +20,19 @@ export async function GET(req: Request, ctx: { params: Promise<{ workspace: stri
     const p = await ctx.params;
     const format = parseInput(Format, new URL(req.url).searchParams.get('format') ?? 'csv');
     const name = decodeURIComponent(p.name);
-    const { ref } = await requireDataset(decodeURIComponent(p.workspace), name, { dataset: 'read' });
+    const { dataset } = await requireDataset(decodeURIComponent(p.workspace), name, { dataset: 'read' });
     const store = await getStore();
     const headers = { 'content-type': TYPES[format], 'content-disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}.${format}"` };
     if (format === 'parquet') {
       // The Parquet writer (native DuckDB) writes a file; it is streamed, then removed.
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-download-'));
       const file = path.join(dir, 'data.parquet');
-      await exportDataset(store, ref, 'parquet', file);
+      await exportDataset(store, dataset, 'parquet', file);
       const stream = fs.createReadStream(file).on('close', () => fs.rmSync(dir, { recursive: true, force: true }));
       return new Response(Readable.toWeb(stream) as ReadableStream, { headers });
     }
     const out = new PassThrough();
-    exportDataset(store, ref, format, out).then(
+    exportDataset(store, dataset, format, out).then(
       () => out.end(),
       (err: Error) => out.destroy(err),
     );

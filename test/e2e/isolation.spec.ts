@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { request as playwrightRequest } from '@playwright/test';
+import WebSocket from 'ws';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import { mqttManifest } from '../support/manifests';
+import { expect, signedInAs, test, uniqueName } from './fixtures';
+
+/**
+ * A dataset is (workspace, name) from the guard down to the store: a name carrying another
+ * workspace (`other/secret`, Kamu's account form) under /w/default/… must reach nothing of that
+ * workspace, whatever route, page or relay it is sent to.
+ */
+test.describe('[ISOLATION] a member of default reaches nothing of another workspace', () => {
+  test('routes, pages and the relay answer "not found" for other/secret, and leak none of its rows', async ({ sluice }) => {
+    const slug = `other-${randomUUID().slice(0, 8)}`;
+    const workspaceId = randomUUID();
+    await sluice.store.prisma.organization.create({ data: { id: workspaceId, name: 'Other', slug } });
+    const secret = uniqueName('secretdata');
+    await addDataset({
+      store: sluice.store,
+      manifest: mqttManifest({ name: secret, port: sluice.mqttPort, topics: [{ path: `${secret}/#`, qos: 'AtLeastOnce' }] }),
+      workspaceFor: async () => ({ id: workspaceId, slug }),
+    });
+    const crossName = encodeURIComponent(`${slug}/${secret}`);
+
+    const reader = await playwrightRequest.newContext({ storageState: signedInAs('reader'), baseURL: process.env.SLUICE_E2E_BASE_URL });
+    for (const path of ['export?format=ndjson', 'export?format=csv', 'slices', `arrow?id=x&schema=y&from=0&to=0`]) {
+      const res = await reader.get(`/api/w/default/datasets/${crossName}/${path}`);
+      expect(res.status(), path).toBe(404);
+      expect(await res.text(), path).not.toContain(slug);
+    }
+    for (const tab of ['', '/data', '/history', '/pulls', '/preview', '/quarantine']) {
+      const res = await reader.get(`/w/default/datasets/${crossName}${tab}`);
+      const html = await res.text();
+      expect(html, tab).not.toContain(`${secret}/#`);
+      expect(html, tab).not.toContain('data-testid="dataset-title"');
+    }
+    await reader.dispose();
+
+    // The relay: the upgrade is refused before any broker connection.
+    const state = JSON.parse(fs.readFileSync(signedInAs('reader'), 'utf8')) as { cookies: { name: string; value: string }[] };
+    const cookie = state.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const base = process.env.SLUICE_E2E_BASE_URL!;
+    const status = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/api/mqtt-relay?workspace=default&dataset=${crossName}`, 'mqtt', { headers: { cookie, origin: base } });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.on('error', reject);
+    });
+    expect(status).toBe(404);
+  });
+});
