@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../lib/errors';
 
 /** sysexits(3) codes, so scripts can tell a bad manifest from an unreachable broker. */
-export const EXIT = { ok: 0, failure: 1, usage: 64, dataErr: 65, noInput: 66, unavailable: 69, tempFail: 75, noPerm: 77 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 64, dataErr: 65, noInput: 66, unavailable: 69, tempFail: 75, noPerm: 77, config: 78 } as const;
 
 export function exitCodeFor(code: ErrorCode | undefined): number {
   switch (code) {
@@ -23,6 +23,10 @@ export function exitCodeFor(code: ErrorCode | undefined): number {
     case 'PULL_ALREADY_RUNNING':
     case 'HEAD_MOVED':
       return EXIT.tempFail;
+    case 'BROKER_NOT_ALLOWED':
+    case 'SECRET_NOT_ALLOWED':
+    case 'ENV_NOT_ALLOWED':
+      return EXIT.config;
     case 'BROKER_AUTH_FAILED':
     case 'BROKER_NOT_AUTHORIZED':
     case 'TLS_FAILED':

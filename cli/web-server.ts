@@ -10,6 +10,7 @@ import { startScheduler } from '../lib/schedules/scheduler';
 import { loadMasterKey } from '../lib/config/secret-key';
 import { isSluiceError } from '../lib/errors';
 import { relayMqtt } from '../lib/relay/mqtt-relay';
+import { brokerPolicyFromEnv, installBrokerPolicy } from '../lib/brokers/active-broker-policy';
 import { RELAY_PATH, relayPolicyFor } from '../lib/relay/relay-access';
 import { connectStore, defaultDataDir, type Store } from '../lib/store/connect-store';
 
@@ -40,6 +41,8 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
     );
   });
   const env = readEnv();
+  // Brokers are judged knowing this console's own port too (it is never a broker).
+  installBrokerPolicy(brokerPolicyFromEnv(env, [opts.port]));
   const dataDir = env.SLUICE_DATA_DIR ?? defaultDataDir();
   const store = await connectStore({ databaseUrl: env.DATABASE_URL, dataDir });
   const relay = relayUpgrade(store, env, dataDir);

@@ -15,6 +15,12 @@ export const ERROR_CODES = {
   TEMPLATE_UNRESOLVED: 'template value not found',
   /** TCP/WebSocket connection to the broker failed or timed out. */
   BROKER_UNREACHABLE: 'broker unreachable',
+  /** The operator's broker policy does not allow connecting there (SLUICE_BROKER_ALLOW, open sign-up). */
+  BROKER_NOT_ALLOWED: 'broker not allowed by the operator',
+  /** A stored secret is not bound to the broker the connection goes to (a maintainer binds it). */
+  SECRET_NOT_ALLOWED: 'secret not allowed for this broker',
+  /** `${{ env.NAME }}` asks the process environment for a name the operator did not allow (CLI). */
+  ENV_NOT_ALLOWED: 'environment variable not allowed',
   /** The broker refused the credentials. */
   BROKER_AUTH_FAILED: 'broker rejected the credentials',
   /** The broker accepted the credentials but refused the client or a subscription. */

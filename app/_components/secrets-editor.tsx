@@ -2,7 +2,7 @@
 
 import { KeyRound, Trash2 } from 'lucide-react';
 import { useState, useTransition } from 'react';
-import { deleteSecret, setSecret } from '@/app/w/[workspace]/settings/actions';
+import { bindSecret, deleteSecret, setSecret } from '@/app/w/[workspace]/settings/actions';
 import { Badge } from './ui/badge';
 import { Button } from './ui/button';
 import { Input, Label } from './ui/input';
@@ -11,18 +11,22 @@ import { Table, Td, Th } from './ui/table';
 export interface SecretRow {
   name: string;
   scope: 'workspace' | 'dataset';
+  /** Broker endpoints the value may be sent to. */
+  brokers: string[];
   updatedAt: string;
   updatedBy: string | null;
 }
 
 /**
  * Write-only secrets: names and who set them when; a value can be set, replaced or deleted, never
- * read back. Inputs are password fields the browser is asked not to remember.
+ * read back. Inputs are password fields the browser is asked not to remember. Each secret is bound
+ * to the brokers it may be sent to; a dataset's broker is the default for its own secrets.
  */
-export function SecretsEditor({ workspace, dataset, secrets }: { workspace: string; dataset?: string; secrets: SecretRow[] }) {
+export function SecretsEditor({ workspace, dataset, defaultBroker, secrets }: { workspace: string; dataset?: string; defaultBroker?: string; secrets: SecretRow[] }) {
   const [pending, start] = useTransition();
   const [error, setError] = useState<string | null>(null);
   const [replacing, setReplacing] = useState<string | null>(null);
+  const [binding, setBinding] = useState<string | null>(null);
   const run = (fn: () => ReturnType<typeof setSecret>, after?: () => void) =>
     start(async () => {
       const r = await fn();
@@ -38,6 +42,7 @@ export function SecretsEditor({ workspace, dataset, secrets }: { workspace: stri
             <tr>
               <Th>Name</Th>
               <Th>Scope</Th>
+              <Th>Sent only to</Th>
               <Th>Set</Th>
               <Th />
             </tr>
@@ -49,13 +54,26 @@ export function SecretsEditor({ workspace, dataset, secrets }: { workspace: stri
                 <Td>
                   <Badge tone={s.scope === 'dataset' ? 'info' : 'neutral'}>{s.scope}</Badge>
                 </Td>
+                <Td data-testid={`secret-brokers-${s.name}`}>
+                  {own(s) && binding === s.name ? (
+                    <form className="flex gap-1" onSubmit={(e) => { e.preventDefault(); const brokers = String(new FormData(e.currentTarget).get('brokers')); run(() => bindSecret({ workspace, dataset, name: s.name, brokers }), () => setBinding(null)); }}>
+                      <Input name="brokers" defaultValue={s.brokers.join(' ')} aria-label={`Brokers of ${s.name}`} className="font-mono" required />
+                      <Button size="sm" type="submit" disabled={pending}>Save</Button>
+                    </form>
+                  ) : (
+                    <span className="flex flex-wrap items-center gap-1">
+                      {s.brokers.length ? s.brokers.map((b) => <code key={b} className="font-mono text-xs">{b}</code>) : <span className="text-destructive">no broker: never sent</span>}
+                      {own(s) ? <Button size="sm" variant="ghost" onClick={() => setBinding(s.name)}>Change</Button> : null}
+                    </span>
+                  )}
+                </Td>
                 <Td className="text-muted-foreground">
                   {s.updatedAt} {s.updatedBy ? `by ${s.updatedBy}` : ''}
                 </Td>
                 <Td>
                   {own(s) ? (
                     replacing === s.name ? (
-                      <form className="flex gap-1" onSubmit={(e) => { e.preventDefault(); const value = String(new FormData(e.currentTarget).get('value')); run(() => setSecret({ workspace, dataset, name: s.name, value }), () => setReplacing(null)); }}>
+                      <form className="flex gap-1" onSubmit={(e) => { e.preventDefault(); const value = String(new FormData(e.currentTarget).get('value')); run(() => setSecret({ workspace, dataset, name: s.name, value, brokers: s.brokers.join(' ') }), () => setReplacing(null)); }}>
                         <Input name="value" type="password" autoComplete="new-password" aria-label={`New value of ${s.name}`} required />
                         <Button size="sm" type="submit" disabled={pending}>Save</Button>
                       </form>
@@ -84,7 +102,7 @@ export function SecretsEditor({ workspace, dataset, secrets }: { workspace: stri
           e.preventDefault();
           const form = e.currentTarget;
           const data = new FormData(form);
-          run(() => setSecret({ workspace, dataset, name: String(data.get('name')), value: String(data.get('value')) }), () => form.reset());
+          run(() => setSecret({ workspace, dataset, name: String(data.get('name')), value: String(data.get('value')), brokers: String(data.get('brokers')) }), () => form.reset());
         }}
       >
         <Label>
@@ -95,13 +113,17 @@ export function SecretsEditor({ workspace, dataset, secrets }: { workspace: stri
           Value
           <Input name="value" type="password" required autoComplete="new-password" aria-label="Secret value" />
         </Label>
+        <Label>
+          Sent only to brokers
+          <Input name="brokers" defaultValue={defaultBroker ?? ''} required={!dataset} placeholder="mqtts://broker.example.com:8883" className="font-mono" aria-label="Secret brokers" />
+        </Label>
         <Button type="submit" disabled={pending}>
           <KeyRound /> Set secret
         </Button>
       </form>
       {error ? <p className="text-destructive" role="alert">{error}</p> : null}
       <p className="text-xs text-muted-foreground">
-        Manifests refer to secrets as <code className="font-mono">{'${{ env.NAME }}'}</code>; pulls resolve them on the server{dataset ? ', a dataset secret over a workspace one' : ''}. A broker password typed into a manifest is moved to the dataset secret MQTT_PASSWORD.
+        Manifests refer to secrets as <code className="font-mono">{'${{ env.NAME }}'}</code>; pulls resolve them on the server{dataset ? ', a dataset secret over a workspace one' : ''}. A secret is sent only to the brokers it is bound to: a dataset pointed at another broker gets none of it until a maintainer binds it there. A broker password typed into a manifest is moved to the dataset secret MQTT_PASSWORD, bound to that manifest's broker.
       </p>
     </div>
   );

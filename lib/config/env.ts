@@ -16,6 +16,14 @@ const envSchema = z.object({
   SLUICE_SECRET_KEY: z.string().min(44, 'SLUICE_SECRET_KEY must be base64 of at least 32 bytes').optional(),
   /** The console's public origin (e.g. https://sluice.example.com), for session cookies and links. */
   SLUICE_PUBLIC_URL: z.url().optional(),
+  /** The embedded broker's WebSocket listener (set by `sluice start` for the console it runs). */
+  SLUICE_BROKER_WS_URL: z.string().regex(/^wss?:\/\//, 'SLUICE_BROKER_WS_URL must be a ws:// or wss:// URL').optional(),
+  /** 1: anyone may sign up (else invitations only after the first account). */
+  SLUICE_OPEN_SIGNUP: z.enum(['0', '1']).transform((v) => v === '1').optional(),
+  /** Which brokers datasets may reach (see lib/brokers/broker-policy.ts); unset: any, or only public ones while sign-up is open. */
+  SLUICE_BROKER_ALLOW: z.string().optional(),
+  /** Names `sluice pull` may take from its environment for `${{ env.NAME }}` (comma-separated), besides --env. */
+  SLUICE_PULL_ENV: z.string().optional(),
 });
 
 export type SluiceEnv = z.infer<typeof envSchema>;

@@ -5,7 +5,7 @@ import { SluiceError } from '../errors';
 import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_ID, datasetKey, type DatasetKey } from './dataset-key';
 import { parseManifest, splitDatasetAlias, type DatasetSnapshot } from '../odf';
 import type { Store } from '../store/open-store';
-import { movePasswordToSecret, PASSWORD_SECRET } from './password-secret';
+import { movePasswordToSecret, PASSWORD_SECRET, passwordSecretBrokers } from './password-secret';
 
 /** A workspace a dataset is added to. */
 export interface WorkspaceTarget {
@@ -61,7 +61,7 @@ export async function addDataset(args: AddDatasetArgs): Promise<AddedDataset> {
   const blocks = chainBlocks(undefined, events, args.now ?? new Date());
   await datasets.create({ id, key, snapshot, blocks, mqttClientId: mqttClientIdFor(workspace.slug, name), replace: !!args.replace });
   if (parsed.password !== undefined) {
-    await args.store.secrets.set({ workspaceId: workspace.id, datasetId: id, name: PASSWORD_SECRET, value: parsed.password });
+    await args.store.secrets.set({ workspaceId: workspace.id, datasetId: id, name: PASSWORD_SECRET, value: parsed.password, brokers: passwordSecretBrokers(snapshot) });
   }
   return { id, key, workspace: workspace.slug, snapshot };
 }

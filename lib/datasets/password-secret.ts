@@ -1,4 +1,6 @@
+import { sourceBrokerUrl } from '../ingest/mqtt-source-config';
 import { templateVariables, type DatasetSnapshot } from '../odf';
+import { parseBrokerBindings } from '../secrets/secret-release';
 
 /** The dataset secret a broker password written in clear in a manifest is moved to. */
 export const PASSWORD_SECRET = 'MQTT_PASSWORD';
@@ -19,4 +21,12 @@ export function movePasswordToSecret(snapshot: DatasetSnapshot): { snapshot: Dat
     return { ...e, fetch: { ...e.fetch, password: TEMPLATE } };
   });
   return password === undefined ? { snapshot } : { snapshot: { ...snapshot, metadata }, password };
+}
+
+/**
+ * The broker a password moved out of a manifest is bound to: the manifest's own. Whoever wrote the
+ * password in clear chose where it goes; nobody else's secret is involved.
+ */
+export function passwordSecretBrokers(snapshot: DatasetSnapshot): string[] {
+  return parseBrokerBindings(sourceBrokerUrl(snapshot) ?? '');
 }

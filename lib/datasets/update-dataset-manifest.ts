@@ -4,7 +4,7 @@ import { SluiceError } from '../errors';
 import { parseManifest, splitDatasetAlias } from '../odf';
 import type { DatasetKey } from './dataset-key';
 import type { Store } from '../store/open-store';
-import { movePasswordToSecret, PASSWORD_SECRET } from './password-secret';
+import { movePasswordToSecret, PASSWORD_SECRET, passwordSecretBrokers } from './password-secret';
 import { checkMqttSource } from './check-source';
 import { getDatasetOrThrow } from './dataset-layout';
 
@@ -31,7 +31,7 @@ export async function updateDatasetManifest(args: { store: Pick<Store, 'datasets
   const current = new Map<string, string>();
   for (const e of d.snapshot.metadata) current.set(e.kind, canonicalJson(e));
   const changed = snapshot.metadata.filter((e) => current.get(e.kind) !== canonicalJson(e)) as MetadataEventJson[];
-  if (password !== undefined) await secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: PASSWORD_SECRET, value: password });
+  if (password !== undefined) await secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: PASSWORD_SECRET, value: password, brokers: passwordSecretBrokers(snapshot) });
   if (changed.length === 0) return { appended: [] };
   const blocks = chainBlocks({ hash: d.headHash, sequenceNumber: d.headSequence }, changed, args.now ?? new Date());
   await datasets.appendManifestBlocks({ id: d.id, expectedHeadHash: d.headHash, snapshot, blocks });

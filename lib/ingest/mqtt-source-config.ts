@@ -44,6 +44,12 @@ export function brokerUrlOf(fetch: Pick<FetchStepMqtt, 'host' | 'port'>): string
   return `mqtt://${host}:${fetch.port}`;
 }
 
+/** The broker URL of the dataset's active MQTT source, if it has one. */
+export function sourceBrokerUrl(snapshot: DatasetSnapshot): string | undefined {
+  const fetch = findActivePollingSource(snapshot.metadata)?.fetch;
+  return fetch?.kind === 'Mqtt' ? brokerUrlOf(fetch) : undefined;
+}
+
 export function mqttSourceConfig(snapshot: DatasetSnapshot, env: (name: string) => string | undefined): MqttSourceConfig {
   const source: SetPollingSource | undefined = findActivePollingSource(snapshot.metadata);
   if (!source) {

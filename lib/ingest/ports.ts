@@ -5,6 +5,7 @@ import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from './fetch/mqtt-session';
 import type { DeflateSegment } from '../data/deflate-segments';
 import type { DatasetKey } from '../datasets/dataset-key';
+import type { StoredSecrets } from '../secrets/secret-release';
 
 /** What a pull needs to know about a dataset: its head and the engine's bookkeeping. */
 export interface DatasetHead {
@@ -138,6 +139,7 @@ export interface IngestStore {
   clearQos2Receipts(datasetId: string): Promise<void>;
   saveSessionTopics(datasetId: string, topics: TopicSubscription[]): Promise<void>;
   /** The dataset's and its workspace's stored secrets, decrypted (dataset ones win). */
-  loadSecrets(head: Pick<DatasetHead, 'id' | 'workspaceId'>): Promise<Map<string, string>>;
+  /** The dataset's and workspace's stored secrets with their broker bindings (see lib/secrets/secret-release.ts). */
+  loadSecrets(head: Pick<DatasetHead, 'id' | 'workspaceId'>): Promise<StoredSecrets>;
   commit(commit: SliceCommit): Promise<void>;
 }

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { chainBlocks } from '../chain/metadata-block';
 import type { Row } from '../data/row';
 import { SluiceError } from '../errors';
-import { brokerTlsFromSecrets } from './fetch/broker-transport';
+import { secretsForConnection } from '../secrets/secret-release';
 import { openMqttSession, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
 import { topicMatches } from './fetch/topic-filter';
 import { applyToState } from './merge/apply-to-state';
 import { encodeStateRow, priorStateFrom } from './key-state-codec';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
-import { mqttSourceConfig, type MqttSourceConfig } from './mqtt-source-config';
+import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt-source-config';
 import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SliceCommit } from './ports';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetKey } from '../datasets/dataset-key';
@@ -47,9 +47,9 @@ export interface RunPollingIngestArgs {
   dataset: DatasetKey;
   options?: Partial<PullOptions>;
   /**
-   * Where `${{ env.NAME }}` templates not covered by stored secrets are resolved (default: the
-   * process environment, as for the CLI; the console passes none, so a manifest can never read the
-   * server's environment).
+   * Where `${{ env.NAME }}` templates not covered by stored secrets are resolved. Default: nowhere.
+   * `sluice pull` passes the operator-allowed part of its environment (see operatorEnvironment);
+   * the console and workers pass none, so a manifest never reads a server's environment.
    */
   env?: (name: string) => string | undefined;
   clock?: Clock;
@@ -70,12 +70,12 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   const clock = args.clock ?? systemClock;
   const head = await args.store.getDatasetHead(args.dataset);
   if (!head) throw new SluiceError('DATASET_NOT_FOUND', `no dataset named "${args.dataset.name}"`);
-  // `${{ env.NAME }}` reads the dataset's and workspace's stored secrets first, then `env`.
-  const stored = await args.store.loadSecrets(head);
-  const env = args.env ?? ((name: string) => process.env[name]);
-  const source = mqttSourceConfig(head.snapshot, (name) => stored.get(name) ?? env(name));
+  // `${{ env.NAME }}` reads the stored secrets released to this broker first, then `env`.
+  const brokerUrl = sourceBrokerUrl(head.snapshot);
+  const secrets = brokerUrl === undefined ? undefined : secretsForConnection(await args.store.loadSecrets(head), brokerUrl, args.env);
+  const source = mqttSourceConfig(head.snapshot, secrets?.lookup ?? (() => undefined));
   // Stored TLS secrets (CA, client certificate) first; --ca / --insecure from the command line over them.
-  options.tls = { ...brokerTlsFromSecrets(stored), ...options.tls };
+  options.tls = { ...secrets?.tls, ...options.tls };
   // Without a declared read schema, the one inferred from the dataset's first messages is used.
   const readSchema = source.readSchema ?? head.inferredReadSchema ?? undefined;
   const schema = readSchema && configureSchema(readSchema, source, head);

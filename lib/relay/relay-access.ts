@@ -3,8 +3,8 @@ import type { Auth } from '../auth/create-auth';
 import { requireMemberAccess } from '../auth/member-access';
 import { can } from '../auth/roles';
 import { datasetKey } from '../datasets/dataset-key';
-import { SluiceError } from '../errors';
-import { brokerTlsFromSecrets } from '../ingest/fetch/broker-transport';
+import { isSluiceError, SluiceError } from '../errors';
+import { secretsForConnection } from '../secrets/secret-release';
 import { brokerUrlOf } from '../ingest/mqtt-source-config';
 import { findActivePollingSource, resolveTemplate } from '../odf';
 import type { Store } from '../store/open-store';
@@ -31,16 +31,18 @@ export async function relayPolicyFor(req: IncomingMessage, deps: { store: Store;
   if (!d) throw new SluiceError('DATASET_NOT_FOUND', `no dataset "${name}"`);
   const fetch = findActivePollingSource(d.snapshot.metadata)?.fetch;
   if (fetch?.kind !== 'Mqtt') throw new SluiceError('SOURCE_NOT_PULLABLE', `dataset "${name}" has no MQTT source`);
-  const secrets = await deps.store.secrets.resolve(d.workspaceId, d.id);
+  const brokerUrl = brokerUrlOf(fetch);
+  const secrets = secretsForConnection(await deps.store.secrets.resolve(d.workspaceId, d.id), brokerUrl);
   let password: string | undefined;
   try {
-    password = fetch.password === undefined ? undefined : resolveTemplate(fetch.password, (n) => secrets.get(n));
-  } catch {
+    password = fetch.password === undefined ? undefined : resolveTemplate(fetch.password, secrets.lookup);
+  } catch (err) {
+    if (isSluiceError(err)) throw err;
     throw new SluiceError('TEMPLATE_UNRESOLVED', 'the broker password refers to a secret that is not set');
   }
   return {
-    brokerUrl: brokerUrlOf(fetch),
-    tls: brokerTlsFromSecrets(secrets),
+    brokerUrl,
+    tls: secrets.tls,
     username: fetch.username,
     password,
     topics: fetch.topics.map((t) => t.path),

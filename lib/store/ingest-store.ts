@@ -9,6 +9,7 @@ import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
 import type { DatasetHead, IngestStore, JsonRow, PullOutcome, SliceCommit, StoredRow } from '../ingest/ports';
 import type { PrismaClient } from './prisma';
 import type { SecretRepository } from './secret-repository';
+import type { StoredSecrets } from '../secrets/secret-release';
 
 /** A lease lives this long without a heartbeat; heartbeats come at a third of it. */
 const LEASE_TTL_MS = 15_000;
@@ -159,7 +160,7 @@ export class PostgresIngestStore implements IngestStore {
     await this.prisma.qos2Receipt.deleteMany({ where: { datasetId } });
   }
 
-  loadSecrets(head: { id: string; workspaceId: string }): Promise<Map<string, string>> {
+  loadSecrets(head: { id: string; workspaceId: string }): Promise<StoredSecrets> {
     return this.secrets.resolve(head.workspaceId, head.id);
   }
 

@@ -36,6 +36,7 @@ test.describe('[SECRETS]', () => {
     await page.goto('/w/default/settings');
     await page.getByLabel('Secret name').fill('SHARED_TOKEN');
     await page.getByLabel('Secret value').fill(workspaceCanary);
+    await page.getByLabel('Secret brokers').fill(`mqtt://127.0.0.1:${sluice.mqttPort}`);
     await page.getByRole('button', { name: 'Set secret' }).click();
     await expect(page.getByTestId('secret-SHARED_TOKEN')).toBeVisible();
 

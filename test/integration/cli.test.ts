@@ -143,7 +143,7 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
     expect((await sluice(db, 'pull', 'temp')).code).toBe(0);
     const c2 = new pg.Client({ connectionString: db });
     await c2.connect();
-    await c2.query(`UPDATE data_row SET data = '[2]'::jsonb WHERE dataset_num = (SELECT num FROM dataset WHERE name = 'temp')`);
+    await c2.query(`UPDATE data_row SET data = '[2]'::jsonb WHERE dataset_num = (SELECT num FROM dataset WHERE name = 'temp' AND workspace_id = 'default')`);
     await c2.end();
     const r = await sluice(db, 'verify', 'temp');
     expect(r.code).toBe(1);

@@ -26,11 +26,20 @@ async function add(name: string, topic: string, qos: 'AtLeastOnce' | 'ExactlyOnc
 describe('[RECOVERY] failures in the middle of a pull', () => {
   it('a broker that goes away mid-pull fails the pull promptly, records it, and frees the dataset', async () => {
     await add('brokerdies', 'brokerdies/#');
-    const outcome = pull('brokerdies', { idleTimeoutMs: 10_000, maxDurationMs: 20_000 }).then(
+    // The broker goes away once the pull is subscribed and receiving (a condition, not a delay:
+    // on a busy machine connecting can take longer than any fixed wait).
+    let receiving!: () => void;
+    const subscribed = new Promise<void>((resolve) => (receiving = resolve));
+    const outcome = runPollingIngest({
+      store: env.store.ingest,
+      dataset: defaultWorkspaceKey('brokerdies'),
+      options: { idleTimeoutMs: 10_000, maxDurationMs: 20_000, connectTimeoutMs: 2000 },
+      onProgress: (p) => p.stage === 'receiving' && receiving(),
+    }).then(
       () => 'resolved',
       (err: unknown) => err,
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await subscribed;
     const t = Date.now();
     await env.broker.restart();
     expect(await outcome).toMatchObject({ code: 'CONNECTION_LOST' });

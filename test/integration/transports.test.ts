@@ -153,11 +153,12 @@ describe('[TRANSPORT] MQTT over TLS', () => {
     const name = 'tlsclient';
     await add({ name, host: 'mqtts://localhost', port: mutualTlsBroker.tlsPort });
     const d = (await store.datasets.find(defaultWorkspaceKey(name)))!;
-    await store.secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: 'MQTT_TLS_CA', value: mutualTlsBroker.pki.ca });
+    const brokers = [`mqtts://localhost:${mutualTlsBroker.tlsPort}`];
+    await store.secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: 'MQTT_TLS_CA', value: mutualTlsBroker.pki.ca, brokers });
     // The CA alone is not enough: the broker refuses a client without a certificate.
     await expect(pull(name)).rejects.toMatchObject({ code: expect.stringMatching(/TLS_FAILED|BROKER_UNREACHABLE|CONNECTION_LOST/) });
-    await store.secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: 'MQTT_TLS_CERT', value: mutualTlsBroker.pki.clientCert });
-    await store.secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: 'MQTT_TLS_KEY', value: mutualTlsBroker.pki.clientKey });
+    await store.secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: 'MQTT_TLS_CERT', value: mutualTlsBroker.pki.clientCert, brokers });
+    await store.secrets.set({ workspaceId: d.workspaceId, datasetId: d.id, name: 'MQTT_TLS_KEY', value: mutualTlsBroker.pki.clientKey, brokers });
     expect(await pull(name)).toMatchObject({ status: 'up_to_date' });
     await publish(mutualTlsBroker.url, `${name}/a`, [1, 2]);
     expect(await pull(name)).toMatchObject({ status: 'updated', rowsCommitted: 2 });

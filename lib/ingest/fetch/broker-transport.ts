@@ -1,7 +1,11 @@
+import dns from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import WebSocket, { createWebSocketStream } from 'ws';
+import { brokerEndpoint, type BrokerEndpoint } from '../../brokers/broker-endpoint';
+import { activeBrokerPolicy } from '../../brokers/active-broker-policy';
+import { brokerNotAllowed, judgeBrokerAddress, type BrokerPolicy } from '../../brokers/broker-policy';
 import { SluiceError } from '../../errors';
 
 export interface BrokerTlsOptions {
@@ -27,19 +31,38 @@ export function brokerTlsFromSecrets(secrets: ReadonlyMap<string, string>): Brok
   return tls;
 }
 
-/** A byte stream to the broker for mqtt, mqtts, ws or wss URLs (used by pulls and the browser relay). */
-export function openBrokerTransport(url: URL, tlsOptions?: BrokerTlsOptions): Duplex {
-  const port = Number(url.port) || defaultPort(url.protocol);
+/**
+ * A byte stream to the broker for mqtt, mqtts, ws or wss URLs: every connection Sluice makes to a
+ * broker (pulls, schedules, the browser relay, the console's source check) is opened here, and
+ * only to addresses the broker policy allows — judged on what the host name resolves to, and then
+ * connected to exactly that address. A refusal is the stream's error (BROKER_NOT_ALLOWED).
+ */
+export function openBrokerTransport(url: URL, tlsOptions?: BrokerTlsOptions, policy: BrokerPolicy = activeBrokerPolicy()): Duplex {
+  let endpoint: BrokerEndpoint;
+  try {
+    endpoint = brokerEndpoint(url);
+  } catch (err) {
+    return failedStream(err as Error);
+  }
+  const port = endpoint.port;
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (net.isIP(hostname)) {
+    // Literal addresses are not looked up, so they are judged here.
+    const verdict = judgeBrokerAddress(policy, endpoint, hostname);
+    if (!verdict.ok) return failedStream(brokerNotAllowed(verdict.reason));
+  }
+  const lookup = policyLookup(policy, endpoint);
   switch (url.protocol) {
     case 'mqtt:':
     case 'tcp:':
-      return net.connect({ host: url.hostname, port });
+      return net.connect({ host: hostname, port, lookup });
     case 'mqtts:':
     case 'ssl:':
     case 'tls:':
       return tls.connect({
-        host: url.hostname,
+        host: hostname,
         port,
+        lookup,
         servername: net.isIP(url.hostname) ? undefined : url.hostname,
         ca: tlsOptions?.ca,
         cert: tlsOptions?.cert,
@@ -48,7 +71,7 @@ export function openBrokerTransport(url: URL, tlsOptions?: BrokerTlsOptions): Du
       });
     case 'ws:':
     case 'wss:': {
-      const socket = new WebSocket(url, ['mqtt'], { ca: tlsOptions?.ca, cert: tlsOptions?.cert, key: tlsOptions?.key, rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? true });
+      const socket = new WebSocket(url, ['mqtt'], { lookup, ca: tlsOptions?.ca, cert: tlsOptions?.cert, key: tlsOptions?.key, rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? true });
       return createWebSocketStream(socket);
     }
     default:
@@ -56,6 +79,28 @@ export function openBrokerTransport(url: URL, tlsOptions?: BrokerTlsOptions): Du
   }
 }
 
-function defaultPort(protocol: string): number {
-  return { 'mqtts:': 8883, 'ssl:': 8883, 'tls:': 8883, 'ws:': 80, 'wss:': 443 }[protocol] ?? 1883;
+/**
+ * A `lookup` for net/tls/http that resolves the host and refuses if ANY address it resolves to is
+ * outside the policy (so a name cannot mix an allowed and a refused address), else hands exactly
+ * the judged addresses to the connection.
+ */
+function policyLookup(policy: BrokerPolicy, endpoint: BrokerEndpoint): net.LookupFunction {
+  return (hostname, options, callback) => {
+    dns.lookup(hostname, { all: true, family: options.family, hints: options.hints }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      for (const a of addresses) {
+        const verdict = judgeBrokerAddress(policy, endpoint, a.address);
+        if (!verdict.ok) return callback(brokerNotAllowed(verdict.reason) as unknown as NodeJS.ErrnoException, '', 0);
+      }
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
+
+/** A stream that fails at once with `err`, for callers that handle connection errors on the stream. */
+function failedStream(err: Error): Duplex {
+  const stream = new Duplex({ read() {}, write(_chunk, _enc, cb) { cb(); } });
+  process.nextTick(() => stream.destroy(err));
+  return stream;
 }

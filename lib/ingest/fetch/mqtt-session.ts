@@ -134,12 +134,12 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
     const onClose = () => {
       done();
       // aedes and other 3.1.1-only brokers hang up on an MQTT 5 CONNECT without a CONNACK.
-      reject(version === 5 ? new UnsupportedProtocolVersion() : new SluiceError('BROKER_UNREACHABLE', `the broker at ${opts.url} closed the connection`));
+      reject(version === 5 ? new UnsupportedProtocolVersion() : new SluiceError('BROKER_UNREACHABLE', `cannot reach the broker at ${opts.url}: no MQTT broker answered`));
     };
     const timer = setTimeout(() => {
       done();
       client.end(true);
-      reject(new SluiceError('BROKER_UNREACHABLE', `no answer from the broker at ${opts.url} within ${opts.connectTimeoutMs} ms`));
+      reject(new SluiceError('BROKER_UNREACHABLE', `cannot reach the broker at ${opts.url}: no MQTT broker answered`));
     }, opts.connectTimeoutMs);
     client.on('connect', onConnect);
     client.on('error', onError);
@@ -257,6 +257,7 @@ const CONNACK_BAD_VERSION = new Set([1, 132]);
 const TLS_CODES = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL/;
 
 function connectError(err: Error & { code?: string | number }, opts: MqttSessionOptions, version: 4 | 5): Error {
+  if (err instanceof SluiceError) return err; // the broker policy's refusal, from the transport
   const { code } = err;
   const url = opts.url;
   if (typeof code === 'number') {
@@ -272,7 +273,10 @@ function connectError(err: Error & { code?: string | number }, opts: MqttSession
   if (typeof code === 'string' && TLS_CODES.test(code)) {
     return new SluiceError('TLS_FAILED', `TLS connection to ${url} failed: ${err.message}`, { cause: err });
   }
-  return new SluiceError('BROKER_UNREACHABLE', `cannot reach the broker at ${url}: ${err.message}`, { cause: err });
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new SluiceError('BROKER_UNREACHABLE', `cannot reach the broker at ${url}: its host name does not resolve`, { cause: err });
+  // Refused, timed out, unreachable or reset: one wording, so an error does not map which ports
+  // of a host are open, closed or filtered.
+  return new SluiceError('BROKER_UNREACHABLE', `cannot reach the broker at ${url}: no MQTT broker answered`, { cause: err });
 }
 
 function connectionLost(err: Error, url: string): SluiceError {

@@ -10,27 +10,59 @@ import { recordActivity } from '@/lib/server/activity';
 import { requireWorkspace } from '@/lib/server/guard';
 import { getStore } from '@/lib/server/store';
 import { datasetKey } from '@/lib/datasets/dataset-key';
+import { SluiceError } from '@/lib/errors';
+import { sourceBrokerUrl } from '@/lib/ingest/mqtt-source-config';
+import { parseBrokerBindings } from '@/lib/secrets/secret-release';
 
 /** Secret names are what `${{ env.NAME }}` templates refer to. */
 const SecretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'a secret name is letters, digits and _ (as in ${{ env.NAME }})');
 const Target = z.object({ workspace: WorkspaceSlug, dataset: DatasetName.optional(), name: SecretName });
-const SetInput = Target.extend({ value: z.string().min(1, 'a secret needs a value').max(10_000) });
+/** Broker URLs the secret may be sent to, separated by commas, spaces or lines. */
+const Brokers = z.string().max(4000);
+const SetInput = Target.extend({ value: z.string().min(1, 'a secret needs a value').max(10_000), brokers: Brokers });
+const BindInput = Target.extend({ brokers: Brokers });
 
 /** Where a secret lives: the workspace, or one of its datasets (which then overrides the workspace's). */
 async function place(workspace: string, dataset: string | undefined) {
   const access = await requireWorkspace(workspace, { secret: 'manage' });
   const store = await getStore();
-  const datasetId = dataset ? (await getDatasetOrThrow(store.datasets, datasetKey(access.workspace.id, dataset))).id : null;
-  return { access, store, datasetId };
+  const d = dataset ? await getDatasetOrThrow(store.datasets, datasetKey(access.workspace.id, dataset)) : undefined;
+  return { access, store, datasetId: d?.id ?? null, dataset: d };
+}
+
+/**
+ * The brokers a maintainer binds a secret to; a dataset's secret defaults to the dataset's broker,
+ * a workspace's must name them (it may serve several datasets).
+ */
+function bindings(text: string, dataset: Awaited<ReturnType<typeof place>>['dataset']): string[] {
+  const brokers = parseBrokerBindings(text || (dataset && sourceBrokerUrl(dataset.snapshot)) || '');
+  if (brokers.length === 0) throw new SluiceError('INVALID_INPUT', 'brokers: name the broker(s) this secret may be sent to, e.g. mqtts://broker.example.com:8883');
+  return brokers;
 }
 
 /** Sets or replaces a secret; the value is sealed on the server and never shown again. */
 export async function setSecret(input: z.input<typeof SetInput>): Promise<ActionResult> {
   return runAction(async () => {
-    const { workspace, dataset, name, value } = parseInput(SetInput, input);
-    const { access, store, datasetId } = await place(workspace, dataset);
-    await store.secrets.set({ workspaceId: access.workspace.id, datasetId, name, value, by: access.viewer.email });
-    await recordActivity(access, 'secret.set', dataset ? `${dataset}/${name}` : name);
+    const { workspace, dataset, name, value, brokers } = parseInput(SetInput, input);
+    const p = await place(workspace, dataset);
+    const bound = bindings(brokers, p.dataset);
+    await p.store.secrets.set({ workspaceId: p.access.workspace.id, datasetId: p.datasetId, name, value, brokers: bound, by: p.access.viewer.email });
+    await recordActivity(p.access, 'secret.set', dataset ? `${dataset}/${name}` : name, { brokers: bound });
+    revalidatePath(workspacePath(workspace), 'layout');
+    return undefined;
+  });
+}
+
+/** Changes the brokers an existing secret may be sent to (e.g. after its dataset moved), keeping its value. */
+export async function bindSecret(input: z.input<typeof BindInput>): Promise<ActionResult> {
+  return runAction(async () => {
+    const { workspace, dataset, name, brokers } = parseInput(BindInput, input);
+    const p = await place(workspace, dataset);
+    const bound = bindings(brokers, p.dataset);
+    if (!(await p.store.secrets.bind({ workspaceId: p.access.workspace.id, datasetId: p.datasetId, name, brokers: bound, by: p.access.viewer.email }))) {
+      throw new SluiceError('INVALID_INPUT', `no secret ${name} here`);
+    }
+    await recordActivity(p.access, 'secret.set', dataset ? `${dataset}/${name}` : name, { brokers: bound });
     revalidatePath(workspacePath(workspace), 'layout');
     return undefined;
   });

@@ -4,6 +4,7 @@ import { SecretsEditor } from '@/app/_components/secrets-editor';
 import { Card, CardHeader, CardTitle } from '@/app/_components/ui/card';
 import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
 import { getDatasetSchedule } from '@/lib/datasets/dataset-schedule';
+import { sourceBrokerUrl } from '@/lib/ingest/mqtt-source-config';
 import { loadDatasetView, type DatasetParams } from '../load-dataset';
 import { DeleteDataset } from './delete-dataset';
 import { ScheduleForm } from './schedule-form';
@@ -34,7 +35,7 @@ export default async function DatasetSettingsPage({ params }: { params: DatasetP
           <CardTitle>Secrets</CardTitle>
         </CardHeader>
         <div className="p-3">
-          <SecretsEditor workspace={d.workspace} dataset={d.name} secrets={secrets.map((s) => ({ ...s, updatedAt: formatTime(s.updatedAt.toISOString()) }))} />
+          <SecretsEditor workspace={d.workspace} dataset={d.name} defaultBroker={sourceBrokerUrl(d.snapshot)} secrets={secrets.map((s) => ({ ...s, updatedAt: formatTime(s.updatedAt.toISOString()) }))} />
         </div>
       </Card>
       <Card className="border-destructive/40">

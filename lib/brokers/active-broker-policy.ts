@@ -1,0 +1,22 @@
+import { readEnv, type SluiceEnv } from '../config/env';
+import { brokerPolicyFrom, type BrokerPolicy } from './broker-policy';
+
+/**
+ * The broker policy of this process. Built from the environment on first use; `sluice serve`
+ * installs one that also knows the console's own port. Kept on globalThis because Next.js bundles
+ * its own copy of lib/ beside the server's, and both must judge connections alike.
+ */
+const holder = globalThis as unknown as { sluiceBrokerPolicy?: BrokerPolicy };
+
+export function activeBrokerPolicy(): BrokerPolicy {
+  holder.sluiceBrokerPolicy ??= brokerPolicyFromEnv(readEnv());
+  return holder.sluiceBrokerPolicy;
+}
+
+export function installBrokerPolicy(policy: BrokerPolicy): void {
+  holder.sluiceBrokerPolicy = policy;
+}
+
+export function brokerPolicyFromEnv(env: SluiceEnv, consolePorts: number[] = []): BrokerPolicy {
+  return brokerPolicyFrom(env, { signupOpen: env.SLUICE_OPEN_SIGNUP === true, consolePorts });
+}

@@ -1,0 +1,52 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activeBrokerPolicy, installBrokerPolicy } from '../../lib/brokers/active-broker-policy';
+import { brokerPolicyFrom } from '../../lib/brokers/broker-policy';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
+import { useBrokerAndStore } from '../support/broker-and-store';
+import { mqttManifest } from '../support/manifests';
+
+const env = useBrokerAndStore();
+let service: net.Server;
+let servicePort: number;
+let connections = 0;
+const before = activeBrokerPolicy();
+
+beforeAll(async () => {
+  // An internal service (think Redis) on this machine that must never be reached through a dataset.
+  service = net.createServer((s) => {
+    connections++;
+    s.end('-ERR internal service banner\r\n');
+  });
+  servicePort = await new Promise<number>((resolve) => service.listen(0, '127.0.0.1', () => resolve((service.address() as net.AddressInfo).port)));
+});
+afterAll(() => {
+  installBrokerPolicy(before);
+  service.close();
+});
+
+const pull = (name: string) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, connectTimeoutMs: 2000 } });
+
+describe('[BROKER POLICY] pulls reach only brokers the operator allows', () => {
+  it('with sign-up open, loopback services are refused before any connection, by address or by a name resolving to it', async () => {
+    installBrokerPolicy(brokerPolicyFrom({ SLUICE_BROKER_URL: env.broker.url }, { signupOpen: true }));
+    await addDataset({ store: env.store, manifest: mqttManifest({ name: 'ssrf-ip', port: servicePort, topics: [{ path: 'a/#' }] }) });
+    await addDataset({ store: env.store, manifest: mqttManifest({ name: 'ssrf-name', host: 'localhost', port: servicePort, topics: [{ path: 'a/#' }] }) });
+    await addDataset({ store: env.store, manifest: mqttManifest({ name: 'operator', port: env.broker.port, topics: [{ path: 'a/#' }] }) });
+    for (const name of ['ssrf-ip', 'ssrf-name']) {
+      await expect(pull(name)).rejects.toMatchObject({ code: 'BROKER_NOT_ALLOWED', message: expect.stringContaining('sign-up is open: the operator must allow it in SLUICE_BROKER_ALLOW') });
+    }
+    expect(connections).toBe(0);
+    expect(await pull('operator')).toMatchObject({ status: 'up_to_date' }); // the operator's own broker
+  });
+
+  it('an explicit allow list entry admits a loopback broker even with sign-up open', async () => {
+    installBrokerPolicy(brokerPolicyFrom({ SLUICE_BROKER_ALLOW: `127.0.0.1/32:${env.broker.port}` }, { signupOpen: true }));
+    await addDataset({ store: env.store, manifest: mqttManifest({ name: 'listed', port: env.broker.port, topics: [{ path: 'a/#' }] }) });
+    expect(await pull('listed')).toMatchObject({ status: 'up_to_date' });
+    await expect(pull('ssrf-ip')).rejects.toMatchObject({ code: 'BROKER_NOT_ALLOWED' });
+    expect(connections).toBe(0);
+  });
+});

@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode, sluice } from '../support/cli';
+import { mqttManifest } from '../support/manifests';
+import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
+import { createTestDatabase } from '../support/test-store';
+
+const CLI = path.resolve(import.meta.dirname, '../../cli/main.ts');
+let broker: MosquittoServer;
+let db: string;
+let tmp: string;
+let listener: net.Server;
+let listenerPort: number;
+const received: Buffer[] = [];
+
+beforeAll(async () => {
+  [broker, db] = await Promise.all([startMosquitto({ users: { device: 'env-Pa55word' } }), createTestDatabase()]);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-cli-env-'));
+  listener = net.createServer((s) => s.on('data', (b) => received.push(b)).on('error', () => undefined));
+  listenerPort = await new Promise<number>((resolve) => listener.listen(0, '127.0.0.1', () => resolve((listener.address() as net.AddressInfo).port)));
+});
+afterAll(async () => {
+  await broker?.stop();
+  listener?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function manifestFile(name: string, port: number, password: string): string {
+  const file = path.join(tmp, `${name}.yaml`);
+  fs.writeFileSync(file, mqttManifest({ name, port, username: 'device', password, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }));
+  return file;
+}
+
+describe('[CLI] `sluice pull` gives a manifest only the environment the operator allows', () => {
+  it("never resolves Sluice's own settings, and says how to allow a name", async () => {
+    expect((await sluice(db, 'add', manifestFile('grab', listenerPort, '${{ env.DATABASE_URL }}|${{ env.SLUICE_SECRET_KEY }}'))).code).toBe(0);
+    const r = await sluice(db, 'pull', 'grab');
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain("${{ env.DATABASE_URL }}: DATABASE_URL is one of Sluice's own settings and is never given to a manifest");
+    expect(Buffer.concat(received).toString('latin1')).not.toContain('postgresql://');
+
+    const flag = await sluice(db, 'pull', '--env', 'SLUICE_SECRET_KEY', 'grab');
+    expect(flag.code).toBe(64);
+    expect(flag.stderr).toContain("SLUICE_SECRET_KEY is one of Sluice's own settings");
+    expect(received).toEqual([]); // no connection was even attempted
+  });
+
+  it('reads MQTT_PASSWORD from the environment only with --env or SLUICE_PULL_ENV', async () => {
+    expect((await sluice(db, 'add', manifestFile('envpw', broker.port, '${{ env.MQTT_PASSWORD }}'))).code).toBe(0);
+    const env = { DATABASE_URL: db, MQTT_PASSWORD: 'env-Pa55word' };
+    const refused = await runNode(CLI, ['pull', 'envpw'], env);
+    expect(refused.code).toBe(78);
+    expect(refused.stderr).toContain('run it with --env MQTT_PASSWORD (or set SLUICE_PULL_ENV=MQTT_PASSWORD)');
+    const allowed = await runNode(CLI, ['pull', '--env', 'MQTT_PASSWORD', 'envpw'], env);
+    expect(allowed.stderr).toBe('');
+    expect(allowed.code).toBe(0);
+    expect((await runNode(CLI, ['pull', 'envpw'], { ...env, SLUICE_PULL_ENV: 'MQTT_PASSWORD' })).code).toBe(0);
+  });
+});
