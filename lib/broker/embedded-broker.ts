@@ -1,6 +1,7 @@
 /**
  * The embedded MQTT broker: aedes (MQTT 3.1.1 only) over TCP and WebSocket, in memory or persisted
- * with aedes-persistence-level, so Sluice works out of the box without a separate broker.
+ * with aedes-persistence-level, so Sluice works out of the box without a separate broker. aedes
+ * runs with Sluice's fixes applied at install (./aedes-patches.ts); it refuses to start without them.
  *
  * Ports: when a requested port is taken (another broker already listens on 1883, say) the broker
  * takes a free port from the OS instead and says so through `log`, unless `portFallback` is false,
@@ -18,6 +19,7 @@ import { Aedes, type AedesOptions, type AuthenticateError } from 'aedes';
 import aedesPersistenceLevel from 'aedes-persistence-level';
 import { Level } from 'level';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import { missingAedesFixes } from './aedes-patches';
 
 export interface EmbeddedBrokerOptions {
   /** Interface to bind, TCP and WebSocket alike. Default 127.0.0.1 (not reachable from other machines). */
@@ -86,6 +88,11 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
   const log = opts.log ?? (() => {});
   checkPort('port', requestedPort);
   checkPort('wsPort', requestedWsPort);
+  // Without them aedes silently loses messages; an install that skipped npm's scripts lacks them.
+  const missing = missingAedesFixes();
+  if (missing.length > 0) {
+    throw new Error(`the embedded broker needs Sluice's fixes to aedes, missing in ${missing.join(', ')}: run \`node bin/patch-aedes.mjs\` (npm install runs it)`);
+  }
 
   // Everything opened so far, undone in reverse order if a later step fails.
   const undoStack: (() => Promise<void>)[] = [];

@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
+import { Aedes } from 'aedes';
+import aedesPersistenceLevel from 'aedes-persistence-level';
+import { Level } from 'level';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BrokerPortInUseError, startEmbeddedBroker, type EmbeddedBroker } from '../../lib/broker/embedded-broker';
@@ -325,6 +328,117 @@ describe('embedded broker: persistence', () => {
     const dataDir = tmpDir();
     await broker({ dataDir });
     await expect(startEmbeddedBroker({ port: 0, wsPort: 0, dataDir })).rejects.toThrow(/is in use by another broker/);
+  });
+});
+
+describe('embedded broker: no live message is lost', () => {
+  // aedes numbers each message as it starts publishing it but dispatches it only after its
+  // persistence steps (retained store, offline queues, QoS 2 state), and those finish out of order:
+  // a retained message has one more step than a plain one, and LevelDB completes writes in any
+  // order. Each client then dropped a message numbered below the last one it had been sent, as a
+  // "duplicate" (moscajs/aedes#533, #994). Bursts that mix retained and plain messages (and QoS 0
+  // noise from another client) provoke exactly that: before the fix each case but memory/QoS 1
+  // (whose steps are all microtasks, so nothing overtook there) lost messages on every run.
+  const TOPICS = ['load/a', 'load/b', 'load/c'];
+  const BURSTS = 30;
+
+  it.each([
+    ['memory', 1],
+    ['memory', 2],
+    ['LevelDB', 1],
+    ['LevelDB', 2],
+  ] as const)('%s persistence, QoS %i: live clean and persistent subscribers get every message', async (store, qos) => {
+    const b = await broker(store === 'LevelDB' ? { dataDir: tmpDir() } : {});
+    // Retained messages already there: a QoS 2 one sent to a persistent session on SUBSCRIBE used to
+    // make the broker close that connection when the client acknowledged it.
+    const pub = await client(b.url);
+    for (const topic of TOPICS) await pub.publishAsync(topic, 'before', { qos, retain: true });
+
+    const subscribers = {
+      'clean TCP': await client(b.url),
+      'clean WebSocket': await client(b.wsUrl),
+      'persistent TCP': await client(b.url, { clientId: `durable-${store}-${qos}`, clean: false }),
+    };
+    const received = Object.fromEntries(Object.keys(subscribers).map((name) => [name, new Map<string, number>()]));
+    for (const [name, c] of Object.entries(subscribers)) {
+      const counts = received[name];
+      c.on('message', (topic, payload) => {
+        const key = `${topic} ${payload.toString()}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      });
+      await c.subscribeAsync('load/+', { qos });
+    }
+    const noise = await client(b.url);
+
+    for (let run = 0; run < 3; run++) {
+      const tag = `run${run}-${Math.random().toString(36).slice(2, 8)}`;
+      const expected = TOPICS.flatMap((topic) => Array.from({ length: BURSTS }, (_, i) => `${topic} ${tag}-${i}`));
+      const acks: Promise<unknown>[] = [];
+      for (let i = 0; i < BURSTS; i++) {
+        // One message per topic in one tick, retained and plain alternating.
+        TOPICS.forEach((topic, t) => acks.push(pub.publishAsync(topic, `${tag}-${i}`, { qos, retain: (i + t) % 2 === 0 })));
+        noise.publish('load/noise', `${tag}-${i}`, { qos: 0 });
+        await sleep(10); // a steady pace, as devices publish
+      }
+      await Promise.all(acks);
+      // Every acknowledged message must reach every subscriber (QoS 2: exactly once).
+      const missing = () =>
+        Object.fromEntries(Object.entries(received).map(([name, counts]) => [name, expected.filter((key) => !counts.has(key))]));
+      const deadline = Date.now() + 5_000;
+      while (Object.values(missing()).some((m) => m.length > 0) && Date.now() < deadline) await sleep(20);
+      expect(missing(), tag).toEqual(Object.fromEntries(Object.keys(received).map((name) => [name, []])));
+      if (qos === 2) {
+        for (const [name, counts] of Object.entries(received)) {
+          expect(expected.filter((key) => counts.get(key) !== 1), `${name}, ${tag}: delivered more than once`).toEqual([]);
+        }
+      }
+      for (const c of Object.values(subscribers)) expect(c.connected).toBe(true);
+    }
+  });
+});
+
+describe('embedded broker: acknowledgement', () => {
+  // aedes as the embedded broker runs it, on a database that records when each write completes.
+  it('acknowledges a QoS 1 message only once it is stored (retained, and queued for an offline session)', async () => {
+    const events: string[] = [];
+    const db = new Level<string, Uint8Array>(path.join(tmpDir(), 'db'));
+    await db.open();
+    cleanups.push(() => db.close());
+    const recording = new Proxy(db, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (typeof value !== 'function') return value;
+        if (prop !== 'put') return value.bind(target);
+        return async (key: string, ...rest: unknown[]) => {
+          await (value as (...a: unknown[]) => Promise<void>).apply(target, [key, ...rest]);
+          events.push(`stored ${key.split(':')[0]}`);
+        };
+      },
+    });
+    const aedes = await Aedes.createBroker({ persistence: aedesPersistenceLevel(recording) });
+    cleanups.push(() => new Promise<void>((resolve) => aedes.close(() => resolve())));
+    const server = net.createServer((socket) => {
+      const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+      // A PUBACK is the 4-byte packet 40 02 <id>.
+      socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+        if (Buffer.isBuffer(chunk) && chunk[0] === 0x40) events.push('PUBACK written');
+        return write(chunk, ...rest);
+      }) as typeof socket.write;
+      aedes.handle(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+
+    const offline = await mqtt.connectAsync(url, { clientId: 'offline-session', clean: false, reconnectPeriod: 0 });
+    await offline.subscribeAsync('acked/#', { qos: 1 });
+    await offline.endAsync();
+    events.length = 0;
+
+    const pub = await client(url);
+    await pub.publishAsync('acked/x', 'stored first', { qos: 1, retain: true });
+    expect(events).toEqual(expect.arrayContaining(['stored retained', 'stored outgoing', 'PUBACK written']));
+    expect(events.at(-1)).toBe('PUBACK written');
   });
 });
 
