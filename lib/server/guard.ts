@@ -48,9 +48,12 @@ export async function requireWorkspace(slug: string, permission: Permission): Pr
 /**
  * requireWorkspace, plus the dataset's key for lib/ calls: the workspace just checked and the
  * name, which must be a dataset name (no `/`), so every lookup after the guard stays in that
- * workspace.
+ * workspace. The dataset must exist (DATASET_NOT_FOUND otherwise), so a handler that streams its
+ * answer never starts one for nothing.
  */
 export async function requireDataset(slug: string, name: string, permission: Permission): Promise<WorkspaceAccess & { dataset: DatasetKey }> {
   const access = await requireWorkspace(slug, permission);
-  return { ...access, dataset: datasetKey(access.workspace.id, name) };
+  const dataset = datasetKey(access.workspace.id, name);
+  if (!(await (await getStore()).datasets.find(dataset))) throw new SluiceError('DATASET_NOT_FOUND', `no dataset "${dataset.name}" in workspace ${slug}`);
+  return { ...access, dataset };
 }

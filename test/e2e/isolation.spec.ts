@@ -54,3 +54,23 @@ test.describe('[ISOLATION] a member of default reaches nothing of another worksp
     expect(status).toBe(404);
   });
 });
+
+test.describe('[ACCESS] refusals carry their HTTP status', () => {
+  test('a page the role may not open answers 403; an export of no dataset answers 404 with a message', async ({ sluice }) => {
+    const name = uniqueName('status');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#` }] });
+    const reader = await playwrightRequest.newContext({ storageState: signedInAs('reader'), baseURL: process.env.SLUICE_E2E_BASE_URL });
+    for (const tab of ['edit', 'settings']) {
+      const res = await reader.get(`/w/default/datasets/${name}/${tab}`);
+      expect(res.status(), tab).toBe(403);
+      expect(await res.text(), tab).toContain('Not allowed');
+    }
+    expect((await reader.get(`/w/default/datasets/${name}/data`)).status()).toBe(200);
+    for (const format of ['csv', 'ndjson', 'parquet']) {
+      const res = await reader.get(`/api/w/default/datasets/no.such.dataset/export?format=${format}`);
+      expect(res.status(), format).toBe(404);
+      expect(await res.json(), format).toMatchObject({ code: 'DATASET_NOT_FOUND', message: expect.stringContaining('no.such.dataset') });
+    }
+    await reader.dispose();
+  });
+});
