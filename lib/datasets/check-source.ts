@@ -1,4 +1,6 @@
 import { SluiceError } from '../errors';
+import { assertBrokerAllowed } from '../ingest/fetch/broker-transport';
+import { sourceBrokerUrl } from '../ingest/mqtt-source-config';
 import { assertValidFilter } from '../ingest/fetch/topic-filter';
 import { createMergeStrategy } from '../ingest/merge/create-merge-strategy';
 import { MergeError, type MergeStrategyConfig } from '../ingest/merge/merge-strategy';
@@ -32,4 +34,13 @@ export function checkMqttSource(snapshot: DatasetSnapshot, committed: DataSchema
     if (err instanceof MergeError) throw new SluiceError('SCHEMA_INVALID', `merge ${source.merge.kind}: ${err.message}`);
     throw err;
   }
+}
+
+/**
+ * The broker policy's verdict on the manifest's broker, when the console saves it: the same
+ * judgement a pull or the preview relay would make on connecting, given before anything is stored.
+ */
+export async function checkSourceBroker(snapshot: DatasetSnapshot): Promise<void> {
+  const url = sourceBrokerUrl(snapshot);
+  if (url !== undefined) await assertBrokerAllowed(url);
 }

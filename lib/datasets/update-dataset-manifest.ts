@@ -5,7 +5,7 @@ import { parseManifest, splitDatasetAlias } from '../odf';
 import type { DatasetKey } from './dataset-key';
 import type { Store } from '../store/open-store';
 import { movePasswordToSecret, PASSWORD_SECRET, passwordSecretBrokers } from './password-secret';
-import { checkMqttSource } from './check-source';
+import { checkMqttSource, checkSourceBroker } from './check-source';
 import { getDatasetOrThrow } from './dataset-layout';
 
 /**
@@ -27,6 +27,7 @@ export async function updateDatasetManifest(args: { store: Pick<Store, 'datasets
   const snapshot = { ...parsed.snapshot, name };
   if (snapshot.kind !== d.snapshot.kind) throw new SluiceError('INVALID_INPUT', `a ${d.snapshot.kind} dataset cannot become ${snapshot.kind}`);
   checkMqttSource(snapshot, d.dataSchema);
+  await checkSourceBroker(snapshot);
 
   const current = new Map<string, string>();
   for (const e of d.snapshot.metadata) current.set(e.kind, canonicalJson(e));

@@ -5,6 +5,7 @@ import { brokerPolicyFrom } from '../../lib/brokers/broker-policy';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
+import { updateDatasetManifest } from '../../lib/datasets/update-dataset-manifest';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { mqttManifest } from '../support/manifests';
 
@@ -40,6 +41,14 @@ describe('[BROKER POLICY] pulls reach only brokers the operator allows', () => {
     }
     expect(connections).toBe(0);
     expect(await pull('operator')).toMatchObject({ status: 'up_to_date' }); // the operator's own broker
+  });
+
+  it("the console's source check refuses the same brokers when a manifest is saved, and stores nothing", async () => {
+    installBrokerPolicy(brokerPolicyFrom({ SLUICE_BROKER_URL: env.broker.url }, { signupOpen: true }));
+    const before = (await env.store.datasets.find(defaultWorkspaceKey('operator')))!.headHash;
+    const edit = updateDatasetManifest({ store: env.store, dataset: defaultWorkspaceKey('operator'), manifest: mqttManifest({ name: 'operator', host: 'localhost', port: servicePort, topics: [{ path: 'a/#' }] }) });
+    await expect(edit).rejects.toMatchObject({ code: 'BROKER_NOT_ALLOWED' });
+    expect((await env.store.datasets.find(defaultWorkspaceKey('operator')))!.headHash).toBe(before);
   });
 
   it('an explicit allow list entry admits a loopback broker even with sign-up open', async () => {

@@ -80,6 +80,19 @@ export function openBrokerTransport(url: URL, tlsOptions?: BrokerTlsOptions, pol
 }
 
 /**
+ * The console's source check: whether the broker policy lets connections reach `url` (resolving
+ * its host as a connection would), without connecting. Throws BROKER_NOT_ALLOWED with the reason.
+ */
+export async function assertBrokerAllowed(url: string, policy: BrokerPolicy = activeBrokerPolicy()): Promise<void> {
+  const endpoint = brokerEndpoint(url);
+  const addresses = net.isIP(endpoint.host) ? [endpoint.host] : await dns.promises.lookup(endpoint.host, { all: true }).then((a) => a.map((x) => x.address), () => []);
+  for (const address of addresses) {
+    const verdict = judgeBrokerAddress(policy, endpoint, address);
+    if (!verdict.ok) throw brokerNotAllowed(verdict.reason);
+  }
+}
+
+/**
  * A `lookup` for net/tls/http that resolves the host and refuses if ANY address it resolves to is
  * outside the policy (so a name cannot mix an allowed and a refused address), else hands exactly
  * the judged addresses to the connection.
