@@ -55,6 +55,29 @@ test.describe('[ISOLATION] a member of default reaches nothing of another worksp
   });
 });
 
+test.describe('[ISOLATION] Kamu\'s account/name in a manifest', () => {
+  test('places the dataset in that workspace only where the editor may create datasets, else says why and stores nothing', async ({ browser, sluice }) => {
+    const slug = `foreign-${randomUUID().slice(0, 8)}`;
+    await sluice.store.prisma.organization.create({ data: { id: randomUUID(), name: 'Foreign', slug } });
+    const name = uniqueName('placed');
+    const page = await browser.newPage({ storageState: signedInAs('editor'), baseURL: process.env.SLUICE_E2E_BASE_URL });
+    await page.goto('/w/default/datasets/new');
+    const editor = page.getByTestId('yaml-editor').locator('.cm-content');
+    const submit = async (alias: string) => {
+      await editor.click();
+      await page.keyboard.press('ControlOrMeta+a');
+      await page.keyboard.insertText(mqttManifest({ name: alias, port: sluice.mqttPort, topics: [{ path: `${name}/#` }] }));
+      await page.getByRole('button', { name: 'Create dataset' }).click();
+    };
+    await submit(`${slug}/${name}`);
+    await expect(page.getByTestId('save-result')).toContainText(`no workspace "${slug}" that you are a member of`);
+    expect(await sluice.store.prisma.dataset.count({ where: { name } })).toBe(0);
+    await submit(`default/${name}`); // its own workspace: fine, stored under the bare name
+    await expect(page.getByTestId('dataset-title')).toHaveText(name);
+    await page.close();
+  });
+});
+
 test.describe('[ACCESS] refusals carry their HTTP status', () => {
   test('a page the role may not open answers 403; an export of no dataset answers 404 with a message', async ({ sluice }) => {
     const name = uniqueName('status');

@@ -40,12 +40,11 @@ function toYaml(snapshot: DatasetSnapshot): string {
  * A Kamu manifest as a step form and as YAML, kept in sync: editing either updates the other (the
  * form only while the YAML parses). Import by file or paste, export the canonical YAML, save.
  */
-export function ManifestEditor({ initialYaml, nameEditable, save, saveLabel, openAfterSave }: {
+export function ManifestEditor({ initialYaml, nameEditable, save, saveLabel }: {
   initialYaml: string;
   nameEditable: boolean;
-  /** After saving, open the dataset's page at this prefix + its name (creating); null: stay and refresh (editing). */
-  openAfterSave: string | null;
-  save: (yaml: string) => Promise<ActionResult<{ name: string; message: string }>>;
+  /** `open`: the page to go to after saving (a new dataset's); without it the page refreshes. */
+  save: (yaml: string) => Promise<ActionResult<{ name: string; message: string; open?: string }>>;
   saveLabel: string;
 }) {
   const router = useRouter();
@@ -81,7 +80,7 @@ export function ManifestEditor({ initialYaml, nameEditable, save, saveLabel, ope
       const r = await save(text);
       setServerIssues(r.ok ? [] : (r.issues ?? []));
       setResult(r.ok ? { ok: true, text: r.data.message } : { ok: false, text: `${r.code}: ${r.message}` });
-      if (r.ok && openAfterSave !== null) router.push(openAfterSave + encodeURIComponent(r.data.name));
+      if (r.ok && r.data.open) router.push(r.data.open);
       else if (r.ok) router.refresh();
     });
   const download = () => {

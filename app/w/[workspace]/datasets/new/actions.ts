@@ -2,7 +2,7 @@
 
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { workspacePath } from '@/app/_components/paths';
+import { datasetPath, workspacePath } from '@/app/_components/paths';
 import { addDataset } from '@/lib/datasets/add-dataset';
 import { checkMqttSource, checkSourceBroker } from '@/lib/datasets/check-source';
 import { parseManifest } from '@/lib/odf';
@@ -15,7 +15,7 @@ import { getStore } from '@/lib/server/store';
 const CreateInput = z.object({ workspace: WorkspaceSlug, yaml: z.string().max(1_000_000, 'the manifest is larger than 1 MB') });
 
 /** Adds a dataset from manifest YAML (a form's or an imported Kamu manifest), checked as a pull would. */
-export async function createDataset(input: z.input<typeof CreateInput>): Promise<ActionResult<{ name: string; workspace: string; message: string }>> {
+export async function createDataset(input: z.input<typeof CreateInput>): Promise<ActionResult<{ name: string; open: string; message: string }>> {
   return runAction(async () => {
     const { workspace, yaml } = parseInput(CreateInput, input);
     const access = await requireWorkspace(workspace, { dataset: 'create' });
@@ -33,6 +33,6 @@ export async function createDataset(input: z.input<typeof CreateInput>): Promise
     const target = added.workspace === workspace ? access : await requireWorkspace(added.workspace, { dataset: 'create' });
     await recordActivity(target, 'dataset.create', added.key.name);
     revalidatePath(workspacePath(added.workspace));
-    return { name: added.key.name, workspace: added.workspace, message: `Created ${added.key.name}${added.workspace === workspace ? '' : ` in workspace ${added.workspace}`}` };
+    return { name: added.key.name, open: datasetPath(added.workspace, added.key.name), message: `Created ${added.key.name}${added.workspace === workspace ? '' : ` in workspace ${added.workspace}`}` };
   });
 }

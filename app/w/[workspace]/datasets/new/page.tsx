@@ -1,6 +1,5 @@
 import type { Metadata } from 'next';
 import { ManifestEditor } from '@/app/_components/manifest-editor/manifest-editor';
-import { datasetPath } from '@/app/_components/paths';
 import { newMqttManifest } from '@/lib/odf/new-mqtt-manifest';
 import { requireWorkspace } from '@/lib/server/guard';
 import { guardPage } from '@/lib/server/page-guard';
@@ -19,7 +18,7 @@ export default async function NewDatasetPage({ params }: { params: Promise<{ wor
   return (
     <div className="flex flex-col gap-3">
       <h1 className="text-lg font-semibold">New dataset</h1>
-      <ManifestEditor openAfterSave={datasetPath(slug, '')} initialYaml={newMqttManifest()} nameEditable save={save} saveLabel="Create dataset" />
+      <ManifestEditor initialYaml={newMqttManifest()} nameEditable save={save} saveLabel="Create dataset" />
     </div>
   );
 }

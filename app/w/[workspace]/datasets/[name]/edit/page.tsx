@@ -16,7 +16,7 @@ export default async function EditDatasetPage({ params }: { params: DatasetParam
       <p className="text-xs text-muted-foreground">
         Saving appends each changed event (a new SetPollingSource, SetVocab, SetInfo…) to the metadata chain, as Kamu does: earlier configurations stay in the history and committed data is kept.
       </p>
-      <ManifestEditor openAfterSave={null} initialYaml={serializeManifest(d.snapshot)} nameEditable={false} save={save} saveLabel="Save changes" />
+      <ManifestEditor initialYaml={serializeManifest(d.snapshot)} nameEditable={false} save={save} saveLabel="Save changes" />
     </div>
   );
 }
