@@ -27,6 +27,28 @@ test.describe('[PREVIEW]', () => {
     await expect(page.getByTestId('check-reason')).toContainText('event_time');
   });
 
+  test('the publish form starts on a topic the dataset matches, says why Publish is off, and QoS 0 subscriptions are explained', async ({ page, sluice }) => {
+    const name = uniqueName('pubform');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/+/temperature`, qos: 'AtMostOnce' }], fields: null, merge: '        kind: Append' });
+    await page.goto(`/w/default/datasets/${name}/preview`);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect(page.getByTestId('connection-state')).toHaveAttribute('data-status', 'connected');
+    await expect(page.getByLabel('Publish topic')).toHaveValue(`${name}/test/temperature`);
+    await expect(page.getByTestId('qos0-notice')).toContainText('subscribed at QoS 0 (AtMostOnce)');
+
+    const payload = page.locator('form').filter({ has: page.getByLabel('Publish topic') }).getByTestId('json-editor').locator('.cm-content');
+    await payload.click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.insertText('not json at all');
+    await expect(page.getByRole('button', { name: 'Publish' })).toBeDisabled();
+    await expect(page.getByTestId('publish-problem')).toContainText('the payload is not JSON');
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.insertText('{"t": 21.5}');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await expect(page.getByTestId('message-row')).toHaveCount(1);
+    await expect(page.getByTestId('message-row')).toContainText(`${name}/test/temperature`);
+  });
+
   test('a payload and a topic holding HTML render as text, never as markup', async ({ page, sluice }) => {
     const name = uniqueName('xss');
     let alerted = false;

@@ -14,6 +14,17 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
+/**
+ * A concrete topic the filter matches, for a form's default (each `+` and a `#` become `test`):
+ * `demo/sensors/+/temperature` → `demo/sensors/test/temperature`.
+ */
+export function exampleTopic(filter: string): string {
+  return filter
+    .split('/')
+    .map((level) => (level === '+' || level === '#' ? 'test' : level))
+    .join('/');
+}
+
 /** MQTT 3.1.1 §4.7: `#` only last and alone in its level, `+` alone in its level, no NUL, not empty. */
 export function assertValidFilter(filter: string): void {
   const levels = filter.split('/');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidFilter, filterCovers, topicMatches } from '../../../lib/ingest/fetch/topic-filter';
+import { assertValidFilter, filterCovers, topicMatches, exampleTopic } from '../../../lib/ingest/fetch/topic-filter';
 
 describe('assertValidFilter (MQTT §4.7)', () => {
   it.each(['a', 'a/b', '+', '#', 'a/+/c', 'a/#', '+/+', '/a', 'a/'])('accepts %s', (f) => {
@@ -47,5 +47,14 @@ describe('filterCovers', () => {
     ['$SYS/#', '$SYS/broker/load', true],
   ])('%s covers %s: %s', (outer, inner, expected) => {
     expect(filterCovers(outer, inner)).toBe(expected);
+  });
+});
+
+describe('exampleTopic', () => {
+  it('gives a topic the filter itself matches', () => {
+    for (const filter of ['demo/sensors/+/temperature', 'a/#', '#', '+', 'plain/topic', '+/x/#']) {
+      expect(topicMatches(filter, exampleTopic(filter)), filter).toBe(true);
+    }
+    expect(exampleTopic('demo/sensors/+/temperature')).toBe('demo/sensors/test/temperature');
   });
 });

@@ -7,7 +7,7 @@ import { Card, CardHeader, CardTitle } from '@/app/_components/ui/card';
 import { Input } from '@/app/_components/ui/input';
 import { PreviewStore, type PreviewMessage } from '@/lib/browser/mqtt-preview/preview-store';
 import type { PreviewConfig } from '@/lib/datasets/preview-config';
-import { topicMatches } from '@/lib/ingest/fetch/topic-filter';
+import { topicMatches, exampleTopic } from '@/lib/ingest/fetch/topic-filter';
 import { ConnectionBar } from './connection-bar';
 import { MessageDetail } from './message-detail';
 import { MessageList } from './message-list';
@@ -44,7 +44,8 @@ export function LivePreview({ config, canPublish, canEdit }: { config: PreviewCo
     setPaused(!paused);
   };
   const connected = store.connection.status === 'connected';
-  const firstTopic = config.topics[0]?.path.replace(/\/?[#+].*$/, '') ?? '';
+  // A topic the dataset's first filter matches, so a test message shows up in the preview.
+  const firstTopic = config.topics[0] ? exampleTopic(config.topics[0].path) : '';
   return (
     <div className="flex flex-col gap-3">
       <ConnectionBar

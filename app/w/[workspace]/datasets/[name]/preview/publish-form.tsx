@@ -18,6 +18,8 @@ export function PublishForm({ defaultTopic, connected, publish }: { defaultTopic
   const jsonError = asJson ? jsonProblem(payload) : null;
   const invalidTopic = topic === '' || /[+#]/.test(topic);
   const canPublish = connected && !invalidTopic && jsonError === null;
+  // A disabled button says why, on hover and for screen readers.
+  const blocked = !connected ? 'Connect first' : invalidTopic ? 'Give a topic without + or #' : jsonError ? 'The payload is not JSON (see below); untick JSON to send it as text' : undefined;
   const send = async () => {
     if (!canPublish) return;
     try {
@@ -48,12 +50,12 @@ export function PublishForm({ defaultTopic, connected, publish }: { defaultTopic
         <label className="flex items-center gap-1">
           <input type="checkbox" checked={asJson} onChange={(e) => setAsJson(e.target.checked)} /> JSON
         </label>
-        <Button type="submit" size="sm" disabled={!canPublish} title="Ctrl/Cmd+Enter in the payload">
+        <Button type="submit" size="sm" disabled={!canPublish} title={blocked ?? 'Ctrl/Cmd+Enter in the payload'}>
           <Send /> Publish
         </Button>
       </div>
       <CodeEditor language="json" label="Publish payload" className="h-32" value={payload} onChange={setPayload} issues={jsonError ? [jsonError] : []} onSubmit={() => void send()} />
-      {jsonError ? <p className="text-destructive">Not JSON: {jsonError.message}</p> : null}
+      {jsonError ? <p className="text-destructive" role="alert" data-testid="publish-problem">Publish is off: the payload is not JSON ({jsonError.message}). Fix it, or untick JSON to send it as text.</p> : null}
       {invalidTopic && topic ? <p className="text-destructive">A topic to publish to cannot hold + or #.</p> : null}
       {status ? <p className={status.ok ? 'text-success' : 'text-destructive'}>{status.text}</p> : null}
     </form>
