@@ -47,6 +47,12 @@ test.describe('[PREVIEW]', () => {
     await page.getByRole('button', { name: 'Publish' }).click();
     await expect(page.getByTestId('message-row')).toHaveCount(1);
     await expect(page.getByTestId('message-row')).toContainText(`${name}/test/temperature`);
+
+    // The pull was not connected when it was published: QoS 0 kept nothing, and the result says why.
+    await page.goto(`/w/default/datasets/${name}`);
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('Up to date');
+    await expect(page.getByTestId('pull-qos0-hint')).toContainText('not kept by the broker');
   });
 
   test('a payload and a topic holding HTML render as text, never as markup', async ({ page, sluice }) => {

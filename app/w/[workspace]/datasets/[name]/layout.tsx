@@ -21,7 +21,7 @@ export default async function DatasetLayout({ children, params }: { children: Re
           {d.source?.mergeKind ?? 'no source'} · {BigInt(d.rows).toLocaleString('en-US')} rows
         </span>
         <div className="ml-auto">
-          {canPull ? <PullButton workspace={d.workspace} dataset={d.name} pullable={d.source?.fetchKind === 'Mqtt'} running={findRunningPull(dataset) ?? null} /> : null}
+          {canPull ? <PullButton workspace={d.workspace} dataset={d.name} pullable={d.source?.fetchKind === 'Mqtt'} running={findRunningPull(dataset) ?? null} qos0Topics={d.source?.topics.filter((t) => t.qos === 0).map((t) => t.path) ?? []} /> : null}
         </div>
       </div>
       <DatasetTabs workspace={d.workspace} name={d.name} quarantined={d.pendingQuarantine} canEdit={can(access.role, { dataset: 'edit' })} canManage={can(access.role, { secret: 'manage' })} />

@@ -9,7 +9,8 @@ import type { PullRunState } from '@/lib/server/pull-runner';
 import { pullNow } from '../actions';
 
 /** "Pull now": starts the server's pull and shows its live progress, then its summary or error. */
-export function PullButton({ workspace, dataset, pullable, running }: { workspace: string; dataset: string; pullable: boolean; running: PullRunState | null }) {
+/** `qos0Topics`: the dataset's QoS 0 filters, whose messages the broker keeps for no one between pulls. */
+export function PullButton({ workspace, dataset, pullable, running, qos0Topics }: { workspace: string; dataset: string; pullable: boolean; running: PullRunState | null; qos0Topics: string[] }) {
   const router = useRouter();
   const [run, setRun] = useState<PullRunState | null>(running);
   const [notice, setNotice] = useState<string | null>(null);
@@ -53,7 +54,7 @@ export function PullButton({ workspace, dataset, pullable, running }: { workspac
             {error.code}: {error.message}
           </span>
         ) : run ? (
-          <PullSummary run={run} />
+          <PullSummary run={run} qos0Topics={qos0Topics} />
         ) : null}
       </div>
       <Button onClick={start} disabled={!pullable || busy} title={pullable ? 'Pull from the broker now' : 'Only MQTT sources are pulled by Sluice'}>
@@ -64,7 +65,7 @@ export function PullButton({ workspace, dataset, pullable, running }: { workspac
   );
 }
 
-function PullSummary({ run }: { run: PullRunState }) {
+function PullSummary({ run, qos0Topics }: { run: PullRunState; qos0Topics: string[] }) {
   const counts = `${plural(run.messagesReceived, 'message')} · ${plural(run.rowsCommitted, 'row')} · ${run.quarantined} quarantined`;
   if (run.error) {
     return (
@@ -79,6 +80,11 @@ function PullSummary({ run }: { run: PullRunState }) {
     <span className={run.outcome === 'updated' ? 'text-success' : 'text-muted-foreground'}>
       {outcome} · {counts}
       {run.duplicates ? ` · ${plural(run.duplicates, 'duplicate')} skipped` : ''} · {plural(run.pulls, 'pull')}
+      {run.outcome === 'up_to_date' && qos0Topics.length ? (
+        <span className="block text-xs" data-testid="pull-qos0-hint">
+          {qos0Topics.join(', ')} {qos0Topics.length === 1 ? 'is' : 'are'} subscribed at QoS 0: messages published while no pull is connected are not kept by the broker (only retained values come). Use QoS 1 (AtLeastOnce) to collect them.
+        </span>
+      ) : null}
     </span>
   );
 }
