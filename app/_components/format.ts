@@ -20,7 +20,14 @@ export function statusTone(status: string): 'success' | 'danger' | 'info' | 'neu
   return 'neutral';
 }
 
-/** "1 row", "2 rows", "1,234 messages". */
-export function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+/** A pull's or schedule run's outcome in words ("up_to_date" → "Up to date"). */
+export function statusLabel(status: string): string {
+  const words = status.replaceAll('_', ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** "1 row", "2 rows", "1,234 messages" (row counts may be bigints, or their decimal text). */
+export function plural(n: number | bigint | string, word: string): string {
+  const count = typeof n === 'string' ? BigInt(n) : n;
+  return `${count.toLocaleString('en-US')} ${word}${String(count) === '1' ? '' : 's'}`;
 }

@@ -1,5 +1,5 @@
 import type { ScheduleView } from '@/lib/datasets/dataset-schedule';
-import { formatTime, statusTone } from './format';
+import { formatTime, plural, statusLabel, statusTone } from './format';
 import { Badge } from './ui/badge';
 
 /** The schedule, its last run (outcome, rows, error) and the next one. */
@@ -14,8 +14,8 @@ export function ScheduleSummary({ schedule }: { schedule: ScheduleView | null })
         {schedule.lastRunAt ? (
           <span className="flex flex-wrap items-center gap-1.5">
             {formatTime(schedule.lastRunAt)}
-            <Badge tone={statusTone(schedule.lastOutcome ?? '')}>{schedule.lastOutcome}</Badge>
-            {schedule.lastRows !== null ? <span className="text-muted-foreground">{schedule.lastRows} rows</span> : null}
+            <Badge tone={statusTone(schedule.lastOutcome ?? '')}>{statusLabel(schedule.lastOutcome ?? '')}</Badge>
+            {schedule.lastRows !== null ? <span className="text-muted-foreground">{plural(schedule.lastRows, 'row')}</span> : null}
             {schedule.lastError ? <span className="text-destructive">{schedule.lastError}</span> : null}
           </span>
         ) : (

@@ -117,8 +117,8 @@ test.describe('[ROLES] maintainer', () => {
 
     await page.goto('/w/default/activity');
     const activity = page.getByTestId('activity-table');
-    await expect(activity.locator('tr', { hasText: 'member.role' }).filter({ hasText: email })).toContainText('maintainer@sluice.test');
-    await expect(activity.locator('tr', { hasText: 'member.invite' }).filter({ hasText: email })).toContainText('"role":"reader"');
+    await expect(activity.locator('tr', { hasText: 'Changed the role of' }).filter({ hasText: email })).toContainText('maintainer@sluice.test');
+    await expect(activity.locator('tr', { hasText: 'Invited' }).filter({ hasText: email })).toContainText('role: reader');
   });
 
   test('an editor cannot manage members, even by calling the action', async ({ page, browser }) => {

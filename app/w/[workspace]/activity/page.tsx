@@ -4,6 +4,8 @@ import { Table, Td, Th } from '@/app/_components/ui/table';
 import { requireWorkspace } from '@/lib/server/guard';
 import { guardPage } from '@/lib/server/page-guard';
 import { getStore } from '@/lib/server/store';
+import type { JsonValue } from '@/lib/data/row';
+import { activityDetail, activityLabel } from './activity-labels';
 
 export const metadata: Metadata = { title: 'Activity' };
 
@@ -11,7 +13,15 @@ export default async function ActivityPage({ params }: { params: Promise<{ works
   const slug = decodeURIComponent((await params).workspace);
   const access = await guardPage(() => requireWorkspace(slug, { activity: 'read' }));
   const entries = await (await getStore()).activity.list(access.workspace.id);
-  if (entries.length === 0) return <p className="text-muted-foreground">Nothing has happened in this workspace yet.</p>;
+  return (
+    <div className="flex flex-col gap-3">
+      <h1 className="text-lg font-semibold">Activity</h1>
+      {entries.length === 0 ? <p className="text-muted-foreground">Nothing has happened in this workspace yet.</p> : <ActivityTable entries={entries} />}
+    </div>
+  );
+}
+
+function ActivityTable({ entries }: { entries: Awaited<ReturnType<Awaited<ReturnType<typeof getStore>>['activity']['list']>> }) {
   return (
     <Table data-testid="activity-table">
       <thead>
@@ -28,9 +38,9 @@ export default async function ActivityPage({ params }: { params: Promise<{ works
           <tr key={e.id.toString()}>
             <Td>{formatTime(e.at.toISOString())}</Td>
             <Td>{e.actorEmail ?? 'system'}</Td>
-            <Td className="font-mono">{e.action}</Td>
+            <Td>{activityLabel(e.action)}</Td>
             <Td>{e.target}</Td>
-            <Td className="font-mono text-muted-foreground">{e.detail ? JSON.stringify(e.detail) : ''}</Td>
+            <Td className="text-muted-foreground">{activityDetail(e.detail as Record<string, JsonValue> | null)}</Td>
           </tr>
         ))}
       </tbody>

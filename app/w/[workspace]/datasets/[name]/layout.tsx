@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { can } from '@/lib/auth/roles';
+import { plural } from '@/app/_components/format';
 import { getDatasetOverview } from '@/lib/datasets/dataset-overview';
 import { findRunningPull } from '@/lib/server/pull-runner';
 import { DatasetTabs } from './_components/dataset-tabs';
@@ -18,7 +19,7 @@ export default async function DatasetLayout({ children, params }: { children: Re
           {d.name}
         </h1>
         <span className="text-xs text-muted-foreground">
-          {d.source?.mergeKind ?? 'no source'} · {BigInt(d.rows).toLocaleString('en-US')} rows
+          {d.source?.mergeKind ?? 'no source'} · {plural(d.rows, 'row')}
         </span>
         <div className="ml-auto">
           {canPull ? <PullButton workspace={d.workspace} dataset={d.name} pullable={d.source?.fetchKind === 'Mqtt'} running={findRunningPull(dataset) ?? null} qos0Topics={d.source?.topics.filter((t) => t.qos === 0).map((t) => t.path) ?? []} /> : null}

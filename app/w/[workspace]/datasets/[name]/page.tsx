@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { formatCount, formatDuration, formatTime, statusTone } from '@/app/_components/format';
+import { formatCount, formatDuration, formatTime, statusLabel, statusTone } from '@/app/_components/format';
 import { Badge } from '@/app/_components/ui/badge';
 import { Card, CardHeader, CardTitle } from '@/app/_components/ui/card';
 import { Table, Td, Th } from '@/app/_components/ui/table';
@@ -88,7 +88,7 @@ export default async function DatasetOverviewPage({ params }: { params: DatasetP
               {pulls.map((p) => (
                 <tr key={p.id}>
                   <Td>{formatTime(p.startedAt)}</Td>
-                  <Td><Badge tone={statusTone(p.status)} title={p.error ?? undefined}>{p.status}</Badge></Td>
+                  <Td><Badge tone={statusTone(p.status)} title={p.error ?? undefined}>{statusLabel(p.status)}</Badge></Td>
                   <Td className="text-right">{p.messagesReceived}</Td>
                   <Td className="text-right">{p.rowsCommitted}</Td>
                   <Td>{formatDuration(p.durationMs)}</Td>

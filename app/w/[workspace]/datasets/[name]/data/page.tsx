@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { Button } from '@/app/_components/ui/button';
 import { Table, Td, Th } from '@/app/_components/ui/table';
 import { queryDatasetPath } from '@/app/_components/paths';
+import { plural } from '@/app/_components/format';
 import { getDatasetRowsPage } from '@/lib/datasets/dataset-rows-page';
 import { loadDatasetView, type DatasetParams } from '../load-dataset';
 
@@ -15,7 +16,7 @@ export default async function DatasetDataPage({ params, searchParams }: { params
     <div className="flex flex-col gap-2">
       <div className="flex items-center gap-2 text-xs text-muted-foreground">
         <span>
-          {BigInt(data.total).toLocaleString('en-US')} rows, newest first · page {data.page + 1} of {data.pageCount}
+          {plural(data.total, 'row')}, newest first · page {data.page + 1} of {data.pageCount}
         </span>
         <div className="ml-auto flex gap-1">
           <Button asChild variant="ghost" size="sm">
@@ -29,12 +30,8 @@ export default async function DatasetDataPage({ params, searchParams }: { params
               </a>
             </Button>
           ))}
-          <Button asChild variant="outline" size="sm" aria-disabled={data.page === 0}>
-            <Link href={link(Math.max(0, data.page - 1))}>Newer</Link>
-          </Button>
-          <Button asChild variant="outline" size="sm" aria-disabled={data.page >= data.pageCount - 1}>
-            <Link href={link(Math.min(data.pageCount - 1, data.page + 1))}>Older</Link>
-          </Button>
+          <PageLink to={data.page > 0 ? link(data.page - 1) : null}>Newer</PageLink>
+          <PageLink to={data.page < data.pageCount - 1 ? link(data.page + 1) : null}>Older</PageLink>
         </div>
       </div>
       <Table data-testid="data-table">
@@ -60,5 +57,21 @@ export default async function DatasetDataPage({ params, searchParams }: { params
         </tbody>
       </Table>
     </div>
+  );
+}
+
+/** A pager link, or a disabled button where there is no page to go to (a link cannot be disabled). */
+function PageLink({ to, children }: { to: string | null; children: string }) {
+  if (to === null) {
+    return (
+      <Button variant="outline" size="sm" disabled>
+        {children}
+      </Button>
+    );
+  }
+  return (
+    <Button asChild variant="outline" size="sm">
+      <Link href={to}>{children}</Link>
+    </Button>
   );
 }

@@ -1,4 +1,4 @@
-import { formatDuration, formatTime, statusTone } from '@/app/_components/format';
+import { formatDuration, formatTime, statusLabel, statusTone } from '@/app/_components/format';
 import { Badge } from '@/app/_components/ui/badge';
 import { Table, Td, Th } from '@/app/_components/ui/table';
 import { listDatasetPulls } from '@/lib/datasets/dataset-pulls';
@@ -28,7 +28,7 @@ export default async function DatasetPullsPage({ params }: { params: DatasetPara
             <Td>{formatTime(p.startedAt)}</Td>
             <Td>{formatDuration(p.durationMs)}</Td>
             <Td>
-              <Badge tone={statusTone(p.status)}>{p.status}</Badge>
+              <Badge tone={statusTone(p.status)}>{statusLabel(p.status)}</Badge>
               {p.hasMore ? <span className="ml-1 text-xs text-muted-foreground">more waiting</span> : null}
             </Td>
             <Td className="text-right">{p.messagesReceived}</Td>
