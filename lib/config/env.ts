@@ -16,6 +16,11 @@ const envSchema = z.object({
   SLUICE_SECRET_KEY: z.string().min(44, 'SLUICE_SECRET_KEY must be base64 of at least 32 bytes').optional(),
   /** The console's public origin (e.g. https://sluice.example.com), for session cookies and links. */
   SLUICE_PUBLIC_URL: z.url().optional(),
+  // The live preview's MQTT relay (lib/relay/mqtt-relay.ts).
+  /** The largest MQTT packet the relay passes in either direction, in bytes (its declared remaining length). */
+  SLUICE_RELAY_MAX_PACKET: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Open relay connections per account (each holds a broker connection). */
+  SLUICE_RELAY_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(8),
 });
 
 export type SluiceEnv = z.infer<typeof envSchema>;
