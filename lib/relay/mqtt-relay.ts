@@ -35,9 +35,9 @@ export interface RelayOptions {
   connectTimeoutMs?: number;
 }
 
-/** WebSocket close codes the preview shows (4000–4999 are the application's). */
+/** WebSocket close codes of the relay (4000–4999 are the application's); the preview shows their reasons. */
 export const RELAY_CLOSE = {
-  /** The browser did something its policy does not allow, or access was revoked. */
+  /** The browser did something its policy does not allow, or its access ended. */
   refused: 4003,
   /** The dataset's broker, credentials or topics changed while connected: reconnect. */
   sourceChanged: 4009,
