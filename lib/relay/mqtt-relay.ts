@@ -145,6 +145,7 @@ export function relayMqtt(browser: WebSocket, initialPolicy: RelayPolicy, option
 
   function onBrowserPacket(frame: Buffer): void {
     if (state === 'awaiting-connect') {
+      // A CONNECT reads the same in every version (it carries its own): the codecs follow it.
       const connect = new MqttCodec(4).decode(frame);
       if (connect.cmd !== 'connect') return close(RELAY_CLOSE.refused, 'the first packet must be CONNECT');
       version = connect.protocolVersion ?? 4;

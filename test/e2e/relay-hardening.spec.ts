@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import type net from 'node:net';
+import mqttPacket from 'mqtt-packet';
 import { RELAY_CLOSE } from '../../lib/relay/mqtt-relay';
 import type { Role } from '../../lib/auth/roles';
 import type { Store } from '../../lib/store/open-store';
@@ -62,8 +63,10 @@ test.describe('[RELAY] limits', () => {
   test('a WebSocket message or MQTT packet over SLUICE_RELAY_MAX_PACKET (1 MiB) closes the connection before it is buffered', async ({ sluice }) => {
     const name = uniqueName('limits');
     await sluice.addDataset({ name, topics: [{ path: `${name}/#` }] });
+    // One WebSocket message of 2 MiB: the start of a 3 MiB PUBLISH.
     const oneMessage = await connectedRelay(name, cookieOf('editor'));
-    oneMessage.ws.send(Buffer.alloc(2 * 1024 * 1024));
+    const publish = mqttPacket.generate({ cmd: 'publish', topic: `${name}/x`, payload: Buffer.alloc(3 * 1024 * 1024), qos: 0, retain: false, dup: false });
+    oneMessage.ws.send(publish.subarray(0, 2 * 1024 * 1024));
     expect((await oneMessage.closed).code).toBe(1009);
 
     // PUBLISH declaring 256 MiB, sent in small messages: refused at its header.
