@@ -9,9 +9,11 @@ import { readEnv, type SluiceEnv } from '../lib/config/env';
 import { startScheduler } from '../lib/schedules/scheduler';
 import { loadMasterKey } from '../lib/config/secret-key';
 import { isSluiceError } from '../lib/errors';
+import { ConnectionsPerAccount } from '../lib/relay/connections-per-account';
 import { relayMqtt } from '../lib/relay/mqtt-relay';
 import { brokerPolicyFromEnv, installBrokerPolicy } from '../lib/brokers/active-broker-policy';
 import { RELAY_PATH, relayPolicyFor } from '../lib/relay/relay-access';
+import { isFromConsoleOrigin } from '../lib/relay/relay-origin';
 import { connectStore, defaultDataDir, type Store } from '../lib/store/connect-store';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -45,7 +47,7 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   installBrokerPolicy(brokerPolicyFromEnv(env, [opts.port]));
   const dataDir = env.SLUICE_DATA_DIR ?? defaultDataDir();
   const store = await connectStore({ databaseUrl: env.DATABASE_URL, dataDir });
-  const relay = relayUpgrade(store, env, dataDir);
+  const relay = relayUpgrade(store, env, dataDir, trustProxy);
   const scheduler = opts.worker === false ? undefined : await startScheduler({ store, databaseUrl: store.databaseUrl });
   const nextUpgrade = app.getUpgradeHandler();
   server.on('upgrade', (req, socket, head) => {
@@ -69,19 +71,35 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
 }
 
 /**
- * The MQTT-over-WebSocket relay for the live preview: the browser's session decides the dataset,
- * broker and permissions; refusals are plain HTTP answers to the upgrade.
+ * The MQTT-over-WebSocket relay for the live preview: only pages of the console's own origin may
+ * open it; the browser's session decides the dataset, broker and permissions, and is checked again
+ * while the connection is open; each account has at most SLUICE_RELAY_MAX_CONNECTIONS open, and no
+ * WebSocket message or MQTT packet may exceed SLUICE_RELAY_MAX_PACKET. Refusals are plain HTTP
+ * answers to the upgrade.
  */
-function relayUpgrade(store: Store, env: SluiceEnv, dataDir: string) {
+function relayUpgrade(store: Store, env: SluiceEnv, dataDir: string, trustProxy: boolean) {
   const auth = createAuth({ prisma: store.prisma, baseURL: env.SLUICE_PUBLIC_URL, masterKey: loadMasterKey({ envValue: env.SLUICE_SECRET_KEY, dataDir: env.DATABASE_URL ? undefined : dataDir }) });
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  const maxPacketBytes = env.SLUICE_RELAY_MAX_PACKET;
+  const connections = new ConnectionsPerAccount(env.SLUICE_RELAY_MAX_CONNECTIONS);
+  // A message carries one packet (mqtt.js sends one per message, or less): its header is at most 5 bytes.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacketBytes + 5, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  const refuse = (socket: Duplex, status: number) => socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   return (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    relayPolicyFor(req, { store, auth }).then(
-      (policy) => wss.handleUpgrade(req, socket, head, (ws) => relayMqtt(ws, policy)),
+    socket.on('error', () => socket.destroy());
+    if (!isFromConsoleOrigin(req, { publicUrl: env.SLUICE_PUBLIC_URL, trustProxy })) return refuse(socket, 403);
+    const deps = { store, auth };
+    relayPolicyFor(req, deps).then(
+      (policy) => {
+        if (socket.destroyed) return;
+        const release = connections.tryAcquire(policy.accountId);
+        if (!release) return refuse(socket, 429);
+        socket.once('close', release);
+        wss.handleUpgrade(req, socket, head, (ws) => relayMqtt(ws, policy, { maxPacketBytes, recheck: () => relayPolicyFor(req, deps) }));
+      },
       (err: unknown) => {
         const status = isSluiceError(err, 'UNAUTHENTICATED') ? 401 : isSluiceError(err, 'FORBIDDEN') ? 403 : isSluiceError(err) ? 404 : 500;
         if (!isSluiceError(err)) console.error(err);
-        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        refuse(socket, status);
       },
     );
   };

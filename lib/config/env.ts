@@ -24,6 +24,11 @@ const envSchema = z.object({
   SLUICE_BROKER_ALLOW: z.string().optional(),
   /** Names `sluice pull` may take from its environment for `${{ env.NAME }}` (comma-separated), besides --env. */
   SLUICE_PULL_ENV: z.string().optional(),
+  // The live preview's MQTT relay (lib/relay/mqtt-relay.ts).
+  /** The largest MQTT packet the relay passes in either direction, in bytes (its declared remaining length). */
+  SLUICE_RELAY_MAX_PACKET: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Open relay connections per account (each holds a broker connection). */
+  SLUICE_RELAY_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(8),
 });
 
 export type SluiceEnv = z.infer<typeof envSchema>;

@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import mqttPacket, { type Packet } from 'mqtt-packet';
+import type { Duplex } from 'node:stream';
+import type { IConnectPacket, Packet } from 'mqtt-packet';
 import type WebSocket from 'ws';
+import { isSluiceError } from '../errors';
 import { openBrokerTransport, type BrokerTlsOptions } from '../ingest/fetch/broker-transport';
 import { filterCovers, topicMatches } from '../ingest/fetch/topic-filter';
+import { MqttCodec, type MqttVersion } from './mqtt-codec';
+import { MqttFrameError, MqttFramer } from './mqtt-framer';
 
 /** What one browser may do through the relay: resolved on the server from its session and role. */
 export interface RelayPolicy {
+  /** The signed-in account: open relay connections are limited per account. */
+  accountId: string;
   brokerUrl: string;
   tls?: BrokerTlsOptions;
   /** The dataset's broker credentials (stored secrets): added here, never sent to the browser. */
@@ -16,75 +22,287 @@ export interface RelayPolicy {
   canPublish: boolean;
 }
 
-/** WebSocket close codes the preview shows (4000–4999 are the application's). */
-export const RELAY_CLOSE = { refused: 4003, brokerUnreachable: 4502 } as const;
+export interface RelayOptions {
+  /** The largest MQTT packet either side may send (its declared remaining length, in bytes). */
+  maxPacketBytes: number;
+  /**
+   * Decides the policy again (from the connection's original request): throws when access is gone
+   * (signed out, removed from the workspace, dataset deleted). Runs every `recheckEveryMs`.
+   */
+  recheck?: () => Promise<RelayPolicy>;
+  recheckEveryMs?: number;
+  /** How long the browser has to send CONNECT, and the broker to answer it with CONNACK. */
+  connectTimeoutMs?: number;
+}
+
+/** WebSocket close codes of the relay (4000–4999 are the application's); the preview shows their reasons. */
+export const RELAY_CLOSE = {
+  /** The browser did something its policy does not allow, or its access ended. */
+  refused: 4003,
+  /** The dataset's broker, credentials or topics changed while connected: reconnect. */
+  sourceChanged: 4009,
+  /** A packet over the relay's size limit. */
+  tooLarge: 4013,
+  /** Anything that kept the broker from answering CONNECT with CONNACK, told apart by nothing. */
+  brokerUnreachable: 4502,
+} as const;
+
+export const BROKER_UNREACHABLE = 'broker unreachable';
+
+/** Packets each side may send once connected; anything else closes the connection. */
+const FROM_BROWSER = new Set(['subscribe', 'unsubscribe', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'pingreq', 'disconnect']);
+const FROM_BROKER = new Set(['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'suback', 'unsuback', 'pingresp', 'disconnect']);
 
 /**
  * Relays one browser's MQTT-over-WebSocket connection to the dataset's broker (TCP, TLS or
- * WebSocket). Packets from the browser are parsed and checked: CONNECT gets the stored credentials
- * and a clean session under a throwaway preview client id; SUBSCRIBE must stay within the dataset's
- * filters (else SUBACK refuses it); PUBLISH needs the publish permission and a topic of the dataset
- * (else the connection closes with the reason). The broker's bytes go back unchanged.
+ * WebSocket), as MQTT and nothing else: both directions are cut into whole packets (a packet over
+ * `maxPacketBytes` is refused from its header), parsed, checked and re-generated, so no byte
+ * mqtt-packet did not understand crosses. Until the broker has answered with a valid CONNACK,
+ * nothing of what it sends reaches the browser and nothing but the relay's own CONNECT reaches it;
+ * every failure before that is the same CONNACK "server unavailable" and close reason, so the relay
+ * cannot tell a browser which hosts and ports are closed, filtered or something else.
+ *
+ * CONNECT gets the stored credentials, a clean session under a throwaway client id, no will and
+ * only harmless MQTT 5 properties; SUBSCRIBE must stay within the dataset's filters (else SUBACK
+ * refuses it); PUBLISH needs the publish permission and a topic of the dataset (else the connection
+ * closes with the reason). MQTT 3.1, 3.1.1 and 5 are relayed in the CONNECT's version. Each
+ * direction stops reading while the other side has a packet's worth of bytes unsent.
  */
-export function relayMqtt(browser: WebSocket, policy: RelayPolicy): void {
-  const parser = mqttPacket.parser({ protocolVersion: 4 });
-  let upstream: ReturnType<typeof openBrokerTransport> | undefined;
-  let closed = false;
+export function relayMqtt(browser: WebSocket, initialPolicy: RelayPolicy, options: RelayOptions): void {
+  const policy = { ...initialPolicy };
+  const { maxPacketBytes } = options;
+  const fromBrowserFrames = new MqttFramer(maxPacketBytes);
+  const fromBrokerFrames = new MqttFramer(maxPacketBytes);
+  let state: 'awaiting-connect' | 'awaiting-connack' | 'open' | 'closed' = 'awaiting-connect';
+  let version: MqttVersion | undefined;
+  let browserCodec: MqttCodec | undefined;
+  let brokerCodec: MqttCodec | undefined;
+  let upstream: Duplex | undefined;
+  /** Browser packets sent before the CONNACK (MQTT allows that): handled once the broker answered. */
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  let unsentToBrowser = 0;
+  let upstreamPaused = false;
+  let browserPaused = false;
 
-  const close = (code: number, reason: string) => {
-    if (closed) return;
-    closed = true;
+  const connectTimer = setTimeout(() => (state === 'awaiting-connect' ? close(RELAY_CLOSE.refused, 'no CONNECT in time') : brokerUnreachable()), options.connectTimeoutMs ?? 10_000);
+  let recheckTimer: NodeJS.Timeout | undefined;
+
+  function close(code: number, reason: string): void {
+    if (state === 'closed') return;
+    state = 'closed';
+    clearTimeout(connectTimer);
+    clearTimeout(recheckTimer);
     upstream?.destroy();
-    browser.close(code, reason.slice(0, 120));
-  };
-  const toBrowser = (packet: Packet) => browser.send(mqttPacket.generate(packet));
-  const toBroker = (packet: Packet) => upstream!.write(mqttPacket.generate(packet));
+    if (browser.readyState === browser.OPEN || browser.readyState === browser.CONNECTING) browser.close(code, truncateReason(reason));
+  }
 
-  parser.on('packet', (packet: Packet) => {
-    if (closed) return;
-    if (!upstream) {
-      if (packet.cmd !== 'connect') return close(RELAY_CLOSE.refused, 'the first packet must be CONNECT');
-      upstream = openBrokerTransport(new URL(policy.brokerUrl), policy.tls);
-      upstream.on('data', (bytes: Buffer) => browser.readyState === browser.OPEN && browser.send(bytes));
-      upstream.on('error', (err) => {
-        // Tell mqtt.js why, as a broker would: CONNACK "server unavailable".
-        if (browser.readyState === browser.OPEN) toBrowser({ cmd: 'connack', returnCode: 3, sessionPresent: false });
-        close(RELAY_CLOSE.brokerUnreachable, `broker unreachable: ${err.message}`);
+  /** The one answer to every failure before CONNACK: no errno, no banner, no timing class in the text. */
+  function brokerUnreachable(): void {
+    if (state === 'closed') return;
+    if (version !== undefined && browser.readyState === browser.OPEN) {
+      browser.send(browserCodec!.encode(version === 5 ? { cmd: 'connack', reasonCode: 136, sessionPresent: false } : { cmd: 'connack', returnCode: 3, sessionPresent: false }));
+    }
+    close(RELAY_CLOSE.brokerUnreachable, BROKER_UNREACHABLE);
+  }
+
+  function toBrowser(packet: Packet): void {
+    const bytes = browserCodec!.encode(packet);
+    unsentToBrowser += bytes.length;
+    browser.send(bytes, () => {
+      unsentToBrowser -= bytes.length;
+      if (upstreamPaused && unsentToBrowser <= maxPacketBytes && state !== 'closed') {
+        upstreamPaused = false;
+        upstream?.resume();
+      }
+    });
+    if (unsentToBrowser > maxPacketBytes && !upstreamPaused) {
+      upstreamPaused = true;
+      upstream?.pause();
+    }
+  }
+
+  function toBroker(packet: Packet): void {
+    const bytes = brokerCodec!.encode(packet);
+    if (!upstream!.write(bytes) && !browserPaused) {
+      browserPaused = true;
+      browser.pause();
+      upstream!.once('drain', () => {
+        browserPaused = false;
+        if (state !== 'closed') browser.resume();
       });
-      upstream.on('close', () => close(1000, 'the broker closed the connection'));
-      toBroker({
-        ...packet,
-        clientId: packet.clientId.startsWith('sluice-preview-') ? packet.clientId : `sluice-preview-${randomBytes(6).toString('hex')}`,
-        clean: true,
-        username: policy.username,
-        password: policy.password === undefined ? undefined : Buffer.from(policy.password),
-        will: undefined,
-      });
+    }
+  }
+
+  function onBrowserFrame(frame: Buffer): void {
+    if (state === 'closed') return;
+    try {
+      onBrowserPacket(frame);
+    } catch (err) {
+      close(RELAY_CLOSE.refused, `malformed MQTT: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  function onBrowserPacket(frame: Buffer): void {
+    if (state === 'awaiting-connect') {
+      // A CONNECT reads the same in every version (it carries its own): the codecs follow it.
+      const connect = new MqttCodec(4).decode(frame);
+      if (connect.cmd !== 'connect') return close(RELAY_CLOSE.refused, 'the first packet must be CONNECT');
+      version = connect.protocolVersion ?? 4;
+      browserCodec = new MqttCodec(version);
+      brokerCodec = new MqttCodec(version);
+      return connectUpstream(connect);
+    }
+    if (state === 'awaiting-connack') {
+      heldBytes += frame.length;
+      if (heldBytes > maxPacketBytes) return close(RELAY_CLOSE.refused, 'too much sent before the broker answered CONNECT');
+      held.push(frame);
       return;
     }
+    const packet = browserCodec!.decode(frame);
+    if (packet.cmd === 'connect') return close(RELAY_CLOSE.refused, 'a second CONNECT is not allowed');
+    if (!FROM_BROWSER.has(packet.cmd)) return close(RELAY_CLOSE.refused, `a ${packet.cmd.toUpperCase()} from the browser is not allowed`);
     switch (packet.cmd) {
       case 'subscribe': {
-        const allowed = packet.subscriptions.every((s) => policy.topics.some((f) => filterCovers(f, s.topic)));
-        if (allowed) return toBroker(packet);
-        return toBrowser({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(() => 128) });
+        if (packet.subscriptions.every((s) => policy.topics.some((f) => filterCovers(f, s.topic)))) return toBroker(packet);
+        // 0x80 "failure" in 3.1.1, 0x87 "not authorized" in 5.
+        return toBrowser({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(() => (version === 5 ? 0x87 : 0x80)) });
       }
       case 'publish': {
         if (!policy.canPublish) return close(RELAY_CLOSE.refused, 'your role does not allow publishing');
+        // An alias would let a later PUBLISH name its topic by number, past the topic check.
+        if (packet.properties?.topicAlias !== undefined) return close(RELAY_CLOSE.refused, 'topic aliases are not supported through the relay');
         if (!policy.topics.some((f) => topicMatches(f, packet.topic))) return close(RELAY_CLOSE.refused, `publishing to ${packet.topic} is outside the dataset's topics`);
         return toBroker(packet);
       }
-      case 'connect':
-        return close(RELAY_CLOSE.refused, 'a second CONNECT is not allowed');
       default:
         return toBroker(packet);
     }
-  });
-  parser.on('error', (err: Error) => close(RELAY_CLOSE.refused, `malformed MQTT: ${err.message}`));
+  }
 
-  browser.on('message', (data: Buffer) => parser.parse(data));
-  browser.on('close', () => {
-    closed = true;
-    upstream?.destroy();
+  function connectUpstream(connect: IConnectPacket): void {
+    state = 'awaiting-connack';
+    let answered = false;
+    try {
+      upstream = openBrokerTransport(new URL(policy.brokerUrl), policy.tls);
+    } catch {
+      return brokerUnreachable();
+    }
+    upstream.on('data', (bytes: Buffer) => {
+      if (state === 'closed') return;
+      // A CONNACK's first byte is 0x20: anything else is no MQTT broker, known without waiting for more.
+      if (state === 'awaiting-connack' && bytes[0] !== 0x20 && !answered) return brokerUnreachable();
+      answered = true;
+      let frames: Buffer[];
+      try {
+        frames = fromBrokerFrames.push(bytes);
+      } catch (err) {
+        if (state !== 'open') return brokerUnreachable();
+        if (err instanceof MqttFrameError && err.kind === 'too-large') return close(RELAY_CLOSE.tooLarge, `the broker sent ${err.message}`);
+        return close(1011, 'the broker sent malformed MQTT');
+      }
+      for (const frame of frames) onBrokerFrame(frame);
+    });
+    upstream.on('error', () => (state === 'open' ? close(1011, 'the broker connection failed') : brokerUnreachable()));
+    upstream.on('close', () => (state === 'open' ? close(1000, 'the broker closed the connection') : brokerUnreachable()));
+    // Only values the relay chose, or numbers, go to a host that has not yet shown it speaks MQTT.
+    toBroker({
+      cmd: 'connect',
+      protocolId: version === 3 ? 'MQIsdp' : 'MQTT',
+      protocolVersion: version,
+      // MQTT 3.1 allows client ids of at most 23 characters.
+      clientId: `sluice-preview-${randomBytes(version === 3 ? 4 : 6).toString('hex')}`,
+      clean: true,
+      keepalive: connect.keepalive,
+      username: policy.username,
+      password: policy.password === undefined ? undefined : Buffer.from(policy.password),
+      properties: version === 5 ? connectProperties(connect, maxPacketBytes) : undefined,
+    });
+  }
+
+  function onBrokerFrame(frame: Buffer): void {
+    if (state === 'closed') return;
+    try {
+      onBrokerPacket(frame);
+    } catch {
+      if (state !== 'open') return brokerUnreachable();
+      close(1011, 'the broker sent MQTT the relay cannot pass on');
+    }
+  }
+
+  function onBrokerPacket(frame: Buffer): void {
+    const packet = brokerCodec!.decode(frame);
+    if (state === 'awaiting-connack') {
+      if (packet.cmd !== 'connack') return brokerUnreachable();
+      state = 'open';
+      clearTimeout(connectTimer);
+      // The browser may not use topic aliases (see PUBLISH): it is told the broker accepts none.
+      if (packet.properties) delete packet.properties.topicAliasMaximum;
+      toBrowser(packet);
+      scheduleRecheck();
+      const pending = held;
+      held = [];
+      for (const f of pending) onBrowserFrame(f);
+      return;
+    }
+    if (!FROM_BROKER.has(packet.cmd)) return close(1011, `the broker sent an unexpected ${packet.cmd.toUpperCase()}`);
+    toBrowser(packet);
+  }
+
+  function scheduleRecheck(): void {
+    const recheck = options.recheck;
+    if (!recheck) return;
+    recheckTimer = setTimeout(() => {
+      recheck().then(
+        (next) => {
+          if (state === 'closed') return;
+          if (!sameSource(policy, next)) return close(RELAY_CLOSE.sourceChanged, "the dataset's broker or topics changed: reconnect");
+          policy.canPublish = next.canPublish;
+          scheduleRecheck();
+        },
+        (err: unknown) => close(RELAY_CLOSE.refused, isSluiceError(err) ? `access revoked: ${err.message}` : 'access could not be checked again'),
+      );
+    }, options.recheckEveryMs ?? 2000);
+  }
+
+  browser.on('message', (data: Buffer, isBinary: boolean) => {
+    if (state === 'closed') return;
+    // MQTT over WebSocket is binary frames only (MQTT 3.1.1 §6, 5.0 §6).
+    if (!isBinary) return close(RELAY_CLOSE.refused, 'MQTT must be sent in binary WebSocket messages');
+    let frames: Buffer[];
+    try {
+      frames = fromBrowserFrames.push(data);
+    } catch (err) {
+      const tooLarge = err instanceof MqttFrameError && err.kind === 'too-large';
+      return close(tooLarge ? RELAY_CLOSE.tooLarge : RELAY_CLOSE.refused, tooLarge ? err.message : 'malformed MQTT');
+    }
+    for (const frame of frames) onBrowserFrame(frame);
   });
+  browser.on('close', () => close(1000, 'closed by the browser'));
   browser.on('error', () => close(1011, 'browser connection failed'));
+}
+
+/** The MQTT 5 CONNECT properties passed on: flow control only (no session expiry, no user properties, no enhanced auth). */
+function connectProperties(connect: IConnectPacket, maxPacketBytes: number): IConnectPacket['properties'] {
+  const p = connect.properties ?? {};
+  const kept = {
+    receiveMaximum: p.receiveMaximum,
+    // The broker must not send the browser a packet the relay would refuse (MQTT 5 §3.1.2.11.4).
+    maximumPacketSize: Math.min(p.maximumPacketSize ?? Infinity, maxPacketBytes + 5),
+    topicAliasMaximum: p.topicAliasMaximum,
+    requestProblemInformation: p.requestProblemInformation,
+  };
+  return Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== undefined));
+}
+
+function sameSource(a: RelayPolicy, b: RelayPolicy): boolean {
+  const source = (p: RelayPolicy) => JSON.stringify([p.accountId, p.brokerUrl, p.tls ?? {}, p.username, p.password, p.topics]);
+  return source(a) === source(b);
+}
+
+/** A close reason is at most 123 bytes of UTF-8 (RFC 6455 §5.5). */
+function truncateReason(reason: string): string {
+  let r = reason;
+  while (Buffer.byteLength(r) > 123) r = r.slice(0, -1);
+  return r;
 }

@@ -41,6 +41,7 @@ export async function relayPolicyFor(req: IncomingMessage, deps: { store: Store;
     throw new SluiceError('TEMPLATE_UNRESOLVED', 'the broker password refers to a secret that is not set');
   }
   return {
+    accountId: session.user.id,
     brokerUrl,
     tls: secrets.tls,
     username: fetch.username,

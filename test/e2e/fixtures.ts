@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { test as base, expect } from '@playwright/test';
 import mqtt from 'mqtt';
 import type { Role } from '../../lib/auth/roles';
@@ -52,4 +53,15 @@ export { expect };
 /** A dataset name no other test uses (tests share one database). */
 export function uniqueName(prefix: string): string {
   return `${prefix}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** The session cookie of a role's storage state, as a Node client sends it on the WebSocket upgrade. */
+export function cookieOf(role: Role): string {
+  const state = JSON.parse(fs.readFileSync(signedInAs(role), 'utf8')) as { cookies: { name: string; value: string }[] };
+  return state.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+}
+
+/** The preview relay's URL for a dataset of the default workspace. */
+export function relayUrl(name: string): string {
+  return `${process.env.SLUICE_E2E_BASE_URL!.replace('http', 'ws')}/api/mqtt-relay?workspace=default&dataset=${encodeURIComponent(name)}`;
 }

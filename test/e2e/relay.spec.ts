@@ -1,18 +1,7 @@
-import fs from 'node:fs';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
-import { expect, signedInAs, test, uniqueName } from './fixtures';
-
-/** The session cookie of a role's storage state, as a Node client sends it on the WebSocket upgrade. */
-function cookieOf(role: 'reader' | 'editor'): string {
-  const state = JSON.parse(fs.readFileSync(signedInAs(role), 'utf8')) as { cookies: { name: string; value: string }[] };
-  return state.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-}
-
-function relayUrl(name: string): string {
-  return `${process.env.SLUICE_E2E_BASE_URL!.replace('http', 'ws')}/api/mqtt-relay?workspace=default&dataset=${encodeURIComponent(name)}`;
-}
+import { cookieOf, expect, relayUrl, signedInAs, test, uniqueName } from './fixtures';
 
 test.describe('[RELAY] the preview through Sluice', () => {
   let secured: MosquittoServer;
@@ -41,7 +30,7 @@ test.describe('[RELAY] the preview through Sluice', () => {
     const name = uniqueName('fence');
     await sluice.addDataset({ name, port: secured.port, username: 'device', password: 'device-password-1', topics: [{ path: `${name}/in/#` }] });
 
-    const reader = await mqtt.connectAsync(relayUrl(name), { wsOptions: { headers: { cookie: cookieOf('reader') } }, reconnectPeriod: 0 });
+    const reader = await mqtt.connectAsync(relayUrl(name), { wsOptions: { headers: { cookie: cookieOf('reader'), origin: process.env.SLUICE_E2E_BASE_URL! } }, reconnectPeriod: 0 });
     // SUBACK 0x80 (refused): mqtt.js rejects the subscription.
     await expect(reader.subscribeAsync(`${name}/other/#`)).rejects.toThrow(/Subscribe error/);
     const inside = await reader.subscribeAsync(`${name}/in/+`);
@@ -58,13 +47,13 @@ test.describe('[RELAY] the preview through Sluice', () => {
     expect(seen).toEqual([]);
     await watcher.endAsync();
 
-    const editor = await mqtt.connectAsync(relayUrl(name), { wsOptions: { headers: { cookie: cookieOf('editor') } }, reconnectPeriod: 0 });
+    const editor = await mqtt.connectAsync(relayUrl(name), { wsOptions: { headers: { cookie: cookieOf('editor'), origin: process.env.SLUICE_E2E_BASE_URL! } }, reconnectPeriod: 0 });
     await editor.publishAsync(`${name}/in/x`, 'from an editor', { qos: 1 });
     await editor.endAsync();
 
     // Without a session the upgrade itself is refused with 401.
     const status = await new Promise<number>((resolve) => {
-      const ws = new WebSocket(relayUrl(name), ['mqtt']);
+      const ws = new WebSocket(relayUrl(name), ['mqtt'], { headers: { origin: process.env.SLUICE_E2E_BASE_URL! } });
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       ws.on('open', () => resolve(101));
       ws.on('error', () => undefined);

@@ -86,6 +86,7 @@ export class PreviewStore {
     });
     this.client = client;
     client.on('connect', () => {
+      this.followRelayClose(client, url);
       if (!opts.topics.length) return this.setConnection({ status: 'connected', url });
       // "Connected" once the broker granted the subscriptions: a message published before that
       // would not reach this clean session, and the page would claim to be listening.
@@ -105,6 +106,23 @@ export class PreviewStore {
       this.setConnection({ status: 'reconnecting', url, reason });
     });
     client.on('message', (topic, payload, packet) => this.add(topic, payload, packet.qos, packet.retain));
+  }
+
+  /**
+   * Sluice's relay closes with a code of 4000–4999 and a reason when it refuses something (access
+   * ended, a packet too large, publishing not allowed): mqtt.js does not pass those on, so they are
+   * read from its WebSocket, shown as the error, and not retried (reconnecting would be refused
+   * again; after a change of the dataset's source, Connect starts afresh).
+   */
+  private followRelayClose(client: MqttClient, url: string): void {
+    const socket = (client.stream as { socket?: unknown } | undefined)?.socket;
+    if (!(typeof WebSocket !== 'undefined' && socket instanceof WebSocket)) return;
+    socket.addEventListener('close', (e) => {
+      if (this.client !== client || e.code < 4000 || e.code > 4999 || !e.reason) return;
+      this.client = undefined;
+      client.end(true);
+      this.setConnection({ status: 'error', url, message: e.reason });
+    });
   }
 
   disconnect(): void {

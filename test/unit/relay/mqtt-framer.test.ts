@@ -1,0 +1,40 @@
+import mqttPacket from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import { MqttFramer, readFixedHeader } from '../../../lib/relay/mqtt-framer';
+
+const publish = (payload: Buffer) => mqttPacket.generate({ cmd: 'publish', topic: 't', payload, qos: 0, retain: false, dup: false });
+
+describe('MqttFramer', () => {
+  it('cuts a stream into whole packets however it is split', () => {
+    const a = publish(Buffer.alloc(300, 1));
+    const b = mqttPacket.generate({ cmd: 'pingreq' });
+    const c = publish(Buffer.from('hi'));
+    const stream = Buffer.concat([a, b, c]);
+    for (const size of [1, 2, 7, 300, stream.length]) {
+      const framer = new MqttFramer(1024);
+      const out: Buffer[] = [];
+      for (let i = 0; i < stream.length; i += size) out.push(...framer.push(stream.subarray(i, i + size)));
+      expect(out.map((f) => f.toString('hex'))).toEqual([a, b, c].map((f) => f.toString('hex')));
+    }
+  });
+
+  it('refuses a packet whose declared length exceeds the limit from its header, before its body arrives', () => {
+    const framer = new MqttFramer(1024 * 1024);
+    // PUBLISH declaring 256 MiB - 1: the header alone is refused.
+    expect(() => framer.push(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]))).toThrow(expect.objectContaining({ kind: 'too-large' }));
+    const atLimit = new MqttFramer(1024);
+    expect(atLimit.push(publish(Buffer.alloc(1024 - 3)))).toHaveLength(1);
+    expect(() => atLimit.push(publish(Buffer.alloc(1024 - 2)).subarray(0, 3))).toThrow(expect.objectContaining({ kind: 'too-large' }));
+  });
+
+  it('refuses a remaining length of more than 4 bytes', () => {
+    expect(() => new MqttFramer(1024).push(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80, 0x01]))).toThrow(expect.objectContaining({ kind: 'malformed' }));
+  });
+
+  it('reads the fixed header once it is complete', () => {
+    expect(readFixedHeader(Buffer.from([0x30]))).toBeUndefined();
+    expect(readFixedHeader(Buffer.from([0x30, 0x80]))).toBeUndefined();
+    expect(readFixedHeader(Buffer.from([0x30, 0x00]))).toEqual({ headerBytes: 2, remainingLength: 0 });
+    expect(readFixedHeader(Buffer.from([0x30, 0xc1, 0x02]))).toEqual({ headerBytes: 3, remainingLength: 321 });
+  });
+});
