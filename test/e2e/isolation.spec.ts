@@ -17,7 +17,7 @@ test.describe('[ISOLATION] a member of default reaches nothing of another worksp
     const workspaceId = randomUUID();
     await sluice.store.prisma.organization.create({ data: { id: workspaceId, name: 'Other', slug } });
     const secret = uniqueName('secretdata');
-    await addDataset({
+    const { id } = await addDataset({
       store: sluice.store,
       manifest: mqttManifest({ name: secret, port: sluice.mqttPort, topics: [{ path: `${secret}/#`, qos: 'AtLeastOnce' }] }),
       workspaceFor: async () => ({ id: workspaceId, slug }),
@@ -28,12 +28,13 @@ test.describe('[ISOLATION] a member of default reaches nothing of another worksp
     for (const path of ['export?format=ndjson', 'export?format=csv', 'slices', `arrow?id=x&schema=y&from=0&to=0`]) {
       const res = await reader.get(`/api/w/default/datasets/${crossName}/${path}`);
       expect(res.status(), path).toBe(404);
-      expect(await res.text(), path).not.toContain(slug);
+      expect(await res.json(), path).toMatchObject({ code: 'DATASET_NOT_FOUND' });
     }
     for (const tab of ['', '/data', '/history', '/pulls', '/preview', '/quarantine']) {
       const res = await reader.get(`/w/default/datasets/${crossName}${tab}`);
       const html = await res.text();
       expect(html, tab).not.toContain(`${secret}/#`);
+      expect(html, tab).not.toContain(id);
       expect(html, tab).not.toContain('data-testid="dataset-title"');
     }
     await reader.dispose();

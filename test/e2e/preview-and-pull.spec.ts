@@ -160,8 +160,20 @@ test.describe('[PULL] concurrency', () => {
     const as = (role: 'editor' | 'maintainer') => browser.newPage({ storageState: signedInAs(role), baseURL: process.env.SLUICE_E2E_BASE_URL });
     const [alice, bob] = await Promise.all([as('editor'), as('maintainer')]);
     await Promise.all([alice.goto(`/w/default/datasets/${name}`), bob.goto(`/w/default/datasets/${name}`)]);
+    // A device keeps the pull busy until both presses have been answered, however slowly this
+    // machine serves them: the second press must meet a running pull, not a finished one.
+    let feeding = true;
+    const feeder = (async () => {
+      for (let i = 0; feeding; i++) {
+        await sluice.publish(`${name}/d`, JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), device: 'd', value: i }));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
     await Promise.all([alice.getByRole('button', { name: 'Pull now' }).click(), bob.getByRole('button', { name: 'Pull now' }).click()]);
-    for (const p of [alice, bob]) await expect(p.getByTestId('pull-status')).toContainText('Up to date');
+    for (const p of [alice, bob]) await expect(p.getByTestId('pull-status')).toContainText(/Pulling|already running/);
+    feeding = false;
+    await feeder;
+    for (const p of [alice, bob]) await expect(p.getByTestId('pull-status')).toContainText('Updated', { timeout: 40_000 });
     const notices = await Promise.all([alice, bob].map((p) => p.getByTestId('pull-status').textContent()));
     expect(notices.filter((t) => t?.includes('already running'))).toHaveLength(1);
     const d = (await sluice.store.datasets.find(defaultWorkspaceKey(name)))!;

@@ -71,11 +71,6 @@ export function NextPullView({ config, messages }: { config: PreviewConfig; mess
         ) : null}
       </div>
       {error ? <p className="text-destructive">{error}</p> : null}
-      {config.topics.some((t) => t.qos === 0) ? (
-        <p className="text-muted-foreground" data-testid="qos0-notice">
-          {config.topics.filter((t) => t.qos === 0).map((t) => t.path).join(', ')} {config.topics.filter((t) => t.qos === 0).length === 1 ? 'is' : 'are'} subscribed at QoS 0 (AtMostOnce): the broker keeps nothing for a pull that is not connected, so a pull gets only what arrives while it runs and retained values — not these buffered messages.
-        </p>
-      ) : null}
       {outcome && outcome.rows.length ? <RowsTable fields={layout.mergeFields} rows={outcome.rows.slice(0, 500)} opColumn={outcome.columns[0]} testId="next-pull-rows" /> : null}
       {outcome && outcome.known.length ? (
         <>
