@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { formatCell } from '../data/cell-codec';
-import type { DataType } from '../odf/data-type';
+import { spreadsheetSafeText } from '../data/csv-safe';
+import { unwrapOption, type DataType } from '../odf/data-type';
 import { encodeSliceLine, formatEventTime, storedToSliceRow, type SliceRow } from '../ingest/slice-encoding';
 import type { SliceLayout } from '../ingest/slice-layout';
 import type { Store } from '../store/open-store';
@@ -14,11 +15,25 @@ import type { DatasetKey } from './dataset-key';
 
 export type ExportFormat = 'ndjson' | 'csv' | 'parquet';
 
+export interface ExportOptions {
+  /**
+   * CSV only: text cells a spreadsheet would run as a formula get a `'` in front (`lib/data/csv-safe.ts`), for
+   * the console's downloads. Off by default, so `sluice export` writes the values byte for byte.
+   */
+  spreadsheetSafe?: boolean;
+}
+
 /**
  * Writes a dataset's committed rows, system columns first (offset, op, system_time, event_time),
  * timestamps RFC 3339 UTC, `op` as its integer code. NDJSON is the exact encoding slice hashes cover.
  */
-export async function exportDataset(store: Store, dataset: DatasetKey, format: ExportFormat, out: Writable | string): Promise<number> {
+export async function exportDataset(
+  store: Store,
+  dataset: DatasetKey,
+  format: ExportFormat,
+  out: Writable | string,
+  options: ExportOptions = {},
+): Promise<number> {
   const ds = await getDatasetOrThrow(store.datasets, dataset);
   const layout = committedLayout(ds);
   if (format === 'parquet') {
@@ -32,9 +47,10 @@ export async function exportDataset(store: Store, dataset: DatasetKey, format: E
   };
   if (format === 'csv' && layout) await write(stringify([columnNames(layout)]));
   if (layout) {
+    const safeColumns = options.spreadsheetSafe ? textColumns(layout) : undefined;
     for await (const batch of store.ingest.readRows(ds.num)) {
       const rows = batch.map((r) => storedToSliceRow(r, layout));
-      await write(format === 'ndjson' ? rows.map((r) => encodeSliceLine(r, layout)).join('') : stringify(rows.map((r) => csvRecord(r, layout))));
+      await write(format === 'ndjson' ? rows.map((r) => encodeSliceLine(r, layout)).join('') : stringify(rows.map((r) => csvRecord(r, layout, safeColumns))));
       count += rows.length;
     }
   }
@@ -50,13 +66,22 @@ function columnNames(layout: SliceLayout): string[] {
   return [v.offsetColumn, v.operationTypeColumn, v.systemTimeColumn, v.eventTimeColumn, ...layout.dataFields.map((f) => f.name)];
 }
 
-function csvRecord(r: SliceRow, layout: SliceLayout): string[] {
+/** Which data columns hold text (String, optional or not): the cells `spreadsheetSafe` may change. */
+function textColumns(layout: SliceLayout): boolean[] {
+  return layout.dataFields.map((f) => unwrapOption(f.type).kind === 'String');
+}
+
+/** One CSV record; with `safeColumns`, the text cells of those columns are made spreadsheet-safe. */
+function csvRecord(r: SliceRow, layout: SliceLayout, safeColumns?: boolean[]): string[] {
   return [
     r.offset.toString(),
     String(r.op),
     r.systemTime.toISOString(),
     formatEventTime(r.eventTime, layout),
-    ...layout.dataFields.map((f) => formatCell(f.type, r.data[f.name] ?? null)),
+    ...layout.dataFields.map((f, i) => {
+      const text = formatCell(f.type, r.data[f.name] ?? null);
+      return safeColumns?.[i] ? spreadsheetSafeText(text) : text;
+    }),
   ];
 }
 

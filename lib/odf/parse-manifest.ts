@@ -1,12 +1,17 @@
 /**
  * `parseManifest`: DatasetSnapshot manifest text (YAML, or JSON, which is a subset) → validated, canonical
- * DatasetSnapshot, or a `ManifestError` whose issues point at the offending line and column.
+ * DatasetSnapshot, or a `ManifestError` whose issues point at the offending line and column. The one entry for
+ * manifest text (console, CLI, editor), so its limits (`manifest-limits.ts`) hold everywhere: any text is
+ * parsed or refused in milliseconds.
  */
 import { LineCounter, parseAllDocuments, type Document, type ScalarTag, type Tags } from 'yaml';
 import { ManifestError, type ManifestIssue } from './errors';
-import { flattenIssues, manifestErrorMap } from './manifest-issues';
+import { MANIFEST_LIMITS, checkManifestLimits } from './manifest-limits';
+import { describePath, flattenIssues, manifestErrorMap } from './manifest-issues';
 import { manifestSchema, type DatasetSnapshot } from './manifest-schema';
+import { findAliasExpansionOverflow } from './yaml-alias-expansion';
 import { locatePath } from './yaml-locate';
+import { findDuplicateKeys } from './yaml-unique-keys';
 
 const NULL_TAG = 'tag:yaml.org,2002:null';
 
@@ -21,8 +26,14 @@ function odfNullTag(tags: Tags): Tags {
 }
 
 export function parseManifest(text: string): DatasetSnapshot {
+  checkManifestLimits(text);
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, customTags: odfNullTag });
+  const documents = parseAllDocuments(text, {
+    lineCounter,
+    prettyErrors: false,
+    customTags: odfNullTag,
+    uniqueKeys: false, // yaml's check is quadratic; documentIssues runs a linear one
+  });
   const at = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line: Math.max(line, 1), column: col };
@@ -43,17 +54,15 @@ export function parseManifest(text: string): DatasetSnapshot {
   }
 
   const doc: Document.Parsed = documents[0];
-  if (doc.errors.length > 0) {
-    throw new ManifestError(
-      doc.errors.map((error) => ({ path: [], ...at(error.pos[0]), message: `invalid YAML: ${error.message}` })),
-    );
-  }
+  const yamlIssues = documentIssues(doc, at);
+  if (yamlIssues.length > 0) throw new ManifestError(sortByPosition(yamlIssues));
 
   let value: unknown;
   try {
-    value = doc.toJS();
+    value = doc.toJS({ maxAliasCount: MANIFEST_LIMITS.aliases });
   } catch (error) {
-    // e.g. yaml's guard against alias-expansion bombs ("excessive alias count")
+    // yaml's own guard against alias-expansion bombs ("excessive alias count"), stricter than ours for
+    // aliases nested in anchors
     throw new ManifestError([{ path: [], line: 1, column: 1, message: `invalid YAML: ${(error as Error).message}` }]);
   }
   const result = manifestSchema.safeParse(value, { error: manifestErrorMap });
@@ -64,6 +73,33 @@ export function parseManifest(text: string): DatasetSnapshot {
     ...at(locatePath(doc, issue.path, { atKey: issue.atKey })),
     message: issue.message,
   }));
-  issues.sort((a, b) => a.line - b.line || a.column - b.column);
-  throw new ManifestError(issues);
+  throw new ManifestError(sortByPosition(issues));
+}
+
+/**
+ * What makes the YAML document itself unacceptable: yaml's errors, repeated keys (yaml's own check is off, see
+ * above) and aliases that expand it beyond `MANIFEST_LIMITS.entries`.
+ */
+function documentIssues(doc: Document.Parsed, at: (offset: number) => { line: number; column: number }): ManifestIssue[] {
+  const issues: ManifestIssue[] = doc.errors.map((error) => ({
+    path: [],
+    ...at(error.pos[0]),
+    message: `invalid YAML: ${error.message}`,
+  }));
+  for (const { path, offset, firstOffset } of findDuplicateKeys(doc)) {
+    const first = at(firstOffset);
+    const message = `${describePath(path)}: duplicate key; it is first given at line ${first.line}, column ${first.column}`;
+    issues.push({ path, ...at(offset), message });
+  }
+  if (issues.length > 0) return issues;
+
+  const overflowAt = findAliasExpansionOverflow(doc, MANIFEST_LIMITS.entries);
+  if (overflowAt === null) return [];
+  const limit = MANIFEST_LIMITS.entries;
+  const message = `the manifest has more than ${limit} keys and list items once its aliases are expanded; at most ${limit} are accepted`;
+  return [{ path: [], ...at(overflowAt), message }];
+}
+
+function sortByPosition(issues: ManifestIssue[]): ManifestIssue[] {
+  return issues.sort((a, b) => a.line - b.line || a.column - b.column);
 }

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { request, type Page } from '@playwright/test';
+import { parse } from 'csv-parse/sync';
 import { expect, signedInAs, test, uniqueName } from './fixtures';
 
 /** Replaces the editor's SQL and runs it with the keyboard, as a person would. */
@@ -108,6 +109,52 @@ test.describe('[QUERY] SQL in the browser', () => {
     await reader.getByRole('button', { name: 'Run' }).click();
     await expect(cell(reader, 2, 'value')).toHaveText('5', { timeout: 30_000 });
     await reader.close();
+  });
+
+  test('CSV downloads of a dataset and of a query result neutralise text a spreadsheet would run, and keep numbers', async ({ page, sluice }) => {
+    test.setTimeout(120_000);
+    const name = uniqueName('csvsafe');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    await page.goto(`/w/default/datasets/${name}`);
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('Up to date');
+    const readings: [device: string, value: number][] = [
+      ['=HYPERLINK("http://x")', -3.5],
+      ['+1', -1],
+      ['-2', 0],
+      ['@SUM(A1)', 2],
+      ['\tlead', -0.25],
+      ['\rlead', 4],
+      ['plain', 5],
+    ];
+    for (const [i, [device, value]] of readings.entries()) {
+      await sluice.publish(`${name}/d`, JSON.stringify({ event_time: `2026-11-25T12:0${i}:00Z`, device, value }));
+    }
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('7 rows');
+    const safe = readings.map(([device]) => (device === 'plain' ? device : `'${device}`));
+    const records = async (download: Promise<import('@playwright/test').Download>) =>
+      parse(fs.readFileSync((await (await download).path())!, 'utf8')) as string[][];
+
+    // The dataset's CSV (the server's writer): text cells prefixed, the negative numbers still numbers.
+    await page.getByRole('link', { name: 'Data', exact: true }).click();
+    const dataset = records(page.waitForEvent('download'));
+    await page.getByRole('link', { name: 'CSV' }).click();
+    const datasetRows = await dataset;
+    expect(datasetRows[0].slice(4)).toEqual(['device', 'value']);
+    expect(datasetRows.slice(1).map((r) => r.slice(4))).toEqual(readings.map(([, value], i) => [safe[i], String(value)]));
+
+    // The query result's CSV (DuckDB-WASM's writer): the same rule, decided by the column's type.
+    const sql = `SELECT device, value, device = '-2' AS is_minus_two FROM "${name}" ORDER BY event_time`;
+    await page.goto(`/w/default/query?sql=${encodeURIComponent(sql)}`);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('query-status')).toHaveText(/^7 rows in \d+ ms/, { timeout: 60_000 });
+    const result = records(page.waitForEvent('download'));
+    await page.getByRole('button', { name: 'CSV' }).click();
+    expect(await result).toEqual([
+      ['device', 'value', 'is_minus_two'],
+      ...readings.map(([device, value], i) => [safe[i], Number.isInteger(value) ? value.toFixed(1) : String(value), String(device === '-2')]),
+    ]);
   });
 
   test('a dataset is fetched once: a revisit loads it from the browser cache; on the open page, growth fetches only the new slice', async ({ page, sluice }) => {

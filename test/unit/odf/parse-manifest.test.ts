@@ -494,9 +494,19 @@ describe('parseManifest: documents and syntax', () => {
     expect(issues[0].message).toMatch(/^invalid YAML: Flow sequence in block collection must be sufficiently indented/);
   });
 
-  it('rejects duplicate keys', () => {
-    const issues = issuesOf('kind: DatasetSnapshot\nversion: 1\nversion: 1\ncontent: {name: t, kind: Root, metadata: []}');
-    expect(issues).toEqual([{ path: [], line: 3, column: 1, message: 'invalid YAML: Map keys must be unique' }]);
+  it('rejects duplicate keys at the repeat, naming the first, in block and flow mappings', () => {
+    const issues = issuesOf(
+      'kind: DatasetSnapshot\nversion: 1\nversion: 1\ncontent: {name: t, kind: Root, name: u, metadata: []}',
+    );
+    expect(issues).toEqual([
+      { path: ['version'], line: 3, column: 1, message: 'version: duplicate key; it is first given at line 2, column 1' },
+      { path: ['content', 'name'], line: 4, column: 32, message: 'content.name: duplicate key; it is first given at line 4, column 11' },
+    ]);
+  });
+
+  it('tells keys of different scalar types apart, as yaml does', () => {
+    const issues = issuesOf(pollingManifest(`${MQTT_FETCH}\n${NDJSON_APPEND}\nheaders: {1: a, "1": b, true: c, "true": d}`));
+    expect(issues.map((issue) => issue.message)).not.toContainEqual(expect.stringContaining('duplicate key'));
   });
 
   it('rejects a document that is not a mapping', () => {
@@ -560,7 +570,20 @@ describe('parseManifest: hostile input', () => {
       const refs = Array(10).fill(`*${'a'.repeat(i)}`).join(', ');
       levels.push(`${'b'.repeat(i)}: &${'a'.repeat(i + 1)} [${refs}]`);
     }
-    const issues = issuesOf(levels.join('\n'));
+    expect(issuesOf(levels.join('\n'))).toEqual([
+      {
+        path: [],
+        line: 4,
+        column: 55, // the alias that takes the expanded document past 10,000 keys and list items
+        message: 'the manifest has more than 10000 keys and list items once its aliases are expanded; at most 10000 are accepted',
+      },
+    ]);
+  });
+
+  it("keeps yaml's own alias guard for anchors that contain aliases", () => {
+    // 100 aliases and 2,600 entries once expanded: within our limits, but each use of l repeats 50 aliases
+    const text = `s: &s x\nl: &l [${Array(50).fill('*s').join(', ')}]\nm: [${Array(50).fill('*l').join(', ')}]`;
+    const issues = issuesOf(text);
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ path: [], line: 1, column: 1 });
     expect(issues[0].message).toMatch(/^invalid YAML: Excessive alias count/);

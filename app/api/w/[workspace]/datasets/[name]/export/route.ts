@@ -14,7 +14,10 @@ export const dynamic = 'force-dynamic';
 const Format = z.enum(['csv', 'ndjson', 'parquet']);
 const TYPES: Record<ExportFormat, string> = { csv: 'text/csv', ndjson: 'application/x-ndjson', parquet: 'application/vnd.apache.parquet' };
 
-/** Downloads the whole dataset as `sluice export` writes it (CSV, NDJSON or Parquet). Readers and up. */
+/**
+ * Downloads the whole dataset as `sluice export` writes it (CSV, NDJSON or Parquet), except that CSV text
+ * cells are spreadsheet-safe. Readers and up.
+ */
 export async function GET(req: Request, ctx: { params: Promise<{ workspace: string; name: string }> }) {
   return guardRoute(async () => {
     const p = await ctx.params;
@@ -32,7 +35,8 @@ export async function GET(req: Request, ctx: { params: Promise<{ workspace: stri
       return new Response(Readable.toWeb(stream) as ReadableStream, { headers });
     }
     const out = new PassThrough();
-    exportDataset(store, dataset, format, out).then(
+    // A download may be opened in a spreadsheet: text that would run as a formula is neutralised (not by the CLI).
+    exportDataset(store, dataset, format, out, { spreadsheetSafe: format === 'csv' }).then(
       () => out.end(),
       (err: Error) => out.destroy(err),
     );
