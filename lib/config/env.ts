@@ -16,6 +16,12 @@ const envSchema = z.object({
   SLUICE_SECRET_KEY: z.string().min(44, 'SLUICE_SECRET_KEY must be base64 of at least 32 bytes').optional(),
   /** The console's public origin (e.g. https://sluice.example.com), for session cookies and links. */
   SLUICE_PUBLIC_URL: z.url().optional(),
+  // --- Accounts (lib/config/signup.ts) ---
+  /** 1 = anyone may create an account; unset/0 = after the first account, sign-up is by invitation only. */
+  SLUICE_OPEN_SIGNUP: z.enum(['0', '1', 'false', 'true'], 'SLUICE_OPEN_SIGNUP must be 1 or 0').transform((v) => v === '1' || v === 'true').optional(),
+  /** Who may create workspaces in the console: maintainers (default), everyone, or nobody (operator/CLI only). */
+  SLUICE_WORKSPACE_CREATORS: z.enum(['maintainers', 'everyone', 'nobody'], 'SLUICE_WORKSPACE_CREATORS must be maintainers, everyone or nobody').optional(),
+  // --- end of accounts ---
 });
 
 export type SluiceEnv = z.infer<typeof envSchema>;
