@@ -1,4 +1,5 @@
 import { readEnv, type SluiceEnv } from '../config/env';
+import { isSignupOpen } from '../config/signup';
 import { brokerPolicyFrom, type BrokerPolicy } from './broker-policy';
 
 /**
@@ -18,5 +19,5 @@ export function installBrokerPolicy(policy: BrokerPolicy): void {
 }
 
 export function brokerPolicyFromEnv(env: SluiceEnv, consolePorts: number[] = []): BrokerPolicy {
-  return brokerPolicyFrom(env, { signupOpen: env.SLUICE_OPEN_SIGNUP === true, consolePorts });
+  return brokerPolicyFrom(env, { signupOpen: isSignupOpen(env), consolePorts });
 }

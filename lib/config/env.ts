@@ -18,8 +18,6 @@ const envSchema = z.object({
   SLUICE_PUBLIC_URL: z.url().optional(),
   /** The embedded broker's WebSocket listener (set by `sluice start` for the console it runs). */
   SLUICE_BROKER_WS_URL: z.string().regex(/^wss?:\/\//, 'SLUICE_BROKER_WS_URL must be a ws:// or wss:// URL').optional(),
-  /** 1: anyone may sign up (else invitations only after the first account). */
-  SLUICE_OPEN_SIGNUP: z.enum(['0', '1']).transform((v) => v === '1').optional(),
   /** Which brokers datasets may reach (see lib/brokers/broker-policy.ts); unset: any, or only public ones while sign-up is open. */
   SLUICE_BROKER_ALLOW: z.string().optional(),
   /** Names `sluice pull` may take from its environment for `${{ env.NAME }}` (comma-separated), besides --env. */
@@ -29,6 +27,12 @@ const envSchema = z.object({
   SLUICE_RELAY_MAX_PACKET: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   /** Open relay connections per account (each holds a broker connection). */
   SLUICE_RELAY_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(8),
+  // --- Accounts (lib/config/signup.ts) ---
+  /** 1 = anyone may create an account; unset/0 = after the first account, sign-up is by invitation only. */
+  SLUICE_OPEN_SIGNUP: z.enum(['0', '1', 'false', 'true'], 'SLUICE_OPEN_SIGNUP must be 1 or 0').transform((v) => v === '1' || v === 'true').optional(),
+  /** Who may create workspaces in the console: maintainers (default), everyone, or nobody (operator/CLI only). */
+  SLUICE_WORKSPACE_CREATORS: z.enum(['maintainers', 'everyone', 'nobody'], 'SLUICE_WORKSPACE_CREATORS must be maintainers, everyone or nobody').optional(),
+  // --- end of accounts ---
 });
 
 export type SluiceEnv = z.infer<typeof envSchema>;

@@ -1,3 +1,4 @@
+import { createAccount } from '../../lib/auth/accounts';
 import { createAuth } from '../../lib/auth/create-auth';
 import type { Role } from '../../lib/auth/roles';
 import type { Store } from '../../lib/store/open-store';
@@ -9,15 +10,16 @@ export interface TestAccount {
 }
 
 /**
- * Creates accounts through Better Auth itself (hashed passwords, as sign-up makes them) and makes
- * each a member of `workspace` with its role.
+ * Creates accounts as the operator does (lib/auth/accounts.ts: passwords hashed by Better Auth, as
+ * sign-up hashes them; sign-up itself is closed to visitors) and makes each a member of
+ * `workspace` with its role.
  */
 export async function createAccounts(store: Store, masterKey: Buffer, workspace: string, accounts: TestAccount[]): Promise<void> {
   const auth = createAuth({ prisma: store.prisma, masterKey, baseURL: 'http://127.0.0.1' });
   const ws = await store.prisma.organization.findUniqueOrThrow({ where: { slug: workspace } });
   for (const a of accounts) {
-    const { user } = await auth.api.signUpEmail({ body: { email: a.email, password: a.password, name: a.email.split('@')[0] } });
-    await store.workspaces.addMember(ws.id, user.id, a.role);
+    const { userId } = await createAccount(auth, store.prisma, { email: a.email, password: a.password, name: a.email.split('@')[0] });
+    await store.workspaces.addMember(ws.id, userId, a.role);
   }
 }
 

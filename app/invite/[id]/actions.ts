@@ -4,6 +4,7 @@ import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { workspacePath } from '@/app/_components/paths';
+import { sameEmail, usableInvitation } from '@/lib/auth/account-policy';
 import { SluiceError } from '@/lib/errors';
 import { parseInput } from '@/lib/server/action-input';
 import { runAction, type ActionResult } from '@/lib/server/action-result';
@@ -11,14 +12,18 @@ import { getAuth } from '@/lib/server/auth';
 import { requireViewer } from '@/lib/server/guard';
 import { getStore } from '@/lib/server/store';
 
-/** Joins a workspace: Better Auth checks the invitation is pending and for the signed-in email. */
+/**
+ * Joins a workspace, only as the invited address and only while the invitation is pending. Better
+ * Auth checks the same (and lib/auth/create-auth.ts checks again inside it); Sluice does not rely on it.
+ */
 export async function acceptInvitation(invitationId: string): Promise<ActionResult> {
   let slug = '';
   const r = await runAction(async () => {
     const id = parseInput(z.string().min(1).max(100), invitationId);
-    await requireViewer();
-    const invitation = await (await getStore()).workspaces.invitation(id);
-    if (!invitation) throw new SluiceError('INVALID_INPUT', 'no such invitation');
+    const viewer = await requireViewer();
+    const invitation = await usableInvitation((await getStore()).prisma, id);
+    if (!invitation) throw new SluiceError('INVALID_INPUT', 'This invitation does not exist, was cancelled, was already used, or has expired');
+    if (!sameEmail(invitation.email, viewer.email)) throw new SluiceError('FORBIDDEN', `this invitation is for ${invitation.email}; you are signed in as ${viewer.email}`);
     await (await getAuth()).api.acceptInvitation({ headers: await headers(), body: { invitationId: id } });
     slug = invitation.organization.slug;
     return undefined;

@@ -10,7 +10,7 @@ export const dynamic = 'force-dynamic';
 
 export default async function InvitePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const [invitation, viewer] = await Promise.all([(await getStore()).workspaces.invitation(decodeURIComponent(id)), getViewer()]);
+  const [invitation, viewer] = await Promise.all([(await getStore()).workspaces.invitation(safeDecode(id)), getViewer()]);
   const usable = invitation && invitation.status === 'pending' && invitation.expiresAt > new Date();
   const here = `/invite/${encodeURIComponent(id)}`;
   return (
@@ -26,10 +26,12 @@ export default async function InvitePage({ params }: { params: Promise<{ id: str
           {!viewer ? (
             <p>
               <Link className="text-primary underline" href={`/sign-in?next=${encodeURIComponent(here)}`}>Sign in</Link> or{' '}
-              <Link className="text-primary underline" href={`/sign-up?next=${encodeURIComponent(here)}`}>create an account</Link> as {invitation.email} to accept.
+              <Link className="text-primary underline" href={`/sign-up?invitation=${encodeURIComponent(invitation.id)}&next=${encodeURIComponent(here)}`}>create an account</Link> as {invitation.email} to accept.
             </p>
           ) : viewer.email.toLowerCase() !== invitation.email.toLowerCase() ? (
-            <p className="text-destructive">You are signed in as {viewer.email}; this invitation is for {invitation.email}.</p>
+            <p className="text-destructive" data-testid="invitation-wrong-account">
+              You are signed in as {viewer.email}; this invitation is for {invitation.email}. Sign out and sign in (or create an account) as {invitation.email} to accept it.
+            </p>
           ) : (
             <AcceptButton invitationId={invitation.id} />
           )}
@@ -37,4 +39,13 @@ export default async function InvitePage({ params }: { params: Promise<{ id: str
       )}
     </Card>
   );
+}
+
+/** A malformed escape in the link is an unknown invitation, not a server error. */
+function safeDecode(id: string): string {
+  try {
+    return decodeURIComponent(id);
+  } catch {
+    return id;
+  }
 }
