@@ -11,6 +11,7 @@ export type ActivityAction =
   | 'dataset.delete'
   | 'quarantine.discard'
   | 'member.invite'
+  | 'member.join'
   | 'member.cancel-invitation'
   | 'member.role'
   | 'member.remove'

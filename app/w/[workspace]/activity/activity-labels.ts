@@ -9,6 +9,7 @@ const LABELS: Record<ActivityAction, string> = {
   'dataset.delete': 'Deleted dataset',
   'quarantine.discard': 'Discarded quarantined messages',
   'member.invite': 'Invited',
+  'member.join': 'Joined by invitation',
   'member.cancel-invitation': 'Cancelled the invitation of',
   'member.role': 'Changed the role of',
   'member.remove': 'Removed',
