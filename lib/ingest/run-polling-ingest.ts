@@ -309,7 +309,11 @@ class PullRun {
         continue;
       }
       const batch = this.queue.splice(0, this.singleBatch ? this.queue.length : o.batchSize);
-      await this.commitBatch(batch, this.pubrels.splice(0), done && this.queue.length === 0);
+      const pubrels = this.pubrels.splice(0);
+      // The pull's slice goes with this batch unless completing PUBRELs lets the broker send more:
+      // a resumed session's PUBREC'd messages hold its window until their PUBCOMPs.
+      const last = this.queue.length === 0 && (capReached || (done && pubrels.length === 0));
+      await this.commitBatch(batch, pubrels, last);
     }
   }
 
