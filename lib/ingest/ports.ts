@@ -46,6 +46,9 @@ export interface StoredRow {
   data: JsonValue[];
 }
 
+/** A row staged for the pull's slice: a StoredRow before it has an offset and a system time. */
+export type StagedRow = Omit<StoredRow, 'offset' | 'systemTime'>;
+
 export interface QuarantineRecord {
   topic: string;
   qos: number;
@@ -103,6 +106,17 @@ export interface SliceCommit {
   nextOffset: bigint;
   watermark: Date | null;
   dataSchema?: DataSchema;
+  /**
+   * Rows made durable now and published later with the pull's slice, so their messages may be
+   * acknowledged after this commit (a window of an MQTT 3.1.1 broker, a batch of a large backlog).
+   * `position` is the first row's place in the coming slice.
+   */
+  stage?: { position: number; rows: StagedRow[] };
+  /**
+   * With `slice`: how many staged rows lead it. They are every staged row of the dataset (the
+   * lease admits one pull) and are deleted in the same transaction.
+   */
+  unstage?: number;
   /** Recorded with the first commit of a dataset whose manifest has no read schema. */
   inferredReadSchema?: DataSchema;
   /** Rows are null where the strategy only needs to know a key was seen (Ledger). */
@@ -134,6 +148,8 @@ export interface IngestStore {
   replaceKeyState(dataset: { id: string; num: number }, signature: string, state: Map<string, JsonRow | null>): Promise<void>;
   /** Committed rows in offset order, in batches. */
   readRows(datasetNum: number, opts?: { fromOffset?: bigint; batchSize?: number }): AsyncIterable<StoredRow[]>;
+  /** Staged rows a pull left unpublished (it was killed), in slice order. */
+  loadStagedRows(datasetNum: number): Promise<StagedRow[]>;
   loadQos2Receipts(datasetId: string): Promise<Set<number>>;
   /** Forgets the QoS 2 receipts of a broker session that no longer exists. */
   clearQos2Receipts(datasetId: string): Promise<void>;

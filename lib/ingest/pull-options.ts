@@ -17,15 +17,17 @@ export interface PullOptions {
   protocolVersion: MqttSessionOptions['protocolVersion'];
   /**
    * MQTT 3.1.1 only (with MQTT 5 the broker may send up to the record cap unacknowledged, so a
-   * pull commits when a batch is full or at its end): a quiet gap this long after a burst of messages commits them,
-   * as the broker has probably filled its in-flight window and waits for acknowledgements.
+   * pull stages when a batch is full and publishes at its end): a quiet gap this long after a
+   * burst of messages stages them, as the broker has probably filled its in-flight window and
+   * waits for acknowledgements.
    */
   flushGapMs: number;
-  /** MQTT 3.1.1 only: a handful of messages (a trickle, or a broker with a tiny window) is committed after this long without a new one. */
+  /** MQTT 3.1.1 only: a handful of messages (a trickle, or a broker with a tiny window) is staged after this long without a new one. */
   smallBatchQuietMs: number;
   /**
-   * A backlog is committed in slices of this many messages while the rest is still arriving, so
-   * reading, merging and Postgres's commit overlap instead of taking turns.
+   * A backlog is staged in batches of this many messages while the rest is still arriving (and
+   * published as one slice at the pull's end), so reading, merging and Postgres's commit overlap
+   * instead of taking turns.
    */
   batchSize: number;
   tls?: MqttSessionOptions['tls'];

@@ -17,8 +17,7 @@ import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { inferReadSchema } from './read/infer-schema';
 import { readMessage } from './read/read-message';
 import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, withEventTimeColumn, type SliceLayout } from './slice-layout';
-import { decodeStoredData } from './slice-encoding';
-import { stageSlice } from './stage-slice';
+import { fillEventTimes, fromStagedRow, stageSlice, toStagedRow } from './stage-slice';
 
 export interface Clock {
   now(): Date;
@@ -57,13 +56,18 @@ export interface RunPollingIngestArgs {
 }
 
 /**
- * One authoritative pull of an MQTT dataset: fetch → read → merge → commit, in micro-batches.
+ * One authoritative pull of an MQTT dataset: fetch → read → merge → stage → commit, writing one
+ * slice and one AddData block per pull.
  *
  * Delivery guarantee: a QoS 1/2 message is acknowledged to the broker (PUBACK/PUBREC) only after
- * the transaction holding its rows (or its quarantine record) committed. QoS 2 packet identifiers
- * are committed with the slice and remembered until the broker's PUBREL, so a redelivery after a
- * crash is recognised and not ingested twice; the PUBCOMP leaves only once that receipt is deleted.
- * A crash at any point therefore loses nothing and, for QoS 2, duplicates nothing.
+ * the transaction holding its rows (or its quarantine record) committed. A broker that waits for
+ * acknowledgements (an MQTT 3.1.1 in-flight window, or a backlog larger than a batch) gets them
+ * per window: the window's merged rows are committed to the dataset's staging rows together with
+ * its key state and QoS 2 receipts, and the pull's end publishes every staged row as the pull's
+ * slice. QoS 2 packet identifiers are remembered until the broker's PUBREL, so a redelivery after
+ * a crash is recognised and not ingested twice; the PUBCOMP leaves only once that receipt is
+ * deleted. Rows a killed pull staged lead the next pull's slice. A crash at any point therefore
+ * loses nothing and, for QoS 2 (or a merge with keys), duplicates nothing.
  */
 export async function runPollingIngest(args: RunPollingIngestArgs): Promise<PullResult> {
   const options = { ...DEFAULT_PULL_OPTIONS, ...args.options };
@@ -139,6 +143,13 @@ class PullRun {
   private wake: (() => void) | undefined;
   /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
   private accepted = 0;
+  /** Set once the pull's slice is being published: later messages are left to the broker. */
+  private ending = false;
+  /**
+   * Rows committed (or being committed) to the staging rows and not yet published, in slice order:
+   * a killed pull's first, then this pull's windows. The record cap bounds them.
+   */
+  private staged: Row[] = [];
   /** After this instant (maxDurationMs) no more QoS 1/2 messages are taken in. */
   private stopAt = Infinity;
   /** QoS 2 ids committed (or being committed) whose PUBREL has not arrived: a PUBLISH with one is a redelivery. */
@@ -150,7 +161,7 @@ class PullRun {
   private readonly singleBatch: boolean;
   /**
    * The commit in flight. The next batch is read, merged and staged while it runs (Postgres and
-   * Node work in parallel); `head`, `receipts` and `stateOverlay` already describe it.
+   * Node work in parallel); `head`, `receipts`, `staged` and `stateOverlay` already describe it.
    */
   private inFlight: Promise<void> | undefined;
   /** Key-state changes made by this pull, laid over what the store returns (it may not have them yet). */
@@ -170,7 +181,12 @@ class PullRun {
     const { store, options, source, head } = this.a;
     this.progress('connecting');
     this.stopAt = Date.now() + options.maxDurationMs;
-    if (this.schema) await this.ensureKeyState(this.schema);
+    const leftovers = await store.loadStagedRows(head.num);
+    if (leftovers.length && !this.schema) throw new Error(`${head.name} has staged rows but no read schema to read them with`);
+    if (this.schema) {
+      this.staged = leftovers.map((r) => fromStagedRow(r, this.schema!.layout));
+      await this.ensureKeyState(this.schema);
+    }
     this.receipts = await store.loadQos2Receipts(head.id);
     this.session = await openMqttSession(
       {
@@ -231,6 +247,8 @@ class PullRun {
       this.session?.stopReceiving();
       return;
     }
+    // Still read (PUBRELs must arrive to settle QoS 2), but this pull's slice is already on its way.
+    if (this.ending) return;
     if (++this.accepted === this.a.options.recordCap) this.session?.stopReceiving();
     this.queue.push(m);
     this.touch();
@@ -256,7 +274,10 @@ class PullRun {
     });
   }
 
-  /** Receives and commits until the broker is idle or the cap is reached; returns hasMore. */
+  /**
+   * Receives and commits until the broker is idle or the cap is reached, then publishes the
+   * pull's slice (with the last batch when one is left, else on its own); returns hasMore.
+   */
   private async receiveLoop(): Promise<boolean> {
     const o = this.a.options;
     for (;;) {
@@ -265,12 +286,17 @@ class PullRun {
       const capReached = this.accepted >= o.recordCap || now >= this.stopAt;
       if (capReached) this.session?.stopReceiving();
       const idleFor = now - this.lastActivity;
+      const done = this.ending || capReached || idleFor >= o.idleTimeoutMs;
       if (this.queue.length === 0 && this.pubrels.length === 0) {
-        if (capReached || idleFor >= o.idleTimeoutMs) {
-          if (!this.inFlight) return this.accepted >= o.recordCap;
-          // Let the last commit land; look again, in case messages (QoS 0, PUBRELs) came meanwhile.
-          await this.inFlight;
-          this.inFlight = undefined;
+        if (done) {
+          if (this.inFlight) {
+            // Let the last commit land; look again, in case messages (QoS 0, PUBRELs) came meanwhile.
+            await this.inFlight;
+            this.inFlight = undefined;
+            continue;
+          }
+          if (this.staged.length === 0) return this.accepted >= o.recordCap;
+          await this.commitBatch([], [], true);
           continue;
         }
         await this.sleep(Math.min(o.idleTimeoutMs - idleFor, this.stopAt - now));
@@ -278,20 +304,25 @@ class PullRun {
       }
       const quietLimit = this.quietLimit();
       const batchFull = !this.singleBatch && this.queue.length >= o.batchSize;
-      if (!capReached && !batchFull && idleFor < quietLimit) {
+      if (!done && !batchFull && idleFor < quietLimit) {
         await this.sleep(quietLimit - idleFor);
         continue;
       }
-      await this.commitBatch(this.queue.splice(0, this.singleBatch ? this.queue.length : o.batchSize), this.pubrels.splice(0));
+      const batch = this.queue.splice(0, this.singleBatch ? this.queue.length : o.batchSize);
+      const pubrels = this.pubrels.splice(0);
+      // The pull's slice goes with this batch unless completing PUBRELs lets the broker send more:
+      // a resumed session's PUBREC'd messages hold its window until their PUBCOMPs.
+      const last = this.queue.length === 0 && (capReached || (done && pubrels.length === 0));
+      await this.commitBatch(batch, pubrels, last);
     }
   }
 
   /**
-   * How long the broker must have been quiet before what was received is committed. A pull that
-   * goes quiet commits once (one slice, as Kamu writes); a backlog is also cut at `batchSize`, and
-   * an MQTT 3.1.1 broker stops after its in-flight window (Mosquitto: 20) until acknowledgements
-   * arrive. An MQTT 5 session allows the whole record cap in flight; a Snapshot merge needs all of
-   * a pull at once.
+   * How long the broker must have been quiet before what was received is committed: staged, so
+   * it can be acknowledged, unless the pull is ending. A pull that goes quiet commits once, with
+   * its slice; a backlog is also staged at `batchSize`, and an MQTT 3.1.1 broker stops after its
+   * in-flight window (Mosquitto: 20) until acknowledgements arrive. An MQTT 5 session allows the
+   * whole record cap in flight; a Snapshot merge needs all of a pull at once.
    */
   private quietLimit(): number {
     const o = this.a.options;
@@ -299,9 +330,13 @@ class PullRun {
     return this.queue.length >= SMALLEST_INFLIGHT_WINDOW ? o.flushGapMs : Math.min(o.smallBatchQuietMs, o.idleTimeoutMs);
   }
 
-  /** Prepares a batch, waits for the commit in flight, then starts this one's commit. */
-  private async commitBatch(messages: ReceivedMessage[], pubrels: number[]): Promise<void> {
-    const prepared = await this.prepare(messages, pubrels);
+  /**
+   * Prepares a batch, waits for the commit in flight, then starts this one's commit. With
+   * `publish` the batch's rows go straight into the pull's slice with every staged row.
+   */
+  private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
+    if (publish) this.ending = true;
+    const prepared = await this.prepare(messages, pubrels, publish);
     await this.inFlight;
     const commit = this.commitPrepared(prepared);
     commit.catch(() => undefined); // awaited by the next batch or at the end; never unhandled
@@ -316,7 +351,7 @@ class PullRun {
     const deadline = Date.now() + Math.min(500, this.a.options.idleTimeoutMs);
     while (this.receipts.size > 0 && Date.now() < deadline && !this.failure) {
       if (this.pubrels.length) {
-        await this.commitBatch([], this.pubrels.splice(0));
+        await this.commitBatch([], this.pubrels.splice(0), false);
         await this.inFlight;
         continue;
       }
@@ -325,10 +360,11 @@ class PullRun {
   }
 
   /**
-   * Reads, merges and stages a batch against the state as it will be once the commit in flight
-   * lands, and advances `head` to what this batch's commit will make it.
+   * Reads and merges a batch against the state as it will be once the commit in flight lands.
+   * Its rows are staged, or with `publish` become the pull's slice after the staged ones; then
+   * `head` advances to what this commit will make it.
    */
-  private async prepare(messages: ReceivedMessage[], pubrels: number[]): Promise<PreparedCommit> {
+  private async prepare(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<PreparedCommit> {
     const { source, options } = this.a;
     this.progress('committing');
     const schema = await this.schemaFor(messages);
@@ -366,23 +402,28 @@ class PullRun {
     }
 
     // Without a schema (nothing readable to infer one from yet) only quarantine records are written.
-    const merged = schema && rows.length ? schema.strategy.merge(await this.priorState(rows, schema), rows) : [];
-    const head = this.head;
-    const staged =
-      schema &&
-      stageSlice({
-        merged,
-        layout: schema.layout,
-        systemTime,
-        nextOffset: head.nextOffset,
-        prevWatermark: head.watermark,
-        committedDataSchema: head.dataSchema,
-      });
-    const blocks = staged ? chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime) : [];
-    const changes = staged && schema.strategy.primaryKey.length ? applyToState(schema.strategy, staged.committedRows) : undefined;
+    const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema), rows), schema.layout, systemTime) : [];
+    // The key state moves with every batch, staged or published: the next batch's merge sees these rows.
+    const changes = merged.length && schema!.strategy.primaryKey.length ? applyToState(schema!.strategy, merged) : undefined;
     const upserts = new Map([...(changes?.upserts ?? [])].map(([k, r]) => [k, stateRowToStore(schema!.strategy, schema!.layout, r)]));
     for (const [k, r] of upserts) this.stateOverlay.set(k, r);
     for (const k of changes?.deletes ?? []) this.stateOverlay.set(k, DELETED);
+    const unstage = this.staged.length;
+    const stage = !publish && merged.length ? { position: unstage, rows: merged.map((r) => toStagedRow(r, schema!.layout)) } : undefined;
+    for (const row of merged) this.staged.push(row);
+    const head = this.head;
+    const staged =
+      publish && this.schema
+        ? stageSlice({
+            merged: this.staged.splice(0),
+            layout: this.schema.layout,
+            systemTime,
+            nextOffset: head.nextOffset,
+            prevWatermark: head.watermark,
+            committedDataSchema: head.dataSchema,
+          })
+        : undefined;
+    const blocks = staged ? chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime) : [];
     if (staged) {
       add.rowsCommitted = staged.slice.rows.length;
       add.slices = 1;
@@ -413,7 +454,9 @@ class PullRun {
         nextOffset,
         watermark,
         dataSchema: staged?.dataSchema,
-        inferredReadSchema: staged ? this.takeInferredReadSchema() : undefined,
+        stage,
+        unstage: staged ? unstage : undefined,
+        inferredReadSchema: stage || staged ? this.takeInferredReadSchema() : undefined,
         keyState: changes && { signature: stateSignature(schema!.strategy), upserts, deletes: [...changes.deletes] },
         qos2Receipts: { add: newReceipts, remove: pubrels },
         quarantine,
@@ -455,17 +498,14 @@ class PullRun {
     const { store } = this.a;
     if (strategy.primaryKey.length === 0 || this.head.stateSignature === stateSignature(strategy)) return;
     const state = new Map<string, JsonRow | null>();
-    const v = layout.vocab;
-    for await (const batch of store.readRows(this.head.num)) {
-      const committed = batch.map((r) => ({
-        [v.operationTypeColumn]: r.op,
-        ...decodeStoredData(r.data, layout),
-        [v.eventTimeColumn]: layout.eventTimeType.kind === 'Date' ? r.eventTime.toISOString().slice(0, 10) : r.eventTime.getTime(),
-      }));
-      const changes = applyToState(strategy, committed);
+    const fold = (rows: Row[]) => {
+      const changes = applyToState(strategy, rows);
       for (const k of changes.deletes) state.delete(k);
       for (const [k, r] of changes.upserts) state.set(k, stateRowToStore(strategy, layout, r));
-    }
+    };
+    for await (const batch of store.readRows(this.head.num)) fold(batch.map((r) => fromStagedRow(r, layout)));
+    // Rows a killed pull staged were merged against the old keys' state; they lead this pull's slice.
+    fold(this.staged);
     await store.replaceKeyState(this.head, stateSignature(strategy), state);
   }
 

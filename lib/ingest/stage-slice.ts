@@ -3,9 +3,9 @@ import { encodeStoredCell } from '../data/cell-codec';
 import type { Cell, Row } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { JsonValue } from '../data/row';
-import type { CommittedSlice, StoredRow } from './ports';
+import type { CommittedSlice, StagedRow, StoredRow } from './ports';
 import { arrowSchemaKey, sliceArrowSegment } from './slice-arrow';
-import { encodeSliceLine, hashSlice } from './slice-encoding';
+import { decodeStoredData, encodeSliceLine, hashSlice } from './slice-encoding';
 import { dataSchemaOf, type SliceLayout } from './slice-layout';
 
 /**
@@ -34,22 +34,15 @@ export function stageSlice(args: {
 }): StagedSlice | undefined {
   const { merged, layout, systemTime, nextOffset, prevWatermark } = args;
   if (merged.length === 0) return undefined;
-  const v = layout.vocab;
-  const committedRows: Row[] = [];
+  const committedRows = fillEventTimes(merged, layout, systemTime);
   const storedRows: StoredRow[] = [];
   const lines: string[] = [];
   let maxEventMs = prevWatermark?.getTime() ?? -Infinity;
-  merged.forEach((row, i) => {
-    // Merge output rows are fresh objects (MergeStrategy contract), so filling them in place is safe.
-    const eventCell = fillEventTime(row[v.eventTimeColumn] ?? null, layout, systemTime);
-    row[v.eventTimeColumn] = eventCell;
-    const eventTime = eventCellToDate(eventCell);
+  committedRows.forEach((row, i) => {
+    const { op, eventTime, data } = toStagedRow(row, layout);
     if (eventTime.getTime() > maxEventMs) maxEventMs = eventTime.getTime();
     const offset = nextOffset + BigInt(i);
-    const op = Number(row[v.operationTypeColumn]);
-    const json: JsonValue[] = layout.dataFields.map((f) => encodeStoredCell(f.type, row[f.name] ?? null));
-    committedRows.push(row);
-    storedRows.push({ offset, op, systemTime, eventTime, data: json });
+    storedRows.push({ offset, op, systemTime, eventTime, data });
     lines.push(encodeSliceLine({ offset, op, systemTime, eventTime, data: row }, layout));
   });
   const { hash, size } = hashSlice(lines);
@@ -80,9 +73,33 @@ export function stageSlice(args: {
   };
 }
 
-function fillEventTime(cell: Cell, layout: SliceLayout, systemTime: Date): Cell {
-  if (cell !== null) return cell;
-  return layout.eventTimeType.kind === 'Date' ? systemTime.toISOString().slice(0, 10) : systemTime.getTime();
+/**
+ * Fills null event times with `systemTime` (MQTT reports no source event time) and returns the
+ * rows, as the key state and the slice record them. Merge output rows are fresh objects
+ * (MergeStrategy contract), so filling them in place is safe; filled rows stay as they are.
+ */
+export function fillEventTimes(merged: Row[], layout: SliceLayout, systemTime: Date): Row[] {
+  const column = layout.vocab.eventTimeColumn;
+  const now = layout.eventTimeType.kind === 'Date' ? systemTime.toISOString().slice(0, 10) : systemTime.getTime();
+  for (const row of merged) row[column] ??= now;
+  return merged;
+}
+
+/** The row a staged (or stored) row was made from: `toStagedRow`'s inverse. */
+export function fromStagedRow(r: StagedRow, layout: SliceLayout): Row {
+  const v = layout.vocab;
+  return {
+    [v.operationTypeColumn]: r.op,
+    ...decodeStoredData(r.data, layout),
+    [v.eventTimeColumn]: layout.eventTimeType.kind === 'Date' ? r.eventTime.toISOString().slice(0, 10) : r.eventTime.getTime(),
+  };
+}
+
+/** A merged row (event time filled) as stored: op, event time and the data columns' lossless JSON. */
+export function toStagedRow(row: Row, layout: SliceLayout): StagedRow {
+  const v = layout.vocab;
+  const data: JsonValue[] = layout.dataFields.map((f) => encodeStoredCell(f.type, row[f.name] ?? null));
+  return { op: Number(row[v.operationTypeColumn]), eventTime: eventCellToDate(row[v.eventTimeColumn] ?? null), data };
 }
 
 /** Event-time cells are epoch milliseconds (Timestamp) or "YYYY-MM-DD" (Date). */

@@ -6,7 +6,7 @@ import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
-import type { DatasetHead, IngestStore, JsonRow, PullOutcome, SliceCommit, StoredRow } from '../ingest/ports';
+import type { DatasetHead, IngestStore, JsonRow, PullOutcome, SliceCommit, StagedRow, StoredRow } from '../ingest/ports';
 import type { PrismaClient } from './prisma';
 import type { SecretRepository } from './secret-repository';
 import type { StoredSecrets } from '../secrets/secret-release';
@@ -98,7 +98,7 @@ export class PostgresIngestStore implements IngestStore {
           status: 'failed',
           endedAt: new Date(),
           errorCode: 'INTERRUPTED',
-          error: 'the pulling process ended before the pull finished; what it had not committed stayed with the broker',
+          error: 'the pulling process ended before the pull finished; what it had not committed stayed with the broker, and rows it had staged are published by the next pull',
         },
       }),
       this.prisma.pull.create({ data: { id: pullId, datasetId, status: 'running' } }),
@@ -149,6 +149,11 @@ export class PostgresIngestStore implements IngestStore {
       yield rows.map((r) => ({ offset: r.offset, op: r.op, systemTime: r.systemTime, eventTime: r.eventTime, data: r.data as JsonValue[] }));
       from = rows[rows.length - 1].offset + 1n;
     }
+  }
+
+  async loadStagedRows(datasetNum: number): Promise<StagedRow[]> {
+    const rows = await this.prisma.stagedRow.findMany({ where: { datasetNum }, orderBy: { position: 'asc' }, select: { op: true, eventTime: true, data: true } });
+    return rows.map((r) => ({ op: r.op, eventTime: r.eventTime, data: r.data as JsonValue[] }));
   }
 
   async loadQos2Receipts(datasetId: string): Promise<Set<number>> {
@@ -208,7 +213,25 @@ export class PostgresIngestStore implements IngestStore {
           ],
         );
       }
+      if (!last && c.inferredReadSchema) {
+        await db.query('UPDATE dataset SET inferred_read_schema = $1::jsonb WHERE id = $2', [JSON.stringify(c.inferredReadSchema), c.datasetId]);
+      }
+      if (c.stage) {
+        const rows = c.stage.rows;
+        await db.query(
+          `INSERT INTO staged_row (dataset_num, position, op, event_time, data)
+           SELECT $1, $2::int + n - 1, op::smallint, to_timestamp(e::bigint / 1000.0), d::jsonb
+           FROM unnest(string_to_array($3, ','), string_to_array($4, ','), string_to_array($5, E'\n')) WITH ORDINALITY AS t(op, e, d, n)`,
+          [c.datasetNum, c.stage.position, ...delimitedRows(rows)],
+        );
+      }
       if (c.slice) {
+        // The slice holds every staged row: a count that differs means the pull's idea of them is
+        // wrong, and publishing would lose or repeat rows.
+        const unstaged = await db.query('DELETE FROM staged_row WHERE dataset_num = $1', [c.datasetNum]);
+        if (unstaged.rowCount !== (c.unstage ?? 0)) {
+          throw new Error(`the slice holds ${c.unstage ?? 0} staged rows but ${unstaged.rowCount} were staged; nothing was committed`);
+        }
         const s = c.slice;
         await db.query(
           `INSERT INTO data_slice (dataset_id, offset_start, offset_end, block_sequence, hash, size, system_time, arrow, arrow_adler32, arrow_size, arrow_schema)
@@ -218,21 +241,12 @@ export class PostgresIngestStore implements IngestStore {
             ...[Buffer.from(s.arrow.segment.deflated), s.arrow.segment.adler32, s.arrow.segment.size, s.arrow.schemaKey],
           ],
         );
-        // Rows are contiguous from offsetStart and share the commit's system time. The columns go
-        // as delimited text split by Postgres (JSON.stringify never emits a raw newline), which
-        // spares pg's per-element array escaping on the hot path.
+        // Rows are contiguous from offsetStart and share the commit's system time.
         await db.query(
           `INSERT INTO data_row (dataset_num, "offset", op, system_time, event_time, data)
            SELECT $1, $2::bigint + n - 1, op::smallint, $3, to_timestamp(e::bigint / 1000.0), d::jsonb
            FROM unnest(string_to_array($4, ','), string_to_array($5, ','), string_to_array($6, E'\n')) WITH ORDINALITY AS t(op, e, d, n)`,
-          [
-            c.datasetNum,
-            s.offsetStart.toString(),
-            c.systemTime.toISOString(),
-            s.rows.map((r) => r.op).join(','),
-            s.rows.map((r) => r.eventTime.getTime()).join(','), // epoch ms: cheaper to format than ISO text
-            s.rows.map((r) => JSON.stringify(r.data)).join('\n'),
-          ],
+          [c.datasetNum, s.offsetStart.toString(), c.systemTime.toISOString(), ...delimitedRows(s.rows)],
         );
       }
       if (c.keyState) {
@@ -263,6 +277,18 @@ export class PostgresIngestStore implements IngestStore {
       );
     });
   }
+}
+
+/**
+ * Rows' op, event time and data as delimited text for `string_to_array` (JSON.stringify never
+ * emits a raw newline), which spares pg's per-element array escaping on the hot path.
+ */
+function delimitedRows(rows: StagedRow[]): [string, string, string] {
+  return [
+    rows.map((r) => r.op).join(','),
+    rows.map((r) => r.eventTime.getTime()).join(','), // epoch ms: cheaper to format than ISO text
+    rows.map((r) => JSON.stringify(r.data)).join('\n'),
+  ];
 }
 
 async function inTransaction(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<void>): Promise<void> {

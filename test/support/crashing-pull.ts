@@ -1,25 +1,34 @@
 /**
- * A pull that kills its own process with SIGKILL at a chosen point of its first commit:
- *   before: messages received, nothing committed;
- *   after:  the commit is durable, but no acknowledgement has left for the broker.
- * Usage: tsx crashing-pull.ts <dataset> <before|after>   (DATABASE_URL in the environment)
+ * A pull that kills its own process with SIGKILL at a chosen commit:
+ *   before: its messages received, that commit not made;
+ *   after:  that commit is durable, but no acknowledgement for it has left for the broker.
+ * The commit is the first that writes rows or quarantine records (`first`, the default), the N-th
+ * that stages rows (`stage:N`), or the one that publishes the pull's slice (`publish`).
+ * Usage: tsx crashing-pull.ts <dataset> <before|after> [first|stage:N|publish] [auto|4|5]
+ *        (DATABASE_URL in the environment)
  */
+import type { SliceCommit } from '../../lib/ingest/ports';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { openStore } from '../../lib/store/open-store';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
-const [dataset, when] = process.argv.slice(2);
+const [dataset, when, at = 'first', version = 'auto'] = process.argv.slice(2);
 const store = await openStore({ databaseUrl: process.env.DATABASE_URL });
+let stagings = 0;
+function chosen(c: SliceCommit): boolean {
+  if (c.stage) stagings++;
+  if (at === 'publish') return c.slice !== undefined;
+  if (at.startsWith('stage:')) return c.stage !== undefined && stagings === Number(at.slice('stage:'.length));
+  return c.slice !== undefined || c.stage !== undefined || c.quarantine.length > 0;
+}
 const realCommit = store.ingest.commit.bind(store.ingest);
 store.ingest.commit = async (c) => {
-  if (c.slice || c.quarantine.length) {
-    if (when === 'before') process.kill(process.pid, 'SIGKILL');
-    await realCommit(c);
-    process.stdout.write(`committed ${c.slice?.rows.length ?? 0}\n`);
-    if (when === 'after') process.kill(process.pid, 'SIGKILL');
-    return;
-  }
+  if (!chosen(c)) return realCommit(c);
+  if (when === 'before') process.kill(process.pid, 'SIGKILL');
   await realCommit(c);
+  process.stdout.write(`committed ${c.slice?.rows.length ?? c.stage?.rows.length ?? 0}\n`);
+  if (when === 'after') process.kill(process.pid, 'SIGKILL');
 };
-await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: 500 } });
+const protocolVersion = version === 'auto' ? 'auto' : (Number(version) as 4 | 5);
+await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: 500, protocolVersion } });
 await store.close();

@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import mqttPacket from 'mqtt-packet';
 
 /**
  * A transport between mqtt.js and the broker's socket that holds back outgoing PUBACK, PUBREC and
@@ -13,6 +14,10 @@ import { Duplex } from 'node:stream';
  * Release works by credits: `release('puback', id)` lets the held (or next) PUBACK for `id`
  * through at once. The engine releases in the order the PUBLISH packets arrived, which keeps
  * MQTT's acknowledgement ordering (3.1.1 §4.6, 5.0 §4.6).
+ *
+ * `advertiseReceiveMaximum` (MQTT 5) rewrites the Receive Maximum of the outgoing CONNECT: the
+ * broker is asked for that window while mqtt.js, which counts inbound QoS 2 messages against the
+ * value it was given, is given MQTT's maximum (see mqtt-session.ts for why).
  */
 export type HeldAck = 'puback' | 'pubrec' | 'pubcomp';
 
@@ -34,7 +39,10 @@ export class AckGate extends Duplex {
   /** Set while closing: what still arrives is read and dropped, so the close is a clean FIN. */
   private discardIncoming = false;
 
-  constructor(private readonly transport: Duplex) {
+  constructor(
+    private readonly transport: Duplex,
+    private readonly advertiseReceiveMaximum?: number,
+  ) {
     super();
     transport.on('data', (chunk: Buffer) => {
       if (this.discardIncoming) return;
@@ -86,6 +94,10 @@ export class AckGate extends Duplex {
       if (header === undefined || header.size > this.pending.length) break;
       const packet = this.pending.subarray(0, header.size);
       this.pending = this.pending.subarray(header.size);
+      if (packet[0] >> 4 === CONNECT && this.advertiseReceiveMaximum !== undefined) {
+        out.push(withReceiveMaximum(packet, this.advertiseReceiveMaximum));
+        continue;
+      }
       const kind = HELD_TYPES[packet[0] >> 4];
       // PUBACK/PUBREC/PUBCOMP carry the packet identifier right after the fixed header.
       const id = kind ? packet.readUInt16BE(header.length) : 0;
@@ -138,6 +150,19 @@ export class AckGate extends Duplex {
     });
     if (out.length && !this.transport.destroyed) this.transport.write(Buffer.concat(out));
   }
+}
+
+const CONNECT = 1;
+
+/** An MQTT 5 CONNECT packet with its Receive Maximum property set to `value`. */
+function withReceiveMaximum(connect: Buffer, value: number): Buffer {
+  let parsed: mqttPacket.IConnectPacket | undefined;
+  const parser = mqttPacket.parser({ protocolVersion: 5 });
+  parser.on('packet', (p) => (parsed = p as mqttPacket.IConnectPacket));
+  parser.on('error', () => undefined); // left unchanged: mqtt.js's own value then reaches the broker
+  parser.parse(connect);
+  if (!parsed || parsed.protocolVersion !== 5) return Buffer.from(connect);
+  return mqttPacket.generate({ ...parsed, properties: { ...parsed.properties, receiveMaximum: value } }, { protocolVersion: 5 });
 }
 
 /** Fixed-header length and total size of the MQTT packet at the start of `buf`; undefined if incomplete. */

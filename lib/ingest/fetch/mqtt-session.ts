@@ -69,6 +69,23 @@ export interface MqttSession {
 
 const SESSION_NEVER_EXPIRES = 0xffffffff;
 
+/**
+ * The broker is asked for `receiveMaximum` (the ack gate writes it into the CONNECT), but mqtt.js
+ * is told MQTT's maximum, so its own check of inbound QoS 2 messages can never end a pull.
+ *
+ * Why: mqtt.js 5.16 counts a QoS 2 packet id from its PUBLISH to its PUBREL (released correctly,
+ * whatever the ack gate holds) and closes the connection with "Receive Maximum exceeded" when the
+ * broker sends more than the advertised window. Mosquitto 2.0.11 does: on each PUBACK/PUBCOMP it
+ * refills its in-flight list counting only the messages ahead of the acknowledged one
+ * (db__message_delete_outgoing), so completing the oldest lets a whole window more go out while
+ * the rest is unacknowledged. Seen with a 30,000-message QoS 2 backlog and a 10,000 window: a resumed
+ * session re-sent 10,000 PUBRELs, and the first PUBCOMP was followed by 10,000 PUBLISHes; every
+ * later session was re-sent the swollen in-flight list at once and failed the same way. With 65,535
+ * (every 16-bit id) mqtt.js's count of distinct ids cannot exceed it. What the broker sends past a
+ * pull's record cap is not taken and not acknowledged: it is redelivered to the next pull.
+ */
+const MQTT_MAX_RECEIVE_MAXIMUM = 65_535;
+
 /** Connects with a persistent session and subscribes; messages flow to `handlers` from then on. */
 export async function openMqttSession(opts: MqttSessionOptions, handlers: MqttSessionHandlers): Promise<MqttSession> {
   for (const t of opts.topics) assertValidFilter(t.path);
@@ -101,11 +118,11 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
       ? { username: opts.username, password: opts.password }
       : {}),
     ...(version === 5
-      ? { properties: { sessionExpiryInterval: SESSION_NEVER_EXPIRES, receiveMaximum: opts.receiveMaximum } }
+      ? { properties: { sessionExpiryInterval: SESSION_NEVER_EXPIRES, receiveMaximum: MQTT_MAX_RECEIVE_MAXIMUM } }
       : {}),
   };
   const client = new MqttClient(() => {
-    gate = new AckGate(openBrokerTransport(url, opts.tls));
+    gate = new AckGate(openBrokerTransport(url, opts.tls), version === 5 ? opts.receiveMaximum : undefined);
     return gate;
   }, clientOptions);
   // Attached before the CONNACK: a resumed session's queued messages follow it in the same read.

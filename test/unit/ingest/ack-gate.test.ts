@@ -77,6 +77,22 @@ describe('AckGate', () => {
     expect(sent()).toEqual(['pingreq', 'puback:10', 'puback:9']);
   });
 
+  it('asks the broker for its own Receive Maximum in an MQTT 5 CONNECT, keeping every other field', async () => {
+    const written: Buffer[] = [];
+    const s = new Duplex({ read() {}, write: (chunk, _enc, cb) => (written.push(Buffer.from(chunk)), cb()) });
+    const gate = new AckGate(s, 500);
+    const connect = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: false, keepalive: 30, clientId: 'sluice-x', username: 'u', password: Buffer.from('p'), properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: 65_535 } };
+    gate.write(mqttPacket.generate(connect as mqttPacket.Packet, { protocolVersion: 5 }));
+    gate.write(mqttPacket.generate({ cmd: 'pingreq' }, { protocolVersion: 5 }));
+    await tick();
+    const packets: mqttPacket.Packet[] = [];
+    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    parser.on('packet', (p) => packets.push(p));
+    parser.parse(Buffer.concat(written));
+    expect(packets.map((p) => p.cmd)).toEqual(['connect', 'pingreq']);
+    expect(packets[0]).toMatchObject({ ...connect, properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: 500 } });
+  });
+
   it('passes incoming bytes through unchanged', async () => {
     const inner = new PassThrough();
     const gate = new AckGate(inner);
