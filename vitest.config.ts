@@ -19,7 +19,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/integration/global-setup.ts'],
-          testTimeout: 60_000,
+          testTimeout: 180_000, // a safety net: CLI tests spawn processes that take seconds each on a loaded machine
           hookTimeout: 60_000,
           // Each file gets its own broker/database; files run in parallel across 2 cores.
           fileParallelism: true,

@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { ManifestError, serializeManifest } from '../lib/odf';
 import { isSluiceError, SluiceError } from '../lib/errors';
 import { readEnv } from '../lib/config/env';
-import { allowedEnvNames, operatorEnvironment } from '../lib/config/pull-environment';
+import { allowedEnvVars, operatorEnvironment } from '../lib/config/pull-environment';
 import { addDataset } from '../lib/datasets/add-dataset';
 import { exportDataset, type ExportFormat } from '../lib/datasets/export-dataset';
 import { verifyDataset } from '../lib/datasets/verify-dataset';
@@ -86,10 +86,10 @@ program
   .addOption(new Option('--mqtt-version <v>', 'MQTT protocol version').choices(['auto', '5', '3.1.1']).default('auto'))
   .option('--ca <file>', 'CA certificate (PEM) to trust for mqtts:// and wss:// brokers')
   .option('--insecure', 'do not verify the broker certificate')
-  .option('--env <name>', 'allow ${{ env.NAME }} to read this environment variable (repeatable; also SLUICE_PULL_ENV=A,B)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--env <name=broker>', 'let ${{ env.NAME }} read this environment variable, for that broker only (repeatable; also SLUICE_PULL_ENV)', (v: string, prev: string[] = []) => [...prev, v])
   .action(async (names: string[], opts: { all?: boolean; idleTimeout: number; recordCap: number; maxDuration: number; connectTimeout: number; mqttVersion: string; ca?: string; insecure?: boolean; env?: string[] }) => {
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
-    const environment = operatorEnvironment(process.env, allowedEnvNames(opts.env ?? [], readEnv().SLUICE_PULL_ENV));
+    const environment = operatorEnvironment(process.env, allowedEnvVars(opts.env ?? [], readEnv().SLUICE_PULL_ENV));
     await withStore(async (store) => {
       const targets = opts.all ? (await store.datasets.list()).map((d) => formatDatasetArg(d.workspace, d.name)) : names;
       let failed: SluiceError | Error | undefined;
@@ -98,7 +98,7 @@ program
           const r = await pullUntilCaughtUp({
             store: store.ingest,
             dataset: await resolveDatasetArg(store.workspaces, name),
-            env: environment,
+            environment,
             options: {
               idleTimeoutMs: opts.idleTimeout,
               recordCap: opts.recordCap,

@@ -59,7 +59,7 @@ export async function addDataset(args: AddDatasetArgs): Promise<AddedDataset> {
     ...(snapshot.metadata as MetadataEventJson[]),
   ];
   const blocks = chainBlocks(undefined, events, args.now ?? new Date());
-  await datasets.create({ id, key, snapshot, blocks, mqttClientId: mqttClientIdFor(workspace.slug, name), replace: !!args.replace });
+  await datasets.create({ id, key, snapshot, blocks, mqttClientId: mqttClientIdFor(workspace.id, name), replace: !!args.replace });
   if (parsed.password !== undefined) {
     await args.store.secrets.set({ workspaceId: workspace.id, datasetId: id, name: PASSWORD_SECRET, value: parsed.password, brokers: passwordSecretBrokers(snapshot) });
   }
@@ -78,11 +78,13 @@ export function accountRefused(account: string, target: string, why = `it is bei
 }
 
 /**
- * `sluice-` + 16 hex chars of the dataset's `workspace/name` (the bare name in the default
- * workspace, so datasets from before workspaces keep their broker sessions): stable per dataset and
- * within the 23 characters MQTT 3.1.1 guarantees.
+ * `sluice-` + 16 hex chars of the dataset's workspace id and name (the bare name in the default
+ * workspace, so datasets from before workspaces keep their broker sessions): stable per dataset,
+ * within the 23 characters MQTT 3.1.1 guarantees, and never re-derivable by another workspace —
+ * a slug can be changed or freed and taken again, a workspace id cannot, so nobody can take over
+ * another dataset's broker session (and its queued messages) by recreating its name.
  */
-export function mqttClientIdFor(workspaceSlug: string, name: string): string {
-  const label = workspaceSlug === DEFAULT_WORKSPACE ? name : `${workspaceSlug}/${name}`;
+export function mqttClientIdFor(workspaceId: string, name: string): string {
+  const label = workspaceId === DEFAULT_WORKSPACE_ID ? name : `${workspaceId}/${name}`;
   return `sluice-${createHash('sha256').update(label).digest('hex').slice(0, 16)}`;
 }

@@ -45,7 +45,8 @@ export async function exportDataset(
   const write = async (text: string) => {
     if (!stream.write(text)) await once(stream, 'drain');
   };
-  if (format === 'csv' && layout) await write(stringify([columnNames(layout)]));
+  // Column names come from manifests and device payloads too: the header is made safe like the text cells.
+  if (format === 'csv' && layout) await write(stringify([options.spreadsheetSafe ? columnNames(layout).map(spreadsheetSafeText) : columnNames(layout)]));
   if (layout) {
     const safeColumns = options.spreadsheetSafe ? textColumns(layout) : undefined;
     for await (const batch of store.ingest.readRows(ds.num)) {

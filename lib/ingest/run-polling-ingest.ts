@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { chainBlocks } from '../chain/metadata-block';
 import type { Row } from '../data/row';
 import { SluiceError } from '../errors';
-import { secretsForConnection } from '../secrets/secret-release';
+import { secretsForConnection, type StoredSecrets } from '../secrets/secret-release';
+import type { TemplateLookup } from '../odf';
 import { openMqttSession, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
 import { topicMatches } from './fetch/topic-filter';
 import { applyToState } from './merge/apply-to-state';
@@ -46,11 +47,12 @@ export interface RunPollingIngestArgs {
   dataset: DatasetKey;
   options?: Partial<PullOptions>;
   /**
-   * Where `${{ env.NAME }}` templates not covered by stored secrets are resolved. Default: nowhere.
-   * `sluice pull` passes the operator-allowed part of its environment (see operatorEnvironment);
-   * the console and workers pass none, so a manifest never reads a server's environment.
+   * What `${{ env.NAME }}` may use besides the stored secrets. Default: nothing. `sluice pull`
+   * passes the environment variables its operator allowed, bound to brokers like stored secrets
+   * (see operatorEnvironment); the console and workers pass none, so a manifest never reads a
+   * server's environment.
    */
-  env?: (name: string) => string | undefined;
+  environment?: { secrets: StoredSecrets; fallback: TemplateLookup };
   clock?: Clock;
   onProgress?: (progress: PullProgress) => void;
 }
@@ -76,7 +78,9 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   if (!head) throw new SluiceError('DATASET_NOT_FOUND', `no dataset named "${args.dataset.name}"`);
   // `${{ env.NAME }}` reads the stored secrets released to this broker first, then `env`.
   const brokerUrl = sourceBrokerUrl(head.snapshot);
-  const secrets = brokerUrl === undefined ? undefined : secretsForConnection(await args.store.loadSecrets(head), brokerUrl, args.env);
+  // Stored secrets over the operator's allowed environment; both released only to their brokers.
+  const stored = brokerUrl === undefined ? undefined : new Map([...(args.environment?.secrets ?? []), ...(await args.store.loadSecrets(head))]);
+  const secrets = brokerUrl === undefined ? undefined : secretsForConnection(stored!, brokerUrl, args.environment?.fallback);
   const source = mqttSourceConfig(head.snapshot, secrets?.lookup ?? (() => undefined));
   // Stored TLS secrets (CA, client certificate) first; --ca / --insecure from the command line over them.
   options.tls = { ...secrets?.tls, ...options.tls };

@@ -48,15 +48,26 @@ describe('[CLI] `sluice pull` gives a manifest only the environment the operator
     expect(received).toEqual([]); // no connection was even attempted
   });
 
-  it('reads MQTT_PASSWORD from the environment only with --env or SLUICE_PULL_ENV', async () => {
+  it('reads MQTT_PASSWORD from the environment only with --env NAME=BROKER or SLUICE_PULL_ENV, and only for that broker', async () => {
     expect((await sluice(db, 'add', manifestFile('envpw', broker.port, '${{ env.MQTT_PASSWORD }}'))).code).toBe(0);
     const env = { DATABASE_URL: db, MQTT_PASSWORD: 'env-Pa55word' };
+    const forBroker = `MQTT_PASSWORD=mqtt://127.0.0.1:${broker.port}`;
     const refused = await runNode(CLI, ['pull', 'envpw'], env);
     expect(refused.code).toBe(78);
-    expect(refused.stderr).toContain('run it with --env MQTT_PASSWORD (or set SLUICE_PULL_ENV=MQTT_PASSWORD)');
-    const allowed = await runNode(CLI, ['pull', '--env', 'MQTT_PASSWORD', 'envpw'], env);
+    expect(refused.stderr).toContain('run it with --env MQTT_PASSWORD=<broker URL>');
+    const unbound = await runNode(CLI, ['pull', '--env', 'MQTT_PASSWORD', 'envpw'], env);
+    expect(unbound.code).toBe(64);
+    expect(unbound.stderr).toContain('say which broker its value is for');
+    const allowed = await runNode(CLI, ['pull', '--env', forBroker, 'envpw'], env);
     expect(allowed.stderr).toBe('');
     expect(allowed.code).toBe(0);
-    expect((await runNode(CLI, ['pull', 'envpw'], { ...env, SLUICE_PULL_ENV: 'MQTT_PASSWORD' })).code).toBe(0);
+    expect((await runNode(CLI, ['pull', 'envpw'], { ...env, SLUICE_PULL_ENV: forBroker })).code).toBe(0);
+
+    // An editor re-points the dataset at their listener: the operator's cron line now refuses.
+    expect((await sluice(db, 'add', '--replace', manifestFile('envpw', listenerPort, '${{ env.MQTT_PASSWORD }}'))).code).toBe(0);
+    const repointed = await runNode(CLI, ['pull', '--env', forBroker, 'envpw'], env);
+    expect(repointed.code).toBe(78);
+    expect(repointed.stderr).toContain(`the secret MQTT_PASSWORD is not allowed for the broker mqtt://127.0.0.1:${listenerPort}`);
+    expect(Buffer.concat(received).toString('latin1')).not.toContain('env-Pa55word');
   });
 });

@@ -23,8 +23,14 @@ afterAll(async () => {
   await Promise.all([broker?.stop(), secured?.stop()]);
 });
 
+/** A pull given `env` as an operator's allowed environment, bound to the secured broker. */
 const pull = (dataset: string, env: Record<string, string> = {}) =>
-  runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: 300, connectTimeoutMs: 2000 }, env: (n) => env[n] });
+  runPollingIngest({
+    store: store.ingest,
+    dataset: defaultWorkspaceKey(dataset),
+    options: { idleTimeoutMs: 300, connectTimeoutMs: 2000 },
+    environment: { secrets: new Map(Object.entries(env).map(([name, value]) => [name, { value, brokers: [`mqtt://127.0.0.1:${secured.port}`] }])), fallback: () => undefined },
+  });
 
 async function add(m: Partial<TestManifest> & { name: string }) {
   await addDataset({ store, manifest: mqttManifest({ port: broker.port, topics: [{ path: `${m.name}/#`, qos: 'AtLeastOnce' }], ...m }) });

@@ -20,14 +20,14 @@ const source = (host: string, port: number, password?: string) => ({
 });
 
 describe('[UPGRADE] migrations of this release move existing data', () => {
-  it('renames datasets stored with "account/name", and binds existing secrets to the brokers that use them', async () => {
+  it('renames datasets stored with "account/name", and leaves existing secrets bound to no broker', async () => {
     const url = await createTestDatabase();
     await applyMigrations(url, migrationsBefore('20261205000000_dataset_name_rule'));
     const db = new pg.Client({ connectionString: url });
     await db.connect();
     const dataset = (id: string, name: string, manifest: object) =>
       db.query(`INSERT INTO dataset (id, name, workspace_id, manifest, head_hash, head_sequence, mqtt_client_id) VALUES ($1, $2, 'default', $3, 'h', 0, $1)`, [id, name, JSON.stringify(manifest)]);
-    await dataset('d1', 'acme/temp', { ...source('mqtts://Broker.Example.com', 8883, '${{ env.API_TOKEN }}'), name: 'acme/temp' });
+    await dataset('d1', 'acme/temp', { ...source('mqtts://broker.example.com', 8883, '${{ env.API_TOKEN }}'), name: 'acme/temp' });
     await dataset('d2', 'other/temp', source('10.0.0.7', 1884));
     await dataset('d3', 'temp', source('ws://[::1]:8083/mqtt', 1883, '${{ env.MQTT_PASSWORD }}'));
     const secret = (datasetId: string | null, name: string) =>
@@ -45,13 +45,9 @@ describe('[UPGRADE] migrations of this release move existing data', () => {
       { id: 'd3', name: 'temp', manifest_name: 'x' },
     ]);
     await expect(db.query(`UPDATE dataset SET name = 'a/b' WHERE id = 'd3'`)).rejects.toThrow(/dataset_name_is_odf_dataset_name/);
+    // Bound to no broker: nothing is sent until a maintainer says where each secret goes.
     const bindings = await db.query<{ name: string; brokers: string[] }>(`SELECT name, brokers FROM secret ORDER BY name`);
-    expect(Object.fromEntries(bindings.rows.map((r) => [r.name, r.brokers]))).toEqual({
-      API_TOKEN: ['mqtts://broker.example.com:8883'],
-      MQTT_PASSWORD: ['ws://[::1]:8083'],
-      MQTT_TLS_CA: ['mqtts://broker.example.com:8883'],
-      UNUSED: [],
-    });
+    expect(Object.fromEntries(bindings.rows.map((r) => [r.name, r.brokers]))).toEqual({ API_TOKEN: [], MQTT_PASSWORD: [], MQTT_TLS_CA: [], UNUSED: [] });
     await db.end();
   });
 });

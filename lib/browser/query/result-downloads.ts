@@ -1,6 +1,6 @@
 import type { AsyncDuckDB, AsyncDuckDBConnection } from '@duckdb/duckdb-wasm';
 import { tableToIPC, type Table } from 'apache-arrow';
-import { spreadsheetSafeSql } from '../../data/csv-safe';
+import { spreadsheetSafeSql, spreadsheetSafeText } from '../../data/csv-safe';
 
 type ParquetWasm = typeof import('parquet-wasm/esm');
 let parquet: Promise<ParquetWasm> | undefined;
@@ -45,10 +45,20 @@ export async function resultToCsv(db: AsyncDuckDB, table: Table): Promise<Blob> 
   }
 }
 
-/** `SELECT *` from `table`, its text (VARCHAR) columns made spreadsheet-safe in place; other types untouched. */
+/** Types whose CSV text is a number, a time or a boolean: written as DuckDB writes them. */
+const PLAIN_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL|BOOLEAN|DATE|TIME|TIMESTAMP|INTERVAL)\b/;
+
+/**
+ * Every column of `table`, spreadsheet-safe: any column that is not a number, time or boolean
+ * (VARCHAR, but also BLOB, ENUM, lists, … a query may cast to) as text with the rule applied, and
+ * every column name too (names come from SQL aliases a shared query chose).
+ */
 async function spreadsheetSafeSelect(conn: AsyncDuckDBConnection, table: string): Promise<string> {
   const columns = (await conn.query(`DESCRIBE ${table}`)).toArray() as { column_name: string; column_type: string }[];
-  const text = columns.filter((c) => c.column_type === 'VARCHAR').map((c) => `"${c.column_name.replaceAll('"', '""')}"`);
-  if (text.length === 0) return `SELECT * FROM ${table}`;
-  return `SELECT * REPLACE (${text.map((id) => `${spreadsheetSafeSql(id)} AS ${id}`).join(', ')}) FROM ${table}`;
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const select = columns.map((c) => {
+    const value = PLAIN_TYPES.test(c.column_type) ? quote(c.column_name) : spreadsheetSafeSql(`CAST(${quote(c.column_name)} AS VARCHAR)`);
+    return `${value} AS ${quote(spreadsheetSafeText(c.column_name))}`;
+  });
+  return `SELECT ${select.join(', ')} FROM ${table}`;
 }

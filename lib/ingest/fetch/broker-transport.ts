@@ -31,6 +31,9 @@ export function brokerTlsFromSecrets(secrets: ReadonlyMap<string, string>): Brok
   return tls;
 }
 
+/** The largest WebSocket message taken from a broker (MQTT packets larger than this are refused anyway). */
+const MAX_WS_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 /**
  * A byte stream to the broker for mqtt, mqtts, ws or wss URLs: every connection Sluice makes to a
  * broker (pulls, schedules, the browser relay, the console's source check) is opened here, and
@@ -71,7 +74,9 @@ export function openBrokerTransport(url: URL, tlsOptions?: BrokerTlsOptions, pol
       });
     case 'ws:':
     case 'wss:': {
-      const socket = new WebSocket(url, ['mqtt'], { lookup, ca: tlsOptions?.ca, cert: tlsOptions?.cert, key: tlsOptions?.key, rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? true });
+      // No compression and a bounded message: a broker cannot inflate 100 KB into 100 MiB before
+      // the MQTT layer sees it (the relay's and pull's own packet limits are far below this).
+      const socket = new WebSocket(url, ['mqtt'], { lookup, perMessageDeflate: false, maxPayload: MAX_WS_MESSAGE_BYTES, ca: tlsOptions?.ca, cert: tlsOptions?.cert, key: tlsOptions?.key, rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? true });
       return createWebSocketStream(socket);
     }
     default:
