@@ -8,6 +8,7 @@ import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { updateDatasetManifest } from '../../lib/datasets/update-dataset-manifest';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { mqttManifest } from '../support/manifests';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 const env = useBrokerAndStore();
 let service: net.Server;
@@ -28,7 +29,7 @@ afterAll(() => {
   service.close();
 });
 
-const pull = (name: string) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, connectTimeoutMs: 2000 } });
+const pull = (name: string) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS, connectTimeoutMs: 2000 } });
 
 describe('[BROKER POLICY] pulls reach only brokers the operator allows', () => {
   it('with sign-up open, loopback services are refused before any connection, by address or by a name resolving to it', async () => {

@@ -9,6 +9,7 @@ import { datasetSliceIndex, sliceRangeArrowZlib } from '../../lib/query/dataset-
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { mqttManifest } from '../support/manifests';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 const env = useBrokerAndStore();
 
@@ -19,7 +20,7 @@ async function pullReadings(name: string, start: number, count: number) {
     await c.publishAsync(`${name}/d`, JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), device: 'd', value: i }), { qos: 1 });
   }
   await c.endAsync();
-  const r = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, protocolVersion: 5 } });
+  const r = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS, protocolVersion: 5 } });
   expect(r.slices).toBe(1);
 }
 
@@ -29,7 +30,7 @@ describe('[QUERY] committed slices served as Arrow', () => {
   it('joins stored slices into one stream, lists only the slices after an offset, and refuses partial or stale ranges', async () => {
     const name = 'arrowserve';
     await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
-    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS } });
     await pullReadings(name, 0, 3);
     await pullReadings(name, 3, 2);
 
@@ -49,7 +50,7 @@ describe('[QUERY] committed slices served as Arrow', () => {
   it('encodes a slice stored without its Arrow segment, and keeps the encoding', async () => {
     const name = 'arrowlegacy';
     await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
-    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS } });
     await pullReadings(name, 0, 4);
     const index = await datasetSliceIndex(env.store, defaultWorkspaceKey(name));
     // As a slice committed before encodings were stored.

@@ -8,6 +8,7 @@ import { exportDataset, type ExportOptions } from '../../lib/datasets/export-dat
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { mqttManifest } from '../support/manifests';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 const env = useBrokerAndStore();
 
@@ -39,13 +40,13 @@ describe('[EXPORT] CSV for pipelines and for spreadsheets', () => {
     const name = 'csvinjection';
     const manifest = mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }], merge: '        kind: Append' });
     await addDataset({ store: env.store, manifest });
-    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS } });
     const device = await mqtt.connectAsync(env.broker.url);
     for (const [i, [text, value]] of READINGS.entries()) {
       await device.publishAsync(`${name}/d`, JSON.stringify({ event_time: `2026-01-01T00:00:0${i}Z`, device: text, value }), { qos: 1 });
     }
     await device.endAsync();
-    const pulled = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
+    const pulled = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS } });
     expect(pulled.rowsCommitted).toBe(READINGS.length);
 
     const plain = await csvExport(name);

@@ -7,6 +7,7 @@ import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { mqttManifest } from '../support/manifests';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 const env = useBrokerAndStore();
 
@@ -14,7 +15,7 @@ describe('[MANIFEST] editing a dataset appends events to its chain', () => {
   it('appends only the changed SetPollingSource, keeps the data, and the next pull uses the new topics', async () => {
     const manifest = (topics: string[]) => mqttManifest({ name: 'edited', port: env.broker.port, topics: topics.map((path) => ({ path, qos: 'AtLeastOnce' })) });
     await addDataset({ store: env.store, manifest: manifest(['edited/a']) });
-    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('edited'), options: { idleTimeoutMs: 200 } });
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('edited'), options: { idleTimeoutMs: TEST_IDLE_MS } });
 
     expect(await updateDatasetManifest({ store: env.store, dataset: defaultWorkspaceKey('edited'), manifest: manifest(['edited/a']) })).toEqual({ appended: [] });
     expect(await updateDatasetManifest({ store: env.store, dataset: defaultWorkspaceKey('edited'), manifest: manifest(['edited/a', 'edited/b']) })).toEqual({ appended: ['SetPollingSource'] });
@@ -27,11 +28,11 @@ describe('[MANIFEST] editing a dataset appends events to its chain', () => {
     await c.publishAsync('edited/b', JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'b', value: 1 }), { qos: 1 });
     await c.endAsync();
     // The new filter is subscribed on this pull; the message above was published before it: publish again.
-    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('edited'), options: { idleTimeoutMs: 200 } });
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('edited'), options: { idleTimeoutMs: TEST_IDLE_MS } });
     const c2 = await mqtt.connectAsync(env.broker.url);
     await c2.publishAsync('edited/b', JSON.stringify({ event_time: '2026-01-01T00:00:01Z', device: 'b', value: 2 }), { qos: 1 });
     await c2.endAsync();
-    const r = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('edited'), options: { idleTimeoutMs: 200 } });
+    const r = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('edited'), options: { idleTimeoutMs: TEST_IDLE_MS } });
     expect(r.rowsCommitted).toBe(1);
     expect((await verifyDataset(env.store, defaultWorkspaceKey('edited'))).problems).toEqual([]);
   });

@@ -21,10 +21,11 @@ import { addDataEvents, exportedRows, withoutSystemTime } from '../support/expor
 import { mqttManifest, type TestManifest } from '../support/manifests';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 const env = useBrokerAndStore();
 
-const PULL_OPTIONS = { idleTimeoutMs: 400, connectTimeoutMs: 3000 };
+const PULL_OPTIONS = { idleTimeoutMs: TEST_IDLE_MS, connectTimeoutMs: 3000 };
 
 const pull = (dataset: string): Promise<PullResult> => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(dataset), options: PULL_OPTIONS });
 

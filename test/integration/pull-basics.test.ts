@@ -6,6 +6,7 @@ import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 const env = useBrokerAndStore();
 
@@ -20,14 +21,14 @@ const reading = (i: number, device = 'd1') => JSON.stringify({ event_time: new D
 describe('[PULL] a persistent session delivers the backlog', () => {
   it('collects messages published while Sluice was offline, exactly once', async () => {
     await addDataset({ store: env.store, manifest: mqttManifest({ name: 'backlog', port: env.broker.port, topics: [{ path: 'backlog/#', qos: 'AtLeastOnce' }] }) });
-    const first = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('backlog'), options: { idleTimeoutMs: 300 } });
+    const first = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('backlog'), options: { idleTimeoutMs: TEST_IDLE_MS } });
     expect(first.status).toBe('up_to_date');
 
     await publish('backlog/a', Array.from({ length: 50 }, (_, i) => reading(i)));
-    const second = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('backlog'), options: { idleTimeoutMs: 300 } });
+    const second = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('backlog'), options: { idleTimeoutMs: TEST_IDLE_MS } });
     expect(second).toMatchObject({ status: 'updated', messagesReceived: 50, rowsCommitted: 50, quarantined: 0, hasMore: false });
 
-    const third = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('backlog'), options: { idleTimeoutMs: 300 } });
+    const third = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('backlog'), options: { idleTimeoutMs: TEST_IDLE_MS } });
     expect(third).toMatchObject({ status: 'up_to_date', messagesReceived: 0 });
 
     const ds = (await env.store.datasets.find(defaultWorkspaceKey('backlog')))!;
@@ -42,9 +43,9 @@ describe('[PULL] a persistent session delivers the backlog', () => {
 describe('[PULL] one slice and one AddData block per pull', () => {
   async function pullOf(name: string, protocolVersion: 4 | 5, batchSize?: number) {
     await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
-    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, protocolVersion } });
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS, protocolVersion } });
     await publish(`${name}/a`, Array.from({ length: 100 }, (_, i) => reading(i)));
-    const r = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, protocolVersion, ...(batchSize ? { batchSize } : {}) } });
+    const r = await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS, protocolVersion, ...(batchSize ? { batchSize } : {}) } });
     expect(r).toMatchObject({ rowsCommitted: 100, slices: 1 });
     const ds = (await env.store.datasets.find(defaultWorkspaceKey(name)))!;
     expect((await env.store.datasets.blocks(ds.id)).filter((b) => b.event.kind === 'AddData')).toHaveLength(1);

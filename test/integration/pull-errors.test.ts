@@ -10,6 +10,7 @@ import { mqttManifest, type TestManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import { createTestStore } from '../support/test-store';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 let broker: MosquittoServer;
 let secured: MosquittoServer;
@@ -28,7 +29,7 @@ const pull = (dataset: string, env: Record<string, string> = {}) =>
   runPollingIngest({
     store: store.ingest,
     dataset: defaultWorkspaceKey(dataset),
-    options: { idleTimeoutMs: 300, connectTimeoutMs: 2000 },
+    options: { idleTimeoutMs: TEST_IDLE_MS, connectTimeoutMs: 2000 },
     environment: { secrets: new Map(Object.entries(env).map(([name, value]) => [name, { value, brokers: [`mqtt://127.0.0.1:${secured.port}`] }])), fallback: () => undefined },
   });
 
@@ -118,9 +119,9 @@ describe('[PULL] the record cap bounds a pull, and the caller pulls again', () =
     const c = await mqtt.connectAsync(broker.url);
     for (let i = 0; i < 25; i++) await c.publishAsync('capped/t', JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: i }), { qos: 1 });
     await c.endAsync();
-    const one = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('capped'), options: { idleTimeoutMs: 300, recordCap: 10 } });
+    const one = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('capped'), options: { idleTimeoutMs: TEST_IDLE_MS, recordCap: 10 } });
     expect(one).toMatchObject({ rowsCommitted: 10, hasMore: true });
-    const rest = await pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey('capped'), options: { idleTimeoutMs: 300, recordCap: 10 } });
+    const rest = await pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey('capped'), options: { idleTimeoutMs: TEST_IDLE_MS, recordCap: 10 } });
     expect(rest).toMatchObject({ rowsCommitted: 15, pulls: 2 });
     expect((await committedRows(store, 'capped')).map((r) => r.value)).toEqual(Array.from({ length: 25 }, (_, i) => i));
   });

@@ -6,6 +6,7 @@ import { useBrokerAndStore } from '../support/broker-and-store';
 import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 const env = useBrokerAndStore();
 
@@ -17,7 +18,7 @@ async function publish(topic: string, payloads: string[], qos: 0 | 1 | 2 = 1) {
   await c.endAsync();
 }
 
-const pull = (dataset: string, options = {}) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: 300, connectTimeoutMs: 2000, ...options } });
+const pull = (dataset: string, options = {}) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: TEST_IDLE_MS, connectTimeoutMs: 2000, ...options } });
 
 async function add(name: string, topic: string, qos: 'AtLeastOnce' | 'ExactlyOnce' = 'AtLeastOnce', merge?: string) {
   await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: topic, qos }], merge }) });

@@ -8,6 +8,7 @@ import { useBrokerAndStore } from '../support/broker-and-store';
 import { freePort } from '../support/free-port';
 import { mqttManifest } from '../support/manifests';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 const env = useBrokerAndStore();
 let scheduler: Scheduler;
@@ -29,7 +30,7 @@ async function lastRun(datasetId: string) {
 describe('[SCHEDULE] pulls on a schedule, through pg-boss', () => {
   it('a due schedule is pulled once by the worker and its run recorded; it is not due again until its interval passes', async () => {
     await addDataset({ store: env.store, manifest: mqttManifest({ name: 'scheduled', port: env.broker.port, topics: [{ path: 'scheduled/#', qos: 'AtLeastOnce' }] }) });
-    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('scheduled'), options: { idleTimeoutMs: 200 } }); // creates the session
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey('scheduled'), options: { idleTimeoutMs: TEST_IDLE_MS } }); // creates the session
     const c = await mqtt.connectAsync(env.broker.url);
     for (let i = 0; i < 3; i++) await c.publishAsync('scheduled/a', JSON.stringify({ event_time: `2026-01-01T00:00:0${i}Z`, device: 'a', value: i }), { qos: 1 });
     await c.endAsync();

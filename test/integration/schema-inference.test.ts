@@ -7,6 +7,7 @@ import { exportedRows } from '../support/exported-rows';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { mqttManifest } from '../support/manifests';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 const env = useBrokerAndStore();
 
@@ -19,7 +20,7 @@ async function publish(topic: string, payloads: string[]) {
   await c.endAsync();
 }
 
-const pull = (name: string) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
+const pull = (name: string) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS } });
 
 describe('[PULL] a read step without a schema', () => {
   it('infers the schema from the first readable messages, keeps it, and quarantines what does not fit it', async () => {

@@ -6,6 +6,7 @@ import { updateDatasetManifest } from '../../lib/datasets/update-dataset-manifes
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { mqttManifest } from '../support/manifests';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 /** A TCP listener an editor controls: it logs every byte anyone sends it (a CONNECT packet included). */
 function connectLogger() {
@@ -34,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(() => listener.stop());
 
-const pull = (name: string) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, connectTimeoutMs: 2000 } });
+const pull = (name: string) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS, connectTimeoutMs: 2000 } });
 
 describe('[SECRETS] a stored secret goes only to the brokers a maintainer bound it to', () => {
   it('re-pointing a dataset, or a new dataset naming workspace secrets, sends no secret to the editor\'s listener', async () => {

@@ -17,6 +17,7 @@ import { startMosquitto, type MosquittoServer } from '../support/mosquitto-serve
 import { createTestStore } from '../support/test-store';
 import { createTestPki, startTlsMosquitto, type TestPki, type TlsMosquittoServer } from '../support/tls-mosquitto';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 let mosquitto: MosquittoServer;
 let aedes: EmbeddedBroker;
@@ -42,7 +43,7 @@ afterAll(async () => {
 });
 
 const pull = (dataset: string, options: Partial<PullOptions> = {}) =>
-  runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: 300, connectTimeoutMs: 3000, ...options } });
+  runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: TEST_IDLE_MS, connectTimeoutMs: 3000, ...options } });
 
 async function add(m: Partial<TestManifest> & { name: string; port: number }): Promise<void> {
   await addDataset({
