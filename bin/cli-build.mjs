@@ -68,7 +68,21 @@ export async function buildCli(root) {
   const inputs = {};
   for (const file of [...Object.keys(result.metafile.inputs), ...CONFIG_INPUTS].sort()) inputs[file] = sha256(path.join(root, file));
   writeWhole(path.join(outdir, RECORD), JSON.stringify({ entry: path.relative(outdir, path.join(root, entry)), inputs }, null, 1));
+  pruneOlderBuilds(outdir, new Set(result.outputFiles.map((o) => o.path)));
   return path.join(root, entry);
+}
+
+/**
+ * Removes files of earlier builds once a day old. A process started from an earlier build may
+ * still import its chunks lazily (a scheduled pull hours later), so they are not removed at once.
+ */
+function pruneOlderBuilds(outdir, current) {
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const name of fs.readdirSync(outdir)) {
+    const file = path.join(outdir, name);
+    if (name === RECORD || current.has(file)) continue;
+    if ((fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < dayAgo) fs.rmSync(file, { force: true });
+  }
 }
 
 function writeWhole(file, contents, { skipIfPresent = false } = {}) {
@@ -96,7 +110,7 @@ function sourceDirectories(outdir) {
   };
 }
 
-if (import.meta.filename === fs.realpathSync(process.argv[1] ?? '')) {
+if (process.argv[1] && import.meta.filename === fs.realpathSync(process.argv[1])) {
   const root = path.resolve(import.meta.dirname, '..');
   if (!currentBuild(root)) console.log(`sluice: compiled the CLI into ${path.relative(root, path.dirname(await buildCli(root)))}/`);
 }
