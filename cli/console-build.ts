@@ -47,7 +47,9 @@ export async function ensureConsoleBuild(root: string, env: NodeJS.ProcessEnv): 
   const started = Date.now();
   console.log('Building the console (the first start, and after its sources change; about a minute)…');
   const build = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env });
-  const code = await new Promise<number | null>((resolve, reject) => build.once('error', reject).once('exit', resolve));
+  // next build is silent while it compiles (most of the time): say every 15 s that it still is.
+  const ticking = setInterval(() => console.log(`  … still building the console (${Math.round((Date.now() - started) / 1000)} s)`), 15_000);
+  const code = await new Promise<number | null>((resolve, reject) => build.once('error', reject).once('exit', resolve)).finally(() => clearInterval(ticking));
   if (code !== 0) throw new Error(`next build failed (exit ${code})`);
   fs.writeFileSync(stamp, digest);
   console.log(`Console built in ${Math.round((Date.now() - started) / 1000)} s`);

@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sluice } from '../support/cli';
+import { sluice, sluiceWith } from '../support/cli';
 import { createTestDatabase } from '../support/test-store';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -42,5 +43,15 @@ describe('[CLI] commands answer without touching the source tree', () => {
     const after = sourceTree();
     const changed = [...new Set([...before.keys(), ...after.keys()])].filter((f) => before.get(f) !== after.get(f));
     expect(changed).toEqual([]);
+  });
+
+  it('--help opens no database: it answers with an unreachable DATABASE_URL and creates no data directory', async () => {
+    const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-help-')), 'data');
+    const help = await sluiceWith({ DATABASE_URL: 'postgresql://127.0.0.1:1/nowhere', SLUICE_DATA_DIR: dataDir }, '--help');
+    expect(help.stdout).toContain('Usage: sluice');
+    expect(help.code).toBe(0);
+    const embedded = await sluiceWith({ DATABASE_URL: '', SLUICE_DATA_DIR: dataDir }, 'list', '--help');
+    expect(embedded.code).toBe(0);
+    expect(fs.existsSync(dataDir)).toBe(false);
   });
 });
