@@ -3,12 +3,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNode, sluice } from '../support/cli';
+import { sluice, sluiceWith } from '../support/cli';
 import { mqttManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import { createTestDatabase } from '../support/test-store';
 
-const CLI = path.resolve(import.meta.dirname, '../../cli/main.ts');
 let broker: MosquittoServer;
 let db: string;
 let tmp: string;
@@ -51,12 +50,12 @@ describe('[CLI] `sluice pull` gives a manifest only the environment the operator
   it('reads MQTT_PASSWORD from the environment only with --env or SLUICE_PULL_ENV', async () => {
     expect((await sluice(db, 'add', manifestFile('envpw', broker.port, '${{ env.MQTT_PASSWORD }}'))).code).toBe(0);
     const env = { DATABASE_URL: db, MQTT_PASSWORD: 'env-Pa55word' };
-    const refused = await runNode(CLI, ['pull', 'envpw'], env);
+    const refused = await sluiceWith(env, 'pull', 'envpw');
     expect(refused.code).toBe(78);
     expect(refused.stderr).toContain('run it with --env MQTT_PASSWORD (or set SLUICE_PULL_ENV=MQTT_PASSWORD)');
-    const allowed = await runNode(CLI, ['pull', '--env', 'MQTT_PASSWORD', 'envpw'], env);
+    const allowed = await sluiceWith(env, 'pull', '--env', 'MQTT_PASSWORD', 'envpw');
     expect(allowed.stderr).toBe('');
     expect(allowed.code).toBe(0);
-    expect((await runNode(CLI, ['pull', 'envpw'], { ...env, SLUICE_PULL_ENV: 'MQTT_PASSWORD' })).code).toBe(0);
+    expect((await sluiceWith({ ...env, SLUICE_PULL_ENV: 'MQTT_PASSWORD' }, 'pull', 'envpw')).code).toBe(0);
   });
 });
