@@ -1,12 +1,11 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { readEnv } from '../lib/config/env';
-import { defaultDataDir, openStore } from '../lib/store/open-store';
+import { openConfiguredStore } from './configured-store';
 
 /**
- * Commands that keep running until interrupted: the embedded broker and the console. Their
- * modules (aedes, level, the demo) load only when one of them runs: they would double the start-up
- * time of every other command.
+ * Commands that keep running until interrupted (the console, the worker, the embedded broker) and
+ * `migrate`. Their modules (the store, next, aedes, level, the demo) load only when one of them
+ * runs: they would multiply the start-up time of every other command.
  */
 export function register(program: Command): void {
   program
@@ -34,8 +33,7 @@ export function register(program: Command): void {
     .command('worker')
     .description('run scheduled pulls without the web server (any number of workers share the schedules)')
     .action(async () => {
-      const env = readEnv();
-      const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.SLUICE_DATA_DIR });
+      const store = await openConfiguredStore();
       const { startScheduler } = await import('../lib/schedules/scheduler');
       const scheduler = await startScheduler({ store, databaseUrl: store.databaseUrl, log: (line) => console.error(line) });
       console.error('sluice worker: running scheduled pulls (Ctrl+C to stop)');
@@ -48,8 +46,7 @@ export function register(program: Command): void {
     .command('migrate')
     .description('apply pending database migrations (DATABASE_URL or the embedded database)')
     .action(async () => {
-      const env = readEnv();
-      const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.SLUICE_DATA_DIR });
+      const store = await openConfiguredStore();
       await store.close();
       console.log('database is up to date');
     });
@@ -63,8 +60,12 @@ export function register(program: Command): void {
     .option('--no-port-fallback', 'fail instead of taking a free port when a port is in use')
     .option('--memory', 'keep sessions and retained messages in memory only')
     .action(async (opts: { host: string; port: number; wsPort: number; portFallback: boolean; memory?: boolean }) => {
+      const [{ readEnv }, { defaultDataDir }, { startEmbeddedBroker }] = await Promise.all([
+        import('../lib/config/env'),
+        import('../lib/store/connect-store'),
+        import('../lib/broker/embedded-broker'),
+      ]);
       const env = readEnv();
-      const { startEmbeddedBroker } = await import('../lib/broker/embedded-broker');
       const broker = await startEmbeddedBroker({
         host: opts.host,
         port: opts.port,

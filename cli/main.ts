@@ -1,24 +1,17 @@
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import YAML from 'yaml';
-import { ManifestError, serializeManifest } from '../lib/odf';
+import { ManifestError } from '../lib/odf/errors';
+import type { OpCode } from '../lib/data/row';
 import { isSluiceError, SluiceError } from '../lib/errors';
-import { readEnv } from '../lib/config/env';
-import { allowedEnvVars, operatorEnvironment } from '../lib/config/pull-environment';
-import { addDataset } from '../lib/datasets/add-dataset';
-import { exportDataset, type ExportFormat } from '../lib/datasets/export-dataset';
-import { verifyDataset } from '../lib/datasets/verify-dataset';
-import { getDatasetOrThrow, committedLayout } from '../lib/datasets/dataset-layout';
-import { pullUntilCaughtUp } from '../lib/ingest/pull-until-caught-up';
-import { listDatasetRows } from '../lib/datasets/list-dataset-rows';
-import { formatDatasetArg, operatorWorkspaceFor, resolveDatasetArg } from './dataset-arg';
-import { storedToSliceRow, encodeSliceLine } from '../lib/ingest/slice-encoding';
-import { OP_LABELS, type OpCode } from '../lib/data/row';
-import { printableText, toHex } from '../lib/data/payload-view';
-import { describeBlockEvent } from '../lib/chain/describe-block';
-import { openStore, type Store } from '../lib/store/open-store';
+import type { ExportFormat } from '../lib/datasets/export-dataset';
+import type { Store } from '../lib/store/open-store';
+import { openConfiguredStore } from './configured-store';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { printTable } from './print-table';
+
+// Only commander and the modules above load before a command runs: everything else (the store,
+// Prisma, pg, PGlite, mqtt, DuckDB, YAML, zod) is imported by the command that needs it, so `sluice
+// --help` opens nothing and each command pays only for what it uses.
 
 const program = new Command('sluice')
   .description('MQTT device traffic into versioned, Kamu-compatible datasets')
@@ -27,8 +20,7 @@ const program = new Command('sluice')
 
 /** Opens the store (DATABASE_URL or the embedded database), runs `fn`, closes it. */
 async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const env = readEnv();
-  const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.SLUICE_DATA_DIR });
+  const store = await openConfiguredStore();
   try {
     return await fn(store);
   } finally {
@@ -55,6 +47,7 @@ program
   .option('-w, --workspace <slug>', "the workspace to add it to (default: the manifest's account/, else default)")
   .action(async (file: string, opts: { replace?: boolean; workspace?: string }) => {
     const text = file === '-' ? fs.readFileSync(0, 'utf8') : readFile(file);
+    const [{ addDataset }, { formatDatasetArg, operatorWorkspaceFor }] = await Promise.all([import('../lib/datasets/add-dataset'), import('./dataset-arg')]);
     await withStore(async (store) => {
       const ds = await addDataset({ store, manifest: text, replace: opts.replace, workspaceFor: operatorWorkspaceFor(store.workspaces, opts.workspace) });
       console.log(`added ${formatDatasetArg(ds.workspace, ds.key.name)} (${ds.id})`);
@@ -66,6 +59,7 @@ program
   .description('list datasets with their source, merge strategy, rows, watermark and last pull')
   .action(() =>
     withStore(async (store) => {
+      const [{ listDatasetRows }, { formatDatasetArg }] = await Promise.all([import('../lib/datasets/list-dataset-rows'), import('./dataset-arg')]);
       const rows = await listDatasetRows(store.datasets);
       printTable(
         ['NAME', 'SOURCE', 'TOPICS', 'MERGE', 'ROWS', 'WATERMARK', 'LAST PULL'],
@@ -89,6 +83,12 @@ program
   .option('--env <name=broker>', 'let ${{ env.NAME }} read this environment variable, for that broker only (repeatable; also SLUICE_PULL_ENV)', (v: string, prev: string[] = []) => [...prev, v])
   .action(async (names: string[], opts: { all?: boolean; idleTimeout: number; recordCap: number; maxDuration: number; connectTimeout: number; mqttVersion: string; ca?: string; insecure?: boolean; env?: string[] }) => {
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
+    const [{ readEnv }, { allowedEnvVars, operatorEnvironment }, { pullUntilCaughtUp }, { formatDatasetArg, resolveDatasetArg }] = await Promise.all([
+      import('../lib/config/env'),
+      import('../lib/config/pull-environment'),
+      import('../lib/ingest/pull-until-caught-up'),
+      import('./dataset-arg'),
+    ]);
     const environment = operatorEnvironment(process.env, allowedEnvVars(opts.env ?? [], readEnv().SLUICE_PULL_ENV));
     await withStore(async (store) => {
       const targets = opts.all ? (await store.datasets.list()).map((d) => formatDatasetArg(d.workspace, d.name)) : names;
@@ -128,6 +128,12 @@ program
   .option('--yaml', 'print every block as a MetadataBlock manifest')
   .action((name: string, opts: { yaml?: boolean }) =>
     withStore(async (store) => {
+      const [{ default: YAML }, { describeBlockEvent }, { getDatasetOrThrow }, { resolveDatasetArg }] = await Promise.all([
+        import('yaml'),
+        import('../lib/chain/describe-block'),
+        import('../lib/datasets/dataset-layout'),
+        import('./dataset-arg'),
+      ]);
       const ds = await getDatasetOrThrow(store.datasets, await resolveDatasetArg(store.workspaces, name));
       const blocks = await store.datasets.blocks(ds.id);
       if (opts.yaml) {
@@ -149,6 +155,12 @@ program
   .option('--ndjson', 'print rows as NDJSON instead of a table')
   .action((name: string, opts: { rows: number; ndjson?: boolean }) =>
     withStore(async (store) => {
+      const [{ OP_LABELS }, { getDatasetOrThrow, committedLayout }, { storedToSliceRow, encodeSliceLine }, { resolveDatasetArg }] = await Promise.all([
+        import('../lib/data/row'),
+        import('../lib/datasets/dataset-layout'),
+        import('../lib/ingest/slice-encoding'),
+        import('./dataset-arg'),
+      ]);
       const ds = await getDatasetOrThrow(store.datasets, await resolveDatasetArg(store.workspaces, name));
       const layout = committedLayout(ds);
       if (!layout) return;
@@ -176,6 +188,7 @@ program
   .option('-o, --output <file>', 'write to a file instead of standard output')
   .action((name: string, opts: { format: ExportFormat; output?: string }) =>
     withStore(async (store) => {
+      const [{ exportDataset }, { resolveDatasetArg }] = await Promise.all([import('../lib/datasets/export-dataset'), import('./dataset-arg')]);
       if (opts.format === 'parquet' && !opts.output) {
         if (process.stdout.isTTY) throw new SluiceError('INVALID_INPUT', 'parquet is binary: give -o FILE or redirect standard output');
         const tmp = `${fs.mkdtempSync('/tmp/sluice-')}/out.parquet`;
@@ -194,6 +207,7 @@ program
   .argument('<dataset>')
   .action((name: string) =>
     withStore(async (store) => {
+      const [{ verifyDataset }, { resolveDatasetArg }] = await Promise.all([import('../lib/datasets/verify-dataset'), import('./dataset-arg')]);
       const r = await verifyDataset(store, await resolveDatasetArg(store.workspaces, name));
       if (r.problems.length) {
         for (const p of r.problems) console.error(`✗ ${p}`);
@@ -212,6 +226,7 @@ program
   .option('--json', 'print as JSON lines (payload as base64)')
   .action((name: string, opts: { discard?: string[]; discardAll?: boolean; json?: boolean }) =>
     withStore(async (store) => {
+      const [{ getDatasetOrThrow }, { resolveDatasetArg }, payloadView] = await Promise.all([import('../lib/datasets/dataset-layout'), import('./dataset-arg'), import('../lib/data/payload-view')]);
       const ds = await getDatasetOrThrow(store.datasets, await resolveDatasetArg(store.workspaces, name));
       if (opts.discard || opts.discardAll) {
         const ids = opts.discardAll ? 'all' : opts.discard!.map((s) => BigInt(s));
@@ -226,7 +241,7 @@ program
         }
         return;
       }
-      printTable(['ID', 'RECEIVED', 'TOPIC', 'REASON', 'PAYLOAD'], rows.map((q) => [q.id.toString(), q.receivedAt.toISOString(), q.topic, q.reason, previewPayload(q.payload)]));
+      printTable(['ID', 'RECEIVED', 'TOPIC', 'REASON', 'PAYLOAD'], rows.map((q) => [q.id.toString(), q.receivedAt.toISOString(), q.topic, q.reason, previewPayload(payloadView, q.payload)]));
     }),
   );
 
@@ -236,12 +251,13 @@ program
   .argument('<dataset>')
   .action((name: string) =>
     withStore(async (store) => {
+      const [{ serializeManifest }, { getDatasetOrThrow }, { resolveDatasetArg }] = await Promise.all([import('../lib/odf'), import('../lib/datasets/dataset-layout'), import('./dataset-arg')]);
       const ds = await getDatasetOrThrow(store.datasets, await resolveDatasetArg(store.workspaces, name));
       process.stdout.write(serializeManifest(ds.snapshot));
     }),
   );
 
-function previewPayload(payload: Uint8Array): string {
+function previewPayload({ printableText, toHex }: typeof import('../lib/data/payload-view'), payload: Uint8Array): string {
   const text = printableText(payload);
   const shown = text !== undefined ? text.replace(/\s+/g, ' ') : `hex:${toHex(payload, 32).replaceAll(' ', '')}`;
   return shown.length > 60 ? `${shown.slice(0, 59)}…` : shown;

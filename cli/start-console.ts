@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -17,13 +17,39 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 /**
  * `sluice start`: the console on the embedded default — embedded Postgres (unless DATABASE_URL),
  * embedded broker with a demo device and a demo dataset (unless SLUICE_BROKER_URL), then the
- * Next.js server. Taken ports are reported and replaced by free ones.
+ * Next.js server. Taken ports are reported and replaced by free ones. The console is built (when
+ * its sources changed) while the rest starts. Runs until Ctrl+C (or SIGTERM, or the web server
+ * ending), then stops everything it started and says so.
  */
 export async function startConsole(opts: { port: number; host: string }): Promise<void> {
+  let interrupted = false;
+  const signalled = new Promise<void>((resolve) => {
+    const stop = () => {
+      interrupted = true;
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    await Promise.race([signalled, exited(await startAll(opts, stops))]);
+  } catch (err) {
+    if (!interrupted) throw err; // Ctrl+C during the build or start-up stops it: not an error
+  } finally {
+    for (const stop of stops) await stop().catch(() => undefined);
+    console.log('Sluice stopped.');
+  }
+}
+
+/** Starts everything (adding how to stop it to `stops`, last started first) and returns the web server's process. */
+async function startAll(opts: { port: number; host: string }, stops: (() => Promise<void>)[]): Promise<ChildProcess> {
+  const built = ensureConsoleBuild(ROOT, NEXT_ENV);
+  built.catch(() => undefined); // awaited below; failing before then must not be an unhandled rejection
   const env = readEnv();
   const dataDir = env.SLUICE_DATA_DIR ?? defaultDataDir();
   const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir });
-  const stops: (() => Promise<void>)[] = [() => store.close()];
+  stops.unshift(() => store.close());
   let broker: EmbeddedBroker | undefined;
   // Ports that had to fall back last time are tried first, so the demo dataset keeps its broker.
   const portsFile = path.join(dataDir, 'ports.json');
@@ -52,7 +78,7 @@ export async function startConsole(opts: { port: number; host: string }): Promis
     console.log('demo device publishing to demo/sensors/+/temperature');
   }
 
-  ensureConsoleBuild(ROOT, NEXT_ENV);
+  await built;
   const port = await availablePort(opts.host, opts.port);
   if (port !== opts.port) console.log(`port ${opts.port} is in use; the console uses ${port} instead`);
   const publicUrl = env.SLUICE_PUBLIC_URL ?? `http://${opts.host}:${port}`;
@@ -63,17 +89,35 @@ export async function startConsole(opts: { port: number; host: string }): Promis
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...NEXT_ENV, DATABASE_URL: store.databaseUrl, SLUICE_SECRET_KEY: secretKey, SLUICE_PUBLIC_URL: publicUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}) },
   });
+  stops.unshift(async () => {
+    web.kill('SIGTERM');
+    await exited(web);
+  });
+  if (!(await Promise.race([answering(opts.host, port), exited(web).then(() => false)]))) throw new Error('the web server ended before it answered');
   console.log(`Sluice console: ${publicUrl}  (data in ${dataDir}; Ctrl+C to stop)`);
   if ((await store.workspaces.countUsers()) === 0) console.log(`First run: open ${publicUrl}/setup to create the first account (maintainer of the default workspace)`);
   console.log(`Try: npx sluice pull ${DEMO_DATASET_NAME} && npx sluice tail ${DEMO_DATASET_NAME}`);
+  return web;
+}
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-    web.once('exit', () => resolve());
-  });
-  web.kill('SIGTERM');
-  for (const stop of stops) await stop().catch(() => undefined);
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Resolves true once `host:port` accepts connections (tried again 100 ms after each refusal). */
+async function answering(host: string, port: number): Promise<true> {
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host, port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (open) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Next.js would report telemetry over the internet; Sluice makes no outside calls. */

@@ -203,24 +203,49 @@ export class DatasetRepository {
   }
 
   /** Datasets of one workspace (by id), or of all workspaces. */
+  /**
+   * One SQL statement on the pool rather than a Prisma query: `sluice list` is answered by a fresh
+   * process, and Prisma's first query (loading and compiling its query compiler) would cost it
+   * about a second, more than everything else together.
+   */
   async list(workspaceId?: string): Promise<DatasetSummary[]> {
-    const rows = await this.prisma.dataset.findMany({
-      where: workspaceId ? { workspaceId } : {},
-      orderBy: [{ workspace: { slug: 'asc' } }, { name: 'asc' }],
-      include: { pulls: { orderBy: { startedAt: 'desc' }, take: 1 }, workspace: { select: { slug: true } } },
-    });
+    const { rows } = await this.pool.query<{
+      id: string;
+      workspace_id: string;
+      name: string;
+      slug: string;
+      head_hash: string;
+      head_sequence: number;
+      next_offset: string;
+      watermark: Date | null;
+      manifest: DatasetSnapshot;
+      data_schema: DataSchema | null;
+      started_at: Date | null;
+      ended_at: Date | null;
+      status: string | null;
+      error: string | null;
+    }>(
+      `SELECT d.id, d.workspace_id, d.name, w.slug, d.head_hash, d.head_sequence, d.next_offset::text AS next_offset, d.watermark, d.manifest, d.data_schema,
+              p.started_at, p.ended_at, p.status, p.error
+         FROM dataset d
+         JOIN workspace w ON w.id = d.workspace_id
+         LEFT JOIN LATERAL (SELECT started_at, ended_at, status, error FROM pull WHERE dataset_id = d.id ORDER BY started_at DESC LIMIT 1) p ON true
+        WHERE $1::text IS NULL OR d.workspace_id = $1
+        ORDER BY w.slug, d.name`,
+      [workspaceId ?? null],
+    );
     return rows.map((d) => ({
       id: d.id,
-      key: { workspaceId: d.workspaceId, name: d.name as DatasetName },
+      key: { workspaceId: d.workspace_id, name: d.name as DatasetName },
       name: d.name,
-      workspace: d.workspace.slug,
-      headHash: d.headHash,
-      headSequence: d.headSequence,
-      rows: d.nextOffset,
+      workspace: d.slug,
+      headHash: d.head_hash,
+      headSequence: d.head_sequence,
+      rows: BigInt(d.next_offset),
       watermark: d.watermark,
-      snapshot: d.manifest as unknown as DatasetSnapshot,
-      dataSchema: d.dataSchema as unknown as DataSchema | null,
-      lastPull: d.pulls[0] ? { startedAt: d.pulls[0].startedAt, endedAt: d.pulls[0].endedAt, status: d.pulls[0].status, error: d.pulls[0].error } : null,
+      snapshot: d.manifest,
+      dataSchema: d.data_schema,
+      lastPull: d.started_at ? { startedAt: d.started_at, endedAt: d.ended_at, status: d.status!, error: d.error } : null,
     }));
   }
 

@@ -1,9 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { PGliteSessionQueue } from './pglite-session-queue';
 
 /**
  * The embedded default database: PGlite (Postgres compiled to wasm) persisted in `dataDir`, served
@@ -28,11 +25,18 @@ export async function openEmbeddedPostgres(opts: { dataDir: string; port?: numbe
   const lockFile = path.join(opts.dataDir, 'server.lock');
   claimLock(lockFile, opts.dataDir);
 
+  // Loaded only by the process that serves the database: a CLI command connecting to the running
+  // console's database, or to a real server, never needs PGlite's code.
+  const [{ PGlite }, { PGLiteSocketServer }, { PGliteSessionQueue }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite-socket'),
+    import('./pglite-session-queue'),
+  ]);
   const db = await PGlite.create(path.join(opts.dataDir, 'pgdata'));
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: opts.port ?? 0, maxConnections: 16 });
   // pglite-socket 0.2.17 (pinned) hands its queue to each connection it accepts; ours keeps every
   // connection's exchange whole (see PGliteSessionQueue).
-  (server as unknown as { queryQueue: PGliteSessionQueue }).queryQueue = new PGliteSessionQueue(db);
+  (server as unknown as { queryQueue: unknown }).queryQueue = new PGliteSessionQueue(db);
   await server.start();
   const port = Number(server.getServerConn().split(':').pop());
   fs.writeFileSync(infoFile, JSON.stringify({ pid: process.pid, port }));

@@ -7,17 +7,22 @@ import pg from 'pg';
  * Applies `prisma/migrations/<name>/migration.sql` in name order, each in its own transaction,
  * recording them in Prisma's standard `_prisma_migrations` table so `prisma migrate` can take
  * over wherever its (downloaded) schema engine is available. Prisma's CLI cannot run offline here.
- * An advisory lock serialises concurrent starters (app + CLI).
+ * An advisory lock serialises concurrent starters (app + CLI). Every CLI command calls this, so
+ * an up-to-date database is recognised with one read and nothing else (no lock, no DDL).
  */
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/migrations');
 
 const MIGRATION_LOCK = 72707369; // arbitrary, fixed: "sluice migrations"
 
 export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const names = fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'migration.sql'))).sort();
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
+  let locked = false;
   try {
+    if (await allApplied(client, names)) return [];
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    locked = true;
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
       "checksum" VARCHAR(64) NOT NULL,
@@ -33,7 +38,7 @@ export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR)
       )).rows.map((r) => r.migration_name),
     );
     const applied: string[] = [];
-    for (const name of fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'migration.sql'))).sort()) {
+    for (const name of names) {
       if (done.has(name)) continue;
       const sql = fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
       await client.query('BEGIN');
@@ -53,7 +58,21 @@ export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR)
     }
     return applied;
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    if (locked) await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     await client.end();
+  }
+}
+
+/** Whether every migration in `names` is recorded as applied: one read (none on a new database). */
+async function allApplied(client: pg.Client, names: string[]): Promise<boolean> {
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      'SELECT count(DISTINCT migration_name)::int AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL AND migration_name = ANY($1)',
+      [names],
+    );
+    return rows[0].n === names.length;
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01') return false; // undefined_table: nothing applied yet
+    throw err;
   }
 }

@@ -3,12 +3,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNode, sluice } from '../support/cli';
+import { sluice, sluiceWith } from '../support/cli';
 import { mqttManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import { createTestDatabase } from '../support/test-store';
 
-const CLI = path.resolve(import.meta.dirname, '../../cli/main.ts');
 let broker: MosquittoServer;
 let db: string;
 let tmp: string;
@@ -52,20 +51,20 @@ describe('[CLI] `sluice pull` gives a manifest only the environment the operator
     expect((await sluice(db, 'add', manifestFile('envpw', broker.port, '${{ env.MQTT_PASSWORD }}'))).code).toBe(0);
     const env = { DATABASE_URL: db, MQTT_PASSWORD: 'env-Pa55word' };
     const forBroker = `MQTT_PASSWORD=mqtt://127.0.0.1:${broker.port}`;
-    const refused = await runNode(CLI, ['pull', 'envpw'], env);
+    const refused = await sluiceWith(env, 'pull', 'envpw');
     expect(refused.code).toBe(78);
     expect(refused.stderr).toContain('run it with --env MQTT_PASSWORD=<broker URL>');
-    const unbound = await runNode(CLI, ['pull', '--env', 'MQTT_PASSWORD', 'envpw'], env);
+    const unbound = await sluiceWith(env, 'pull', '--env', 'MQTT_PASSWORD', 'envpw');
     expect(unbound.code).toBe(64);
     expect(unbound.stderr).toContain('say which broker its value is for');
-    const allowed = await runNode(CLI, ['pull', '--env', forBroker, 'envpw'], env);
+    const allowed = await sluiceWith(env, 'pull', '--env', forBroker, 'envpw');
     expect(allowed.stderr).toBe('');
     expect(allowed.code).toBe(0);
-    expect((await runNode(CLI, ['pull', 'envpw'], { ...env, SLUICE_PULL_ENV: forBroker })).code).toBe(0);
+    expect((await sluiceWith({ ...env, SLUICE_PULL_ENV: forBroker }, 'pull', 'envpw')).code).toBe(0);
 
     // An editor re-points the dataset at their listener: the operator's cron line now refuses.
     expect((await sluice(db, 'add', '--replace', manifestFile('envpw', listenerPort, '${{ env.MQTT_PASSWORD }}'))).code).toBe(0);
-    const repointed = await runNode(CLI, ['pull', '--env', forBroker, 'envpw'], env);
+    const repointed = await sluiceWith(env, 'pull', '--env', forBroker, 'envpw');
     expect(repointed.code).toBe(78);
     expect(repointed.stderr).toContain(`the secret MQTT_PASSWORD is not allowed for the broker mqtt://127.0.0.1:${listenerPort}`);
     expect(Buffer.concat(received).toString('latin1')).not.toContain('env-Pa55word');

@@ -13,8 +13,24 @@ export interface CliResult {
 
 /** Runs a Node entry point of this repo (TypeScript through tsx) as its own process. */
 export function runNode(script: string, args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+  return run(['--import', 'tsx', script, ...args], env, input);
+}
+
+/** `sluice …` exactly as a user runs it (bin/sluice.mjs: the compiled CLI), against the given database. */
+export function sluice(databaseUrl: string, ...args: string[]): Promise<CliResult> {
+  return sluiceWith({ DATABASE_URL: databaseUrl }, ...args);
+}
+
+/** `sluice …` as a user runs it, with these environment variables. */
+export function sluiceWith(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  return run([SLUICE, ...args], env);
+}
+
+export const SLUICE = path.join(ROOT, 'bin/sluice.mjs');
+
+function run(argv: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child = spawn(process.execPath, argv, {
       cwd: ROOT,
       env: { ...process.env, SLUICE_SECRET_KEY: TEST_SECRET_KEY.toString('base64'), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -27,9 +43,4 @@ export function runNode(script: string, args: string[], env: Record<string, stri
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     child.stdin.end(input ?? '');
   });
-}
-
-/** `sluice …` exactly as a user runs it (bin/sluice.mjs), against the given database. */
-export function sluice(databaseUrl: string, ...args: string[]): Promise<CliResult> {
-  return runNode(path.join(ROOT, 'cli/main.ts'), args, { DATABASE_URL: databaseUrl });
 }
