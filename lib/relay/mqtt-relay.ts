@@ -6,7 +6,7 @@ import { isSluiceError } from '../errors';
 import { openBrokerTransport, type BrokerTlsOptions } from '../ingest/fetch/broker-transport';
 import { filterCovers, topicMatches } from '../ingest/fetch/topic-filter';
 import { MqttCodec, type MqttVersion } from './mqtt-codec';
-import { MqttFrameError, MqttFramer } from './mqtt-framer';
+import { MqttFrameError, MqttFramer } from '../mqtt/mqtt-framer';
 
 /** What one browser may do through the relay: resolved on the server from its session and role. */
 export interface RelayPolicy {

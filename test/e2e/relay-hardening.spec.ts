@@ -72,7 +72,7 @@ test.describe('[RELAY] limits', () => {
     // PUBLISH declaring 256 MiB, sent in small messages: refused at its header.
     const declared = await connectedRelay(name, cookieOf('editor'));
     await declared.send(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]));
-    expect(await declared.closed).toEqual({ code: RELAY_CLOSE.tooLarge, reason: "an MQTT packet of 268435455 bytes exceeds the relay's limit of 1048576" });
+    expect(await declared.closed).toEqual({ code: RELAY_CLOSE.tooLarge, reason: "an MQTT packet of 268435455 bytes exceeds the limit of 1048576" });
   });
 
   test('an account holds at most SLUICE_RELAY_MAX_CONNECTIONS (8) relay connections; others are not affected', async ({ sluice }) => {

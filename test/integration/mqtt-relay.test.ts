@@ -144,7 +144,7 @@ describe('the relay bounds what it holds', () => {
     await browser.send(Buffer.concat([Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x03]), Buffer.from('t/x'), Buffer.alloc(1024)]));
     const closed = await browser.closed;
     expect(closed.code).toBe(RELAY_CLOSE.tooLarge);
-    expect(closed.reason).toMatch(/exceeds the relay's limit of 1048576/);
+    expect(closed.reason).toMatch(/exceeds the limit of 1048576/);
     relay.close();
   });
 

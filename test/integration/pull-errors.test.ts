@@ -1,3 +1,4 @@
+import net from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
@@ -98,6 +99,23 @@ describe('[PULL] errors a user can act on', () => {
     const t = Date.now();
     await expect(pull('unreachable')).rejects.toMatchObject({ code: 'BROKER_UNREACHABLE', message: expect.stringContaining('no MQTT broker answered') });
     expect(Date.now() - t).toBeLessThan(2500);
+  });
+
+  it('a broker declaring a huge packet fails the pull from its header, without buffering its body', async () => {
+    // A "broker" that accepts the CONNECT, then starts a PUBLISH declaring ~256 MiB and trickles it.
+    const hostile = net.createServer((socket) => {
+      socket.once('data', () => {
+        socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00])); // CONNACK (3.1.1), accepted
+        socket.write(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f])); // PUBLISH, remaining length 268,435,455
+        const trickle = setInterval(() => socket.write(Buffer.alloc(64 * 1024)), 10);
+        socket.on('close', () => clearInterval(trickle)).on('error', () => clearInterval(trickle));
+      });
+    });
+    const port = await new Promise<number>((resolve) => hostile.listen(0, '127.0.0.1', () => resolve((hostile.address() as net.AddressInfo).port)));
+    await add({ name: 'hugepacket', port });
+    const pulled = runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('hugepacket'), options: { idleTimeoutMs: 10_000, connectTimeoutMs: 10_000, protocolVersion: 4 } });
+    await expect(pulled).rejects.toMatchObject({ message: expect.stringContaining('oversized packet: an MQTT packet of 268435455 bytes exceeds the limit of 16777216') });
+    hostile.close();
   });
 
   it('primary-key column missing from the schema', async () => {

@@ -1,5 +1,7 @@
 import { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
+import { MqttFrameError, MqttPacketSizeGuard } from '../../mqtt/mqtt-framer';
+import { SluiceError } from '../../errors';
 
 /**
  * A transport between mqtt.js and the broker's socket that holds back outgoing PUBACK, PUBREC and
@@ -29,6 +31,13 @@ interface HeldPacket {
   bytes: Buffer;
 }
 
+/**
+ * The largest MQTT packet a pull takes from a broker: far above any payload it reads (larger ones
+ * than maxPayloadBytes are quarantined, so they must still arrive), far below what would let one
+ * broker exhaust the server's memory (MQTT allows 256 MiB per packet).
+ */
+export const MAX_INCOMING_PACKET_BYTES = 16 * 1024 * 1024;
+
 export class AckGate extends Duplex {
   private pending: Buffer = Buffer.alloc(0);
   private held: HeldPacket[] = [];
@@ -39,6 +48,9 @@ export class AckGate extends Duplex {
   /** Set while closing: what still arrives is read and dropped, so the close is a clean FIN. */
   private discardIncoming = false;
 
+  /** Refuses a broker packet over the limit from its header, before mqtt.js buffers its body. */
+  private readonly sizeGuard = new MqttPacketSizeGuard(MAX_INCOMING_PACKET_BYTES);
+
   constructor(
     private readonly transport: Duplex,
     private readonly advertiseReceiveMaximum?: number,
@@ -46,6 +58,12 @@ export class AckGate extends Duplex {
     super();
     transport.on('data', (chunk: Buffer) => {
       if (this.discardIncoming) return;
+      try {
+        this.sizeGuard.check(chunk);
+      } catch (err) {
+        const e = err as MqttFrameError;
+        return this.destroy(new SluiceError('CONNECTION_LOST', `the broker sent ${e.kind === 'too-large' ? 'an oversized' : 'a malformed'} packet: ${e.message}`));
+      }
       if (!this.push(chunk)) transport.pause();
     });
     transport.on('end', () => this.push(null));

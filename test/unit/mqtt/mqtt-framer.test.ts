@@ -1,6 +1,6 @@
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { MqttFramer, readFixedHeader } from '../../../lib/relay/mqtt-framer';
+import { MqttFramer, MqttPacketSizeGuard, readFixedHeader } from '../../../lib/mqtt/mqtt-framer';
 
 const publish = (payload: Buffer) => mqttPacket.generate({ cmd: 'publish', topic: 't', payload, qos: 0, retain: false, dup: false });
 
@@ -36,5 +36,24 @@ describe('MqttFramer', () => {
     expect(readFixedHeader(Buffer.from([0x30, 0x80]))).toBeUndefined();
     expect(readFixedHeader(Buffer.from([0x30, 0x00]))).toEqual({ headerBytes: 2, remainingLength: 0 });
     expect(readFixedHeader(Buffer.from([0x30, 0xc1, 0x02]))).toEqual({ headerBytes: 3, remainingLength: 321 });
+  });
+});
+
+describe('MqttPacketSizeGuard', () => {
+  const publish = (bytes: number) => mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.alloc(bytes), qos: 0, dup: false, retain: false });
+
+  it('follows packet boundaries across any split of the stream and passes packets within the limit', () => {
+    const stream = Buffer.concat([publish(10), publish(300), publish(0), publish(1000)]);
+    for (const size of [1, 2, 3, 7, 64, stream.length]) {
+      const guard = new MqttPacketSizeGuard(1024);
+      for (let i = 0; i < stream.length; i += size) guard.check(stream.subarray(i, i + size));
+    }
+  });
+
+  it('refuses an oversized packet from its header, before its body arrives', () => {
+    const guard = new MqttPacketSizeGuard(1024);
+    guard.check(publish(100));
+    const big = publish(5000);
+    expect(() => guard.check(big.subarray(0, 4))).toThrow(/an MQTT packet of 50\d\d bytes exceeds the limit of 1024/);
   });
 });

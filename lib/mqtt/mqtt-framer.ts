@@ -36,7 +36,7 @@ export class MqttFramer {
         const header = readFixedHeader(this.head(5));
         if (!header) return packets;
         if (header.remainingLength > this.maxPacketBytes) {
-          throw new MqttFrameError(`an MQTT packet of ${header.remainingLength} bytes exceeds the relay's limit of ${this.maxPacketBytes}`, 'too-large');
+          throw new MqttFrameError(`an MQTT packet of ${header.remainingLength} bytes exceeds the limit of ${this.maxPacketBytes}`, 'too-large');
         }
         this.packetBytes = header.headerBytes + header.remainingLength;
       }
@@ -71,4 +71,45 @@ export function readFixedHeader(bytes: Buffer): { headerBytes: number; remaining
     if (!(b & 0x80)) return { headerBytes: i + 1, remainingLength: value };
   }
   throw new MqttFrameError('an MQTT remaining length longer than 4 bytes', 'malformed');
+}
+
+/**
+ * Watches a byte stream's MQTT packet boundaries without holding any packet: it reads each fixed
+ * header as it passes (at most 5 bytes kept across chunks) and skips the body, refusing a packet
+ * whose declared length exceeds `maxPacketBytes` before its body arrives. For streams that are
+ * parsed elsewhere (mqtt.js's own parser buffers a whole packet, whatever it declares).
+ */
+export class MqttPacketSizeGuard {
+  /** Body bytes of the current packet still to pass. */
+  private skip = 0;
+  private header: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly maxPacketBytes: number) {}
+
+  /** Looks at the next bytes of the stream; throws MqttFrameError. */
+  check(bytes: Buffer): void {
+    let i = 0;
+    while (i < bytes.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, bytes.length - i);
+        this.skip -= n;
+        i += n;
+        continue;
+      }
+      const had = this.header.length;
+      const candidate = Buffer.concat([this.header, bytes.subarray(i, i + 5 - had)]);
+      const h = readFixedHeader(candidate);
+      if (!h) {
+        this.header = candidate;
+        i = bytes.length;
+        continue;
+      }
+      if (h.remainingLength > this.maxPacketBytes) {
+        throw new MqttFrameError(`an MQTT packet of ${h.remainingLength} bytes exceeds the limit of ${this.maxPacketBytes}`, 'too-large');
+      }
+      i += h.headerBytes - had;
+      this.header = Buffer.alloc(0);
+      this.skip = h.remainingLength;
+    }
+  }
 }
