@@ -11,6 +11,11 @@ export interface BrokerEndpoint {
   /** Lower-case host name, or an IP address without brackets. */
   host: string;
   port: number;
+  /**
+   * ws/wss only: the path, without a trailing `/` (`/mqtt`, or empty). One host and port may serve
+   * several applications behind a proxy, so a secret bound to one path is not sent to another.
+   */
+  path: string;
 }
 
 const SCHEMES: Record<string, BrokerEndpoint['scheme']> = { 'mqtt:': 'mqtt', 'tcp:': 'mqtt', 'mqtts:': 'mqtts', 'ssl:': 'mqtts', 'tls:': 'mqtts', 'ws:': 'ws', 'wss:': 'wss' };
@@ -27,14 +32,15 @@ export function brokerEndpoint(url: string | URL): BrokerEndpoint {
   const scheme = SCHEMES[u.protocol];
   if (!scheme || !u.hostname) throw new SluiceError('INVALID_INPUT', `"${u.href.slice(0, 200)}" is not a broker URL (use mqtt, mqtts, ws or wss)`);
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  return { scheme, host, port: Number(u.port) || DEFAULT_PORTS[scheme] };
+  const path = scheme === 'ws' || scheme === 'wss' ? u.pathname.replace(/\/+$/, '') : '';
+  return { scheme, host, port: Number(u.port) || DEFAULT_PORTS[scheme], path };
 }
 
-/** `scheme://host:port`, IPv6 hosts bracketed: how endpoints are stored and shown. */
+/** `scheme://host:port` (plus a WebSocket path), IPv6 hosts bracketed: how endpoints are stored and shown. */
 export function formatEndpoint(e: BrokerEndpoint): string {
-  return `${e.scheme}://${net.isIPv6(e.host) ? `[${e.host}]` : e.host}:${e.port}`;
+  return `${e.scheme}://${net.isIPv6(e.host) ? `[${e.host}]` : e.host}:${e.port}${e.path}`;
 }
 
 export function sameEndpoint(a: BrokerEndpoint, b: BrokerEndpoint): boolean {
-  return a.scheme === b.scheme && a.host === b.host && a.port === b.port;
+  return a.scheme === b.scheme && a.host === b.host && a.port === b.port && a.path === b.path;
 }

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import os from 'node:os';
 import { SluiceError } from '../errors';
 import { brokerEndpoint, formatEndpoint, type BrokerEndpoint } from './broker-endpoint';
 
@@ -35,7 +36,7 @@ const NON_PUBLIC = new net.BlockList();
 for (const [prefix, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
   NON_PUBLIC.addSubnet(prefix, bits, 'ipv4');
 }
-for (const [prefix, bits] of [['::', 127], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8]] as const) {
+for (const [prefix, bits] of [['::', 96], ['::ffff:0:0:0', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8]] as const) {
   NON_PUBLIC.addSubnet(prefix, bits, 'ipv6');
 }
 const LOOPBACK = new net.BlockList();
@@ -48,12 +49,15 @@ function family(address: string): 'ipv4' | 'ipv6' {
   return net.isIPv6(address) ? 'ipv6' : 'ipv4';
 }
 
+/** Whether an address is on the public internet and not this machine's own (whose services are as internal as loopback's). */
 export function isPublicAddress(address: string): boolean {
-  return !NON_PUBLIC.check(address, family(address));
+  return !NON_PUBLIC.check(address, family(address)) && !isThisMachine(address);
 }
 
+/** Loopback, or an address of one of this machine's own interfaces (its public IP included). */
 function isThisMachine(address: string): boolean {
-  return LOOPBACK.check(address, family(address));
+  if (LOOPBACK.check(address, family(address))) return true;
+  return Object.values(os.networkInterfaces()).some((list) => list?.some((i) => i.address === address));
 }
 
 /**

@@ -1,8 +1,11 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { brokerEndpoint } from '../../../lib/brokers/broker-endpoint';
 import { brokerPolicyFrom, judgeBrokerAddress, parseBrokerAllowList, type BrokerPolicy } from '../../../lib/brokers/broker-policy';
 
 const at = (url: string) => brokerEndpoint(url);
+/** This machine's own interface addresses (its public one on a server): as internal as loopback. */
+const ownAddresses = () => Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address.replace(/%.*$/, '')));
 const allowed = (policy: BrokerPolicy, url: string, address: string) => judgeBrokerAddress(policy, at(url), address).ok;
 
 describe('the broker policy', () => {
@@ -16,7 +19,7 @@ describe('the broker policy', () => {
 
   it('with sign-up open, loopback, private, link-local, CGNAT and mapped addresses are refused; public ones and the operator\'s broker pass', () => {
     const p = brokerPolicyFrom({ SLUICE_BROKER_URL: 'mqtt://127.0.0.1:1884', SLUICE_BROKER_WS_URL: 'ws://127.0.0.1:8084' }, { signupOpen: true });
-    for (const address of ['127.0.0.1', '127.9.9.9', '0.0.0.0', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '::1', '::', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', '224.0.0.1']) {
+    for (const address of ['127.0.0.1', '127.9.9.9', '0.0.0.0', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '::1', '::', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', '224.0.0.1', '::7f00:1', '::ffff:0:a00:1', '64:ff9b:1::1', ...ownAddresses()]) {
       expect(allowed(p, 'mqtt://attacker.example:6379', address), address).toBe(false);
     }
     expect(allowed(p, 'mqtt://broker.example:1883', '93.184.216.34')).toBe(true);

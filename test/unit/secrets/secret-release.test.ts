@@ -17,6 +17,12 @@ describe('where secrets may go', () => {
     expect([...secretsReleasedTo(stored, brokerEndpoint('mqtts://evil.example.com:8883')).values.keys()]).toEqual([]);
   });
 
+  it('a WebSocket broker is bound with its path: another application on the same host and port gets nothing', () => {
+    const ws = new Map([['TOKEN', { value: 't', brokers: ['wss://gateway.example.com:443/mqtt'] }]]);
+    expect([...secretsReleasedTo(ws, brokerEndpoint('wss://gateway.example.com/mqtt')).values.keys()]).toEqual(['TOKEN']);
+    expect([...secretsReleasedTo(ws, brokerEndpoint('wss://gateway.example.com/other-app')).values.keys()]).toEqual([]);
+  });
+
   it('a template naming a secret bound elsewhere fails instead of resolving, and TLS material stays home', () => {
     const there = secretsForConnection(stored, 'mqtt://evil.example.com:1883', () => 'from-env');
     expect(() => there.lookup('MQTT_PASSWORD')).toThrow(/the secret MQTT_PASSWORD is not allowed for the broker mqtt:\/\/evil\.example\.com:1883/);
@@ -29,7 +35,7 @@ describe('where secrets may go', () => {
   });
 
   it('bindings typed by a maintainer are stored normalised', () => {
-    expect(parseBrokerBindings('mqtts://Broker.Example.com, ws://[::1]:8083/mqtt\nmqtt://h')).toEqual(['mqtts://broker.example.com:8883', 'ws://[::1]:8083', 'mqtt://h:1883']);
+    expect(parseBrokerBindings('mqtts://Broker.Example.com, ws://[::1]:8083/mqtt/\nmqtt://h/ignored, wss://h')).toEqual(['mqtts://broker.example.com:8883', 'ws://[::1]:8083/mqtt', 'mqtt://h:1883', 'wss://h:443']);
     expect(() => parseBrokerBindings('http://x')).toThrow(/not a broker URL/);
   });
 });
