@@ -24,6 +24,8 @@ export const MANIFEST_LIMITS = {
    * them: at this limit (a read schema of 3,300 fields) parsing takes about 0.3 s of CPU, most of it yaml's.
    */
   entries: 10_000,
+  /** YAML documents (`---`) in one text: each is composed in full, so thousands of empty ones cost seconds. */
+  documents: 100,
   /**
    * Aliases (`*name`) in the text. yaml resolves each by scanning the document's anchors, so their number must
    * be small; it is also yaml's `maxAliasCount`, its own cap on the uses of one anchor.
@@ -71,6 +73,7 @@ class StructureScan {
   private flowEntryExpected = false;
   private entries = 0;
   private aliases = 0;
+  private documents = 0;
 
   token(source: string, type: string | null): void {
     switch (type) {
@@ -82,6 +85,10 @@ class StructureScan {
       case 'byte-order-mark':
       case 'directive':
       case 'doc-end':
+        break;
+      case 'doc-start':
+        this.documents += 1;
+        if (this.documents > MANIFEST_LIMITS.documents) fail(this.line, this.column, `the text has more than ${MANIFEST_LIMITS.documents} YAML documents; at most ${MANIFEST_LIMITS.documents} are accepted`);
         break;
       case 'seq-item-ind':
       case 'explicit-key-ind':

@@ -126,6 +126,13 @@ describe('parseManifest: each limit, where it is exceeded', () => {
     ]);
   });
 
+  it('refuses the 101st YAML document (65,000 empty ones took seconds to compose)', () => {
+    const t = process.cpuUsage();
+    expect(() => parseManifest('---\n'.repeat(65_000))).toThrow(/more than 100 YAML documents/);
+    const used = process.cpuUsage(t);
+    expect((used.user + used.system) / 1e6).toBeLessThan(1.5);
+  });
+
   it('refuses the 101st alias at its position', () => {
     const text = `a: &a x\nb: [${Array(101).fill('*a').join(', ')}]`;
     expect(refusal(text).issues).toEqual([
