@@ -83,10 +83,11 @@ program
   .option('--env <name=broker>', 'let ${{ env.NAME }} read this environment variable, for that broker only (repeatable; also SLUICE_PULL_ENV)', (v: string, prev: string[] = []) => [...prev, v])
   .action(async (names: string[], opts: { all?: boolean; idleTimeout: number; recordCap: number; maxDuration: number; connectTimeout: number; mqttVersion: string; ca?: string; insecure?: boolean; env?: string[] }) => {
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
-    const [{ readEnv }, { allowedEnvVars, operatorEnvironment }, { pullUntilCaughtUp }, { formatDatasetArg, resolveDatasetArg }] = await Promise.all([
+    const [{ readEnv }, { allowedEnvVars, operatorEnvironment }, { pullUntilCaughtUp }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }] = await Promise.all([
       import('../lib/config/env'),
       import('../lib/config/pull-environment'),
       import('../lib/ingest/pull-until-caught-up'),
+      import('../lib/ingest/mqtt-source-config'),
       import('./dataset-arg'),
     ]);
     const environment = operatorEnvironment(process.env, allowedEnvVars(opts.env ?? [], readEnv().SLUICE_PULL_ENV));
@@ -95,9 +96,10 @@ program
       let failed: SluiceError | Error | undefined;
       for (const name of targets) {
         try {
+          const dataset = await resolveDatasetArg(store.workspaces, name);
           const r = await pullUntilCaughtUp({
             store: store.ingest,
-            dataset: await resolveDatasetArg(store.workspaces, name),
+            dataset,
             environment,
             options: {
               idleTimeoutMs: opts.idleTimeout,
@@ -112,6 +114,8 @@ program
           console.log(
             `${name}: ${what} (${r.messagesReceived} messages, ${r.rowsCommitted} rows, ${r.quarantined} quarantined, ${r.duplicates} duplicates, ${r.pulls} pull${r.pulls === 1 ? '' : 's'})`,
           );
+          const qos0 = r.status === 'up_to_date' ? atMostOnceTopics((await store.datasets.find(dataset))!.snapshot) : [];
+          if (qos0.length) console.log(`  note: ${qos0.join(', ')} ${qos0.length === 1 ? 'is' : 'are'} subscribed at QoS 0: the broker keeps nothing published while no pull is connected (only retained values); use QoS 1 (AtLeastOnce) to collect it`);
         } catch (err) {
           failed = err as Error;
           console.error(`${name}: failed: ${(err as Error).message}`);

@@ -75,6 +75,12 @@ async function startAll(opts: { port: number; host: string }, stops: (() => Prom
     // The live preview reaches the embedded broker through its WebSocket listener.
     const demoDataset = await store.datasets.find(DEMO_DATASET);
     if (demoDataset) await store.datasets.setPreviewWsUrl(demoDataset.id, broker.wsUrl);
+    // The demo dataset's broker session exists from the first start, not from its first pull: the
+    // broker then keeps every reading published meanwhile for that pull (a quick pull creates it).
+    if ((await store.ingest.getDatasetHead(DEMO_DATASET))?.sessionTopics === null) {
+      const { runPollingIngest } = await import('../lib/ingest/run-polling-ingest');
+      await runPollingIngest({ store: store.ingest, dataset: DEMO_DATASET, options: { idleTimeoutMs: 200 } }).catch((err: Error) => console.log(`demo dataset: its first pull failed (${err.message})`));
+    }
     console.log('demo device publishing to demo/sensors/+/temperature');
   }
 

@@ -50,6 +50,15 @@ export function sourceBrokerUrl(snapshot: DatasetSnapshot): string | undefined {
   return fetch?.kind === 'Mqtt' ? brokerUrlOf(fetch) : undefined;
 }
 
+/**
+ * The dataset's topic filters subscribed at QoS 0 (AtMostOnce): the broker keeps nothing for them
+ * while no pull is connected, so pulls get only what arrives during them and retained values.
+ */
+export function atMostOnceTopics(snapshot: DatasetSnapshot): string[] {
+  const fetch = findActivePollingSource(snapshot.metadata)?.fetch;
+  return fetch?.kind === 'Mqtt' ? fetch.topics.filter((t) => qosNumber(t.qos) === 0).map((t) => t.path) : [];
+}
+
 export function mqttSourceConfig(snapshot: DatasetSnapshot, env: (name: string) => string | undefined): MqttSourceConfig {
   const source: SetPollingSource | undefined = findActivePollingSource(snapshot.metadata);
   if (!source) {

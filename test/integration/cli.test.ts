@@ -50,6 +50,7 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
     // reading comes again; Ledger knows its key.
     const again = await sluice(db, 'pull', 'temp');
     expect(again.stdout).toMatch(/^temp: up to date \(1 messages, 0 rows/);
+    expect(again.stdout).toContain('note: dev.kamu.example.mqtt.temp is subscribed at QoS 0: the broker keeps nothing published while no pull is connected');
 
     const log = await sluice(db, 'log', 'temp');
     expect(log.stdout.split('\n').slice(1, 5).map((l) => l.split(/\s+/)[3])).toEqual(['Seed', 'SetPollingSource', 'SetDataSchema', 'AddData']);
