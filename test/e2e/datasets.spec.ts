@@ -48,6 +48,33 @@ test.describe('[DATASETS]', () => {
     await expect(page.getByText('Mqtt → NdJson → Ledger')).toBeVisible();
   });
 
+  test("pasted Kamu manifest: the Read step shows and edits its DDL columns; an edit in one step rewrites nothing else", async ({ page }) => {
+    const name = uniqueName('ddl');
+    await page.goto('/w/default/datasets/new');
+    await pasteYaml(page, KAMU_TEMP.replace('name: temp', `name: ${name}`));
+    await expect(page.getByLabel('Dataset name')).toHaveValue(name);
+    const yaml = page.getByTestId('yaml-editor');
+
+    // Fetch: a new port changes that line only; Kamu's DDL list stays under `schema:`.
+    await page.getByLabel('Port').fill('1884');
+    await expect(yaml).toContainText('port: 1884');
+    await expect(yaml).toContainText(/schema:\s*- event_time TIMESTAMP\s*- value FLOAT/);
+    await expect(yaml).not.toContainText('ddlSchema');
+
+    // Read: the columns are shown (the schema is not "inferred"), and a new one is added as DDL.
+    await page.getByRole('tab', { name: '2. Read' }).click();
+    await expect(page.getByLabel('DDL column 1')).toHaveValue('event_time TIMESTAMP');
+    await expect(page.getByTestId('ddl-column-2-type')).toHaveText('value: Option<Float32>');
+    await expect(page.getByText(/inferred/)).toHaveCount(0);
+    await page.getByRole('button', { name: 'Add field' }).click();
+    await page.getByLabel('DDL column 3').fill('device STRING');
+    await expect(yaml).toContainText(/- value FLOAT\s*- device STRING/);
+    await expect(page.getByTestId('manifest-issues')).toBeEmpty();
+    await page.getByRole('button', { name: 'Create dataset' }).click();
+    await expect(page.getByTestId('dataset-title')).toHaveText(name);
+    await expect(page.getByText('Mqtt → NdJson → Ledger')).toBeVisible();
+  });
+
   test('a malformed manifest is refused with the line and column of each problem, and nothing is stored', async ({ page, sluice }) => {
     const name = uniqueName('bad');
     await page.goto('/w/default/datasets/new');
