@@ -100,4 +100,47 @@ test.describe('[DATASETS]', () => {
     await blocks.first().locator('summary').click();
     await expect(blocks.first()).toContainText(`${name}/b`);
   });
+
+  test('the Data tab charts its page, right-aligns numbers, and on a 390 px phone nav and tables fit or show that they scroll', async ({ page, sluice }) => {
+    test.setTimeout(90_000);
+    const name = uniqueName('datatab');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    await page.goto(`/w/default/datasets/${name}`);
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('Up to date');
+    const readings = [['a', 17.79], ['b', 19.03], ['a', 18.5]] as const;
+    for (const [i, [device, value]] of readings.entries()) {
+      await sluice.publish(`${name}/${device}`, JSON.stringify({ event_time: `2026-11-25T10:0${i}:00Z`, device, value }));
+    }
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-status')).toContainText('3 rows');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`/w/default/datasets/${name}/data`);
+    // The curves, one per device, with no typing.
+    const chart = page.getByTestId('data-chart');
+    await expect(chart).toContainText('value over event_time by device');
+    await expect(chart.getByTestId('result-chart')).toHaveAttribute('data-series', JSON.stringify({ a: [17.79, null, 18.5], b: [null, 19.03, null] }));
+    await expect(chart.locator('canvas')).toHaveCount(1);
+    // The legend speaks ISO UTC, not the browser's "11/25/26 10:00am" (nor "Time: --").
+    await chart.locator('.u-over').hover();
+    await expect(chart.locator('.u-legend .u-series').first()).toContainText(/event_time\s*2026-11-25 10:0\d:00Z/);
+
+    const table = page.getByTestId('data-table');
+    const align = (cell: string) => table.locator(cell).evaluateAll((els) => els.map((e) => getComputedStyle(e).textAlign));
+    expect(await align('tbody tr:first-child td:nth-child(6)')).toEqual(['right']);
+    expect(await align('tbody tr:first-child td:nth-child(5)')).toEqual(['left']);
+
+    // On the phone: the page itself does not scroll sideways; the table does, and says so.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const tableBox = page.getByTestId('scroll-area').filter({ has: table });
+    await expect(tableBox).toHaveAttribute('data-more-right', 'true');
+    await tableBox.evaluate((el) => el.scrollBy(10_000, 0));
+    await expect(tableBox).toHaveAttribute('data-more-left', 'true');
+    await expect(tableBox).toHaveAttribute('data-more-right', 'false');
+    // The workspace's links sit in one row: the navigation takes two lines, not three.
+    const nav = page.getByRole('navigation', { name: 'Workspace' });
+    const tops = await nav.getByRole('link').evaluateAll((links) => links.map((l) => Math.round(l.getBoundingClientRect().top)));
+    expect(new Set(tops).size).toBe(1);
+  });
 });

@@ -23,11 +23,11 @@ export default async function DatasetDataPage({ params, searchParams }: { params
   );
   return (
     <div className="flex flex-col gap-2">
-      <div className="flex items-center gap-2 text-xs text-muted-foreground">
+      <div className="flex flex-wrap items-center gap-2 text-xs text-muted-foreground">
         <span>
           {plural(data.total, 'row')}, newest first · page {data.page + 1} of {data.pageCount}
         </span>
-        <div className="ml-auto flex gap-1">
+        <div className="ml-auto flex flex-wrap gap-1">
           <Button asChild variant="ghost" size="sm">
             {/* A full page load: see the Query link in the workspace layout. */}
             <a href={queryDatasetPath(workspace, decodeURIComponent(name))}>Query in SQL</a>
