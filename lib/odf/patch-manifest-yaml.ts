@@ -5,7 +5,7 @@
  * DDL list under `schema:` stays there, although the parsed snapshot holds it as `ddlSchema`.
  * Re-serializing the whole snapshot would rewrite all of that on every keystroke.
  */
-import { Document, isMap, isSeq, parseDocument, type Node } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import type { DatasetSnapshot } from './manifest-schema';
 
 type Path = (string | number)[];
@@ -48,8 +48,13 @@ function patch(doc: Document, before: unknown, after: unknown, at: Path): void {
     }
   } else if (Array.isArray(before) && Array.isArray(after) && isSeq(node) && node.items.length === before.length) {
     patchList(doc, before, after, at);
+  } else if (isScalar(node) && !isPlainObject(after) && !Array.isArray(after)) {
+    // A new scalar value keeps the node (and its comment), not its quoting: `""` once quoted for
+    // being empty must not stay quoted as "device STRING".
+    node.value = after;
+    node.type = undefined;
   } else {
-    // A new value, a scalar, or a short form in the text (`merge: Append`) that an edit expands.
+    // A new value, or a short form in the text (`merge: Append`) that an edit expands.
     doc.setIn(at, after);
   }
 }

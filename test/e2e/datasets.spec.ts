@@ -129,7 +129,7 @@ test.describe('[DATASETS]', () => {
     const table = page.getByTestId('data-table');
     const align = (cell: string) => table.locator(cell).evaluateAll((els) => els.map((e) => getComputedStyle(e).textAlign));
     expect(await align('tbody tr:first-child td:nth-child(6)')).toEqual(['right']);
-    expect(await align('tbody tr:first-child td:nth-child(5)')).toEqual(['left']);
+    expect(await align('tbody tr:first-child td:nth-child(5)')).toEqual(['start']);
 
     // On the phone: the page itself does not scroll sideways; the table does, and says so.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

@@ -30,6 +30,13 @@ describe('patchManifestYaml', () => {
     expect(added).toContain('        schema:\n          - event_time TIMESTAMP\n          - value FLOAT\n          - device STRING\n');
     expect(added).not.toContain('ddlSchema');
     expect((parseManifest(added).metadata[0] as SetPollingSource).read.ddlSchema).toEqual(['event_time TIMESTAMP', 'value FLOAT', 'device STRING']);
+    // Added empty (the form's Add field), then typed: written plain, not left quoted like "".
+    // (The half-filled text does not parse: the form keeps its own snapshot, as the editor does.)
+    const parsed = parseManifest(kamu);
+    const [empty, device] = [structuredClone(parsed), structuredClone(parsed)];
+    (empty.metadata[0] as SetPollingSource).read.ddlSchema!.push('');
+    (device.metadata[0] as SetPollingSource).read.ddlSchema!.push('device STRING');
+    expect(patchManifestYaml(patchManifestYaml(kamu, parsed, empty)!, empty, device)).toBe(added);
     const removed = edit(added, (s) => s.read.ddlSchema.splice(0, 1));
     expect(removed).toContain('        schema:\n          - value FLOAT\n          - device STRING\n');
   });
