@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toActionError } from '../../../lib/server/action-result';
 import { inSluiceWords } from '../../../lib/server/member-refusals';
 
 describe('member refusals in Sluice words', () => {
@@ -14,5 +15,17 @@ describe('member refusals in Sluice words', () => {
     expect(inSluiceWords({ ok: true, data: 1 }, 'leave')).toEqual({ ok: true, data: 1 });
     const other = { ok: false as const, code: 'FORBIDDEN', message: 'maintainers only' };
     expect(inSluiceWords(other, 'leave')).toBe(other);
+  });
+});
+
+describe("Better Auth's refusals reach the user", () => {
+  it('keeps the code of an APIError from any copy of the class, not INTERNAL', () => {
+    // What the built console throws: an APIError that is not the class `better-auth/api` exports.
+    class APIError extends Error {
+      override name = 'APIError';
+      body = { code: 'YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER', message: 'You cannot leave the organization as the only owner' };
+      status = 'BAD_REQUEST';
+    }
+    expect(toActionError(new APIError())).toMatchObject({ ok: false, code: 'YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER' });
   });
 });
