@@ -13,7 +13,8 @@ import type { DataField, DataSchema, DataType } from './data-type';
 import { DdlSchemaError } from './errors';
 import type { ReadStep } from './read-step-schema';
 
-const SUPPORTED_TYPES =
+/** The DDL types Sluice converts, as listed in messages (and the step form). */
+export const SUPPORTED_TYPES =
   'BOOL, BOOLEAN, INT, INTEGER, INT UNSIGNED, BIGINT, BIGINT UNSIGNED, FLOAT, DOUBLE, STRING, VARCHAR, TEXT, ' +
   'TIMESTAMP, DATE, DECIMAL(p,s), ARRAY<T>';
 /** Types kamu rejects by name; any other unknown word gets the "unknown type" message. */

@@ -1,3 +1,8 @@
+import type { ColumnKind } from './column-kind';
+
+/** Series drawn at most: a line per value stops being readable beyond this. */
+export const MAX_SERIES = 12;
+
 /** A point of a chart, and the series it belongs to (a value of the "by" column, or '' for one series). */
 export interface ChartPoint {
   x: number;
@@ -37,4 +42,10 @@ export function alignSeries(points: readonly ChartPoint[], maxSeries: number): A
   const index = new Map(names.map((n, i) => [n, i]));
   for (const p of points) series[index.get(p.series)!].ys[at.get(p.x)!] = p.y;
   return { xs, series };
+}
+
+/** What a chart draws: the aligned series over x of a kind, and for text x (bars) each x's label. */
+export interface PlotData extends AlignedSeries {
+  xKind: ColumnKind;
+  labels: string[];
 }

@@ -1,8 +1,9 @@
 import { DataType, type DataType as ArrowType } from 'apache-arrow';
+import type { ColumnKind } from './column-kind';
 
-/** What kind of values a result column holds, as far as charting goes. */
-export type ColumnKind = 'time' | 'number' | 'text';
+export type { ColumnKind } from './column-kind';
 
+/** A result column's kind, from its Arrow type. */
 export function columnKind(t: ArrowType): ColumnKind {
   if (DataType.isTimestamp(t) || DataType.isDate(t)) return 'time';
   if (DataType.isInt(t) || DataType.isFloat(t) || DataType.isDecimal(t)) return 'number';

@@ -1,5 +1,5 @@
 import { ManifestError, type ManifestIssue } from '../odf/errors';
-import { APIError } from 'better-auth/api';
+import { isAPIError } from 'better-auth/api';
 import { isSluiceError } from '../errors';
 
 /** What every server action returns: data, or a coded error written for the user. */
@@ -23,7 +23,9 @@ export function toActionError(err: unknown): { ok: false; code: string; message:
   if (err instanceof ManifestError) return { ok: false, code: err.code, message: err.message, issues: err.issues };
   if (isSluiceError(err)) return { ok: false, code: err.code, message: err.message };
   // Better Auth's refusals (last maintainer leaving, invitation for another email, …) are for the user.
-  if (err instanceof APIError) return { ok: false, code: String(err.body?.code ?? err.status), message: err.body?.message ?? err.message };
+  // isAPIError, not instanceof: the built server can hold more than one copy of the class (Better
+  // Auth's core and better-call each have one), and `instanceof` missed them all as INTERNAL.
+  if (isAPIError(err)) return { ok: false, code: String(err.body?.code ?? err.status), message: err.body?.message ?? err.message };
   console.error(err);
   return { ok: false, code: 'INTERNAL', message: 'Something went wrong on the server; the error was logged.' };
 }

@@ -98,6 +98,9 @@ test.describe('[QUERY] SQL in the browser', () => {
     await runSql(reader, `SELECT nope FROM "${name}"`);
     await expect(reader.getByTestId('query-status')).toContainText('nope');
     await expect(reader.locator('.cm-lintRange-error')).toHaveText(/^nope/);
+    // The previous query's chart and table go: they are not this query's result.
+    await expect(reader.getByTestId('query-result')).toHaveCount(0);
+    await expect(reader.getByTestId('result-chart')).toHaveCount(0);
     // The query travels in the link: opening it shows the same SQL and runs it.
     await runSql(reader, `SELECT event_time, value FROM "${name}" ORDER BY event_time`);
     await expect(cell(reader, 0, 'event_time')).toHaveText('2026-11-25T10:00:00.000Z');
@@ -176,6 +179,12 @@ test.describe('[QUERY] SQL in the browser', () => {
       await query.goto(`/w/default/query?sql=${encodeURIComponent(`SELECT count(*) AS n FROM "${name}"`)}`);
       await query.getByRole('button', { name: 'Run' }).click();
     };
+    // Only a dataset the query names is loaded: not one its text merely mentions in a string.
+    await query.goto(`/w/default/query?sql=${encodeURIComponent(`SELECT 'rows of "${name}"' AS n`)}`);
+    await query.getByRole('button', { name: 'Run' }).click();
+    await expect(cell(query, 0, 'n')).toHaveText(`rows of "${name}"`, { timeout: 30_000 });
+    await expect(load).toHaveCount(0);
+
     await open();
     await expect(cell(query, 0, 'n')).toHaveText('3', { timeout: 30_000 });
     await expect(load).toHaveAttribute('data-cached-bytes', '0');

@@ -8,6 +8,7 @@ import { Button } from '@/app/_components/ui/button';
 import { Card } from '@/app/_components/ui/card';
 import { ManifestError, type ManifestIssue } from '@/lib/odf/errors';
 import { parseManifest, serializeManifest, type DatasetSnapshot } from '@/lib/odf';
+import { patchManifestYaml } from '@/lib/odf/patch-manifest-yaml';
 import type { ActionResult } from '@/lib/server/action-result';
 import { SourceForm } from './source-form';
 import { CodeEditor } from '../code-editor';
@@ -25,8 +26,8 @@ function parse(text: string): Parsed {
 }
 
 /**
- * The form always writes YAML; a snapshot the schema rejects (a half-filled form) is written
- * without canonical ordering so the YAML pane can point at what is missing.
+ * The whole snapshot as YAML, where the text cannot be patched. A snapshot the schema rejects (a
+ * half-filled form) is written without canonical ordering so the YAML pane can point at what is missing.
  */
 function toYaml(snapshot: DatasetSnapshot): string {
   try {
@@ -63,10 +64,12 @@ export function ManifestEditor({ initialYaml, nameEditable, save, saveLabel }: {
     setYamlBroken(!p.ok);
     if (p.ok) setFormSnapshot(p.snapshot);
   };
+  // A form edit changes only its own lines of the YAML (see patchManifestYaml): the rest of the
+  // text, such as Kamu's DDL list under `schema:`, stays as the user wrote it.
   const onFormChange = (snapshot: DatasetSnapshot) => {
+    setText((formSnapshot && patchManifestYaml(text, formSnapshot, snapshot)) ?? toYaml(snapshot));
     setFormSnapshot(snapshot);
     setYamlBroken(false);
-    setText(toYaml(snapshot));
   };
 
   const [serverIssues, setServerIssues] = useState<ManifestIssue[]>([]);

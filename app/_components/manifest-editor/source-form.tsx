@@ -6,6 +6,8 @@ import { Button } from '@/app/_components/ui/button';
 import { cn } from '@/app/_components/ui/cn';
 import { Input, Label, Select } from '@/app/_components/ui/input';
 import { describeDataType } from '@/lib/odf/describe-data-type';
+import { ddlToDataSchema, SUPPORTED_TYPES } from '@/lib/odf/ddl';
+import { DdlSchemaError } from '@/lib/odf/errors';
 import type { DataField, DataType } from '@/lib/odf/data-type';
 import type { DatasetSnapshot, FetchStepMqtt, MqttQos, SetPollingSource } from '@/lib/odf';
 
@@ -17,7 +19,8 @@ const MERGE_KINDS = ['Append', 'Ledger', 'Snapshot', 'ChangelogStream', 'UpsertS
 const SIMPLE_TYPES = ['String', 'Int32', 'Int64', 'Float64', 'Bool', 'Timestamp', 'Date'] as const;
 
 type MqttSource = SetPollingSource & { fetch: FetchStepMqtt };
-type ReadStep = { kind: string; subPath?: string; schema?: { fields: DataField[] } } & Record<string, unknown>;
+/** `schema` (ODF fields) or `ddlSchema` (Kamu's DDL column list; also what a DDL list under `schema:` parses to). */
+type ReadStep = { kind: string; subPath?: string; schema?: { fields: DataField[] }; ddlSchema?: string[] } & Record<string, unknown>;
 type Merge = { kind: string; primaryKey?: string[]; compareColumns?: string[] };
 
 /**
@@ -99,7 +102,7 @@ export function SourceForm({ snapshot, onChange, nameEditable }: { snapshot: Dat
           <div className="flex gap-2">
             <Label>
               Payload format
-              <Select value={read.kind} aria-label="Payload format" onChange={(e) => update((s) => void (s.read = { kind: e.target.value, schema: read.schema } as never))}>
+              <Select value={read.kind} aria-label="Payload format" onChange={(e) => update((s) => void (s.read = { kind: e.target.value, schema: read.schema, ddlSchema: read.ddlSchema } as never))}>
                 {READ_KINDS.map((k) => (
                   <option key={k}>{k}</option>
                 ))}
@@ -127,8 +130,14 @@ export function SourceForm({ snapshot, onChange, nameEditable }: { snapshot: Dat
               </>
             ) : null}
           </div>
-          <SchemaTable fields={read.schema?.fields ?? []} onChange={(fields) => update((s) => void ((s.read as unknown as ReadStep).schema = fields.length ? { fields } : undefined))} />
-          <p className="text-xs text-muted-foreground">Without fields, the schema is inferred from the first messages (NdJson and Json). A field named mqtt_topic receives the message&apos;s topic.</p>
+          {read.ddlSchema ? (
+            <DdlTable columns={read.ddlSchema} onChange={(columns) => update((s) => void ((s.read as unknown as ReadStep).ddlSchema = columns.length ? columns : undefined))} />
+          ) : (
+            <SchemaTable fields={read.schema?.fields ?? []} onChange={(fields) => update((s) => void ((s.read as unknown as ReadStep).schema = fields.length ? { fields } : undefined))} />
+          )}
+          <p className="text-xs text-muted-foreground">
+            {read.schema || read.ddlSchema ? '' : 'Without fields, the schema is inferred from the first messages (NdJson and Json). '}A field named mqtt_topic receives the message&apos;s topic.
+          </p>
         </div>
       ) : null}
       {step === 'Merge' ? (
@@ -202,6 +211,50 @@ function SchemaTable({ fields, onChange }: { fields: DataField[]; onChange: (fie
       <Button type="button" variant="outline" size="sm" className="self-start" onClick={() => onChange([...fields, { name: '', type: { kind: 'String' } }])}>
         <Plus /> Add field
       </Button>
+    </div>
+  );
+}
+
+/** What one DDL entry declares, as ODF types, or why it does not convert. */
+function describeDdlEntry(entry: string): { ok: boolean; text: string } {
+  try {
+    return { ok: true, text: ddlToDataSchema([entry]).fields.map((f) => `${f.name}: ${describeDataType(f.type)}`).join(', ') };
+  } catch (err) {
+    if (err instanceof DdlSchemaError) return { ok: false, text: err.reason };
+    throw err;
+  }
+}
+
+/**
+ * Kamu's DDL column list (`ddlSchema`, or the older list under `schema`), edited as DDL: one entry
+ * per column, each shown with the ODF type it becomes. It stays DDL; fields are not mixed in.
+ */
+function DdlTable({ columns, onChange }: { columns: string[]; onChange: (columns: string[]) => void }) {
+  return (
+    <div className="flex flex-col gap-1" data-testid="ddl-columns">
+      <div className="grid grid-cols-[1fr_1fr_2rem] gap-2 text-xs font-medium text-muted-foreground">
+        <span>Column (DDL: name TYPE [NOT NULL])</span>
+        <span>Becomes</span>
+        <span />
+      </div>
+      {columns.map((entry, i) => {
+        const described = describeDdlEntry(entry);
+        return (
+          <div key={i} className="grid grid-cols-[1fr_1fr_2rem] items-center gap-2">
+            <Input className="font-mono text-xs" value={entry} placeholder="name TYPE" aria-label={`DDL column ${i + 1}`} onChange={(e) => onChange(columns.map((old, j) => (j === i ? e.target.value : old)))} />
+            <span className={cn('truncate font-mono text-xs', described.ok ? 'text-muted-foreground' : 'text-destructive')} title={described.text} data-testid={`ddl-column-${i + 1}-type`}>
+              {described.text}
+            </span>
+            <Button type="button" variant="ghost" size="icon" aria-label={`Remove column ${i + 1}`} onClick={() => onChange(columns.filter((_, j) => j !== i))}>
+              <Trash2 />
+            </Button>
+          </div>
+        );
+      })}
+      <Button type="button" variant="outline" size="sm" className="self-start" onClick={() => onChange([...columns, ''])}>
+        <Plus /> Add field
+      </Button>
+      <p className="text-xs text-muted-foreground">DDL types: {SUPPORTED_TYPES}. A column is nullable unless it says NOT NULL.</p>
     </div>
   );
 }

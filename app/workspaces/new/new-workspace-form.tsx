@@ -35,7 +35,7 @@ export function NewWorkspaceForm({ refusal }: { refusal: string | null }) {
             </Label>
             <Label>
               Address (workspace/dataset in the CLI and URLs)
-              <Input name="slug" required value={slug} onChange={(e) => setSlug(e.target.value)} pattern="[a-z0-9][a-z0-9-]*" />
+              <Input name="slug" required value={slug} onChange={(e) => setSlug(e.target.value)} pattern="[a-z0-9][a-z0-9\-]*" />
             </Label>
             {error ? <p className="text-sm text-destructive" role="alert">{error}</p> : null}
             <Button type="submit" disabled={pending}>Create workspace</Button>

@@ -49,11 +49,15 @@ function endOfContainer(text: string, i: number): number {
   return text.length;
 }
 
-/** A scalar (or stray character) runs to the next whitespace or the start of another value. */
+/**
+ * A piece that does not start a string, object or array runs to the end of its line: on a line of
+ * its own it is one record ("not json at all" is one invalid record, not four), and a valid scalar
+ * ("42") is still reported as a scalar.
+ */
 function endOfScalar(text: string, i: number): number {
   for (i++; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (isJsonWhitespace(c) || c === Char.OpenBrace || c === Char.OpenBracket || c === Char.Quote) break;
+    if (c === Char.Lf || c === Char.Cr) break;
   }
   return i;
 }

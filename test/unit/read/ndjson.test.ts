@@ -58,6 +58,13 @@ describe('NdJson reader', () => {
     expect(reasonOf(read(NDJSON, CITY_FIELDS, '{"city":"A","population":1}}'))).toMatch(/^record 2 of 2: invalid JSON: /);
   });
 
+  it('counts a line of text as one record, not one per word', () => {
+    expect(reasonOf(read(NDJSON, CITY_FIELDS, 'not json at all'))).toMatch(/^invalid JSON: /);
+    expect(reasonOf(read(NDJSON, CITY_FIELDS, '{"city":"A","population":1}\nnot json at all'))).toMatch(
+      /^record 2 of 2: invalid JSON: /,
+    );
+  });
+
   it('quarantines a record that is not an object', () => {
     expect(reasonOf(read(NDJSON, CITY_FIELDS, '[{"city":"A","population":1}]'))).toBe(
       'expected a JSON object, got array',

@@ -12,6 +12,7 @@ import { getAuth } from '@/lib/server/auth';
 import { recordActivity } from '@/lib/server/activity';
 import { requireWorkspace } from '@/lib/server/guard';
 import { getStore } from '@/lib/server/store';
+import { inSluiceWords } from '@/lib/server/member-refusals';
 
 const RoleName = z.enum(ROLE_NAMES as [Role, ...Role[]]);
 
@@ -49,7 +50,7 @@ export async function cancelInvitation(input: z.input<typeof InvitationInput>): 
 const RoleInput = z.object({ workspace: WorkspaceSlug, memberId: z.string().min(1), role: RoleName });
 
 export async function changeRole(input: z.input<typeof RoleInput>): Promise<ActionResult> {
-  return runAction(async () => {
+  const r = await runAction(async () => {
     const { workspace, memberId, role } = parseInput(RoleInput, input);
     const access = await requireWorkspace(workspace, { member: 'update' });
     const email = (await (await getStore()).workspaces.memberEmail(memberId)) ?? memberId;
@@ -58,12 +59,13 @@ export async function changeRole(input: z.input<typeof RoleInput>): Promise<Acti
     revalidatePath(`${workspacePath(workspace)}/members`);
     return undefined;
   });
+  return inSluiceWords(r, 'role');
 }
 
 const MemberInput = z.object({ workspace: WorkspaceSlug, memberId: z.string().min(1) });
 
 export async function removeMember(input: z.input<typeof MemberInput>): Promise<ActionResult> {
-  return runAction(async () => {
+  const r = await runAction(async () => {
     const { workspace, memberId } = parseInput(MemberInput, input);
     const access = await requireWorkspace(workspace, { member: 'delete' });
     const email = (await (await getStore()).workspaces.memberEmail(memberId)) ?? memberId;
@@ -72,6 +74,7 @@ export async function removeMember(input: z.input<typeof MemberInput>): Promise<
     revalidatePath(`${workspacePath(workspace)}/members`);
     return undefined;
   });
+  return inSluiceWords(r, 'remove');
 }
 
 const LeaveInput = z.object({ workspace: WorkspaceSlug });
@@ -85,5 +88,5 @@ export async function leaveWorkspace(input: z.input<typeof LeaveInput>): Promise
     return undefined;
   });
   if (r.ok) redirect('/');
-  return r;
+  return inSluiceWords(r, 'leave');
 }

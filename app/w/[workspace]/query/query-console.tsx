@@ -11,6 +11,7 @@ import { resultToCsv, resultToParquet } from '@/lib/browser/query/result-downloa
 import { saveBlob } from '@/lib/browser/save-blob';
 import type { QueryableDataset } from '@/lib/query/dataset-views';
 import { datasetCompletionSource } from '@/lib/query/sql-completion';
+import { datasetsNamedIn } from '@/lib/query/sql-dataset-names';
 import { sqlErrorPosition } from '@/lib/query/sql-error';
 import type { SavedQuerySummary } from '@/lib/server/saved-queries';
 import { ResultChart } from './result-chart';
@@ -29,11 +30,6 @@ type Status =
 const MAX_ROWS = 1_000_000;
 
 const size = (bytes: number) => (bytes < 1_048_576 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1_048_576).toFixed(1)} MB`);
-
-/** Which datasets a query names (quoted or not, plain or __changelog): only those are loaded. */
-function datasetsIn(sql: string, datasets: QueryableDataset[]): QueryableDataset[] {
-  return datasets.filter((d) => sql.includes(d.name));
-}
 
 /**
  * SQL over the workspace's datasets, in this browser (DuckDB-WASM): each dataset is a view named
@@ -83,7 +79,7 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
           await resetCatalog(conn);
           catalogReset.current = true;
         }
-        for (const d of datasetsIn(text, datasets)) {
+        for (const d of datasetsNamedIn(text, datasets)) {
           setStatus({ kind: 'loading', what: d.name });
           const t0 = performance.now();
           const synced = await syncDataset(conn, workspace, d, loaded.current.get(d.name)).catch((err: unknown) => {
@@ -115,6 +111,8 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
       }
     } catch (err) {
       const message = (err as Error).message;
+      // The chart and table on screen would otherwise pass for this query's result.
+      setResult(null);
       if (cancelRequested.current) setStatus({ kind: 'cancelled' });
       else {
         setStatus({ kind: 'error', message });

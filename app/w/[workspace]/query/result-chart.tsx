@@ -1,19 +1,15 @@
 'use client';
 
-import { useEffect, useMemo, useRef, useState } from 'react';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useEffect, useMemo, useState } from 'react';
 import type { Table } from 'apache-arrow';
+import { UPlotChart } from '@/app/_components/chart/uplot-chart';
 import { Select } from '@/app/_components/ui/input';
 import { columnKind, suggestChart, type ChartChoice } from '@/lib/query/chart-suggestion';
-import { alignSeries, singleSeries, type ChartPoint } from '@/lib/query/chart-series';
+import { alignSeries, MAX_SERIES, singleSeries, type ChartPoint, type PlotData } from '@/lib/query/chart-series';
 import { cellFormatter, readCell } from '@/lib/query/format-cell';
 
-/** Charts draw at most this many points (the first rows of the result), and this many series. */
+/** Charts draw at most this many points (the first rows of the result). */
 const MAX_POINTS = 200_000;
-const MAX_SERIES = 12;
-/** Series colours after the first (the theme's primary). */
-const PALETTE = ['#d97706', '#16a34a', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#4f46e5', '#0d9488', '#a16207'];
 
 const toNumber = (v: unknown) => (v === null || v === undefined || typeof v === 'symbol' ? null : typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : Number(v));
 
@@ -26,9 +22,8 @@ export function ResultChart({ table }: { table: Table }) {
   const suggested = useMemo(() => suggestChart(columns), [columns]);
   const [choice, setChoice] = useState<ChartChoice | undefined>(suggested);
   useEffect(() => setChoice(suggested), [suggested]);
-  const host = useRef<HTMLDivElement>(null);
 
-  const plotted = useMemo(() => {
+  const plotted = useMemo((): PlotData | undefined => {
     if (!choice) return undefined;
     const column = (name: string | undefined) => columns.findIndex((c) => c.name === name);
     const [xi, yi, bi] = [column(choice.x), column(choice.y), column(choice.by)];
@@ -50,40 +45,6 @@ export function ResultChart({ table }: { table: Table }) {
     const aligned = (bv && alignSeries(points, MAX_SERIES)) || singleSeries(points, choice.type === 'bar');
     return { xKind: choice.type === 'bar' ? ('text' as const) : xKind, labels, ...aligned };
   }, [choice, columns, table]);
-
-  useEffect(() => {
-    if (!plotted || !choice || !host.current) return;
-    const { xKind, xs, series, labels } = plotted;
-    const style = getComputedStyle(document.documentElement);
-    const primary = style.getPropertyValue('--primary').trim() || '#0e7490';
-    const axis = { stroke: style.getPropertyValue('--muted-foreground').trim() || '#666', grid: { stroke: 'rgba(128,128,128,0.15)' } };
-    const plot = new uPlot(
-      {
-        width: host.current.clientWidth || 800,
-        height: 280,
-        scales: { x: { time: xKind === 'time' } },
-        axes: [xKind === 'text' ? { ...axis, values: (_u, splits) => splits.map((s) => labels[s] ?? '') } : axis, axis],
-        series: [
-          {},
-          ...series.map((s, i) => {
-            const stroke = i === 0 ? primary : PALETTE[(i - 1) % PALETTE.length];
-            return {
-              label: s.name || choice.y,
-              stroke,
-              spanGaps: true,
-              fill: choice.type === 'bar' ? stroke : undefined,
-              paths: choice.type === 'bar' ? uPlot.paths.bars!({ size: [0.6] }) : choice.type === 'scatter' ? () => null : undefined,
-              points: { show: choice.type === 'scatter', size: 5, fill: stroke },
-            };
-          }),
-        ],
-        legend: { show: series.length > 1 },
-      },
-      [xs, ...series.map((s) => s.ys)],
-      host.current,
-    );
-    return () => plot.destroy();
-  }, [plotted, choice]);
 
   if (!suggested || !choice) return null;
   const names = columns.map((c) => c.name);
@@ -114,13 +75,7 @@ export function ResultChart({ table }: { table: Table }) {
           ))}
         </Select>
       </div>
-      <div
-        ref={host}
-        data-testid="result-chart"
-        data-points={plotted?.xs.length ?? 0}
-        data-series={JSON.stringify(Object.fromEntries(plotted?.series.map((s) => [s.name, s.ys]) ?? []))}
-        className="w-full"
-      />
+      {plotted ? <UPlotChart type={choice.type} plot={plotted} x={choice.x} y={choice.y} /> : null}
     </div>
   );
 }

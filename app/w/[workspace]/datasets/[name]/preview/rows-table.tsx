@@ -1,6 +1,7 @@
 import { formatCell } from '@/lib/data/cell-codec';
 import { OP_LABELS, type OpCode, type Row } from '@/lib/data/row';
 import type { DataField } from '@/lib/odf/data-type';
+import { odfColumnKind } from '@/lib/query/column-kind';
 import { Table, Td, Th } from '@/app/_components/ui/table';
 
 /** Typed rows as a dense table; an op column shows +A/-R/-C/+C. */
@@ -11,7 +12,9 @@ export function RowsTable({ fields, rows, opColumn, testId }: { fields: DataFiel
         <tr>
           {opColumn ? <Th>{opColumn}</Th> : null}
           {fields.map((f) => (
-            <Th key={f.name}>{f.name}</Th>
+            <Th key={f.name} numeric={odfColumnKind(f.type) === 'number'}>
+              {f.name}
+            </Th>
           ))}
         </tr>
       </thead>
@@ -22,7 +25,7 @@ export function RowsTable({ fields, rows, opColumn, testId }: { fields: DataFiel
             {fields.map((f) => {
               const cell = r[f.name] ?? null;
               return (
-                <Td key={f.name} className={cell === null ? 'text-muted-foreground' : undefined}>
+                <Td key={f.name} numeric={odfColumnKind(f.type) === 'number'} className={cell === null ? 'text-muted-foreground' : undefined}>
                   {cell === null ? '∅' : formatCell(f.type, cell)}
                 </Td>
               );
