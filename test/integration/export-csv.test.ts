@@ -9,19 +9,12 @@ import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { mqttManifest } from '../support/manifests';
 import { TEST_IDLE_MS } from '../support/pull-timing';
+import { FORMULA_READINGS } from '../support/formula-readings';
 
 const env = useBrokerAndStore();
 
 // Text a spreadsheet would run as a formula, beside numbers that start with `-` and must stay numbers.
-const READINGS: [device: string, value: number][] = [
-  ['=HYPERLINK("http://x")', -3.5],
-  ['+1', -1],
-  ['-2', 0],
-  ['@SUM(A1)', 2],
-  ['\tlead', -0.25],
-  ['\rlead', 4],
-  ['plain, with a comma', 5],
-];
+const READINGS = FORMULA_READINGS;
 
 async function csvExport(name: string, options?: ExportOptions): Promise<string> {
   let text = '';
