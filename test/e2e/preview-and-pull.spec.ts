@@ -116,7 +116,7 @@ test.describe('[PULL]', () => {
     await page.getByRole('button', { name: 'Pull now' }).click();
     await expect(page.getByTestId('pull-status')).toContainText('BROKER_UNREACHABLE');
     await page.getByRole('link', { name: 'Pulls', exact: true }).click();
-    await expect(page.getByTestId('pulls-table')).toContainText('failed');
+    await expect(page.getByTestId('pulls-table')).toContainText('Failed');
   });
 });
 
