@@ -111,7 +111,7 @@ test.describe('[INVITE] invitation links', () => {
     await newcomer.close();
 
     await page.goto('/w/default/activity');
-    await expect(page.getByTestId('activity-table').locator('tr', { hasText: 'member.join' }).filter({ hasText: email })).toBeVisible();
+    await expect(page.getByTestId('activity-table').locator('tr', { hasText: 'Joined by invitation' }).filter({ hasText: email })).toBeVisible();
   });
 });
 
