@@ -25,12 +25,15 @@ export async function createDataset(input: z.input<typeof CreateInput>): Promise
     const store = await getStore();
     // Kamu's `account/name` places the dataset in that account's workspace: only where this
     // account may create datasets too (the guard decides, as for the page it was sent from).
+    let target = access;
     const added = await addDataset({
       store,
       manifest: yaml,
-      workspaceFor: async (account) => (account === undefined || account === workspace ? access : await requireWorkspace(account, { dataset: 'create' })).workspace,
+      workspaceFor: async (account) => {
+        if (account !== undefined && account !== workspace) target = await requireWorkspace(account, { dataset: 'create' });
+        return target.workspace;
+      },
     });
-    const target = added.workspace === workspace ? access : await requireWorkspace(added.workspace, { dataset: 'create' });
     await recordActivity(target, 'dataset.create', added.key.name);
     revalidatePath(workspacePath(added.workspace));
     return { name: added.key.name, open: datasetPath(added.workspace, added.key.name), message: `Created ${added.key.name}${added.workspace === workspace ? '' : ` in workspace ${added.workspace}`}` };
