@@ -79,8 +79,10 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   // `${{ env.NAME }}` reads the stored secrets released to this broker first, then `env`.
   const brokerUrl = sourceBrokerUrl(head.snapshot);
   // Stored secrets over the operator's allowed environment; both released only to their brokers.
-  const stored = brokerUrl === undefined ? undefined : new Map([...(args.environment?.secrets ?? []), ...(await args.store.loadSecrets(head))]);
-  const secrets = brokerUrl === undefined ? undefined : secretsForConnection(stored!, brokerUrl, args.environment?.fallback);
+  const secrets =
+    brokerUrl === undefined
+      ? undefined
+      : secretsForConnection(new Map([...(args.environment?.secrets ?? []), ...(await args.store.loadSecrets(head))]), brokerUrl, args.environment?.fallback);
   const source = mqttSourceConfig(head.snapshot, secrets?.lookup ?? (() => undefined));
   // Stored TLS secrets (CA, client certificate) first; --ca / --insecure from the command line over them.
   options.tls = { ...secrets?.tls, ...options.tls };
