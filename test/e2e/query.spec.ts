@@ -200,6 +200,8 @@ test.describe('[QUERY] SQL in the browser', () => {
   });
 
   test('a query saved with a name opens from its link for another member, who may not delete it', async ({ page, browser }) => {
+    // Two pages each start DuckDB-WASM; on a loaded machine each start can take most of 30 s.
+    test.setTimeout(90_000);
     const queryName = uniqueName('saved');
     await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT 6 * 7 AS answer')}`);
     await page.getByRole('button', { name: 'Run' }).click();
