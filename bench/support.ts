@@ -109,7 +109,7 @@ export async function prefill(store: Store, name: string, rows: number) {
       nextOffset: staged.slice.offsetEnd + 1n,
       watermark: staged.watermark,
       dataSchema: staged.dataSchema,
-      keyState: { signature: stateSignature(strategy), upserts: new Map([...changes.upserts.keys()].map((k) => [k, null])), deletes: [] },
+      keyState: strategy.primaryKey.length ? { signature: stateSignature(strategy), upserts: new Map([...changes.upserts.keys()].map((k) => [k, null])), deletes: [] } : undefined,
       qos2Receipts: { add: [], remove: [] },
       quarantine: [],
       pull: { id: pullId, add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
