@@ -53,6 +53,11 @@ export function deflateSegment(bytes: Uint8Array): DeflateSegment {
   return { deflated, adler32: adler32(bytes), size: bytes.length };
 }
 
+/** A segment's bytes again (its raw deflate ends in a full flush, not a final block). */
+export function inflateSegment(segment: DeflateSegment): Uint8Array {
+  return zlib.inflateRawSync(segment.deflated, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+}
+
 /** ZLIB header for deflate with a 32 KiB window and the fastest level (FCHECK makes it divisible by 31). */
 const ZLIB_HEADER = [0x78, 0x01];
 /** A final, empty block with fixed Huffman codes: ends the joined deflate stream. */

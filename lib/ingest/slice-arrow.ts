@@ -72,7 +72,20 @@ export function sliceArrowSegment(rows: readonly StoredRow[], layout: SliceLayou
 
 /** The segments that open and close a stream of `layout`'s slices. */
 export function arrowStreamEnds(layout: SliceLayout): { head: DeflateSegment; tail: DeflateSegment } {
-  return { head: deflateSegment(splitIpcStream(sliceArrowIpc([], layout)).schema), tail: deflateSegment(EOS) };
+  return { head: deflateSegment(arrowStreamSchema(layout)), tail: deflateSegment(EOS) };
+}
+
+const schemaMessages = new Map<string, Uint8Array>();
+
+/** The schema message that opens a stream of `layout`'s record batches (built once per layout). */
+export function arrowStreamSchema(layout: SliceLayout): Uint8Array {
+  const key = arrowSchemaKey(layout);
+  let schema = schemaMessages.get(key);
+  if (!schema) {
+    schema = splitIpcStream(sliceArrowIpc([], layout)).schema;
+    schemaMessages.set(key, schema);
+  }
+  return schema;
 }
 
 /** Bumped whenever the mapping of ODF types to Arrow (arrowColumn) changes: stored encodings then mismatch. */

@@ -40,7 +40,7 @@ export async function datasetSliceIndex(store: Store, dataset: DatasetKey, after
  * The committed rows with offsets in [from, to] (whole slices) as one Arrow IPC stream in the
  * dataset's current layout, zlib-compressed (RFC 1950, what DecompressionStream('deflate') reads). Slices
  * encoded at commit in that layout are joined as stored; older ones (committed before a schema
- * change, or before encodings were stored) are encoded again. `expect` pins the dataset and layout
+ * change) are decoded and encoded again. `expect` pins the dataset and layout
  * the caller planned for, so a cached response stays true.
  */
 export async function sliceRangeArrowZlib(store: Store, dataset: DatasetKey, range: { from: bigint; to: bigint }, expect: { datasetId: string; schemaKey: string }): Promise<Uint8Array> {
@@ -59,11 +59,11 @@ export async function sliceRangeArrowZlib(store: Store, dataset: DatasetKey, ran
   const { head, tail } = arrowStreamEnds(layout);
   const segments = [head];
   for (const s of slices) {
-    if (s.segment && s.schemaKey === expect.schemaKey) {
+    if (s.schemaKey === expect.schemaKey) {
       segments.push(s.segment);
       continue;
     }
-    // Committed before encodings were stored, or in an older layout: encoded now, and kept.
+    // Committed in an older layout (before columns were appended): encoded again in this one, and kept.
     const segment = sliceArrowSegment(await store.datasets.rowsInRange(d.num, s.offsetStart, s.offsetEnd + 1n), layout);
     await store.datasets.saveSliceArrow(d.id, s.offsetStart, segment, expect.schemaKey);
     segments.push(segment);

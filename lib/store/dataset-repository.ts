@@ -1,6 +1,5 @@
 import pg from 'pg';
 import type { HashedBlock } from '../chain/metadata-block';
-import type { JsonValue } from '../data/row';
 import type { DeflateSegment } from '../data/deflate-segments';
 import type { StoredRow } from '../ingest/ports';
 import type { DataSchema } from '../odf/data-type';
@@ -8,6 +7,7 @@ import type { DatasetSnapshot } from '../odf';
 import { SluiceError } from '../errors';
 import type { DatasetKey, DatasetName } from '../datasets/dataset-key';
 import type { PrismaClient } from './prisma';
+import { sliceRowsInRange } from './slice-rows';
 
 /** Dataset registry reads and writes that are not part of a pull. */
 export interface DatasetSummary {
@@ -74,8 +74,8 @@ type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 /** Rows keyed by the dataset's number have no foreign key (hot-path tables): deleted explicitly. */
 async function deleteDataset(tx: Tx, d: { id: string; num: number }): Promise<void> {
-  await tx.$executeRaw`DELETE FROM data_row WHERE dataset_num = ${d.num}`;
   await tx.$executeRaw`DELETE FROM key_state WHERE dataset_num = ${d.num}`;
+  await tx.$executeRaw`DELETE FROM seen_key_group WHERE dataset_num = ${d.num}`;
   await tx.$executeRaw`DELETE FROM staged_row WHERE dataset_num = ${d.num}`;
   await tx.$executeRaw`DELETE FROM qos2_receipt WHERE dataset_id = ${d.id}`;
   await tx.dataset.delete({ where: { id: d.id } });
@@ -196,10 +196,9 @@ export class DatasetRepository {
     return this.prisma.dataSlice.count({ where: { datasetId } });
   }
 
-  /** Rows with offsets in [from, to), in offset order. */
-  async rowsInRange(datasetNum: number, from: bigint, to: bigint): Promise<StoredRow[]> {
-    const rows = await this.prisma.dataRow.findMany({ where: { datasetNum, offset: { gte: from, lt: to } }, orderBy: { offset: 'asc' } });
-    return rows.map((r) => ({ offset: r.offset, op: r.op, systemTime: r.systemTime, eventTime: r.eventTime, data: r.data as JsonValue[] }));
+  /** Rows with offsets in [from, to), in offset order, decoded from the slices holding them. */
+  rowsInRange(datasetNum: number, from: bigint, to: bigint): Promise<StoredRow[]> {
+    return sliceRowsInRange(this.pool, datasetNum, from, to);
   }
 
   /** Datasets of one workspace (by id), or of all workspaces. */
@@ -281,8 +280,8 @@ export class DatasetRepository {
   }
 
   /** Stored Arrow segments of the slices lying within offsets [from, to], in offset order. */
-  async sliceArrows(datasetId: string, from: bigint, to: bigint): Promise<{ offsetStart: bigint; offsetEnd: bigint; segment: DeflateSegment | null; schemaKey: string | null }[]> {
-    const r = await this.pool.query<{ offset_start: string; offset_end: string; arrow: Buffer | null; arrow_adler32: string | null; arrow_size: number | null; arrow_schema: string | null }>(
+  async sliceArrows(datasetId: string, from: bigint, to: bigint): Promise<{ offsetStart: bigint; offsetEnd: bigint; segment: DeflateSegment; schemaKey: string }[]> {
+    const r = await this.pool.query<{ offset_start: string; offset_end: string; arrow: Buffer; arrow_adler32: string; arrow_size: number; arrow_schema: string }>(
       `SELECT offset_start, offset_end, arrow, arrow_adler32, arrow_size, arrow_schema FROM data_slice
        WHERE dataset_id = $1 AND offset_start >= $2 AND offset_end <= $3 ORDER BY offset_start`,
       [datasetId, from.toString(), to.toString()],
@@ -290,7 +289,7 @@ export class DatasetRepository {
     return r.rows.map((s) => ({
       offsetStart: BigInt(s.offset_start),
       offsetEnd: BigInt(s.offset_end),
-      segment: s.arrow && s.arrow_adler32 !== null && s.arrow_size !== null ? { deflated: s.arrow, adler32: Number(s.arrow_adler32), size: s.arrow_size } : null,
+      segment: { deflated: s.arrow, adler32: Number(s.arrow_adler32), size: s.arrow_size },
       schemaKey: s.arrow_schema,
     }));
   }
@@ -317,7 +316,8 @@ export class DatasetRepository {
 
   /** The last `n` rows in offset order. */
   async tail(datasetNum: number, n: number): Promise<StoredRow[]> {
-    const rows = await this.prisma.dataRow.findMany({ where: { datasetNum }, orderBy: { offset: 'desc' }, take: n });
-    return rows.reverse().map((r) => ({ offset: r.offset, op: r.op, systemTime: r.systemTime, eventTime: r.eventTime, data: r.data as JsonValue[] }));
+    const d = await this.prisma.dataset.findUniqueOrThrow({ where: { num: datasetNum }, select: { nextOffset: true } });
+    const from = d.nextOffset - BigInt(n);
+    return sliceRowsInRange(this.pool, datasetNum, from > 0n ? from : 0n, d.nextOffset);
   }
 }

@@ -10,6 +10,7 @@ import type { DatasetHead, IngestStore, JsonRow, PullOutcome, SliceCommit, Stage
 import type { PrismaClient } from './prisma';
 import type { SecretRepository } from './secret-repository';
 import type { StoredSecrets } from '../secrets/secret-release';
+import { sliceRows } from './slice-rows';
 
 /** A lease lives this long without a heartbeat; heartbeats come at a third of it. */
 const LEASE_TTL_MS = 15_000;
@@ -17,7 +18,8 @@ const OWNER = `${os.hostname()}:${process.pid}`;
 
 /**
  * IngestStore over Postgres: Prisma for bookkeeping, the shared pg pool for the per-commit hot
- * path. Bulk rows go through `unnest`, so one statement writes a whole slice.
+ * path. A slice's rows are stored once, as its compressed Arrow segment (slice-rows.ts reads them
+ * back); staged rows and key state go through `unnest`, one statement per table and commit.
  */
 export class PostgresIngestStore implements IngestStore {
   constructor(
@@ -135,20 +137,9 @@ export class PostgresIngestStore implements IngestStore {
     });
   }
 
-  async *readRows(datasetNum: number, opts: { fromOffset?: bigint; batchSize?: number } = {}): AsyncIterable<StoredRow[]> {
-    const batchSize = opts.batchSize ?? 10_000;
-    let from = opts.fromOffset ?? 0n;
-    for (;;) {
-      const rows = await this.prisma.dataRow.findMany({
-        where: { datasetNum, offset: { gte: from } },
-        orderBy: { offset: 'asc' },
-        take: batchSize,
-        select: { offset: true, op: true, systemTime: true, eventTime: true, data: true },
-      });
-      if (rows.length === 0) return;
-      yield rows.map((r) => ({ offset: r.offset, op: r.op, systemTime: r.systemTime, eventTime: r.eventTime, data: r.data as JsonValue[] }));
-      from = rows[rows.length - 1].offset + 1n;
-    }
+  /** Committed rows decoded from their slices, one batch per slice (`batchSize` is not used: slices are the batches). */
+  readRows(datasetNum: number, opts: { fromOffset?: bigint; batchSize?: number } = {}): AsyncIterable<StoredRow[]> {
+    return sliceRows(this.pool, datasetNum, opts.fromOffset ?? 0n);
   }
 
   async loadStagedRows(datasetNum: number): Promise<StagedRow[]> {
@@ -240,13 +231,6 @@ export class PostgresIngestStore implements IngestStore {
             ...[c.datasetId, s.offsetStart.toString(), s.offsetEnd.toString(), last!.block.sequenceNumber, s.hash, s.size, c.systemTime],
             ...[Buffer.from(s.arrow.segment.deflated), s.arrow.segment.adler32, s.arrow.segment.size, s.arrow.schemaKey],
           ],
-        );
-        // Rows are contiguous from offsetStart and share the commit's system time.
-        await db.query(
-          `INSERT INTO data_row (dataset_num, "offset", op, system_time, event_time, data)
-           SELECT $1, $2::bigint + n - 1, op::smallint, $3, to_timestamp(e::bigint / 1000.0), d::jsonb
-           FROM unnest(string_to_array($4, ','), string_to_array($5, ','), string_to_array($6, E'\n')) WITH ORDINALITY AS t(op, e, d, n)`,
-          [c.datasetNum, s.offsetStart.toString(), c.systemTime.toISOString(), ...delimitedRows(s.rows)],
         );
       }
       if (c.keyState) {

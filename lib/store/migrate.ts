@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { moveRowsIntoSlices } from './move-rows-into-slices';
 
 /**
  * Applies `prisma/migrations/<name>/migration.sql` in name order, each in its own transaction,
@@ -13,6 +14,14 @@ import pg from 'pg';
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/migrations');
 
 const MIGRATION_LOCK = 72707369; // arbitrary, fixed: "sluice migrations"
+
+/**
+ * Data steps a migration's SQL cannot express, run in its transaction before its SQL. (Prisma's
+ * own CLI does not know them: apply these migrations with this runner.)
+ */
+const DATA_STEPS: Record<string, (db: pg.ClientBase) => Promise<void>> = {
+  '20261205120000_slices_only': moveRowsIntoSlices,
+};
 
 export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
   const names = fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'migration.sql'))).sort();
@@ -43,6 +52,7 @@ export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR)
       const sql = fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
       await client.query('BEGIN');
       try {
+        await DATA_STEPS[name]?.(client);
         await client.query(sql);
         await client.query(
           `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count)

@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sluice } from '../support/cli';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import { createTestDatabase } from '../support/test-store';
+import { committedLayout } from '../../lib/datasets/dataset-layout';
+import { sliceArrowSegment } from '../../lib/ingest/slice-arrow';
+import { decodeSliceSegment } from '../../lib/ingest/slice-arrow-reader';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/manifests');
 let broker: MosquittoServer;
@@ -144,7 +147,14 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
     expect((await sluice(db, 'pull', 'temp')).code).toBe(0);
     const c2 = new pg.Client({ connectionString: db });
     await c2.connect();
-    await c2.query(`UPDATE data_row SET data = '[2]'::jsonb WHERE dataset_num = (SELECT num FROM dataset WHERE name = 'temp' AND workspace_id = 'default')`);
+    // The slice's stored segment is its only copy: re-encode it with the row's value changed.
+    const { rows: [s] } = await c2.query(
+      `SELECT s.dataset_id, s.arrow, s.arrow_adler32, s.arrow_size, d.manifest, d.data_schema FROM data_slice s JOIN dataset d ON d.id = s.dataset_id WHERE d.name = 'temp' AND d.workspace_id = 'default'`,
+    );
+    const layout = committedLayout({ snapshot: s.manifest, dataSchema: s.data_schema })!;
+    const rows = decodeSliceSegment({ deflated: s.arrow, adler32: Number(s.arrow_adler32), size: s.arrow_size }, layout).map((r) => ({ ...r, data: [2] }));
+    const altered = sliceArrowSegment(rows, layout);
+    await c2.query('UPDATE data_slice SET arrow = $2, arrow_adler32 = $3, arrow_size = $4 WHERE dataset_id = $1', [s.dataset_id, Buffer.from(altered.deflated), altered.adler32, altered.size]);
     await c2.end();
     const r = await sluice(db, 'verify', 'temp');
     expect(r.code).toBe(1);

@@ -4,7 +4,24 @@ import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { applyMigrations, MIGRATIONS_DIR } from '../../lib/store/migrate';
-import { createTestDatabase } from '../support/test-store';
+import { createTestDatabase, TEST_SECRET_KEY } from '../support/test-store';
+import { PassThrough } from 'node:stream';
+import { chainBlocks } from '../../lib/chain/metadata-block';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { exportDataset } from '../../lib/datasets/export-dataset';
+import { verifyDataset } from '../../lib/datasets/verify-dataset';
+import { applyToState } from '../../lib/ingest/merge/apply-to-state';
+import { createMergeStrategy } from '../../lib/ingest/merge/create-merge-strategy';
+import { mqttSourceConfig } from '../../lib/ingest/mqtt-source-config';
+import { stateSignature } from '../../lib/ingest/run-polling-ingest';
+import { encodeSliceLine, storedToSliceRow } from '../../lib/ingest/slice-encoding';
+import { layoutFromReadSchema } from '../../lib/ingest/slice-layout';
+import { stageSlice } from '../../lib/ingest/stage-slice';
+import type { DataSchema } from '../../lib/odf/data-type';
+import type { DatasetSnapshot } from '../../lib/odf';
+import { connectStore } from '../../lib/store/connect-store';
+import { mqttManifest } from '../support/manifests';
 
 /** The migrations up to (not including) `name`, as a directory of their own. */
 function migrationsBefore(name: string): string {
@@ -49,5 +66,73 @@ describe('[UPGRADE] migrations of this release move existing data', () => {
     const bindings = await db.query<{ name: string; brokers: string[] }>(`SELECT name, brokers FROM secret ORDER BY name`);
     expect(Object.fromEntries(bindings.rows.map((r) => [r.name, r.brokers]))).toEqual({ API_TOKEN: [], MQTT_PASSWORD: [], MQTT_TLS_CA: [], UNUSED: [] });
     await db.end();
+  });
+});
+
+describe('[UPGRADE] slices become the one copy of committed data (20261205120000_slices_only)', () => {
+  it('moves every slice\'s rows into its stored segment, so verify and export give what the rows gave', async () => {
+    const url = await createTestDatabase();
+    await applyMigrations(url, migrationsBefore('20261205120000_slices_only'));
+    // The tables a dataset lives in are unchanged up to here: the current code adds it.
+    const old = await connectStore({ databaseUrl: url, secretKey: TEST_SECRET_KEY });
+    await addDataset({ store: old, manifest: mqttManifest({ name: 'upg', port: 1883, topics: [{ path: 'upg/#' }] }) });
+    await old.close();
+
+    // Two slices committed the way the previous release did: rows in data_row, Ledger keys in
+    // key_state; the first slice from before segments were stored (arrow NULL).
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const d = (await db.query<{ id: string; num: number; head_hash: string; manifest: DatasetSnapshot }>(`SELECT id, num, head_hash, manifest FROM dataset WHERE name = 'upg'`)).rows[0];
+    const source = mqttSourceConfig(d.manifest, () => undefined);
+    const layout = layoutFromReadSchema(source.readSchema!, source.vocab);
+    const strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
+    let head = { hash: d.head_hash, sequenceNumber: 1, nextOffset: 0n, watermark: null as Date | null, dataSchema: null as DataSchema | null };
+    const lines: string[] = [];
+    for (const [i, first] of [[0, true], [3, false]] as const) {
+      const batch = [0, 1, 2].map((j) => ({ event_time: Date.UTC(2026, 0, 1, 0, 0, i + j), device: `d${j}`, value: j === 1 ? null : (i + j) / 3 }));
+      const systemTime = new Date(Date.UTC(2026, 0, 2, 0, 0, i));
+      const merged = strategy.merge({ hasHistory: !first, get: () => undefined, keys: () => [] }, batch);
+      const staged = stageSlice({ merged, layout, systemTime, nextOffset: head.nextOffset, prevWatermark: head.watermark, committedDataSchema: head.dataSchema })!;
+      const blocks = chainBlocks({ hash: head.hash, sequenceNumber: head.sequenceNumber }, staged.events, systemTime);
+      const s = staged.slice;
+      for (const b of blocks) {
+        await db.query('INSERT INTO metadata_block (dataset_id, sequence_number, hash, prev_hash, system_time, event) VALUES ($1, $2, $3, $4, $5, $6)', [
+          d.id, b.block.sequenceNumber, b.hash, b.block.prevBlockHash, b.block.systemTime, JSON.stringify(b.block.event),
+        ]);
+      }
+      await db.query(
+        `INSERT INTO data_slice (dataset_id, offset_start, offset_end, block_sequence, hash, size, system_time, arrow, arrow_adler32, arrow_size, arrow_schema)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [d.id, s.offsetStart, s.offsetEnd, blocks.at(-1)!.block.sequenceNumber, s.hash, s.size, systemTime,
+          ...(first ? [null, null, null, null] : [Buffer.from(s.arrow.segment.deflated), s.arrow.segment.adler32, s.arrow.segment.size, s.arrow.schemaKey])],
+      );
+      for (const r of s.rows) {
+        await db.query('INSERT INTO data_row (dataset_num, "offset", op, system_time, event_time, data) VALUES ($1, $2, $3, $4, $5, $6)', [d.num, r.offset, r.op, r.systemTime, r.eventTime, JSON.stringify(r.data)]);
+        lines.push(encodeSliceLine(storedToSliceRow(r, layout), layout));
+      }
+      for (const key of applyToState(strategy, staged.committedRows).upserts.keys()) await db.query('INSERT INTO key_state (dataset_num, key) VALUES ($1, $2)', [d.num, key]);
+      head = { hash: blocks.at(-1)!.hash, sequenceNumber: blocks.at(-1)!.block.sequenceNumber, nextOffset: s.offsetEnd + 1n, watermark: staged.watermark, dataSchema: staged.dataSchema ?? head.dataSchema };
+      await db.query('UPDATE dataset SET head_hash = $2, head_sequence = $3, next_offset = $4, watermark = $5, data_schema = $6, state_signature = $7 WHERE id = $1', [
+        d.id, head.hash, head.sequenceNumber, head.nextOffset, head.watermark, JSON.stringify(head.dataSchema), stateSignature(strategy),
+      ]);
+    }
+
+    await applyMigrations(url);
+    const store = await connectStore({ databaseUrl: url, secretKey: TEST_SECRET_KEY });
+    try {
+      expect(await verifyDataset(store, defaultWorkspaceKey('upg'))).toEqual({ blocks: 5, slices: 2, rows: 6, problems: [] });
+      const out = new PassThrough();
+      const text = (async () => (await out.toArray()).join(''))();
+      await exportDataset(store, defaultWorkspaceKey('upg'), 'ndjson', out);
+      out.end();
+      expect(await text).toBe(lines.join(''));
+      // The Ledger's keys are rebuilt from the slices by the next pull, in its compact form.
+      expect((await db.query('SELECT count(*)::int AS n FROM key_state')).rows[0].n).toBe(0);
+      expect((await db.query(`SELECT state_signature FROM dataset WHERE id = $1`, [d.id])).rows[0].state_signature).toBeNull();
+      await expect(db.query('SELECT 1 FROM data_row')).rejects.toThrow(/does not exist/);
+    } finally {
+      await store.close();
+      await db.end();
+    }
   });
 });

@@ -1,0 +1,30 @@
+/**
+ * The 64-bit hash under which Ledger's key state records a merge key (a `stateKeyOf` string),
+ * signed like Postgres's bigint. Two 32-bit lanes over the key's UTF-16 code units — FNV-1a, and a
+ * multiply-xorshift lane with another prime — each finished with MurmurHash3's fmix32 avalanche.
+ *
+ * Not collision-free, and it need not be: the state only says "a key with this hash was seen in
+ * rows [a, b)", and the engine confirms every hit against those rows before it drops a row. A
+ * collision costs one slice read; it can never lose a row. (For well-spread hashes the chance that
+ * a new key collides with any of n seen keys is n / 2^64: 5·10^-13 at 10 million keys.)
+ */
+export function keyHash64(key: string): bigint {
+  let a = 0x811c9dc5 ^ key.length;
+  let b = 0x9747b28c ^ key.length;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return BigInt.asIntN(64, (BigInt(fmix32(a)) << 32n) | BigInt(fmix32(b)));
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
