@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import mqtt from 'mqtt';
 import { chainBlocks } from '../lib/chain/metadata-block';
-import { applyToState } from '../lib/ingest/merge/apply-to-state';
 import { createMergeStrategy } from '../lib/ingest/merge/create-merge-strategy';
 import { mqttSourceConfig } from '../lib/ingest/mqtt-source-config';
 import { readMessage } from '../lib/ingest/read/read-message';
 import { stateSignature } from '../lib/ingest/run-polling-ingest';
 import { layoutFromReadSchema } from '../lib/ingest/slice-layout';
 import { stageSlice } from '../lib/ingest/stage-slice';
+import { seenKeyGroup } from '../lib/ingest/seen-keys';
 import type { Store } from '../lib/store/open-store';
 import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 
@@ -98,7 +98,6 @@ export async function prefill(store: Store, name: string, rows: number) {
     const systemTime = new Date();
     const staged = stageSlice({ merged, layout, systemTime, nextOffset: head.nextOffset, prevWatermark: head.watermark, committedDataSchema: head.dataSchema })!;
     const blocks = chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime);
-    const changes = applyToState(strategy, staged.committedRows);
     await store.ingest.commit({
       datasetId: head.id,
       datasetNum: head.num,
@@ -109,7 +108,8 @@ export async function prefill(store: Store, name: string, rows: number) {
       nextOffset: staged.slice.offsetEnd + 1n,
       watermark: staged.watermark,
       dataSchema: staged.dataSchema,
-      keyState: strategy.primaryKey.length ? { signature: stateSignature(strategy), upserts: new Map([...changes.upserts.keys()].map((k) => [k, null])), deletes: [] } : undefined,
+      // The bench's merges are Append (no state) and Ledger (a seen-key group per batch).
+      keyState: strategy.primaryKey.length ? { signature: stateSignature(strategy), upserts: new Map(), deletes: [], seen: seenKeyGroup(strategy, staged.committedRows, staged.slice.offsetStart) } : undefined,
       qos2Receipts: { add: [], remove: [] },
       quarantine: [],
       pull: { id: pullId, add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },

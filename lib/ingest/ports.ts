@@ -119,11 +119,22 @@ export interface SliceCommit {
   unstage?: number;
   /** Recorded with the first commit of a dataset whose manifest has no read schema. */
   inferredReadSchema?: DataSchema;
-  /** Rows are null where the strategy only needs to know a key was seen (Ledger). */
-  keyState?: { signature: string; upserts: Map<string, JsonRow | null>; deletes: string[] };
+  /** Current rows by key (Snapshot, ChangelogStream, UpsertStream), or the batch's seen keys (Ledger). */
+  keyState?: { signature: string; upserts: Map<string, JsonRow | null>; deletes: string[]; seen?: SeenKeyGroup };
   qos2Receipts: { add: number[]; remove: number[] };
   quarantine: QuarantineRecord[];
   pull: { id: string; add: PullCounters };
+}
+
+/**
+ * Ledger's key state for one committed batch: the 64-bit hashes (key-hash.ts) of the keys of its
+ * rows, which have (or, staged, will have) offsets [offsetStart, offsetStart + rowCount). A hash
+ * says only that a key with it may have been seen: the rows confirm it.
+ */
+export interface SeenKeyGroup {
+  offsetStart: bigint;
+  rowCount: number;
+  hashes: BigInt64Array;
 }
 
 export type PullStatus = 'running' | 'updated' | 'up_to_date' | 'failed';
@@ -144,10 +155,15 @@ export interface IngestStore {
   finishPull(pullId: string, outcome: PullOutcome): Promise<void>;
   /** Current state rows by primary-key string; `'all'` loads every key (Snapshot merges). */
   loadKeyState(datasetNum: number, keys: string[] | 'all'): Promise<Map<string, JsonRow | null>>;
-  /** Replaces the whole key state (after the merge keys changed and it was rebuilt from history). */
-  replaceKeyState(dataset: { id: string; num: number }, signature: string, state: Map<string, JsonRow | null>): Promise<void>;
-  /** Committed rows in offset order, in batches. */
-  readRows(datasetNum: number, opts?: { fromOffset?: bigint; batchSize?: number }): AsyncIterable<StoredRow[]>;
+  /** Ledger's seen-key groups holding any of `hashes` (each with all its hashes). */
+  findSeenKeyGroups(datasetNum: number, hashes: bigint[]): Promise<SeenKeyGroup[]>;
+  /**
+   * Replaces the whole key state (after the merge keys changed and it was rebuilt from history):
+   * current rows, or for Ledger its seen-key groups.
+   */
+  replaceKeyState(dataset: { id: string; num: number }, signature: string, state: Map<string, JsonRow | null>, seen?: SeenKeyGroup[]): Promise<void>;
+  /** Committed rows with offsets in [fromOffset, toOffset), in offset order, in batches (one per slice). */
+  readRows(datasetNum: number, opts?: { fromOffset?: bigint; toOffset?: bigint; batchSize?: number }): AsyncIterable<StoredRow[]>;
   /** Staged rows a pull left unpublished (it was killed), in slice order. */
   loadStagedRows(datasetNum: number): Promise<StagedRow[]>;
   loadQos2Receipts(datasetId: string): Promise<Set<number>>;

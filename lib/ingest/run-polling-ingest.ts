@@ -11,7 +11,8 @@ import { encodeStateRow, priorStateFrom } from './key-state-codec';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
 import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt-source-config';
-import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SliceCommit } from './ports';
+import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SeenKeyGroup, type SliceCommit } from './ports';
+import { findSeenKeys, seenKeyGroup } from './seen-keys';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetKey } from '../datasets/dataset-key';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
@@ -411,10 +412,13 @@ class PullRun {
     const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema), rows), schema.layout, systemTime) : [];
     // The key state moves with every batch, staged or published: the next batch's merge sees these rows.
     const changes = merged.length && schema!.strategy.primaryKey.length ? applyToState(schema!.strategy, merged) : undefined;
-    const upserts = new Map([...(changes?.upserts ?? [])].map(([k, r]) => [k, stateRowToStore(schema!.strategy, schema!.layout, r)]));
-    for (const [k, r] of upserts) this.stateOverlay.set(k, r);
-    for (const k of changes?.deletes ?? []) this.stateOverlay.set(k, DELETED);
     const unstage = this.staged.length;
+    // Ledger records the batch's keys as a seen-key group; the others their current rows.
+    const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(unstage)) : undefined;
+    const upserts = new Map(seen ? [] : [...(changes?.upserts ?? [])].map(([k, r]) => [k, encodeStateRow(r, schema!.layout)]));
+    for (const [k, r] of upserts) this.stateOverlay.set(k, r);
+    if (seen) for (const k of changes!.upserts.keys()) this.stateOverlay.set(k, null);
+    for (const k of changes?.deletes ?? []) this.stateOverlay.set(k, DELETED);
     const stage = !publish && merged.length ? { position: unstage, rows: merged.map((r) => toStagedRow(r, schema!.layout)) } : undefined;
     for (const row of merged) this.staged.push(row);
     const head = this.head;
@@ -463,7 +467,7 @@ class PullRun {
         stage,
         unstage: staged ? unstage : undefined,
         inferredReadSchema: stage || staged ? this.takeInferredReadSchema() : undefined,
-        keyState: changes && { signature: stateSignature(schema!.strategy), upserts, deletes: [...changes.deletes] },
+        keyState: changes && { signature: stateSignature(schema!.strategy), upserts, deletes: [...changes.deletes], seen },
         qos2Receipts: { add: newReceipts, remove: pubrels },
         quarantine,
         pull: { id: this.a.pullId, add },
@@ -486,7 +490,11 @@ class PullRun {
   private async priorState(rows: Row[], schema: ConfiguredSchema): Promise<PriorState> {
     const need = schema.strategy.stateNeed(rows);
     const stored =
-      need.kind === 'none' ? new Map<string, JsonRow | null>() : await this.a.store.loadKeyState(this.head.num, need.kind === 'all' ? 'all' : need.keys);
+      need.kind === 'none'
+        ? new Map<string, JsonRow | null>()
+        : schema.strategy.kind === 'Ledger' && need.kind === 'keys'
+          ? new Map([...(await this.seenKeys(need.keys, schema))].map((k) => [k, null]))
+          : await this.a.store.loadKeyState(this.head.num, need.kind === 'all' ? 'all' : need.keys);
     if (need.kind === 'keys') {
       for (const k of need.keys) {
         const o = this.stateOverlay.get(k);
@@ -499,15 +507,51 @@ class PullRun {
     return priorStateFrom(stored, schema.layout, this.head.nextOffset > 0n);
   }
 
+  /** Which of `keys` this Ledger has seen in its committed and staged rows (see seen-keys.ts). */
+  private seenKeys(keys: string[], { strategy, layout }: ConfiguredSchema): Promise<Set<string>> {
+    const { store } = this.a;
+    return findSeenKeys({
+      store,
+      datasetNum: this.head.num,
+      strategy,
+      keys,
+      rowsOf: async (group) => {
+        const end = group.offsetStart + BigInt(group.rowCount);
+        const rows: Row[] = [];
+        for await (const batch of store.readRows(this.head.num, { fromOffset: group.offsetStart, toOffset: end })) {
+          for (const r of batch) rows.push(fromStagedRow(r, layout));
+        }
+        // Rows past the head are staged, not yet in a slice: this pull holds them in slice order.
+        // (Rows of a commit still in flight are not read back: this pull's keys are in stateOverlay.)
+        const head = this.head.nextOffset;
+        for (let o = group.offsetStart > head ? group.offsetStart : head; o < end; o++) {
+          const row = this.staged[Number(o - head)];
+          if (row) rows.push(row);
+        }
+        return rows;
+      },
+    });
+  }
+
   /** The key state must describe the current merge keys; after a change of keys it is rebuilt from history once. */
   private async ensureKeyState({ strategy, layout }: ConfiguredSchema): Promise<void> {
     const { store } = this.a;
     if (strategy.primaryKey.length === 0 || this.head.stateSignature === stateSignature(strategy)) return;
+    if (strategy.kind === 'Ledger') {
+      // One seen-key group per slice, and one for the rows a killed pull staged (they lead this pull's slice).
+      const groups: SeenKeyGroup[] = [];
+      for await (const batch of store.readRows(this.head.num)) {
+        groups.push(seenKeyGroup(strategy, batch.map((r) => fromStagedRow(r, layout)), batch[0].offset));
+      }
+      if (this.staged.length) groups.push(seenKeyGroup(strategy, this.staged, this.head.nextOffset));
+      await store.replaceKeyState(this.head, stateSignature(strategy), new Map(), groups);
+      return;
+    }
     const state = new Map<string, JsonRow | null>();
     const fold = (rows: Row[]) => {
       const changes = applyToState(strategy, rows);
       for (const k of changes.deletes) state.delete(k);
-      for (const [k, r] of changes.upserts) state.set(k, stateRowToStore(strategy, layout, r));
+      for (const [k, r] of changes.upserts) state.set(k, encodeStateRow(r, layout));
     };
     for await (const batch of store.readRows(this.head.num)) fold(batch.map((r) => fromStagedRow(r, layout)));
     // Rows a killed pull staged were merged against the old keys' state; they lead this pull's slice.
@@ -565,9 +609,12 @@ interface PreparedCommit {
   commit: SliceCommit;
 }
 
-/** Which merge keys a key state was built for; a different signature means it must be rebuilt. */
+/**
+ * Which merge keys, and which form, a key state was built for; a different signature means it must
+ * be rebuilt. Ledger's names its form: seen-key groups of 64-bit hashes (before: one row per key).
+ */
 export function stateSignature(strategy: MergeStrategy): string {
-  return `${strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
+  return `${strategy.kind === 'Ledger' ? 'Ledger/seen-hash64' : strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
 }
 
 /**
@@ -581,7 +628,3 @@ function latestPerTopic(messages: ReceivedMessage[]): Set<ReceivedMessage> {
   return new Set(last.values());
 }
 
-/** Ledger only asks whether a key was seen, so its state rows keep no values. */
-function stateRowToStore(strategy: MergeStrategy, layout: SliceLayout, row: Row): JsonRow | null {
-  return strategy.kind === 'Ledger' ? null : encodeStateRow(row, layout);
-}

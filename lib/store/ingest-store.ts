@@ -6,7 +6,7 @@ import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
-import type { DatasetHead, IngestStore, JsonRow, PullOutcome, SliceCommit, StagedRow, StoredRow } from '../ingest/ports';
+import type { DatasetHead, IngestStore, JsonRow, PullOutcome, SeenKeyGroup, SliceCommit, StagedRow, StoredRow } from '../ingest/ports';
 import type { PrismaClient } from './prisma';
 import type { SecretRepository } from './secret-repository';
 import type { StoredSecrets } from '../secrets/secret-release';
@@ -129,17 +129,33 @@ export class PostgresIngestStore implements IngestStore {
     return new Map(rows.map((r) => [r.key, r.row]));
   }
 
-  async replaceKeyState(dataset: { id: string; num: number }, signature: string, state: Map<string, JsonRow | null>): Promise<void> {
+  async findSeenKeyGroups(datasetNum: number, hashes: bigint[]): Promise<SeenKeyGroup[]> {
+    if (hashes.length === 0) return [];
+    // One GIN scan for the whole batch (`&&`: shares an element); hits are rare, so usually no rows.
+    const { rows } = await this.pool.query<{ offset_start: string; row_count: number; hashes: string }>(
+      'SELECT offset_start, row_count, hashes::text AS hashes FROM seen_key_group WHERE dataset_num = $1 AND hashes && $2::bigint[]',
+      [datasetNum, bigintArrayText(hashes)],
+    );
+    return rows.map((r) => ({
+      offsetStart: BigInt(r.offset_start),
+      rowCount: r.row_count,
+      hashes: BigInt64Array.from(r.hashes.slice(1, -1).split(','), (h) => BigInt(h)),
+    }));
+  }
+
+  async replaceKeyState(dataset: { id: string; num: number }, signature: string, state: Map<string, JsonRow | null>, seen: SeenKeyGroup[] = []): Promise<void> {
     await inTransaction(this.pool, async (db) => {
       await db.query('DELETE FROM key_state WHERE dataset_num = $1', [dataset.num]);
+      await db.query('DELETE FROM seen_key_group WHERE dataset_num = $1', [dataset.num]);
+      for (const group of seen) await insertSeenKeyGroup(db, dataset.num, group);
       await upsertKeyState(db, dataset.num, state);
       await db.query('UPDATE dataset SET state_signature = $1 WHERE id = $2', [signature, dataset.id]);
     });
   }
 
   /** Committed rows decoded from their slices, one batch per slice (`batchSize` is not used: slices are the batches). */
-  readRows(datasetNum: number, opts: { fromOffset?: bigint; batchSize?: number } = {}): AsyncIterable<StoredRow[]> {
-    return sliceRows(this.pool, datasetNum, opts.fromOffset ?? 0n);
+  readRows(datasetNum: number, opts: { fromOffset?: bigint; toOffset?: bigint; batchSize?: number } = {}): AsyncIterable<StoredRow[]> {
+    return sliceRows(this.pool, datasetNum, opts.fromOffset ?? 0n, opts.toOffset);
   }
 
   async loadStagedRows(datasetNum: number): Promise<StagedRow[]> {
@@ -234,6 +250,7 @@ export class PostgresIngestStore implements IngestStore {
         );
       }
       if (c.keyState) {
+        if (c.keyState.seen) await insertSeenKeyGroup(db, c.datasetNum, c.keyState.seen);
         await upsertKeyState(db, c.datasetNum, c.keyState.upserts);
         if (c.keyState.deletes.length) {
           // One index lookup per key whatever the statistics say (see loadKeyState).
@@ -289,19 +306,25 @@ async function inTransaction(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<v
   }
 }
 
+/** Postgres array text for bigints: `{1,-2,3}` (cheaper than pg's per-element array encoding). */
+function bigintArrayText(values: Iterable<bigint>): string {
+  return `{${[...values].join(',')}}`;
+}
+
+async function insertSeenKeyGroup(db: pg.ClientBase, datasetNum: number, group: SeenKeyGroup): Promise<void> {
+  if (group.hashes.length === 0) return;
+  await db.query('INSERT INTO seen_key_group (dataset_num, offset_start, row_count, hashes) VALUES ($1, $2, $3, $4::bigint[])', [
+    datasetNum,
+    group.offsetStart.toString(),
+    group.rowCount,
+    bigintArrayText(group.hashes),
+  ]);
+}
+
 async function upsertKeyState(db: pg.ClientBase, datasetNum: number, state: Map<string, JsonRow | null>): Promise<void> {
   if (state.size === 0) return;
   const keys = [...state.keys()];
   const rows = [...state.values()];
-  if (rows.every((r) => r === null)) {
-    // Seen-keys only (Ledger): nothing to update on a conflict, and no JSON to parse.
-    // Keys are JSON text (never a raw newline): sent newline-joined, split by Postgres.
-    await db.query(
-      `INSERT INTO key_state (dataset_num, key) SELECT $1, unnest(string_to_array($2, E'\n')) ON CONFLICT (dataset_num, key) DO NOTHING`,
-      [datasetNum, keys.join('\n')],
-    );
-    return;
-  }
   await db.query(
     `INSERT INTO key_state (dataset_num, key, row) SELECT $1, * FROM unnest($2::text[], $3::jsonb[])
      ON CONFLICT (dataset_num, key) DO UPDATE SET row = EXCLUDED.row`,

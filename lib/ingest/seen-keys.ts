@@ -1,0 +1,46 @@
+import type { Row } from '../data/row';
+import { keyHash64 } from './key-hash';
+import { applyToState } from './merge/apply-to-state';
+import type { MergeStrategy } from './merge/merge-strategy';
+import type { IngestStore, SeenKeyGroup } from './ports';
+
+/**
+ * Ledger's key state: only whether a key was seen. It is kept as one group of 64-bit key hashes per
+ * committed batch (SeenKeyGroup), a few bytes a row instead of a Postgres row per key.
+ */
+
+/** The seen-key group of a batch's committed rows, which have offsets from `offsetStart`. */
+export function seenKeyGroup(strategy: MergeStrategy, rows: readonly Row[], offsetStart: bigint): SeenKeyGroup {
+  const keys = applyToState(strategy, rows).upserts.keys();
+  return { offsetStart, rowCount: rows.length, hashes: BigInt64Array.from(keys, keyHash64) };
+}
+
+/**
+ * Which of `keys` were seen. A key whose hash is in a group is confirmed against that group's rows
+ * (`rowsOf`): a hash collision with another key therefore costs a read of those rows and never
+ * drops a new row.
+ */
+export async function findSeenKeys(args: {
+  store: IngestStore;
+  datasetNum: number;
+  strategy: MergeStrategy;
+  keys: readonly string[];
+  rowsOf: (group: SeenKeyGroup) => Promise<Row[]>;
+}): Promise<Set<string>> {
+  const byHash = new Map<bigint, string[]>();
+  for (const key of args.keys) {
+    const h = keyHash64(key);
+    const same = byHash.get(h);
+    if (same) same.push(key);
+    else byHash.set(h, [key]);
+  }
+  const seen = new Set<string>();
+  const groups = await args.store.findSeenKeyGroups(args.datasetNum, [...byHash.keys()]);
+  for (const group of groups) {
+    const candidates = new Set<string>();
+    for (const h of group.hashes) for (const key of byHash.get(h) ?? []) candidates.add(key);
+    if (candidates.size === 0) continue;
+    for (const key of applyToState(args.strategy, await args.rowsOf(group)).upserts.keys()) if (candidates.has(key)) seen.add(key);
+  }
+  return seen;
+}
