@@ -133,7 +133,7 @@ export class PostgresIngestStore implements IngestStore {
     if (hashes.length === 0) return [];
     // One GIN scan for the whole batch (`&&`: shares an element); hits are rare, so usually no rows.
     const { rows } = await this.pool.query<{ offset_start: string; row_count: number; hashes: string }>(
-      'SELECT offset_start, row_count, hashes::text AS hashes FROM seen_key_group WHERE dataset_num = $1 AND hashes && $2::bigint[]',
+      'SELECT offset_start, row_count, hashes::text AS hashes FROM seen_key_groups($1, $2::bigint[])',
       [datasetNum, bigintArrayText(hashes)],
     );
     return rows.map((r) => ({
@@ -159,8 +159,8 @@ export class PostgresIngestStore implements IngestStore {
   }
 
   async loadStagedRows(datasetNum: number): Promise<StagedRow[]> {
-    const rows = await this.prisma.stagedRow.findMany({ where: { datasetNum }, orderBy: { position: 'asc' }, select: { op: true, eventTime: true, data: true } });
-    return rows.map((r) => ({ op: r.op, eventTime: r.eventTime, data: r.data as JsonValue[] }));
+    const { rows } = await this.pool.query<{ rows: string }>('SELECT rows FROM staged_batch WHERE dataset_num = $1 ORDER BY position', [datasetNum]);
+    return rows.flatMap((b) => parseStagedBatch(b.rows));
   }
 
   async loadQos2Receipts(datasetId: string): Promise<Set<number>> {
@@ -223,21 +223,23 @@ export class PostgresIngestStore implements IngestStore {
       if (!last && c.inferredReadSchema) {
         await db.query('UPDATE dataset SET inferred_read_schema = $1::jsonb WHERE id = $2', [JSON.stringify(c.inferredReadSchema), c.datasetId]);
       }
-      if (c.stage) {
-        const rows = c.stage.rows;
-        await db.query(
-          `INSERT INTO staged_row (dataset_num, position, op, event_time, data)
-           SELECT $1, $2::int + n - 1, op::smallint, to_timestamp(e::bigint / 1000.0), d::jsonb
-           FROM unnest(string_to_array($3, ','), string_to_array($4, ','), string_to_array($5, E'\n')) WITH ORDINALITY AS t(op, e, d, n)`,
-          [c.datasetNum, c.stage.position, ...delimitedRows(rows)],
-        );
+      if (c.stage && c.stage.rows.length) {
+        await db.query('INSERT INTO staged_batch (dataset_num, position, row_count, rows) VALUES ($1, $2, $3, $4)', [
+          c.datasetNum,
+          c.stage.position,
+          c.stage.rows.length,
+          stagedBatchText(c.stage.rows),
+        ]);
       }
       if (c.slice) {
         // The slice holds every staged row: a count that differs means the pull's idea of them is
         // wrong, and publishing would lose or repeat rows.
-        const unstaged = await db.query('DELETE FROM staged_row WHERE dataset_num = $1', [c.datasetNum]);
-        if (unstaged.rowCount !== (c.unstage ?? 0)) {
-          throw new Error(`the slice holds ${c.unstage ?? 0} staged rows but ${unstaged.rowCount} were staged; nothing was committed`);
+        const unstaged = await db.query<{ n: number }>(
+          'WITH gone AS (DELETE FROM staged_batch WHERE dataset_num = $1 RETURNING row_count) SELECT coalesce(sum(row_count), 0)::int AS n FROM gone',
+          [c.datasetNum],
+        );
+        if (unstaged.rows[0].n !== (c.unstage ?? 0)) {
+          throw new Error(`the slice holds ${c.unstage ?? 0} staged rows but ${unstaged.rows[0].n} were staged; nothing was committed`);
         }
         const s = c.slice;
         await db.query(
@@ -281,15 +283,24 @@ export class PostgresIngestStore implements IngestStore {
 }
 
 /**
- * Rows' op, event time and data as delimited text for `string_to_array` (JSON.stringify never
- * emits a raw newline), which spares pg's per-element array escaping on the hot path.
+ * A staged batch as one text value: a line per row, `[op, event time in epoch ms, data]` as JSON
+ * (JSON.stringify never emits a raw newline). One value per batch spares Postgres a tuple, and a
+ * JSONB parse, per row; the rows are read back only after a killed pull.
  */
-function delimitedRows(rows: StagedRow[]): [string, string, string] {
-  return [
-    rows.map((r) => r.op).join(','),
-    rows.map((r) => r.eventTime.getTime()).join(','), // epoch ms: cheaper to format than ISO text
-    rows.map((r) => JSON.stringify(r.data)).join('\n'),
-  ];
+function stagedBatchText(rows: StagedRow[]): string {
+  let text = '';
+  for (const r of rows) text += `[${r.op},${r.eventTime.getTime()},${JSON.stringify(r.data)}]\n`;
+  return text;
+}
+
+function parseStagedBatch(text: string): StagedRow[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [op, eventMs, data] = JSON.parse(line) as [number, number, JsonValue[]];
+      return { op, eventTime: new Date(eventMs), data };
+    });
 }
 
 async function inTransaction(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<void>): Promise<void> {

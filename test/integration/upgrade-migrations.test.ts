@@ -116,6 +116,9 @@ describe('[UPGRADE] slices become the one copy of committed data (20261205120000
       ]);
     }
 
+    // A row a killed pull staged, one per table row as the previous release kept them.
+    await db.query(`INSERT INTO staged_row (dataset_num, position, op, event_time, data) VALUES ($1, 0, 0, '2026-01-03T00:00:00.123Z', '["d9", 1.25]')`, [d.num]);
+
     await applyMigrations(url);
     const store = await connectStore({ databaseUrl: url, secretKey: TEST_SECRET_KEY });
     try {
@@ -129,6 +132,7 @@ describe('[UPGRADE] slices become the one copy of committed data (20261205120000
       expect((await db.query('SELECT count(*)::int AS n FROM key_state')).rows[0].n).toBe(0);
       expect((await db.query(`SELECT state_signature FROM dataset WHERE id = $1`, [d.id])).rows[0].state_signature).toBeNull();
       await expect(db.query('SELECT 1 FROM data_row')).rejects.toThrow(/does not exist/);
+      expect(await store.ingest.loadStagedRows(d.num)).toEqual([{ op: 0, eventTime: new Date('2026-01-03T00:00:00.123Z'), data: ['d9', 1.25] }]);
     } finally {
       await store.close();
       await db.end();
