@@ -22,13 +22,15 @@ CREATE TABLE "seen_key_group" (
 -- with a pending list), and a lookup never scans a pending list.
 CREATE INDEX "seen_key_group_hashes_idx" ON "seen_key_group" USING GIN ("hashes") WITH (fastupdate = off);
 
--- The groups holding any of `hashes`, always through the GIN index: before statistics exist the
--- planner picks a sequential scan, and `&&` then compares every stored hash with every probe.
+-- The groups holding any of `probe`, always through the GIN index. Left to itself the planner
+-- takes a sequential scan, or the primary key for dataset_num, and filters: `&&` then compares every
+-- stored hash with every probe (10 s for 2,500 probes against 1,000,000 hashes, 20 ms through GIN).
+-- `dataset_num + 0` keeps the primary key out; enable_seqscan off the sequential scan.
 CREATE FUNCTION "seen_key_groups"("num" INTEGER, "probe" BIGINT[])
 RETURNS TABLE ("offset_start" BIGINT, "row_count" INTEGER, "hashes" BIGINT[])
 LANGUAGE sql STABLE
 SET enable_seqscan = off
-AS $$ SELECT g.offset_start, g.row_count, g.hashes FROM seen_key_group g WHERE g.dataset_num = num AND g.hashes && probe $$;
+AS $$ SELECT g.offset_start, g.row_count, g.hashes FROM seen_key_group g WHERE g.dataset_num + 0 = num AND g.hashes && probe $$;
 
 -- Ledger states kept one key_state row per key: dropped, and rebuilt from the slices by the next
 -- pull (its state signature no longer matches, run-polling-ingest ensureKeyState).
