@@ -412,9 +412,14 @@ describe('[MERGE] Ledger with several NdJson records per message', () => {
     await publish(topic, [lines(rec(2, 'd1', 999), rec(5, 'd1', 5), rec(0, 'd2', 0)), lines(rec(6, 'd1', 6), JSON.stringify({ device: 'd1', value: 7 }))]);
     expect(await pull(name)).toMatchObject({ status: 'updated', messagesReceived: 2, rowsCommitted: 2, quarantined: 1 });
 
-    // Pull 3: everything already seen → nothing committed.
+    // Pull 3: everything already seen → nothing committed; with the seen keys dropped first, as the
+    // upgrade to slices-only storage leaves a Ledger, so the pull rebuilds them from the slices.
+    await env.store.prisma.$executeRaw`DELETE FROM seen_key_group WHERE dataset_num = (SELECT num FROM dataset WHERE name = ${name})`;
+    await env.store.prisma.$executeRaw`UPDATE dataset SET state_signature = NULL WHERE name = ${name}`;
     await publish(topic, [first]);
     expect(await pull(name)).toMatchObject({ status: 'up_to_date', messagesReceived: 1, rowsCommitted: 0 });
+    const groups = await env.store.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM seen_key_group WHERE dataset_num = (SELECT num FROM dataset WHERE name = ${name})`;
+    expect(groups[0].n).toBe(2); // one per slice
 
     const r = (offset: number, s: number, device: string, value: number) => ({ offset, op: 0, event_time: at(1, s), device, value });
     expect(withoutSystemTime(await exportedRows(env.store, name))).toEqual([
