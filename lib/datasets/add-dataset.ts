@@ -5,6 +5,8 @@ import { SluiceError } from '../errors';
 import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_ID, datasetKey, type DatasetKey } from './dataset-key';
 import { parseManifest, splitDatasetAlias, type DatasetSnapshot } from '../odf';
 import type { Store } from '../store/open-store';
+import { assertSnapshotMerge } from './set-snapshot-scope';
+import type { SnapshotScope } from './snapshot-scope';
 import { movePasswordToSecret, PASSWORD_SECRET, passwordSecretBrokers } from './password-secret';
 
 /** A workspace a dataset is added to. */
@@ -19,6 +21,8 @@ export interface AddDatasetArgs {
   manifest: string;
   /** Replace an existing dataset of the same name (its data and chain are dropped). */
   replace?: boolean;
+  /** What a Snapshot pull takes as the snapshot; default `pull`, or the replaced dataset's. */
+  snapshotScope?: SnapshotScope;
   /**
    * The workspace the dataset goes to, decided by the caller: `account` is the manifest's account
    * when its name is Kamu's `account/name` ("this account's dataset"), else undefined. Throws when
@@ -49,6 +53,7 @@ export async function addDataset(args: AddDatasetArgs): Promise<AddedDataset> {
   const workspace = await (args.workspaceFor ?? inDefaultWorkspace)(account);
   const key = datasetKey(workspace.id, name);
   const snapshot: DatasetSnapshot = { ...parsed.snapshot, name };
+  if (args.snapshotScope === 'topic') assertSnapshotMerge(snapshot.metadata, name);
   const { datasets } = args.store;
   if (!args.replace && (await datasets.find(key))) {
     throw new SluiceError('DATASET_EXISTS', `dataset "${name}" already exists in workspace "${workspace.slug}" (use --replace to replace it)`);
@@ -59,7 +64,7 @@ export async function addDataset(args: AddDatasetArgs): Promise<AddedDataset> {
     ...(snapshot.metadata as MetadataEventJson[]),
   ];
   const blocks = chainBlocks(undefined, events, args.now ?? new Date());
-  await datasets.create({ id, key, snapshot, blocks, mqttClientId: mqttClientIdFor(workspace.id, name), replace: !!args.replace });
+  await datasets.create({ id, key, snapshot, blocks, mqttClientId: mqttClientIdFor(workspace.id, name), replace: !!args.replace, snapshotScope: args.snapshotScope });
   if (parsed.password !== undefined) {
     await args.store.secrets.set({ workspaceId: workspace.id, datasetId: id, name: PASSWORD_SECRET, value: parsed.password, brokers: passwordSecretBrokers(snapshot) });
   }

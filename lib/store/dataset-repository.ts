@@ -7,6 +7,7 @@ import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import { SluiceError } from '../errors';
 import type { DatasetKey, DatasetName } from '../datasets/dataset-key';
+import { snapshotScopeOf, type SnapshotScope } from '../datasets/snapshot-scope';
 import type { PrismaClient } from './prisma';
 
 /** Dataset registry reads and writes that are not part of a pull. */
@@ -51,6 +52,7 @@ export interface DatasetRecord {
   rows: bigint;
   watermark: Date | null;
   previewWsUrl: string | null;
+  snapshotScope: SnapshotScope;
   createdAt: Date;
 }
 
@@ -92,18 +94,21 @@ export class DatasetRepository {
    * existing dataset of that key gives DATASET_EXISTS (also when another writer created it between
    * the caller's check and this insert).
    */
-  async create(args: { id: string; key: DatasetKey; snapshot: DatasetSnapshot; blocks: HashedBlock[]; mqttClientId: string; replace: boolean }): Promise<void> {
+  async create(args: { id: string; key: DatasetKey; snapshot: DatasetSnapshot; blocks: HashedBlock[]; mqttClientId: string; replace: boolean; snapshotScope?: SnapshotScope }): Promise<void> {
     const last = args.blocks.at(-1)!;
     const workspaceId = args.key.workspaceId;
     try {
       await this.prisma.$transaction(async (tx) => {
         // A replaced dataset keeps its broker session (same client id), so what the session is
         // subscribed to carries over: the next pull then unsubscribes filters the manifest dropped.
+        // So does its snapshot scope (how that session's messages are read), unless one is given.
         let sessionTopics: object | undefined;
+        let snapshotScope = args.snapshotScope;
         if (args.replace) {
-          const old = await tx.dataset.findUnique({ where: { workspaceId_name: { workspaceId, name: args.key.name } }, select: { id: true, num: true, sessionTopics: true } });
+          const old = await tx.dataset.findUnique({ where: { workspaceId_name: { workspaceId, name: args.key.name } }, select: { id: true, num: true, sessionTopics: true, snapshotScope: true } });
           if (old) {
             sessionTopics = (old.sessionTopics as object | null) ?? undefined;
+            snapshotScope ??= snapshotScopeOf(old.snapshotScope);
             await deleteDataset(tx, old);
           }
         }
@@ -117,6 +122,7 @@ export class DatasetRepository {
             headSequence: last.block.sequenceNumber,
             mqttClientId: args.mqttClientId,
             sessionTopics,
+            snapshotScope,
           },
         });
         await tx.metadataBlock.createMany({ data: args.blocks.map((b) => blockRow(args.id, b)) });
@@ -147,6 +153,7 @@ export class DatasetRepository {
           rows: d.nextOffset,
           watermark: d.watermark,
           previewWsUrl: d.previewWsUrl,
+          snapshotScope: snapshotScopeOf(d.snapshotScope),
           createdAt: d.createdAt,
         }
       : undefined;
@@ -186,6 +193,10 @@ export class DatasetRepository {
 
   async setPreviewWsUrl(id: string, url: string | null): Promise<void> {
     await this.prisma.dataset.update({ where: { id }, data: { previewWsUrl: url } });
+  }
+
+  async setSnapshotScope(id: string, scope: SnapshotScope): Promise<void> {
+    await this.prisma.dataset.update({ where: { id }, data: { snapshotScope: scope } });
   }
 
   async countPendingQuarantine(datasetId: string): Promise<number> {
