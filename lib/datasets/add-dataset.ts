@@ -5,6 +5,7 @@ import { SluiceError } from '../errors';
 import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_ID, datasetKey, type DatasetKey } from './dataset-key';
 import { parseManifest, splitDatasetAlias, type DatasetSnapshot } from '../odf';
 import type { Store } from '../store/open-store';
+import { checkMqttSource } from './check-source';
 import { assertSnapshotMerge } from './set-snapshot-scope';
 import type { SnapshotScope } from './snapshot-scope';
 import { movePasswordToSecret, PASSWORD_SECRET, passwordSecretBrokers } from './password-secret';
@@ -42,7 +43,7 @@ export interface AddedDataset {
 
 /**
  * Adds a dataset from a Kamu `DatasetSnapshot`, as `kamu add` does: a Seed block, then one block per
- * manifest event. A broker password in clear becomes the dataset secret MQTT_PASSWORD. The MQTT
+ * manifest event. The MQTT source is checked as a pull would check it (checkMqttSource) first. A broker password in clear becomes the dataset secret MQTT_PASSWORD. The MQTT
  * client id derives from the workspace and name, so `--replace` keeps the broker session (and its
  * queued messages) of the dataset it replaces. The stored manifest names the dataset without an
  * account: the workspace holds it, and an export imports anywhere.
@@ -53,6 +54,8 @@ export async function addDataset(args: AddDatasetArgs): Promise<AddedDataset> {
   const workspace = await (args.workspaceFor ?? inDefaultWorkspace)(account);
   const key = datasetKey(workspace.id, name);
   const snapshot: DatasetSnapshot = { ...parsed.snapshot, name };
+  // What a pull would refuse about the source is refused here, for the console and the CLI alike.
+  checkMqttSource(snapshot, null);
   if (args.snapshotScope === 'topic') assertSnapshotMerge(snapshot.metadata, name);
   const { datasets } = args.store;
   if (!args.replace && (await datasets.find(key))) {

@@ -24,6 +24,7 @@ export interface DatasetSummary {
   snapshot: DatasetSnapshot;
   /** The committed data schema; null before the first data. */
   dataSchema: DataSchema | null;
+  snapshotScope: SnapshotScope;
   lastPull: { startedAt: Date; endedAt: Date | null; status: string; error: string | null } | null;
 }
 
@@ -231,12 +232,13 @@ export class DatasetRepository {
       watermark: Date | null;
       manifest: DatasetSnapshot;
       data_schema: DataSchema | null;
+      snapshot_scope: string;
       started_at: Date | null;
       ended_at: Date | null;
       status: string | null;
       error: string | null;
     }>(
-      `SELECT d.id, d.workspace_id, d.name, w.slug, d.head_hash, d.head_sequence, d.next_offset::text AS next_offset, d.watermark, d.manifest, d.data_schema,
+      `SELECT d.id, d.workspace_id, d.name, w.slug, d.head_hash, d.head_sequence, d.next_offset::text AS next_offset, d.watermark, d.manifest, d.data_schema, d.snapshot_scope,
               p.started_at, p.ended_at, p.status, p.error
          FROM dataset d
          JOIN workspace w ON w.id = d.workspace_id
@@ -256,6 +258,7 @@ export class DatasetRepository {
       watermark: d.watermark,
       snapshot: d.manifest,
       dataSchema: d.data_schema,
+      snapshotScope: snapshotScopeOf(d.snapshot_scope),
       lastPull: d.started_at ? { startedAt: d.started_at, endedAt: d.ended_at, status: d.status!, error: d.error } : null,
     }));
   }
