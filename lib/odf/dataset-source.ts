@@ -2,7 +2,7 @@
  * Where a dataset's data comes from, by Kamu's rules: a root dataset has a polling source (the last
  * SetPollingSource), push sources (AddPushSource: devices send data to it) or neither; a derivative
  * dataset computes its data from its inputs (SetTransform). A manifest never disables a source (Kamu
- * refuses DisablePollingSource / DisablePushSource in a snapshot), but a chain may.
+ * refuses DisablePollingSource / DisablePushSource in a snapshot), but one stored before Sluice refused them may.
  */
 import type { AddPushSource, DatasetSnapshot, SetPollingSource, SetTransform } from './manifest-schema';
 import { findActivePollingSource } from './mqtt-source';
