@@ -20,6 +20,8 @@ export interface AddDatasetArgs {
   store: Pick<Store, 'datasets' | 'secrets'>;
   /** Manifest text (YAML or JSON); parse errors throw ManifestError with line and column. */
   manifest: string;
+  /** The line of a larger text (a multi-document stream) where `manifest` starts, for error positions. */
+  firstLine?: number;
   /** Replace an existing dataset of the same name (its data and chain are dropped). */
   replace?: boolean;
   /** What a Snapshot pull takes as the snapshot; default `pull`, or the replaced dataset's. */
@@ -49,7 +51,7 @@ export interface AddedDataset {
  * account: the workspace holds it, and an export imports anywhere.
  */
 export async function addDataset(args: AddDatasetArgs): Promise<AddedDataset> {
-  const parsed = movePasswordToSecret(parseManifest(args.manifest));
+  const parsed = movePasswordToSecret(parseManifest(args.manifest, { firstLine: args.firstLine }));
   const { account, name } = splitDatasetAlias(parsed.snapshot.name);
   const workspace = await (args.workspaceFor ?? inDefaultWorkspace)(account);
   const key = datasetKey(workspace.id, name);

@@ -38,18 +38,13 @@ export async function addManifests(args: Omit<AddDatasetArgs, 'manifest'> & { do
   for (const { label, line, text } of args.documents) {
     let outcome: AddOutcome;
     try {
-      outcome = { label, ok: true, added: await addDataset({ ...args, manifest: text }) };
+      outcome = { label, ok: true, added: await addDataset({ ...args, manifest: text, firstLine: line }) };
     } catch (err) {
-      if (err instanceof ManifestError) outcome = { label, ok: false, error: shiftLines(err, line - 1) };
-      else if (isSluiceError(err)) outcome = { label, ok: false, error: err };
+      if (err instanceof ManifestError || isSluiceError(err)) outcome = { label, ok: false, error: err };
       else throw err;
     }
     outcomes.push(outcome);
     args.onOutcome?.(outcome);
   }
   return outcomes;
-}
-
-function shiftLines(err: ManifestError, by: number): ManifestError {
-  return by === 0 ? err : new ManifestError(err.issues.map((issue) => ({ ...issue, line: issue.line + by })));
 }

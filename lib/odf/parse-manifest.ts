@@ -26,8 +26,19 @@ function odfNullTag(tags: Tags): Tags {
   );
 }
 
-export function parseManifest(text: string): DatasetSnapshot {
-  checkManifestLimits(text);
+/**
+ * `firstLine`: the line of a larger text (a multi-document stream) where `text` starts, so every
+ * position and message names that text's lines.
+ */
+export function parseManifest(manifest: string, { firstLine = 1 }: { firstLine?: number } = {}): DatasetSnapshot {
+  try {
+    checkManifestLimits(manifest);
+  } catch (err) {
+    if (!(err instanceof ManifestError) || firstLine === 1) throw err;
+    throw new ManifestError(err.issues.map((issue) => ({ ...issue, line: issue.line + firstLine - 1 })));
+  }
+  // Leading newlines put the document on its own lines of the stream (they cost nothing to parse).
+  const text = firstLine > 1 ? '\n'.repeat(firstLine - 1) + manifest : manifest;
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, {
     lineCounter,
