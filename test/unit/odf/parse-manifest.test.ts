@@ -641,4 +641,11 @@ describe('parseManifest: the errors found running Kamu manifests, each at the pl
       { path: ['kind'], line: 1, column: 7, message: 'kind: the manifest kind must be exactly "DatasetSnapshot" (Kamu accepts no other spelling), got "datasetSnapshot"' },
     ]);
   });
+
+  it('says what a name from before ODF 1.0 (which Kamu refuses too) is called now', () => {
+    const text = 'kind: DatasetSnapshot\nversion: 1\ncontent:\n  id: x\n  kind: Root\n  metadata: []\n';
+    expect(issuesOf(text).map((i) => i.message)).toContain('unknown key "id" in content; expected one of name, kind, metadata ("id" is the name before ODF 1.0; write "name")');
+    const jsonLines = kamuTemp().replace('kind: NdJson', 'kind: jsonLines');
+    expect(issuesOf(jsonLines)[0].message).toMatch(/unknown kind "jsonLines"; .* \("jsonLines" is the name before ODF 1.0; write "NdJson"\)$/);
+  });
 });

@@ -40,7 +40,7 @@ export function SnapshotScopeForm({ workspace, dataset, current }: { workspace: 
         Save scope
       </Button>
       {message ? (
-        <p className={message.ok ? 'text-muted-foreground' : 'text-destructive'} role={message.ok ? 'status' : 'alert'}>
+        <p className={message.ok ? 'text-muted-foreground' : 'text-destructive'} role={message.ok ? 'status' : 'alert'} data-testid="snapshot-scope-result">
           {message.text}
         </p>
       ) : null}
