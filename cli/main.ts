@@ -302,7 +302,6 @@ function previewPayload({ printableText, toHex }: typeof import('../lib/data/pay
   return shown.length > 60 ? `${shown.slice(0, 59)}…` : shown;
 }
 
-
 /** An error already printed per dataset; only its exit code remains to be set. */
 class ReportedError extends Error {
   constructor(readonly inner: Error) {

@@ -45,10 +45,11 @@ export interface AddedDataset {
 
 /**
  * Adds a dataset from a Kamu `DatasetSnapshot`, as `kamu add` does: a Seed block, then one block per
- * manifest event. The MQTT source is checked as a pull would check it (checkMqttSource) first. A broker password in clear becomes the dataset secret MQTT_PASSWORD. The MQTT
- * client id derives from the workspace and name, so `--replace` keeps the broker session (and its
- * queued messages) of the dataset it replaces. The stored manifest names the dataset without an
- * account: the workspace holds it, and an export imports anywhere.
+ * manifest event. The MQTT source is checked as a pull would check it (checkMqttSource) first. A
+ * broker password in clear becomes the dataset secret MQTT_PASSWORD. The MQTT client id derives from
+ * the workspace and name, so `--replace` keeps the broker session (and its queued messages) of the
+ * dataset it replaces; what that dataset already received goes with its data. The stored manifest
+ * names the dataset without an account: the workspace holds it, and an export imports anywhere.
  */
 export async function addDataset(args: AddDatasetArgs): Promise<AddedDataset> {
   const parsed = movePasswordToSecret(parseManifest(args.manifest, { firstLine: args.firstLine }));

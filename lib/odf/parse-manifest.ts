@@ -89,8 +89,8 @@ export function parseManifest(manifest: string, { firstLine = 1 }: { firstLine?:
 }
 
 /**
- * What makes the YAML document itself unacceptable: yaml's first error (in our words), repeated keys (yaml's own check is off, see
- * above) and aliases that expand it beyond `MANIFEST_LIMITS.entries`.
+ * What makes the YAML document itself unacceptable: yaml's first error (in our words), repeated keys (yaml's own
+ * check is off, see above) and aliases that expand it beyond `MANIFEST_LIMITS.entries`.
  */
 function documentIssues(text: string, doc: Document.Parsed, at: (offset: number) => { line: number; column: number }): ManifestIssue[] {
   if (doc.errors.length > 0) return [describeYamlError(text, doc.errors, at)];
