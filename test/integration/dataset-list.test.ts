@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { getDatasetOverview } from '../../lib/datasets/dataset-overview';
 import { listDatasetRows } from '../../lib/datasets/list-dataset-rows';
 import { setSnapshotScope } from '../../lib/datasets/set-snapshot-scope';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
@@ -95,5 +96,8 @@ content:
     const pull = (name: string) => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name) });
     await expect(pull('pushed')).rejects.toThrow('has a push source (AddPushSource "devices"): devices send its data to Sluice, nothing is pulled. Sluice does not receive pushed data yet');
     await expect(pull('derived')).rejects.toThrow('is derivative (SetTransform over alpha, z): its data is computed from its inputs, not pulled. Sluice does not run derivative transforms yet');
+    // The console's overview says the same.
+    expect((await getDatasetOverview(store, defaultWorkspaceKey('pushed'))).notPulled).toContain('has a push source (AddPushSource "devices")');
+    expect((await getDatasetOverview(store, defaultWorkspaceKey('alpha'))).notPulled).toBeNull();
   });
 });
