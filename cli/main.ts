@@ -4,10 +4,12 @@ import { ManifestError } from '../lib/odf/errors';
 import type { OpCode } from '../lib/data/row';
 import { isSluiceError, SluiceError } from '../lib/errors';
 import type { ExportFormat } from '../lib/datasets/export-dataset';
+import type { SnapshotScope } from '../lib/datasets/snapshot-scope';
 import type { Store } from '../lib/store/open-store';
 import { openConfiguredStore } from './configured-store';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { printTable } from './print-table';
+import { readManifestSources, readTextFile } from './manifest-sources';
 
 // Only commander and the modules above load before a command runs: everything else (the store,
 // Prisma, pg, PGlite, mqtt, DuckDB, YAML, zod) is imported by the command that needs it, so `sluice
@@ -39,20 +41,53 @@ const count = (v: string) => {
   return n;
 };
 
+const snapshotScopeOption = () =>
+  new Option('--snapshot-scope <scope>', "what a Snapshot pull's snapshot is: every record of the pull (pull, Kamu's), or each topic's latest message (topic)").choices(['pull', 'topic']);
+
 program
   .command('add')
-  .description('add a dataset from a Kamu DatasetSnapshot manifest (YAML or JSON)')
-  .argument('<manifest>', 'manifest file, or - for standard input')
-  .option('--replace', 'replace an existing dataset of the same name (drops its data)')
-  .option('-w, --workspace <slug>', "the workspace to add it to (default: the manifest's account/, else default)")
-  .action(async (file: string, opts: { replace?: boolean; workspace?: string }) => {
-    const text = file === '-' ? fs.readFileSync(0, 'utf8') : readFile(file);
-    const [{ addDataset }, { formatDatasetArg, operatorWorkspaceFor }] = await Promise.all([import('../lib/datasets/add-dataset'), import('./dataset-arg')]);
+  .description('add datasets from Kamu DatasetSnapshot manifests (YAML or JSON; several documents per file separated by ---)')
+  .argument('<manifests...>', 'manifest files, directories with -r, or - for standard input')
+  .option('-r, --recursive', 'add every .yaml/.yml file under the given directories')
+  .option('--replace', 'replace an existing dataset of the same name (drops its data, keeps its broker session)')
+  .option('-w, --workspace <slug>', "the workspace to add them to (default: each manifest's account/, else default)")
+  .addOption(snapshotScopeOption())
+  .action(async (args: string[], opts: { recursive?: boolean; replace?: boolean; workspace?: string; snapshotScope?: SnapshotScope }) => {
+    const [{ addManifests, manifestDocuments }, { formatDatasetArg, operatorWorkspaceFor }] = await Promise.all([import('../lib/datasets/add-manifests'), import('./dataset-arg')]);
+    const documents = manifestDocuments(readManifestSources(args, !!opts.recursive));
+    const single = documents.length === 1;
     await withStore(async (store) => {
-      const ds = await addDataset({ store, manifest: text, replace: opts.replace, workspaceFor: operatorWorkspaceFor(store.workspaces, opts.workspace) });
-      console.log(`added ${formatDatasetArg(ds.workspace, ds.key.name)} (${ds.id})`);
+      const outcomes = await addManifests({
+        store,
+        documents,
+        replace: opts.replace,
+        snapshotScope: opts.snapshotScope,
+        workspaceFor: operatorWorkspaceFor(store.workspaces, opts.workspace),
+        onOutcome: (o) => {
+          if (o.ok) console.log(`added ${formatDatasetArg(o.added.workspace, o.added.key.name)} (${o.added.id})`);
+          else if (!single) console.error(`${o.label}: refused: ${o.error.message}`);
+        },
+      });
+      const refused = outcomes.filter((o) => !o.ok);
+      // One manifest: its error is the command's, as for every other command.
+      if (single && refused.length) throw refused[0].error;
+      if (!single) console.error(`${outcomes.length - refused.length} added, ${refused.length} refused (of ${outcomes.length} manifests)`);
+      if (refused.length) throw new ReportedError(refused.at(-1)!.error);
     });
   });
+
+program
+  .command('set')
+  .description("change a dataset's Sluice settings (kept outside its manifest, so exports stay Kamu's)")
+  .argument('<dataset>')
+  .addOption(snapshotScopeOption().makeOptionMandatory())
+  .action((name: string, opts: { snapshotScope: SnapshotScope }) =>
+    withStore(async (store) => {
+      const [{ setSnapshotScope }, { resolveDatasetArg }] = await Promise.all([import('../lib/datasets/set-snapshot-scope'), import('./dataset-arg')]);
+      await setSnapshotScope(store, await resolveDatasetArg(store.workspaces, name), opts.snapshotScope);
+      console.log(`${name}: snapshot scope ${opts.snapshotScope}`);
+    }),
+  );
 
 program
   .command('list')
@@ -62,8 +97,8 @@ program
       const [{ listDatasetRows }, { formatDatasetArg }] = await Promise.all([import('../lib/datasets/list-dataset-rows'), import('./dataset-arg')]);
       const rows = await listDatasetRows(store.datasets);
       printTable(
-        ['NAME', 'SOURCE', 'TOPICS', 'MERGE', 'ROWS', 'WATERMARK', 'LAST PULL'],
-        rows.map((d) => [formatDatasetArg(d.workspace, d.name), d.broker, d.topics.join(' ') || '-', d.merge, d.rows, d.watermark ?? '-', d.lastPull ? `${d.lastPull.at} ${d.lastPull.status}` : '-']),
+        ['NAME', 'KIND', 'SOURCE', 'TOPICS', 'MERGE', 'ROWS', 'WATERMARK', 'LAST PULL'],
+        rows.map((d) => [formatDatasetArg(d.workspace, d.name), d.kind, d.broker, d.topics.join(' ') || '-', d.merge, d.rows, d.watermark ?? '-', d.lastPull ? `${d.lastPull.at} ${d.lastPull.status}` : '-']),
       );
     }),
   );
@@ -107,7 +142,7 @@ program
               maxDurationMs: opts.maxDuration,
               connectTimeoutMs: opts.connectTimeout,
               protocolVersion: opts.mqttVersion === '5' ? 5 : opts.mqttVersion === '3.1.1' ? 4 : 'auto',
-              tls: opts.ca || opts.insecure ? { ca: opts.ca ? readFile(opts.ca) : undefined, rejectUnauthorized: !opts.insecure } : undefined,
+              tls: opts.ca || opts.insecure ? { ca: opts.ca ? readTextFile(opts.ca) : undefined, rejectUnauthorized: !opts.insecure } : undefined,
             },
           });
           const what = r.status === 'updated' ? `updated to ${r.newHead.slice(0, 12)}…` : 'up to date';
@@ -267,14 +302,6 @@ function previewPayload({ printableText, toHex }: typeof import('../lib/data/pay
   return shown.length > 60 ? `${shown.slice(0, 59)}…` : shown;
 }
 
-function readFile(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new SluiceError('INVALID_INPUT', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-}
-
 /** An error already printed per dataset; only its exit code remains to be set. */
 class ReportedError extends Error {
   constructor(readonly inner: Error) {
@@ -288,7 +315,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err instanceof ReportedError) return exitCodeFor(isSluiceError(err.inner) ? err.inner.code : undefined);
+    if (err instanceof ReportedError) return err.inner instanceof ManifestError ? EXIT.dataErr : exitCodeFor(isSluiceError(err.inner) ? err.inner.code : undefined);
     if (err instanceof ManifestError) {
       console.error(`sluice: ${err.message}`);
       return EXIT.dataErr;

@@ -9,7 +9,8 @@ import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema } from '../i
 import { effectiveReadSchema, effectiveVocab, findActivePollingSource, type DataSchema, type DatasetSnapshot } from '../odf';
 
 /**
- * What a pull would reject about a manifest's MQTT source, checked when the console saves it:
+ * What a pull would reject about a manifest's MQTT source, checked when a dataset is added (console
+ * and CLI, in addDataset) and when the console saves an edit:
  * topic filters, the read step, the merge strategy's columns, and that the read schema only adds
  * columns to data already committed. Templates are not resolved here (secrets stay unread).
  */

@@ -1,6 +1,6 @@
 import { brokerUrlOf } from '../ingest/mqtt-source-config';
 import { describeDataType } from '../odf/describe-data-type';
-import { effectiveReadSchema, findActivePollingSource, qosNumber } from '../odf';
+import { datasetSource, effectiveReadSchema, findActivePollingSource, notPullableReason, qosNumber } from '../odf';
 import type { Store } from '../store/open-store';
 import { getDatasetOrThrow } from './dataset-layout';
 import type { DatasetKey } from './dataset-key';
@@ -27,6 +27,8 @@ export interface DatasetOverview {
     mergeKind: string;
     primaryKey: string[];
   } | null;
+  /** Why the dataset is not pulled (a push source, a derivative transform, no source), when it is not. */
+  notPulled: string | null;
   /** Declared read schema, else the one inferred from the first messages. */
   readSchema: { origin: 'declared' | 'inferred'; fields: { name: string; type: string }[] } | null;
   dataSchema: { name: string; type: string }[] | null;
@@ -65,6 +67,7 @@ export async function getDatasetOverview(store: Store, dataset: DatasetKey): Pro
           primaryKey: merge?.primaryKey ?? [],
         }
       : null,
+    notPulled: notPullableReason(d.name, datasetSource(d.snapshot)) ?? null,
     readSchema: readSchema ? { origin: declared ? 'declared' : 'inferred', fields: fields(readSchema) } : null,
     dataSchema: d.dataSchema ? fields(d.dataSchema) : null,
     previewWsUrl: d.previewWsUrl,

@@ -1,5 +1,6 @@
 import { brokerUrlOf } from '../ingest/mqtt-source-config';
-import { findActivePollingSource } from '../odf';
+import { datasetSource, describeDatasetKind, type DatasetSource } from '../odf';
+import type { SnapshotScope } from './snapshot-scope';
 import type { DatasetRepository } from '../store/dataset-repository';
 
 /** One line per dataset, as the console and `sluice list` show it (plain strings, safe to serialise). */
@@ -7,6 +8,9 @@ export interface DatasetRow {
   name: string;
   /** The workspace's slug. */
   workspace: string;
+  /** `root, polling`, `root, push`, `derivative` or `root, no source`. */
+  kind: string;
+  /** The polling source's broker (or fetch kind), the push sources' names, or a transform's inputs. */
   broker: string;
   topics: string[];
   merge: string;
@@ -18,17 +22,39 @@ export interface DatasetRow {
 /** Datasets of one workspace (by id), or of all. */
 export async function listDatasetRows(datasets: DatasetRepository, workspaceId?: string): Promise<DatasetRow[]> {
   return (await datasets.list(workspaceId)).map((d) => {
-    const source = findActivePollingSource(d.snapshot.metadata);
-    const fetch = source?.fetch;
+    const source = datasetSource(d.snapshot);
+    const fetch = source.kind === 'polling' ? source.source.fetch : undefined;
     return {
       name: d.name,
       workspace: d.workspace,
-      broker: fetch?.kind === 'Mqtt' ? brokerUrlOf(fetch) : (fetch?.kind ?? '—'),
+      kind: describeDatasetKind(source),
+      broker: sourceColumn(source),
       topics: fetch?.kind === 'Mqtt' ? fetch.topics.map((t) => t.path) : [],
-      merge: source?.merge.kind ?? '—',
+      merge: mergeColumn(source, d.snapshotScope),
       rows: d.rows.toString(),
       watermark: d.watermark?.toISOString() ?? null,
       lastPull: d.lastPull ? { at: d.lastPull.startedAt.toISOString(), status: d.lastPull.status, error: d.lastPull.error } : null,
     };
   });
+}
+
+function sourceColumn(source: DatasetSource): string {
+  switch (source.kind) {
+    case 'polling':
+      return source.source.fetch.kind === 'Mqtt' ? brokerUrlOf(source.source.fetch) : source.source.fetch.kind;
+    case 'push':
+      return `push: ${source.sources.map((s) => s.sourceName).join(', ')}`;
+    case 'derivative':
+      return `from: ${source.transform?.inputs.map((i) => i.datasetRef).join(', ') || '—'}`;
+    case 'none':
+      return '—';
+  }
+}
+
+/** The source's merge strategy (a `topic`-scoped Snapshot says so), or the transform's engine. */
+function mergeColumn(source: DatasetSource, scope: SnapshotScope): string {
+  if (source.kind === 'derivative') return source.transform ? `transform (${source.transform.transform.engine})` : '—';
+  if (source.kind === 'none') return '—';
+  const kind = source.kind === 'polling' ? source.source.merge.kind : source.sources[0].merge.kind;
+  return kind === 'Snapshot' && scope === 'topic' ? 'Snapshot (per topic)' : kind;
 }

@@ -7,6 +7,7 @@ import { RELAY_PATH } from '../relay/relay-access';
 import type { Store } from '../store/open-store';
 import { getDatasetOrThrow } from './dataset-layout';
 import type { DatasetKey } from './dataset-key';
+import type { SnapshotScope } from './snapshot-scope';
 
 /**
  * What the browser's live preview needs to check payloads like a pull would. Never a password:
@@ -26,6 +27,8 @@ export interface PreviewConfig {
   readProblem: string | null;
   readSchema: DataSchema | null;
   merge: MergeStrategyConfig | null;
+  /** What a Snapshot pull's snapshot is (the dataset's setting). */
+  snapshotScope: SnapshotScope;
   vocab: DatasetVocab;
   maxPayloadBytes: number;
   hasHistory: boolean;
@@ -58,6 +61,7 @@ export async function getPreviewConfig(store: Store, dataset: DatasetKey): Promi
     readProblem,
     readSchema: (declared?.fields.length ? declared : null) ?? d.inferredReadSchema,
     merge: (source?.merge as MergeStrategyConfig | undefined) ?? null,
+    snapshotScope: d.snapshotScope,
     vocab: effectiveVocab(d.snapshot.metadata),
     maxPayloadBytes: DEFAULT_PULL_OPTIONS.maxPayloadBytes,
     hasHistory: d.rows > 0n,

@@ -1,8 +1,10 @@
 import { SluiceError } from '../errors';
 import {
+  datasetSource,
   effectiveReadSchema,
   effectiveVocab,
   findActivePollingSource,
+  notPullableReason,
   qosNumber,
   resolveTemplate,
   TemplateInvalidPatternError,
@@ -60,10 +62,9 @@ export function atMostOnceTopics(snapshot: DatasetSnapshot): string[] {
 }
 
 export function mqttSourceConfig(snapshot: DatasetSnapshot, env: (name: string) => string | undefined): MqttSourceConfig {
-  const source: SetPollingSource | undefined = findActivePollingSource(snapshot.metadata);
-  if (!source) {
-    throw new SluiceError('SOURCE_NOT_PULLABLE', `dataset "${snapshot.name}" has no active polling source (SetPollingSource)`);
-  }
+  const found = datasetSource(snapshot);
+  if (found.kind !== 'polling') throw new SluiceError('SOURCE_NOT_PULLABLE', notPullableReason(snapshot.name, found)!);
+  const source: SetPollingSource = found.source;
   const fetch = source.fetch;
   if (fetch.kind !== 'Mqtt') {
     throw new SluiceError(

@@ -5,6 +5,7 @@ import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from './fetch/mqtt-session';
 import type { DeflateSegment } from '../data/deflate-segments';
 import type { DatasetKey } from '../datasets/dataset-key';
+import type { SnapshotScope } from '../datasets/snapshot-scope';
 import type { StoredSecrets } from '../secrets/secret-release';
 
 /** What a pull needs to know about a dataset: its head and the engine's bookkeeping. */
@@ -28,6 +29,8 @@ export interface DatasetHead {
   stateSignature: string | null;
   mqttClientId: string;
   sessionTopics: TopicSubscription[] | null;
+  /** What a Snapshot pull's snapshot is (a dataset setting outside the manifest). */
+  snapshotScope: SnapshotScope;
 }
 
 export type JsonRow = Record<string, JsonValue>;

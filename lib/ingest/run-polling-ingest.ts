@@ -15,6 +15,7 @@ import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type Jso
 import { findSeenKeys, seenKeyGroup } from './seen-keys';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetKey } from '../datasets/dataset-key';
+import { latestPerTopic } from '../datasets/snapshot-scope';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { inferReadSchema } from './read/infer-schema';
 import { readMessage } from './read/read-message';
@@ -382,7 +383,9 @@ class PullRun {
     const newReceipts: number[] = [];
     const quarantine: QuarantineRecord[] = [];
     const rows: Row[] = [];
-    const current = this.singleBatch ? latestPerTopic(messages) : undefined;
+    // Kamu's snapshot is every record of the pull (the merge keeps each key's latest record); with
+    // the dataset's `topic` scope only each topic's latest message counts.
+    const current = this.singleBatch && this.a.head.snapshotScope === 'topic' ? new Set(latestPerTopic(messages)) : undefined;
     for (const m of messages) {
       // A filter removed from the manifest can still deliver until the broker processed the unsubscribe.
       if (!this.wantedTopic(m.topic)) continue;
@@ -616,15 +619,3 @@ interface PreparedCommit {
 export function stateSignature(strategy: MergeStrategy): string {
   return `${strategy.kind === 'Ledger' ? 'Ledger/seen-hash64' : strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
 }
-
-/**
- * A Snapshot pull's snapshot is each topic's latest message. With QoS 1 a topic's retained state can
- * arrive twice (the copy queued for the session, and the retained copy the re-subscription sends);
- * merging both would emit one -C/+C pair per copy.
- */
-function latestPerTopic(messages: ReceivedMessage[]): Set<ReceivedMessage> {
-  const last = new Map<string, ReceivedMessage>();
-  for (const m of messages) last.set(m.topic, m);
-  return new Set(last.values());
-}
-

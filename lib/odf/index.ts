@@ -23,3 +23,4 @@ export {
   type NdJsonOptions,
 } from './read-defaults';
 export { effectiveVocab, findActivePollingSource, qosNumber } from './mqtt-source';
+export { datasetSource, describeDatasetKind, notPullableReason, type DatasetSource } from './dataset-source';

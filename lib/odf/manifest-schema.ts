@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { dataSchemaSchema, dataTypeSchema, timeUnitSchema } from './data-type-schema';
 import { readStepSchema } from './read-step-schema';
 import { aliasedEnum, nonEmptyString, odfObject, quoteValue, taggedUnion } from './zod-helpers';
+import { TemplateInvalidPatternError } from './errors';
+import { templateVariables } from './template';
 
 export { dataSchemaSchema, dataTypeSchema, timeUnitSchema };
 export * from './read-step-schema';
@@ -38,6 +40,16 @@ export const datasetAliasSchema = z.string().regex(DATASET_ALIAS_PATTERN, {
     `invalid dataset name ${quoteValue(issue.input)}; expected "name" or "account/name", ` +
     'each made of letters, digits and "-" (not at either end), with "." between segments',
 });
+
+/** A `${{ }}` template whose alternatives are not env.NAME, numbers or quoted strings is an issue at its field. */
+function checkTemplates(text: string, ctx: z.RefinementCtx): void {
+  try {
+    templateVariables(text);
+  } catch (err) {
+    if (!(err instanceof TemplateInvalidPatternError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+  }
+}
 
 const columnList = (what: string) => z.array(nonEmptyString).min(1, { error: `${what} needs at least one column` });
 
@@ -111,7 +123,8 @@ export const fetchStepSchema = taggedUnion('fetch', {
     host: nonEmptyString,
     port: z.number().int().min(1, { error: PORT_RANGE }).max(65535, { error: PORT_RANGE }),
     username: z.string().optional(),
-    password: z.string().optional(),
+    // Resolved at pull time; a template that could never resolve is refused now, where it is written.
+    password: z.string().superRefine(checkTemplates).optional(),
     topics: z.array(mqttTopicSubscriptionSchema).min(1, { error: 'subscribe to at least one topic' }),
   },
   EthereumLogs: {
@@ -228,6 +241,8 @@ export const metadataEventSchema = taggedUnion('metadata', {
 // DatasetSnapshot and its manifest envelope
 
 const ROOT_ONLY = new Set(['SetPollingSource', 'AddPushSource']);
+/** Chain events Kamu refuses in a snapshot: its metadata validation panics "Disabling sources is not yet fully supported". */
+const NOT_IN_SNAPSHOT = new Set(['DisablePollingSource', 'DisablePushSource']);
 
 export const datasetSnapshotSchema = odfObject('content', {
   name: datasetAliasSchema,
@@ -235,6 +250,14 @@ export const datasetSnapshotSchema = odfObject('content', {
   metadata: z.array(metadataEventSchema),
 }).superRefine((snapshot, ctx) => {
   snapshot.metadata.forEach((event, i) => {
+    if (NOT_IN_SNAPSHOT.has(event.kind)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metadata', i, 'kind'],
+        message: `${event.kind} is not allowed in a manifest: Kamu refuses it ("Disabling sources is not yet fully supported"); leave the source out instead`,
+      });
+      return;
+    }
     const misplaced = snapshot.kind === 'Root' ? event.kind === 'SetTransform' : ROOT_ONLY.has(event.kind);
     if (misplaced) {
       ctx.addIssue({
@@ -247,7 +270,11 @@ export const datasetSnapshotSchema = odfObject('content', {
 });
 
 export const manifestSchema = odfObject('manifest', {
-  kind: aliasedEnum([MANIFEST_KIND]),
+  // Kamu compares the envelope's kind as written (assert_eq! with "DatasetSnapshot"): no other case.
+  kind: z.literal(MANIFEST_KIND, {
+    error: (issue) =>
+      issue.input === undefined ? undefined : `the manifest kind must be exactly "${MANIFEST_KIND}" (Kamu accepts no other spelling), got ${quoteValue(issue.input)}`,
+  }),
   version: z.literal(MANIFEST_VERSION, {
     error: (issue) =>
       issue.input === undefined

@@ -11,6 +11,7 @@ import { describePath, flattenIssues, manifestErrorMap } from './manifest-issues
 import { manifestSchema, type DatasetSnapshot } from './manifest-schema';
 import { findAliasExpansionOverflow } from './yaml-alias-expansion';
 import { locatePath } from './yaml-locate';
+import { describeYamlError } from './yaml-errors';
 import { findDuplicateKeys } from './yaml-unique-keys';
 
 const NULL_TAG = 'tag:yaml.org,2002:null';
@@ -25,8 +26,19 @@ function odfNullTag(tags: Tags): Tags {
   );
 }
 
-export function parseManifest(text: string): DatasetSnapshot {
-  checkManifestLimits(text);
+/**
+ * `firstLine`: the line of a larger text (a multi-document stream) where `text` starts, so every
+ * position and message names that text's lines.
+ */
+export function parseManifest(manifest: string, { firstLine = 1 }: { firstLine?: number } = {}): DatasetSnapshot {
+  try {
+    checkManifestLimits(manifest);
+  } catch (err) {
+    if (!(err instanceof ManifestError) || firstLine === 1) throw err;
+    throw new ManifestError(err.issues.map((issue) => ({ ...issue, line: issue.line + firstLine - 1 })));
+  }
+  // Leading newlines put the document on its own lines of the stream (they cost nothing to parse).
+  const text = firstLine > 1 ? '\n'.repeat(firstLine - 1) + manifest : manifest;
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, {
     lineCounter,
@@ -54,7 +66,7 @@ export function parseManifest(text: string): DatasetSnapshot {
   }
 
   const doc: Document.Parsed = documents[0];
-  const yamlIssues = documentIssues(doc, at);
+  const yamlIssues = documentIssues(text, doc, at);
   if (yamlIssues.length > 0) throw new ManifestError(sortByPosition(yamlIssues));
 
   let value: unknown;
@@ -77,15 +89,12 @@ export function parseManifest(text: string): DatasetSnapshot {
 }
 
 /**
- * What makes the YAML document itself unacceptable: yaml's errors, repeated keys (yaml's own check is off, see
- * above) and aliases that expand it beyond `MANIFEST_LIMITS.entries`.
+ * What makes the YAML document itself unacceptable: yaml's first error (in our words), repeated keys (yaml's own
+ * check is off, see above) and aliases that expand it beyond `MANIFEST_LIMITS.entries`.
  */
-function documentIssues(doc: Document.Parsed, at: (offset: number) => { line: number; column: number }): ManifestIssue[] {
-  const issues: ManifestIssue[] = doc.errors.map((error) => ({
-    path: [],
-    ...at(error.pos[0]),
-    message: `invalid YAML: ${error.message}`,
-  }));
+function documentIssues(text: string, doc: Document.Parsed, at: (offset: number) => { line: number; column: number }): ManifestIssue[] {
+  if (doc.errors.length > 0) return [describeYamlError(text, doc.errors, at)];
+  const issues: ManifestIssue[] = [];
   for (const { path, offset, firstOffset } of findDuplicateKeys(doc)) {
     const first = at(firstOffset);
     const message = `${describePath(path)}: duplicate key; it is first given at line ${first.line}, column ${first.column}`;

@@ -32,10 +32,25 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Names from manifests written before ODF 1.0, which Kamu no longer reads either (`where.old` → new),
+ * so the message says what to write instead.
+ */
+const PRE_1_0_NAMES: Record<string, string> = {
+  'content.id': 'name',
+  'transform input.name': 'datasetRef',
+  'read.jsonLines': 'NdJson',
+};
+
+function pre10Hint(where: string, old: unknown): string {
+  const now = typeof old === 'string' ? PRE_1_0_NAMES[`${where}.${old}`] : undefined;
+  return now ? ` ("${old}" is the name before ODF 1.0; write "${now}")` : '';
+}
+
 function unknownKeysMessage(keys: readonly string[], where: string, allowed: readonly string[]): string {
   const quoted = keys.map((key) => `"${key}"`).join(', ');
   const expected = allowed.length ? `expected one of ${allowed.join(', ')}` : 'no other keys are allowed';
-  return `unknown key${keys.length > 1 ? 's' : ''} ${quoted} in ${where}; ${expected}`;
+  return `unknown key${keys.length > 1 ? 's' : ''} ${quoted} in ${where}; ${expected}${keys.length === 1 ? pre10Hint(where, keys[0]) : ''}`;
 }
 
 /**
@@ -92,7 +107,7 @@ export function taggedUnion<R extends Record<string, z.ZodRawShape>>(
     error: (issue) => {
       if (issue.code === 'invalid_union') {
         const kind = isRecord(issue.input) ? issue.input.kind : undefined;
-        return kind === undefined ? `missing "kind"; ${expected}` : `unknown kind ${quoteValue(kind)}; ${expected}`;
+        return kind === undefined ? `missing "kind"; ${expected}` : `unknown kind ${quoteValue(kind)}; ${expected}${pre10Hint(field, kind)}`;
       }
       // A missing field is left to the caller's "required" wording.
       if (issue.code === 'invalid_type' && issue.input !== undefined) {

@@ -6,6 +6,7 @@ import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import { SluiceError } from '../errors';
 import type { DatasetKey, DatasetName } from '../datasets/dataset-key';
+import { snapshotScopeOf, type SnapshotScope } from '../datasets/snapshot-scope';
 import type { PrismaClient } from './prisma';
 import { sliceRowsInRange } from './slice-rows';
 
@@ -23,6 +24,7 @@ export interface DatasetSummary {
   snapshot: DatasetSnapshot;
   /** The committed data schema; null before the first data. */
   dataSchema: DataSchema | null;
+  snapshotScope: SnapshotScope;
   lastPull: { startedAt: Date; endedAt: Date | null; status: string; error: string | null } | null;
 }
 
@@ -51,6 +53,7 @@ export interface DatasetRecord {
   rows: bigint;
   watermark: Date | null;
   previewWsUrl: string | null;
+  snapshotScope: SnapshotScope;
   createdAt: Date;
 }
 
@@ -92,18 +95,21 @@ export class DatasetRepository {
    * existing dataset of that key gives DATASET_EXISTS (also when another writer created it between
    * the caller's check and this insert).
    */
-  async create(args: { id: string; key: DatasetKey; snapshot: DatasetSnapshot; blocks: HashedBlock[]; mqttClientId: string; replace: boolean }): Promise<void> {
+  async create(args: { id: string; key: DatasetKey; snapshot: DatasetSnapshot; blocks: HashedBlock[]; mqttClientId: string; replace: boolean; snapshotScope?: SnapshotScope }): Promise<void> {
     const last = args.blocks.at(-1)!;
     const workspaceId = args.key.workspaceId;
     try {
       await this.prisma.$transaction(async (tx) => {
         // A replaced dataset keeps its broker session (same client id), so what the session is
         // subscribed to carries over: the next pull then unsubscribes filters the manifest dropped.
+        // So does its snapshot scope (how that session's messages are read), unless one is given.
         let sessionTopics: object | undefined;
+        let snapshotScope = args.snapshotScope;
         if (args.replace) {
-          const old = await tx.dataset.findUnique({ where: { workspaceId_name: { workspaceId, name: args.key.name } }, select: { id: true, num: true, sessionTopics: true } });
+          const old = await tx.dataset.findUnique({ where: { workspaceId_name: { workspaceId, name: args.key.name } }, select: { id: true, num: true, sessionTopics: true, snapshotScope: true } });
           if (old) {
             sessionTopics = (old.sessionTopics as object | null) ?? undefined;
+            snapshotScope ??= snapshotScopeOf(old.snapshotScope);
             await deleteDataset(tx, old);
           }
         }
@@ -117,6 +123,7 @@ export class DatasetRepository {
             headSequence: last.block.sequenceNumber,
             mqttClientId: args.mqttClientId,
             sessionTopics,
+            snapshotScope,
           },
         });
         await tx.metadataBlock.createMany({ data: args.blocks.map((b) => blockRow(args.id, b)) });
@@ -147,6 +154,7 @@ export class DatasetRepository {
           rows: d.nextOffset,
           watermark: d.watermark,
           previewWsUrl: d.previewWsUrl,
+          snapshotScope: snapshotScopeOf(d.snapshotScope),
           createdAt: d.createdAt,
         }
       : undefined;
@@ -188,6 +196,10 @@ export class DatasetRepository {
     await this.prisma.dataset.update({ where: { id }, data: { previewWsUrl: url } });
   }
 
+  async setSnapshotScope(id: string, scope: SnapshotScope): Promise<void> {
+    await this.prisma.dataset.update({ where: { id }, data: { snapshotScope: scope } });
+  }
+
   async countPendingQuarantine(datasetId: string): Promise<number> {
     return this.prisma.quarantinedMessage.count({ where: { datasetId, discardedAt: null } });
   }
@@ -219,12 +231,13 @@ export class DatasetRepository {
       watermark: Date | null;
       manifest: DatasetSnapshot;
       data_schema: DataSchema | null;
+      snapshot_scope: string;
       started_at: Date | null;
       ended_at: Date | null;
       status: string | null;
       error: string | null;
     }>(
-      `SELECT d.id, d.workspace_id, d.name, w.slug, d.head_hash, d.head_sequence, d.next_offset::text AS next_offset, d.watermark, d.manifest, d.data_schema,
+      `SELECT d.id, d.workspace_id, d.name, w.slug, d.head_hash, d.head_sequence, d.next_offset::text AS next_offset, d.watermark, d.manifest, d.data_schema, d.snapshot_scope,
               p.started_at, p.ended_at, p.status, p.error
          FROM dataset d
          JOIN workspace w ON w.id = d.workspace_id
@@ -244,6 +257,7 @@ export class DatasetRepository {
       watermark: d.watermark,
       snapshot: d.manifest,
       dataSchema: d.data_schema,
+      snapshotScope: snapshotScopeOf(d.snapshot_scope),
       lastPull: d.started_at ? { startedAt: d.started_at, endedAt: d.ended_at, status: d.status!, error: d.error } : null,
     }));
   }

@@ -2,6 +2,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { SluiceError } from '../errors';
 import type { DatasetKey } from '../datasets/dataset-key';
+import { snapshotScopeOf } from '../datasets/snapshot-scope';
 import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
@@ -46,6 +47,7 @@ export class PostgresIngestStore implements IngestStore {
       stateSignature: d.stateSignature,
       mqttClientId: d.mqttClientId,
       sessionTopics: (d.sessionTopics as unknown as TopicSubscription[] | null) ?? null,
+      snapshotScope: snapshotScopeOf(d.snapshotScope),
     };
   }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test, uniqueName } from './fixtures';
+import { expect, signedInAs, test, uniqueName } from './fixtures';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 const KAMU_TEMP = fs.readFileSync(path.resolve(import.meta.dirname, '../fixtures/manifests/kamu-temp.yaml'), 'utf8');
@@ -142,5 +142,26 @@ test.describe('[DATASETS]', () => {
     const nav = page.getByRole('navigation', { name: 'Workspace' });
     const tops = await nav.getByRole('link').evaluateAll((links) => links.map((l) => Math.round(l.getBoundingClientRect().top)));
     expect(new Set(tops).size).toBe(1);
+  });
+});
+
+test.describe('[DATASETS] snapshot scope', () => {
+  test.use({ storageState: signedInAs('editor') });
+
+  test("an editor makes a Snapshot dataset take each topic's latest message; the manifest is untouched and the list says so", async ({ page, sluice }) => {
+    const name = uniqueName('scope');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/+` }], merge: '        kind: Snapshot\n        primaryKey: [device]' });
+    const before = (await sluice.store.datasets.find(defaultWorkspaceKey(name)))!;
+    await page.goto(`/w/default/datasets/${name}/edit`);
+    await expect(page.getByLabel('Snapshot scope')).toHaveValue('pull');
+    await page.getByLabel('Snapshot scope').selectOption('topic');
+    await page.getByRole('button', { name: 'Save scope' }).click();
+    await expect(page.getByTestId('snapshot-scope-result')).toHaveText('Saved');
+    const after = (await sluice.store.datasets.find(defaultWorkspaceKey(name)))!;
+    expect(after.snapshotScope).toBe('topic');
+    expect(after.snapshot).toEqual(before.snapshot);
+    expect(after.headHash).toBe(before.headHash);
+    await page.goto('/w/default');
+    await expect(page.getByTestId(`dataset-${name}`)).toContainText('Snapshot (per topic)');
   });
 });

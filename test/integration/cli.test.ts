@@ -4,7 +4,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sluice } from '../support/cli';
+import { sluice, sluiceStdin } from '../support/cli';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import { createTestDatabase } from '../support/test-store';
 import { committedLayout } from '../../lib/datasets/dataset-layout';
@@ -75,7 +75,7 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
     expect(verify.code).toBe(0);
 
     const list = await sluice(db, 'list');
-    expect(list.stdout).toMatch(new RegExp(`temp\\s+mqtt://127.0.0.1:${broker.port}\\s+dev.kamu.example.mqtt.temp\\s+Ledger\\s+1\\s+2026-01-01T00:09:00.000Z`));
+    expect(list.stdout).toMatch(new RegExp(`temp\\s+root, polling\\s+mqtt://127.0.0.1:${broker.port}\\s+dev.kamu.example.mqtt.temp\\s+Ledger\\s+1\\s+2026-01-01T00:09:00.000Z`));
 
     const manifest = await sluice(db, 'manifest', 'temp');
     expect(manifest.stdout).toContain('kind: Mqtt');
@@ -181,5 +181,35 @@ describe('[CLI] quarantine', () => {
     const clear = await mqtt.connectAsync(broker.url);
     await clear.publishAsync('dev.kamu.example.mqtt.temp', '', { qos: 1, retain: true });
     await clear.endAsync();
+  });
+});
+
+describe('[CLI] sluice add as kamu add: several manifests, each added or refused on its own', () => {
+  it('reads a multi-document stream: a line per document, the stream\'s line numbers, a summary, exit 65, nothing of a refused one', async () => {
+    const doc = (name: string, read = 'NdJson') =>
+      fs.readFileSync(kamuExample(), 'utf8').replace('name: temp', `name: ${name}`).replace('kind: NdJson', `kind: ${read}`);
+    // Document 1 (lines 1-23) is fine; 2 has an extra space before `port:` (its line 11 is the stream's 35);
+    // 3 reads GeoJson from MQTT, which a pull would refuse; 4 is fine; 5 has a password template that
+    // could never resolve (it used to crash add with a stack trace).
+    const badTemplate = doc('multi.five').replace('        topics:', '        username: u\n        password: "${{ bogus }}"\n        topics:');
+    const stream = [doc('multi.one'), doc('multi.two').replace('        port:', '         port:'), doc('multi.three', 'GeoJson'), doc('multi.four'), badTemplate].join('---\n');
+    const r = await sluiceStdin(db, stream, 'add', '-');
+    expect(r.stdout).toMatch(/^added multi\.one \(did:odf:\S+\)\nadded multi\.four \(did:odf:\S+\)\n$/);
+    expect(r.stderr).toBe(
+      'STDIN[1]: refused: Invalid manifest (1 problem):\n' +
+        `  line 35, column 10: this line is indented 9 spaces, deeper than line 34, whose "host" already has a value; indent it 8 spaces, like "host"\n` +
+        'STDIN[2]: refused: read: read kind "GeoJson" is not supported: Sluice reads NdJson, Json and Csv MQTT payloads\n' +
+        'STDIN[4]: refused: Invalid manifest (1 problem):\n' +
+        `  line 109, column 19: fetch.password: invalid template alternative "bogus" in "\${{ bogus }}"; expected env.NAME (letters, digits, _ or -), a number or a 'single-quoted string'\n` +
+        '2 added, 3 refused (of 5 manifests)\n',
+    );
+    expect(r.code).toBe(65);
+    const list = (await sluice(db, 'list')).stdout;
+    expect(list).toMatch(/multi\.one\s+root, polling/);
+    expect(list).not.toMatch(/multi\.(two|three|five)/);
+
+    const scope = await sluice(db, 'set', 'multi.one', '--snapshot-scope', 'topic');
+    expect(scope.stderr).toBe('sluice: the snapshot scope "topic" applies to Snapshot merges; "multi.one" merges by Ledger\n');
+    expect(scope.code).toBe(64);
   });
 });

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { getDatasetOverview } from '../../lib/datasets/dataset-overview';
+import { listDatasetRows } from '../../lib/datasets/list-dataset-rows';
+import { setSnapshotScope } from '../../lib/datasets/set-snapshot-scope';
+import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import type { Store } from '../../lib/store/open-store';
 import { mqttManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
@@ -42,5 +46,58 @@ describe('[store] the dataset list (sluice list, the workspace page)', () => {
   it("lists one workspace's datasets when given its id", async () => {
     expect((await store.datasets.list('acme-id')).map((d) => d.name)).toEqual(['gamma']);
     expect((await store.datasets.list('default')).map((d) => d.name)).toEqual(['alpha', 'zeta']);
+  });
+});
+
+describe('[store] what the list and a pull say about datasets Sluice does not pull', () => {
+  const push = `kind: DatasetSnapshot
+version: 1
+content:
+  name: pushed
+  kind: Root
+  metadata:
+    - kind: AddPushSource
+      sourceName: devices
+      read: {kind: NdJson, schema: ["event_time TIMESTAMP", "value DOUBLE"]}
+      merge: {kind: Append}
+`;
+  const derivative = `kind: DatasetSnapshot
+version: 1
+content:
+  name: derived
+  kind: Derivative
+  metadata:
+    - kind: SetTransform
+      inputs: [{datasetRef: alpha}, {datasetRef: zeta, alias: z}]
+      transform: {kind: Sql, engine: datafusion, query: "SELECT * FROM alpha"}
+`;
+  const snapshot = mqttManifest({ name: 'states', port: 1883, topics: [{ path: 't/states/+' }], merge: '        kind: Snapshot\n        primaryKey: [device]' });
+
+  it('shows each kind (root/derivative, polling/push) with its source and merge, and a per-topic Snapshot as such', async () => {
+    await addDataset({ store, manifest: push });
+    await addDataset({ store, manifest: derivative });
+    await addDataset({ store, manifest: snapshot, snapshotScope: 'topic' });
+    const rows = new Map((await listDatasetRows(store.datasets, 'default')).map((r) => [r.name, r]));
+    expect(rows.get('pushed')).toMatchObject({ kind: 'root, push', broker: 'push: devices', merge: 'Append' });
+    expect(rows.get('derived')).toMatchObject({ kind: 'derivative', broker: 'from: alpha, zeta', merge: 'transform (datafusion)' });
+    expect(rows.get('alpha')).toMatchObject({ kind: 'root, polling', broker: 'mqtt://127.0.0.1:1883', merge: 'Ledger' });
+    expect(rows.get('states')).toMatchObject({ merge: 'Snapshot (per topic)' });
+    await setSnapshotScope(store, defaultWorkspaceKey('states'), 'pull');
+    expect((await store.datasets.find(defaultWorkspaceKey('states')))!.snapshotScope).toBe('pull');
+  });
+
+  it('refuses the topic scope for a dataset that does not merge by Snapshot', async () => {
+    await expect(setSnapshotScope(store, defaultWorkspaceKey('alpha'), 'topic')).rejects.toThrow('the snapshot scope "topic" applies to Snapshot merges; "alpha" merges by Ledger');
+    await expect(addDataset({ store, manifest: mqttManifest({ name: 'ledger2', port: 1883, topics: [{ path: 't' }] }), snapshotScope: 'topic' })).rejects.toThrow('applies to Snapshot merges');
+    expect(await store.datasets.find(defaultWorkspaceKey('ledger2'))).toBeUndefined();
+  });
+
+  it('a pull says what is true: push sources receive data from devices, derivative transforms are not run', async () => {
+    const pull = (name: string) => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name) });
+    await expect(pull('pushed')).rejects.toThrow('has a push source (AddPushSource "devices"): devices send its data to Sluice, nothing is pulled. Sluice does not receive pushed data yet');
+    await expect(pull('derived')).rejects.toThrow('is derivative (SetTransform over alpha, z): its data is computed from its inputs, not pulled. Sluice does not run derivative transforms yet');
+    // The console's overview says the same.
+    expect((await getDatasetOverview(store, defaultWorkspaceKey('pushed'))).notPulled).toContain('has a push source (AddPushSource "devices")');
+    expect((await getDatasetOverview(store, defaultWorkspaceKey('alpha'))).notPulled).toBeNull();
   });
 });

@@ -187,7 +187,7 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     expect(adds.map((a) => a.event.newWatermark)).toEqual([s1, s2]);
     await expectVerified(name);
   });
-  it('at QoS 1 a topic whose retained state was queued and resent counts once: one -C/+C pair', async () => {
+  it('at QoS 1 a retained state queued and resent counts once: the latest record of the key wins, one -C/+C pair', async () => {
     const name = 'snapqos1';
     await add({
       name,
@@ -200,10 +200,52 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     expect(await pull(name)).toMatchObject({ rowsCommitted: 1 });
     await state('A', 11); // queued for the session AND resent as retained on the re-subscription
     const second = await pull(name);
-    expect(second).toMatchObject({ messagesReceived: 2, duplicates: 1, rowsCommitted: 2 });
+    expect(second).toMatchObject({ messagesReceived: 2, rowsCommitted: 2 });
     const rows = await committedRows(env.store, name);
     expect(rows.map((r) => [r.op, r.population])).toEqual([[0, 1n], [2, 1n], [3, 11n]]);
     await expectVerified(name);
+  });
+
+  /*
+   * Kamu's semantics: a pull's records are the snapshot, whatever messages or topics carried them.
+   * Three rows published on ONE topic as three messages, then as one multi-record NdJson message:
+   * every row is in the snapshot (the per-topic rule used to keep only the last message's row).
+   */
+  it('rows published on one topic as separate messages and as one multi-record message are all in the snapshot', async () => {
+    const name = 'snaprows';
+    await add({ name, fields: fields(F.eventTimeOpt, F.city, F.population), merge: `        kind: Snapshot\n        primaryKey: [city]` });
+    await pull(name); // creates the persistent session: what is published next is queued for it
+    await publish(`${name}/all`, [{ city: 'A', population: 1 }, { city: 'B', population: 2 }, { city: 'C', population: 3 }]);
+    expect(await pull(name)).toMatchObject({ messagesReceived: 3, rowsCommitted: 3, duplicates: 0 });
+    // One message, three records: A changed, B unchanged, C gone, D new.
+    await publish(`${name}/all`, ['{"city":"A","population":10}\n{"city":"B","population":2}\n{"city":"D","population":4}']);
+    expect(await pull(name)).toMatchObject({ messagesReceived: 1, rowsCommitted: 4 });
+    const rows = await committedRows(env.store, name);
+    expect(rows.map((r) => [r.op, r.city, r.population])).toEqual([
+      [0, 'A', 1n],
+      [0, 'B', 2n],
+      [0, 'C', 3n],
+      [2, 'A', 1n],
+      [3, 'A', 10n],
+      [1, 'C', 3n],
+      [0, 'D', 4n],
+    ]);
+    await expectVerified(name);
+  });
+
+  it("with the dataset's `topic` scope each topic's latest message is that topic's part of the snapshot", async () => {
+    const name = 'snaptopic';
+    await addDataset({
+      store: env.store,
+      snapshotScope: 'topic',
+      manifest: mqttManifest({ port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }], name, fields: fields(F.eventTimeOpt, F.city, F.population), merge: `        kind: Snapshot\n        primaryKey: [city]` }),
+    });
+    await pull(name);
+    // Device x's older full state (A, B) is superseded by its newer one (A only); device y's stands.
+    await publish(`${name}/x`, ['{"city":"A","population":1}\n{"city":"B","population":2}', '{"city":"A","population":1}']);
+    await publish(`${name}/y`, [{ city: 'C', population: 3 }]);
+    expect(await pull(name)).toMatchObject({ messagesReceived: 3, duplicates: 1, rowsCommitted: 2 });
+    expect((await committedRows(env.store, name)).map((r) => [r.op, r.city])).toEqual([[0, 'A'], [0, 'C']]);
   });
 });
 

@@ -118,9 +118,12 @@ describe('[PULL] errors a user can act on', () => {
     hostile.close();
   });
 
-  it('primary-key column missing from the schema', async () => {
-    await add({ name: 'badkey', merge: '        kind: Ledger\n        primaryKey: [sensor_id]' });
-    await expect(pull('badkey')).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringContaining('primary key column "sensor_id" is not in the read schema') });
+  it('a primary-key column missing from the schema is refused when the manifest is added (a pull would refuse it)', async () => {
+    await expect(add({ name: 'badkey', merge: '        kind: Ledger\n        primaryKey: [sensor_id]' })).rejects.toMatchObject({
+      code: 'SCHEMA_INVALID',
+      message: expect.stringContaining('primary key column "sensor_id" is not in the read schema'),
+    });
+    expect(await store.datasets.find(defaultWorkspaceKey('badkey'))).toBeUndefined();
   });
 
   it('an invalid topic filter is refused when the manifest is added, with its position', async () => {

@@ -21,6 +21,11 @@ export function sluice(databaseUrl: string, ...args: string[]): Promise<CliResul
   return sluiceWith({ DATABASE_URL: databaseUrl }, ...args);
 }
 
+/** `sluice …` against the given database, with `input` on its standard input. */
+export function sluiceStdin(databaseUrl: string, input: string, ...args: string[]): Promise<CliResult> {
+  return run([SLUICE, ...args], { DATABASE_URL: databaseUrl }, input);
+}
+
 /** `sluice …` as a user runs it, with these environment variables. */
 export function sluiceWith(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   return run([SLUICE, ...args], env);

@@ -44,7 +44,8 @@ export default async function DatasetsPage({ params }: { params: Promise<{ works
           <thead>
             <tr>
               <Th>Name</Th>
-              <Th>Broker</Th>
+              <Th>Kind</Th>
+              <Th>Source</Th>
               <Th>Topics</Th>
               <Th>Merge</Th>
               <Th className="text-right">Rows</Th>
@@ -60,6 +61,7 @@ export default async function DatasetsPage({ params }: { params: Promise<{ works
                     {d.name}
                   </Link>
                 </Td>
+                <Td>{d.kind}</Td>
                 <Td><code className="font-mono">{d.broker}</code></Td>
                 <Td><code className="font-mono">{d.topics.join(' ')}</code></Td>
                 <Td>{d.merge}</Td>

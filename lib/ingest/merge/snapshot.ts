@@ -10,7 +10,13 @@ import { joinKeyOf, MergeLayout, rowChanged, sortRows } from './merge-support';
  * - key in both and a compared column IS DISTINCT FROM → -C with the OLD values, +C with the new;
  *   compared columns are `compareColumns`, else every input column but the primary key, and the
  *   event time only counts when the new one is non-null.
- * A snapshot should not repeat a key: like Kamu, each repetition is joined separately.
+ * Output sorted by primary key, then op (so each -C directly precedes its +C).
+ *
+ * A primary key the batch holds more than once counts once, with its LAST row (the latest record
+ * read): a pull's records are the snapshot whatever messages carried them, so a device's newer
+ * reading, or a retained message the broker sent twice (queued for the session and again on the
+ * re-subscription), replaces the earlier one instead of joining twice (Kamu's join would emit a
+ * -C/+C pair per copy). Rows with a null primary-key cell never join (SQL), so all of them are kept.
  */
 export class SnapshotStrategy implements MergeStrategy {
   readonly kind = 'Snapshot';
@@ -35,8 +41,9 @@ export class SnapshotStrategy implements MergeStrategy {
     return { kind: 'all' };
   }
 
-  merge(prior: PriorState, batch: readonly Row[]): Row[] {
+  merge(prior: PriorState, rows: readonly Row[]): Row[] {
     const { layout } = this;
+    const batch = latestPerKey(this.primaryKey, rows);
     if (!prior.hasHistory) {
       return sortRows(
         batch.map((row) => layout.emit(Op.Append, row)),
@@ -62,4 +69,18 @@ export class SnapshotStrategy implements MergeStrategy {
     }
     return sortRows(out, layout.byKeyThenOp(this.primaryKey));
   }
+}
+
+/** The rows in order, each joinable primary key kept only at its last occurrence (with its last row). */
+function latestPerKey(primaryKey: readonly string[], rows: readonly Row[]): readonly Row[] {
+  const last = new Map<string, number>();
+  rows.forEach((row, i) => {
+    const key = joinKeyOf(primaryKey, row);
+    if (key !== undefined) last.set(key, i);
+  });
+  if (last.size === rows.length) return rows;
+  return rows.filter((row, i) => {
+    const key = joinKeyOf(primaryKey, row);
+    return key === undefined || last.get(key) === i;
+  });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cellKey } from '../../../lib/data/cell-codec';
+import { latestPerTopic } from '../../../lib/datasets/snapshot-scope';
 import { previewMerge } from '../../../lib/ingest/preview-merge';
 import { DEFAULT_VOCAB } from '../../../lib/odf/vocab';
 
@@ -39,5 +40,28 @@ describe('previewMerge: what the next pull would commit', () => {
       loadState: async () => new Map([[cellKey(['a']), { event_time: t(1), device: 'a', value: 1 }]]),
     });
     expect(r.rows.map((row) => [row.op, row.value])).toEqual([[2, 1], [3, 9]]);
+  });
+
+  it('Snapshot takes every buffered record as the snapshot, each key with its latest record, as a pull does', async () => {
+    const r = await previewMerge({
+      merge: { kind: 'Snapshot', primaryKey: ['device'] },
+      readSchema,
+      vocab: DEFAULT_VOCAB,
+      hasHistory: false,
+      rows: [
+        { event_time: t(1), device: 'b', value: 1 },
+        { event_time: t(1), device: 'a', value: 1 },
+        { event_time: t(2), device: 'b', value: 2 },
+      ],
+      loadState: async () => new Map(),
+    });
+    expect(r.rows.map((row) => [row.op, row.device, row.value])).toEqual([[0, 'a', 1], [0, 'b', 2]]);
+  });
+});
+
+describe("latestPerTopic: the `topic` snapshot scope's messages", () => {
+  it('keeps each topic\'s last message, in arrival order', () => {
+    const m = (topic: string, n: number) => ({ topic, n });
+    expect(latestPerTopic([m('x', 1), m('y', 2), m('x', 3), m('z', 4), m('y', 5)])).toEqual([m('x', 3), m('z', 4), m('y', 5)]);
   });
 });

@@ -147,3 +147,58 @@ describe('Snapshot state projection (ported from kamu MergeStrategySnapshot::pro
     expect(state).toEqual(expect.arrayContaining([row(2020, 'vancouver', 3), row(2020, 'kyiv', 1)]));
   });
 });
+
+describe("Snapshot: a pull's records are the snapshot, the latest record of a key wins", () => {
+  const strategy = new SnapshotStrategy(['city'], undefined, CTX);
+
+  it('merge to empty: a key read twice is one +A with its latest values', () => {
+    expect(mergeAfter(strategy, [], [input(null, 'vancouver', 1), input(null, 'seattle', 2), input(null, 'vancouver', 3)])).toEqual([
+      out(A, null, 'seattle', 2),
+      out(A, null, 'vancouver', 3),
+    ]);
+  });
+
+  it('mix of changes (Kamu\'s case) with every key repeated: the same changelog as the last records alone', () => {
+    const ledger = [out(A, 2020, 'vancouver', 1), out(A, 2020, 'seattle', 2), out(A, 2020, 'kyiv', 3)];
+    const repeated = [input(null, 'kyiv', 9), input(null, 'odessa', 1), input(null, 'seattle', 7), input(null, 'seattle', 2), input(null, 'kyiv', 4), input(null, 'odessa', 5)];
+    expect(mergeAfter(strategy, ledger, repeated)).toEqual([
+      out(CF, 2020, 'kyiv', 3),
+      out(CT, null, 'kyiv', 4),
+      out(A, null, 'odessa', 5),
+      out(R, 2020, 'vancouver', 1),
+    ]);
+  });
+
+  it('the same record delivered twice (retained state queued and resent) is no change, not two -C/+C pairs', () => {
+    const ledger = [out(A, 2020, 'a', 1), out(A, 2020, 'b', 2)];
+    expect(mergeAfter(strategy, ledger, [input(2020, 'a', 1), input(2020, 'b', 5), input(2020, 'b', 5)])).toEqual([
+      out(CF, 2020, 'b', 2),
+      out(CT, 2020, 'b', 5),
+    ]);
+  });
+
+  it('an earlier record that changed the key counts for nothing when the latest equals the state', () => {
+    const ledger = [out(A, 2020, 'a', 1)];
+    expect(mergeAfter(strategy, ledger, [input(2021, 'a', 7), input(2020, 'a', 1)])).toEqual([]);
+  });
+
+  it('compareColumns decide with the latest record only', () => {
+    const byPopulation = new SnapshotStrategy(['city'], ['population'], CTX);
+    const ledger = [out(A, 2020, 'a', 1)];
+    expect(mergeAfter(byPopulation, ledger, [input(2020, 'a', 2), input(2021, 'a', 1)])).toEqual([]);
+    expect(mergeAfter(byPopulation, ledger, [input(2020, 'a', 1), input(2021, 'a', 3)])).toEqual([out(CF, 2020, 'a', 1), out(CT, 2021, 'a', 3)]);
+  });
+
+  it('a composite key is one key only when every column matches', () => {
+    const byYearCity = new SnapshotStrategy(['year', 'city'], undefined, CTX);
+    expect(mergeAfter(byYearCity, [], [input(2020, 'a', 1), input(2021, 'a', 2), input(2020, 'a', 3)])).toEqual([
+      out(A, 2020, 'a', 3),
+      out(A, 2021, 'a', 2),
+    ]);
+  });
+
+  it('rows with a null primary key never join, so none of them replaces another', () => {
+    const byYear = new SnapshotStrategy(['year'], undefined, CTX);
+    expect(mergeAfter(byYear, [], [input(null, 'a', 1), input(null, 'b', 2)])).toEqual([out(A, null, 'a', 1), out(A, null, 'b', 2)]);
+  });
+});

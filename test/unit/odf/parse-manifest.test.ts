@@ -385,7 +385,7 @@ describe('parseManifest: types and values', () => {
 
   it('rejects another manifest kind or version', () => {
     expect(issuesOf(readManifest('invalid/wrong-envelope.yaml'))).toEqual([
-      { path: ['kind'], line: 1, column: 7, message: 'kind: unknown value "MetadataBlock"; expected one of DatasetSnapshot' },
+      { path: ['kind'], line: 1, column: 7, message: 'kind: the manifest kind must be exactly "DatasetSnapshot" (Kamu accepts no other spelling), got "MetadataBlock"' },
       { path: ['version'], line: 2, column: 10, message: 'version: unsupported manifest version 3; expected 1' },
     ]);
   });
@@ -487,11 +487,10 @@ describe('parseManifest: documents and syntax', () => {
     }
   });
 
-  it("reports YAML syntax errors at yaml's own position", () => {
-    const issues = issuesOf(readManifest('invalid/syntax-error.yaml'));
-    expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatchObject({ path: [], line: 9, column: 1 });
-    expect(issues[0].message).toMatch(/^invalid YAML: Flow sequence in block collection must be sufficiently indented/);
+  it('reports an unclosed list at its opening bracket, not at the end of the file', () => {
+    expect(issuesOf(readManifest('invalid/syntax-error.yaml'))).toEqual([
+      { path: [], line: 8, column: 17, message: 'this list is never closed: add the closing ] (without it, everything after the [ is read as part of it)' },
+    ]);
   });
 
   it('rejects duplicate keys at the repeat, naming the first, in block and flow mappings', () => {
@@ -517,7 +516,7 @@ describe('parseManifest: documents and syntax', () => {
     const text = readManifest('invalid/wrong-envelope.yaml');
     expect(() => parseManifest(text)).toThrow(
       'Invalid manifest (2 problems):\n' +
-        '  line 1, column 7: kind: unknown value "MetadataBlock"; expected one of DatasetSnapshot\n' +
+        '  line 1, column 7: kind: the manifest kind must be exactly "DatasetSnapshot" (Kamu accepts no other spelling), got "MetadataBlock"\n' +
         '  line 2, column 10: version: unsupported manifest version 3; expected 1',
     );
     try {
@@ -587,5 +586,66 @@ describe('parseManifest: hostile input', () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ path: [], line: 1, column: 1 });
     expect(issues[0].message).toMatch(/^invalid YAML: Excessive alias count/);
+  });
+});
+
+/** Kamu's examples/mqtt/temp.yaml (test/fixtures/manifests/kamu-temp.yaml): `host:` on line 10, `port:` on 11. */
+const kamuTemp = () => readManifest('kamu-temp.yaml');
+
+describe('parseManifest: the errors found running Kamu manifests, each at the place to change', () => {
+  it('refuses a password template that could never resolve, at its value (Kamu would fail only at pull)', () => {
+    const text = kamuTemp().replace('port: 1883', 'port: 1883\n        username: u\n        password: "${{ bogus }}"');
+    expect(issuesOf(text)).toEqual([
+      {
+        path: ['content', 'metadata', 0, 'fetch', 'password'],
+        line: 13,
+        column: 19,
+        message: 'fetch.password: invalid template alternative "bogus" in "${{ bogus }}"; expected env.NAME (letters, digits, _ or -), a number or a \'single-quoted string\'',
+      },
+    ]);
+  });
+
+  it('reports an extra space before a key on that line, in our words', () => {
+    expect(issuesOf(kamuTemp().replace('        port: 1883', '         port: 1883'))).toEqual([
+      { path: [], line: 11, column: 10, message: 'this line is indented 9 spaces, deeper than line 10, whose "host" already has a value; indent it 8 spaces, like "host"' },
+    ]);
+  });
+
+  it('reports an unclosed quote at its opening quote, not at the end of the file', () => {
+    expect(issuesOf(kamuTemp().replace('host: 127.0.0.1', 'host: "127.0.0.1'))).toEqual([
+      { path: [], line: 10, column: 15, message: 'this quoted value is never closed: add the closing " (without it, everything after the " is read as part of it)' },
+    ]);
+    expect(issuesOf(kamuTemp().replace('host: 127.0.0.1', "host: '127.0.0.1"))[0]).toMatchObject({ line: 10, column: 15 });
+  });
+
+  it('reports a key under a placeholder line such as "..." (a documentation excerpt) in our words', () => {
+    const text = kamuTemp().replace('      read:\n', '      ...\n      read:\n');
+    expect(issuesOf(text)).toEqual([{ path: [], line: 15, column: 7, message: '"..." is not "key: value", so this mapping cannot be read past it (a placeholder like "..." is not YAML)' }]);
+  });
+
+  it.each(['DisablePollingSource', 'DisablePushSource\n      sourceName: x'])('refuses %s in a snapshot with Kamu\'s reason', (event) => {
+    const text = kamuTemp().replace('    - kind: SetPollingSource', `    - kind: ${event}\n    - kind: SetPollingSource`);
+    const kind = event.split('\n')[0];
+    expect(issuesOf(text)).toEqual([
+      {
+        path: ['content', 'metadata', 0, 'kind'],
+        line: 7,
+        column: 13,
+        message: `metadata[0].kind: ${kind} is not allowed in a manifest: Kamu refuses it ("Disabling sources is not yet fully supported"); leave the source out instead`,
+      },
+    ]);
+  });
+
+  it('refuses the envelope kind in any other case than DatasetSnapshot, as Kamu does', () => {
+    expect(issuesOf(kamuTemp().replace('kind: DatasetSnapshot', 'kind: datasetSnapshot'))).toEqual([
+      { path: ['kind'], line: 1, column: 7, message: 'kind: the manifest kind must be exactly "DatasetSnapshot" (Kamu accepts no other spelling), got "datasetSnapshot"' },
+    ]);
+  });
+
+  it('says what a name from before ODF 1.0 (which Kamu refuses too) is called now', () => {
+    const text = 'kind: DatasetSnapshot\nversion: 1\ncontent:\n  id: x\n  kind: Root\n  metadata: []\n';
+    expect(issuesOf(text).map((i) => i.message)).toContain('unknown key "id" in content; expected one of name, kind, metadata ("id" is the name before ODF 1.0; write "name")');
+    const jsonLines = kamuTemp().replace('kind: NdJson', 'kind: jsonLines');
+    expect(issuesOf(jsonLines)[0].message).toMatch(/unknown kind "jsonLines"; .* \("jsonLines" is the name before ODF 1.0; write "NdJson"\)$/);
   });
 });

@@ -7,6 +7,8 @@ import { datasetPath, workspacePath } from '@/app/_components/paths';
 import { SluiceError } from '@/lib/errors';
 import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
 import { updateDatasetManifest } from '@/lib/datasets/update-dataset-manifest';
+import { setSnapshotScope } from '@/lib/datasets/set-snapshot-scope';
+import { SnapshotScope } from '@/lib/datasets/snapshot-scope';
 import { describeSchedule, parseScheduleSpec } from '@/lib/schedules/schedule-spec';
 import type { JsonRow } from '@/lib/ingest/ports';
 import { DatasetTarget, parseInput } from '@/lib/server/action-input';
@@ -57,6 +59,20 @@ export async function setPreviewUrl(input: z.input<typeof PreviewUrlInput>): Pro
     const d = await getDatasetOrThrow(store.datasets, access.dataset);
     await store.datasets.setPreviewWsUrl(d.id, url || null);
     await recordActivity(access, 'dataset.edit', dataset, { previewUrl: url || null });
+    revalidatePath(datasetPath(workspace, dataset), 'layout');
+    return undefined;
+  });
+}
+
+const SnapshotScopeInput = DatasetTarget.extend({ scope: SnapshotScope });
+
+/** Sets what a Snapshot pull takes as its snapshot (editors, like the manifest's merge step). */
+export async function setDatasetSnapshotScope(input: z.input<typeof SnapshotScopeInput>): Promise<ActionResult> {
+  return runAction(async () => {
+    const { workspace, dataset, scope } = parseInput(SnapshotScopeInput, input);
+    const access = await requireDataset(workspace, dataset, { dataset: 'edit' });
+    await setSnapshotScope(await getStore(), access.dataset, scope);
+    await recordActivity(access, 'dataset.edit', dataset, { snapshotScope: scope });
     revalidatePath(datasetPath(workspace, dataset), 'layout');
     return undefined;
   });

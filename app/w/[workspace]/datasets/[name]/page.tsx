@@ -51,7 +51,7 @@ export default async function DatasetOverviewPage({ params }: { params: DatasetP
             <dd><code className="font-mono text-xs">{d.previewWsUrl ?? 'not set'}</code></dd>
           </dl>
         ) : (
-          <p className="p-3 text-muted-foreground">No polling source: this dataset is not pulled.</p>
+          <p className="p-3 text-muted-foreground" data-testid="not-pulled">{d.notPulled}</p>
         )}
       </Card>
       <Card>

@@ -4,7 +4,7 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { datasetPath, workspacePath } from '@/app/_components/paths';
 import { addDataset } from '@/lib/datasets/add-dataset';
-import { checkMqttSource, checkSourceBroker } from '@/lib/datasets/check-source';
+import { checkSourceBroker } from '@/lib/datasets/check-source';
 import { parseManifest } from '@/lib/odf';
 import { parseInput, WorkspaceSlug } from '@/lib/server/action-input';
 import { runAction, type ActionResult } from '@/lib/server/action-result';
@@ -19,9 +19,8 @@ export async function createDataset(input: z.input<typeof CreateInput>): Promise
   return runAction(async () => {
     const { workspace, yaml } = parseInput(CreateInput, input);
     const access = await requireWorkspace(workspace, { dataset: 'create' });
-    const snapshot = parseManifest(yaml);
-    checkMqttSource(snapshot, null);
-    await checkSourceBroker(snapshot);
+    // The source itself is checked by addDataset; the broker policy here, before anything is stored.
+    await checkSourceBroker(parseManifest(yaml));
     const store = await getStore();
     // Kamu's `account/name` places the dataset in that account's workspace: only where this
     // account may create datasets too (the guard decides, as for the page it was sent from).

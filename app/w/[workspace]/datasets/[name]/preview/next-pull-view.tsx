@@ -6,6 +6,7 @@ import { Button } from '@/app/_components/ui/button';
 import type { PreviewMessage } from '@/lib/browser/mqtt-preview/preview-store';
 import type { Row } from '@/lib/data/row';
 import type { PreviewConfig } from '@/lib/datasets/preview-config';
+import { latestPerTopic } from '@/lib/datasets/snapshot-scope';
 import { previewMerge } from '@/lib/ingest/preview-merge';
 import { layoutFromReadSchema } from '@/lib/ingest/slice-layout';
 import { loadPreviewState } from '../actions';
@@ -21,8 +22,9 @@ interface Outcome {
 
 /**
  * "What the next pull would commit": the buffered messages' rows through the dataset's merge
- * strategy against the committed state (e.g. Ledger drops keys already known). A Snapshot pull
- * takes each topic's latest message, so this does too.
+ * strategy against the committed state (e.g. Ledger drops keys already known). A Snapshot's
+ * snapshot is every buffered record (the merge keeps each key's latest), or with the dataset's
+ * `topic` scope each topic's latest message, as a pull takes them.
  */
 export function NextPullView({ config, messages }: { config: PreviewConfig; messages: () => PreviewMessage[] }) {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
@@ -35,7 +37,7 @@ export function NextPullView({ config, messages }: { config: PreviewConfig; mess
     startTransition(async () => {
       setError(null);
       let taken = messages();
-      if (merge.kind === 'Snapshot') taken = [...new Map(taken.map((m) => [m.topic, m])).values()];
+      if (merge.kind === 'Snapshot' && config.snapshotScope === 'topic') taken = latestPerTopic(taken);
       const rows = taken.flatMap((m) => (m.check.kind === 'rows' ? m.check.rows : []));
       try {
         const result = await previewMerge({
