@@ -22,4 +22,4 @@ export {
   type JsonOptions,
   type NdJsonOptions,
 } from './read-defaults';
-export { effectiveVocab, findActivePollingSource, qosNumber } from './mqtt-source';
+export { effectiveVocab, findActivePollingSource, findActivePushSource, qosNumber } from './mqtt-source';
