@@ -22,7 +22,8 @@ export function register(program: Command): void {
     .option('--host <host>', 'web address', '127.0.0.1')
     .option('--dev', 'Next.js development mode (hot reload)')
     .option('--no-worker', 'do not run scheduled pulls in this process (run `sluice worker` instead)')
-    .action(async (opts: { port: number; host: string; dev?: boolean; worker: boolean }) => {
+    .option('--no-devices', 'do not run the device endpoint in this process (SLUICE_DEVICE_PORT, SLUICE_DEVICE_WS_PORT, SLUICE_DEVICE_TLS_*)')
+    .action(async (opts: { port: number; host: string; dev?: boolean; worker: boolean; devices: boolean }) => {
       const server = await (await import('./web-server')).serveConsole(opts);
       await untilSignal();
       await server.stop();
