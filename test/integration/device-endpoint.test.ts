@@ -6,7 +6,9 @@ import { ZNewDeviceCredential } from '../../lib/devices/device-credential';
 import { startDeviceEndpoint, type DeviceEndpoint, type DeviceEndpointOptions } from '../../lib/device-endpoint/device-endpoint';
 import type { InboxBatch } from '../../lib/device-endpoint/ports';
 import type { Store } from '../../lib/store/open-store';
-import { pushManifest } from '../support/manifests';
+import { FailedAuthLimiter } from '../../lib/device-endpoint/failed-auth-limiter';
+import { pushOverHttp, type HttpPush } from '../../lib/devices/push-over-http';
+import { mqttManifest, pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
 
 let store: Store;
@@ -18,6 +20,7 @@ beforeAll(async () => {
   await addDataset({ store, manifest: pushManifest('sensors') });
   await addDataset({ store, manifest: pushManifest('private') });
   await addDataset({ store, manifest: pushManifest('acme/sensors'), workspaceFor: async () => ACME });
+  await addDataset({ store, manifest: mqttManifest({ name: 'pulled', port: 1883, topics: [{ path: 'pulled/#' }] }) });
 });
 afterAll(() => store?.close());
 
@@ -240,5 +243,27 @@ describe('[DEVICES] what a device may not do', () => {
     const { credential: cred, secret } = await credential('default', 'guessed');
     for (let i = 0; i < 3; i++) await expect(connect(ep.url, cred.username, 'wrong', { protocolVersion: 5 })).rejects.toMatchObject({ code: 0x86 });
     await expect(connect(ep.url, cred.username, secret, { protocolVersion: 5 })).rejects.toMatchObject({ code: 0x9f });
+  });
+});
+
+describe('[DEVICES] HTTP push (POST /api/w/<ws>/datasets/<name>/ingest)', () => {
+  it('stores a body that reads, and refuses with the reason otherwise', async () => {
+    const { credential: cred, secret } = await credential('default', 'http');
+    const limiter = new FailedAuthLimiter(3, 60_000);
+    const push = (over: Partial<HttpPush>) =>
+      pushOverHttp({ store, limiter, address: '10.0.0.1', workspaceSlug: 'default', datasetName: 'sensors', authorization: `Bearer ${cred.username}:${secret}`, body: Buffer.from(line(7)), maxBytes: 1024, ...over });
+    expect(await push({ topic: 'sensors/http' })).toEqual({ stored: 1 });
+    expect((await inbox('sensors/http')).map((r) => Buffer.from(r.payload).toString())).toEqual([line(7)]);
+    await expect(push({ topic: 'sensors/http', body: Buffer.from('{"value": "not a number"') })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/does not read as NdJson/) });
+    await expect(push({ datasetName: 'pulled' })).rejects.toMatchObject({ code: 'NOT_A_PUSH_DATASET' });
+    await expect(push({ topic: 'other/x' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(push({ body: Buffer.alloc(2000, 'x') })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    // Another workspace's dataset of the same name does not exist for this credential.
+    await expect(push({ workspaceSlug: ACME.slug })).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
+    expect(await inbox('sensors')).toHaveLength(0);
+    for (let i = 0; i < 3; i++) await expect(push({ authorization: `Bearer ${cred.username}:wrong` })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(push({})).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    await store.devices.revoke('default', cred.id, new Date());
+    await expect(push({ address: '10.0.0.2' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringMatching(/revoked/) });
   });
 });
