@@ -7,6 +7,7 @@ import { createAuth } from '../lib/auth/create-auth';
 import { precompressedAssets } from './precompressed-assets';
 import { readEnv, type SluiceEnv } from '../lib/config/env';
 import { startScheduler } from '../lib/schedules/scheduler';
+import { startInboxFolder } from '../lib/ingest/inbox-folder';
 import { loadMasterKey } from '../lib/config/secret-key';
 import { isSluiceError } from '../lib/errors';
 import { ConnectionsPerAccount } from '../lib/relay/connections-per-account';
@@ -51,6 +52,7 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const store = await connectStore({ databaseUrl: env.DATABASE_URL, dataDir });
   const relay = relayUpgrade(store, env, dataDir, trustProxy);
   const scheduler = opts.worker === false ? undefined : await startScheduler({ store, databaseUrl: store.databaseUrl });
+  const folder = opts.worker === false ? undefined : startInboxFolder({ store: store.ingest, log: (line) => console.error(line) });
   // Devices publish to this process unless `sluice start` runs the endpoint itself (--no-devices) or SLUICE_DEVICES=0.
   const deviceConfig = opts.devices === false ? undefined : deviceEndpointConfig(env);
   const devices = deviceConfig && (await startDeviceEndpoint({ ...deviceConfig, store: store.devices, log: (line) => console.error(line) }));
@@ -64,6 +66,7 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
     stop: async () => {
       server.close();
       await devices?.close();
+      await folder?.stop();
       await scheduler?.stop();
       await store.close();
     },
