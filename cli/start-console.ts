@@ -89,10 +89,12 @@ async function startAll(opts: { port: number; host: string }, stops: (() => Prom
 
   // The device endpoint runs here (with port fallback, like the broker); the web server is told not to.
   const deviceConfig = deviceEndpointConfig(env, remembered.devices);
+  let deviceUrl: string | undefined;
   if (deviceConfig) {
     const devices = await startDeviceEndpoint({ ...deviceConfig, store: store.devices, portFallback: true, log: (line) => console.log(line) });
     stops.unshift(() => devices.close());
     remembered.devices = { port: devices.port, wsPort: devices.wsPort };
+    deviceUrl = devices.url;
   }
   fs.writeFileSync(portsFile, JSON.stringify(remembered));
 
@@ -105,7 +107,7 @@ async function startAll(opts: { port: number; host: string }, stops: (() => Prom
   const web = spawn(process.execPath, [path.join(ROOT, 'bin/sluice.mjs'), 'serve', '--port', String(port), '--host', opts.host, '--no-devices'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...NEXT_ENV, DATABASE_URL: store.databaseUrl, SLUICE_SECRET_KEY: secretKey, SLUICE_PUBLIC_URL: publicUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}) },
+    env: { ...NEXT_ENV, DATABASE_URL: store.databaseUrl, SLUICE_SECRET_KEY: secretKey, SLUICE_PUBLIC_URL: publicUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}), ...(deviceUrl ? { SLUICE_DEVICE_URL: deviceUrl } : {}) },
   });
   stops.unshift(async () => {
     web.kill('SIGTERM');

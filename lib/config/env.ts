@@ -39,6 +39,8 @@ const envSchema = z.object({
   /** PEM files of the device endpoint's TLS certificate (chain) and key; both or neither. */
   SLUICE_DEVICE_TLS_CERT: z.string().min(1).optional(),
   SLUICE_DEVICE_TLS_KEY: z.string().min(1).optional(),
+  /** How devices reach the endpoint (mqtt://host:port), shown on push datasets' pages; default from host and port. */
+  SLUICE_DEVICE_URL: z.string().regex(/^mqtts?:\/\//, 'SLUICE_DEVICE_URL must be an mqtt:// or mqtts:// URL').optional(),
   /** The largest MQTT packet a device may send, in bytes (default 256 KiB). */
   SLUICE_DEVICE_MAX_PACKET: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).optional(),
   /** Messages per second per device connection (default 5000). */

@@ -25,3 +25,11 @@ export function deviceEndpointConfig(env: SluiceEnv, remembered: { port?: number
     },
   };
 }
+
+/** How devices reach this server's endpoint, for the console's connection instructions; undefined without one. */
+export function deviceEndpointUrl(env: SluiceEnv): string | undefined {
+  if (env.SLUICE_DEVICES === '0') return undefined;
+  if (env.SLUICE_DEVICE_URL) return env.SLUICE_DEVICE_URL;
+  const host = env.SLUICE_DEVICE_HOST ?? '127.0.0.1';
+  return `mqtt://${host === '0.0.0.0' ? '127.0.0.1' : host}:${env.SLUICE_DEVICE_PORT ?? DEVICE_PORTS.port}`;
+}
