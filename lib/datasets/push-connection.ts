@@ -1,6 +1,6 @@
 import { exampleTopic } from '../ingest/fetch/topic-filter';
 import { isPushDataset } from '../ingest/push-source-config';
-import { defaultPushTopic } from '../store/device-repository';
+import { defaultPushTopic } from '../devices/push-topic';
 import type { Store } from '../store/open-store';
 import type { DatasetKey } from './dataset-key';
 

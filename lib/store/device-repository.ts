@@ -1,14 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { DeviceCredentialInfo } from '../devices/device-credential';
+import { defaultPushTopic } from '../devices/push-topic';
 import type { DeviceCounts, DeviceEndpointStore, InboxBatch, PushTarget, StoredDevice } from '../device-endpoint/ports';
 import { findActivePushSource, type DatasetSnapshot } from '../odf';
 import type { PrismaClient } from './prisma';
-
-/** The topic filter of a push dataset without a setting of its own. */
-export function defaultPushTopic(name: string): string {
-  return `${name}/#`;
-}
 
 /**
  * Device credentials, the device inbox and device QoS 2 receipts. The console manages credentials
@@ -124,6 +120,11 @@ export class DeviceRepository implements DeviceEndpointStore {
 
   async clearQos2Receipts(credentialId: string, clientId: string): Promise<void> {
     await this.prisma.deviceQos2Receipt.deleteMany({ where: { credentialId, clientId } });
+  }
+
+  /** Sets the topic filter a push dataset receives (null: `<name>/#`). */
+  async setPushTopic(datasetId: string, filter: string | null): Promise<void> {
+    await this.prisma.dataset.update({ where: { id: datasetId }, data: { pushTopic: filter } });
   }
 
   /** Messages waiting in a dataset's inbox (the console's backlog figure). */

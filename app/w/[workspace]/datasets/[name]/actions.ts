@@ -7,6 +7,8 @@ import { datasetPath, workspacePath } from '@/app/_components/paths';
 import { SluiceError } from '@/lib/errors';
 import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
 import { updateDatasetManifest } from '@/lib/datasets/update-dataset-manifest';
+import { assertValidFilter } from '@/lib/ingest/fetch/topic-filter';
+import { isPushDataset } from '@/lib/ingest/push-source-config';
 import { describeSchedule, parseScheduleSpec } from '@/lib/schedules/schedule-spec';
 import type { JsonRow } from '@/lib/ingest/ports';
 import { DatasetTarget, parseInput } from '@/lib/server/action-input';
@@ -57,6 +59,25 @@ export async function setPreviewUrl(input: z.input<typeof PreviewUrlInput>): Pro
     const d = await getDatasetOrThrow(store.datasets, access.dataset);
     await store.datasets.setPreviewWsUrl(d.id, url || null);
     await recordActivity(access, 'dataset.edit', dataset, { previewUrl: url || null });
+    revalidatePath(datasetPath(workspace, dataset), 'layout');
+    return undefined;
+  });
+}
+
+const PushTopicInput = DatasetTarget.extend({ filter: z.string().trim().max(1024) });
+
+/** Sets the topic filter a push dataset receives device messages on (empty: `<name>/#`); kept outside the manifest. */
+export async function setPushTopic(input: z.input<typeof PushTopicInput>): Promise<ActionResult> {
+  return runAction(async () => {
+    const { workspace, dataset, filter } = parseInput(PushTopicInput, input);
+    const access = await requireDataset(workspace, dataset, { dataset: 'edit' });
+    if (filter) assertValidFilter(filter);
+    if (filter.startsWith('$')) throw new SluiceError('TOPIC_FILTER_INVALID', 'devices cannot publish to "$" topics');
+    const store = await getStore();
+    const d = await getDatasetOrThrow(store.datasets, access.dataset);
+    if (!isPushDataset(d.snapshot)) throw new SluiceError('NOT_A_PUSH_DATASET', `dataset "${dataset}" has no push source (AddPushSource)`);
+    await store.devices.setPushTopic(d.id, filter || null);
+    await recordActivity(access, 'dataset.edit', dataset, { pushTopic: filter || null });
     revalidatePath(datasetPath(workspace, dataset), 'layout');
     return undefined;
   });
