@@ -8,6 +8,7 @@ import { loadMasterKey } from '../lib/config/secret-key';
 import { addDataset } from '../lib/datasets/add-dataset';
 import { DEMO_DATASET, DEMO_DATASET_NAME, demoManifest } from '../lib/demo/demo-manifest';
 import { startDemoDevice } from '../lib/demo/demo-device';
+import { DEMO_PUSH_DATASET_NAME, startDemoPushDevice } from '../lib/demo/demo-push';
 import { findActivePollingSource } from '../lib/odf';
 import { ensureConsoleBuild } from './console-build';
 import { startDeviceEndpoint } from '../lib/device-endpoint/device-endpoint';
@@ -95,6 +96,12 @@ async function startAll(opts: { port: number; host: string }, stops: (() => Prom
     stops.unshift(() => devices.close());
     remembered.devices = { port: devices.port, wsPort: devices.wsPort };
     deviceUrl = devices.url;
+    if (broker) {
+      // The embedded default's second demo: a device publishing straight into a push dataset.
+      const pusher = await startDemoPushDevice({ store, endpointUrl: devices.url, log: (line) => console.log(line) });
+      stops.unshift(() => pusher.stop());
+      console.log(`demo device publishing to ${DEMO_PUSH_DATASET_NAME}/greenhouse-3/temperature on the device endpoint`);
+    }
   }
   fs.writeFileSync(portsFile, JSON.stringify(remembered));
 

@@ -43,6 +43,11 @@ export class DeviceRepository implements DeviceEndpointStore {
     return row.name;
   }
 
+  /** Deletes the workspace's credential of that name, if any (the demo's, replaced at each start). */
+  async deleteByName(workspaceId: string, name: string): Promise<void> {
+    await this.prisma.deviceCredential.deleteMany({ where: { workspaceId, name } });
+  }
+
   async findDevice(username: string): Promise<StoredDevice | undefined> {
     const r = await this.prisma.deviceCredential.findUnique({ where: { username } });
     return r ? { credentialId: r.id, workspaceId: r.workspaceId, username: r.username, allowedFilters: r.allowedFilters, expiresAt: r.expiresAt, revokedAt: r.revokedAt, secretHash: r.secretHash } : undefined;

@@ -5,6 +5,8 @@ import { foldInbox } from '../../lib/ingest/fold-inbox';
 import type { InboxRow } from '../../lib/ingest/ports';
 import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
 import type { Store } from '../../lib/store/open-store';
+import { startDemoPushDevice, DEMO_PUSH_DATASET, DEMO_PUSH_DATASET_NAME } from '../../lib/demo/demo-push';
+import { startDeviceEndpoint } from '../../lib/device-endpoint/device-endpoint';
 import { committedRows } from '../support/committed-rows';
 import { pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
@@ -55,5 +57,22 @@ describe('[PUSH] folding a push dataset\'s inbox into its chain', () => {
     await expect(foldInbox({ store: stale, dataset: defaultWorkspaceKey('readings') })).rejects.toThrow(/folded elsewhere/);
     expect(await committedRows(store, 'readings')).toEqual(before);
     expect(before.filter((row) => row.device === 'c')).toHaveLength(1);
+  });
+});
+
+describe('[PUSH] the embedded default\'s demo push device', () => {
+  it('publishes through the device endpoint into the demo push dataset, whose fold commits its readings', async () => {
+    const endpoint = await startDeviceEndpoint({ store: store.devices, port: 0, wsPort: 0 });
+    const device = await startDemoPushDevice({ store, endpointUrl: endpoint.url });
+    try {
+      const ds = (await store.datasets.find(DEMO_PUSH_DATASET))!;
+      while ((await store.devices.inboxBacklog(ds.id)) === 0) await new Promise((r) => setTimeout(r, 50));
+      const r = await pullUntilCaughtUp({ store: store.ingest, dataset: DEMO_PUSH_DATASET });
+      expect(r.rowsCommitted).toBeGreaterThan(0);
+      expect((await committedRows(store, DEMO_PUSH_DATASET_NAME))[0]).toMatchObject({ device_id: 'greenhouse-3' });
+    } finally {
+      await device.stop();
+      await endpoint.close();
+    }
   });
 });
