@@ -15,7 +15,10 @@ interface Pending {
  *
  * Contract: `write` resolves only once its part is durable (its transaction committed), and
  * rejects when that transaction failed — then nothing of the part was stored and the caller must
- * not acknowledge it. Parts commit in the order written.
+ * not acknowledge it. Parts commit in the order written, one transaction at a time: inbox ids then
+ * follow arrival order, which a fold keeps (a Snapshot merge takes each topic's latest message).
+ * Concurrent transactions were tried: on a loaded 2-core machine they did not raise throughput
+ * measurably (bench:devices), and they would interleave ids.
  */
 export class InboxWriter {
   private queue: Pending[] = [];
