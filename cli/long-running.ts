@@ -22,7 +22,8 @@ export function register(program: Command): void {
     .option('--host <host>', 'web address', '127.0.0.1')
     .option('--dev', 'Next.js development mode (hot reload)')
     .option('--no-worker', 'do not run scheduled pulls in this process (run `sluice worker` instead)')
-    .action(async (opts: { port: number; host: string; dev?: boolean; worker: boolean }) => {
+    .option('--no-devices', 'do not run the device endpoint in this process (SLUICE_DEVICE_PORT, SLUICE_DEVICE_WS_PORT, SLUICE_DEVICE_TLS_*)')
+    .action(async (opts: { port: number; host: string; dev?: boolean; worker: boolean; devices: boolean }) => {
       const server = await (await import('./web-server')).serveConsole(opts);
       await untilSignal();
       await server.stop();
@@ -31,13 +32,16 @@ export function register(program: Command): void {
 
   program
     .command('worker')
-    .description('run scheduled pulls without the web server (any number of workers share the schedules)')
+    .description('run scheduled pulls and fold device inboxes without the web server (any number of workers share them)')
     .action(async () => {
       const store = await openConfiguredStore();
       const { startScheduler } = await import('../lib/schedules/scheduler');
+      const { startInboxFolder } = await import('../lib/ingest/inbox-folder');
       const scheduler = await startScheduler({ store, databaseUrl: store.databaseUrl, log: (line) => console.error(line) });
-      console.error('sluice worker: running scheduled pulls (Ctrl+C to stop)');
+      const folder = startInboxFolder({ store: store.ingest, log: (line) => console.error(line) });
+      console.error('sluice worker: running scheduled pulls and folding device inboxes (Ctrl+C to stop)');
       await untilSignal();
+      await folder.stop();
       await scheduler.stop();
       await store.close();
     });

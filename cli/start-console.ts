@@ -8,8 +8,11 @@ import { loadMasterKey } from '../lib/config/secret-key';
 import { addDataset } from '../lib/datasets/add-dataset';
 import { DEMO_DATASET, DEMO_DATASET_NAME, demoManifest } from '../lib/demo/demo-manifest';
 import { startDemoDevice } from '../lib/demo/demo-device';
+import { DEMO_PUSH_DATASET_NAME, startDemoPushDevice } from '../lib/demo/demo-push';
 import { findActivePollingSource } from '../lib/odf';
 import { ensureConsoleBuild } from './console-build';
+import { startDeviceEndpoint } from '../lib/device-endpoint/device-endpoint';
+import { deviceEndpointConfig } from '../lib/device-endpoint/endpoint-config';
 import { defaultDataDir, openStore } from '../lib/store/open-store';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -64,7 +67,8 @@ async function startAll(opts: { port: number; host: string }, stops: (() => Prom
     stops.unshift(() => broker!.close());
     const demo = await startDemoDevice({ url: broker.url });
     stops.unshift(() => demo.stop());
-    fs.writeFileSync(portsFile, JSON.stringify({ mqtt: broker.port, ws: broker.wsPort }));
+    remembered.mqtt = broker.port;
+    remembered.ws = broker.wsPort;
     const existing = await store.datasets.find(DEMO_DATASET);
     const manifest = demoManifest({ host: '127.0.0.1', port: broker.port });
     const fetch = existing && findActivePollingSource(existing.snapshot.metadata)?.fetch;
@@ -84,16 +88,33 @@ async function startAll(opts: { port: number; host: string }, stops: (() => Prom
     console.log('demo device publishing to demo/sensors/+/temperature');
   }
 
+  // The device endpoint runs here (with port fallback, like the broker); the web server is told not to.
+  const deviceConfig = deviceEndpointConfig(env, remembered.devices);
+  let deviceUrl: string | undefined;
+  if (deviceConfig) {
+    const devices = await startDeviceEndpoint({ ...deviceConfig, store: store.devices, portFallback: true, log: (line) => console.log(line) });
+    stops.unshift(() => devices.close());
+    remembered.devices = { port: devices.port, wsPort: devices.wsPort };
+    deviceUrl = devices.url;
+    if (broker) {
+      // The embedded default's second demo: a device publishing straight into a push dataset.
+      const pusher = await startDemoPushDevice({ store, endpointUrl: devices.url, log: (line) => console.log(line) });
+      stops.unshift(() => pusher.stop());
+      console.log(`demo device publishing to ${DEMO_PUSH_DATASET_NAME}/greenhouse-3/temperature on the device endpoint`);
+    }
+  }
+  fs.writeFileSync(portsFile, JSON.stringify(remembered));
+
   await built;
   const port = await availablePort(opts.host, opts.port);
   if (port !== opts.port) console.log(`port ${opts.port} is in use; the console uses ${port} instead`);
   const publicUrl = env.SLUICE_PUBLIC_URL ?? `http://${opts.host}:${port}`;
   // The key that signs sessions and encrypts stored secrets: the variable, or one kept in the data directory.
   const secretKey = loadMasterKey({ envValue: env.SLUICE_SECRET_KEY, dataDir }).toString('base64');
-  const web = spawn(process.execPath, [path.join(ROOT, 'bin/sluice.mjs'), 'serve', '--port', String(port), '--host', opts.host], {
+  const web = spawn(process.execPath, [path.join(ROOT, 'bin/sluice.mjs'), 'serve', '--port', String(port), '--host', opts.host, '--no-devices'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...NEXT_ENV, DATABASE_URL: store.databaseUrl, SLUICE_SECRET_KEY: secretKey, SLUICE_PUBLIC_URL: publicUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}) },
+    env: { ...NEXT_ENV, DATABASE_URL: store.databaseUrl, SLUICE_SECRET_KEY: secretKey, SLUICE_PUBLIC_URL: publicUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}), ...(deviceUrl ? { SLUICE_DEVICE_URL: deviceUrl } : {}) },
   });
   stops.unshift(async () => {
     web.kill('SIGTERM');
@@ -129,9 +150,16 @@ async function answering(host: string, port: number): Promise<true> {
 /** Next.js would report telemetry over the internet; Sluice makes no outside calls. */
 const NEXT_ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 
-function readPorts(file: string): { mqtt?: number; ws?: number } {
+/** Ports `sluice start` got last time (after fallbacks), tried first next time. */
+interface RememberedPorts {
+  mqtt?: number;
+  ws?: number;
+  devices?: { port?: number; wsPort?: number };
+}
+
+function readPorts(file: string): RememberedPorts {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as { mqtt?: number; ws?: number };
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as RememberedPorts;
   } catch {
     return {};
   }

@@ -7,6 +7,7 @@ import { createAuth } from '../lib/auth/create-auth';
 import { precompressedAssets } from './precompressed-assets';
 import { readEnv, type SluiceEnv } from '../lib/config/env';
 import { startScheduler } from '../lib/schedules/scheduler';
+import { startInboxFolder } from '../lib/ingest/inbox-folder';
 import { loadMasterKey } from '../lib/config/secret-key';
 import { isSluiceError } from '../lib/errors';
 import { ConnectionsPerAccount } from '../lib/relay/connections-per-account';
@@ -15,6 +16,8 @@ import { brokerPolicyFromEnv, installBrokerPolicy } from '../lib/brokers/active-
 import { RELAY_PATH, relayPolicyFor } from '../lib/relay/relay-access';
 import { isFromConsoleOrigin } from '../lib/relay/relay-origin';
 import { connectStore, defaultDataDir, type Store } from '../lib/store/connect-store';
+import { startDeviceEndpoint } from '../lib/device-endpoint/device-endpoint';
+import { deviceEndpointConfig } from '../lib/device-endpoint/endpoint-config';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -26,7 +29,7 @@ export const CLIENT_IP_HEADER = 'x-sluice-client-ip';
  * from the socket (or, behind a reverse proxy with SLUICE_TRUST_PROXY=1, from the address the proxy
  * appended) and not from a header the client chose — sign-in rate limits key on it.
  */
-export async function serveConsole(opts: { port: number; host: string; dev?: boolean; worker?: boolean }): Promise<{ stop(): Promise<void> }> {
+export async function serveConsole(opts: { port: number; host: string; dev?: boolean; worker?: boolean; devices?: boolean }): Promise<{ stop(): Promise<void> }> {
   const app = next({ dev: !!opts.dev, dir: ROOT, hostname: opts.host, port: opts.port });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -49,6 +52,10 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const store = await connectStore({ databaseUrl: env.DATABASE_URL, dataDir });
   const relay = relayUpgrade(store, env, dataDir, trustProxy);
   const scheduler = opts.worker === false ? undefined : await startScheduler({ store, databaseUrl: store.databaseUrl });
+  const folder = opts.worker === false ? undefined : startInboxFolder({ store: store.ingest, log: (line) => console.error(line) });
+  // Devices publish to this process unless `sluice start` runs the endpoint itself (--no-devices) or SLUICE_DEVICES=0.
+  const deviceConfig = opts.devices === false ? undefined : deviceEndpointConfig(env);
+  const devices = deviceConfig && (await startDeviceEndpoint({ ...deviceConfig, store: store.devices, log: (line) => console.error(line) }));
   const nextUpgrade = app.getUpgradeHandler();
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname === RELAY_PATH) relay(req, socket, head);
@@ -58,6 +65,8 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   return {
     stop: async () => {
       server.close();
+      await devices?.close();
+      await folder?.stop();
       await scheduler?.stop();
       await store.close();
     },

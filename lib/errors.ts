@@ -59,6 +59,12 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: 'sign in first',
   /** The account's role in the workspace does not allow this. */
   FORBIDDEN: 'not allowed for your role',
+  /** A device pushed to a dataset without a push source (AddPushSource). */
+  NOT_A_PUSH_DATASET: 'dataset has no push source',
+  /** A device's message is larger than the endpoint's limit. */
+  PAYLOAD_TOO_LARGE: 'message too large',
+  /** Too many failed authentications from this address; try again later. */
+  RATE_LIMITED: 'too many attempts',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

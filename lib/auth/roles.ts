@@ -11,6 +11,8 @@ const statements = {
   dataset: ['read', 'create', 'edit', 'pull', 'publish', 'delete'],
   quarantine: ['discard'],
   secret: ['manage'],
+  /** manage: create and revoke device credentials (lib/devices). */
+  device: ['manage'],
   schedule: ['manage'],
   activity: ['read'],
   /** save: save queries, rename and delete one's own; manage: rename and delete anyone's (see saved-query-access.ts). */
@@ -28,6 +30,7 @@ const maintainer = accessControl.newRole({
   dataset: ['read', 'create', 'edit', 'pull', 'publish', 'delete'],
   quarantine: ['discard'],
   secret: ['manage'],
+  device: ['manage'],
   schedule: ['manage'],
   activity: ['read'],
   savedQuery: ['save', 'manage'],

@@ -20,6 +20,7 @@ import aedesPersistenceLevel from 'aedes-persistence-level';
 import { Level } from 'level';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { missingAedesFixes } from './aedes-patches';
+import { listen, stopListening } from '../mqtt/listen';
 
 export interface EmbeddedBrokerOptions {
   /** Interface to bind, TCP and WebSocket alike. Default 127.0.0.1 (not reachable from other machines). */
@@ -209,22 +210,6 @@ function checkPort(name: string, port: number): void {
   }
 }
 
-function listen(server: net.Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => {
-      server.off('listening', onListening);
-      reject(err);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve((server.address() as net.AddressInfo).port);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen({ host, port, exclusive: true });
-  });
-}
-
 async function listenWithFallback(
   server: net.Server,
   transport: 'tcp' | 'ws',
@@ -246,12 +231,6 @@ async function listenWithFallback(
     );
     return actual;
   }
-}
-
-/** Stops accepting connections; resolves once the server has closed (all its connections ended). */
-function stopListening(server: net.Server): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 async function openLevel(dir: string): Promise<Level<string, Uint8Array>> {

@@ -27,6 +27,24 @@ const envSchema = z.object({
   SLUICE_RELAY_MAX_PACKET: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   /** Open relay connections per account (each holds a broker connection). */
   SLUICE_RELAY_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(8),
+  // The device endpoint (lib/device-endpoint): publish-only MQTT for device credentials.
+  /** 0 = no device endpoint in this process (`sluice serve`, `sluice start`). */
+  SLUICE_DEVICES: z.enum(['0', '1'], 'SLUICE_DEVICES must be 1 or 0').optional(),
+  /** Interface the device endpoint binds (default 127.0.0.1; 0.0.0.0 for devices on the network). */
+  SLUICE_DEVICE_HOST: z.string().min(1).optional(),
+  /** MQTT over TCP for devices (default 1884), over WebSocket (default 8084), over TLS (default 8884, with a certificate). */
+  SLUICE_DEVICE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SLUICE_DEVICE_WS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SLUICE_DEVICE_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** PEM files of the device endpoint's TLS certificate (chain) and key; both or neither. */
+  SLUICE_DEVICE_TLS_CERT: z.string().min(1).optional(),
+  SLUICE_DEVICE_TLS_KEY: z.string().min(1).optional(),
+  /** How devices reach the endpoint (mqtt://host:port), shown on push datasets' pages; default from host and port. */
+  SLUICE_DEVICE_URL: z.string().regex(/^mqtts?:\/\//, 'SLUICE_DEVICE_URL must be an mqtt:// or mqtts:// URL').optional(),
+  /** The largest MQTT packet a device may send, in bytes (default 256 KiB). */
+  SLUICE_DEVICE_MAX_PACKET: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+  /** Messages per second per device connection (default 5000). */
+  SLUICE_DEVICE_MAX_RATE: z.coerce.number().int().min(1).optional(),
   // --- Accounts (lib/config/signup.ts) ---
   /** 1 = anyone may create an account; unset/0 = after the first account, sign-up is by invitation only. */
   SLUICE_OPEN_SIGNUP: z.enum(['0', '1', 'false', 'true'], 'SLUICE_OPEN_SIGNUP must be 1 or 0').transform((v) => v === '1' || v === 'true').optional(),

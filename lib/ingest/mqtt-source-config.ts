@@ -61,6 +61,21 @@ export function atMostOnceTopics(snapshot: DatasetSnapshot): string[] {
   return fetch?.kind === 'Mqtt' ? fetch.topics.filter((t) => qosNumber(t.qos) === 0).map((t) => t.path) : [];
 }
 
+/** A source's read step, checked for what Sluice's readers support, with its declared schema (if any). */
+export function readStepConfig(datasetName: string, read: SetPollingSource['read']): { read: ReaderConfig; readSchema?: DataSchema } {
+  try {
+    assertReaderConfig(read);
+  } catch (err) {
+    if (err instanceof ReadConfigError) throw new SluiceError('SCHEMA_INVALID', err.message);
+    throw err;
+  }
+  const readSchema = effectiveReadSchema(read);
+  if (!readSchema?.fields.length && read.kind === 'Csv') {
+    throw new SluiceError('SCHEMA_INVALID', `dataset "${datasetName}": Csv payloads need a read schema (read.schema or read.ddlSchema); their columns cannot be typed from the data`);
+  }
+  return { read, readSchema: readSchema?.fields.length ? readSchema : undefined };
+}
+
 export function mqttSourceConfig(snapshot: DatasetSnapshot, env: (name: string) => string | undefined): MqttSourceConfig {
   const found = datasetSource(snapshot);
   if (found.kind !== 'polling') throw new SluiceError('SOURCE_NOT_PULLABLE', notPullableReason(snapshot.name, found)!);
@@ -75,16 +90,7 @@ export function mqttSourceConfig(snapshot: DatasetSnapshot, env: (name: string) 
   if (source.prepare?.length || source.preprocess) {
     throw new SluiceError('SOURCE_NOT_PULLABLE', `dataset "${snapshot.name}" uses ${source.prepare?.length ? 'prepare' : 'preprocess'} steps, which Sluice does not run yet`);
   }
-  try {
-    assertReaderConfig(source.read);
-  } catch (err) {
-    if (err instanceof ReadConfigError) throw new SluiceError('SCHEMA_INVALID', err.message);
-    throw err;
-  }
-  const readSchema = effectiveReadSchema(source.read);
-  if (!readSchema?.fields.length && source.read.kind === 'Csv') {
-    throw new SluiceError('SCHEMA_INVALID', `dataset "${snapshot.name}": Csv payloads need a read schema (read.schema or read.ddlSchema); their columns cannot be typed from the data`);
-  }
+  const { read, readSchema } = readStepConfig(snapshot.name, source.read);
   let password: string | undefined;
   try {
     password = fetch.password === undefined ? undefined : resolveTemplate(fetch.password, env);
@@ -99,8 +105,8 @@ export function mqttSourceConfig(snapshot: DatasetSnapshot, env: (name: string) 
     username: fetch.username,
     password,
     topics: fetch.topics.map((t) => ({ path: t.path, qos: qosNumber(t.qos) })),
-    read: source.read as ReaderConfig,
-    readSchema: readSchema?.fields.length ? readSchema : undefined,
+    read,
+    readSchema,
     merge: source.merge as MergeStrategyConfig,
     vocab: effectiveVocab(snapshot.metadata),
   };

@@ -127,6 +127,20 @@ export interface SliceCommit {
   qos2Receipts: { add: number[]; remove: number[] };
   quarantine: QuarantineRecord[];
   pull: { id: string; add: PullCounters };
+  /**
+   * Device inbox rows (ids) this commit folds into the chain: deleted in the same transaction, and
+   * the commit fails unless every one of them was still there (a message leaves its inbox once).
+   */
+  inbox?: bigint[];
+}
+
+/** A device message waiting in a push dataset's inbox. */
+export interface InboxRow {
+  id: bigint;
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  receivedAt: Date;
 }
 
 /**
@@ -177,4 +191,8 @@ export interface IngestStore {
   /** The dataset's and workspace's stored secrets with their broker bindings (see lib/secrets/secret-release.ts). */
   loadSecrets(head: Pick<DatasetHead, 'id' | 'workspaceId'>): Promise<StoredSecrets>;
   commit(commit: SliceCommit): Promise<void>;
+  /** The oldest `limit` messages of a push dataset's inbox, in arrival order. */
+  loadInbox(datasetId: string, limit: number): Promise<InboxRow[]>;
+  /** Datasets with device messages waiting in their inbox. */
+  datasetsWithInbox(): Promise<DatasetKey[]>;
 }

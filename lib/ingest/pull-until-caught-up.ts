@@ -1,4 +1,7 @@
+import { findActivePollingSource } from '../odf';
+import { foldInbox } from './fold-inbox';
 import { sumCounters, zeroCounters, type PullCounters } from './ports';
+import { isPushDataset } from './push-source-config';
 import { runPollingIngest, type PullProgress, type PullResult, type RunPollingIngestArgs } from './run-polling-ingest';
 
 export interface CaughtUpResult extends Omit<PullResult, 'pullId' | 'hasMore'> {
@@ -12,7 +15,8 @@ export interface CaughtUpProgress extends PullProgress {
 
 /**
  * Pulls again while the previous pull stopped at its record cap (Kamu's `exhaust_sources`), so a
- * backlog larger than one pull is drained, each pull a bounded, separately committed unit.
+ * backlog larger than one pull is drained, each pull a bounded, separately committed unit. A push
+ * dataset (AddPushSource, no polling source) is "pulled" by folding its device inbox.
  */
 export async function pullUntilCaughtUp(
   args: Omit<RunPollingIngestArgs, 'onProgress'> & { maxPulls?: number; onProgress?: (progress: CaughtUpProgress) => void },
@@ -22,11 +26,13 @@ export async function pullUntilCaughtUp(
   let first: PullResult | undefined;
   let last: PullResult | undefined;
   let pulls = 0;
+  const head = await args.store.getDatasetHead(args.dataset);
+  const push = !!head && isPushDataset(head.snapshot) && !findActivePollingSource(head.snapshot.metadata);
   while (pulls < (args.maxPulls ?? Infinity)) {
     pulls++;
     const before = done;
     const onProgress = args.onProgress && ((p: PullProgress) => args.onProgress!({ ...p, ...sumCounters(before, p), pulls }));
-    const r = await runPollingIngest({ ...args, onProgress });
+    const r = push ? await foldInbox({ store: args.store, dataset: args.dataset, clock: args.clock, onProgress }) : await runPollingIngest({ ...args, onProgress });
     done = sumCounters(done, r);
     updated ||= r.status === 'updated';
     first ??= r;

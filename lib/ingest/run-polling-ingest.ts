@@ -1,32 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { chainBlocks } from '../chain/metadata-block';
-import type { Row } from '../data/row';
 import { SluiceError } from '../errors';
 import { secretsForConnection, type StoredSecrets } from '../secrets/secret-release';
 import type { TemplateLookup } from '../odf';
 import { openMqttSession, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
-import { topicMatches } from './fetch/topic-filter';
-import { applyToState } from './merge/apply-to-state';
-import { encodeStateRow, priorStateFrom } from './key-state-codec';
-import { createMergeStrategy } from './merge/create-merge-strategy';
-import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
 import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt-source-config';
-import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SeenKeyGroup, type SliceCommit } from './ports';
-import { findSeenKeys, seenKeyGroup } from './seen-keys';
-import type { DataSchema } from '../odf/data-type';
+import type { DatasetHead, IngestStore, PullCounters } from './ports';
 import type { DatasetKey } from '../datasets/dataset-key';
-import { latestPerTopic } from '../datasets/snapshot-scope';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
-import { inferReadSchema } from './read/infer-schema';
-import { readMessage } from './read/read-message';
-import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, withEventTimeColumn, type SliceLayout } from './slice-layout';
-import { fillEventTimes, fromStagedRow, stageSlice, toStagedRow } from './stage-slice';
+import { recordedPull, type PullResult } from './recorded-pull';
+import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
 
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
+export { systemClock, stateSignature, type Clock } from './slice-writer';
 
 export type PullStage = 'connecting' | 'receiving' | 'committing' | 'done';
 
@@ -34,15 +17,7 @@ export interface PullProgress extends PullCounters {
   stage: PullStage;
 }
 
-export interface PullResult extends PullCounters {
-  pullId: string;
-  /** `updated` when at least one block was committed, else `up_to_date` (Kamu's outcomes). */
-  status: 'updated' | 'up_to_date';
-  /** The record cap was reached: more messages are probably waiting at the broker. */
-  hasMore: boolean;
-  oldHead: string;
-  newHead: string;
-}
+export type { PullResult } from './recorded-pull';
 
 export interface RunPollingIngestArgs {
   store: IngestStore;
@@ -92,28 +67,7 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   const readSchema = source.readSchema ?? head.inferredReadSchema ?? undefined;
   const schema = readSchema && configureSchema(readSchema, source, head);
 
-  const pullId = randomUUID();
-  const lease = await args.store.acquirePullLease(head.id, pullId);
-  try {
-    await args.store.startPull(head.id, pullId);
-    const pull = new PullRun({ ...args, options, clock, head, source, schema, pullId });
-    try {
-      const result = await pull.run();
-      await args.store.finishPull(pullId, { status: result.status, hasMore: result.hasMore });
-      return result;
-    } catch (err) {
-      const e = err instanceof SluiceError ? err : undefined;
-      await args.store.finishPull(pullId, {
-        status: 'failed',
-        hasMore: false,
-        errorCode: e?.code ?? 'INTERNAL',
-        error: (err as Error).message,
-      });
-      throw err;
-    }
-  } finally {
-    await lease.release();
-  }
+  return recordedPull(args.store, head.id, (pullId) => new PullRun({ ...args, options, clock, head, source, schema, pullId }).run());
 }
 
 interface PullRunArgs extends RunPollingIngestArgs {
@@ -123,24 +77,6 @@ interface PullRunArgs extends RunPollingIngestArgs {
   source: MqttSourceConfig;
   schema: ConfiguredSchema | undefined;
   pullId: string;
-}
-
-/** How a pull types, lays out and merges rows: known up front, or once the first messages are in. */
-interface ConfiguredSchema {
-  readSchema: DataSchema;
-  layout: SliceLayout;
-  strategy: MergeStrategy;
-}
-
-function configureSchema(readSchema: DataSchema, source: MqttSourceConfig, head: DatasetHead): ConfiguredSchema {
-  const layout = layoutFromReadSchema(readSchema, source.vocab);
-  assertSchemaCompatible(head.dataSchema, dataSchemaOf(layout), head.name);
-  try {
-    return { readSchema, layout, strategy: createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab }) };
-  } catch (err) {
-    if (err instanceof MergeError) throw new SluiceError('SCHEMA_INVALID', `merge ${source.merge.kind}: ${err.message}`);
-    throw err;
-  }
 }
 
 class PullRun {
@@ -153,49 +89,30 @@ class PullRun {
   private accepted = 0;
   /** Set once the pull's slice is being published: later messages are left to the broker. */
   private ending = false;
-  /**
-   * Rows committed (or being committed) to the staging rows and not yet published, in slice order:
-   * a killed pull's first, then this pull's windows. The record cap bounds them.
-   */
-  private staged: Row[] = [];
   /** After this instant (maxDurationMs) no more QoS 1/2 messages are taken in. */
   private stopAt = Infinity;
-  /** QoS 2 ids committed (or being committed) whose PUBREL has not arrived: a PUBLISH with one is a redelivery. */
-  private receipts = new Set<number>();
-  private counters: PullCounters = zeroCounters();
-  private head: DatasetHead;
   private session: MqttSession | undefined;
+  /** Read → merge → stage → commit; its head, receipts and staged rows describe the prepared commits. */
+  private readonly writer: SliceWriter;
   /** Snapshot merges need the pull's whole snapshot at once, so they commit once, at the end. */
   private readonly singleBatch: boolean;
   /**
    * The commit in flight. The next batch is read, merged and staged while it runs (Postgres and
-   * Node work in parallel); `head`, `receipts`, `staged` and `stateOverlay` already describe it.
+   * Node work in parallel); the writer's head, receipts and staged rows already describe it.
    */
   private inFlight: Promise<void> | undefined;
-  /** Key-state changes made by this pull, laid over what the store returns (it may not have them yet). */
-  private readonly stateOverlay = new Map<string, JsonRow | null | typeof DELETED>();
-
-  private schema: ConfiguredSchema | undefined;
-  /** Set when this pull inferred the read schema: it is recorded with the first commit. */
-  private inferredReadSchema: DataSchema | undefined;
 
   constructor(private readonly a: PullRunArgs) {
-    this.head = a.head;
-    this.schema = a.schema;
-    this.singleBatch = a.source.merge.kind === 'Snapshot';
+    this.writer = new SliceWriter({ store: a.store, clock: a.clock, head: a.head, source: a.source, schema: a.schema, pullId: a.pullId, maxPayloadBytes: a.options.maxPayloadBytes });
+    this.singleBatch = this.writer.singleBatch;
   }
 
   async run(): Promise<PullResult> {
     const { store, options, source, head } = this.a;
     this.progress('connecting');
     this.stopAt = Date.now() + options.maxDurationMs;
-    const leftovers = await store.loadStagedRows(head.num);
-    if (leftovers.length && !this.schema) throw new Error(`${head.name} has staged rows but no read schema to read them with`);
-    if (this.schema) {
-      this.staged = leftovers.map((r) => fromStagedRow(r, this.schema!.layout));
-      await this.ensureKeyState(this.schema);
-    }
-    this.receipts = await store.loadQos2Receipts(head.id);
+    await this.writer.start();
+    this.writer.receipts = await store.loadQos2Receipts(head.id);
     this.session = await openMqttSession(
       {
         url: source.brokerUrl,
@@ -224,10 +141,10 @@ class PullRun {
       },
     );
     try {
-      if (!this.session.sessionPresent && this.receipts.size > 0) {
+      if (!this.session.sessionPresent && this.writer.receipts.size > 0) {
         // A new session starts packet ids afresh: receipts of the lost one would drop new messages.
         await store.clearQos2Receipts(head.id);
-        this.receipts.clear();
+        this.writer.receipts.clear();
       }
       await store.saveSessionTopics(head.id, this.session.topics);
       this.progress('receiving');
@@ -236,11 +153,11 @@ class PullRun {
       this.progress('done');
       return {
         pullId: this.a.pullId,
-        status: this.head.headHash === head.headHash ? 'up_to_date' : 'updated',
+        status: this.writer.head.headHash === head.headHash ? 'up_to_date' : 'updated',
         hasMore,
         oldHead: head.headHash,
-        newHead: this.head.headHash,
-        ...this.counters,
+        newHead: this.writer.head.headHash,
+        ...this.writer.counters,
       };
     } finally {
       await this.inFlight?.catch(() => undefined);
@@ -303,7 +220,7 @@ class PullRun {
             this.inFlight = undefined;
             continue;
           }
-          if (this.staged.length === 0) return this.accepted >= o.recordCap;
+          if (this.writer.stagedCount === 0) return this.accepted >= o.recordCap;
           await this.commitBatch([], [], true);
           continue;
         }
@@ -344,7 +261,8 @@ class PullRun {
    */
   private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
     if (publish) this.ending = true;
-    const prepared = await this.prepare(messages, pubrels, publish);
+    this.progress('committing');
+    const prepared = await this.writer.prepare(messages, pubrels, publish);
     await this.inFlight;
     const commit = this.commitPrepared(prepared);
     commit.catch(() => undefined); // awaited by the next batch or at the end; never unhandled
@@ -357,7 +275,7 @@ class PullRun {
    */
   private async settleQos2(): Promise<void> {
     const deadline = Date.now() + Math.min(500, this.a.options.idleTimeoutMs);
-    while (this.receipts.size > 0 && Date.now() < deadline && !this.failure) {
+    while (this.writer.receipts.size > 0 && Date.now() < deadline && !this.failure) {
       if (this.pubrels.length) {
         await this.commitBatch([], this.pubrels.splice(0), false);
         await this.inFlight;
@@ -367,255 +285,20 @@ class PullRun {
     }
   }
 
-  /**
-   * Reads and merges a batch against the state as it will be once the commit in flight lands.
-   * Its rows are staged, or with `publish` become the pull's slice after the staged ones; then
-   * `head` advances to what this commit will make it.
-   */
-  private async prepare(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<PreparedCommit> {
-    const { source, options } = this.a;
-    this.progress('committing');
-    const schema = await this.schemaFor(messages);
-    const systemTime = this.a.clock.now();
-    const add: PullCounters = { messagesReceived: messages.length, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
-    // A PUBREL ends the broker's use of that packet id: a later PUBLISH with it is a new message.
-    for (const id of pubrels) this.receipts.delete(id);
-    const newReceipts: number[] = [];
-    const quarantine: QuarantineRecord[] = [];
-    const rows: Row[] = [];
-    // Kamu's snapshot is every record of the pull (the merge keeps each key's latest record); with
-    // the dataset's `topic` scope only each topic's latest message counts.
-    const current = this.singleBatch && this.a.head.snapshotScope === 'topic' ? new Set(latestPerTopic(messages)) : undefined;
-    for (const m of messages) {
-      // A filter removed from the manifest can still deliver until the broker processed the unsubscribe.
-      if (!this.wantedTopic(m.topic)) continue;
-      if (current && !current.has(m)) {
-        add.duplicates++;
-        continue;
-      }
-      if (m.qos === 2) {
-        const id = m.messageId!;
-        if (this.receipts.has(id)) {
-          add.duplicates++;
-          continue;
-        }
-        this.receipts.add(id);
-        newReceipts.push(id);
-      }
-      const result = readMessage(source.read, schema?.readSchema ?? { fields: [] }, m, { maxPayloadBytes: options.maxPayloadBytes });
-      // Without a schema only a blank payload reads (as no rows): nothing here held a record.
-      if (result.ok) rows.push(...result.rows.map((r) => withEventTimeColumn(r, schema!.layout)));
-      else {
-        add.quarantined++;
-        quarantine.push({ topic: m.topic, qos: m.qos, retained: m.retain, payload: m.payload, reason: result.reason, receivedAt: m.receivedAt });
-      }
-    }
-
-    // Without a schema (nothing readable to infer one from yet) only quarantine records are written.
-    const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema), rows), schema.layout, systemTime) : [];
-    // The key state moves with every batch, staged or published: the next batch's merge sees these rows.
-    const changes = merged.length && schema!.strategy.primaryKey.length ? applyToState(schema!.strategy, merged) : undefined;
-    const unstage = this.staged.length;
-    // Ledger records the batch's keys as a seen-key group; the others their current rows.
-    const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(unstage)) : undefined;
-    const upserts = new Map(seen ? [] : [...(changes?.upserts ?? [])].map(([k, r]) => [k, encodeStateRow(r, schema!.layout)]));
-    for (const [k, r] of upserts) this.stateOverlay.set(k, r);
-    if (seen) for (const k of changes!.upserts.keys()) this.stateOverlay.set(k, null);
-    for (const k of changes?.deletes ?? []) this.stateOverlay.set(k, DELETED);
-    const stage = !publish && merged.length ? { position: unstage, rows: merged.map((r) => toStagedRow(r, schema!.layout)) } : undefined;
-    for (const row of merged) this.staged.push(row);
-    const head = this.head;
-    const staged =
-      publish && this.schema
-        ? stageSlice({
-            merged: this.staged.splice(0),
-            layout: this.schema.layout,
-            systemTime,
-            nextOffset: head.nextOffset,
-            prevWatermark: head.watermark,
-            committedDataSchema: head.dataSchema,
-          })
-        : undefined;
-    const blocks = staged ? chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime) : [];
-    if (staged) {
-      add.rowsCommitted = staged.slice.rows.length;
-      add.slices = 1;
-    }
-    const nextOffset = staged ? staged.slice.offsetEnd + 1n : head.nextOffset;
-    const watermark = staged?.watermark ?? head.watermark;
-    const last = blocks.at(-1);
-    if (last) {
-      this.head = {
-        ...head,
-        headHash: last.hash,
-        headSequence: last.block.sequenceNumber,
-        nextOffset,
-        watermark,
-        dataSchema: staged?.dataSchema ?? head.dataSchema,
-      };
-    }
-    return {
-      messages,
-      pubrels,
-      commit: {
-        datasetId: head.id,
-        datasetNum: head.num,
-        expectedHeadHash: head.headHash,
-        systemTime,
-        blocks,
-        slice: staged?.slice,
-        nextOffset,
-        watermark,
-        dataSchema: staged?.dataSchema,
-        stage,
-        unstage: staged ? unstage : undefined,
-        inferredReadSchema: stage || staged ? this.takeInferredReadSchema() : undefined,
-        keyState: changes && { signature: stateSignature(schema!.strategy), upserts, deletes: [...changes.deletes], seen },
-        qos2Receipts: { add: newReceipts, remove: pubrels },
-        quarantine,
-        pull: { id: this.a.pullId, add },
-      },
-    };
-  }
-
   private async commitPrepared(p: PreparedCommit): Promise<void> {
-    await this.a.store.commit(p.commit);
+    await this.writer.commit(p);
     // Committed: only now may the broker learn that these messages arrived.
     for (const m of p.messages) this.session!.acknowledge(m);
     for (const id of p.pubrels) this.session!.complete(id);
     // The broker answers released acknowledgements with more messages: idleness starts again now.
     this.touch();
-    const add = p.commit.pull.add;
-    this.counters = sumCounters(this.counters, add);
     this.progress('receiving');
   }
 
-  private async priorState(rows: Row[], schema: ConfiguredSchema): Promise<PriorState> {
-    const need = schema.strategy.stateNeed(rows);
-    const stored =
-      need.kind === 'none'
-        ? new Map<string, JsonRow | null>()
-        : schema.strategy.kind === 'Ledger' && need.kind === 'keys'
-          ? new Map([...(await this.seenKeys(need.keys, schema))].map((k) => [k, null]))
-          : await this.a.store.loadKeyState(this.head.num, need.kind === 'all' ? 'all' : need.keys);
-    if (need.kind === 'keys') {
-      for (const k of need.keys) {
-        const o = this.stateOverlay.get(k);
-        if (o === DELETED) stored.delete(k);
-        else if (o !== undefined) stored.set(k, o);
-      }
-    } else if (need.kind === 'all') {
-      for (const [k, o] of this.stateOverlay) o === DELETED ? stored.delete(k) : stored.set(k, o);
-    }
-    return priorStateFrom(stored, schema.layout, this.head.nextOffset > 0n);
-  }
-
-  /** Which of `keys` this Ledger has seen in its committed and staged rows (see seen-keys.ts). */
-  private seenKeys(keys: string[], { strategy, layout }: ConfiguredSchema): Promise<Set<string>> {
-    const { store } = this.a;
-    return findSeenKeys({
-      store,
-      datasetNum: this.head.num,
-      strategy,
-      keys,
-      rowsOf: async (group) => {
-        const end = group.offsetStart + BigInt(group.rowCount);
-        const rows: Row[] = [];
-        for await (const batch of store.readRows(this.head.num, { fromOffset: group.offsetStart, toOffset: end })) {
-          for (const r of batch) rows.push(fromStagedRow(r, layout));
-        }
-        // Rows past the head are staged, not yet in a slice: this pull holds them in slice order.
-        // (Rows of a commit still in flight are not read back: this pull's keys are in stateOverlay.)
-        const head = this.head.nextOffset;
-        for (let o = group.offsetStart > head ? group.offsetStart : head; o < end; o++) {
-          const row = this.staged[Number(o - head)];
-          if (row) rows.push(row);
-        }
-        return rows;
-      },
-    });
-  }
-
-  /** The key state must describe the current merge keys; after a change of keys it is rebuilt from history once. */
-  private async ensureKeyState({ strategy, layout }: ConfiguredSchema): Promise<void> {
-    const { store } = this.a;
-    if (strategy.primaryKey.length === 0 || this.head.stateSignature === stateSignature(strategy)) return;
-    if (strategy.kind === 'Ledger') {
-      // One seen-key group per slice, and one for the rows a killed pull staged (they lead this pull's slice).
-      const groups: SeenKeyGroup[] = [];
-      for await (const batch of store.readRows(this.head.num)) {
-        groups.push(seenKeyGroup(strategy, batch.map((r) => fromStagedRow(r, layout)), batch[0].offset));
-      }
-      if (this.staged.length) groups.push(seenKeyGroup(strategy, this.staged, this.head.nextOffset));
-      await store.replaceKeyState(this.head, stateSignature(strategy), new Map(), groups);
-      return;
-    }
-    const state = new Map<string, JsonRow | null>();
-    const fold = (rows: Row[]) => {
-      const changes = applyToState(strategy, rows);
-      for (const k of changes.deletes) state.delete(k);
-      for (const [k, r] of changes.upserts) state.set(k, encodeStateRow(r, layout));
-    };
-    for await (const batch of store.readRows(this.head.num)) fold(batch.map((r) => fromStagedRow(r, layout)));
-    // Rows a killed pull staged were merged against the old keys' state; they lead this pull's slice.
-    fold(this.staged);
-    await store.replaceKeyState(this.head, stateSignature(strategy), state);
-  }
-
-  private readonly topicVerdicts = new Map<string, boolean>();
-
-  /** Whether a topic matches one of the manifest's filters (remembered: topics repeat). */
-  private wantedTopic(topic: string): boolean {
-    let wanted = this.topicVerdicts.get(topic);
-    if (wanted === undefined) {
-      wanted = this.a.source.topics.some((t) => topicMatches(t.path, topic));
-      this.topicVerdicts.set(topic, wanted);
-    }
-    return wanted;
-  }
-
-  /** The schema of this pull; inferred from the first readable messages when none is declared. */
-  private async schemaFor(messages: ReceivedMessage[]): Promise<ConfiguredSchema | undefined> {
-    if (this.schema) return this.schema;
-    const { source, options, head } = this.a;
-    const inferred = inferReadSchema(
-      source.read,
-      messages.map((m) => m.payload),
-      { eventTimeColumn: source.vocab.eventTimeColumn, maxPayloadBytes: options.maxPayloadBytes },
-    );
-    if (!inferred) return undefined;
-    this.schema = configureSchema(inferred, source, head);
-    this.inferredReadSchema = inferred;
-    await this.ensureKeyState(this.schema);
-    return this.schema;
-  }
-
-  private takeInferredReadSchema(): DataSchema | undefined {
-    const inferred = this.inferredReadSchema;
-    this.inferredReadSchema = undefined;
-    return inferred;
-  }
-
   private progress(stage: PullStage): void {
-    this.a.onProgress?.({ stage, ...this.counters });
+    this.a.onProgress?.({ stage, ...this.writer.counters });
   }
 }
-
-const DELETED = Symbol('deleted');
 
 /** Fewest unacknowledged messages common MQTT 3.1.1 brokers send (RabbitMQ's prefetch: 10). */
 const SMALLEST_INFLIGHT_WINDOW = 10;
-
-interface PreparedCommit {
-  messages: ReceivedMessage[];
-  pubrels: number[];
-  commit: SliceCommit;
-}
-
-/**
- * Which merge keys, and which form, a key state was built for; a different signature means it must
- * be rebuilt. Ledger's names its form: seen-key groups of 64-bit hashes (before: one row per key).
- */
-export function stateSignature(strategy: MergeStrategy): string {
-  return `${strategy.kind === 'Ledger' ? 'Ledger/seen-hash64' : strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
-}

@@ -40,14 +40,14 @@ export function describeDatasetKind(source: DatasetSource): string {
 
 /**
  * Why a pull cannot fetch this dataset, in what is true of it, or undefined when it has a polling
- * source. Push sources and transforms are Kamu features Sluice does not run (yet).
+ * source. Push datasets are fed by devices (lib/device-endpoint) and folded from their inbox; transforms are a Kamu feature Sluice does not run (yet).
  */
 export function notPullableReason(name: string, source: DatasetSource): string | undefined {
   switch (source.kind) {
     case 'polling':
       return undefined;
     case 'push':
-      return `dataset "${name}" has a push source (AddPushSource ${source.sources.map((s) => `"${s.sourceName}"`).join(', ')}): devices send its data to Sluice, nothing is pulled. Sluice does not receive pushed data yet; the manifest is kept and exports unchanged.`;
+      return `dataset "${name}" has a push source (AddPushSource ${source.sources.map((s) => `"${s.sourceName}"`).join(', ')}): devices send its data to Sluice's device endpoint, nothing is pulled from a broker; \`sluice pull\` folds what they sent into the dataset.`;
     case 'derivative': {
       const inputs = source.transform?.inputs.map((i) => i.alias ?? i.datasetRef) ?? [];
       return `dataset "${name}" is derivative (SetTransform${inputs.length ? ` over ${inputs.join(', ')}` : ''}): its data is computed from its inputs, not pulled. Sluice does not run derivative transforms yet; the manifest is kept and exports unchanged.`;

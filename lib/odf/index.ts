@@ -22,5 +22,5 @@ export {
   type JsonOptions,
   type NdJsonOptions,
 } from './read-defaults';
-export { effectiveVocab, findActivePollingSource, qosNumber } from './mqtt-source';
+export { effectiveVocab, findActivePollingSource, findActivePushSource, qosNumber } from './mqtt-source';
 export { datasetSource, describeDatasetKind, notPullableReason, type DatasetSource } from './dataset-source';

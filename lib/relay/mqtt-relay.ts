@@ -5,7 +5,7 @@ import type WebSocket from 'ws';
 import { isSluiceError } from '../errors';
 import { openBrokerTransport, type BrokerTlsOptions } from '../ingest/fetch/broker-transport';
 import { filterCovers, topicMatches } from '../ingest/fetch/topic-filter';
-import { MqttCodec, type MqttVersion } from './mqtt-codec';
+import { MqttCodec, type MqttVersion } from '../mqtt/mqtt-codec';
 import { MqttFrameError, MqttFramer } from '../mqtt/mqtt-framer';
 
 /** What one browser may do through the relay: resolved on the server from its session and role. */

@@ -18,6 +18,8 @@ export type ActivityAction =
   | 'member.leave'
   | 'secret.set'
   | 'secret.delete'
+  | 'device.create'
+  | 'device.revoke'
   | 'schedule.set'
   | 'schedule.remove'
   | 'query.save'

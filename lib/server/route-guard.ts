@@ -9,6 +9,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SLICE_NOT_FOUND: 404,
   DATASET_CHANGED: 409,
   INVALID_INPUT: 400,
+  NOT_A_PUSH_DATASET: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
 };
 
 /** How a route handler answers the guard's refusals (and other coded errors): JSON with a status. */

@@ -8,6 +8,7 @@ import { SecretRepository } from './secret-repository';
 import { ActivityRepository } from './activity-repository';
 import { ScheduleRepository } from './schedule-repository';
 import { SavedQueryRepository } from './saved-query-repository';
+import { DeviceRepository } from './device-repository';
 import { SecretBox } from '../secrets/secret-box';
 import { deriveKey, loadMasterKey } from '../config/secret-key';
 import { createPrismaClient, type PrismaClient } from './prisma';
@@ -22,6 +23,7 @@ export interface Store {
   activity: ActivityRepository;
   schedules: ScheduleRepository;
   savedQueries: SavedQueryRepository;
+  devices: DeviceRepository;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function connectStore(config: StoreConfig = {}, beforeConnect?: (ur
     activity: new ActivityRepository(prisma),
     schedules: new ScheduleRepository(prisma),
     savedQueries: new SavedQueryRepository(prisma),
+    devices: new DeviceRepository(prisma, pool),
     async close() {
       await prisma.$disconnect();
       await pool.end();

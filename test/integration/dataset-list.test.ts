@@ -92,9 +92,9 @@ content:
     expect(await store.datasets.find(defaultWorkspaceKey('ledger2'))).toBeUndefined();
   });
 
-  it('a pull says what is true: push sources receive data from devices, derivative transforms are not run', async () => {
+  it('runPollingIngest says what is true: push sources receive data from devices, derivative transforms are not run', async () => {
     const pull = (name: string) => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name) });
-    await expect(pull('pushed')).rejects.toThrow('has a push source (AddPushSource "devices"): devices send its data to Sluice, nothing is pulled. Sluice does not receive pushed data yet');
+    await expect(pull('pushed')).rejects.toThrow('has a push source (AddPushSource "devices"): devices send its data to Sluice\'s device endpoint, nothing is pulled from a broker');
     await expect(pull('derived')).rejects.toThrow('is derivative (SetTransform over alpha, z): its data is computed from its inputs, not pulled. Sluice does not run derivative transforms yet');
     // The console's overview says the same.
     expect((await getDatasetOverview(store, defaultWorkspaceKey('pushed'))).notPulled).toContain('has a push source (AddPushSource "devices")');

@@ -49,7 +49,8 @@ export async function startConsole(): Promise<ConsoleServer> {
   const baseUrl = `http://127.0.0.1:${port}`;
   const web = spawn(process.execPath, [path.join(ROOT, 'bin/sluice.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1'], {
     cwd: ROOT,
-    env: { ...env, DATABASE_URL: postgres.adminUrl, SLUICE_SECRET_KEY: master, SLUICE_PUBLIC_URL: baseUrl },
+    // The device endpoint on ports the OS picks: the standard ones may be taken on a shared machine.
+    env: { ...env, DATABASE_URL: postgres.adminUrl, SLUICE_SECRET_KEY: master, SLUICE_PUBLIC_URL: baseUrl, SLUICE_DEVICE_PORT: '0', SLUICE_DEVICE_WS_PORT: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitForPort(port, 30_000);

@@ -45,3 +45,23 @@ ${m.merge ?? `        kind: Ledger
         primaryKey: [event_time, device]`}
 `;
 }
+
+/** A push dataset's manifest (ODF AddPushSource): devices publish to it through the device endpoint. */
+export function pushManifest(name: string, opts: { read?: string; merge?: string } = {}): string {
+  return `kind: DatasetSnapshot
+version: 1
+content:
+  name: ${name}
+  kind: Root
+  metadata:
+    - kind: AddPushSource
+      sourceName: devices
+      read:
+        kind: ${opts.read ?? 'NdJson'}
+        schema:
+          fields:
+${DEFAULT_FIELDS}
+      merge:
+${opts.merge ?? '        kind: Append'}
+`;
+}

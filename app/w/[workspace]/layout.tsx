@@ -47,6 +47,11 @@ export default async function WorkspaceLayout({ children, params }: { children: 
             <Link href={`${base}/activity`} className="text-muted-foreground hover:text-foreground">
               Activity
             </Link>
+            {can(access.role, { device: 'manage' }) ? (
+              <Link href={`${base}/devices`} className="text-muted-foreground hover:text-foreground">
+                Devices
+              </Link>
+            ) : null}
             {can(access.role, { secret: 'manage' }) ? (
               <Link href={`${base}/settings`} className="text-muted-foreground hover:text-foreground">
                 Settings

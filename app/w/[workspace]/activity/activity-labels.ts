@@ -16,6 +16,8 @@ const LABELS: Record<ActivityAction, string> = {
   'member.leave': 'Left the workspace',
   'secret.set': 'Set secret',
   'secret.delete': 'Deleted secret',
+  'device.create': 'Created device credential',
+  'device.revoke': 'Revoked device credential',
   'schedule.set': 'Scheduled pulls of',
   'schedule.remove': 'Stopped scheduled pulls of',
   'query.save': 'Saved query',

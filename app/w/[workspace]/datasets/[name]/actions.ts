@@ -9,6 +9,8 @@ import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
 import { updateDatasetManifest } from '@/lib/datasets/update-dataset-manifest';
 import { setSnapshotScope } from '@/lib/datasets/set-snapshot-scope';
 import { SnapshotScope } from '@/lib/datasets/snapshot-scope';
+import { assertValidFilter } from '@/lib/ingest/fetch/topic-filter';
+import { isPushDataset } from '@/lib/ingest/push-source-config';
 import { describeSchedule, parseScheduleSpec } from '@/lib/schedules/schedule-spec';
 import type { JsonRow } from '@/lib/ingest/ports';
 import { DatasetTarget, parseInput } from '@/lib/server/action-input';
@@ -73,6 +75,25 @@ export async function setDatasetSnapshotScope(input: z.input<typeof SnapshotScop
     const access = await requireDataset(workspace, dataset, { dataset: 'edit' });
     await setSnapshotScope(await getStore(), access.dataset, scope);
     await recordActivity(access, 'dataset.edit', dataset, { snapshotScope: scope });
+    revalidatePath(datasetPath(workspace, dataset), 'layout');
+    return undefined;
+  });
+}
+
+const PushTopicInput = DatasetTarget.extend({ filter: z.string().trim().max(1024) });
+
+/** Sets the topic filter a push dataset receives device messages on (empty: `<name>/#`); kept outside the manifest. */
+export async function setPushTopic(input: z.input<typeof PushTopicInput>): Promise<ActionResult> {
+  return runAction(async () => {
+    const { workspace, dataset, filter } = parseInput(PushTopicInput, input);
+    const access = await requireDataset(workspace, dataset, { dataset: 'edit' });
+    if (filter) assertValidFilter(filter);
+    if (filter.startsWith('$')) throw new SluiceError('TOPIC_FILTER_INVALID', 'devices cannot publish to "$" topics');
+    const store = await getStore();
+    const d = await getDatasetOrThrow(store.datasets, access.dataset);
+    if (!isPushDataset(d.snapshot)) throw new SluiceError('NOT_A_PUSH_DATASET', `dataset "${dataset}" has no push source (AddPushSource)`);
+    await store.devices.setPushTopic(d.id, filter || null);
+    await recordActivity(access, 'dataset.edit', dataset, { pushTopic: filter || null });
     revalidatePath(datasetPath(workspace, dataset), 'layout');
     return undefined;
   });

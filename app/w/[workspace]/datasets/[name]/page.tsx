@@ -7,10 +7,21 @@ import { ScheduleSummary } from '@/app/_components/schedule-summary';
 import { getDatasetOverview } from '@/lib/datasets/dataset-overview';
 import { getDatasetSchedule } from '@/lib/datasets/dataset-schedule';
 import { listDatasetPulls } from '@/lib/datasets/dataset-pulls';
+import { getPushConnection } from '@/lib/datasets/push-connection';
+import { deviceEndpointUrl } from '@/lib/device-endpoint/endpoint-config';
+import { readEnv } from '@/lib/config/env';
+import { headers } from 'next/headers';
+import { PushConnectionCard } from './_components/push-connection-card';
 import { loadDatasetView, type DatasetParams } from './load-dataset';
 
 export default async function DatasetOverviewPage({ params }: { params: DatasetParams }) {
-  const [d, pulls, schedule] = await loadDatasetView(params, (store, ref) => Promise.all([getDatasetOverview(store, ref), listDatasetPulls(store, ref, 5), getDatasetSchedule(store, ref)]));
+  const [d, pulls, schedule, push] = await loadDatasetView(params, (store, ref) =>
+    Promise.all([getDatasetOverview(store, ref), listDatasetPulls(store, ref, 5), getDatasetSchedule(store, ref), getPushConnection(store, ref)]),
+  );
+  const env = readEnv();
+  const p = await params;
+  const origin = env.SLUICE_PUBLIC_URL ?? `http://${(await headers()).get('host') ?? '127.0.0.1:3000'}`;
+  const ingestUrl = `${origin}/api/w/${encodeURIComponent(decodeURIComponent(p.workspace))}/datasets/${encodeURIComponent(decodeURIComponent(p.name))}/ingest`;
   const facts: [string, React.ReactNode][] = [
     ['Rows', formatCount(d.rows)],
     ['Slices', formatCount(d.slices)],
@@ -54,6 +65,7 @@ export default async function DatasetOverviewPage({ params }: { params: DatasetP
           <p className="p-3 text-muted-foreground" data-testid="not-pulled">{d.notPulled}</p>
         )}
       </Card>
+      {push ? <PushConnectionCard push={push} deviceUrl={deviceEndpointUrl(env)} ingestUrl={ingestUrl} /> : null}
       <Card>
         <CardHeader>
           <CardTitle>Read schema</CardTitle>

@@ -7,15 +7,18 @@ import { getDatasetSchedule } from '@/lib/datasets/dataset-schedule';
 import { sourceBrokerUrl } from '@/lib/ingest/mqtt-source-config';
 import { loadDatasetView, type DatasetParams } from '../load-dataset';
 import { DeleteDataset } from './delete-dataset';
+import { PushTopicForm } from './push-topic-form';
+import { getPushConnection } from '@/lib/datasets/push-connection';
+import { defaultPushTopic } from '@/lib/devices/push-topic';
 import { ScheduleForm } from './schedule-form';
 
 /** Maintainers only: the dataset's pull schedule, its secrets, and deleting it. */
 export default async function DatasetSettingsPage({ params }: { params: DatasetParams }) {
-  const { d, secrets, schedule } = await loadDatasetView(
+  const { d, secrets, schedule, push } = await loadDatasetView(
     params,
     async (store, ref) => {
       const d = await getDatasetOrThrow(store.datasets, ref);
-      return { d, secrets: await store.secrets.list(d.workspaceId, d.id), schedule: await getDatasetSchedule(store, ref) };
+      return { d, secrets: await store.secrets.list(d.workspaceId, d.id), schedule: await getDatasetSchedule(store, ref), push: await getPushConnection(store, ref) };
     },
     { secret: 'manage' },
   );
@@ -30,6 +33,16 @@ export default async function DatasetSettingsPage({ params }: { params: DatasetP
           <ScheduleSummary schedule={schedule} />
         </div>
       </Card>
+      {push ? (
+        <Card>
+          <CardHeader>
+            <CardTitle>Device messages</CardTitle>
+          </CardHeader>
+          <div className="p-3">
+            <PushTopicForm workspace={d.workspace} dataset={d.name} current={push.topicFilter === defaultPushTopic(d.name) ? null : push.topicFilter} fallback={defaultPushTopic(d.name)} />
+          </div>
+        </Card>
+      ) : null}
       <Card>
         <CardHeader>
           <CardTitle>Secrets</CardTitle>

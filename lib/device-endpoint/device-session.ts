@@ -1,0 +1,365 @@
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { IConnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
+import { credentialRefusal, type DeviceIdentity } from '../devices/device-credential';
+import { verifyDeviceSecret } from '../devices/device-secret';
+import { topicMatches } from '../ingest/fetch/topic-filter';
+import { MqttCodec, type MqttVersion } from '../mqtt/mqtt-codec';
+import { MqttFrameError, MqttFramer } from '../mqtt/mqtt-framer';
+import type { DeviceEndpointContext } from './endpoint-context';
+import type { InboxMessage } from './ports';
+
+/** Per-connection limits of the device endpoint. */
+export interface DeviceLimits {
+  /** The largest packet a device may send (its remaining length, bytes); larger ones close the connection. */
+  maxPacketBytes: number;
+  /** QoS 1/2 messages of one connection awaiting their commit; past it the connection is read no further until they are acknowledged. */
+  maxInflight: number;
+  /** Messages per second one connection may send (a burst of as many); faster senders are read more slowly. */
+  messagesPerSecond: number;
+  /** Open connections per credential. */
+  connectionsPerCredential: number;
+  /** How long a new connection has to send CONNECT. */
+  connectTimeoutMs: number;
+}
+
+/** MQTT 5 reason codes the endpoint sends (MQTT 5.0 §2.4). */
+export const REASON = {
+  noMatchingSubscribers: 0x10,
+  noSubscriptionExisted: 0x11,
+  unspecified: 0x80,
+  malformed: 0x81,
+  protocolError: 0x82,
+  implementationSpecific: 0x83,
+  clientIdNotValid: 0x85,
+  badUserNameOrPassword: 0x86,
+  notAuthorized: 0x87,
+  packetIdNotFound: 0x92,
+  topicNameInvalid: 0x90,
+  packetTooLarge: 0x95,
+  quotaExceeded: 0x97,
+  sessionTakenOver: 0x8e,
+  keepAliveTimeout: 0x8d,
+  connectionRateExceeded: 0x9f,
+} as const;
+
+/** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */
+const RETURN = { identifierRejected: 2, serverUnavailable: 3, badUserNameOrPassword: 4, notAuthorized: 5 } as const;
+
+/**
+ * One device's connection to the publish-only endpoint, over any byte stream (TCP, TLS or a
+ * WebSocket's). Packets are cut by MqttFramer (a packet over the limit is refused from its header)
+ * and parsed by mqtt-packet; nothing is parsed by hand.
+ *
+ * Contract:
+ * - The first packet must be a CONNECT whose username and password are a usable device credential
+ *   (not revoked or expired); failures count against the client address (FailedAuthLimiter).
+ * - SUBSCRIBE is answered with failure codes for every filter; the endpoint sends nothing to devices.
+ * - A PUBLISH must match the credential's allowed filters (when it has any) and the topic filter of
+ *   at least one push dataset of the credential's workspace; otherwise it is refused — MQTT 5 with
+ *   a reason code in its PUBACK/PUBREC (QoS 0: dropped), MQTT 3.1.1 by closing the connection — and
+ *   counted as a refusal.
+ * - Durable before acknowledged: a QoS 1 PUBACK and a QoS 2 PUBREC are sent only after the inbox
+ *   rows (and for QoS 2 the session's receipt of the packet id) committed; acknowledgements leave
+ *   in the order the messages came. A QoS 2 packet id with a receipt (in this process or persisted
+ *   by an earlier connection of the same session) is acknowledged again and not stored twice until
+ *   its PUBREL releases it; the PUBCOMP leaves once the release committed.
+ */
+export class DeviceSession {
+  private readonly framer: MqttFramer;
+  private readonly decoder = new MqttCodec(4);
+  private encoder: MqttCodec | undefined;
+  private version: MqttVersion = 4;
+  private identity: DeviceIdentity | undefined;
+  private clientId = '';
+  /** Packets are handled one after another; CONNECT (authentication) is asynchronous. */
+  private chain: Promise<void> = Promise.resolve();
+  /** Acknowledgements leave in message order: each waits for the one before. */
+  private lastAck: Promise<void> = Promise.resolve();
+  private inflight = 0;
+  private tokens: number;
+  private tokensAt = Date.now();
+  private paused = false;
+  private resumeTimer: NodeJS.Timeout | undefined;
+  /** The MQTT session's state: QoS 2 packet ids stored (or being stored) and not yet released, with their commit. */
+  private receipts = new Map<number, Promise<void>>();
+  /** Whether the session outlives this connection (not a clean start). */
+  private persistent = false;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+  private keepAliveMs = 0;
+  private closed = false;
+  private releaseRegistration: ((keep: boolean) => void) | undefined;
+
+  constructor(
+    private readonly stream: Duplex,
+    readonly address: string,
+    private readonly ctx: DeviceEndpointContext,
+  ) {
+    this.framer = new MqttFramer(ctx.limits.maxPacketBytes);
+    this.tokens = ctx.limits.messagesPerSecond;
+    this.keepAliveTimer = setTimeout(() => this.close(), ctx.limits.connectTimeoutMs);
+    stream.on('data', (bytes: Buffer) => this.onBytes(bytes));
+    stream.on('error', () => this.close());
+    stream.on('close', () => this.close());
+    stream.on('end', () => this.close());
+  }
+
+  get credentialId(): string | undefined {
+    return this.identity?.credentialId;
+  }
+
+  /** Ends the connection; with MQTT 5 and a reason, a DISCONNECT says why first. */
+  close(reasonCode?: number): void {
+    if (this.closed) return;
+    if (reasonCode !== undefined && this.version === 5 && this.encoder) this.send({ cmd: 'disconnect', reasonCode });
+    this.closed = true;
+    clearTimeout(this.keepAliveTimer);
+    clearTimeout(this.resumeTimer);
+    this.releaseRegistration?.(this.persistent);
+    this.stream.end();
+    this.stream.destroy();
+  }
+
+  private onBytes(bytes: Buffer): void {
+    if (this.closed) return;
+    let packets: Buffer[];
+    try {
+      packets = this.framer.push(bytes);
+    } catch (err) {
+      if (err instanceof MqttFrameError && err.kind === 'too-large') this.refuse((err as Error).message);
+      return this.close(err instanceof MqttFrameError && err.kind === 'too-large' ? REASON.packetTooLarge : REASON.malformed);
+    }
+    for (const frame of packets) {
+      let packet: Packet;
+      try {
+        packet = this.decoder.decode(frame);
+      } catch {
+        return this.close(REASON.malformed);
+      }
+      this.chain = this.chain.then(() => (this.closed ? undefined : this.handle(packet))).catch((err: unknown) => {
+        this.ctx.log(`device endpoint: ${this.identity?.username ?? this.address}: ${(err as Error).message}`);
+        this.close(REASON.unspecified);
+      });
+    }
+  }
+
+  private async handle(p: Packet): Promise<void> {
+    this.touchKeepAlive();
+    if (!this.identity) {
+      if (p.cmd !== 'connect') return this.close(REASON.protocolError);
+      return this.onConnect(p);
+    }
+    switch (p.cmd) {
+      case 'publish':
+        return this.onPublish(p);
+      case 'pubrel':
+        return this.onPubrel(p.messageId!);
+      case 'subscribe':
+        // Publish-only: every filter refused (MQTT 5: Not authorized; 3.1.1: Failure).
+        this.refuse('SUBSCRIBE refused: the endpoint is publish-only');
+        return this.send({ cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => (this.version === 5 ? REASON.notAuthorized : 0x80)) });
+      case 'unsubscribe':
+        return this.send({ cmd: 'unsuback', messageId: p.messageId, granted: this.version === 5 ? p.unsubscriptions.map(() => REASON.noSubscriptionExisted) : [] });
+      case 'pingreq':
+        return this.send({ cmd: 'pingresp' });
+      case 'disconnect':
+        return this.close();
+      default:
+        // A second CONNECT, AUTH, or a packet only servers send.
+        return this.close(REASON.protocolError);
+    }
+  }
+
+  private async onConnect(p: IConnectPacket): Promise<void> {
+    this.version = (p.protocolVersion ?? 4) as MqttVersion;
+    this.encoder = new MqttCodec(this.version);
+    const v5 = this.version === 5;
+    const refuse = (reasonCode: number, returnCode: number) => {
+      this.send(v5 ? { cmd: 'connack', sessionPresent: false, reasonCode } : { cmd: 'connack', sessionPresent: false, returnCode });
+      this.close();
+    };
+    if (this.ctx.authLimiter.blocked(this.address)) return refuse(REASON.connectionRateExceeded, RETURN.notAuthorized);
+    const device = p.username ? await this.ctx.store.findDevice(p.username) : undefined;
+    const secret = p.password?.toString('utf8') ?? '';
+    if (!device || !(await verifyDeviceSecret(secret, device.secretHash))) {
+      this.ctx.authLimiter.fail(this.address);
+      if (device) this.ctx.counts.refusal(device.credentialId, `wrong secret from ${this.address}`);
+      return refuse(REASON.badUserNameOrPassword, RETURN.badUserNameOrPassword);
+    }
+    const why = credentialRefusal(device, this.ctx.now());
+    if (why) {
+      this.ctx.counts.refusal(device.credentialId, `connection with a ${why} credential`);
+      return refuse(REASON.notAuthorized, RETURN.notAuthorized);
+    }
+    const clean = p.clean !== false;
+    let assigned: string | undefined;
+    this.clientId = p.clientId;
+    if (!this.clientId) {
+      // MQTT 3.1.1 §3.1.3.1: an empty client id only with a clean session; MQTT 5 assigns one.
+      if (!clean && !v5) return refuse(REASON.clientIdNotValid, RETURN.identifierRejected);
+      this.clientId = assigned = `sluice-${randomBytes(8).toString('hex')}`;
+    }
+    const registered = this.ctx.sessions.register(device.credentialId, this.clientId, this);
+    if (!registered) {
+      this.ctx.counts.refusal(device.credentialId, `more than ${this.ctx.limits.connectionsPerCredential} connections`);
+      return refuse(REASON.quotaExceeded, RETURN.serverUnavailable);
+    }
+    this.releaseRegistration = registered.release;
+    this.persistent = !clean;
+    this.identity = device;
+    this.keepAliveMs = (p.keepalive ?? 0) * 1500;
+    const state = registered.state;
+    this.receipts = state.receipts;
+    // An earlier connection's commits land first: a redelivery must find their receipts (or a clean start clear them).
+    await Promise.allSettled([...state.receipts.values()]);
+    if (clean) {
+      state.receipts.clear();
+      await this.ctx.store.clearQos2Receipts(device.credentialId, this.clientId);
+      state.loaded = true;
+    } else if (!state.loaded) {
+      for (const id of await this.ctx.store.loadQos2Receipts(device.credentialId, this.clientId)) state.receipts.set(id, Promise.resolve());
+      state.loaded = true;
+    }
+    const sessionPresent = !clean && state.receipts.size > 0;
+    if (this.closed) return;
+    this.ctx.store.recordConnection(device.credentialId, this.address, this.ctx.now()).catch((err: Error) => this.ctx.log(`device endpoint: recording a connection failed: ${err.message}`));
+    this.send({
+      cmd: 'connack',
+      sessionPresent,
+      ...(v5
+        ? {
+            reasonCode: 0,
+            properties: {
+              receiveMaximum: this.ctx.limits.maxInflight,
+              maximumPacketSize: this.ctx.limits.maxPacketBytes + 5,
+              topicAliasMaximum: 0,
+              wildcardSubscriptionAvailable: false,
+              subscriptionIdentifiersAvailable: false,
+              sharedSubscriptionAvailable: false,
+              ...(assigned ? { assignedClientIdentifier: assigned } : {}),
+            },
+          }
+        : { returnCode: 0 }),
+    });
+  }
+
+  private async onPublish(p: IPublishPacket): Promise<void> {
+    const identity = this.identity!;
+    const qos = p.qos;
+    const id = p.messageId;
+    this.spendToken();
+    if (qos === 2 && this.receipts.has(id!)) {
+      // A redelivery of a message already stored: acknowledged again once its commit is done.
+      const stored = this.receipts.get(id!)!;
+      return this.acknowledge(stored, () => this.send({ cmd: 'pubrec', messageId: id }));
+    }
+    const refusal = await this.targetsOf(identity, p.topic);
+    if (typeof refusal === 'string') {
+      this.refuse(refusal);
+      if (this.version !== 5) return this.close();
+      const reasonCode = refusal.startsWith('no push dataset') ? REASON.topicNameInvalid : REASON.notAuthorized;
+      if (qos === 1) return this.acknowledge(Promise.resolve(), () => this.send({ cmd: 'puback', messageId: id, reasonCode }));
+      if (qos === 2) return this.acknowledge(Promise.resolve(), () => this.send({ cmd: 'pubrec', messageId: id, reasonCode }));
+      return;
+    }
+    const receivedAt = this.ctx.now();
+    const payload = Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload);
+    const messages: InboxMessage[] = refusal.map((datasetId) => ({ workspaceId: identity.workspaceId, datasetId, credentialId: identity.credentialId, topic: p.topic, payload, qos, receivedAt }));
+    const receipt = qos === 2 ? [{ credentialId: identity.credentialId, clientId: this.clientId, packetId: id! }] : [];
+    const committed = this.ctx.inbox.write({ messages, receipts: receipt, releases: [] });
+    this.ctx.counts.message(identity.credentialId);
+    if (qos === 0) {
+      committed.catch((err: Error) => this.failed(err));
+      return;
+    }
+    if (qos === 2) this.receipts.set(id!, committed);
+    this.inflight++;
+    if (this.inflight >= this.ctx.limits.maxInflight) this.pause();
+    this.acknowledge(committed, () => {
+      this.inflight--;
+      this.maybeResume();
+      this.send({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: id });
+    });
+  }
+
+  private async onPubrel(id: number): Promise<void> {
+    const identity = this.identity!;
+    const stored = this.receipts.get(id);
+    if (!stored) {
+      return this.acknowledge(Promise.resolve(), () => this.send({ cmd: 'pubcomp', messageId: id, ...(this.version === 5 ? { reasonCode: REASON.packetIdNotFound } : {}) }));
+    }
+    this.receipts.delete(id);
+    const released = stored.then(() => this.ctx.inbox.write({ messages: [], receipts: [], releases: [{ credentialId: identity.credentialId, clientId: this.clientId, packetId: id }] }));
+    this.acknowledge(released, () => this.send({ cmd: 'pubcomp', messageId: id }));
+  }
+
+  /** Sends an acknowledgement once `durable` resolved and every earlier one was sent; a failed commit closes the connection. */
+  private acknowledge(durable: Promise<void>, send: () => void): void {
+    const previous = this.lastAck;
+    this.lastAck = Promise.all([previous, durable]).then(
+      () => {
+        if (!this.closed) send();
+      },
+      (err: Error) => this.failed(err),
+    );
+  }
+
+  private failed(err: Error): void {
+    if (this.closed) return;
+    this.ctx.log(`device endpoint: storing messages of ${this.identity?.username ?? this.address} failed (${err.message}); closing its connection unacknowledged`);
+    this.close(REASON.unspecified);
+  }
+
+  /** The push datasets a topic goes to, or why the device may not publish there. */
+  private async targetsOf(identity: DeviceIdentity, topic: string): Promise<string[] | string> {
+    if (!topic || topic.startsWith('$')) return `topic "${topic.slice(0, 200)}" is not publishable`;
+    if (identity.allowedFilters.length && !identity.allowedFilters.some((f) => topicMatches(f, topic))) return `topic "${topic.slice(0, 200)}" is outside the credential's allowed filters`;
+    const targets = (await this.ctx.targets(identity.workspaceId)).filter((t) => topicMatches(t.topicFilter, topic));
+    if (targets.length === 0) return `no push dataset receives topic "${topic.slice(0, 200)}"`;
+    return targets.map((t) => t.datasetId);
+  }
+
+  /** Counts a refusal against the credential (shown on the Devices page). */
+  private refuse(reason: string): void {
+    if (this.identity) this.ctx.counts.refusal(this.identity.credentialId, reason);
+  }
+
+  private send(packet: Packet): void {
+    if (this.closed || !this.encoder) return;
+    this.stream.write(this.encoder.encode(packet));
+  }
+
+  private touchKeepAlive(): void {
+    clearTimeout(this.keepAliveTimer);
+    this.keepAliveTimer = this.keepAliveMs > 0 ? setTimeout(() => this.close(REASON.keepAliveTimeout), this.keepAliveMs) : undefined;
+  }
+
+  /** Message rate: a token bucket of `messagesPerSecond`; an empty bucket pauses reading until it refills. */
+  private spendToken(): void {
+    const { messagesPerSecond } = this.ctx.limits;
+    const now = Date.now();
+    this.tokens = Math.min(messagesPerSecond, this.tokens + ((now - this.tokensAt) / 1000) * messagesPerSecond);
+    this.tokensAt = now;
+    this.tokens -= 1;
+    if (this.tokens < 0) {
+      this.pause();
+      clearTimeout(this.resumeTimer);
+      this.resumeTimer = setTimeout(() => {
+        this.resumeTimer = undefined;
+        this.maybeResume();
+      }, Math.ceil((-this.tokens / messagesPerSecond) * 1000));
+    }
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.stream.pause();
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || this.closed || this.resumeTimer || this.inflight >= this.ctx.limits.maxInflight) return;
+    this.paused = false;
+    this.stream.resume();
+  }
+}

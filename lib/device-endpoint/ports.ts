@@ -1,0 +1,65 @@
+import type { DeviceIdentity } from '../devices/device-credential';
+
+/** One device message on its way into a push dataset's inbox. */
+export interface InboxMessage {
+  workspaceId: string;
+  datasetId: string;
+  credentialId: string;
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  receivedAt: Date;
+}
+
+/** A device session's QoS 2 packet id (the receiver's half of MQTT's exactly-once exchange). */
+export interface Qos2Receipt {
+  credentialId: string;
+  clientId: string;
+  packetId: number;
+}
+
+/**
+ * What one group commit writes, atomically: the inbox rows of many devices' messages, the QoS 2
+ * receipts of those that came with QoS 2, and the receipts their PUBRELs release.
+ */
+export interface InboxBatch {
+  messages: InboxMessage[];
+  receipts: Qos2Receipt[];
+  releases: Qos2Receipt[];
+}
+
+/** A push dataset devices of its workspace may publish to, and the topic filter it receives. */
+export interface PushTarget {
+  datasetId: string;
+  name: string;
+  topicFilter: string;
+}
+
+/** A credential found by its username, with what authentication checks. */
+export interface StoredDevice extends DeviceIdentity {
+  secretHash: string;
+  revokedAt: Date | null;
+}
+
+/** Per credential, what the endpoint counted since its last flush. */
+export interface DeviceCounts {
+  messages: number;
+  refusals: number;
+  /** The latest refusal's reason, for the Devices page. */
+  lastRefusal?: string;
+}
+
+/** The store port of the device endpoint (Postgres in lib/store/device-repository.ts). */
+export interface DeviceEndpointStore {
+  findDevice(username: string): Promise<StoredDevice | undefined>;
+  recordConnection(credentialId: string, address: string, at: Date): Promise<void>;
+  addCounts(counts: Map<string, DeviceCounts>): Promise<void>;
+  /** Of `ids`, those that no longer admit their devices: revoked, expired (at `now`) or deleted. */
+  refusedCredentials(ids: string[], now: Date): Promise<Set<string>>;
+  /** The workspace's datasets with an active push source. */
+  pushTargets(workspaceId: string): Promise<PushTarget[]>;
+  /** Commits a batch in one transaction; resolves only once it is durable. */
+  appendInbox(batch: InboxBatch): Promise<void>;
+  loadQos2Receipts(credentialId: string, clientId: string): Promise<Set<number>>;
+  clearQos2Receipts(credentialId: string, clientId: string): Promise<void>;
+}

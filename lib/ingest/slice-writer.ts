@@ -1,0 +1,348 @@
+import { chainBlocks } from '../chain/metadata-block';
+import type { Row } from '../data/row';
+import { SluiceError } from '../errors';
+import type { DataSchema } from '../odf/data-type';
+import type { ReceivedMessage } from './fetch/mqtt-session';
+import { topicMatches } from './fetch/topic-filter';
+import { encodeStateRow, priorStateFrom } from './key-state-codec';
+import { applyToState } from './merge/apply-to-state';
+import { createMergeStrategy } from './merge/create-merge-strategy';
+import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
+import type { MqttSourceConfig } from './mqtt-source-config';
+import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SeenKeyGroup, type SliceCommit } from './ports';
+import { findSeenKeys, seenKeyGroup } from './seen-keys';
+import { latestPerTopic } from '../datasets/snapshot-scope';
+import { inferReadSchema } from './read/infer-schema';
+import { readMessage } from './read/read-message';
+import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, withEventTimeColumn, type SliceLayout } from './slice-layout';
+import { fillEventTimes, fromStagedRow, stageSlice, toStagedRow } from './stage-slice';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** What writing slices needs from a source (a pull's MQTT source, a push source). */
+export type IngestSourceConfig = Pick<MqttSourceConfig, 'topics' | 'read' | 'readSchema' | 'merge' | 'vocab'>;
+
+/** How an ingest types, lays out and merges rows: known up front, or once the first messages are in. */
+export interface ConfiguredSchema {
+  readSchema: DataSchema;
+  layout: SliceLayout;
+  strategy: MergeStrategy;
+}
+
+export function configureSchema(readSchema: DataSchema, source: IngestSourceConfig, head: DatasetHead): ConfiguredSchema {
+  const layout = layoutFromReadSchema(readSchema, source.vocab);
+  assertSchemaCompatible(head.dataSchema, dataSchemaOf(layout), head.name);
+  try {
+    return { readSchema, layout, strategy: createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab }) };
+  } catch (err) {
+    if (err instanceof MergeError) throw new SluiceError('SCHEMA_INVALID', `merge ${source.merge.kind}: ${err.message}`);
+    throw err;
+  }
+}
+
+export interface SliceWriterArgs {
+  store: IngestStore;
+  clock: Clock;
+  head: DatasetHead;
+  source: IngestSourceConfig;
+  schema: ConfiguredSchema | undefined;
+  /** The pull (or fold) the commits are counted under; its lease guards them. */
+  pullId: string;
+  maxPayloadBytes: number;
+}
+
+export interface PreparedCommit {
+  messages: ReceivedMessage[];
+  pubrels: number[];
+  commit: SliceCommit;
+}
+
+/**
+ * The core every ingest shares, whatever brings the messages (a pull's MQTT session, a push
+ * dataset's inbox): read → merge → stage → commit. `prepare` reads and merges a batch of received
+ * messages against the state as it will be once the commit before it lands, and either stages its
+ * rows (durable, published later) or publishes them — with every staged row — as one slice and
+ * AddData block; `commit` writes a prepared batch atomically. Batches must be committed in the
+ * order they were prepared (the head, key state and staged rows advance at `prepare`).
+ *
+ * QoS 2 packet ids of messages with one (a pull's broker session) are remembered in `receipts`
+ * until a PUBREL releases them, so a redelivery is counted as a duplicate and not read twice.
+ */
+export class SliceWriter {
+  /** The head as it will be once every prepared commit landed. */
+  head: DatasetHead;
+  counters: PullCounters = zeroCounters();
+  /** QoS 2 ids committed (or being committed) whose PUBREL has not arrived: a PUBLISH with one is a redelivery. */
+  receipts = new Set<number>();
+  /**
+   * Rows committed (or being committed) to the staging rows and not yet published, in slice order:
+   * a killed pull's first, then this pull's windows. The record cap bounds them.
+   */
+  private staged: Row[] = [];
+  /** Snapshot merges need the whole snapshot at once, so they commit once, at the end. */
+  readonly singleBatch: boolean;
+  /** Key-state changes made by this ingest, laid over what the store returns (it may not have them yet). */
+  private readonly stateOverlay = new Map<string, JsonRow | null | typeof DELETED>();
+  private schema: ConfiguredSchema | undefined;
+  /** Set when this ingest inferred the read schema: it is recorded with the first commit. */
+  private inferredReadSchema: DataSchema | undefined;
+
+  constructor(private readonly a: SliceWriterArgs) {
+    this.head = a.head;
+    this.schema = a.schema;
+    this.singleBatch = a.source.merge.kind === 'Snapshot';
+  }
+
+  /** Rows staged and not yet published. */
+  get stagedCount(): number {
+    return this.staged.length;
+  }
+
+  /** Takes in the rows a killed pull staged (they lead the next slice) and brings the key state up to date. */
+  async start(): Promise<void> {
+    const { store, head } = this.a;
+    const leftovers = await store.loadStagedRows(head.num);
+    if (leftovers.length && !this.schema) throw new Error(`${head.name} has staged rows but no read schema to read them with`);
+    if (this.schema) {
+      this.staged = leftovers.map((r) => fromStagedRow(r, this.schema!.layout));
+      await this.ensureKeyState(this.schema);
+    }
+  }
+
+  /**
+   * Reads and merges a batch against the state as it will be once the commit in flight lands.
+   * Its rows are staged, or with `publish` become the slice after the staged ones; then
+   * `head` advances to what this commit will make it.
+   */
+  async prepare(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<PreparedCommit> {
+    const { source } = this.a;
+    const schema = await this.schemaFor(messages);
+    const systemTime = this.a.clock.now();
+    const add: PullCounters = { messagesReceived: messages.length, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
+    // A PUBREL ends the broker's use of that packet id: a later PUBLISH with it is a new message.
+    for (const id of pubrels) this.receipts.delete(id);
+    const newReceipts: number[] = [];
+    const quarantine: QuarantineRecord[] = [];
+    const rows: Row[] = [];
+    // Kamu's snapshot is every record of the pull (the merge keeps each key's latest record); with
+    // the dataset's `topic` scope only each topic's latest message counts.
+    const current = this.singleBatch && this.a.head.snapshotScope === 'topic' ? new Set(latestPerTopic(messages)) : undefined;
+    for (const m of messages) {
+      // A filter removed from the manifest can still deliver until the broker processed the unsubscribe.
+      if (!this.wantedTopic(m.topic)) continue;
+      if (current && !current.has(m)) {
+        add.duplicates++;
+        continue;
+      }
+      // Only a broker session's QoS 2 messages carry a packet id to remember (inbox messages were deduplicated on receipt).
+      if (m.qos === 2 && m.messageId !== undefined) {
+        const id = m.messageId;
+        if (this.receipts.has(id)) {
+          add.duplicates++;
+          continue;
+        }
+        this.receipts.add(id);
+        newReceipts.push(id);
+      }
+      const result = readMessage(source.read, schema?.readSchema ?? { fields: [] }, m, { maxPayloadBytes: this.a.maxPayloadBytes });
+      // Without a schema only a blank payload reads (as no rows): nothing here held a record.
+      if (result.ok) rows.push(...result.rows.map((r) => withEventTimeColumn(r, schema!.layout)));
+      else {
+        add.quarantined++;
+        quarantine.push({ topic: m.topic, qos: m.qos, retained: m.retain, payload: m.payload, reason: result.reason, receivedAt: m.receivedAt });
+      }
+    }
+
+    // Without a schema (nothing readable to infer one from yet) only quarantine records are written.
+    const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema), rows), schema.layout, systemTime) : [];
+    // The key state moves with every batch, staged or published: the next batch's merge sees these rows.
+    const changes = merged.length && schema!.strategy.primaryKey.length ? applyToState(schema!.strategy, merged) : undefined;
+    const unstage = this.staged.length;
+    // Ledger records the batch's keys as a seen-key group; the others their current rows.
+    const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(unstage)) : undefined;
+    const upserts = new Map(seen ? [] : [...(changes?.upserts ?? [])].map(([k, r]) => [k, encodeStateRow(r, schema!.layout)]));
+    for (const [k, r] of upserts) this.stateOverlay.set(k, r);
+    if (seen) for (const k of changes!.upserts.keys()) this.stateOverlay.set(k, null);
+    for (const k of changes?.deletes ?? []) this.stateOverlay.set(k, DELETED);
+    const stage = !publish && merged.length ? { position: unstage, rows: merged.map((r) => toStagedRow(r, schema!.layout)) } : undefined;
+    for (const row of merged) this.staged.push(row);
+    const head = this.head;
+    const staged =
+      publish && this.schema
+        ? stageSlice({
+            merged: this.staged.splice(0),
+            layout: this.schema.layout,
+            systemTime,
+            nextOffset: head.nextOffset,
+            prevWatermark: head.watermark,
+            committedDataSchema: head.dataSchema,
+          })
+        : undefined;
+    const blocks = staged ? chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime) : [];
+    if (staged) {
+      add.rowsCommitted = staged.slice.rows.length;
+      add.slices = 1;
+    }
+    const nextOffset = staged ? staged.slice.offsetEnd + 1n : head.nextOffset;
+    const watermark = staged?.watermark ?? head.watermark;
+    const last = blocks.at(-1);
+    if (last) {
+      this.head = {
+        ...head,
+        headHash: last.hash,
+        headSequence: last.block.sequenceNumber,
+        nextOffset,
+        watermark,
+        dataSchema: staged?.dataSchema ?? head.dataSchema,
+      };
+    }
+    return {
+      messages,
+      pubrels,
+      commit: {
+        datasetId: head.id,
+        datasetNum: head.num,
+        expectedHeadHash: head.headHash,
+        systemTime,
+        blocks,
+        slice: staged?.slice,
+        nextOffset,
+        watermark,
+        dataSchema: staged?.dataSchema,
+        stage,
+        unstage: staged ? unstage : undefined,
+        inferredReadSchema: stage || staged ? this.takeInferredReadSchema() : undefined,
+        keyState: changes && { signature: stateSignature(schema!.strategy), upserts, deletes: [...changes.deletes], seen },
+        qos2Receipts: { add: newReceipts, remove: pubrels },
+        quarantine,
+        pull: { id: this.a.pullId, add },
+      },
+    };
+  }
+
+  /** Commits a prepared batch; its messages may be acknowledged (or its inbox rows are gone) once this resolves. */
+  async commit(p: PreparedCommit): Promise<void> {
+    await this.a.store.commit(p.commit);
+    this.counters = sumCounters(this.counters, p.commit.pull.add);
+  }
+
+  private async priorState(rows: Row[], schema: ConfiguredSchema): Promise<PriorState> {
+    const need = schema.strategy.stateNeed(rows);
+    const stored =
+      need.kind === 'none'
+        ? new Map<string, JsonRow | null>()
+        : schema.strategy.kind === 'Ledger' && need.kind === 'keys'
+          ? new Map([...(await this.seenKeys(need.keys, schema))].map((k) => [k, null]))
+          : await this.a.store.loadKeyState(this.head.num, need.kind === 'all' ? 'all' : need.keys);
+    if (need.kind === 'keys') {
+      for (const k of need.keys) {
+        const o = this.stateOverlay.get(k);
+        if (o === DELETED) stored.delete(k);
+        else if (o !== undefined) stored.set(k, o);
+      }
+    } else if (need.kind === 'all') {
+      for (const [k, o] of this.stateOverlay) o === DELETED ? stored.delete(k) : stored.set(k, o);
+    }
+    return priorStateFrom(stored, schema.layout, this.head.nextOffset > 0n);
+  }
+
+  /** Which of `keys` this Ledger has seen in its committed and staged rows (see seen-keys.ts). */
+  private seenKeys(keys: string[], { strategy, layout }: ConfiguredSchema): Promise<Set<string>> {
+    const { store } = this.a;
+    return findSeenKeys({
+      store,
+      datasetNum: this.head.num,
+      strategy,
+      keys,
+      rowsOf: async (group) => {
+        const end = group.offsetStart + BigInt(group.rowCount);
+        const rows: Row[] = [];
+        for await (const batch of store.readRows(this.head.num, { fromOffset: group.offsetStart, toOffset: end })) {
+          for (const r of batch) rows.push(fromStagedRow(r, layout));
+        }
+        // Rows past the head are staged, not yet in a slice: this ingest holds them in slice order.
+        // (Rows of a commit still in flight are not read back: this ingest's keys are in stateOverlay.)
+        const head = this.head.nextOffset;
+        for (let o = group.offsetStart > head ? group.offsetStart : head; o < end; o++) {
+          const row = this.staged[Number(o - head)];
+          if (row) rows.push(row);
+        }
+        return rows;
+      },
+    });
+  }
+
+  /** The key state must describe the current merge keys; after a change of keys it is rebuilt from history once. */
+  private async ensureKeyState({ strategy, layout }: ConfiguredSchema): Promise<void> {
+    const { store } = this.a;
+    if (strategy.primaryKey.length === 0 || this.head.stateSignature === stateSignature(strategy)) return;
+    if (strategy.kind === 'Ledger') {
+      // One seen-key group per slice, and one for the rows a killed pull staged (they lead this ingest's slice).
+      const groups: SeenKeyGroup[] = [];
+      for await (const batch of store.readRows(this.head.num)) {
+        groups.push(seenKeyGroup(strategy, batch.map((r) => fromStagedRow(r, layout)), batch[0].offset));
+      }
+      if (this.staged.length) groups.push(seenKeyGroup(strategy, this.staged, this.head.nextOffset));
+      await store.replaceKeyState(this.head, stateSignature(strategy), new Map(), groups);
+      return;
+    }
+    const state = new Map<string, JsonRow | null>();
+    const fold = (rows: Row[]) => {
+      const changes = applyToState(strategy, rows);
+      for (const k of changes.deletes) state.delete(k);
+      for (const [k, r] of changes.upserts) state.set(k, encodeStateRow(r, layout));
+    };
+    for await (const batch of store.readRows(this.head.num)) fold(batch.map((r) => fromStagedRow(r, layout)));
+    // Rows a killed pull staged were merged against the old keys' state; they lead this pull's slice.
+    fold(this.staged);
+    await store.replaceKeyState(this.head, stateSignature(strategy), state);
+  }
+
+  private readonly topicVerdicts = new Map<string, boolean>();
+
+  /** Whether a topic matches one of the source's filters (remembered: topics repeat). */
+  private wantedTopic(topic: string): boolean {
+    let wanted = this.topicVerdicts.get(topic);
+    if (wanted === undefined) {
+      wanted = this.a.source.topics.some((t) => topicMatches(t.path, topic));
+      this.topicVerdicts.set(topic, wanted);
+    }
+    return wanted;
+  }
+
+  /** The schema of this ingest; inferred from the first readable messages when none is declared. */
+  private async schemaFor(messages: ReceivedMessage[]): Promise<ConfiguredSchema | undefined> {
+    if (this.schema) return this.schema;
+    const { source, head } = this.a;
+    const inferred = inferReadSchema(
+      source.read,
+      messages.map((m) => m.payload),
+      { eventTimeColumn: source.vocab.eventTimeColumn, maxPayloadBytes: this.a.maxPayloadBytes },
+    );
+    if (!inferred) return undefined;
+    this.schema = configureSchema(inferred, source, head);
+    this.inferredReadSchema = inferred;
+    await this.ensureKeyState(this.schema);
+    return this.schema;
+  }
+
+  private takeInferredReadSchema(): DataSchema | undefined {
+    const inferred = this.inferredReadSchema;
+    this.inferredReadSchema = undefined;
+    return inferred;
+  }
+}
+
+const DELETED = Symbol('deleted');
+
+/**
+ * Which merge keys, and which form, a key state was built for; a different signature means it must
+ * be rebuilt. Ledger's names its form: seen-key groups of 64-bit hashes (before: one row per key).
+ */
+export function stateSignature(strategy: MergeStrategy): string {
+  return `${strategy.kind === 'Ledger' ? 'Ledger/seen-hash64' : strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
+}

@@ -1,0 +1,173 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { DeviceCredentialInfo } from '../devices/device-credential';
+import { defaultPushTopic } from '../devices/push-topic';
+import type { DeviceCounts, DeviceEndpointStore, InboxBatch, PushTarget, StoredDevice } from '../device-endpoint/ports';
+import { findActivePushSource, type DatasetSnapshot } from '../odf';
+import type { PrismaClient } from './prisma';
+
+/**
+ * Device credentials, the device inbox and device QoS 2 receipts. The console manages credentials
+ * through Prisma; the endpoint's group commit writes the inbox with one multi-row statement per
+ * table (unnest) in one transaction.
+ */
+export class DeviceRepository implements DeviceEndpointStore {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pool: pg.Pool,
+  ) {}
+
+  /** Creates a credential; the username is generated (unique across workspaces) and returned. */
+  async create(a: { workspaceId: string; name: string; secretHash: string; allowedFilters: string[]; expiresAt: Date | null; by?: string }): Promise<DeviceCredentialInfo> {
+    const username = `${a.name.toLowerCase().replace(/[^a-z0-9]/g, '-').slice(0, 32)}-${randomBytes(5).toString('hex')}`;
+    const row = await this.prisma.deviceCredential.create({
+      data: { id: randomUUID(), workspaceId: a.workspaceId, name: a.name, username, secretHash: a.secretHash, allowedFilters: a.allowedFilters, expiresAt: a.expiresAt, createdBy: a.by ?? null },
+    });
+    return toInfo(row);
+  }
+
+  async nameTaken(workspaceId: string, name: string): Promise<boolean> {
+    return (await this.prisma.deviceCredential.count({ where: { workspaceId, name } })) > 0;
+  }
+
+  async list(workspaceId: string): Promise<DeviceCredentialInfo[]> {
+    const rows = await this.prisma.deviceCredential.findMany({ where: { workspaceId }, orderBy: { name: 'asc' } });
+    return rows.map(toInfo);
+  }
+
+  /** Revokes the workspace's credential of that id; false when there is none (or it was revoked). */
+  async revoke(workspaceId: string, id: string, at: Date): Promise<string | undefined> {
+    const row = await this.prisma.deviceCredential.findFirst({ where: { id, workspaceId, revokedAt: null }, select: { name: true } });
+    if (!row) return undefined;
+    await this.prisma.deviceCredential.updateMany({ where: { id, workspaceId, revokedAt: null }, data: { revokedAt: at } });
+    return row.name;
+  }
+
+  /** Deletes the workspace's credential of that name, if any (the demo's, replaced at each start). */
+  async deleteByName(workspaceId: string, name: string): Promise<void> {
+    await this.prisma.deviceCredential.deleteMany({ where: { workspaceId, name } });
+  }
+
+  async findDevice(username: string): Promise<StoredDevice | undefined> {
+    const r = await this.prisma.deviceCredential.findUnique({ where: { username } });
+    return r ? { credentialId: r.id, workspaceId: r.workspaceId, username: r.username, allowedFilters: r.allowedFilters, expiresAt: r.expiresAt, revokedAt: r.revokedAt, secretHash: r.secretHash } : undefined;
+  }
+
+  async recordConnection(credentialId: string, address: string, at: Date): Promise<void> {
+    await this.prisma.deviceCredential.updateMany({ where: { id: credentialId }, data: { lastConnectedAt: at, lastAddress: address.slice(0, 100) } });
+  }
+
+  async addCounts(counts: Map<string, DeviceCounts>): Promise<void> {
+    if (counts.size === 0) return;
+    const ids = [...counts.keys()];
+    const v = [...counts.values()];
+    await this.pool.query(
+      `UPDATE device_credential c SET messages = c.messages + u.m, refusals = c.refusals + u.r, last_refusal = COALESCE(u.why, c.last_refusal)
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS u(id, m, r, why) WHERE c.id = u.id`,
+      [ids, v.map((c) => c.messages), v.map((c) => c.refusals), v.map((c) => c.lastRefusal ?? null)],
+    );
+  }
+
+  async refusedCredentials(ids: string[], now: Date): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const ok = await this.pool.query<{ id: string }>('SELECT id FROM device_credential WHERE id = ANY($1::text[]) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)', [ids, now]);
+    const admitted = new Set(ok.rows.map((r) => r.id));
+    return new Set(ids.filter((id) => !admitted.has(id)));
+  }
+
+  async pushTargets(workspaceId: string): Promise<PushTarget[]> {
+    const rows = await this.prisma.dataset.findMany({ where: { workspaceId }, select: { id: true, name: true, manifest: true, pushTopic: true }, orderBy: { name: 'asc' } });
+    return rows
+      .filter((d) => findActivePushSource((d.manifest as unknown as DatasetSnapshot).metadata))
+      .map((d) => ({ datasetId: d.id, name: d.name, topicFilter: d.pushTopic ?? defaultPushTopic(d.name) }));
+  }
+
+  async appendInbox(batch: InboxBatch): Promise<void> {
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      const m = batch.messages;
+      if (m.length) {
+        await db.query(
+          `INSERT INTO device_inbox (workspace_id, dataset_id, credential_id, topic, payload, qos, received_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::smallint[], $7::timestamptz[])`,
+          [m.map((x) => x.workspaceId), m.map((x) => x.datasetId), m.map((x) => x.credentialId), m.map((x) => x.topic), m.map((x) => x.payload), m.map((x) => x.qos), m.map((x) => x.receivedAt)],
+        );
+      }
+      const r = batch.receipts;
+      if (r.length) {
+        await db.query('INSERT INTO device_qos2_receipt SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING', [
+          r.map((x) => x.credentialId),
+          r.map((x) => x.clientId),
+          r.map((x) => x.packetId),
+        ]);
+      }
+      const d = batch.releases;
+      if (d.length) {
+        await db.query(
+          'DELETE FROM device_qos2_receipt q USING unnest($1::text[], $2::text[], $3::int[]) AS u(c, k, p) WHERE q.credential_id = u.c AND q.client_id = u.k AND q.packet_id = u.p',
+          [d.map((x) => x.credentialId), d.map((x) => x.clientId), d.map((x) => x.packetId)],
+        );
+      }
+      await db.query('COMMIT');
+    } catch (err) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      db.release();
+    }
+  }
+
+  async loadQos2Receipts(credentialId: string, clientId: string): Promise<Set<number>> {
+    const rows = await this.prisma.deviceQos2Receipt.findMany({ where: { credentialId, clientId }, select: { packetId: true } });
+    return new Set(rows.map((r) => r.packetId));
+  }
+
+  async clearQos2Receipts(credentialId: string, clientId: string): Promise<void> {
+    await this.prisma.deviceQos2Receipt.deleteMany({ where: { credentialId, clientId } });
+  }
+
+  /** Sets the topic filter a push dataset receives (null: `<name>/#`). */
+  async setPushTopic(datasetId: string, filter: string | null): Promise<void> {
+    await this.prisma.dataset.update({ where: { id: datasetId }, data: { pushTopic: filter } });
+  }
+
+  /** Messages waiting in a dataset's inbox (the console's backlog figure). */
+  async inboxBacklog(datasetId: string): Promise<number> {
+    return this.prisma.deviceInboxMessage.count({ where: { datasetId } });
+  }
+}
+
+function toInfo(r: {
+  id: string;
+  workspaceId: string;
+  name: string;
+  username: string;
+  allowedFilters: string[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+  createdBy: string | null;
+  lastConnectedAt: Date | null;
+  lastAddress: string | null;
+  messages: bigint;
+  refusals: bigint;
+  lastRefusal: string | null;
+}): DeviceCredentialInfo {
+  return {
+    id: r.id,
+    workspaceId: r.workspaceId,
+    name: r.name,
+    username: r.username,
+    allowedFilters: r.allowedFilters,
+    expiresAt: r.expiresAt,
+    revokedAt: r.revokedAt,
+    createdAt: r.createdAt,
+    createdBy: r.createdBy,
+    lastConnectedAt: r.lastConnectedAt,
+    lastAddress: r.lastAddress,
+    messages: Number(r.messages),
+    refusals: Number(r.refusals),
+    lastRefusal: r.lastRefusal,
+  };
+}

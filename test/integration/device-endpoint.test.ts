@@ -1,0 +1,269 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import { createDeviceCredential } from '../../lib/devices/create-device-credential';
+import { ZNewDeviceCredential } from '../../lib/devices/device-credential';
+import { startDeviceEndpoint, type DeviceEndpoint, type DeviceEndpointOptions } from '../../lib/device-endpoint/device-endpoint';
+import type { InboxBatch } from '../../lib/device-endpoint/ports';
+import type { Store } from '../../lib/store/open-store';
+import { FailedAuthLimiter } from '../../lib/device-endpoint/failed-auth-limiter';
+import { pushOverHttp, type HttpPush } from '../../lib/devices/push-over-http';
+import { mqttManifest, pushManifest } from '../support/manifests';
+import { createTestStore } from '../support/test-store';
+
+let store: Store;
+const ACME = { id: 'acme-id', slug: 'acme' };
+
+beforeAll(async () => {
+  store = await createTestStore();
+  await store.prisma.organization.create({ data: { id: ACME.id, name: 'Acme', slug: ACME.slug } });
+  await addDataset({ store, manifest: pushManifest('sensors') });
+  await addDataset({ store, manifest: pushManifest('private') });
+  await addDataset({ store, manifest: pushManifest('acme/sensors'), workspaceFor: async () => ACME });
+  await addDataset({ store, manifest: mqttManifest({ name: 'pulled', port: 1883, topics: [{ path: 'pulled/#' }] }) });
+});
+afterAll(() => store?.close());
+
+/** A store whose inbox commits wait for `open()`, and can be made to fail. */
+function gatedStore() {
+  let release: () => void = () => undefined;
+  let gate: Promise<void> = Promise.resolve();
+  const calls: InboxBatch[] = [];
+  let fail: Error | undefined;
+  const devices = Object.create(store.devices) as Store['devices'];
+  devices.appendInbox = async (batch) => {
+    calls.push(batch);
+    await gate;
+    if (fail) throw fail;
+    return store.devices.appendInbox(batch);
+  };
+  return {
+    devices,
+    calls,
+    close() {
+      gate = new Promise((resolve) => (release = resolve));
+    },
+    open: () => release(),
+    failWith(err: Error | undefined) {
+      fail = err;
+    },
+  };
+}
+
+async function endpoint(opts: Partial<DeviceEndpointOptions> = {}): Promise<DeviceEndpoint> {
+  return startDeviceEndpoint({ store: store.devices, port: 0, wsPort: 0, checkEveryMs: 100, ...opts });
+}
+
+async function credential(workspaceId: string, name: string, extra: { allowedFilters?: string[] } = {}) {
+  return createDeviceCredential({ devices: store.devices, workspaceId, input: ZNewDeviceCredential.parse({ name, ...extra }) });
+}
+
+function connect(url: string, username: string, password: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(url, { username, password, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+    c.once('connect', () => resolve(c));
+    c.once('error', (err) => {
+      c.end(true);
+      reject(err);
+    });
+  });
+}
+
+function publish(c: MqttClient, topic: string, payload: string, qos: 0 | 1 | 2): Promise<void> {
+  return new Promise((resolve, reject) => c.publish(topic, payload, { qos }, (err) => (err ? reject(err) : resolve())));
+}
+
+const closed = (c: MqttClient) => new Promise<void>((resolve) => (c.disconnected || !c.connected ? resolve() : c.once('close', () => resolve())));
+
+async function inbox(topic: string): Promise<{ dataset_id: string; payload: Buffer; qos: number }[]> {
+  return (await store.prisma.$queryRawUnsafe(`SELECT dataset_id, payload, qos FROM device_inbox WHERE topic = $1 ORDER BY id`, topic)) as never;
+}
+
+async function datasetId(workspaceId: string, name: string): Promise<string> {
+  return (await store.prisma.dataset.findUniqueOrThrow({ where: { workspaceId_name: { workspaceId, name } } })).id;
+}
+
+async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
+  while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
+}
+
+const line = (v: number) => JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: v });
+
+describe('[DEVICES] the publish-only endpoint stores before it acknowledges', () => {
+  it('sends a QoS 1 PUBACK only once the inbox row committed, and none when the commit fails', async () => {
+    const gated = gatedStore();
+    const ep = await endpoint({ store: gated.devices });
+    const { credential: cred, secret } = await credential('default', 'qos1');
+    const c = await connect(ep.url, cred.username, secret, { protocolVersion: 5 });
+    try {
+      gated.close();
+      let acked = false;
+      const acknowledged = publish(c, 'sensors/a', line(1), 1).then(() => (acked = true));
+      await until(() => gated.calls.some((b) => b.messages.some((m) => m.topic === 'sensors/a')));
+      // The SUBACK is answered at once and leaves after any PUBACK the server had sent before it.
+      await new Promise((resolve) => c.subscribe('x', () => resolve(undefined)));
+      expect(acked).toBe(false);
+      expect(await inbox('sensors/a')).toHaveLength(0);
+      gated.open();
+      await acknowledged;
+      const rows = await inbox('sensors/a');
+      expect(rows.map((r) => [r.dataset_id, Buffer.from(r.payload).toString(), r.qos])).toEqual([[await datasetId('default', 'sensors'), line(1), 1]]);
+
+      gated.failWith(new Error('disk full'));
+      const failed = publish(c, 'sensors/b', line(2), 1);
+      failed.catch(() => undefined);
+      await closed(c);
+      expect(await inbox('sensors/b')).toHaveLength(0);
+    } finally {
+      c.end(true);
+      await ep.close();
+    }
+  });
+
+  it('stores a QoS 0 message as received', async () => {
+    const ep = await endpoint();
+    const { credential: cred, secret } = await credential('default', 'qos0');
+    const c = await connect(ep.url, cred.username, secret);
+    try {
+      await publish(c, 'sensors/q0', line(0), 0);
+      await until(async () => (await inbox('sensors/q0')).length === 1);
+    } finally {
+      c.end(true);
+      await ep.close();
+    }
+  });
+
+  it('stores a QoS 2 message once when the device redelivers it after a server restart, until its PUBREL', async () => {
+    const gated = gatedStore();
+    let ep = await endpoint({ store: gated.devices });
+    const port = ep.port;
+    const { credential: cred, secret } = await credential('default', 'qos2');
+    const c = await connect(ep.url, cred.username, secret, { clean: false, clientId: 'qos2-device', reconnectPeriod: 50 });
+    try {
+      gated.close();
+      const delivered = publish(c, 'sensors/q2', line(2), 2);
+      await until(() => gated.calls.some((b) => b.messages.some((m) => m.topic === 'sensors/q2')));
+      // The connection drops before the PUBREC; the commit lands; the server restarts.
+      c.stream.destroy();
+      gated.open();
+      await until(async () => (await inbox('sensors/q2')).length === 1);
+      await ep.close();
+      ep = await endpoint({ port });
+      // mqtt.js reconnects with the same session and sends the PUBLISH again (DUP).
+      await delivered;
+      expect(await inbox('sensors/q2')).toHaveLength(1);
+      expect(await store.prisma.deviceQos2Receipt.count({ where: { credentialId: cred.id } })).toBe(0);
+      // After the PUBREL the packet id is free: the same id again is a new message.
+      await publish(c, 'sensors/q2', line(3), 2);
+      expect((await inbox('sensors/q2')).map((r) => Buffer.from(r.payload).toString())).toEqual([line(2), line(3)]);
+    } finally {
+      c.end(true);
+      await ep.close();
+    }
+  });
+});
+
+describe('[DEVICES] what a device may not do', () => {
+  let ep: DeviceEndpoint;
+  beforeAll(async () => {
+    ep = await endpoint({ limits: { maxPacketBytes: 1024 }, failedAuth: { max: 3, windowMs: 60_000 } });
+  });
+  afterAll(() => ep?.close());
+
+  it('refuses every subscription', async () => {
+    const { credential: cred, secret } = await credential('default', 'sub');
+    for (const protocolVersion of [4, 5] as const) {
+      const c = await connect(ep.url, cred.username, secret, { protocolVersion });
+      // mqtt.js reports a failure code in a SUBACK as an error holding the SUBACK.
+      const err = await new Promise<(Error & { packet?: { granted: number[] } }) | null>((resolve) => c.subscribe('sensors/#', { qos: 1 }, (e) => resolve(e ?? null)));
+      c.end(true);
+      expect(err?.packet?.granted).toEqual([protocolVersion === 5 ? 0x87 : 0x80]);
+    }
+  });
+
+  it('refuses topics outside the allowed filters or without a push dataset (MQTT 5: reason code; 3.1.1: disconnect) and counts them', async () => {
+    const { credential: cred, secret } = await credential('default', 'narrow', { allowedFilters: ['sensors/+/temp'] });
+    const c5 = await connect(ep.url, cred.username, secret, { protocolVersion: 5 });
+    await expect(publish(c5, 'sensors/x/humidity', line(1), 1)).rejects.toMatchObject({ code: 0x87 });
+    await expect(publish(c5, 'elsewhere/x', line(1), 2)).rejects.toMatchObject({ code: 0x87 });
+    await publish(c5, 'sensors/x/temp', line(1), 1);
+    c5.end(true);
+    const { credential: open, secret: openSecret } = await credential('default', 'open');
+    const c5b = await connect(ep.url, open.username, openSecret, { protocolVersion: 5 });
+    await expect(publish(c5b, 'nothing/here', line(1), 1)).rejects.toMatchObject({ code: 0x90 });
+    c5b.end(true);
+    const c4 = await connect(ep.url, cred.username, secret, { protocolVersion: 4 });
+    publish(c4, 'sensors/x/humidity', line(1), 1).catch(() => undefined);
+    await closed(c4);
+    c4.end(true);
+    expect(await inbox('sensors/x/humidity')).toHaveLength(0);
+    await until(async () => (await store.devices.list('default')).find((d) => d.id === cred.id)!.refusals >= 3);
+    const shown = (await store.devices.list('default')).find((d) => d.id === cred.id)!;
+    expect(shown.lastRefusal).toMatch(/outside the credential's allowed filters/);
+    expect(shown.messages).toBe(1);
+  });
+
+  it('never lets a credential of one workspace write another workspace\'s dataset', async () => {
+    const { credential: cred, secret } = await credential(ACME.id, 'acme-device');
+    const c = await connect(ep.url, cred.username, secret, { protocolVersion: 5 });
+    try {
+      await publish(c, 'sensors/cross', line(1), 1);
+      expect((await inbox('sensors/cross')).map((r) => r.dataset_id)).toEqual([await datasetId(ACME.id, 'sensors')]);
+      // "private" is a push dataset of the default workspace only.
+      await expect(publish(c, 'private/x', line(1), 1)).rejects.toMatchObject({ code: 0x90 });
+      expect(await inbox('private/x')).toHaveLength(0);
+    } finally {
+      c.end(true);
+    }
+  });
+
+  it('closes the connections of a revoked credential and refuses revoked and expired ones', async () => {
+    const { credential: cred, secret } = await credential('default', 'to-revoke');
+    const c = await connect(ep.url, cred.username, secret, { protocolVersion: 5 });
+    await store.devices.revoke('default', cred.id, new Date());
+    await closed(c);
+    c.end(true);
+    await expect(connect(ep.url, cred.username, secret, { protocolVersion: 5 })).rejects.toMatchObject({ code: 0x87 });
+    const { credential: old, secret: oldSecret } = await credential('default', 'expired');
+    await store.prisma.deviceCredential.update({ where: { id: old.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await expect(connect(ep.url, old.username, oldSecret, { protocolVersion: 4 })).rejects.toMatchObject({ code: 5 });
+  });
+
+  it('closes the connection of a packet over the size limit', async () => {
+    const { credential: cred, secret } = await credential('default', 'big');
+    // MQTT 3.1.1: the client does not know the limit, so the server must enforce it.
+    const c = await connect(ep.url, cred.username, secret, { protocolVersion: 4 });
+    publish(c, 'sensors/big', 'x'.repeat(2000), 1).catch(() => undefined);
+    await closed(c);
+    c.end(true);
+    expect(await inbox('sensors/big')).toHaveLength(0);
+  });
+
+  it('refuses an address after repeated wrong secrets, even with the right one', async () => {
+    const { credential: cred, secret } = await credential('default', 'guessed');
+    for (let i = 0; i < 3; i++) await expect(connect(ep.url, cred.username, 'wrong', { protocolVersion: 5 })).rejects.toMatchObject({ code: 0x86 });
+    await expect(connect(ep.url, cred.username, secret, { protocolVersion: 5 })).rejects.toMatchObject({ code: 0x9f });
+  });
+});
+
+describe('[DEVICES] HTTP push (POST /api/w/<ws>/datasets/<name>/ingest)', () => {
+  it('stores a body that reads, and refuses with the reason otherwise', async () => {
+    const { credential: cred, secret } = await credential('default', 'http');
+    const limiter = new FailedAuthLimiter(3, 60_000);
+    const push = (over: Partial<HttpPush>) =>
+      pushOverHttp({ store, limiter, address: '10.0.0.1', workspaceSlug: 'default', datasetName: 'sensors', authorization: `Bearer ${cred.username}:${secret}`, body: Buffer.from(line(7)), maxBytes: 1024, ...over });
+    expect(await push({ topic: 'sensors/http' })).toEqual({ stored: 1 });
+    expect((await inbox('sensors/http')).map((r) => Buffer.from(r.payload).toString())).toEqual([line(7)]);
+    await expect(push({ topic: 'sensors/http', body: Buffer.from('{"value": "not a number"') })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/does not read as NdJson/) });
+    await expect(push({ datasetName: 'pulled' })).rejects.toMatchObject({ code: 'NOT_A_PUSH_DATASET' });
+    await expect(push({ topic: 'other/x' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(push({ body: Buffer.alloc(2000, 'x') })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    // Another workspace's dataset of the same name does not exist for this credential.
+    await expect(push({ workspaceSlug: ACME.slug })).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
+    expect(await inbox('sensors')).toHaveLength(0);
+    for (let i = 0; i < 3; i++) await expect(push({ authorization: `Bearer ${cred.username}:wrong` })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(push({})).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    await store.devices.revoke('default', cred.id, new Date());
+    await expect(push({ address: '10.0.0.2' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringMatching(/revoked/) });
+  });
+});

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { foldInbox } from '../../lib/ingest/fold-inbox';
+import type { InboxRow } from '../../lib/ingest/ports';
+import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
+import type { Store } from '../../lib/store/open-store';
+import { startDemoPushDevice, DEMO_PUSH_DATASET, DEMO_PUSH_DATASET_NAME } from '../../lib/demo/demo-push';
+import { startDeviceEndpoint } from '../../lib/device-endpoint/device-endpoint';
+import { committedRows } from '../support/committed-rows';
+import { pushManifest } from '../support/manifests';
+import { createTestStore } from '../support/test-store';
+
+let store: Store;
+beforeAll(async () => {
+  store = await createTestStore();
+  await addDataset({ store, manifest: pushManifest('readings', { merge: '        kind: Ledger\n        primaryKey: [event_time, device]' }) });
+});
+afterAll(() => store?.close());
+
+async function deliver(name: string, payloads: string[]): Promise<void> {
+  const ds = (await store.datasets.find(defaultWorkspaceKey(name)))!;
+  await store.devices.appendInbox({
+    messages: payloads.map((p) => ({ workspaceId: 'default', datasetId: ds.id, credentialId: 'c', topic: `${name}/d1`, payload: Buffer.from(p), qos: 1, receivedAt: new Date() })),
+    receipts: [],
+    releases: [],
+  });
+}
+
+const reading = (device: string, value: number, second = 0) => JSON.stringify({ event_time: `2026-01-01T00:00:0${second}Z`, device, value });
+
+describe('[PUSH] folding a push dataset\'s inbox into its chain', () => {
+  it('folds each message exactly once, merged by the push source, quarantining what does not read', async () => {
+    await deliver('readings', [reading('a', 1), reading('b', 2), 'not json']);
+    const r = await pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey('readings') });
+    expect(r).toMatchObject({ status: 'updated', messagesReceived: 3, rowsCommitted: 2, quarantined: 1 });
+    // The Ledger merge has seen a's key: a device repeating it adds nothing.
+    await deliver('readings', [reading('a', 1)]);
+    expect(await foldInbox({ store: store.ingest, dataset: defaultWorkspaceKey('readings') })).toMatchObject({ messagesReceived: 1, rowsCommitted: 0 });
+    expect((await committedRows(store, 'readings')).map((row) => [row.device, row.value])).toEqual([['a', 1], ['b', 2]]);
+    const ds = (await store.datasets.find(defaultWorkspaceKey('readings')))!;
+    expect(await store.devices.inboxBacklog(ds.id)).toBe(0);
+    expect(await store.prisma.quarantinedMessage.count({ where: { datasetId: ds.id } })).toBe(1);
+    // Nothing left: a second fold changes nothing.
+    expect(await foldInbox({ store: store.ingest, dataset: defaultWorkspaceKey('readings') })).toMatchObject({ status: 'up_to_date', messagesReceived: 0 });
+  });
+
+  it('refuses a commit holding inbox messages another fold already took, and commits nothing', async () => {
+    await deliver('readings', [reading('c', 3, 1)]);
+    const ds = (await store.datasets.find(defaultWorkspaceKey('readings')))!;
+    const taken: InboxRow[] = await store.ingest.loadInbox(ds.id, 10);
+    await foldInbox({ store: store.ingest, dataset: defaultWorkspaceKey('readings') });
+    const before = await committedRows(store, 'readings');
+    // A fold that read the same rows before they were folded (the lease prevents it; the commit checks it too).
+    const stale = Object.create(store.ingest) as Store['ingest'];
+    stale.loadInbox = async (_id, limit) => (limit === 1 ? [] : taken);
+    await expect(foldInbox({ store: stale, dataset: defaultWorkspaceKey('readings') })).rejects.toThrow(/folded elsewhere/);
+    expect(await committedRows(store, 'readings')).toEqual(before);
+    expect(before.filter((row) => row.device === 'c')).toHaveLength(1);
+  });
+});
+
+describe('[PUSH] the embedded default\'s demo push device', () => {
+  it('publishes through the device endpoint into the demo push dataset, whose fold commits its readings', async () => {
+    const endpoint = await startDeviceEndpoint({ store: store.devices, port: 0, wsPort: 0 });
+    const device = await startDemoPushDevice({ store, endpointUrl: endpoint.url });
+    try {
+      const ds = (await store.datasets.find(DEMO_PUSH_DATASET))!;
+      while ((await store.devices.inboxBacklog(ds.id)) === 0) await new Promise((r) => setTimeout(r, 50));
+      const r = await pullUntilCaughtUp({ store: store.ingest, dataset: DEMO_PUSH_DATASET });
+      expect(r.rowsCommitted).toBeGreaterThan(0);
+      expect((await committedRows(store, DEMO_PUSH_DATASET_NAME))[0]).toMatchObject({ device_id: 'greenhouse-3' });
+    } finally {
+      await device.stop();
+      await endpoint.close();
+    }
+  });
+});
