@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { precompressBuildAssets } from './precompressed-assets';
 
 /**
  * What the console's build is made from: when the content of any of it changes, the build is
@@ -51,6 +52,7 @@ export async function ensureConsoleBuild(root: string, env: NodeJS.ProcessEnv): 
   const ticking = setInterval(() => console.log(`  … still building the console (${Math.round((Date.now() - started) / 1000)} s)`), 15_000);
   const code = await new Promise<number | null>((resolve, reject) => build.once('error', reject).once('exit', resolve)).finally(() => clearInterval(ticking));
   if (code !== 0) throw new Error(`next build failed (exit ${code})`);
+  await precompressBuildAssets(path.join(root, '.next'));
   fs.writeFileSync(stamp, digest);
   console.log(`Console built in ${Math.round((Date.now() - started) / 1000)} s`);
 }

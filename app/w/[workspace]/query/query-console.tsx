@@ -26,6 +26,11 @@ type Status =
   | { kind: 'cancelled' }
   | { kind: 'error'; message: string };
 
+// The engine starts as soon as this module runs in the browser, before React hydrates the page and
+// whether or not a query runs at once: its start (compiling the wasm) is most of the wait for a
+// first result. A failure shows in the engine's badge, and the next getDuckDb() tries again.
+if (typeof window !== 'undefined') getDuckDb().catch(() => undefined);
+
 /** Rows of a result kept in the page (grid, chart, downloads); reading stops there. */
 const MAX_ROWS = 1_000_000;
 
