@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { test as base, expect } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import mqtt from 'mqtt';
 import type { Role } from '../../lib/auth/roles';
 import { addDataset } from '../../lib/datasets/add-dataset';
@@ -61,6 +61,14 @@ export { expect };
 /** A dataset name no other test uses (tests share one database). */
 export function uniqueName(prefix: string): string {
   return `${prefix}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/**
+ * The link of the invitation the members form just created: the one beside its code, not another
+ * test's invitation in the pending list.
+ */
+export function createdInvitationLink(page: Page): Locator {
+  return page.locator('p', { has: page.getByTestId('invitation-code') }).getByTestId('invitation-link');
 }
 
 /** The session cookie of a role's storage state, as a Node client sends it on the WebSocket upgrade. */

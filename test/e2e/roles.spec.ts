@@ -1,5 +1,5 @@
 import { request as playwrightRequest, type Page } from '@playwright/test';
-import { expect, signedInAs, test, uniqueName } from './fixtures';
+import { createdInvitationLink, expect, signedInAs, test, uniqueName } from './fixtures';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 /**
@@ -91,7 +91,7 @@ test.describe('[ROLES] maintainer', () => {
     await page.goto('/w/default/members');
     await page.getByLabel('Email').fill(email);
     await page.getByRole('button', { name: 'Invite' }).click();
-    const link = await page.getByTestId('invitation-link').first().textContent();
+    const link = await createdInvitationLink(page).textContent();
     expect(link).toMatch(/\/invite\//);
 
     const newcomer = await browser.newPage({ storageState: NO_SESSION, baseURL: process.env.SLUICE_E2E_BASE_URL });
