@@ -153,8 +153,11 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
     window.history.replaceState(null, '', `?sql=${encodeURIComponent(sql)}`);
   };
 
+  // Run is enabled once the page is interactive: a press before hydration would do nothing.
+  const [hydrated, setHydrated] = useState(false);
   const autoRan = useRef(false);
   useEffect(() => {
+    setHydrated(true);
     if (autoRan.current || !runOnOpen) return;
     autoRan.current = true;
     void run();
@@ -173,7 +176,7 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
               <Square /> Cancel
             </Button>
           ) : (
-            <Button onClick={() => void run()} disabled={status.kind === 'loading'} title="Ctrl/Cmd+Enter">
+            <Button onClick={() => void run()} disabled={!hydrated || status.kind === 'loading'} title="Ctrl/Cmd+Enter">
               <Play /> Run
             </Button>
           )}
