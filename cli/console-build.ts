@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { precompressBuildAssets } from './precompressed-assets';
 
 /**
  * What the console's build is made from: when the content of any of it changes, the build is
@@ -39,18 +40,20 @@ export function consoleSourcesDigest(root: string): string {
  * serves what was pulled rather than the first build ever made. next build's own progress is shown
  * as it goes; the digest of the sources it was given is stored only once it succeeded.
  */
-export async function ensureConsoleBuild(root: string, env: NodeJS.ProcessEnv): Promise<void> {
+export async function ensureConsoleBuild(root: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
   const stamp = path.join(root, '.next', STAMP);
   const digest = consoleSourcesDigest(root);
   if (fs.existsSync(path.join(root, '.next', 'BUILD_ID')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest) return;
   fs.rmSync(stamp, { force: true });
   const started = Date.now();
   console.log('Building the console (the first start, and after its sources change; about a minute)…');
-  const build = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env });
+  // Aborting `signal` ends the build (SIGTERM); the build then fails.
+  const build = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env, signal });
   // next build is silent while it compiles (most of the time): say every 15 s that it still is.
   const ticking = setInterval(() => console.log(`  … still building the console (${Math.round((Date.now() - started) / 1000)} s)`), 15_000);
   const code = await new Promise<number | null>((resolve, reject) => build.once('error', reject).once('exit', resolve)).finally(() => clearInterval(ticking));
   if (code !== 0) throw new Error(`next build failed (exit ${code})`);
+  await precompressBuildAssets(path.join(root, '.next'));
   fs.writeFileSync(stamp, digest);
   console.log(`Console built in ${Math.round((Date.now() - started) / 1000)} s`);
 }

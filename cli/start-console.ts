@@ -47,7 +47,11 @@ export async function startConsole(opts: { port: number; host: string }): Promis
 
 /** Starts everything (adding how to stop it to `stops`, last started first) and returns the web server's process. */
 async function startAll(opts: { port: number; host: string }, stops: (() => Promise<void>)[]): Promise<ChildProcess> {
-  const built = ensureConsoleBuild(ROOT, NEXT_ENV);
+  // A start that fails or is stopped during the build stops the build too (it would otherwise go on
+  // writing .next after "Sluice stopped.").
+  const building = new AbortController();
+  stops.unshift(async () => building.abort());
+  const built = ensureConsoleBuild(ROOT, NEXT_ENV, building.signal);
   built.catch(() => undefined); // awaited below; failing before then must not be an unhandled rejection
   const env = readEnv();
   const dataDir = env.SLUICE_DATA_DIR ?? defaultDataDir();

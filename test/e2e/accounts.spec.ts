@@ -1,6 +1,6 @@
 import { request as playwrightRequest, type Page } from '@playwright/test';
 import type { TestAccount } from '../support/accounts';
-import { expect, signedInAs, test, uniqueName } from './fixtures';
+import { createdInvitationLink, expect, signedInAs, test, uniqueName } from './fixtures';
 
 /**
  * Accounts as a visitor meets them on a production build: where sign-in leads, who may sign up
@@ -74,7 +74,7 @@ test.describe('[INVITE] invitation links', () => {
     await page.goto('/w/default/members');
     await page.getByLabel('Email').fill(email);
     await page.getByRole('button', { name: 'Invite' }).click();
-    const link = (await page.getByTestId('invitation-link').first().textContent())!;
+    const link = (await createdInvitationLink(page).textContent())!;
     const invitationId = decodeURIComponent(new URL(link, base()).pathname.split('/').pop()!);
 
     // Another signed-in account opening the link is told it is not theirs, and cannot accept it.

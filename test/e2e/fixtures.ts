@@ -1,8 +1,10 @@
 import fs from 'node:fs';
-import { test as base, expect } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import mqtt from 'mqtt';
 import type { Role } from '../../lib/auth/roles';
 import { addDataset } from '../../lib/datasets/add-dataset';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { pullUntilCaughtUp, type CaughtUpResult } from '../../lib/ingest/pull-until-caught-up';
 import { openStore, type Store } from '../../lib/store/open-store';
 import { mqttManifest, type TestManifest } from '../support/manifests';
 
@@ -12,6 +14,11 @@ interface Sluice {
   wsUrl: string;
   /** Adds a dataset straight through lib/ (the CLI's path) and stores its preview URL. */
   addDataset(m: Omit<TestManifest, 'port'> & { port?: number }): Promise<void>;
+  /**
+   * Pulls a default-workspace dataset as the console's Pull now does (lib/ingest, in this process),
+   * for tests where pulling is not what the browser is there to prove.
+   */
+  pull(name: string): Promise<CaughtUpResult>;
   /** Publishes like a device would, over TCP. */
   publish(topic: string, payload: string | Buffer, opts?: { qos?: 0 | 1 | 2; retain?: boolean }): Promise<void>;
   store: Store;
@@ -39,6 +46,7 @@ export const test = base.extend<{ sluice: Sluice }>({
         const { id } = await addDataset({ store, manifest: mqttManifest({ ...m, port: m.port ?? mqttPort }) });
         await store.datasets.setPreviewWsUrl(id, wsUrl);
       },
+      pull: (name) => pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey(name) }),
       publish: async (topic, payload, opts) => {
         await device.publishAsync(topic, payload, { qos: opts?.qos ?? 1, retain: opts?.retain ?? false });
       },
@@ -53,6 +61,14 @@ export { expect };
 /** A dataset name no other test uses (tests share one database). */
 export function uniqueName(prefix: string): string {
   return `${prefix}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/**
+ * The link of the invitation the members form just created: the one beside its code, not another
+ * test's invitation in the pending list.
+ */
+export function createdInvitationLink(page: Page): Locator {
+  return page.locator('p', { has: page.getByTestId('invitation-code') }).getByTestId('invitation-link');
 }
 
 /** The session cookie of a role's storage state, as a Node client sends it on the WebSocket upgrade. */

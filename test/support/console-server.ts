@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,9 +10,9 @@ import { openStore } from '../../lib/store/open-store';
 import { freePort, waitForPort } from './free-port';
 import { startMosquitto, type MosquittoServer } from './mosquitto-server';
 import { startPostgres } from './postgres-server';
+import { ensureConsoleBuild } from '../../cli/console-build';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const NEXT = path.join(ROOT, 'node_modules/next/dist/bin/next');
 
 export interface ConsoleServer {
   baseUrl: string;
@@ -34,10 +34,18 @@ export interface ConsoleServer {
  */
 export async function startConsole(): Promise<ConsoleServer> {
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
-  const build = spawnSync(process.execPath, [NEXT, 'build'], { cwd: ROOT, env, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
-
+  // The same build `sluice start` makes, reused while the console's sources are unchanged (a
+  // content digest decides), and made while the servers start.
+  const built = ensureConsoleBuild(ROOT, env);
+  built.catch(() => undefined); // awaited below
   const [postgres, mosquitto] = await Promise.all([startPostgres(), startMosquitto()]);
+  try {
+    await built;
+  } catch (err) {
+    await mosquitto.stop();
+    postgres.stop();
+    throw err;
+  }
   const master = randomBytes(32).toString('base64');
   const store = await openStore({ databaseUrl: postgres.adminUrl });
   const accounts = Object.fromEntries(

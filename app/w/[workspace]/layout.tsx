@@ -37,7 +37,7 @@ export default async function WorkspaceLayout({ children, params }: { children: 
               </Link>
             ) : null}
             {/* A full page load, not client navigation: the query page's cross-origin isolation headers
-                (DuckDB's threads) apply only to a document loaded with them. */}
+                apply only to a document loaded with them. */}
             <a href={`${base}/query`} className="text-muted-foreground hover:text-foreground">
               Query
             </a>

@@ -26,6 +26,11 @@ type Status =
   | { kind: 'cancelled' }
   | { kind: 'error'; message: string };
 
+// The engine starts as soon as this module runs in the browser, before React hydrates the page and
+// whether or not a query runs at once: its start (compiling the wasm) is most of the wait for a
+// first result. A failure shows in the engine's badge, and the next getDuckDb() tries again.
+if (typeof window !== 'undefined') getDuckDb().catch(() => undefined);
+
 /** Rows of a result kept in the page (grid, chart, downloads); reading stops there. */
 const MAX_ROWS = 1_000_000;
 
@@ -148,8 +153,11 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
     window.history.replaceState(null, '', `?sql=${encodeURIComponent(sql)}`);
   };
 
+  // Run is enabled once the page is interactive: a press before hydration would do nothing.
+  const [hydrated, setHydrated] = useState(false);
   const autoRan = useRef(false);
   useEffect(() => {
+    setHydrated(true);
     if (autoRan.current || !runOnOpen) return;
     autoRan.current = true;
     void run();
@@ -168,7 +176,7 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
               <Square /> Cancel
             </Button>
           ) : (
-            <Button onClick={() => void run()} disabled={status.kind === 'loading'} title="Ctrl/Cmd+Enter">
+            <Button onClick={() => void run()} disabled={!hydrated || status.kind === 'loading'} title="Ctrl/Cmd+Enter">
               <Play /> Run
             </Button>
           )}
