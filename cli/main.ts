@@ -62,8 +62,8 @@ program
       const [{ listDatasetRows }, { formatDatasetArg }] = await Promise.all([import('../lib/datasets/list-dataset-rows'), import('./dataset-arg')]);
       const rows = await listDatasetRows(store.datasets);
       printTable(
-        ['NAME', 'SOURCE', 'TOPICS', 'MERGE', 'ROWS', 'WATERMARK', 'LAST PULL'],
-        rows.map((d) => [formatDatasetArg(d.workspace, d.name), d.broker, d.topics.join(' ') || '-', d.merge, d.rows, d.watermark ?? '-', d.lastPull ? `${d.lastPull.at} ${d.lastPull.status}` : '-']),
+        ['NAME', 'SOURCE', 'TOPICS', 'MERGE', 'GUARANTEE', 'ROWS', 'WATERMARK', 'LAST PULL'],
+        rows.map((d) => [formatDatasetArg(d.workspace, d.name), d.broker, d.topics.join(' ') || '-', d.merge, d.guarantee, d.rows, d.watermark ?? '-', d.lastPull ? `${d.lastPull.at} ${d.lastPull.status}` : '-']),
       );
     }),
   );
@@ -83,12 +83,13 @@ program
   .option('--env <name=broker>', 'let ${{ env.NAME }} read this environment variable, for that broker only (repeatable; also SLUICE_PULL_ENV)', (v: string, prev: string[] = []) => [...prev, v])
   .action(async (names: string[], opts: { all?: boolean; idleTimeout: number; recordCap: number; maxDuration: number; connectTimeout: number; mqttVersion: string; ca?: string; insecure?: boolean; env?: string[] }) => {
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
-    const [{ readEnv }, { allowedEnvVars, operatorEnvironment }, { pullUntilCaughtUp }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }] = await Promise.all([
+    const [{ readEnv }, { allowedEnvVars, operatorEnvironment }, { pullUntilCaughtUp }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }, { describeQosDowngrades }] = await Promise.all([
       import('../lib/config/env'),
       import('../lib/config/pull-environment'),
       import('../lib/ingest/pull-until-caught-up'),
       import('../lib/ingest/mqtt-source-config'),
       import('./dataset-arg'),
+      import('../lib/ingest/delivery-guarantee'),
     ]);
     const environment = operatorEnvironment(process.env, allowedEnvVars(opts.env ?? [], readEnv().SLUICE_PULL_ENV));
     await withStore(async (store) => {
@@ -114,7 +115,9 @@ program
           console.log(
             `${name}: ${what} (${r.messagesReceived} messages, ${r.rowsCommitted} rows, ${r.quarantined} quarantined, ${r.duplicates} duplicates, ${r.pulls} pull${r.pulls === 1 ? '' : 's'})`,
           );
-          const qos0 = r.status === 'up_to_date' ? atMostOnceTopics((await store.datasets.find(dataset))!.snapshot) : [];
+          const { snapshot } = (await store.datasets.find(dataset))!;
+          for (const note of describeQosDowngrades(snapshot, r.qosDowngrades)) console.log(`  note: ${note}`);
+          const qos0 = r.status === 'up_to_date' ? atMostOnceTopics(snapshot) : [];
           if (qos0.length) console.log(`  note: ${qos0.join(', ')} ${qos0.length === 1 ? 'is' : 'are'} subscribed at QoS 0: the broker keeps nothing published while no pull is connected (only retained values); use QoS 1 (AtLeastOnce) to collect it`);
         } catch (err) {
           failed = err as Error;
@@ -211,13 +214,18 @@ program
   .argument('<dataset>')
   .action((name: string) =>
     withStore(async (store) => {
-      const [{ verifyDataset }, { resolveDatasetArg }] = await Promise.all([import('../lib/datasets/verify-dataset'), import('./dataset-arg')]);
+      const [{ verifyDataset }, { resolveDatasetArg }, { formatDeliveryGuarantee }] = await Promise.all([
+        import('../lib/datasets/verify-dataset'),
+        import('./dataset-arg'),
+        import('../lib/ingest/delivery-guarantee'),
+      ]);
       const r = await verifyDataset(store, await resolveDatasetArg(store.workspaces, name));
       if (r.problems.length) {
         for (const p of r.problems) console.error(`✗ ${p}`);
         throw new SluiceError('VERIFY_FAILED', `${name}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} found`);
       }
       console.log(`${name}: ok (${r.blocks} blocks, ${r.slices} slices, ${r.rows} rows)`);
+      if (r.guarantee) console.log(`delivery: ${formatDeliveryGuarantee(r.guarantee)}: ${r.guarantee.reason}`);
     }),
   );
 

@@ -1,3 +1,4 @@
+import { datasetDeliveryGuarantee, formatDeliveryGuarantee } from '../ingest/delivery-guarantee';
 import { brokerUrlOf } from '../ingest/mqtt-source-config';
 import { findActivePollingSource } from '../odf';
 import type { DatasetRepository } from '../store/dataset-repository';
@@ -10,6 +11,8 @@ export interface DatasetRow {
   broker: string;
   topics: string[];
   merge: string;
+  /** The delivery guarantee the broker's grants and the merge give (see delivery-guarantee.ts). */
+  guarantee: string;
   rows: string;
   watermark: string | null;
   lastPull: { at: string; status: string; error: string | null } | null;
@@ -26,6 +29,7 @@ export async function listDatasetRows(datasets: DatasetRepository, workspaceId?:
       broker: fetch?.kind === 'Mqtt' ? brokerUrlOf(fetch) : (fetch?.kind ?? '—'),
       topics: fetch?.kind === 'Mqtt' ? fetch.topics.map((t) => t.path) : [],
       merge: source?.merge.kind ?? '—',
+      guarantee: formatDeliveryGuarantee(datasetDeliveryGuarantee(d.snapshot, d.sessionTopics)),
       rows: d.rows.toString(),
       watermark: d.watermark?.toISOString() ?? null,
       lastPull: d.lastPull ? { at: d.lastPull.startedAt.toISOString(), status: d.lastPull.status, error: d.lastPull.error } : null,

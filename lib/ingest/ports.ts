@@ -2,7 +2,7 @@ import type { HashedBlock } from '../chain/metadata-block';
 import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
-import type { TopicSubscription } from './fetch/mqtt-session';
+import type { QosDowngrade, TopicSubscription } from './fetch/mqtt-session';
 import type { DeflateSegment } from '../data/deflate-segments';
 import type { DatasetKey } from '../datasets/dataset-key';
 import type { StoredSecrets } from '../secrets/secret-release';
@@ -131,6 +131,8 @@ export type PullStatus = 'running' | 'updated' | 'up_to_date' | 'failed';
 export interface PullOutcome {
   status: Exclude<PullStatus, 'running'>;
   hasMore: boolean;
+  /** Filters the broker granted a lower QoS than asked (empty when it granted every one, or the pull never subscribed). */
+  qosDowngrades?: QosDowngrade[];
   errorCode?: string;
   error?: string;
 }

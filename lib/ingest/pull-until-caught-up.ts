@@ -1,3 +1,4 @@
+import type { QosDowngrade } from './fetch/mqtt-session';
 import { sumCounters, zeroCounters, type PullCounters } from './ports';
 import { runPollingIngest, type PullProgress, type PullResult, type RunPollingIngestArgs } from './run-polling-ingest';
 
@@ -22,6 +23,8 @@ export async function pullUntilCaughtUp(
   let first: PullResult | undefined;
   let last: PullResult | undefined;
   let pulls = 0;
+  // Each filter once, as the last pull's session holds it.
+  const downgrades = new Map<string, QosDowngrade>();
   while (pulls < (args.maxPulls ?? Infinity)) {
     pulls++;
     const before = done;
@@ -31,7 +34,8 @@ export async function pullUntilCaughtUp(
     updated ||= r.status === 'updated';
     first ??= r;
     last = r;
+    for (const d of r.qosDowngrades) downgrades.set(d.path, d);
     if (!r.hasMore) break;
   }
-  return { ...done, status: updated ? 'updated' : 'up_to_date', oldHead: first!.oldHead, newHead: last!.newHead, pulls };
+  return { ...done, status: updated ? 'updated' : 'up_to_date', oldHead: first!.oldHead, newHead: last!.newHead, qosDowngrades: [...downgrades.values()], pulls };
 }

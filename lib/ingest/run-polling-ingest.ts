@@ -4,7 +4,7 @@ import type { Row } from '../data/row';
 import { SluiceError } from '../errors';
 import { secretsForConnection, type StoredSecrets } from '../secrets/secret-release';
 import type { TemplateLookup } from '../odf';
-import { openMqttSession, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
+import { openMqttSession, qosDowngrades, type MqttSession, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
 import { topicMatches } from './fetch/topic-filter';
 import { applyToState } from './merge/apply-to-state';
 import { encodeStateRow, priorStateFrom } from './key-state-codec';
@@ -38,6 +38,8 @@ export interface PullResult extends PullCounters {
   status: 'updated' | 'up_to_date';
   /** The record cap was reached: more messages are probably waiting at the broker. */
   hasMore: boolean;
+  /** Filters the broker granted a lower QoS than the manifest asks (see describeQosDowngrade). */
+  qosDowngrades: QosDowngrade[];
   oldHead: string;
   newHead: string;
 }
@@ -97,13 +99,14 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
     const pull = new PullRun({ ...args, options, clock, head, source, schema, pullId });
     try {
       const result = await pull.run();
-      await args.store.finishPull(pullId, { status: result.status, hasMore: result.hasMore });
+      await args.store.finishPull(pullId, { status: result.status, hasMore: result.hasMore, qosDowngrades: result.qosDowngrades });
       return result;
     } catch (err) {
       const e = err instanceof SluiceError ? err : undefined;
       await args.store.finishPull(pullId, {
         status: 'failed',
         hasMore: false,
+        qosDowngrades: pull.qosDowngrades,
         errorCode: e?.code ?? 'INTERNAL',
         error: (err as Error).message,
       });
@@ -236,6 +239,7 @@ class PullRun {
         pullId: this.a.pullId,
         status: this.head.headHash === head.headHash ? 'up_to_date' : 'updated',
         hasMore,
+        qosDowngrades: this.qosDowngrades,
         oldHead: head.headHash,
         newHead: this.head.headHash,
         ...this.counters,
@@ -244,6 +248,11 @@ class PullRun {
       await this.inFlight?.catch(() => undefined);
       await this.session.close();
     }
+  }
+
+  /** Filters the broker granted a lower QoS than asked (none before the pull subscribed). */
+  get qosDowngrades(): QosDowngrade[] {
+    return this.session ? qosDowngrades(this.session.topics) : [];
   }
 
   private onMessage(m: ReceivedMessage): void {

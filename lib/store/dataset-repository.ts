@@ -5,6 +5,7 @@ import type { DeflateSegment } from '../data/deflate-segments';
 import type { StoredRow } from '../ingest/ports';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
+import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
 import { SluiceError } from '../errors';
 import type { DatasetKey, DatasetName } from '../datasets/dataset-key';
 import type { PrismaClient } from './prisma';
@@ -23,6 +24,8 @@ export interface DatasetSummary {
   snapshot: DatasetSnapshot;
   /** The committed data schema; null before the first data. */
   dataSchema: DataSchema | null;
+  /** The filters the broker session held after the last pull, with the QoS the broker granted. */
+  sessionTopics: TopicSubscription[] | null;
   lastPull: { startedAt: Date; endedAt: Date | null; status: string; error: string | null } | null;
 }
 
@@ -51,6 +54,8 @@ export interface DatasetRecord {
   rows: bigint;
   watermark: Date | null;
   previewWsUrl: string | null;
+  /** The filters the broker session held after the last pull, with the QoS the broker granted. */
+  sessionTopics: TopicSubscription[] | null;
   createdAt: Date;
 }
 
@@ -147,6 +152,7 @@ export class DatasetRepository {
           rows: d.nextOffset,
           watermark: d.watermark,
           previewWsUrl: d.previewWsUrl,
+          sessionTopics: d.sessionTopics as unknown as TopicSubscription[] | null,
           createdAt: d.createdAt,
         }
       : undefined;
@@ -220,12 +226,13 @@ export class DatasetRepository {
       watermark: Date | null;
       manifest: DatasetSnapshot;
       data_schema: DataSchema | null;
+      session_topics: TopicSubscription[] | null;
       started_at: Date | null;
       ended_at: Date | null;
       status: string | null;
       error: string | null;
     }>(
-      `SELECT d.id, d.workspace_id, d.name, w.slug, d.head_hash, d.head_sequence, d.next_offset::text AS next_offset, d.watermark, d.manifest, d.data_schema,
+      `SELECT d.id, d.workspace_id, d.name, w.slug, d.head_hash, d.head_sequence, d.next_offset::text AS next_offset, d.watermark, d.manifest, d.data_schema, d.session_topics,
               p.started_at, p.ended_at, p.status, p.error
          FROM dataset d
          JOIN workspace w ON w.id = d.workspace_id
@@ -245,6 +252,7 @@ export class DatasetRepository {
       watermark: d.watermark,
       snapshot: d.manifest,
       dataSchema: d.data_schema,
+      sessionTopics: d.session_topics,
       lastPull: d.started_at ? { startedAt: d.started_at, endedAt: d.ended_at, status: d.status!, error: d.error } : null,
     }));
   }

@@ -108,7 +108,15 @@ export class PostgresIngestStore implements IngestStore {
   async finishPull(pullId: string, outcome: PullOutcome): Promise<void> {
     await this.prisma.pull.update({
       where: { id: pullId },
-      data: { endedAt: new Date(), status: outcome.status, hasMore: outcome.hasMore, errorCode: outcome.errorCode, error: outcome.error },
+      data: {
+        endedAt: new Date(),
+        status: outcome.status,
+        hasMore: outcome.hasMore,
+        // Left null (the column's default) when the broker granted every filter what was asked.
+        qosDowngrades: outcome.qosDowngrades?.length ? (outcome.qosDowngrades as unknown as object[]) : undefined,
+        errorCode: outcome.errorCode,
+        error: outcome.error,
+      },
     });
   }
 

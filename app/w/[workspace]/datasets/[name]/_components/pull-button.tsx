@@ -80,6 +80,11 @@ function PullSummary({ run, qos0Topics }: { run: PullRunState; qos0Topics: strin
     <span className={run.outcome === 'updated' ? 'text-success' : 'text-muted-foreground'}>
       {outcome} · {counts}
       {run.duplicates ? ` · ${plural(run.duplicates, 'duplicate')} skipped` : ''} · {plural(run.pulls, 'pull')}
+      {run.notes.map((note) => (
+        <span key={note} className="block text-xs text-warning" data-testid="pull-note">
+          {note}
+        </span>
+      ))}
       {run.outcome === 'up_to_date' && qos0Topics.length ? (
         <span className="block text-xs" data-testid="pull-qos0-hint">
           {qos0Topics.join(', ')} {qos0Topics.length === 1 ? 'is' : 'are'} subscribed at QoS 0: messages published while no pull is connected are not kept by the broker (only retained values come). Use QoS 1 (AtLeastOnce) to collect them.
