@@ -142,7 +142,11 @@ export interface IngestStore {
   getDatasetHead(dataset: DatasetKey): Promise<DatasetHead | undefined>;
   /** Takes the dataset's pull lease or throws PULL_ALREADY_RUNNING; `release` ends it. */
   acquirePullLease(datasetId: string, pullId: string): Promise<{ release(): Promise<void> }>;
-  startPull(datasetId: string, pullId: string): Promise<void>;
+  /**
+   * Records the pull; closes any other pull still marked running as INTERRUPTED (its process died)
+   * and says whether there was one: the broker may still hold what that pull had received.
+   */
+  startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean }>;
   finishPull(pullId: string, outcome: PullOutcome): Promise<void>;
   /** Current state rows by primary-key string; `'all'` loads every key (Snapshot merges). */
   loadKeyState(datasetNum: number, keys: string[] | 'all'): Promise<Map<string, JsonRow | null>>;

@@ -1,5 +1,7 @@
 import type { QosDowngrade } from './fetch/mqtt-session';
+import { withheldAfterCap, type PendingAtBroker } from './pending-at-broker';
 import { sumCounters, zeroCounters, type PullCounters } from './ports';
+import { DEFAULT_PULL_OPTIONS } from './pull-options';
 import { runPollingIngest, type PullProgress, type PullResult, type RunPollingIngestArgs } from './run-polling-ingest';
 
 export interface CaughtUpResult extends Omit<PullResult, 'pullId' | 'hasMore'> {
@@ -11,17 +13,32 @@ export interface CaughtUpProgress extends PullProgress {
   pulls: number;
 }
 
+export interface PullUntilCaughtUpArgs extends Omit<RunPollingIngestArgs, 'onProgress'> {
+  maxPulls?: number;
+  onProgress?: (progress: CaughtUpProgress) => void;
+  /**
+   * When the broker withholds messages for redelivery (see pending-at-broker.ts), wait as long as
+   * it says and pull again, instead of ending with `pending`. Each withholding is waited for once.
+   */
+  waitForRedelivery?: boolean;
+  /** Called before such a wait. */
+  onWaiting?: (pending: PendingAtBroker) => void;
+}
+
 /**
  * Pulls again while the previous pull stopped at its record cap (Kamu's `exhaust_sources`), so a
- * backlog larger than one pull is drained, each pull a bounded, separately committed unit.
+ * backlog larger than one pull is drained, each pull a bounded, separately committed unit. Ends
+ * with `pending` when the broker holds messages it will only redeliver later, so a caller never
+ * reports "up to date" then.
  */
-export async function pullUntilCaughtUp(
-  args: Omit<RunPollingIngestArgs, 'onProgress'> & { maxPulls?: number; onProgress?: (progress: CaughtUpProgress) => void },
-): Promise<CaughtUpResult> {
+export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<CaughtUpResult> {
+  const redeliveryWaitMs = args.options?.redeliveryWaitMs ?? DEFAULT_PULL_OPTIONS.redeliveryWaitMs;
   let done: PullCounters = zeroCounters();
   let updated = false;
   let first: PullResult | undefined;
-  let last: PullResult | undefined;
+  let previous: PullResult | undefined;
+  let pending: PendingAtBroker | undefined;
+  let waited = false;
   let pulls = 0;
   // Each filter once, as the last pull's session holds it.
   const downgrades = new Map<string, QosDowngrade>();
@@ -33,9 +50,28 @@ export async function pullUntilCaughtUp(
     done = sumCounters(done, r);
     updated ||= r.status === 'updated';
     first ??= r;
-    last = r;
     for (const d of r.qosDowngrades) downgrades.set(d.path, d);
+    // A capped pull left messages in flight; a broker that resends at once sends them now.
+    const withheld = previous?.hasMore && !previous.pending && r.messagesReceived === 0;
+    pending = r.pending ?? (withheld ? withheldAfterCap(redeliveryWaitMs) : undefined);
+    previous = r;
+    if (pending) {
+      if (!args.waitForRedelivery || waited) break;
+      args.onWaiting?.(pending);
+      await new Promise((resolve) => setTimeout(resolve, pending!.retryAfterMs));
+      waited = true;
+      continue;
+    }
+    waited = false;
     if (!r.hasMore) break;
   }
-  return { ...done, status: updated ? 'updated' : 'up_to_date', oldHead: first!.oldHead, newHead: last!.newHead, qosDowngrades: [...downgrades.values()], pulls };
+  return {
+    ...done,
+    status: updated ? 'updated' : 'up_to_date',
+    oldHead: first!.oldHead,
+    newHead: previous!.newHead,
+    qosDowngrades: [...downgrades.values()],
+    ...(pending ? { pending } : {}),
+    pulls,
+  };
 }

@@ -14,6 +14,7 @@ import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt
 import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SliceCommit } from './ports';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetKey } from '../datasets/dataset-key';
+import { withheldAfterInterruption, type PendingAtBroker } from './pending-at-broker';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { inferReadSchema } from './read/infer-schema';
 import { readMessage } from './read/read-message';
@@ -36,8 +37,10 @@ export interface PullResult extends PullCounters {
   pullId: string;
   /** `updated` when at least one block was committed, else `up_to_date` (Kamu's outcomes). */
   status: 'updated' | 'up_to_date';
-  /** The record cap was reached: more messages are probably waiting at the broker. */
+  /** The record cap was reached, or `pending`: more messages are probably waiting at the broker. */
   hasMore: boolean;
+  /** The broker may be holding messages for redelivery later (see pending-at-broker.ts). */
+  pending?: PendingAtBroker;
   /** Filters the broker granted a lower QoS than the manifest asks (see describeQosDowngrade). */
   qosDowngrades: QosDowngrade[];
   oldHead: string;
@@ -95,8 +98,8 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   const pullId = randomUUID();
   const lease = await args.store.acquirePullLease(head.id, pullId);
   try {
-    await args.store.startPull(head.id, pullId);
-    const pull = new PullRun({ ...args, options, clock, head, source, schema, pullId });
+    const { interruptedPull } = await args.store.startPull(head.id, pullId);
+    const pull = new PullRun({ ...args, options, clock, head, source, schema, pullId, interruptedPull });
     try {
       const result = await pull.run();
       await args.store.finishPull(pullId, { status: result.status, hasMore: result.hasMore, qosDowngrades: result.qosDowngrades });
@@ -124,6 +127,8 @@ interface PullRunArgs extends RunPollingIngestArgs {
   source: MqttSourceConfig;
   schema: ConfiguredSchema | undefined;
   pullId: string;
+  /** The previous pull of the dataset was killed: the broker may hold what it had received. */
+  interruptedPull: boolean;
 }
 
 /** How a pull types, lays out and merges rows: known up front, or once the first messages are in. */
@@ -152,6 +157,8 @@ class PullRun {
   private wake: (() => void) | undefined;
   /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
   private accepted = 0;
+  /** QoS 1/2 messages the broker marked DUP: it resends what a previous session left unacknowledged. */
+  private redelivered = 0;
   /** Set once the pull's slice is being published: later messages are left to the broker. */
   private ending = false;
   /**
@@ -232,13 +239,15 @@ class PullRun {
       }
       await store.saveSessionTopics(head.id, this.session.topics);
       this.progress('receiving');
-      const hasMore = await this.receiveLoop();
+      const capped = await this.receiveLoop();
       await this.settleQos2();
       this.progress('done');
+      const pending = this.a.interruptedPull && this.redelivered === 0 ? withheldAfterInterruption(options.redeliveryWaitMs) : undefined;
       return {
         pullId: this.a.pullId,
         status: this.head.headHash === head.headHash ? 'up_to_date' : 'updated',
-        hasMore,
+        hasMore: capped || pending !== undefined,
+        ...(pending ? { pending } : {}),
         qosDowngrades: this.qosDowngrades,
         oldHead: head.headHash,
         newHead: this.head.headHash,
@@ -256,6 +265,7 @@ class PullRun {
   }
 
   private onMessage(m: ReceivedMessage): void {
+    if (m.dup && m.qos > 0) this.redelivered++;
     // Past the cap or the duration a message is not taken: unacknowledged (QoS 1/2), the broker
     // keeps it for the next pull; reading stops so QoS 0 traffic cannot stretch the pull either.
     if (this.accepted >= this.a.options.recordCap || Date.now() >= this.stopAt) {

@@ -90,8 +90,8 @@ export class PostgresIngestStore implements IngestStore {
    * Records a pull that holds the dataset's lease. Any other pull still marked running lost its
    * process (killed or crashed): it is closed as interrupted, so its record tells what happened.
    */
-  async startPull(datasetId: string, pullId: string): Promise<void> {
-    await this.prisma.$transaction([
+  async startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean }> {
+    const [interrupted] = await this.prisma.$transaction([
       this.prisma.pull.updateMany({
         where: { datasetId, status: 'running' },
         data: {
@@ -103,6 +103,7 @@ export class PostgresIngestStore implements IngestStore {
       }),
       this.prisma.pull.create({ data: { id: pullId, datasetId, status: 'running' } }),
     ]);
+    return { interruptedPull: interrupted.count > 0 };
   }
 
   async finishPull(pullId: string, outcome: PullOutcome): Promise<void> {
