@@ -20,7 +20,9 @@ export interface PullRunState extends PullCounters {
   startedAt: string;
   endedAt: string | null;
   outcome: 'updated' | 'up_to_date' | null;
-  /** What the user should know about the finished run (the broker granted less QoS than asked, …). */
+  /** The broker holds messages it redelivers later (see pending-at-broker.ts): not caught up. */
+  pending: string | null;
+  /** What the broker's lower QoS grants mean for the dataset, one sentence per filter. */
   notes: string[];
   error: { code: string; message: string } | null;
 }
@@ -61,6 +63,7 @@ export async function startPullRun(store: Store, workspace: { id: string; slug: 
     startedAt: new Date().toISOString(),
     endedAt: null,
     outcome: null,
+    pending: null,
     notes: [],
     error: null,
   };
@@ -85,7 +88,7 @@ export async function startPullRun(store: Store, workspace: { id: string; slug: 
     async (r) => {
       const ds = r.qosDowngrades.length ? await store.datasets.find(dataset) : undefined;
       const notes = ds ? describeQosDowngrades(ds.snapshot, r.qosDowngrades) : [];
-      publish({ stage: 'done', endedAt: new Date().toISOString(), outcome: r.status, notes, pulls: r.pulls, messagesReceived: r.messagesReceived, rowsCommitted: r.rowsCommitted, quarantined: r.quarantined, duplicates: r.duplicates, slices: r.slices });
+      publish({ stage: 'done', endedAt: new Date().toISOString(), outcome: r.status, pending: r.pending?.reason ?? null, notes, pulls: r.pulls, messagesReceived: r.messagesReceived, rowsCommitted: r.rowsCommitted, quarantined: r.quarantined, duplicates: r.duplicates, slices: r.slices });
     },
     (err: unknown) => {
       const e = err instanceof SluiceError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'the pull failed on the server; the error was logged' };

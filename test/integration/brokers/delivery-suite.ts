@@ -14,7 +14,7 @@ import { defaultWorkspaceKey } from '../../../lib/datasets/dataset-key';
 import { verifyDataset } from '../../../lib/datasets/verify-dataset';
 import { pullUntilCaughtUp } from '../../../lib/ingest/pull-until-caught-up';
 import { runPollingIngest } from '../../../lib/ingest/run-polling-ingest';
-import { runNode } from '../../support/cli';
+import { runNode, sluice } from '../../support/cli';
 import { committedRows } from '../../support/committed-rows';
 import { mqttManifest } from '../../support/manifests';
 import { TEST_IDLE_MS } from '../../support/pull-timing';
@@ -92,6 +92,20 @@ export function deliverySuite(kind: BrokerKind): void {
         expect(guarantee).toMatchObject({ level: 'exactly-once', confirmed: true });
       }
     });
+
+    if (kind === 'rabbitmq') {
+      it('`sluice pull`, `list` and `verify` say that QoS 2 was granted as QoS 1 and what that means', async () => {
+        const note = 'broker granted QoS 1 for topic "granted/#" (asked 2): after a crash an Append dataset may receive a message twice';
+        const pulled = await sluice(env.databaseUrl, 'pull', 'granted');
+        expect(pulled.code, pulled.stderr).toBe(0);
+        expect(pulled.stdout).toContain(`granted: up to date`);
+        expect(pulled.stdout).toContain(`note: ${note}`);
+        const listed = await sluice(env.databaseUrl, 'list');
+        expect(listed.stdout).toMatch(/granted\s.*Append\s+at-least-once\s/);
+        const verified = await sluice(env.databaseUrl, 'verify', 'granted');
+        expect(verified.stdout).toContain(`delivery: at-least-once: ${note}`);
+      });
+    }
 
     it('a persistent session\'s backlog of several record caps is drained by one pull-until-caught-up, one slice per pull', async () => {
       await addWithSession('backlog', 'backlog/#', 'AtLeastOnce');
