@@ -1,13 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../lib/broker/embedded-broker';
-import { openStore, type Store } from '../../lib/store/open-store';
 import { startMosquitto } from './mosquitto-server';
 import { startNats } from './nats-server';
 import { startRabbitmq } from './rabbitmq-server';
-import { createTestDatabase, TEST_SECRET_KEY } from './test-store';
 
 /** The brokers teams run Sluice against, each as a throwaway instance on free loopback ports. */
 export type BrokerKind = 'mosquitto' | 'nats' | 'rabbitmq' | 'embedded';
@@ -77,22 +74,6 @@ async function startEmbedded(users: Record<string, string>): Promise<TestBroker>
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** A throwaway broker of `kind` and a fresh database for one test file. */
-export function useTestBrokerAndStore(kind: BrokerKind): { broker: TestBroker; store: Store; databaseUrl: string; startMs: number } {
-  const env = {} as { broker: TestBroker; store: Store; databaseUrl: string; startMs: number };
-  beforeAll(async () => {
-    const t = Date.now();
-    const [broker, databaseUrl] = await Promise.all([startTestBroker(kind), createTestDatabase()]);
-    const store = await openStore({ databaseUrl, secretKey: TEST_SECRET_KEY });
-    Object.assign(env, { broker, store, databaseUrl, startMs: Date.now() - t });
-  }, 180_000);
-  afterAll(async () => {
-    await env.store?.close();
-    await env.broker?.stop();
-  }, 60_000);
-  return env;
 }
 
 /**

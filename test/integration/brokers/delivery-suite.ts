@@ -18,7 +18,8 @@ import { runNode, sluice } from '../../support/cli';
 import { committedRows } from '../../support/committed-rows';
 import { mqttManifest } from '../../support/manifests';
 import { TEST_IDLE_MS } from '../../support/pull-timing';
-import { NATS_REFUSED_FILTER, TEST_NATS_ACK_WAIT_S, useTestBrokerAndStore, type BrokerKind } from '../../support/test-broker';
+import { useTestBrokerAndStore } from '../../support/broker-and-store';
+import { NATS_REFUSED_FILTER, TEST_NATS_ACK_WAIT_S, type BrokerKind } from '../../support/test-broker';
 
 type Qos = 'AtLeastOnce' | 'ExactlyOnce';
 
