@@ -65,6 +65,7 @@ async function runBroker(kind: BrokerKind, adminUrl: string) {
       let lost = 0;
       let duplicated = 0;
       let pending = 0;
+      let waits = 0;
       for (let trial = 0; trial < TRIALS; trial++) {
         const name = `t${s}x${trial}`;
         const dataset = defaultWorkspaceKey(name);
@@ -74,14 +75,14 @@ async function runBroker(kind: BrokerKind, adminUrl: string) {
         const crashed = await runNode(CRASHING_PULL, [name, pick(['before', 'after'] as const), pick(['first', 'publish'])], { DATABASE_URL: databaseUrl });
         if (crashed.signal === 'SIGKILL') kills++;
         else console.error(`${kind} ${name}: the crashing pull was not killed (exit ${crashed.code}): ${crashed.stderr.slice(-500)}`);
-        const r = await pullUntilCaughtUp({ store: store.ingest, dataset, options: PULL, waitForRedelivery: true });
+        const r = await pullUntilCaughtUp({ store: store.ingest, dataset, options: PULL, waitForRedelivery: true, onWaiting: () => waits++ });
         if (r.pending) pending++;
         const values = (await committedRows(store, name)).map((row) => row.value as number);
         const distinct = new Set(values);
         lost += MESSAGES - distinct.size;
         duplicated += values.length - distinct.size;
       }
-      console.log(`${kind.padEnd(9)} ${setting.label.padEnd(18)} trials ${TRIALS}, kills ${kills}, messages ${TRIALS * MESSAGES}, lost ${lost}, duplicated ${duplicated}${pending ? `, ended pending ${pending}` : ''}`);
+      console.log(`${kind.padEnd(9)} ${setting.label.padEnd(18)} trials ${TRIALS}, kills ${kills}, messages ${TRIALS * MESSAGES}, lost ${lost}, duplicated ${duplicated}, waited for redelivery ${waits}${pending ? `, ended pending ${pending}` : ''}`);
     }
   } finally {
     await store.close();
