@@ -143,10 +143,11 @@ export interface IngestStore {
   /** Takes the dataset's pull lease or throws PULL_ALREADY_RUNNING; `release` ends it. */
   acquirePullLease(datasetId: string, pullId: string): Promise<{ release(): Promise<void> }>;
   /**
-   * Records the pull; closes any other pull still marked running as INTERRUPTED (its process died)
-   * and says whether there was one: the broker may still hold what that pull had received.
+   * Records the pull; closes any other pull still marked running as INTERRUPTED (its process died).
+   * Says whether there was one, and whether the latest finished pull stopped at its cap having
+   * received messages: either way the broker may still hold messages that pull had received.
    */
-  startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean }>;
+  startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean; previousCapped: boolean }>;
   finishPull(pullId: string, outcome: PullOutcome): Promise<void>;
   /** Current state rows by primary-key string; `'all'` loads every key (Snapshot merges). */
   loadKeyState(datasetNum: number, keys: string[] | 'all'): Promise<Map<string, JsonRow | null>>;

@@ -1,10 +1,9 @@
 import type { QosDowngrade } from './fetch/mqtt-session';
-import { withheldAfterCap, type PendingAtBroker } from './pending-at-broker';
+import type { PendingAtBroker } from './pending-at-broker';
 import { sumCounters, zeroCounters, type PullCounters } from './ports';
-import { DEFAULT_PULL_OPTIONS } from './pull-options';
 import { runPollingIngest, type PullProgress, type PullResult, type RunPollingIngestArgs } from './run-polling-ingest';
 
-export interface CaughtUpResult extends Omit<PullResult, 'pullId' | 'hasMore'> {
+export interface CaughtUpResult extends Omit<PullResult, 'pullId' | 'hasMore' | 'handOver'> {
   pulls: number;
 }
 
@@ -13,7 +12,7 @@ export interface CaughtUpProgress extends PullProgress {
   pulls: number;
 }
 
-export interface PullUntilCaughtUpArgs extends Omit<RunPollingIngestArgs, 'onProgress'> {
+export interface PullUntilCaughtUpArgs extends Omit<RunPollingIngestArgs, 'onProgress' | 'keepSession' | 'handOver'> {
   maxPulls?: number;
   onProgress?: (progress: CaughtUpProgress) => void;
   /**
@@ -27,12 +26,13 @@ export interface PullUntilCaughtUpArgs extends Omit<RunPollingIngestArgs, 'onPro
 
 /**
  * Pulls again while the previous pull stopped at its record cap (Kamu's `exhaust_sources`), so a
- * backlog larger than one pull is drained, each pull a bounded, separately committed unit. Ends
- * with `pending` when the broker holds messages it will only redeliver later, so a caller never
- * reports "up to date" then.
+ * backlog larger than one pull is drained, each pull a bounded, separately committed unit. The
+ * pulls share one connection (SessionRelay): what the broker sent past one pull's cap is the next
+ * pull's, so no broker is left holding unacknowledged messages between them. Ends with `pending`
+ * when the broker holds messages it will only redeliver later, so a caller never reports "up to
+ * date" then.
  */
 export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<CaughtUpResult> {
-  const redeliveryWaitMs = args.options?.redeliveryWaitMs ?? DEFAULT_PULL_OPTIONS.redeliveryWaitMs;
   let done: PullCounters = zeroCounters();
   let updated = false;
   let first: PullResult | undefined;
@@ -46,14 +46,12 @@ export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<Ca
     pulls++;
     const before = done;
     const onProgress = args.onProgress && ((p: PullProgress) => args.onProgress!({ ...p, ...sumCounters(before, p), pulls }));
-    const r = await runPollingIngest({ ...args, onProgress });
+    const r = await runPollingIngest({ ...args, onProgress, keepSession: true, handOver: previous?.handOver });
     done = sumCounters(done, r);
     updated ||= r.status === 'updated';
     first ??= r;
     for (const d of r.qosDowngrades) downgrades.set(d.path, d);
-    // A capped pull left messages in flight; a broker that resends at once sends them now.
-    const withheld = previous?.hasMore && !previous.pending && r.messagesReceived === 0;
-    pending = r.pending ?? (withheld ? withheldAfterCap(redeliveryWaitMs) : undefined);
+    pending = r.pending;
     previous = r;
     if (pending) {
       if (!args.waitForRedelivery || waited) break;
@@ -65,6 +63,8 @@ export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<Ca
     waited = false;
     if (!r.hasMore) break;
   }
+  // The last pull allowed (maxPulls) still had more: its session ends here.
+  await previous?.handOver?.session.close();
   return {
     ...done,
     status: updated ? 'updated' : 'up_to_date',

@@ -4,7 +4,8 @@ import type { Row } from '../data/row';
 import { SluiceError } from '../errors';
 import { secretsForConnection, type StoredSecrets } from '../secrets/secret-release';
 import type { TemplateLookup } from '../odf';
-import { openMqttSession, qosDowngrades, type MqttSession, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
+import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
+import { SessionRelay } from './fetch/session-relay';
 import { topicMatches } from './fetch/topic-filter';
 import { applyToState } from './merge/apply-to-state';
 import { encodeStateRow, priorStateFrom } from './key-state-codec';
@@ -14,7 +15,7 @@ import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt
 import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SliceCommit } from './ports';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetKey } from '../datasets/dataset-key';
-import { withheldAfterInterruption, type PendingAtBroker } from './pending-at-broker';
+import { withheldAfterCap, withheldAfterInterruption, type PendingAtBroker } from './pending-at-broker';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { inferReadSchema } from './read/infer-schema';
 import { readMessage } from './read/read-message';
@@ -41,6 +42,8 @@ export interface PullResult extends PullCounters {
   hasMore: boolean;
   /** The broker may be holding messages for redelivery later (see pending-at-broker.ts). */
   pending?: PendingAtBroker;
+  /** With `keepSession` and `hasMore`: the still-open session, for the next pull of the run. */
+  handOver?: SessionHandOver;
   /** Filters the broker granted a lower QoS than the manifest asks (see describeQosDowngrade). */
   qosDowngrades: QosDowngrade[];
   oldHead: string;
@@ -60,6 +63,23 @@ export interface RunPollingIngestArgs {
   environment?: { secrets: StoredSecrets; fallback: TemplateLookup };
   clock?: Clock;
   onProgress?: (progress: PullProgress) => void;
+  /**
+   * When the pull stops with more to take, keep its session open and return it as `handOver`
+   * instead of disconnecting (pullUntilCaughtUp: see SessionRelay for why).
+   */
+  keepSession?: boolean;
+  /** The previous pull's open session: used instead of connecting, and closed if this pull cannot start. */
+  handOver?: SessionHandOver;
+}
+
+/** An open session passed from one pull to the next, with what the first received and did not take. */
+export interface SessionHandOver {
+  session: MqttSession;
+  relay: SessionRelay;
+  /** Messages received past the pull's cap or after its slice was on its way, in arrival order. */
+  messages: ReceivedMessage[];
+  /** PUBRELs not yet recorded. */
+  pubrels: number[];
 }
 
 /**
@@ -77,6 +97,16 @@ export interface RunPollingIngestArgs {
  * loses nothing and, for QoS 2 (or a merge with keys), duplicates nothing.
  */
 export async function runPollingIngest(args: RunPollingIngestArgs): Promise<PullResult> {
+  let started = false;
+  try {
+    return await runPull(args, () => (started = true));
+  } finally {
+    // A pull that could not start (lease taken, dataset gone) still owns the session it was handed.
+    if (args.handOver && !started) await args.handOver.session.close();
+  }
+}
+
+async function runPull(args: RunPollingIngestArgs, onStart: () => void): Promise<PullResult> {
   const options = { ...DEFAULT_PULL_OPTIONS, ...args.options };
   const clock = args.clock ?? systemClock;
   const head = await args.store.getDatasetHead(args.dataset);
@@ -98,11 +128,14 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   const pullId = randomUUID();
   const lease = await args.store.acquirePullLease(head.id, pullId);
   try {
-    const { interruptedPull } = await args.store.startPull(head.id, pullId);
-    const pull = new PullRun({ ...args, options, clock, head, source, schema, pullId, interruptedPull });
+    const { interruptedPull, previousCapped } = await args.store.startPull(head.id, pullId);
+    const pull = new PullRun({ ...args, options, clock, head, source, schema, pullId, interruptedPull, previousCapped });
+    onStart();
     try {
       const result = await pull.run();
-      await args.store.finishPull(pullId, { status: result.status, hasMore: result.hasMore, qosDowngrades: result.qosDowngrades });
+      // The record's hasMore means "stopped with more to take" (the next pull looks at it): a pull
+      // that only suspects the broker withholds redeliveries (`pending`) did not.
+      await args.store.finishPull(pullId, { status: result.status, hasMore: result.hasMore && !result.pending, qosDowngrades: result.qosDowngrades });
       return result;
     } catch (err) {
       const e = err instanceof SluiceError ? err : undefined;
@@ -129,6 +162,8 @@ interface PullRunArgs extends RunPollingIngestArgs {
   pullId: string;
   /** The previous pull of the dataset was killed: the broker may hold what it had received. */
   interruptedPull: boolean;
+  /** The previous pull stopped at its cap (and, unless it handed its session over, disconnected with messages in flight). */
+  previousCapped: boolean;
 }
 
 /** How a pull types, lays out and merges rows: known up front, or once the first messages are in. */
@@ -161,6 +196,11 @@ class PullRun {
   private redelivered = 0;
   /** Set once the pull's slice is being published: later messages are left to the broker. */
   private ending = false;
+  /** Messages received and not taken (past the cap, or after `ending`): the next pull's, or left to the broker. */
+  private readonly notTaken: ReceivedMessage[] = [];
+  private relay = new SessionRelay();
+  /** The session goes on to the next pull instead of being closed. */
+  private handingOver = false;
   /**
    * Rows committed (or being committed) to the staging rows and not yet published, in slice order:
    * a killed pull's first, then this pull's windows. The record cap bounds them.
@@ -204,7 +244,27 @@ class PullRun {
       await this.ensureKeyState(this.schema);
     }
     this.receipts = await store.loadQos2Receipts(head.id);
-    this.session = await openMqttSession(
+    const handlers: MqttSessionHandlers = {
+      onMessage: (m) => this.onMessage(m),
+      onPubrel: (id) => {
+        this.pubrels.push(id);
+        this.touch();
+      },
+      onError: (err) => {
+        this.failure ??= err;
+        this.touch();
+      },
+    };
+    const handed = this.a.handOver;
+    if (handed) {
+      this.relay = handed.relay;
+      this.session = handed.session;
+      for (const m of handed.messages) handlers.onMessage(m);
+      for (const id of handed.pubrels) handlers.onPubrel(id);
+    }
+    // Attached before the CONNACK: a resumed session's queued messages follow it in the same read.
+    this.relay.attach(handlers);
+    this.session ??= await openMqttSession(
       {
         url: source.brokerUrl,
         username: source.username,
@@ -219,20 +279,11 @@ class PullRun {
         forceSubscribe: this.singleBatch,
         tls: options.tls,
       },
-      {
-        onMessage: (m) => this.onMessage(m),
-        onPubrel: (id) => {
-          this.pubrels.push(id);
-          this.touch();
-        },
-        onError: (err) => {
-          this.failure ??= err;
-          this.touch();
-        },
-      },
+      this.relay,
     );
+    if (handed) this.session.resumeReceiving();
     try {
-      if (!this.session.sessionPresent && this.receipts.size > 0) {
+      if (!handed && !this.session.sessionPresent && this.receipts.size > 0) {
         // A new session starts packet ids afresh: receipts of the lost one would drop new messages.
         await store.clearQos2Receipts(head.id);
         this.receipts.clear();
@@ -242,12 +293,18 @@ class PullRun {
       const capped = await this.receiveLoop();
       await this.settleQos2();
       this.progress('done');
-      const pending = this.a.interruptedPull && this.redelivered === 0 ? withheldAfterInterruption(options.redeliveryWaitMs) : undefined;
+      const pending = this.pendingAtBroker();
+      // Messages that came while the slice was committed are more to take, unless the pull ran
+      // out of time (a topic that never goes quiet would keep a run going forever).
+      const more = capped || (this.notTaken.some((m) => m.qos > 0) && Date.now() < this.stopAt);
+      this.handingOver = more && !pending && this.a.keepSession === true && !this.failure;
+      if (this.handingOver) this.relay.detach();
       return {
         pullId: this.a.pullId,
         status: this.head.headHash === head.headHash ? 'up_to_date' : 'updated',
-        hasMore: capped || pending !== undefined,
+        hasMore: more || pending !== undefined,
         ...(pending ? { pending } : {}),
+        ...(this.handingOver ? { handOver: { session: this.session, relay: this.relay, messages: this.notTaken, pubrels: this.pubrels.splice(0) } } : {}),
         qosDowngrades: this.qosDowngrades,
         oldHead: head.headHash,
         newHead: this.head.headHash,
@@ -255,8 +312,20 @@ class PullRun {
       };
     } finally {
       await this.inFlight?.catch(() => undefined);
-      await this.session.close();
+      if (!this.handingOver) await this.session.close();
     }
+  }
+
+  /**
+   * Whether the broker is probably withholding messages for redelivery (pending-at-broker.ts):
+   * a broker that resends at once would have sent what the previous pull left unacknowledged.
+   */
+  private pendingAtBroker(): PendingAtBroker | undefined {
+    const wait = this.a.options.redeliveryWaitMs;
+    if (this.a.interruptedPull && this.redelivered === 0) return withheldAfterInterruption(wait);
+    const nothing = this.counters.messagesReceived === 0 && this.notTaken.length === 0;
+    if (this.a.previousCapped && !this.a.handOver && nothing) return withheldAfterCap(wait);
+    return undefined;
   }
 
   /** Filters the broker granted a lower QoS than asked (none before the pull subscribed). */
@@ -270,10 +339,14 @@ class PullRun {
     // keeps it for the next pull; reading stops so QoS 0 traffic cannot stretch the pull either.
     if (this.accepted >= this.a.options.recordCap || Date.now() >= this.stopAt) {
       this.session?.stopReceiving();
+      this.notTaken.push(m);
       return;
     }
     // Still read (PUBRELs must arrive to settle QoS 2), but this pull's slice is already on its way.
-    if (this.ending) return;
+    if (this.ending) {
+      this.notTaken.push(m);
+      return;
+    }
     if (++this.accepted === this.a.options.recordCap) this.session?.stopReceiving();
     this.queue.push(m);
     this.touch();

@@ -90,8 +90,9 @@ export class PostgresIngestStore implements IngestStore {
    * Records a pull that holds the dataset's lease. Any other pull still marked running lost its
    * process (killed or crashed): it is closed as interrupted, so its record tells what happened.
    */
-  async startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean }> {
-    const [interrupted] = await this.prisma.$transaction([
+  async startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean; previousCapped: boolean }> {
+    const [previous, interrupted] = await this.prisma.$transaction([
+      this.prisma.pull.findFirst({ where: { datasetId, status: { not: 'running' } }, orderBy: { startedAt: 'desc' }, select: { hasMore: true, messagesReceived: true } }),
       this.prisma.pull.updateMany({
         where: { datasetId, status: 'running' },
         data: {
@@ -103,7 +104,7 @@ export class PostgresIngestStore implements IngestStore {
       }),
       this.prisma.pull.create({ data: { id: pullId, datasetId, status: 'running' } }),
     ]);
-    return { interruptedPull: interrupted.count > 0 };
+    return { interruptedPull: interrupted.count > 0, previousCapped: previous !== null && previous.hasMore && previous.messagesReceived > 0 };
   }
 
   async finishPull(pullId: string, outcome: PullOutcome): Promise<void> {

@@ -82,6 +82,8 @@ export interface MqttSession {
   readonly heldAcks: number;
   /** Stops reading messages; those the broker sends from now on stay queued for the next session. */
   stopReceiving(): void;
+  /** Reads messages again (the session passed to the next pull of the same run). */
+  resumeReceiving(): void;
   /** Disconnects; acknowledgements still held are dropped so the broker redelivers those messages. */
   close(): Promise<void>;
 }
@@ -221,6 +223,9 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
     },
     stopReceiving() {
       gate?.pauseIncoming();
+    },
+    resumeReceiving() {
+      gate?.resumeIncoming();
     },
     close,
   };
