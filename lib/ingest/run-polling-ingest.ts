@@ -289,6 +289,9 @@ class PullRun {
         this.receipts.clear();
       }
       await store.saveSessionTopics(head.id, this.session.topics);
+      // Idleness counts from here: connecting (an MQTT 5 attempt, then 3.1.1) must not use up the
+      // time the broker has to start sending a resumed session's backlog (aedes: up to ~0.8 s seen).
+      this.touch();
       this.progress('receiving');
       const capped = await this.receiveLoop();
       await this.settleQos2();
