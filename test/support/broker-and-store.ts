@@ -18,13 +18,12 @@ export function useBrokerAndStore(options?: MosquittoOptions): { broker: Mosquit
 }
 
 /** A throwaway broker of `kind` and a fresh database for one test file. */
-export function useTestBrokerAndStore(kind: BrokerKind): { broker: TestBroker; store: Store; databaseUrl: string; startMs: number } {
-  const env = {} as { broker: TestBroker; store: Store; databaseUrl: string; startMs: number };
+export function useTestBrokerAndStore(kind: BrokerKind): { broker: TestBroker; store: Store; databaseUrl: string } {
+  const env = {} as { broker: TestBroker; store: Store; databaseUrl: string };
   beforeAll(async () => {
-    const t = Date.now();
     const [broker, databaseUrl] = await Promise.all([startTestBroker(kind), createTestDatabase()]);
     const store = await openStore({ databaseUrl, secretKey: TEST_SECRET_KEY });
-    Object.assign(env, { broker, store, databaseUrl, startMs: Date.now() - t });
+    Object.assign(env, { broker, store, databaseUrl });
   }, 180_000);
   afterAll(async () => {
     await env.store?.close();

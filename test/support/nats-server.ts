@@ -1,21 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitForPort } from './free-port';
+import { superviseBroker, type ThrowawayBroker } from './throwaway-server';
 
 /**
  * A throwaway NATS server (Debian's `nats-server` package) with JetStream (which holds its MQTT
  * sessions, subscriptions and retained messages) in a temporary directory, and its MQTT gateway,
  * on free loopback ports. Never the machine's own NATS.
  */
-export interface NatsServer {
-  port: number;
-  url: string;
-  /** SIGTERM (JetStream keeps the sessions on disk), then start again on the same ports. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type NatsServer = ThrowawayBroker;
 
 export interface NatsOptions {
   /** username → password; when set, clients without them are refused. */
@@ -44,30 +39,13 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsServer> 
   const conf = path.join(dir, 'nats.conf');
   fs.writeFileSync(conf, lines.join('\n') + '\n');
 
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn('nats-server', ['-c', conf, '-l', path.join(dir, 'nats.log')], { stdio: 'ignore' });
-    await waitForPort(port, 30_000);
-  };
-  const stopChild = async () => {
-    const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-    });
-  };
-  await start();
-  return {
+  return superviseBroker({
     port,
-    url: `mqtt://127.0.0.1:${port}`,
-    async restart() {
-      await stopChild();
-      await start();
+    dir,
+    start: async () => {
+      const child = spawn('nats-server', ['-c', conf, '-l', path.join(dir, 'nats.log')], { stdio: 'ignore' });
+      await waitForPort(port, 30_000);
+      return child;
     },
-    async stop() {
-      await stopChild();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  });
 }

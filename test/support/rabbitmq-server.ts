@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitForPort } from './free-port';
+import { superviseBroker, type ThrowawayBroker } from './throwaway-server';
 
 /**
  * A throwaway RabbitMQ node (Debian's `rabbitmq-server` package) with the `rabbitmq_mqtt` plugin,
@@ -11,17 +12,9 @@ import { freePort, waitForPort } from './free-port';
  * distribution ports, and no management plugin. It never touches the machine's own RabbitMQ
  * (5672, the default node, the system epmd on 4369) and never runs rabbitmqctl.
  *
- * Booting takes ~12 s on this machine: start one per test file.
+ * Booting takes 12–16 s on this machine: start one per test file.
  */
-export interface RabbitmqServer {
-  port: number;
-  url: string;
-  /** How long the last boot took (ms). */
-  bootMs: number;
-  /** SIGTERM (a graceful stop: durable queues are kept), then boot again on the same ports. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type RabbitmqServer = ThrowawayBroker;
 
 export interface RabbitmqOptions {
   /** The one user (as RabbitMQ's default user, created at first boot); anonymous MQTT clients are refused. */
@@ -72,43 +65,15 @@ export async function startRabbitmq(options: RabbitmqOptions): Promise<RabbitmqS
   const epmd = spawn('epmd', ['-port', String(epmdPort), '-address', '127.0.0.1'], { stdio: 'ignore' });
   await waitForPort(epmdPort);
 
-  let child: ChildProcess | undefined;
-  let bootMs = 0;
-  const start = async () => {
-    const t = Date.now();
-    child = spawn('/usr/lib/rabbitmq/bin/rabbitmq-server', [], { env, stdio: 'ignore' });
-    const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`rabbitmq-server exited (${code}) while booting; see ${dir}/log`))));
-    await Promise.race([waitForPort(port, 120_000), exited]);
-    bootMs = Date.now() - t;
-  };
-  const stopChild = async () => {
-    const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-    });
-  };
-  try {
-    await start();
-  } catch (err) {
-    epmd.kill();
-    throw err;
-  }
-  return {
+  return superviseBroker({
     port,
-    url: `mqtt://127.0.0.1:${port}`,
-    get bootMs() {
-      return bootMs;
+    dir,
+    start: async () => {
+      const child = spawn('/usr/lib/rabbitmq/bin/rabbitmq-server', [], { env, stdio: 'ignore' });
+      const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`rabbitmq-server exited (${code}) while booting; see ${dir}/log`))));
+      await Promise.race([waitForPort(port, 120_000), exited]);
+      return child;
     },
-    async restart() {
-      await stopChild();
-      await start();
-    },
-    async stop() {
-      await stopChild();
-      epmd.kill();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    cleanup: () => epmd.kill(),
+  });
 }
