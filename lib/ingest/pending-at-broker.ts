@@ -34,7 +34,7 @@ export function withheldAfterCap(redeliveryWaitMs: number): PendingAtBroker {
 /** The previous pull was killed, and no message came back marked as a redelivery. */
 export function withheldAfterInterruption(redeliveryWaitMs: number): PendingAtBroker {
   return {
-    reason: `more may be pending at the broker: the previous pull was interrupted and nothing it had received was redelivered yet; a broker that waits before redelivering (NATS: mqtt.ack_wait) sends it within ${seconds(redeliveryWaitMs)}`,
+    reason: `more may be pending at the broker: the previous pull was interrupted (killed, or its connection lost) and nothing it had received was redelivered yet; a broker that waits before redelivering (NATS: mqtt.ack_wait) sends it within ${seconds(redeliveryWaitMs)}`,
     retryAfterMs: redeliveryWaitMs,
   };
 }

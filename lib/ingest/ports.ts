@@ -144,8 +144,9 @@ export interface IngestStore {
   acquirePullLease(datasetId: string, pullId: string): Promise<{ release(): Promise<void> }>;
   /**
    * Records the pull; closes any other pull still marked running as INTERRUPTED (its process died).
-   * Says whether there was one, and whether the latest finished pull stopped at its cap having
-   * received messages: either way the broker may still hold messages that pull had received.
+   * Says whether there was one or the latest pull lost its connection (`interruptedPull`), and
+   * whether the latest finished pull stopped at its cap having received messages: either way the
+   * broker may still hold messages that pull had received.
    */
   startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean; previousCapped: boolean }>;
   finishPull(pullId: string, outcome: PullOutcome): Promise<void>;

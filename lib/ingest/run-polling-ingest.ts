@@ -160,7 +160,7 @@ interface PullRunArgs extends RunPollingIngestArgs {
   source: MqttSourceConfig;
   schema: ConfiguredSchema | undefined;
   pullId: string;
-  /** The previous pull of the dataset was killed: the broker may hold what it had received. */
+  /** The previous pull of the dataset was killed or lost its connection: the broker may hold what it had received. */
   interruptedPull: boolean;
   /** The previous pull stopped at its cap (and, unless it handed its session over, disconnected with messages in flight). */
   previousCapped: boolean;

@@ -92,7 +92,7 @@ export class PostgresIngestStore implements IngestStore {
    */
   async startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean; previousCapped: boolean }> {
     const [previous, interrupted] = await this.prisma.$transaction([
-      this.prisma.pull.findFirst({ where: { datasetId, status: { not: 'running' } }, orderBy: { startedAt: 'desc' }, select: { hasMore: true, messagesReceived: true } }),
+      this.prisma.pull.findFirst({ where: { datasetId, status: { not: 'running' } }, orderBy: { startedAt: 'desc' }, select: { hasMore: true, messagesReceived: true, errorCode: true } }),
       this.prisma.pull.updateMany({
         where: { datasetId, status: 'running' },
         data: {
@@ -104,7 +104,11 @@ export class PostgresIngestStore implements IngestStore {
       }),
       this.prisma.pull.create({ data: { id: pullId, datasetId, status: 'running' } }),
     ]);
-    return { interruptedPull: interrupted.count > 0, previousCapped: previous !== null && previous.hasMore && previous.messagesReceived > 0 };
+    return {
+      // Killed, or its connection lost mid-pull: either way what it had received was not acknowledged.
+      interruptedPull: interrupted.count > 0 || previous?.errorCode === 'CONNECTION_LOST',
+      previousCapped: previous !== null && previous.hasMore && previous.messagesReceived > 0,
+    };
   }
 
   async finishPull(pullId: string, outcome: PullOutcome): Promise<void> {
