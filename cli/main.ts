@@ -97,8 +97,8 @@ program
       const [{ listDatasetRows }, { formatDatasetArg }] = await Promise.all([import('../lib/datasets/list-dataset-rows'), import('./dataset-arg')]);
       const rows = await listDatasetRows(store.datasets);
       printTable(
-        ['NAME', 'KIND', 'SOURCE', 'TOPICS', 'MERGE', 'ROWS', 'WATERMARK', 'LAST PULL'],
-        rows.map((d) => [formatDatasetArg(d.workspace, d.name), d.kind, d.broker, d.topics.join(' ') || '-', d.merge, d.rows, d.watermark ?? '-', d.lastPull ? `${d.lastPull.at} ${d.lastPull.status}` : '-']),
+        ['NAME', 'KIND', 'SOURCE', 'TOPICS', 'MERGE', 'GUARANTEE', 'ROWS', 'WATERMARK', 'LAST PULL'],
+        rows.map((d) => [formatDatasetArg(d.workspace, d.name), d.kind, d.broker, d.topics.join(' ') || '-', d.merge, d.guarantee, d.rows, d.watermark ?? '-', d.lastPull ? `${d.lastPull.at} ${d.lastPull.status}` : '-']),
       );
     }),
   );
@@ -112,18 +112,21 @@ program
   .option('--record-cap <n>', 'at most this many QoS 1/2 messages per pull (then pull again)', count, 10_000)
   .option('--max-duration <ms>', 'end a pull after this long even if messages keep coming', ms, 30_000)
   .option('--connect-timeout <ms>', 'give up connecting after this long', ms, 5000)
+  .option('--redelivery-wait <ms>', "how long the broker holds unacknowledged messages before redelivering them (NATS: mqtt.ack_wait); a pull waits this long once when the broker withholds them", ms, 30_000)
+  .option('--no-wait', 'do not wait for a broker that withholds redeliveries: end saying what is pending')
   .addOption(new Option('--mqtt-version <v>', 'MQTT protocol version').choices(['auto', '5', '3.1.1']).default('auto'))
   .option('--ca <file>', 'CA certificate (PEM) to trust for mqtts:// and wss:// brokers')
   .option('--insecure', 'do not verify the broker certificate')
   .option('--env <name=broker>', 'let ${{ env.NAME }} read this environment variable, for that broker only (repeatable; also SLUICE_PULL_ENV)', (v: string, prev: string[] = []) => [...prev, v])
-  .action(async (names: string[], opts: { all?: boolean; idleTimeout: number; recordCap: number; maxDuration: number; connectTimeout: number; mqttVersion: string; ca?: string; insecure?: boolean; env?: string[] }) => {
+  .action(async (names: string[], opts: { all?: boolean; idleTimeout: number; recordCap: number; maxDuration: number; connectTimeout: number; redeliveryWait: number; wait: boolean; mqttVersion: string; ca?: string; insecure?: boolean; env?: string[] }) => {
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
-    const [{ readEnv }, { allowedEnvVars, operatorEnvironment }, { pullUntilCaughtUp }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }] = await Promise.all([
+    const [{ readEnv }, { allowedEnvVars, operatorEnvironment }, { pullUntilCaughtUp }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }, { describeQosDowngrades }] = await Promise.all([
       import('../lib/config/env'),
       import('../lib/config/pull-environment'),
       import('../lib/ingest/pull-until-caught-up'),
       import('../lib/ingest/mqtt-source-config'),
       import('./dataset-arg'),
+      import('../lib/ingest/delivery-guarantee'),
     ]);
     const environment = operatorEnvironment(process.env, allowedEnvVars(opts.env ?? [], readEnv().SLUICE_PULL_ENV));
     await withStore(async (store) => {
@@ -141,15 +144,22 @@ program
               recordCap: opts.recordCap,
               maxDurationMs: opts.maxDuration,
               connectTimeoutMs: opts.connectTimeout,
+              redeliveryWaitMs: opts.redeliveryWait,
               protocolVersion: opts.mqttVersion === '5' ? 5 : opts.mqttVersion === '3.1.1' ? 4 : 'auto',
               tls: opts.ca || opts.insecure ? { ca: opts.ca ? readTextFile(opts.ca) : undefined, rejectUnauthorized: !opts.insecure } : undefined,
             },
+            waitForRedelivery: opts.wait,
+            onWaiting: (p) => console.error(`${name}: waiting ${Math.ceil(p.retryAfterMs / 1000)} s: ${p.reason}`),
           });
-          const what = r.status === 'updated' ? `updated to ${r.newHead.slice(0, 12)}…` : 'up to date';
+          // Never "up to date" while the broker holds messages for the dataset.
+          const what = r.pending ? (r.status === 'updated' ? `updated to ${r.newHead.slice(0, 12)}…, not caught up` : 'not caught up') : r.status === 'updated' ? `updated to ${r.newHead.slice(0, 12)}…` : 'up to date';
           console.log(
             `${name}: ${what} (${r.messagesReceived} messages, ${r.rowsCommitted} rows, ${r.quarantined} quarantined, ${r.duplicates} duplicates, ${r.pulls} pull${r.pulls === 1 ? '' : 's'})`,
           );
-          const qos0 = r.status === 'up_to_date' ? atMostOnceTopics((await store.datasets.find(dataset))!.snapshot) : [];
+          const { snapshot } = (await store.datasets.find(dataset))!;
+          if (r.pending) console.log(`  ${r.pending.reason}; pull again in ${Math.ceil(r.pending.retryAfterMs / 1000)} s`);
+          for (const note of describeQosDowngrades(snapshot, r.qosDowngrades)) console.log(`  note: ${note}`);
+          const qos0 = r.status === 'up_to_date' && !r.pending ? atMostOnceTopics(snapshot) : [];
           if (qos0.length) console.log(`  note: ${qos0.join(', ')} ${qos0.length === 1 ? 'is' : 'are'} subscribed at QoS 0: the broker keeps nothing published while no pull is connected (only retained values); use QoS 1 (AtLeastOnce) to collect it`);
         } catch (err) {
           failed = err as Error;
@@ -246,13 +256,18 @@ program
   .argument('<dataset>')
   .action((name: string) =>
     withStore(async (store) => {
-      const [{ verifyDataset }, { resolveDatasetArg }] = await Promise.all([import('../lib/datasets/verify-dataset'), import('./dataset-arg')]);
+      const [{ verifyDataset }, { resolveDatasetArg }, { formatDeliveryGuarantee }] = await Promise.all([
+        import('../lib/datasets/verify-dataset'),
+        import('./dataset-arg'),
+        import('../lib/ingest/delivery-guarantee'),
+      ]);
       const r = await verifyDataset(store, await resolveDatasetArg(store.workspaces, name));
       if (r.problems.length) {
         for (const p of r.problems) console.error(`✗ ${p}`);
         throw new SluiceError('VERIFY_FAILED', `${name}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} found`);
       }
       console.log(`${name}: ok (${r.blocks} blocks, ${r.slices} slices, ${r.rows} rows)`);
+      if (r.guarantee) console.log(`delivery: ${formatDeliveryGuarantee(r.guarantee)}: ${r.guarantee.reason}`);
     }),
   );
 

@@ -1,6 +1,8 @@
 import type { Store } from '../store/open-store';
 import { getDatasetOrThrow } from './dataset-layout';
 import type { DatasetKey } from './dataset-key';
+import { describeQosDowngrades } from '../ingest/delivery-guarantee';
+import type { QosDowngrade } from '../ingest/fetch/mqtt-session';
 
 export interface PullRecord {
   id: string;
@@ -14,6 +16,8 @@ export interface PullRecord {
   duplicates: number;
   slices: number;
   hasMore: boolean;
+  /** What the broker's lower QoS grants mean for this dataset, one sentence per filter. */
+  qosNotes: string[];
   errorCode: string | null;
   error: string | null;
 }
@@ -33,6 +37,7 @@ export async function listDatasetPulls(store: Store, dataset: DatasetKey, take =
     duplicates: p.duplicates,
     slices: p.slices,
     hasMore: p.hasMore,
+    qosNotes: describeQosDowngrades(d.snapshot, (p.qosDowngrades as QosDowngrade[] | null) ?? []),
     errorCode: p.errorCode,
     error: p.error,
   }));

@@ -1,3 +1,4 @@
+import { datasetDeliveryGuarantee, formatDeliveryGuarantee } from '../ingest/delivery-guarantee';
 import { brokerUrlOf } from '../ingest/mqtt-source-config';
 import { datasetSource, describeDatasetKind, type DatasetSource } from '../odf';
 import type { SnapshotScope } from './snapshot-scope';
@@ -14,6 +15,8 @@ export interface DatasetRow {
   broker: string;
   topics: string[];
   merge: string;
+  /** The delivery guarantee the broker's grants and the merge give (see delivery-guarantee.ts). */
+  guarantee: string;
   rows: string;
   watermark: string | null;
   lastPull: { at: string; status: string; error: string | null } | null;
@@ -31,6 +34,7 @@ export async function listDatasetRows(datasets: DatasetRepository, workspaceId?:
       broker: sourceColumn(source),
       topics: fetch?.kind === 'Mqtt' ? fetch.topics.map((t) => t.path) : [],
       merge: mergeColumn(source, d.snapshotScope),
+      guarantee: formatDeliveryGuarantee(datasetDeliveryGuarantee(d.snapshot, d.sessionTopics)),
       rows: d.rows.toString(),
       watermark: d.watermark?.toISOString() ?? null,
       lastPull: d.lastPull ? { at: d.lastPull.startedAt.toISOString(), status: d.lastPull.status, error: d.lastPull.error } : null,

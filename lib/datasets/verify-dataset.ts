@@ -3,12 +3,15 @@ import type { Store } from '../store/open-store';
 import { encodeSliceLine, hashSlice, storedToSliceRow } from '../ingest/slice-encoding';
 import { committedLayout, getDatasetOrThrow } from './dataset-layout';
 import type { DatasetKey } from './dataset-key';
+import { datasetDeliveryGuarantee, type DeliveryGuarantee } from '../ingest/delivery-guarantee';
 
 export interface VerifyReport {
   blocks: number;
   slices: number;
   rows: number;
   problems: string[];
+  /** What the dataset can promise about delivery, given the broker's grants and the merge. */
+  guarantee: DeliveryGuarantee | undefined;
 }
 
 /**
@@ -65,5 +68,5 @@ export async function verifyDataset(store: Store, dataset: DatasetKey): Promise<
   }
   if (expectedStart !== head.nextOffset) problems.push(`slices end at offset ${expectedStart - 1n} but the dataset records ${head.nextOffset} rows`);
   if (addData.size !== slices.length) problems.push(`${addData.size} AddData blocks but ${slices.length} slices`);
-  return { blocks: blocks.length, slices: slices.length, rows, problems };
+  return { blocks: blocks.length, slices: slices.length, rows, problems, guarantee: datasetDeliveryGuarantee(ds.snapshot, ds.sessionTopics) };
 }

@@ -34,7 +34,7 @@ export async function foldInbox(args: FoldInboxArgs): Promise<PullResult> {
   const source = pushSourceConfig(head.snapshot);
   const readSchema = source.readSchema ?? head.inferredReadSchema ?? undefined;
   const schema = readSchema && configureSchema(readSchema, source, head);
-  return recordedPull(store, head.id, async (pullId) => {
+  const fold = async (pullId: string): Promise<PullResult> => {
     const writer = new SliceWriter({ store, clock, head, source, schema, pullId, maxPayloadBytes: options.maxPayloadBytes });
     const progress = (stage: PullProgress['stage']) => args.onProgress?.({ stage, ...writer.counters });
     progress('receiving');
@@ -64,9 +64,11 @@ export async function foldInbox(args: FoldInboxArgs): Promise<PullResult> {
       hasMore,
       oldHead: head.headHash,
       newHead: writer.head.headHash,
+      qosDowngrades: [],
       ...writer.counters,
     };
-  });
+  };
+  return recordedPull(store, head.id, (pullId) => ({ qosDowngrades: [], run: () => fold(pullId) }));
 }
 
 function toReceived(r: InboxRow): ReceivedMessage {

@@ -2,7 +2,7 @@ import type { HashedBlock } from '../chain/metadata-block';
 import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
-import type { TopicSubscription } from './fetch/mqtt-session';
+import type { QosDowngrade, TopicSubscription } from './fetch/mqtt-session';
 import type { DeflateSegment } from '../data/deflate-segments';
 import type { DatasetKey } from '../datasets/dataset-key';
 import type { SnapshotScope } from '../datasets/snapshot-scope';
@@ -159,6 +159,8 @@ export type PullStatus = 'running' | 'updated' | 'up_to_date' | 'failed';
 export interface PullOutcome {
   status: Exclude<PullStatus, 'running'>;
   hasMore: boolean;
+  /** Filters the broker granted a lower QoS than asked (empty when it granted every one, or the pull never subscribed). */
+  qosDowngrades?: QosDowngrade[];
   errorCode?: string;
   error?: string;
 }
@@ -168,7 +170,13 @@ export interface IngestStore {
   getDatasetHead(dataset: DatasetKey): Promise<DatasetHead | undefined>;
   /** Takes the dataset's pull lease or throws PULL_ALREADY_RUNNING; `release` ends it. */
   acquirePullLease(datasetId: string, pullId: string): Promise<{ release(): Promise<void> }>;
-  startPull(datasetId: string, pullId: string): Promise<void>;
+  /**
+   * Records the pull; closes any other pull still marked running as INTERRUPTED (its process died).
+   * Says whether there was one or the latest pull lost its connection (`interruptedPull`), and
+   * whether the latest finished pull stopped at its cap having received messages: either way the
+   * broker may still hold messages that pull had received.
+   */
+  startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean; previousCapped: boolean }>;
   finishPull(pullId: string, outcome: PullOutcome): Promise<void>;
   /** Current state rows by primary-key string; `'all'` loads every key (Snapshot merges). */
   loadKeyState(datasetNum: number, keys: string[] | 'all'): Promise<Map<string, JsonRow | null>>;

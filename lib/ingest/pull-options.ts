@@ -30,6 +30,13 @@ export interface PullOptions {
    * instead of taking turns.
    */
   batchSize: number;
+  /**
+   * How long the broker may hold a message it delivered without getting its acknowledgement before
+   * it sends it again. Mosquitto, RabbitMQ and the embedded broker resend at the next connection;
+   * NATS only once its `mqtt.ack_wait` (30 s by default) has passed, so messages a killed pull or a
+   * pull ended at its cap had received wait that long (see pending-at-broker.ts).
+   */
+  redeliveryWaitMs: number;
   tls?: MqttSessionOptions['tls'];
 }
 
@@ -43,4 +50,5 @@ export const DEFAULT_PULL_OPTIONS: PullOptions = {
   flushGapMs: 5,
   smallBatchQuietMs: 250,
   batchSize: 2500,
+  redeliveryWaitMs: 30_000,
 };

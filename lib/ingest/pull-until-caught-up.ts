@@ -1,10 +1,12 @@
 import { findActivePollingSource } from '../odf';
 import { foldInbox } from './fold-inbox';
+import type { QosDowngrade } from './fetch/mqtt-session';
+import type { PendingAtBroker } from './pending-at-broker';
 import { sumCounters, zeroCounters, type PullCounters } from './ports';
 import { isPushDataset } from './push-source-config';
 import { runPollingIngest, type PullProgress, type PullResult, type RunPollingIngestArgs } from './run-polling-ingest';
 
-export interface CaughtUpResult extends Omit<PullResult, 'pullId' | 'hasMore'> {
+export interface CaughtUpResult extends Omit<PullResult, 'pullId' | 'hasMore' | 'handOver'> {
   pulls: number;
 }
 
@@ -13,31 +15,71 @@ export interface CaughtUpProgress extends PullProgress {
   pulls: number;
 }
 
+export interface PullUntilCaughtUpArgs extends Omit<RunPollingIngestArgs, 'onProgress' | 'keepSession' | 'handOver'> {
+  maxPulls?: number;
+  onProgress?: (progress: CaughtUpProgress) => void;
+  /**
+   * When the broker withholds messages for redelivery (see pending-at-broker.ts), wait as long as
+   * it says and pull again, instead of ending with `pending`. Each withholding is waited for once.
+   */
+  waitForRedelivery?: boolean;
+  /** Called before such a wait. */
+  onWaiting?: (pending: PendingAtBroker) => void;
+}
+
 /**
  * Pulls again while the previous pull stopped at its record cap (Kamu's `exhaust_sources`), so a
- * backlog larger than one pull is drained, each pull a bounded, separately committed unit. A push
+ * backlog larger than one pull is drained, each pull a bounded, separately committed unit. The
+ * pulls share one connection (SessionRelay): what the broker sent past one pull's cap is the next
+ * pull's, so no broker is left holding unacknowledged messages between them. Ends with `pending`
+ * when the broker holds messages it will only redeliver later, so a caller never reports "up to
+ * date" then. A push
  * dataset (AddPushSource, no polling source) is "pulled" by folding its device inbox.
  */
-export async function pullUntilCaughtUp(
-  args: Omit<RunPollingIngestArgs, 'onProgress'> & { maxPulls?: number; onProgress?: (progress: CaughtUpProgress) => void },
-): Promise<CaughtUpResult> {
+export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<CaughtUpResult> {
   let done: PullCounters = zeroCounters();
   let updated = false;
   let first: PullResult | undefined;
-  let last: PullResult | undefined;
+  let previous: PullResult | undefined;
+  let pending: PendingAtBroker | undefined;
+  let waited = false;
   let pulls = 0;
   const head = await args.store.getDatasetHead(args.dataset);
   const push = !!head && isPushDataset(head.snapshot) && !findActivePollingSource(head.snapshot.metadata);
+  // Each filter once, as the last pull's session holds it.
+  const downgrades = new Map<string, QosDowngrade>();
   while (pulls < (args.maxPulls ?? Infinity)) {
     pulls++;
     const before = done;
     const onProgress = args.onProgress && ((p: PullProgress) => args.onProgress!({ ...p, ...sumCounters(before, p), pulls }));
-    const r = push ? await foldInbox({ store: args.store, dataset: args.dataset, clock: args.clock, onProgress }) : await runPollingIngest({ ...args, onProgress });
+    const r = push
+      ? await foldInbox({ store: args.store, dataset: args.dataset, clock: args.clock, onProgress })
+      : await runPollingIngest({ ...args, onProgress, keepSession: true, handOver: previous?.handOver });
     done = sumCounters(done, r);
     updated ||= r.status === 'updated';
     first ??= r;
-    last = r;
+    for (const d of r.qosDowngrades) downgrades.set(d.path, d);
+    pending = r.pending;
+    previous = r;
+    if (pending) {
+      if (!args.waitForRedelivery || waited) break;
+      args.onWaiting?.(pending);
+      await new Promise((resolve) => setTimeout(resolve, pending!.retryAfterMs));
+      waited = true;
+      continue;
+    }
+    waited = false;
     if (!r.hasMore) break;
   }
-  return { ...done, status: updated ? 'updated' : 'up_to_date', oldHead: first!.oldHead, newHead: last!.newHead, pulls };
+  // The last pull allowed (maxPulls) still had more: its session ends here.
+  await previous?.handOver?.session.close();
+  return {
+    ...done,
+    status: updated ? 'updated' : 'up_to_date',
+    oldHead: first!.oldHead,
+    newHead: previous!.newHead,
+    qosDowngrades: [...downgrades.values()],
+    ...(pending ? { pending } : {}),
+    pulls,
+  };
 }

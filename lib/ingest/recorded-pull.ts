@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../errors';
+import type { MqttSession, QosDowngrade, ReceivedMessage } from './fetch/mqtt-session';
+import type { SessionRelay } from './fetch/session-relay';
+import type { PendingAtBroker } from './pending-at-broker';
 import type { IngestStore, PullCounters } from './ports';
 
 /** What a pull (or a fold of a push dataset's inbox) reports when it ends. */
@@ -7,30 +10,59 @@ export interface PullResult extends PullCounters {
   pullId: string;
   /** `updated` when at least one block was committed, else `up_to_date` (Kamu's outcomes). */
   status: 'updated' | 'up_to_date';
-  /** The record cap was reached: more messages are probably waiting at the broker. */
+  /** The record cap was reached, or `pending`: more messages are probably waiting at the broker. */
   hasMore: boolean;
+  /** The broker may be holding messages for redelivery later (see pending-at-broker.ts). */
+  pending?: PendingAtBroker;
+  /** With `keepSession` and `hasMore`: the still-open session, for the next pull of the run. */
+  handOver?: SessionHandOver;
+  /** Filters the broker granted a lower QoS than the manifest asks (see describeQosDowngrade). */
+  qosDowngrades: QosDowngrade[];
   oldHead: string;
   newHead: string;
+}
+
+/** An open session passed from one pull to the next, with what the first received and did not take. */
+export interface SessionHandOver {
+  session: MqttSession;
+  relay: SessionRelay;
+  /** Messages received past the pull's cap or after its slice was on its way, in arrival order. */
+  messages: ReceivedMessage[];
+  /** PUBRELs not yet recorded. */
+  pubrels: number[];
+}
+
+/** What the dataset's pull records say of the pull before this one (see IngestStore.startPull). */
+export type PreviousPull = Awaited<ReturnType<IngestStore['startPull']>>;
+
+/** One ingest run under recordedPull. */
+export interface RecordedIngest {
+  run(): Promise<PullResult>;
+  /** The grants known so far: recorded with a failure too. */
+  readonly qosDowngrades: QosDowngrade[];
 }
 
 /**
  * Runs one ingest of a dataset under its pull lease (one at a time per dataset, across processes)
  * and records it as a pull: started, then finished with its outcome or its error.
  */
-export async function recordedPull(store: IngestStore, datasetId: string, run: (pullId: string) => Promise<PullResult>): Promise<PullResult> {
+export async function recordedPull(store: IngestStore, datasetId: string, begin: (pullId: string, previous: PreviousPull) => RecordedIngest): Promise<PullResult> {
   const pullId = randomUUID();
   const lease = await store.acquirePullLease(datasetId, pullId);
   try {
-    await store.startPull(datasetId, pullId);
+    const ingest = begin(pullId, await store.startPull(datasetId, pullId));
     try {
-      const result = await run(pullId);
-      await store.finishPull(pullId, { status: result.status, hasMore: result.hasMore });
+      const result = await ingest.run();
+      // The record's hasMore means "stopped with more to take" (the next pull looks at it): a pull
+      // that only suspects the broker withholds redeliveries (`pending`) did not.
+      await store.finishPull(pullId, { status: result.status, hasMore: result.hasMore && !result.pending, qosDowngrades: result.qosDowngrades });
       return result;
     } catch (err) {
       const e = err instanceof SluiceError ? err : undefined;
       await store.finishPull(pullId, {
         status: 'failed',
         hasMore: false,
+        qosDowngrades: ingest.qosDowngrades,
         errorCode: e?.code ?? 'INTERNAL',
         error: (err as Error).message,
       });

@@ -1,12 +1,14 @@
 import { SluiceError } from '../errors';
 import { secretsForConnection, type StoredSecrets } from '../secrets/secret-release';
 import type { TemplateLookup } from '../odf';
-import { openMqttSession, type MqttSession, type ReceivedMessage } from './fetch/mqtt-session';
+import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
+import { SessionRelay } from './fetch/session-relay';
 import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt-source-config';
 import type { DatasetHead, IngestStore, PullCounters } from './ports';
 import type { DatasetKey } from '../datasets/dataset-key';
+import { withheldAfterCap, withheldAfterInterruption, type PendingAtBroker } from './pending-at-broker';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
-import { recordedPull, type PullResult } from './recorded-pull';
+import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver } from './recorded-pull';
 import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
 
 export { systemClock, stateSignature, type Clock } from './slice-writer';
@@ -17,7 +19,7 @@ export interface PullProgress extends PullCounters {
   stage: PullStage;
 }
 
-export type { PullResult } from './recorded-pull';
+export type { PullResult, SessionHandOver } from './recorded-pull';
 
 export interface RunPollingIngestArgs {
   store: IngestStore;
@@ -32,6 +34,13 @@ export interface RunPollingIngestArgs {
   environment?: { secrets: StoredSecrets; fallback: TemplateLookup };
   clock?: Clock;
   onProgress?: (progress: PullProgress) => void;
+  /**
+   * When the pull stops with more to take, keep its session open and return it as `handOver`
+   * instead of disconnecting (pullUntilCaughtUp: see SessionRelay for why).
+   */
+  keepSession?: boolean;
+  /** The previous pull's open session: used instead of connecting, and closed if this pull cannot start. */
+  handOver?: SessionHandOver;
 }
 
 /**
@@ -49,6 +58,16 @@ export interface RunPollingIngestArgs {
  * loses nothing and, for QoS 2 (or a merge with keys), duplicates nothing.
  */
 export async function runPollingIngest(args: RunPollingIngestArgs): Promise<PullResult> {
+  let started = false;
+  try {
+    return await runPull(args, () => (started = true));
+  } finally {
+    // A pull that could not start (lease taken, dataset gone) still owns the session it was handed.
+    if (args.handOver && !started) await args.handOver.session.close();
+  }
+}
+
+async function runPull(args: RunPollingIngestArgs, onStart: () => void): Promise<PullResult> {
   const options = { ...DEFAULT_PULL_OPTIONS, ...args.options };
   const clock = args.clock ?? systemClock;
   const head = await args.store.getDatasetHead(args.dataset);
@@ -67,7 +86,10 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   const readSchema = source.readSchema ?? head.inferredReadSchema ?? undefined;
   const schema = readSchema && configureSchema(readSchema, source, head);
 
-  return recordedPull(args.store, head.id, (pullId) => new PullRun({ ...args, options, clock, head, source, schema, pullId }).run());
+  return recordedPull(args.store, head.id, (pullId, previous) => {
+    onStart();
+    return new PullRun({ ...args, options, clock, head, source, schema, pullId, ...previous });
+  });
 }
 
 interface PullRunArgs extends RunPollingIngestArgs {
@@ -77,6 +99,10 @@ interface PullRunArgs extends RunPollingIngestArgs {
   source: MqttSourceConfig;
   schema: ConfiguredSchema | undefined;
   pullId: string;
+  /** The previous pull of the dataset was killed or lost its connection: the broker may hold what it had received. */
+  interruptedPull: PreviousPull['interruptedPull'];
+  /** The previous pull stopped at its cap (and, unless it handed its session over, disconnected with messages in flight). */
+  previousCapped: PreviousPull['previousCapped'];
 }
 
 class PullRun {
@@ -87,8 +113,15 @@ class PullRun {
   private wake: (() => void) | undefined;
   /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
   private accepted = 0;
+  /** QoS 1/2 messages the broker marked DUP: it resends what a previous session left unacknowledged. */
+  private redelivered = 0;
   /** Set once the pull's slice is being published: later messages are left to the broker. */
   private ending = false;
+  /** Messages received and not taken (past the cap, or after `ending`): the next pull's, or left to the broker. */
+  private readonly notTaken: ReceivedMessage[] = [];
+  private relay = new SessionRelay();
+  /** The session goes on to the next pull instead of being closed. */
+  private handingOver = false;
   /** After this instant (maxDurationMs) no more QoS 1/2 messages are taken in. */
   private stopAt = Infinity;
   private session: MqttSession | undefined;
@@ -113,7 +146,27 @@ class PullRun {
     this.stopAt = Date.now() + options.maxDurationMs;
     await this.writer.start();
     this.writer.receipts = await store.loadQos2Receipts(head.id);
-    this.session = await openMqttSession(
+    const handlers: MqttSessionHandlers = {
+      onMessage: (m) => this.onMessage(m),
+      onPubrel: (id) => {
+        this.pubrels.push(id);
+        this.touch();
+      },
+      onError: (err) => {
+        this.failure ??= err;
+        this.touch();
+      },
+    };
+    const handed = this.a.handOver;
+    if (handed) {
+      this.relay = handed.relay;
+      this.session = handed.session;
+      for (const m of handed.messages) handlers.onMessage(m);
+      for (const id of handed.pubrels) handlers.onPubrel(id);
+    }
+    // Attached before the CONNACK: a resumed session's queued messages follow it in the same read.
+    this.relay.attach(handlers);
+    this.session ??= await openMqttSession(
       {
         url: source.brokerUrl,
         username: source.username,
@@ -128,52 +181,77 @@ class PullRun {
         forceSubscribe: this.singleBatch,
         tls: options.tls,
       },
-      {
-        onMessage: (m) => this.onMessage(m),
-        onPubrel: (id) => {
-          this.pubrels.push(id);
-          this.touch();
-        },
-        onError: (err) => {
-          this.failure ??= err;
-          this.touch();
-        },
-      },
+      this.relay,
     );
+    if (handed) this.session.resumeReceiving();
     try {
-      if (!this.session.sessionPresent && this.writer.receipts.size > 0) {
+      if (!handed && !this.session.sessionPresent && this.writer.receipts.size > 0) {
         // A new session starts packet ids afresh: receipts of the lost one would drop new messages.
         await store.clearQos2Receipts(head.id);
         this.writer.receipts.clear();
       }
       await store.saveSessionTopics(head.id, this.session.topics);
+      // Idleness counts from here: connecting (an MQTT 5 attempt, then 3.1.1) must not use up the
+      // time the broker has to start sending a resumed session's backlog (aedes: up to ~0.8 s seen).
+      this.touch();
       this.progress('receiving');
-      const hasMore = await this.receiveLoop();
+      const capped = await this.receiveLoop();
       await this.settleQos2();
       this.progress('done');
+      const pending = this.pendingAtBroker();
+      // Messages that came while the slice was committed are more to take, unless the pull ran
+      // out of time (a topic that never goes quiet would keep a run going forever).
+      const more = capped || (this.notTaken.some((m) => m.qos > 0) && Date.now() < this.stopAt);
+      this.handingOver = more && !pending && this.a.keepSession === true && !this.failure;
+      if (this.handingOver) this.relay.detach();
       return {
         pullId: this.a.pullId,
         status: this.writer.head.headHash === head.headHash ? 'up_to_date' : 'updated',
-        hasMore,
+        hasMore: more || pending !== undefined,
+        ...(pending ? { pending } : {}),
+        ...(this.handingOver ? { handOver: { session: this.session, relay: this.relay, messages: this.notTaken, pubrels: this.pubrels.splice(0) } } : {}),
+        qosDowngrades: this.qosDowngrades,
         oldHead: head.headHash,
         newHead: this.writer.head.headHash,
         ...this.writer.counters,
       };
     } finally {
       await this.inFlight?.catch(() => undefined);
-      await this.session.close();
+      if (!this.handingOver) await this.session.close();
     }
   }
 
+  /**
+   * Whether the broker is probably withholding messages for redelivery (pending-at-broker.ts):
+   * a broker that resends at once would have sent what the previous pull left unacknowledged.
+   */
+  private pendingAtBroker(): PendingAtBroker | undefined {
+    const wait = this.a.options.redeliveryWaitMs;
+    if (this.a.interruptedPull && this.redelivered === 0) return withheldAfterInterruption(wait);
+    const nothing = this.writer.counters.messagesReceived === 0 && this.notTaken.length === 0;
+    if (this.a.previousCapped && !this.a.handOver && nothing) return withheldAfterCap(wait);
+    return undefined;
+  }
+
+  /** Filters the broker granted a lower QoS than asked (none before the pull subscribed). */
+  get qosDowngrades(): QosDowngrade[] {
+    return this.session ? qosDowngrades(this.session.topics) : [];
+  }
+
   private onMessage(m: ReceivedMessage): void {
+    if (m.dup && m.qos > 0) this.redelivered++;
     // Past the cap or the duration a message is not taken: unacknowledged (QoS 1/2), the broker
     // keeps it for the next pull; reading stops so QoS 0 traffic cannot stretch the pull either.
     if (this.accepted >= this.a.options.recordCap || Date.now() >= this.stopAt) {
       this.session?.stopReceiving();
+      this.notTaken.push(m);
       return;
     }
     // Still read (PUBRELs must arrive to settle QoS 2), but this pull's slice is already on its way.
-    if (this.ending) return;
+    if (this.ending) {
+      this.notTaken.push(m);
+      return;
+    }
     if (++this.accepted === this.a.options.recordCap) this.session?.stopReceiving();
     this.queue.push(m);
     this.touch();

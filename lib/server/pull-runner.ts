@@ -1,6 +1,7 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../errors';
+import { describeQosDowngrades } from '../ingest/delivery-guarantee';
 import { pullUntilCaughtUp } from '../ingest/pull-until-caught-up';
 import type { PullCounters } from '../ingest/ports';
 import type { PullStage } from '../ingest/run-polling-ingest';
@@ -19,6 +20,10 @@ export interface PullRunState extends PullCounters {
   startedAt: string;
   endedAt: string | null;
   outcome: 'updated' | 'up_to_date' | null;
+  /** The broker holds messages it redelivers later (see pending-at-broker.ts): not caught up. */
+  pending: string | null;
+  /** What the broker's lower QoS grants mean for the dataset, one sentence per filter. */
+  notes: string[];
   error: { code: string; message: string } | null;
 }
 
@@ -58,6 +63,8 @@ export async function startPullRun(store: Store, workspace: { id: string; slug: 
     startedAt: new Date().toISOString(),
     endedAt: null,
     outcome: null,
+    pending: null,
+    notes: [],
     error: null,
   };
   const run: Run = { state, listeners: new Set() };
@@ -78,7 +85,11 @@ export async function startPullRun(store: Store, workspace: { id: string; slug: 
       if (p.stage === 'connecting') started();
     },
   }).then(
-    (r) => publish({ stage: 'done', endedAt: new Date().toISOString(), outcome: r.status, pulls: r.pulls, messagesReceived: r.messagesReceived, rowsCommitted: r.rowsCommitted, quarantined: r.quarantined, duplicates: r.duplicates, slices: r.slices }),
+    async (r) => {
+      const ds = r.qosDowngrades.length ? await store.datasets.find(dataset) : undefined;
+      const notes = ds ? describeQosDowngrades(ds.snapshot, r.qosDowngrades) : [];
+      publish({ stage: 'done', endedAt: new Date().toISOString(), outcome: r.status, pending: r.pending?.reason ?? null, notes, pulls: r.pulls, messagesReceived: r.messagesReceived, rowsCommitted: r.rowsCommitted, quarantined: r.quarantined, duplicates: r.duplicates, slices: r.slices });
+    },
     (err: unknown) => {
       const e = err instanceof SluiceError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'the pull failed on the server; the error was logged' };
       if (!(err instanceof SluiceError)) console.error(err);

@@ -4,6 +4,7 @@ import type { DeflateSegment } from '../data/deflate-segments';
 import type { StoredRow } from '../ingest/ports';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
+import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
 import { SluiceError } from '../errors';
 import type { DatasetKey, DatasetName } from '../datasets/dataset-key';
 import { snapshotScopeOf, type SnapshotScope } from '../datasets/snapshot-scope';
@@ -25,6 +26,8 @@ export interface DatasetSummary {
   /** The committed data schema; null before the first data. */
   dataSchema: DataSchema | null;
   snapshotScope: SnapshotScope;
+  /** The filters the broker session held after the last pull, with the QoS the broker granted. */
+  sessionTopics: TopicSubscription[] | null;
   lastPull: { startedAt: Date; endedAt: Date | null; status: string; error: string | null } | null;
 }
 
@@ -54,6 +57,8 @@ export interface DatasetRecord {
   watermark: Date | null;
   previewWsUrl: string | null;
   snapshotScope: SnapshotScope;
+  /** The filters the broker session held after the last pull, with the QoS the broker granted. */
+  sessionTopics: TopicSubscription[] | null;
   createdAt: Date;
 }
 
@@ -155,6 +160,7 @@ export class DatasetRepository {
           watermark: d.watermark,
           previewWsUrl: d.previewWsUrl,
           snapshotScope: snapshotScopeOf(d.snapshotScope),
+          sessionTopics: d.sessionTopics as unknown as TopicSubscription[] | null,
           createdAt: d.createdAt,
         }
       : undefined;
@@ -232,12 +238,13 @@ export class DatasetRepository {
       manifest: DatasetSnapshot;
       data_schema: DataSchema | null;
       snapshot_scope: string;
+      session_topics: TopicSubscription[] | null;
       started_at: Date | null;
       ended_at: Date | null;
       status: string | null;
       error: string | null;
     }>(
-      `SELECT d.id, d.workspace_id, d.name, w.slug, d.head_hash, d.head_sequence, d.next_offset::text AS next_offset, d.watermark, d.manifest, d.data_schema, d.snapshot_scope,
+      `SELECT d.id, d.workspace_id, d.name, w.slug, d.head_hash, d.head_sequence, d.next_offset::text AS next_offset, d.watermark, d.manifest, d.data_schema, d.snapshot_scope, d.session_topics,
               p.started_at, p.ended_at, p.status, p.error
          FROM dataset d
          JOIN workspace w ON w.id = d.workspace_id
@@ -258,6 +265,7 @@ export class DatasetRepository {
       snapshot: d.manifest,
       dataSchema: d.data_schema,
       snapshotScope: snapshotScopeOf(d.snapshot_scope),
+      sessionTopics: d.session_topics,
       lastPull: d.started_at ? { startedAt: d.started_at, endedAt: d.ended_at, status: d.status!, error: d.error } : null,
     }));
   }

@@ -94,8 +94,9 @@ export class PostgresIngestStore implements IngestStore {
    * Records a pull that holds the dataset's lease. Any other pull still marked running lost its
    * process (killed or crashed): it is closed as interrupted, so its record tells what happened.
    */
-  async startPull(datasetId: string, pullId: string): Promise<void> {
-    await this.prisma.$transaction([
+  async startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean; previousCapped: boolean }> {
+    const [previous, interrupted] = await this.prisma.$transaction([
+      this.prisma.pull.findFirst({ where: { datasetId, status: { not: 'running' } }, orderBy: { startedAt: 'desc' }, select: { hasMore: true, messagesReceived: true, errorCode: true } }),
       this.prisma.pull.updateMany({
         where: { datasetId, status: 'running' },
         data: {
@@ -107,12 +108,25 @@ export class PostgresIngestStore implements IngestStore {
       }),
       this.prisma.pull.create({ data: { id: pullId, datasetId, status: 'running' } }),
     ]);
+    return {
+      // Killed, or its connection lost mid-pull: either way what it had received was not acknowledged.
+      interruptedPull: interrupted.count > 0 || previous?.errorCode === 'CONNECTION_LOST',
+      previousCapped: previous !== null && previous.hasMore && previous.messagesReceived > 0,
+    };
   }
 
   async finishPull(pullId: string, outcome: PullOutcome): Promise<void> {
     await this.prisma.pull.update({
       where: { id: pullId },
-      data: { endedAt: new Date(), status: outcome.status, hasMore: outcome.hasMore, errorCode: outcome.errorCode, error: outcome.error },
+      data: {
+        endedAt: new Date(),
+        status: outcome.status,
+        hasMore: outcome.hasMore,
+        // Left null (the column's default) when the broker granted every filter what was asked.
+        qosDowngrades: outcome.qosDowngrades?.length ? (outcome.qosDowngrades as unknown as object[]) : undefined,
+        errorCode: outcome.errorCode,
+        error: outcome.error,
+      },
     });
   }
 

@@ -75,7 +75,7 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
     expect(verify.code).toBe(0);
 
     const list = await sluice(db, 'list');
-    expect(list.stdout).toMatch(new RegExp(`temp\\s+root, polling\\s+mqtt://127.0.0.1:${broker.port}\\s+dev.kamu.example.mqtt.temp\\s+Ledger\\s+1\\s+2026-01-01T00:09:00.000Z`));
+    expect(list.stdout).toMatch(new RegExp(`temp\\s+root, polling\\s+mqtt://127.0.0.1:${broker.port}\\s+dev.kamu.example.mqtt.temp\\s+Ledger\\s+at-most-once\\s+1\\s+2026-01-01T00:09:00.000Z`));
 
     const manifest = await sluice(db, 'manifest', 'temp');
     expect(manifest.stdout).toContain('kind: Mqtt');

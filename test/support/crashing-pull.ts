@@ -11,6 +11,7 @@ import type { SliceCommit } from '../../lib/ingest/ports';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { openStore } from '../../lib/store/open-store';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { TEST_IDLE_MS } from './pull-timing';
 
 const [dataset, when, at = 'first', version = 'auto'] = process.argv.slice(2);
 const store = await openStore({ databaseUrl: process.env.DATABASE_URL });
@@ -30,5 +31,5 @@ store.ingest.commit = async (c) => {
   if (when === 'after') process.kill(process.pid, 'SIGKILL');
 };
 const protocolVersion = version === 'auto' ? 'auto' : (Number(version) as 4 | 5);
-await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: 500, protocolVersion } });
+await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: TEST_IDLE_MS, protocolVersion } });
 await store.close();

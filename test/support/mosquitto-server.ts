@@ -1,21 +1,17 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitForPort } from './free-port';
+import { superviseBroker, type ThrowawayBroker } from './throwaway-server';
 
 /**
  * A throwaway Mosquitto (Debian's `mosquitto` package) on free loopback ports, with persistence in
  * a temporary directory so it can be restarted with its sessions, and an optional password file.
  */
-export interface MosquittoServer {
-  port: number;
+export interface MosquittoServer extends ThrowawayBroker {
   wsPort: number;
-  url: string;
   wsUrl: string;
-  /** Stops the broker (SIGTERM: it saves sessions and retained messages) and starts it again on the same ports. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export interface MosquittoOptions {
@@ -56,33 +52,15 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const conf = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(conf, lines.join('\n') + '\n');
 
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-    await waitForPort(port);
-    await waitForPort(wsPort);
-  };
-  const stopChild = async () => {
-    const c = child;
-    if (!c || c.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-    });
-  };
-  await start();
-  return {
+  const broker = await superviseBroker({
     port,
-    wsPort,
-    url: `mqtt://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${wsPort}`,
-    async restart() {
-      await stopChild();
-      await start();
+    dir,
+    start: async () => {
+      const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+      await waitForPort(port);
+      await waitForPort(wsPort);
+      return child;
     },
-    async stop() {
-      await stopChild();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  });
+  return { ...broker, wsPort, wsUrl: `ws://127.0.0.1:${wsPort}` };
 }

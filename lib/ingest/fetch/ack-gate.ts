@@ -100,6 +100,12 @@ export class AckGate extends Duplex {
     this.transport.pause();
   }
 
+  /** Hands incoming bytes to mqtt.js again: the session passed to the next pull. */
+  resumeIncoming(): void {
+    this.incomingPaused = false;
+    this.transport.resume();
+  }
+
   override _read(): void {
     if (!this.incomingPaused) this.transport.resume();
   }

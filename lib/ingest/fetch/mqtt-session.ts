@@ -8,7 +8,26 @@ export type QosLevel = 0 | 1 | 2;
 
 export interface TopicSubscription {
   path: string;
+  /** The QoS the manifest asks for. */
   qos: QosLevel;
+  /**
+   * The QoS the broker granted in its SUBACK (MQTT 3.1.1 §3.9.3: it may grant less than asked;
+   * RabbitMQ and NATS 2.9 grant QoS 2 as QoS 1). Absent for a session recorded before brokers'
+   * grants were kept.
+   */
+  granted?: QosLevel;
+}
+
+/** A topic filter the broker granted a lower QoS than the manifest asks for. */
+export interface QosDowngrade {
+  path: string;
+  asked: QosLevel;
+  granted: QosLevel;
+}
+
+/** The filters of `topics` whose granted QoS is below the one asked for. */
+export function qosDowngrades(topics: TopicSubscription[]): QosDowngrade[] {
+  return topics.flatMap((t) => (t.granted !== undefined && t.granted < t.qos ? [{ path: t.path, asked: t.qos, granted: t.granted }] : []));
 }
 
 export interface MqttSessionOptions {
@@ -53,7 +72,7 @@ export interface MqttSessionHandlers {
 export interface MqttSession {
   readonly sessionPresent: boolean;
   readonly protocolVersion: 4 | 5;
-  /** The topic filters the broker session now holds. */
+  /** The topic filters the broker session now holds, with the QoS the broker granted each. */
   readonly topics: TopicSubscription[];
   /** Lets the acknowledgement (PUBACK / PUBREC) of a committed message reach the broker. */
   acknowledge(message: ReceivedMessage): void;
@@ -63,6 +82,8 @@ export interface MqttSession {
   readonly heldAcks: number;
   /** Stops reading messages; those the broker sends from now on stay queued for the next session. */
   stopReceiving(): void;
+  /** Reads messages again (the session passed to the next pull of the same run). */
+  resumeReceiving(): void;
   /** Disconnects; acknowledgements still held are dropped so the broker redelivers those messages. */
   close(): Promise<void>;
 }
@@ -203,6 +224,9 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
     stopReceiving() {
       gate?.pauseIncoming();
     },
+    resumeReceiving() {
+      gate?.resumeIncoming();
+    },
     close,
   };
 }
@@ -221,33 +245,46 @@ function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Pr
  * retained message on every pull. QoS 0 filters are subscribed again on every pull, as Kamu does:
  * the broker queues nothing for them, so their retained messages (the latest value of each topic)
  * only arrive with a subscription. Filters the manifest dropped are unsubscribed.
+ *
+ * Returns the filters with the QoS the broker granted: from this SUBACK, or for a filter kept from
+ * the resumed session, the grant recorded when it was subscribed.
  */
 async function ensureSubscribed(client: MqttClient, opts: MqttSessionOptions, sessionPresent: boolean): Promise<TopicSubscription[]> {
   const wanted = opts.topics;
   const resumed = sessionPresent && !opts.forceSubscribe && sameTopics(wanted, opts.sessionTopics ?? []);
   const subscribe = resumed ? wanted.filter((t) => t.qos === 0) : wanted;
+  const grants = new Map<string, QosLevel>();
+  if (resumed) for (const t of opts.sessionTopics ?? []) if (t.granted !== undefined) grants.set(t.path, t.granted);
   if (subscribe.length) {
     let granted;
     try {
       granted = await client.subscribeAsync(Object.fromEntries(subscribe.map((t) => [t.path, { qos: t.qos }])));
     } catch (err) {
-      // mqtt.js rejects a SUBACK holding a failure code (0x80 and up) itself.
+      // mqtt.js rejects a SUBACK holding a failure code (0x80 and up) itself; the SUBACK it passes
+      // on lists one code per filter, in the order they were sent.
+      const codes = (err as { packet?: { granted?: number[] } }).packet?.granted;
+      const refused = codes ? subscribe.filter((_, i) => (codes[i] ?? 0) >= 0x80) : [];
+      if (refused.length) throw subscriptionRefused(refused.map((t) => t.path), codes![subscribe.indexOf(refused[0])]);
       const code = (err as { code?: number }).code;
       if (typeof code === 'number' && code >= 0x80) throw subscriptionRefused(subscribe.map((t) => t.path), code);
       throw err;
     }
     const refused = granted.filter((g) => (g.qos as number) >= 0x80);
     if (refused.length) throw subscriptionRefused(refused.map((g) => g.topic), refused[0].qos);
+    for (const g of granted) grants.set(g.topic, g.qos as QosLevel);
   }
   const stale = (opts.sessionTopics ?? []).filter((old) => !wanted.some((t) => t.path === old.path));
   if (sessionPresent && stale.length) await client.unsubscribeAsync(stale.map((t) => t.path));
-  return wanted;
+  return wanted.map((t) => {
+    const granted = grants.get(t.path);
+    return granted === undefined ? { path: t.path, qos: t.qos } : { path: t.path, qos: t.qos, granted };
+  });
 }
 
 function subscriptionRefused(filters: string[], code: number): SluiceError {
   return new SluiceError(
     'BROKER_NOT_AUTHORIZED',
-    `the broker refused the subscription to ${filters.map((f) => `"${f}"`).join(', ')} (code ${code}: not authorized, or a filter it does not accept)`,
+    `the broker refused the subscription to ${filters.map((f) => `"${f}"`).join(', ')} (SUBACK return code 0x${code.toString(16)}: the user may not subscribe to it, or the broker does not accept the filter)`,
   );
 }
 

@@ -75,12 +75,22 @@ function PullSummary({ run, qos0Topics }: { run: PullRunState; qos0Topics: strin
     );
   }
   if (!run.endedAt) return <span className="text-muted-foreground">Pulling ({run.stage}) · {counts}</span>;
-  const outcome = run.outcome === 'updated' ? 'Updated' : 'Up to date';
+  const outcome = run.pending ? (run.outcome === 'updated' ? 'Updated, not caught up' : 'Not caught up') : run.outcome === 'updated' ? 'Updated' : 'Up to date';
   return (
     <span className={run.outcome === 'updated' ? 'text-success' : 'text-muted-foreground'}>
       {outcome} · {counts}
       {run.duplicates ? ` · ${plural(run.duplicates, 'duplicate')} skipped` : ''} · {plural(run.pulls, 'pull')}
-      {run.outcome === 'up_to_date' && qos0Topics.length ? (
+      {run.pending ? (
+        <span className="block text-xs text-warning" data-testid="pull-pending">
+          {run.pending}
+        </span>
+      ) : null}
+      {run.notes.map((note) => (
+        <span key={note} className="block text-xs text-warning" data-testid="pull-note">
+          {note}
+        </span>
+      ))}
+      {run.outcome === 'up_to_date' && !run.pending && qos0Topics.length ? (
         <span className="block text-xs" data-testid="pull-qos0-hint">
           {qos0Topics.join(', ')} {qos0Topics.length === 1 ? 'is' : 'are'} subscribed at QoS 0: messages published while no pull is connected are not kept by the broker (only retained values come). Use QoS 1 (AtLeastOnce) to collect them.
         </span>

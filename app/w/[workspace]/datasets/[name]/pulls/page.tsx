@@ -30,6 +30,11 @@ export default async function DatasetPullsPage({ params }: { params: DatasetPara
             <Td>
               <Badge tone={statusTone(p.status)}>{statusLabel(p.status)}</Badge>
               {p.hasMore ? <span className="ml-1 text-xs text-muted-foreground">more waiting</span> : null}
+              {p.qosNotes.map((note) => (
+                <span key={note} className="block text-xs text-warning" data-testid="pull-qos-note">
+                  {note}
+                </span>
+              ))}
             </Td>
             <Td className="text-right">{p.messagesReceived}</Td>
             <Td className="text-right">{p.rowsCommitted}</Td>

@@ -1,0 +1,4 @@
+// The delivery suite on mosquitto (issue 15); one file per broker so vitest runs the brokers in parallel.
+import { deliverySuite } from './delivery-suite';
+
+deliverySuite('mosquitto');
