@@ -16,6 +16,10 @@ import { describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { runPollingIngest, type PullResult } from '../../lib/ingest/run-polling-ingest';
+import { committedKeyState } from '../../lib/ingest/committed-key-state';
+import { mqttSourceConfig } from '../../lib/ingest/mqtt-source-config';
+import { previewMerge } from '../../lib/ingest/preview-merge';
+import { readMessage } from '../../lib/ingest/read/read-message';
 import { committedRows } from '../support/committed-rows';
 import { addDataEvents, exportedRows, withoutSystemTime } from '../support/exported-rows';
 import { mqttManifest, type TestManifest } from '../support/manifests';
@@ -482,5 +486,21 @@ describe('[MERGE] Ledger with several NdJson records per message', () => {
     const q = await env.store.datasets.quarantine(ds.id);
     expect(q.map((m) => m.reason)).toEqual([expect.stringContaining('missing required field "event_time"')]);
     await expectVerified(name);
+
+    // The preview's "next pull would commit" sees the same seen keys: a known reading is marked
+    // known, a new one would be committed.
+    const source = mqttSourceConfig(ds.snapshot, () => undefined);
+    const message = { topic, payload: Buffer.from(lines(rec(2, 'd1', 999), rec(7, 'd1', 7))), qos: 1 as const, retain: false, dup: false, receivedAt: new Date() };
+    const read = readMessage(source.read, source.readSchema!, message, { maxPayloadBytes: 1 << 20 });
+    if (!read.ok) throw new Error(read.reason);
+    const preview = await previewMerge({
+      merge: source.merge,
+      readSchema: source.readSchema!,
+      vocab: source.vocab,
+      rows: read.rows,
+      hasHistory: true,
+      loadState: (keys) => committedKeyState(env.store.ingest, defaultWorkspaceKey(name), keys),
+    });
+    expect([preview.known.length, preview.rows.length]).toEqual([1, 1]);
   });
 });

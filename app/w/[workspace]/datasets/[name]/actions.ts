@@ -11,6 +11,7 @@ import { setSnapshotScope } from '@/lib/datasets/set-snapshot-scope';
 import { SnapshotScope } from '@/lib/datasets/snapshot-scope';
 import { assertValidFilter } from '@/lib/ingest/fetch/topic-filter';
 import { isPushDataset } from '@/lib/ingest/push-source-config';
+import { committedKeyState } from '@/lib/ingest/committed-key-state';
 import { describeSchedule, parseScheduleSpec } from '@/lib/schedules/schedule-spec';
 import type { JsonRow } from '@/lib/ingest/ports';
 import { DatasetTarget, parseInput } from '@/lib/server/action-input';
@@ -109,9 +110,7 @@ export async function loadPreviewState(input: z.input<typeof PreviewStateInput>)
   return runAction(async () => {
     const { workspace, dataset, keys } = parseInput(PreviewStateInput, input);
     const access = await requireDataset(workspace, dataset, { dataset: 'read' });
-    const store = await getStore();
-    const d = await getDatasetOrThrow(store.datasets, access.dataset);
-    const state = await store.ingest.loadKeyState(d.num, keys);
+    const state = await committedKeyState((await getStore()).ingest, access.dataset, keys);
     if (state.size > PREVIEW_STATE_LIMIT) {
       throw new SluiceError('INVALID_INPUT', `the dataset's state holds ${state.size} keys, more than the preview merges against (${PREVIEW_STATE_LIMIT})`);
     }
