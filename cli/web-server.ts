@@ -12,6 +12,7 @@ import { loadMasterKey } from '../lib/config/secret-key';
 import { isSluiceError } from '../lib/errors';
 import { ConnectionsPerAccount } from '../lib/relay/connections-per-account';
 import { relayMqtt } from '../lib/relay/mqtt-relay';
+import { refuseUpgrade, requestPath } from '../lib/http/request-path';
 import { brokerPolicyFromEnv, installBrokerPolicy } from '../lib/brokers/active-broker-policy';
 import { RELAY_PATH, relayPolicyFor } from '../lib/relay/relay-access';
 import { isFromConsoleOrigin } from '../lib/relay/relay-origin';
@@ -58,7 +59,9 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const devices = deviceConfig && (await startDeviceEndpoint({ ...deviceConfig, store: store.devices, log: (line) => console.error(line) }));
   const nextUpgrade = app.getUpgradeHandler();
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname === RELAY_PATH) relay(req, socket, head);
+    const path = requestPath(req);
+    if (path === undefined) refuseUpgrade(socket, 400);
+    else if (path === RELAY_PATH) relay(req, socket, head);
     else void nextUpgrade(req, socket, head); // Next's own (hot reload in --dev)
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(opts.port, opts.host, resolve));
@@ -92,23 +95,22 @@ function relayUpgrade(store: Store, env: SluiceEnv, dataDir: string, trustProxy:
   const connections = new ConnectionsPerAccount(env.SLUICE_RELAY_MAX_CONNECTIONS);
   // A message carries one packet (mqtt.js sends one per message, or less): its header is at most 5 bytes.
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacketBytes + 5, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
-  const refuse = (socket: Duplex, status: number) => socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   return (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    if (!isFromConsoleOrigin(req, { publicUrl: env.SLUICE_PUBLIC_URL, trustProxy })) return refuse(socket, 403);
+    if (!isFromConsoleOrigin(req, { publicUrl: env.SLUICE_PUBLIC_URL, trustProxy })) return refuseUpgrade(socket, 403);
     const deps = { store, auth };
     relayPolicyFor(req, deps).then(
       (policy) => {
         if (socket.destroyed) return;
         const release = connections.tryAcquire(policy.accountId);
-        if (!release) return refuse(socket, 429);
+        if (!release) return refuseUpgrade(socket, 429);
         socket.once('close', release);
         wss.handleUpgrade(req, socket, head, (ws) => relayMqtt(ws, policy, { maxPacketBytes, recheck: () => relayPolicyFor(req, deps) }));
       },
       (err: unknown) => {
         const status = isSluiceError(err, 'UNAUTHENTICATED') ? 401 : isSluiceError(err, 'FORBIDDEN') ? 403 : isSluiceError(err) ? 404 : 500;
         if (!isSluiceError(err)) console.error(err);
-        refuse(socket, status);
+        refuseUpgrade(socket, status);
       },
     );
   };

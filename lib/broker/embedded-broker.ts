@@ -8,6 +8,7 @@
  * in which case it fails with a `BrokerPortInUseError` naming the port. Callers must use the
  * returned `port` / `url`, never the requested one.
  */
+import { refuseUpgrade, requestPath } from '../http/request-path';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -151,11 +152,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
     });
     httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
-      const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-      if (!WS_PATHS.has(pathname)) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
+      const pathname = requestPath(req);
+      if (pathname === undefined) return refuseUpgrade(socket, 400);
+      if (!WS_PATHS.has(pathname)) return refuseUpgrade(socket, 404);
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     });
     wss.on('connection', (ws: WebSocket, req: http.IncomingMessage) => {

@@ -5,7 +5,7 @@
  * test/integration/mqtt-relay.test.ts; these go through `sluice serve` and real sessions.
  */
 import http from 'node:http';
-import type net from 'node:net';
+import net from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import { RELAY_CLOSE } from '../../lib/relay/mqtt-relay';
 import type { Role } from '../../lib/auth/roles';
@@ -35,6 +35,21 @@ test.describe('[RELAY] only the console itself may open the relay', () => {
     expect(await upgradeStatus(relayUrl(name), { cookie, origin: `http://127.0.0.1:${Number(port) + 1}` })).toBe(403);
     expect(await upgradeStatus(relayUrl(name), { cookie })).toBe(403);
     expect(await upgradeStatus(relayUrl(name), { cookie, origin: BASE_URL })).toBe(101);
+  });
+
+  test('an upgrade whose target is not a URL path gets 400, and the console keeps answering (a throw there ended the process)', async () => {
+    const url = new URL(BASE_URL);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(url.port), url.hostname, () =>
+        socket.write('GET //[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'),
+      );
+      let text = '';
+      socket.on('data', (d) => (text += d));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 400 /);
+    expect((await fetch(`${BASE_URL}/sign-in`)).status).toBe(200);
   });
 
   test('in Chromium, a page on another port of the console’s host cannot open the relay with the reader’s cookie', async ({ browser, sluice }) => {

@@ -126,6 +126,21 @@ describe('embedded broker: listening', () => {
     await roundTrip(b.url, b.url, 'tcp/roundtrip');
   });
 
+  it('answers an upgrade whose target is not a URL path with 400 and keeps running (a throw there ended the process)', async () => {
+    const b = await broker({ port: 0, wsPort: 0 });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(b.wsPort, '127.0.0.1', () =>
+        socket.write('GET //[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'),
+      );
+      let text = '';
+      socket.on('data', (d) => (text += d));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 400 /);
+    await roundTrip(b.wsUrl, b.url, 'ws/after-bad-upgrade');
+  });
+
   it('falls back to a free port when the requested ones are taken, and says so', async () => {
     const [taken, takenWs] = [await occupyPort(), await occupyPort()];
     const lines: string[] = [];

@@ -1,0 +1,16 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+
+/**
+ * The path of an HTTP request's target, or undefined when it is not a valid one. Node's parser
+ * accepts targets that `new URL` rejects (`GET //[ HTTP/1.1`), and a throw in an `upgrade`
+ * listener ends the process: every upgrade handler reads its path through this, never throwing.
+ */
+export function requestPath(req: Pick<IncomingMessage, 'url'>): string | undefined {
+  const target = req.url ?? '/';
+  return URL.canParse(target, 'http://x') ? new URL(target, 'http://x').pathname : undefined;
+}
+
+/** Answers an upgrade request with a bare HTTP status and closes the socket. */
+export function refuseUpgrade(socket: { end(data: string): unknown }, status: number): void {
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
