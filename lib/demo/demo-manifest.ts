@@ -10,6 +10,22 @@ export const DEMO_DATASET_NAME = 'demo.temperature';
 /** The demo dataset lives in the default workspace. */
 export const DEMO_DATASET = defaultWorkspaceKey(DEMO_DATASET_NAME);
 
+/** How a demo reading is read and merged, for the pulled demo and the pushed one alike. */
+export const DEMO_READ_AND_MERGE = {
+  read: {
+    kind: 'NdJson',
+    schema: {
+      fields: [
+        { name: 'event_time', type: 'Timestamp' },
+        { name: 'device_id', type: 'String' },
+        { name: 'temperature', type: 'Float64' },
+        { name: 'humidity', type: { kind: 'Option', inner: 'Float64' } },
+      ],
+    },
+  },
+  merge: { kind: 'Ledger', primaryKey: ['event_time', 'device_id'] },
+};
+
 export function demoManifest(opts: { host: string; port: number }): string {
   const snapshot = {
     kind: 'DatasetSnapshot',
@@ -26,18 +42,7 @@ export function demoManifest(opts: { host: string; port: number }): string {
             port: opts.port,
             topics: [{ path: `${DEMO_TOPIC_PREFIX}/+/temperature`, qos: 'AtLeastOnce' }],
           },
-          read: {
-            kind: 'NdJson',
-            schema: {
-              fields: [
-                { name: 'event_time', type: 'Timestamp' },
-                { name: 'device_id', type: 'String' },
-                { name: 'temperature', type: 'Float64' },
-                { name: 'humidity', type: { kind: 'Option', inner: 'Float64' } },
-              ],
-            },
-          },
-          merge: { kind: 'Ledger', primaryKey: ['event_time', 'device_id'] },
+          ...DEMO_READ_AND_MERGE,
         },
         {
           kind: 'SetInfo',

@@ -8,6 +8,7 @@ import { DEFAULT_WORKSPACE_ID, defaultWorkspaceKey } from '../datasets/dataset-k
 import { createDeviceCredential } from '../devices/create-device-credential';
 import type { Store } from '../store/open-store';
 import { startDemoDevice, type DemoDevice } from './demo-device';
+import { DEMO_READ_AND_MERGE } from './demo-manifest';
 
 export const DEMO_PUSH_DATASET_NAME = 'demo.devices';
 export const DEMO_PUSH_DATASET = defaultWorkspaceKey(DEMO_PUSH_DATASET_NAME);
@@ -24,18 +25,7 @@ export function demoPushManifest(): string {
         {
           kind: 'AddPushSource',
           sourceName: 'devices',
-          read: {
-            kind: 'NdJson',
-            schema: {
-              fields: [
-                { name: 'event_time', type: 'Timestamp' },
-                { name: 'device_id', type: 'String' },
-                { name: 'temperature', type: 'Float64' },
-                { name: 'humidity', type: { kind: 'Option', inner: 'Float64' } },
-              ],
-            },
-          },
-          merge: { kind: 'Ledger', primaryKey: ['event_time', 'device_id'] },
+          ...DEMO_READ_AND_MERGE,
         },
         {
           kind: 'SetInfo',

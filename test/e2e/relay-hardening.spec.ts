@@ -5,13 +5,13 @@
  * test/integration/mqtt-relay.test.ts; these go through `sluice serve` and real sessions.
  */
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import { RELAY_CLOSE } from '../../lib/relay/mqtt-relay';
 import type { Role } from '../../lib/auth/roles';
 import type { Store } from '../../lib/store/open-store';
 import { createAccounts, signInCookies } from '../support/accounts';
-import { PREVIEW_CONNECT, rawMqttWs, upgradeStatus } from '../support/raw-mqtt-ws';
+import { PREVIEW_CONNECT, rawMqttWs, rawUpgradeAnswer, upgradeStatus } from '../support/raw-mqtt-ws';
 import { cookieOf, expect, relayUrl, signedInAs, test, uniqueName } from './fixtures';
 
 const BASE_URL = process.env.SLUICE_E2E_BASE_URL!;
@@ -39,15 +39,7 @@ test.describe('[RELAY] only the console itself may open the relay', () => {
 
   test('an upgrade whose target is not a URL path gets 400, and the console keeps answering (a throw there ended the process)', async () => {
     const url = new URL(BASE_URL);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(Number(url.port), url.hostname, () =>
-        socket.write('GET //[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'),
-      );
-      let text = '';
-      socket.on('data', (d) => (text += d));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
+    const answer = await rawUpgradeAnswer(Number(url.port), url.hostname, '//[');
     expect(answer).toMatch(/^HTTP\/1.1 400 /);
     expect((await fetch(`${BASE_URL}/sign-in`)).status).toBe(200);
   });

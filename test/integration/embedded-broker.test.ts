@@ -10,6 +10,7 @@ import { Level } from 'level';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BrokerPortInUseError, startEmbeddedBroker, type EmbeddedBroker } from '../../lib/broker/embedded-broker';
+import { rawUpgradeAnswer } from '../support/raw-mqtt-ws';
 import { startDemoDevice, type DemoReading } from '../../lib/demo/demo-device';
 
 // Everything started in a test is stopped after it, even when it fails.
@@ -128,15 +129,7 @@ describe('embedded broker: listening', () => {
 
   it('answers an upgrade whose target is not a URL path with 400 and keeps running (a throw there ended the process)', async () => {
     const b = await broker({ port: 0, wsPort: 0 });
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(b.wsPort, '127.0.0.1', () =>
-        socket.write('GET //[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'),
-      );
-      let text = '';
-      socket.on('data', (d) => (text += d));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
+    const answer = await rawUpgradeAnswer(b.wsPort, '127.0.0.1', '//[');
     expect(answer).toMatch(/^HTTP\/1.1 400 /);
     await roundTrip(b.wsUrl, b.url, 'ws/after-bad-upgrade');
   });

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import WebSocket from 'ws';
 
@@ -40,5 +41,21 @@ export function upgradeStatus(url: string, headers: Record<string, string>): Pro
       ws.close();
     });
     ws.on('error', () => undefined);
+  });
+}
+
+/**
+ * The raw answer to a WebSocket upgrade whose request target is `target`, sent as bytes so that
+ * targets a client library would refuse to send (`//[`) reach the server as an attacker sends them.
+ */
+export function rawUpgradeAnswer(port: number, host: string, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, host, () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`),
+    );
+    let text = '';
+    socket.on('data', (d) => (text += d));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
   });
 }
