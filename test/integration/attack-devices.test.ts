@@ -12,6 +12,10 @@ import { ZNewDeviceCredential } from '../../lib/devices/device-credential';
 import { startDeviceEndpoint, type DeviceEndpoint, type DeviceEndpointOptions } from '../../lib/device-endpoint/device-endpoint';
 import type { InboxBatch } from '../../lib/device-endpoint/ports';
 import type { Store } from '../../lib/store/open-store';
+import { FailedAuthLimiter } from '../../lib/device-endpoint/failed-auth-limiter';
+import { pushOverHttp } from '../../lib/devices/push-over-http';
+import { foldInbox } from '../../lib/ingest/fold-inbox';
+import { datasetKey } from '../../lib/datasets/dataset-key';
 import { pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
 
@@ -192,6 +196,65 @@ describe('[ATTACK] device endpoint', () => {
       // (65535 ids × any number of client ids), and each such session's state also stays in SessionRegistry's in-memory map.
       expect(rows[0].n).toBeLessThan(200);
     } finally {
+      await ep.close();
+    }
+  });
+
+  it('M3: concurrent wrong-secret HTTP pushes must not all be checked (failed-auth limit of 10)', async () => {
+    const { credential: cred } = await credential('default', 'http-bruteforced');
+    const limiter = new FailedAuthLimiter(10, 60_000);
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) =>
+        pushOverHttp({ store, limiter, address: '10.9.9.9', workspaceSlug: 'default', datasetName: 'sensors', authorization: `Bearer ${cred.username}:guess-${i}`, body: Buffer.from(line(1)), maxBytes: 1024 }),
+      ),
+    );
+    const checked = results.filter((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'UNAUTHENTICATED').length;
+    expect(checked).toBeLessThanOrEqual(10);
+  });
+
+  it('M4: a push dataset the fold can never fold (preprocess) must not acknowledge device messages', async () => {
+    const manifest = pushManifest('prep').replace('      merge:', `      preprocess:\n        kind: Sql\n        engine: datafusion\n        query: SELECT * FROM input\n      merge:`);
+    await addDataset({ store, manifest });
+    const ep = await endpoint();
+    const { credential: cred, secret } = await credential('default', 'prep-device');
+    const c = await connect(ep.url, cred.username, secret, { protocolVersion: 5 });
+    try {
+      const acked = await new Promise<boolean>((resolve) => c.publish('prep/x', line(1), { qos: 1 }, (err) => resolve(!err)));
+      const fold = await foldInbox({ store: store.ingest, dataset: datasetKey('default', 'prep') }).then(
+        () => 'folded',
+        (err: Error) => err.message,
+      );
+      // Secure: either the message is refused, or it can be folded. Here it is acknowledged ("durable") and can never be folded:
+      // the inbox of such a dataset grows without bound and every round of the folder fails on it.
+      expect({ acked, fold }).not.toEqual({ acked: true, fold: expect.stringMatching(/preprocess/) });
+    } finally {
+      c.end(true);
+      await ep.close();
+    }
+  });
+
+  it('L1: a refusal reason holding a NUL (from the topic) must not lose every credential\'s counts', async () => {
+    const logs: string[] = [];
+    const ep = await endpoint({ log: (l) => logs.push(l) });
+    const attacker = await credential('default', 'count-attacker');
+    const victim = await credential(ACME.id, 'count-victim');
+    const v = await connect(ep.url, victim.credential.username, victim.secret, { protocolVersion: 5 });
+    const a = await raw(ep.port);
+    try {
+      a.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'atk2', keepalive: 0, username: attacker.credential.username, password: Buffer.from(attacker.secret) });
+      await a.next('connack');
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) => v.publish('sensors/counted', line(i), { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+        // Refused (no push dataset receives it): the reason, with the topic in it, goes to the credential's last_refusal.
+        a.send({ cmd: 'publish', topic: 'nowhere/\u0000', payload: Buffer.from('x'), qos: 1, messageId: i + 1, retain: false, dup: false });
+        await a.next('puback');
+      }
+      await new Promise((r) => setTimeout(r, 400)); // a few flushes (checkEveryMs 100)
+      const counted = Number((await store.prisma.deviceCredential.findUniqueOrThrow({ where: { id: victim.credential.id } })).messages);
+      expect(counted, logs.join('\n')).toBe(3);
+    } finally {
+      v.end(true);
+      a.end();
       await ep.close();
     }
   });
