@@ -108,7 +108,9 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
     });
     web.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
-      if (!WS_PATHS.has(new URL(req.url ?? '/', 'http://x').pathname)) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      const path = requestPath(req.url);
+      if (path === undefined) return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+      if (!WS_PATHS.has(path)) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       wss.handleUpgrade(req, socket, head, (ws) => accept(createWebSocketStream(ws), req.socket.remoteAddress));
     });
     servers.push(web);
@@ -162,6 +164,19 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
   } catch (err) {
     await undo();
     throw err;
+  }
+}
+
+/**
+ * The path of an upgrade request's target, or undefined when it is no URL. Node's HTTP parser
+ * accepts targets WHATWG URL refuses (`//[`): a throw here, in an event handler, would end the
+ * process, so it never throws.
+ */
+function requestPath(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://x').pathname;
+  } catch {
+    return undefined;
   }
 }
 

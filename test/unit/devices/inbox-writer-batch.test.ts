@@ -7,8 +7,8 @@
  * in the batch, whatever its workspace.
  */
 import { describe, expect, it } from 'vitest';
-import { InboxWriter } from '../../lib/device-endpoint/inbox-writer';
-import type { InboxBatch } from '../../lib/device-endpoint/ports';
+import { InboxWriter } from '../../../lib/device-endpoint/inbox-writer';
+import type { InboxBatch } from '../../../lib/device-endpoint/ports';
 
 describe('[ATTACK] InboxWriter group commit size', () => {
   it('never hands the store a batch of more than 64 MiB of payload', async () => {

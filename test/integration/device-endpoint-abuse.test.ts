@@ -1,6 +1,6 @@
 /**
- * ATTACK tests against the device endpoint (branch `attack`). Each test asserts the SECURE
- * behaviour, so each one FAILS on the code as it is: the failure is the proof of the hole.
+ * Abuse of the device endpoint (found by an attack review): each test asserts the secure behaviour
+ * against a hostile device or client.
  */
 import net from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -104,7 +104,28 @@ async function until(condition: () => Promise<boolean> | boolean): Promise<void>
 
 const line = (v: number) => JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: v });
 
-describe('[ATTACK] device endpoint', () => {
+describe('device endpoint under abuse', () => {
+  it('C1: an upgrade request whose target is no URL ("//[") is answered 400, and the endpoint lives on', async () => {
+    const ep = await endpoint();
+    try {
+      const ask = (target: string) =>
+        new Promise<string>((resolve) => {
+          let got = '';
+          const s = net.connect(ep.wsPort, '127.0.0.1', () =>
+            s.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
+          );
+          s.on('data', (b) => (got += b.toString()));
+          s.on('error', () => undefined);
+          s.on('close', () => resolve(got));
+        });
+      expect(await ask('//[')).toMatch(/^HTTP\/1\.1 400/);
+      expect(await ask('/nowhere')).toMatch(/^HTTP\/1\.1 404/);
+    } finally {
+      await ep.close();
+    }
+  });
+
+
   it('H1: a device of workspace "default" publishing a NUL topic must not make another workspace\'s message fail', async () => {
     const gated = gatedStore();
     const logs: string[] = [];
