@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { IConnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
 import { credentialRefusal, type DeviceIdentity } from '../devices/device-credential';
 import { verifyDeviceSecret } from '../devices/device-secret';
-import { topicMatches } from '../ingest/fetch/topic-filter';
+import { publishTopicRefusal, topicMatches } from '../ingest/fetch/topic-filter';
 import { MqttCodec, type MqttVersion } from '../mqtt/mqtt-codec';
 import { MqttFrameError, MqttFramer } from '../mqtt/mqtt-framer';
 import type { DeviceEndpointContext } from './endpoint-context';
@@ -257,7 +257,7 @@ export class DeviceSession {
     if (typeof refusal === 'string') {
       this.refuse(refusal);
       if (this.version !== 5) return this.close();
-      const reasonCode = refusal.startsWith('no push dataset') ? REASON.topicNameInvalid : REASON.notAuthorized;
+      const reasonCode = refusal.startsWith('no push dataset') || refusal.startsWith('topic not publishable') ? REASON.topicNameInvalid : REASON.notAuthorized;
       if (qos === 1) return this.acknowledge(Promise.resolve(), () => this.send({ cmd: 'puback', messageId: id, reasonCode }));
       if (qos === 2) return this.acknowledge(Promise.resolve(), () => this.send({ cmd: 'pubrec', messageId: id, reasonCode }));
       return;
@@ -312,7 +312,8 @@ export class DeviceSession {
 
   /** The push datasets a topic goes to, or why the device may not publish there. */
   private async targetsOf(identity: DeviceIdentity, topic: string): Promise<string[] | string> {
-    if (!topic || topic.startsWith('$')) return `topic "${topic.slice(0, 200)}" is not publishable`;
+    const invalid = publishTopicRefusal(topic);
+    if (invalid) return `topic not publishable: ${invalid}`;
     if (identity.allowedFilters.length && !identity.allowedFilters.some((f) => topicMatches(f, topic))) return `topic "${topic.slice(0, 200)}" is outside the credential's allowed filters`;
     const targets = (await this.ctx.targets(identity.workspaceId)).filter((t) => topicMatches(t.topicFilter, topic));
     if (targets.length === 0) return `no push dataset receives topic "${topic.slice(0, 200)}"`;

@@ -1,7 +1,7 @@
 import { datasetKey } from '../datasets/dataset-key';
 import type { FailedAuthLimiter } from '../device-endpoint/failed-auth-limiter';
 import { SluiceError } from '../errors';
-import { topicMatches } from '../ingest/fetch/topic-filter';
+import { publishTopicRefusal, topicMatches } from '../ingest/fetch/topic-filter';
 import { assertReaderConfig, readMessage } from '../ingest/read/read-message';
 import { effectiveReadSchema } from '../odf/ddl';
 import { findActivePushSource } from '../odf';
@@ -59,6 +59,8 @@ export async function pushOverHttp(a: HttpPush): Promise<{ stored: number }> {
   const target = source && (await a.store.devices.pushTargets(workspace.id)).find((t) => t.datasetId === dataset.id);
   if (!source || !target) throw await refuse(new SluiceError('NOT_A_PUSH_DATASET', `dataset "${key.name}" has no push source (AddPushSource) to receive device messages`));
   const topic = a.topic ?? key.name;
+  const invalid = publishTopicRefusal(topic);
+  if (invalid) throw await refuse(new SluiceError('INVALID_INPUT', `topic not publishable: ${invalid}`));
   if (!topicMatches(target.topicFilter, topic)) throw await refuse(new SluiceError('FORBIDDEN', `topic "${topic.slice(0, 200)}" is outside the dataset's topic filter "${target.topicFilter}"`));
   if (device.allowedFilters.length && !device.allowedFilters.some((f) => topicMatches(f, topic))) {
     throw await refuse(new SluiceError('FORBIDDEN', `topic "${topic.slice(0, 200)}" is outside the credential's allowed filters`));

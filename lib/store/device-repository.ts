@@ -57,14 +57,30 @@ export class DeviceRepository implements DeviceEndpointStore {
     await this.prisma.deviceCredential.updateMany({ where: { id: credentialId }, data: { lastConnectedAt: at, lastAddress: address.slice(0, 100) } });
   }
 
+  /**
+   * Adds counts to their credentials in one statement; when that fails, credential by credential,
+   * so one bad entry loses only its own counts (the first failure is thrown after the rest landed).
+   * A refusal reason may quote device input: control characters (NUL is refused by Postgres) are dropped.
+   */
   async addCounts(counts: Map<string, DeviceCounts>): Promise<void> {
     if (counts.size === 0) return;
+    try {
+      await this.updateCounts(counts);
+    } catch (err) {
+      if (counts.size === 1) throw err;
+      let first: unknown;
+      for (const entry of counts) await this.updateCounts(new Map([entry])).catch((e: unknown) => (first ??= e));
+      if (first) throw first;
+    }
+  }
+
+  private async updateCounts(counts: Map<string, DeviceCounts>): Promise<void> {
     const ids = [...counts.keys()];
     const v = [...counts.values()];
     await this.pool.query(
       `UPDATE device_credential c SET messages = c.messages + u.m, refusals = c.refusals + u.r, last_refusal = COALESCE(u.why, c.last_refusal)
          FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS u(id, m, r, why) WHERE c.id = u.id`,
-      [ids, v.map((c) => c.messages), v.map((c) => c.refusals), v.map((c) => c.lastRefusal ?? null)],
+      [ids, v.map((c) => c.messages), v.map((c) => c.refusals), v.map((c) => (c.lastRefusal === undefined ? null : withoutControlCharacters(c.lastRefusal)))],
     );
   }
 
@@ -136,6 +152,10 @@ export class DeviceRepository implements DeviceEndpointStore {
   async inboxBacklog(datasetId: string): Promise<number> {
     return this.prisma.deviceInboxMessage.count({ where: { datasetId } });
   }
+}
+
+function withoutControlCharacters(text: string): string {
+  return text.replace(/\p{Cc}/gu, '');
 }
 
 function toInfo(r: {
