@@ -13,7 +13,7 @@ import type { InboxMessage } from './ports';
 export interface DeviceLimits {
   /** The largest packet a device may send (its remaining length, bytes); larger ones close the connection. */
   maxPacketBytes: number;
-  /** QoS 1/2 messages of one connection awaiting their commit; past it the connection is read no further until they are acknowledged. */
+  /** Messages (any QoS) of one connection awaiting their commit; past it the connection is read no further until they are acknowledged. */
   maxInflight: number;
   /** Messages per second one connection may send (a burst of as many); faster senders are read more slowly. */
   messagesPerSecond: number;
@@ -42,6 +42,9 @@ export const REASON = {
   keepAliveTimeout: 0x8d,
   connectionRateExceeded: 0x9f,
 } as const;
+
+/** Answers queued for a device that does not read them, past which its connection is closed. */
+const MAX_UNSENT_BYTES = 1024 * 1024;
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */
 const RETURN = { identifierRejected: 2, serverUnavailable: 3, badUserNameOrPassword: 4, notAuthorized: 5 } as const;
@@ -80,6 +83,8 @@ export class DeviceSession {
   private tokens: number;
   private tokensAt = Date.now();
   private paused = false;
+  /** The stream's write buffer is full: reading waits for its 'drain'. */
+  private writeBlocked = false;
   private resumeTimer: NodeJS.Timeout | undefined;
   /** The MQTT session's state: QoS 2 packet ids stored (or being stored) and not yet released, with their commit. */
   private receipts = new Map<number, Promise<void>>();
@@ -149,6 +154,8 @@ export class DeviceSession {
       if (p.cmd !== 'connect') return this.close(REASON.protocolError);
       return this.onConnect(p);
     }
+    await this.spendToken();
+    if (this.closed) return;
     switch (p.cmd) {
       case 'publish':
         return this.onPublish(p);
@@ -247,7 +254,6 @@ export class DeviceSession {
     const identity = this.identity!;
     const qos = p.qos;
     const id = p.messageId;
-    this.spendToken();
     if (qos === 2 && this.receipts.has(id!)) {
       // A redelivery of a message already stored: acknowledged again once its commit is done.
       const stored = this.receipts.get(id!)!;
@@ -268,16 +274,25 @@ export class DeviceSession {
     const receipt = qos === 2 ? [{ credentialId: identity.credentialId, clientId: this.clientId, packetId: id! }] : [];
     const committed = this.ctx.inbox.write({ messages, receipts: receipt, releases: [] });
     this.ctx.counts.message(identity.credentialId);
+    this.inflight++;
+    const settled = () => {
+      this.inflight--;
+      this.maybeResume();
+    };
     if (qos === 0) {
-      committed.catch((err: Error) => this.failed(err));
+      // No acknowledgement, but held in memory all the same until it commits: at the limit, the
+      // connection's next packet waits for this commit (commits land in order).
+      const done = committed.then(settled, (err: Error) => (settled(), this.failed(err)));
+      if (this.inflight >= this.ctx.limits.maxInflight) {
+        this.pause();
+        await done;
+      }
       return;
     }
     if (qos === 2) this.receipts.set(id!, committed);
-    this.inflight++;
     if (this.inflight >= this.ctx.limits.maxInflight) this.pause();
     this.acknowledge(committed, () => {
-      this.inflight--;
-      this.maybeResume();
+      settled();
       this.send({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: id });
     });
   }
@@ -325,9 +340,21 @@ export class DeviceSession {
     if (this.identity) this.ctx.counts.refusal(this.identity.credentialId, reason);
   }
 
+  /**
+   * Writes a packet. A device that does not read its answers makes them queue: reading pauses until
+   * the stream drains, and a connection whose queue still passes MAX_UNSENT_BYTES is closed.
+   */
   private send(packet: Packet): void {
     if (this.closed || !this.encoder) return;
-    this.stream.write(this.encoder.encode(packet));
+    if (this.stream.write(this.encoder.encode(packet))) return;
+    if (this.stream.writableLength > MAX_UNSENT_BYTES) return void this.stream.destroy();
+    if (this.writeBlocked) return;
+    this.writeBlocked = true;
+    this.pause();
+    this.stream.once('drain', () => {
+      this.writeBlocked = false;
+      this.maybeResume();
+    });
   }
 
   private touchKeepAlive(): void {
@@ -335,21 +362,26 @@ export class DeviceSession {
     this.keepAliveTimer = this.keepAliveMs > 0 ? setTimeout(() => this.close(REASON.keepAliveTimeout), this.keepAliveMs) : undefined;
   }
 
-  /** Message rate: a token bucket of `messagesPerSecond`; an empty bucket pauses reading until it refills. */
-  private spendToken(): void {
+  /**
+   * Packet rate: every packet after CONNECT (PUBLISH, PINGREQ, SUBSCRIBE, …) spends a token of a
+   * bucket of `messagesPerSecond`; an empty bucket pauses reading, and the packets already read
+   * wait, until it refills.
+   */
+  private async spendToken(): Promise<void> {
     const { messagesPerSecond } = this.ctx.limits;
     const now = Date.now();
     this.tokens = Math.min(messagesPerSecond, this.tokens + ((now - this.tokensAt) / 1000) * messagesPerSecond);
     this.tokensAt = now;
     this.tokens -= 1;
-    if (this.tokens < 0) {
-      this.pause();
-      clearTimeout(this.resumeTimer);
+    if (this.tokens >= 0) return;
+    this.pause();
+    await new Promise<void>((resolve) => {
       this.resumeTimer = setTimeout(() => {
         this.resumeTimer = undefined;
-        this.maybeResume();
+        resolve();
       }, Math.ceil((-this.tokens / messagesPerSecond) * 1000));
-    }
+    });
+    this.maybeResume();
   }
 
   private pause(): void {
@@ -359,7 +391,7 @@ export class DeviceSession {
   }
 
   private maybeResume(): void {
-    if (!this.paused || this.closed || this.resumeTimer || this.inflight >= this.ctx.limits.maxInflight) return;
+    if (!this.paused || this.closed || this.resumeTimer || this.writeBlocked || this.inflight >= this.ctx.limits.maxInflight) return;
     this.paused = false;
     this.stream.resume();
   }

@@ -170,7 +170,7 @@ describe('device endpoint under abuse', () => {
       for (let i = 0; i < 300; i++) c.publish('sensors/flood', payload, { qos: 0 });
       // The endpoint counts each message it queued (flushed to the credential every 100 ms).
       const counted = async () => Number((await store.prisma.deviceCredential.findUniqueOrThrow({ where: { id: cred.id } })).messages);
-      await until(async () => (await counted()) >= 300 || (await counted()) > 10);
+      await until(async () => (await counted()) >= 10); // the limit is reached
       await new Promise((r) => setTimeout(r, 500));
       // Secure: with nothing committed, at most ~maxInflight messages are held in memory.
       expect(await counted()).toBeLessThanOrEqual(10 + 5);
