@@ -7,7 +7,7 @@ import { publishTopicRefusal, topicMatches } from '../ingest/fetch/topic-filter'
 import { MqttCodec, type MqttVersion } from '../mqtt/mqtt-codec';
 import { MqttFrameError, MqttFramer } from '../mqtt/mqtt-framer';
 import type { DeviceEndpointContext } from './endpoint-context';
-import type { InboxMessage } from './ports';
+import type { InboxMessage, StoredDevice } from './ports';
 
 /** Per-connection limits of the device endpoint. */
 export interface DeviceLimits {
@@ -185,11 +185,17 @@ export class DeviceSession {
       this.send(v5 ? { cmd: 'connack', sessionPresent: false, reasonCode } : { cmd: 'connack', sessionPresent: false, returnCode });
       this.close();
     };
-    if (this.ctx.authLimiter.blocked(this.address)) return refuse(REASON.connectionRateExceeded, RETURN.notAuthorized);
-    const device = p.username ? await this.ctx.store.findDevice(p.username) : undefined;
-    const secret = p.password?.toString('utf8') ?? '';
-    if (!device || !(await verifyDeviceSecret(secret, device.secretHash))) {
-      this.ctx.authLimiter.fail(this.address);
+    const attempt = this.ctx.authLimiter.admit(this.address);
+    if (!attempt) return refuse(REASON.connectionRateExceeded, RETURN.notAuthorized);
+    let device: StoredDevice | undefined;
+    let authentic = false;
+    try {
+      device = p.username ? await this.ctx.store.findDevice(p.username) : undefined;
+      authentic = !!device && (await verifyDeviceSecret(p.password?.toString('utf8') ?? '', device.secretHash));
+    } finally {
+      attempt.settle(authentic);
+    }
+    if (!device || !authentic) {
       if (device) this.ctx.counts.refusal(device.credentialId, `wrong secret from ${this.address}`);
       return refuse(REASON.badUserNameOrPassword, RETURN.badUserNameOrPassword);
     }

@@ -34,12 +34,19 @@ export interface HttpPush {
  */
 export async function pushOverHttp(a: HttpPush): Promise<{ stored: number }> {
   const now = a.now ?? new Date();
-  if (a.limiter.blocked(a.address)) throw new SluiceError('RATE_LIMITED', 'too many failed authentications from this address; try again in a minute');
   const token = /^Bearer\s+([^:\s]+):(\S+)$/i.exec(a.authorization ?? '');
   if (!token) throw new SluiceError('UNAUTHENTICATED', 'send a device credential as "Authorization: Bearer <username>:<secret>"');
-  const device = await a.store.devices.findDevice(token[1]);
-  if (!device || !(await verifyDeviceSecret(token[2], device.secretHash))) {
-    a.limiter.fail(a.address);
+  const attempt = a.limiter.admit(a.address);
+  if (!attempt) throw new SluiceError('RATE_LIMITED', 'too many failed authentications from this address; try again in a minute');
+  let device: Awaited<ReturnType<typeof a.store.devices.findDevice>>;
+  let authentic = false;
+  try {
+    device = await a.store.devices.findDevice(token[1]);
+    authentic = !!device && (await verifyDeviceSecret(token[2], device.secretHash));
+  } finally {
+    attempt.settle(authentic);
+  }
+  if (!device || !authentic) {
     if (device) await a.store.devices.addCounts(new Map([[device.credentialId, { messages: 0, refusals: 1, lastRefusal: `wrong secret from ${a.address} (HTTP)` }]]));
     throw new SluiceError('UNAUTHENTICATED', 'unknown device username or wrong secret');
   }
