@@ -3,7 +3,8 @@ import type pg from 'pg';
 import type { DeviceCredentialInfo } from '../devices/device-credential';
 import { defaultPushTopic } from '../devices/push-topic';
 import type { DeviceCounts, DeviceEndpointStore, InboxBatch, PushTarget, StoredDevice } from '../device-endpoint/ports';
-import { findActivePushSource, type DatasetSnapshot } from '../odf';
+import { pushSourceRefusal } from '../ingest/push-source-config';
+import type { DatasetSnapshot } from '../odf';
 import type { PrismaClient } from './prisma';
 
 /**
@@ -94,7 +95,7 @@ export class DeviceRepository implements DeviceEndpointStore {
   async pushTargets(workspaceId: string): Promise<PushTarget[]> {
     const rows = await this.prisma.dataset.findMany({ where: { workspaceId }, select: { id: true, name: true, manifest: true, pushTopic: true }, orderBy: { name: 'asc' } });
     return rows
-      .filter((d) => findActivePushSource((d.manifest as unknown as DatasetSnapshot).metadata))
+      .filter((d) => pushSourceRefusal(d.manifest as unknown as DatasetSnapshot) === undefined)
       .map((d) => ({ datasetId: d.id, name: d.name, topicFilter: d.pushTopic ?? defaultPushTopic(d.name) }));
   }
 
