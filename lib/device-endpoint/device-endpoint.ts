@@ -11,9 +11,12 @@ import { FailedAuthLimiter } from './failed-auth-limiter';
 import { InboxWriter } from './inbox-writer';
 import type { DeviceEndpointStore, PushTarget } from './ports';
 import { SessionRegistry } from './session-registry';
+import { UnauthenticatedConnections } from './unauthenticated-connections';
 
 export const DEFAULT_DEVICE_LIMITS: DeviceLimits = {
   maxPacketBytes: 256 * 1024,
+  maxConnectBytes: 16 * 1024,
+  unauthenticatedPerAddress: 32,
   maxInflight: 1000,
   messagesPerSecond: 5000,
   connectionsPerCredential: 100,
@@ -73,6 +76,7 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
     limits,
     authLimiter: new FailedAuthLimiter(opts.failedAuth?.max, opts.failedAuth?.windowMs),
     sessions: new SessionRegistry(limits.connectionsPerCredential),
+    unauthenticated: new UnauthenticatedConnections(limits.unauthenticatedPerAddress),
     counts: new DeviceCounter(),
     targets(workspaceId) {
       const hit = cache.get(workspaceId);

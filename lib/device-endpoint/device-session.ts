@@ -13,6 +13,10 @@ import type { InboxMessage, StoredDevice } from './ports';
 export interface DeviceLimits {
   /** The largest packet a device may send (its remaining length, bytes); larger ones close the connection. */
   maxPacketBytes: number;
+  /** The largest packet before the connection authenticated (its CONNECT). */
+  maxConnectBytes: number;
+  /** Connections per client address that have not authenticated yet; more are closed at once. */
+  unauthenticatedPerAddress: number;
   /** Messages (any QoS) of one connection awaiting their commit; past it the connection is read no further until they are acknowledged. */
   maxInflight: number;
   /** Messages per second one connection may send (a burst of as many); faster senders are read more slowly. */
@@ -94,15 +98,23 @@ export class DeviceSession {
   private keepAliveMs = 0;
   private closed = false;
   private releaseRegistration: ((keep: boolean) => void) | undefined;
+  /** Counted among its address's unauthenticated connections. */
+  private unauthenticated: boolean;
 
   constructor(
     private readonly stream: Duplex,
     readonly address: string,
     private readonly ctx: DeviceEndpointContext,
   ) {
-    this.framer = new MqttFramer(ctx.limits.maxPacketBytes);
+    this.framer = new MqttFramer(ctx.limits.maxConnectBytes);
     this.tokens = ctx.limits.messagesPerSecond;
     this.keepAliveTimer = setTimeout(() => this.close(), ctx.limits.connectTimeoutMs);
+    this.unauthenticated = ctx.unauthenticated.enter(address);
+    if (!this.unauthenticated) {
+      stream.on('error', () => undefined);
+      this.close();
+      return;
+    }
     stream.on('data', (bytes: Buffer) => this.onBytes(bytes));
     stream.on('error', () => this.close());
     stream.on('close', () => this.close());
@@ -118,6 +130,7 @@ export class DeviceSession {
     if (this.closed) return;
     if (reasonCode !== undefined && this.version === 5 && this.encoder) this.send({ cmd: 'disconnect', reasonCode });
     this.closed = true;
+    this.authenticated();
     clearTimeout(this.keepAliveTimer);
     clearTimeout(this.resumeTimer);
     this.releaseRegistration?.(this.persistent);
@@ -220,6 +233,8 @@ export class DeviceSession {
     this.releaseRegistration = registered.release;
     this.persistent = !clean;
     this.identity = device;
+    this.authenticated();
+    this.framer.setLimit(this.ctx.limits.maxPacketBytes);
     this.keepAliveMs = (p.keepalive ?? 0) * 1500;
     const state = registered.state;
     this.receipts = state.receipts;
@@ -339,6 +354,13 @@ export class DeviceSession {
     const targets = (await this.ctx.targets(identity.workspaceId)).filter((t) => topicMatches(t.topicFilter, topic));
     if (targets.length === 0) return `no push dataset receives topic "${topic.slice(0, 200)}"`;
     return targets.map((t) => t.datasetId);
+  }
+
+  /** The connection no longer counts among its address's unauthenticated ones. */
+  private authenticated(): void {
+    if (!this.unauthenticated) return;
+    this.unauthenticated = false;
+    this.ctx.unauthenticated.leave(this.address);
   }
 
   /** Counts a refusal against the credential (shown on the Devices page). */

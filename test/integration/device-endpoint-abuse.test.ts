@@ -199,6 +199,22 @@ describe('device endpoint under abuse', () => {
     }
   });
 
+  it('M4: before CONNECT an address gets few connections and small packets', async () => {
+    const ep = await endpoint({ limits: { unauthenticatedPerAddress: 2, maxConnectBytes: 1024 } });
+    const sockets = await Promise.all([raw(ep.port), raw(ep.port)]);
+    try {
+      const third = await raw(ep.port);
+      await third.closed; // a third unauthenticated connection of 127.0.0.1 is closed at once
+      const big = sockets[0];
+      // A CONNECT declaring 2 KiB (over the 1 KiB pre-authentication limit) is refused from its header.
+      big.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'x'.repeat(2048), keepalive: 0 });
+      await big.closed;
+    } finally {
+      for (const c of sockets) c.end();
+      await ep.close();
+    }
+  });
+
   it('M2: persistent sessions with unreleased QoS 2 receipts must be bounded per credential', async () => {
     const ep = await endpoint();
     const { credential: cred, secret } = await credential('default', 'receipt-hoarder');
