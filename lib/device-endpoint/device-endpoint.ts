@@ -20,6 +20,7 @@ export const DEFAULT_DEVICE_LIMITS: DeviceLimits = {
   maxInflight: 1000,
   messagesPerSecond: 5000,
   connectionsPerCredential: 100,
+  qos2SessionsPerCredential: 100,
   connectTimeoutMs: 10_000,
 };
 

@@ -23,6 +23,11 @@ export interface DeviceLimits {
   messagesPerSecond: number;
   /** Open connections per credential. */
   connectionsPerCredential: number;
+  /**
+   * Client ids per credential that hold stored QoS 2 receipts (sessions with unreleased messages);
+   * a connection of another client id is refused past it, so what one credential leaves behind is bounded.
+   */
+  qos2SessionsPerCredential: number;
   /** How long a new connection has to send CONNECT. */
   connectTimeoutMs: number;
 }
@@ -247,6 +252,10 @@ export class DeviceSession {
     } else if (!state.loaded) {
       for (const id of await this.ctx.store.loadQos2Receipts(device.credentialId, this.clientId)) state.receipts.set(id, Promise.resolve());
       state.loaded = true;
+    }
+    if (state.receipts.size === 0 && (await this.ctx.store.countQos2Sessions(device.credentialId, this.clientId)) >= this.ctx.limits.qos2SessionsPerCredential) {
+      this.ctx.counts.refusal(device.credentialId, `more than ${this.ctx.limits.qos2SessionsPerCredential} sessions with unreleased QoS 2 messages`);
+      return refuse(REASON.quotaExceeded, RETURN.serverUnavailable);
     }
     const sessionPresent = !clean && state.receipts.size > 0;
     if (this.closed) return;

@@ -140,6 +140,11 @@ export class DeviceRepository implements DeviceEndpointStore {
     return new Set(rows.map((r) => r.packetId));
   }
 
+  async countQos2Sessions(credentialId: string, exceptClientId: string): Promise<number> {
+    const r = await this.pool.query<{ n: number }>('SELECT count(DISTINCT client_id)::int AS n FROM device_qos2_receipt WHERE credential_id = $1 AND client_id <> $2', [credentialId, exceptClientId]);
+    return r.rows[0].n;
+  }
+
   async clearQos2Receipts(credentialId: string, clientId: string): Promise<void> {
     await this.prisma.deviceQos2Receipt.deleteMany({ where: { credentialId, clientId } });
   }

@@ -216,13 +216,19 @@ describe('device endpoint under abuse', () => {
   });
 
   it('M2: persistent sessions with unreleased QoS 2 receipts must be bounded per credential', async () => {
-    const ep = await endpoint();
+    const ep = await endpoint({ limits: { qos2SessionsPerCredential: 10 } });
     const { credential: cred, secret } = await credential('default', 'receipt-hoarder');
+    const refused: number[] = [];
     try {
       for (let i = 0; i < 40; i++) {
         const c = await raw(ep.port);
         c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: false, clientId: `hoard-${i}`, keepalive: 0, username: cred.username, password: Buffer.from(secret) });
-        await c.next('connack');
+        const ack = (await c.next('connack')) as { reasonCode?: number };
+        if (ack.reasonCode) {
+          refused.push(ack.reasonCode);
+          await c.closed;
+          continue;
+        }
         for (let id = 1; id <= 5; id++) c.send({ cmd: 'publish', topic: 'sensors/h', payload: Buffer.from(line(id)), qos: 2, messageId: id, retain: false, dup: false });
         for (let id = 1; id <= 5; id++) await c.next('pubrec'); // never PUBREL
         c.end();
@@ -231,7 +237,8 @@ describe('device endpoint under abuse', () => {
       const rows = (await store.prisma.$queryRawUnsafe(`SELECT count(*)::int AS n FROM device_qos2_receipt WHERE credential_id = $1`, cred.id)) as { n: number }[];
       // Secure: some cap (session count or expiry) bounds what one credential leaves behind. 200 rows here, unbounded in general
       // (65535 ids × any number of client ids), and each such session's state also stays in SessionRegistry's in-memory map.
-      expect(rows[0].n).toBeLessThan(200);
+      expect(rows[0].n).toBe(10 * 5);
+      expect(refused).toEqual(Array(30).fill(0x97)); // quota exceeded
     } finally {
       await ep.close();
     }
