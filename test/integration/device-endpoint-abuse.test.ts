@@ -105,7 +105,7 @@ async function until(condition: () => Promise<boolean> | boolean): Promise<void>
 const line = (v: number) => JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: v });
 
 describe('device endpoint under abuse', () => {
-  it('C1: an upgrade request whose target is no URL ("//[") is answered 400, and the endpoint lives on', async () => {
+  it('an upgrade request whose target is no URL ("//[") is answered 400, and the endpoint lives on', async () => {
     const ep = await endpoint();
     try {
       const ask = (target: string) =>
@@ -126,7 +126,7 @@ describe('device endpoint under abuse', () => {
   });
 
 
-  it('H1: a device of workspace "default" publishing a NUL topic must not make another workspace\'s message fail', async () => {
+  it('a device of workspace "default" publishing a NUL topic must not make another workspace\'s message fail', async () => {
     const gated = gatedStore();
     const logs: string[] = [];
     const ep = await endpoint({ store: gated.devices, log: (l) => logs.push(l) });
@@ -159,7 +159,7 @@ describe('device endpoint under abuse', () => {
     }
   });
 
-  it('H2: QoS 0 messages must not be read faster than they commit (maxInflight does not bound them)', async () => {
+  it('QoS 0 messages must not be read faster than they commit (maxInflight does not bound them)', async () => {
     const gated = gatedStore();
     const ep = await endpoint({ store: gated.devices, limits: { maxInflight: 10 } });
     const { credential: cred, secret } = await credential('default', 'qos0-flood');
@@ -181,7 +181,7 @@ describe('device endpoint under abuse', () => {
     }
   });
 
-  it('M1: concurrent wrong-secret CONNECTs must not all be checked (failed-auth limit of 10)', async () => {
+  it('concurrent wrong-secret CONNECTs must not all be checked (failed-auth limit of 10)', async () => {
     const ep = await endpoint({ failedAuth: { max: 10, windowMs: 60_000 } });
     const { credential: cred } = await credential('default', 'bruteforced');
     const clients = await Promise.all(Array.from({ length: 30 }, () => raw(ep.port)));
@@ -199,7 +199,7 @@ describe('device endpoint under abuse', () => {
     }
   });
 
-  it('M4: before CONNECT an address gets few connections and small packets', async () => {
+  it('before CONNECT an address gets few connections and small packets', async () => {
     const ep = await endpoint({ limits: { unauthenticatedPerAddress: 2, maxConnectBytes: 1024 } });
     const sockets = await Promise.all([raw(ep.port), raw(ep.port)]);
     try {
@@ -215,7 +215,7 @@ describe('device endpoint under abuse', () => {
     }
   });
 
-  it('M2: persistent sessions with unreleased QoS 2 receipts must be bounded per credential', async () => {
+  it('persistent sessions with unreleased QoS 2 receipts must be bounded per credential', async () => {
     const ep = await endpoint({ limits: { qos2SessionsPerCredential: 10 } });
     const { credential: cred, secret } = await credential('default', 'receipt-hoarder');
     const refused: number[] = [];
@@ -244,7 +244,7 @@ describe('device endpoint under abuse', () => {
     }
   });
 
-  it('M3: concurrent wrong-secret HTTP pushes must not all be checked (failed-auth limit of 10)', async () => {
+  it('concurrent wrong-secret HTTP pushes must not all be checked (failed-auth limit of 10)', async () => {
     const { credential: cred } = await credential('default', 'http-bruteforced');
     const limiter = new FailedAuthLimiter(10, 60_000);
     const results = await Promise.allSettled(
@@ -256,7 +256,7 @@ describe('device endpoint under abuse', () => {
     expect(checked).toBeLessThanOrEqual(10);
   });
 
-  it('M4: a push dataset the fold can never fold (preprocess) must not acknowledge device messages', async () => {
+  it('a push dataset the fold can never fold (preprocess) must not acknowledge device messages', async () => {
     const manifest = pushManifest('prep').replace('      merge:', `      preprocess:\n        kind: Sql\n        engine: datafusion\n        query: SELECT * FROM input\n      merge:`);
     await addDataset({ store, manifest });
     const ep = await endpoint();
@@ -277,7 +277,7 @@ describe('device endpoint under abuse', () => {
     }
   });
 
-  it('L1: a refusal reason holding a NUL (from the topic) must not lose every credential\'s counts', async () => {
+  it('a refusal reason holding a NUL (from the topic) must not lose every credential\'s counts', async () => {
     const logs: string[] = [];
     const ep = await endpoint({ log: (l) => logs.push(l) });
     const attacker = await credential('default', 'count-attacker');
