@@ -11,12 +11,16 @@ import { FailedAuthLimiter } from './failed-auth-limiter';
 import { InboxWriter } from './inbox-writer';
 import type { DeviceEndpointStore, PushTarget } from './ports';
 import { SessionRegistry } from './session-registry';
+import { UnauthenticatedConnections } from './unauthenticated-connections';
 
 export const DEFAULT_DEVICE_LIMITS: DeviceLimits = {
   maxPacketBytes: 256 * 1024,
+  maxConnectBytes: 16 * 1024,
+  unauthenticatedPerAddress: 32,
   maxInflight: 1000,
   messagesPerSecond: 5000,
   connectionsPerCredential: 100,
+  qos2SessionsPerCredential: 100,
   connectTimeoutMs: 10_000,
 };
 
@@ -73,6 +77,7 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
     limits,
     authLimiter: new FailedAuthLimiter(opts.failedAuth?.max, opts.failedAuth?.windowMs),
     sessions: new SessionRegistry(limits.connectionsPerCredential),
+    unauthenticated: new UnauthenticatedConnections(limits.unauthenticatedPerAddress),
     counts: new DeviceCounter(),
     targets(workspaceId) {
       const hit = cache.get(workspaceId);
@@ -108,7 +113,9 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
     });
     web.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
-      if (!WS_PATHS.has(new URL(req.url ?? '/', 'http://x').pathname)) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      const path = requestPath(req.url);
+      if (path === undefined) return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+      if (!WS_PATHS.has(path)) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       wss.handleUpgrade(req, socket, head, (ws) => accept(createWebSocketStream(ws), req.socket.remoteAddress));
     });
     servers.push(web);
@@ -162,6 +169,19 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
   } catch (err) {
     await undo();
     throw err;
+  }
+}
+
+/**
+ * The path of an upgrade request's target, or undefined when it is no URL. Node's HTTP parser
+ * accepts targets WHATWG URL refuses (`//[`): a throw here, in an event handler, would end the
+ * process, so it never throws.
+ */
+function requestPath(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://x').pathname;
+  } catch {
+    return undefined;
   }
 }
 

@@ -3,22 +3,31 @@ import type { Duplex } from 'node:stream';
 import type { IConnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
 import { credentialRefusal, type DeviceIdentity } from '../devices/device-credential';
 import { verifyDeviceSecret } from '../devices/device-secret';
-import { topicMatches } from '../ingest/fetch/topic-filter';
+import { publishTopicRefusal, topicMatches } from '../ingest/fetch/topic-filter';
 import { MqttCodec, type MqttVersion } from '../mqtt/mqtt-codec';
 import { MqttFrameError, MqttFramer } from '../mqtt/mqtt-framer';
 import type { DeviceEndpointContext } from './endpoint-context';
-import type { InboxMessage } from './ports';
+import type { InboxMessage, StoredDevice } from './ports';
 
 /** Per-connection limits of the device endpoint. */
 export interface DeviceLimits {
   /** The largest packet a device may send (its remaining length, bytes); larger ones close the connection. */
   maxPacketBytes: number;
-  /** QoS 1/2 messages of one connection awaiting their commit; past it the connection is read no further until they are acknowledged. */
+  /** The largest packet before the connection authenticated (its CONNECT). */
+  maxConnectBytes: number;
+  /** Connections per client address that have not authenticated yet; more are closed at once. */
+  unauthenticatedPerAddress: number;
+  /** Messages (any QoS) of one connection awaiting their commit; past it the connection is read no further until they are acknowledged. */
   maxInflight: number;
   /** Messages per second one connection may send (a burst of as many); faster senders are read more slowly. */
   messagesPerSecond: number;
   /** Open connections per credential. */
   connectionsPerCredential: number;
+  /**
+   * Client ids per credential that hold stored QoS 2 receipts (sessions with unreleased messages);
+   * a connection of another client id is refused past it, so what one credential leaves behind is bounded.
+   */
+  qos2SessionsPerCredential: number;
   /** How long a new connection has to send CONNECT. */
   connectTimeoutMs: number;
 }
@@ -42,6 +51,9 @@ export const REASON = {
   keepAliveTimeout: 0x8d,
   connectionRateExceeded: 0x9f,
 } as const;
+
+/** Answers queued for a device that does not read them, past which its connection is closed. */
+const MAX_UNSENT_BYTES = 1024 * 1024;
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */
 const RETURN = { identifierRejected: 2, serverUnavailable: 3, badUserNameOrPassword: 4, notAuthorized: 5 } as const;
@@ -80,6 +92,8 @@ export class DeviceSession {
   private tokens: number;
   private tokensAt = Date.now();
   private paused = false;
+  /** The stream's write buffer is full: reading waits for its 'drain'. */
+  private writeBlocked = false;
   private resumeTimer: NodeJS.Timeout | undefined;
   /** The MQTT session's state: QoS 2 packet ids stored (or being stored) and not yet released, with their commit. */
   private receipts = new Map<number, Promise<void>>();
@@ -89,15 +103,23 @@ export class DeviceSession {
   private keepAliveMs = 0;
   private closed = false;
   private releaseRegistration: ((keep: boolean) => void) | undefined;
+  /** Counted among its address's unauthenticated connections. */
+  private unauthenticated: boolean;
 
   constructor(
     private readonly stream: Duplex,
     readonly address: string,
     private readonly ctx: DeviceEndpointContext,
   ) {
-    this.framer = new MqttFramer(ctx.limits.maxPacketBytes);
+    this.framer = new MqttFramer(ctx.limits.maxConnectBytes);
     this.tokens = ctx.limits.messagesPerSecond;
     this.keepAliveTimer = setTimeout(() => this.close(), ctx.limits.connectTimeoutMs);
+    this.unauthenticated = ctx.unauthenticated.enter(address);
+    if (!this.unauthenticated) {
+      stream.on('error', () => undefined);
+      this.close();
+      return;
+    }
     stream.on('data', (bytes: Buffer) => this.onBytes(bytes));
     stream.on('error', () => this.close());
     stream.on('close', () => this.close());
@@ -113,6 +135,7 @@ export class DeviceSession {
     if (this.closed) return;
     if (reasonCode !== undefined && this.version === 5 && this.encoder) this.send({ cmd: 'disconnect', reasonCode });
     this.closed = true;
+    this.authenticated();
     clearTimeout(this.keepAliveTimer);
     clearTimeout(this.resumeTimer);
     this.releaseRegistration?.(this.persistent);
@@ -149,6 +172,8 @@ export class DeviceSession {
       if (p.cmd !== 'connect') return this.close(REASON.protocolError);
       return this.onConnect(p);
     }
+    await this.spendToken();
+    if (this.closed) return;
     switch (p.cmd) {
       case 'publish':
         return this.onPublish(p);
@@ -178,11 +203,17 @@ export class DeviceSession {
       this.send(v5 ? { cmd: 'connack', sessionPresent: false, reasonCode } : { cmd: 'connack', sessionPresent: false, returnCode });
       this.close();
     };
-    if (this.ctx.authLimiter.blocked(this.address)) return refuse(REASON.connectionRateExceeded, RETURN.notAuthorized);
-    const device = p.username ? await this.ctx.store.findDevice(p.username) : undefined;
-    const secret = p.password?.toString('utf8') ?? '';
-    if (!device || !(await verifyDeviceSecret(secret, device.secretHash))) {
-      this.ctx.authLimiter.fail(this.address);
+    const attempt = this.ctx.authLimiter.admit(this.address);
+    if (!attempt) return refuse(REASON.connectionRateExceeded, RETURN.notAuthorized);
+    let device: StoredDevice | undefined;
+    let authentic = false;
+    try {
+      device = p.username ? await this.ctx.store.findDevice(p.username) : undefined;
+      authentic = !!device && (await verifyDeviceSecret(p.password?.toString('utf8') ?? '', device.secretHash));
+    } finally {
+      attempt.settle(authentic);
+    }
+    if (!device || !authentic) {
       if (device) this.ctx.counts.refusal(device.credentialId, `wrong secret from ${this.address}`);
       return refuse(REASON.badUserNameOrPassword, RETURN.badUserNameOrPassword);
     }
@@ -207,6 +238,8 @@ export class DeviceSession {
     this.releaseRegistration = registered.release;
     this.persistent = !clean;
     this.identity = device;
+    this.authenticated();
+    this.framer.setLimit(this.ctx.limits.maxPacketBytes);
     this.keepAliveMs = (p.keepalive ?? 0) * 1500;
     const state = registered.state;
     this.receipts = state.receipts;
@@ -219,6 +252,10 @@ export class DeviceSession {
     } else if (!state.loaded) {
       for (const id of await this.ctx.store.loadQos2Receipts(device.credentialId, this.clientId)) state.receipts.set(id, Promise.resolve());
       state.loaded = true;
+    }
+    if (state.receipts.size === 0 && (await this.ctx.store.countQos2Sessions(device.credentialId, this.clientId)) >= this.ctx.limits.qos2SessionsPerCredential) {
+      this.ctx.counts.refusal(device.credentialId, `more than ${this.ctx.limits.qos2SessionsPerCredential} sessions with unreleased QoS 2 messages`);
+      return refuse(REASON.quotaExceeded, RETURN.serverUnavailable);
     }
     const sessionPresent = !clean && state.receipts.size > 0;
     if (this.closed) return;
@@ -247,7 +284,6 @@ export class DeviceSession {
     const identity = this.identity!;
     const qos = p.qos;
     const id = p.messageId;
-    this.spendToken();
     if (qos === 2 && this.receipts.has(id!)) {
       // A redelivery of a message already stored: acknowledged again once its commit is done.
       const stored = this.receipts.get(id!)!;
@@ -257,7 +293,7 @@ export class DeviceSession {
     if (typeof refusal === 'string') {
       this.refuse(refusal);
       if (this.version !== 5) return this.close();
-      const reasonCode = refusal.startsWith('no push dataset') ? REASON.topicNameInvalid : REASON.notAuthorized;
+      const reasonCode = refusal.startsWith('no push dataset') || refusal.startsWith('topic not publishable') ? REASON.topicNameInvalid : REASON.notAuthorized;
       if (qos === 1) return this.acknowledge(Promise.resolve(), () => this.send({ cmd: 'puback', messageId: id, reasonCode }));
       if (qos === 2) return this.acknowledge(Promise.resolve(), () => this.send({ cmd: 'pubrec', messageId: id, reasonCode }));
       return;
@@ -268,16 +304,25 @@ export class DeviceSession {
     const receipt = qos === 2 ? [{ credentialId: identity.credentialId, clientId: this.clientId, packetId: id! }] : [];
     const committed = this.ctx.inbox.write({ messages, receipts: receipt, releases: [] });
     this.ctx.counts.message(identity.credentialId);
+    this.inflight++;
+    const settled = () => {
+      this.inflight--;
+      this.maybeResume();
+    };
     if (qos === 0) {
-      committed.catch((err: Error) => this.failed(err));
+      // No acknowledgement, but held in memory all the same until it commits: at the limit, the
+      // connection's next packet waits for this commit (commits land in order).
+      const done = committed.then(settled, (err: Error) => (settled(), this.failed(err)));
+      if (this.inflight >= this.ctx.limits.maxInflight) {
+        this.pause();
+        await done;
+      }
       return;
     }
     if (qos === 2) this.receipts.set(id!, committed);
-    this.inflight++;
     if (this.inflight >= this.ctx.limits.maxInflight) this.pause();
     this.acknowledge(committed, () => {
-      this.inflight--;
-      this.maybeResume();
+      settled();
       this.send({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: id });
     });
   }
@@ -312,11 +357,19 @@ export class DeviceSession {
 
   /** The push datasets a topic goes to, or why the device may not publish there. */
   private async targetsOf(identity: DeviceIdentity, topic: string): Promise<string[] | string> {
-    if (!topic || topic.startsWith('$')) return `topic "${topic.slice(0, 200)}" is not publishable`;
+    const invalid = publishTopicRefusal(topic);
+    if (invalid) return `topic not publishable: ${invalid}`;
     if (identity.allowedFilters.length && !identity.allowedFilters.some((f) => topicMatches(f, topic))) return `topic "${topic.slice(0, 200)}" is outside the credential's allowed filters`;
     const targets = (await this.ctx.targets(identity.workspaceId)).filter((t) => topicMatches(t.topicFilter, topic));
     if (targets.length === 0) return `no push dataset receives topic "${topic.slice(0, 200)}"`;
     return targets.map((t) => t.datasetId);
+  }
+
+  /** The connection no longer counts among its address's unauthenticated ones. */
+  private authenticated(): void {
+    if (!this.unauthenticated) return;
+    this.unauthenticated = false;
+    this.ctx.unauthenticated.leave(this.address);
   }
 
   /** Counts a refusal against the credential (shown on the Devices page). */
@@ -324,9 +377,21 @@ export class DeviceSession {
     if (this.identity) this.ctx.counts.refusal(this.identity.credentialId, reason);
   }
 
+  /**
+   * Writes a packet. A device that does not read its answers makes them queue: reading pauses until
+   * the stream drains, and a connection whose queue still passes MAX_UNSENT_BYTES is closed.
+   */
   private send(packet: Packet): void {
     if (this.closed || !this.encoder) return;
-    this.stream.write(this.encoder.encode(packet));
+    if (this.stream.write(this.encoder.encode(packet))) return;
+    if (this.stream.writableLength > MAX_UNSENT_BYTES) return void this.stream.destroy();
+    if (this.writeBlocked) return;
+    this.writeBlocked = true;
+    this.pause();
+    this.stream.once('drain', () => {
+      this.writeBlocked = false;
+      this.maybeResume();
+    });
   }
 
   private touchKeepAlive(): void {
@@ -334,21 +399,26 @@ export class DeviceSession {
     this.keepAliveTimer = this.keepAliveMs > 0 ? setTimeout(() => this.close(REASON.keepAliveTimeout), this.keepAliveMs) : undefined;
   }
 
-  /** Message rate: a token bucket of `messagesPerSecond`; an empty bucket pauses reading until it refills. */
-  private spendToken(): void {
+  /**
+   * Packet rate: every packet after CONNECT (PUBLISH, PINGREQ, SUBSCRIBE, …) spends a token of a
+   * bucket of `messagesPerSecond`; an empty bucket pauses reading, and the packets already read
+   * wait, until it refills.
+   */
+  private async spendToken(): Promise<void> {
     const { messagesPerSecond } = this.ctx.limits;
     const now = Date.now();
     this.tokens = Math.min(messagesPerSecond, this.tokens + ((now - this.tokensAt) / 1000) * messagesPerSecond);
     this.tokensAt = now;
     this.tokens -= 1;
-    if (this.tokens < 0) {
-      this.pause();
-      clearTimeout(this.resumeTimer);
+    if (this.tokens >= 0) return;
+    this.pause();
+    await new Promise<void>((resolve) => {
       this.resumeTimer = setTimeout(() => {
         this.resumeTimer = undefined;
-        this.maybeResume();
+        resolve();
       }, Math.ceil((-this.tokens / messagesPerSecond) * 1000));
-    }
+    });
+    this.maybeResume();
   }
 
   private pause(): void {
@@ -358,7 +428,7 @@ export class DeviceSession {
   }
 
   private maybeResume(): void {
-    if (!this.paused || this.closed || this.resumeTimer || this.inflight >= this.ctx.limits.maxInflight) return;
+    if (!this.paused || this.closed || this.resumeTimer || this.writeBlocked || this.inflight >= this.ctx.limits.maxInflight) return;
     this.paused = false;
     this.stream.resume();
   }

@@ -4,6 +4,7 @@ import type { FailedAuthLimiter } from './failed-auth-limiter';
 import type { InboxWriter } from './inbox-writer';
 import type { DeviceEndpointStore, PushTarget } from './ports';
 import type { SessionRegistry } from './session-registry';
+import type { UnauthenticatedConnections } from './unauthenticated-connections';
 
 /** What every device session of one endpoint shares. */
 export interface DeviceEndpointContext {
@@ -12,6 +13,7 @@ export interface DeviceEndpointContext {
   limits: DeviceLimits;
   authLimiter: FailedAuthLimiter;
   sessions: SessionRegistry;
+  unauthenticated: UnauthenticatedConnections;
   counts: DeviceCounter;
   /** The workspace's push datasets (cached for a moment: every message asks). */
   targets(workspaceId: string): Promise<PushTarget[]>;

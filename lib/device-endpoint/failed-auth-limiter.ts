@@ -1,30 +1,55 @@
 /**
  * Failed device authentications per client address: after `maxFailures` within `windowMs` an
  * address is refused without its secret being checked until the window ends, so guessing secrets
- * (and making the server hash them) is slow. Memory stays bounded: expired entries are dropped
- * as the table grows.
+ * (and making the server hash them) is slow. An attempt counts as failed from the moment it is
+ * admitted (before the asynchronous check), and is taken back when it succeeds: concurrent guesses
+ * cannot all slip in before the first failure is counted. At most `maxConcurrent` checks per
+ * address run at once. Memory stays bounded: expired entries are dropped as the table grows.
  */
 export class FailedAuthLimiter {
   private readonly failures = new Map<string, { count: number; since: number }>();
+  private readonly checking = new Map<string, number>();
 
   constructor(
     private readonly maxFailures = 10,
     private readonly windowMs = 60_000,
     private readonly now: () => number = Date.now,
+    private readonly maxConcurrent = 4,
   ) {}
 
-  blocked(address: string): boolean {
+  /**
+   * Admits one authentication attempt of the address, or undefined when it is refused unchecked.
+   * The caller must call `settle` once, with whether the credential checked out.
+   */
+  admit(address: string): { settle(succeeded: boolean): void } | undefined {
     const f = this.current(address);
-    return !!f && f.count >= this.maxFailures;
+    const running = this.checking.get(address) ?? 0;
+    if ((f && f.count >= this.maxFailures) || running >= this.maxConcurrent) return undefined;
+    this.checking.set(address, running + 1);
+    const counted = this.count(address);
+    let settled = false;
+    return {
+      settle: (succeeded) => {
+        if (settled) return;
+        settled = true;
+        const left = (this.checking.get(address) ?? 1) - 1;
+        if (left > 0) this.checking.set(address, left);
+        else this.checking.delete(address);
+        if (succeeded && this.failures.get(address) === counted) counted.count--;
+      },
+    };
   }
 
-  fail(address: string): void {
+  private count(address: string): { count: number; since: number } {
     const f = this.current(address);
-    if (f) f.count++;
-    else {
-      if (this.failures.size >= 10_000) this.prune();
-      this.failures.set(address, { count: 1, since: this.now() });
+    if (f) {
+      f.count++;
+      return f;
     }
+    if (this.failures.size >= 10_000) this.prune();
+    const fresh = { count: 1, since: this.now() };
+    this.failures.set(address, fresh);
+    return fresh;
   }
 
   private current(address: string): { count: number; since: number } | undefined {

@@ -61,5 +61,7 @@ export interface DeviceEndpointStore {
   /** Commits a batch in one transaction; resolves only once it is durable. */
   appendInbox(batch: InboxBatch): Promise<void>;
   loadQos2Receipts(credentialId: string, clientId: string): Promise<Set<number>>;
+  /** How many client ids of the credential, other than `exceptClientId`, hold stored QoS 2 receipts. */
+  countQos2Sessions(credentialId: string, exceptClientId: string): Promise<number>;
   clearQos2Receipts(credentialId: string, clientId: string): Promise<void>;
 }

@@ -1,8 +1,9 @@
 import { datasetKey } from '../datasets/dataset-key';
 import type { FailedAuthLimiter } from '../device-endpoint/failed-auth-limiter';
 import { SluiceError } from '../errors';
-import { topicMatches } from '../ingest/fetch/topic-filter';
+import { publishTopicRefusal, topicMatches } from '../ingest/fetch/topic-filter';
 import { assertReaderConfig, readMessage } from '../ingest/read/read-message';
+import { pushSourceRefusal } from '../ingest/push-source-config';
 import { effectiveReadSchema } from '../odf/ddl';
 import { findActivePushSource } from '../odf';
 import type { Store } from '../store/open-store';
@@ -34,12 +35,19 @@ export interface HttpPush {
  */
 export async function pushOverHttp(a: HttpPush): Promise<{ stored: number }> {
   const now = a.now ?? new Date();
-  if (a.limiter.blocked(a.address)) throw new SluiceError('RATE_LIMITED', 'too many failed authentications from this address; try again in a minute');
   const token = /^Bearer\s+([^:\s]+):(\S+)$/i.exec(a.authorization ?? '');
   if (!token) throw new SluiceError('UNAUTHENTICATED', 'send a device credential as "Authorization: Bearer <username>:<secret>"');
-  const device = await a.store.devices.findDevice(token[1]);
-  if (!device || !(await verifyDeviceSecret(token[2], device.secretHash))) {
-    a.limiter.fail(a.address);
+  const attempt = a.limiter.admit(a.address);
+  if (!attempt) throw new SluiceError('RATE_LIMITED', 'too many failed authentications from this address; try again in a minute');
+  let device: Awaited<ReturnType<typeof a.store.devices.findDevice>>;
+  let authentic = false;
+  try {
+    device = await a.store.devices.findDevice(token[1]);
+    authentic = !!device && (await verifyDeviceSecret(token[2], device.secretHash));
+  } finally {
+    attempt.settle(authentic);
+  }
+  if (!device || !authentic) {
     if (device) await a.store.devices.addCounts(new Map([[device.credentialId, { messages: 0, refusals: 1, lastRefusal: `wrong secret from ${a.address} (HTTP)` }]]));
     throw new SluiceError('UNAUTHENTICATED', 'unknown device username or wrong secret');
   }
@@ -55,10 +63,14 @@ export async function pushOverHttp(a: HttpPush): Promise<{ stored: number }> {
   const key = datasetKey(workspace.id, a.datasetName);
   const dataset = await a.store.datasets.find(key);
   if (!dataset) throw await refuse(new SluiceError('DATASET_NOT_FOUND', `no dataset "${key.name}" for this device`));
-  const source = findActivePushSource(dataset.snapshot.metadata);
-  const target = source && (await a.store.devices.pushTargets(workspace.id)).find((t) => t.datasetId === dataset.id);
-  if (!source || !target) throw await refuse(new SluiceError('NOT_A_PUSH_DATASET', `dataset "${key.name}" has no push source (AddPushSource) to receive device messages`));
+  const unfoldable = pushSourceRefusal(dataset.snapshot);
+  if (unfoldable) throw await refuse(new SluiceError('NOT_A_PUSH_DATASET', `${unfoldable}: it receives no device messages`));
+  const source = findActivePushSource(dataset.snapshot.metadata)!;
+  const target = (await a.store.devices.pushTargets(workspace.id)).find((t) => t.datasetId === dataset.id);
+  if (!target) throw await refuse(new SluiceError('NOT_A_PUSH_DATASET', `dataset "${key.name}" has no push source (AddPushSource) to receive device messages`));
   const topic = a.topic ?? key.name;
+  const invalid = publishTopicRefusal(topic);
+  if (invalid) throw await refuse(new SluiceError('INVALID_INPUT', `topic not publishable: ${invalid}`));
   if (!topicMatches(target.topicFilter, topic)) throw await refuse(new SluiceError('FORBIDDEN', `topic "${topic.slice(0, 200)}" is outside the dataset's topic filter "${target.topicFilter}"`));
   if (device.allowedFilters.length && !device.allowedFilters.some((f) => topicMatches(f, topic))) {
     throw await refuse(new SluiceError('FORBIDDEN', `topic "${topic.slice(0, 200)}" is outside the credential's allowed filters`));

@@ -22,7 +22,12 @@ export class MqttFramer {
   /** Total bytes of the packet at the head of the buffer, once its header is complete. */
   private packetBytes: number | undefined;
 
-  constructor(private readonly maxPacketBytes: number) {}
+  constructor(private maxPacketBytes: number) {}
+
+  /** Changes the size limit for packets whose header has not been read yet (e.g. raised once a connection authenticated). */
+  setLimit(maxPacketBytes: number): void {
+    this.maxPacketBytes = maxPacketBytes;
+  }
 
   /** Takes bytes in and returns the packets they complete, in order; throws MqttFrameError. */
   push(bytes: Buffer): Buffer[] {

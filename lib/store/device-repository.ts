@@ -3,7 +3,8 @@ import type pg from 'pg';
 import type { DeviceCredentialInfo } from '../devices/device-credential';
 import { defaultPushTopic } from '../devices/push-topic';
 import type { DeviceCounts, DeviceEndpointStore, InboxBatch, PushTarget, StoredDevice } from '../device-endpoint/ports';
-import { findActivePushSource, type DatasetSnapshot } from '../odf';
+import { pushSourceRefusal } from '../ingest/push-source-config';
+import type { DatasetSnapshot } from '../odf';
 import type { PrismaClient } from './prisma';
 
 /**
@@ -57,14 +58,30 @@ export class DeviceRepository implements DeviceEndpointStore {
     await this.prisma.deviceCredential.updateMany({ where: { id: credentialId }, data: { lastConnectedAt: at, lastAddress: address.slice(0, 100) } });
   }
 
+  /**
+   * Adds counts to their credentials in one statement; when that fails, credential by credential,
+   * so one bad entry loses only its own counts (the first failure is thrown after the rest landed).
+   * A refusal reason may quote device input: control characters (NUL is refused by Postgres) are dropped.
+   */
   async addCounts(counts: Map<string, DeviceCounts>): Promise<void> {
     if (counts.size === 0) return;
+    try {
+      await this.updateCounts(counts);
+    } catch (err) {
+      if (counts.size === 1) throw err;
+      let first: unknown;
+      for (const entry of counts) await this.updateCounts(new Map([entry])).catch((e: unknown) => (first ??= e));
+      if (first) throw first;
+    }
+  }
+
+  private async updateCounts(counts: Map<string, DeviceCounts>): Promise<void> {
     const ids = [...counts.keys()];
     const v = [...counts.values()];
     await this.pool.query(
       `UPDATE device_credential c SET messages = c.messages + u.m, refusals = c.refusals + u.r, last_refusal = COALESCE(u.why, c.last_refusal)
          FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS u(id, m, r, why) WHERE c.id = u.id`,
-      [ids, v.map((c) => c.messages), v.map((c) => c.refusals), v.map((c) => c.lastRefusal ?? null)],
+      [ids, v.map((c) => c.messages), v.map((c) => c.refusals), v.map((c) => (c.lastRefusal === undefined ? null : withoutControlCharacters(c.lastRefusal)))],
     );
   }
 
@@ -78,7 +95,7 @@ export class DeviceRepository implements DeviceEndpointStore {
   async pushTargets(workspaceId: string): Promise<PushTarget[]> {
     const rows = await this.prisma.dataset.findMany({ where: { workspaceId }, select: { id: true, name: true, manifest: true, pushTopic: true }, orderBy: { name: 'asc' } });
     return rows
-      .filter((d) => findActivePushSource((d.manifest as unknown as DatasetSnapshot).metadata))
+      .filter((d) => pushSourceRefusal(d.manifest as unknown as DatasetSnapshot) === undefined)
       .map((d) => ({ datasetId: d.id, name: d.name, topicFilter: d.pushTopic ?? defaultPushTopic(d.name) }));
   }
 
@@ -123,6 +140,11 @@ export class DeviceRepository implements DeviceEndpointStore {
     return new Set(rows.map((r) => r.packetId));
   }
 
+  async countQos2Sessions(credentialId: string, exceptClientId: string): Promise<number> {
+    const r = await this.pool.query<{ n: number }>('SELECT count(DISTINCT client_id)::int AS n FROM device_qos2_receipt WHERE credential_id = $1 AND client_id <> $2', [credentialId, exceptClientId]);
+    return r.rows[0].n;
+  }
+
   async clearQos2Receipts(credentialId: string, clientId: string): Promise<void> {
     await this.prisma.deviceQos2Receipt.deleteMany({ where: { credentialId, clientId } });
   }
@@ -136,6 +158,10 @@ export class DeviceRepository implements DeviceEndpointStore {
   async inboxBacklog(datasetId: string): Promise<number> {
     return this.prisma.deviceInboxMessage.count({ where: { datasetId } });
   }
+}
+
+function withoutControlCharacters(text: string): string {
+  return text.replace(/\p{Cc}/gu, '');
 }
 
 function toInfo(r: {

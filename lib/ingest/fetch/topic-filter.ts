@@ -41,6 +41,24 @@ export function assertValidFilter(filter: string): void {
   }
 }
 
+/** The longest topic name a device may publish to (UTF-8 bytes); MQTT allows 65535, no real device needs that. */
+export const MAX_PUBLISH_TOPIC_BYTES = 1024;
+
+/**
+ * Why a device may not publish to this topic name, or undefined when it may (MQTT 3.1.1 §4.7.3,
+ * MQTT 5 §4.7.3): not empty, no NUL, no wildcard, at most MAX_PUBLISH_TOPIC_BYTES; and not a `$`
+ * topic (those belong to the server). The one check for every boundary a topic enters by (MQTT
+ * PUBLISH and HTTP push); the reason quotes no part of the topic, which may hold anything.
+ */
+export function publishTopicRefusal(topic: string): string | undefined {
+  if (topic.length === 0) return 'the topic name is empty';
+  if (topic.startsWith('$')) return 'topics starting with "$" are reserved';
+  if (topic.includes('\u0000')) return 'the topic name holds a NUL character';
+  if (topic.includes('+') || topic.includes('#')) return 'a topic name must not hold the wildcards "+" or "#"';
+  if (new TextEncoder().encode(topic).length > MAX_PUBLISH_TOPIC_BYTES) return `the topic name is longer than ${MAX_PUBLISH_TOPIC_BYTES} bytes`;
+  return undefined;
+}
+
 /**
  * Whether every topic `inner` can match is also matched by `outer` (so a subscription to `inner`
  * stays within `outer`): `a/#` covers `a/+/b`, `+/x` covers `a/x`, `a/+` does not cover `a/#`.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidFilter, filterCovers, topicMatches, exampleTopic } from '../../../lib/ingest/fetch/topic-filter';
+import { assertValidFilter, filterCovers, topicMatches, exampleTopic, publishTopicRefusal, MAX_PUBLISH_TOPIC_BYTES } from '../../../lib/ingest/fetch/topic-filter';
 
 describe('assertValidFilter (MQTT §4.7)', () => {
   it.each(['a', 'a/b', '+', '#', 'a/+/c', 'a/#', '+/+', '/a', 'a/'])('accepts %s', (f) => {
@@ -57,4 +57,9 @@ describe('exampleTopic', () => {
     }
     expect(exampleTopic('demo/sensors/+/temperature')).toBe('demo/sensors/test/temperature');
   });
+});
+
+describe('publishTopicRefusal (MQTT §4.7.3, for devices)', () => {
+  it.each(['a', 'a/b', '/a', 'a/', 'ä/ü'])('accepts %s', (t) => expect(publishTopicRefusal(t)).toBeUndefined());
+  it.each(['', '$SYS/x', 'a/\u0000', 'a/+', 'a/#', 'é'.repeat(MAX_PUBLISH_TOPIC_BYTES / 2 + 1)])('refuses %j', (t) => expect(publishTopicRefusal(t)).toBeTypeOf('string'));
 });
