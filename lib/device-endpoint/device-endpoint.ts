@@ -1,3 +1,4 @@
+import { refuseUpgrade, requestPath } from '../http/request-path';
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -113,9 +114,9 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
     });
     web.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
-      const path = requestPath(req.url);
-      if (path === undefined) return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
-      if (!WS_PATHS.has(path)) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      const path = requestPath(req);
+      if (path === undefined) return refuseUpgrade(socket, 400);
+      if (!WS_PATHS.has(path)) return refuseUpgrade(socket, 404);
       wss.handleUpgrade(req, socket, head, (ws) => accept(createWebSocketStream(ws), req.socket.remoteAddress));
     });
     servers.push(web);
@@ -169,19 +170,6 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
   } catch (err) {
     await undo();
     throw err;
-  }
-}
-
-/**
- * The path of an upgrade request's target, or undefined when it is no URL. Node's HTTP parser
- * accepts targets WHATWG URL refuses (`//[`): a throw here, in an event handler, would end the
- * process, so it never throws.
- */
-function requestPath(target: string | undefined): string | undefined {
-  try {
-    return new URL(target ?? '/', 'http://x').pathname;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,4 +1,5 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /**
  * The path of an HTTP request's target, or undefined when it is not a valid one. Node's parser
@@ -10,7 +11,10 @@ export function requestPath(req: Pick<IncomingMessage, 'url'>): string | undefin
   return URL.canParse(target, 'http://x') ? new URL(target, 'http://x').pathname : undefined;
 }
 
-/** Answers an upgrade request with a bare HTTP status and closes the socket. */
-export function refuseUpgrade(socket: { end(data: string): unknown }, status: number): void {
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+/**
+ * Answers an upgrade request with a bare HTTP status and closes the socket, also when the client
+ * never closes its side (a half-open socket would otherwise stay).
+ */
+export function refuseUpgrade(socket: Pick<Duplex, 'end' | 'destroy'>, status: number): void {
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
 }
