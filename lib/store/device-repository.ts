@@ -6,6 +6,7 @@ import type { DeviceCounts, DeviceEndpointStore, InboxBatch, PushTarget, StoredD
 import { pushSourceRefusal } from '../ingest/push-source-config';
 import type { DatasetSnapshot } from '../odf';
 import type { PrismaClient } from './prisma';
+import { inTransaction } from './pg-transaction';
 
 /**
  * Device credentials, the device inbox and device QoS 2 receipts. The console manages credentials
@@ -100,9 +101,7 @@ export class DeviceRepository implements DeviceEndpointStore {
   }
 
   async appendInbox(batch: InboxBatch): Promise<void> {
-    const db = await this.pool.connect();
-    try {
-      await db.query('BEGIN');
+    await inTransaction(this.pool, async (db) => {
       const m = batch.messages;
       if (m.length) {
         await db.query(
@@ -126,13 +125,7 @@ export class DeviceRepository implements DeviceEndpointStore {
           [d.map((x) => x.credentialId), d.map((x) => x.clientId), d.map((x) => x.packetId)],
         );
       }
-      await db.query('COMMIT');
-    } catch (err) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      db.release();
-    }
+    });
   }
 
   async loadQos2Receipts(credentialId: string, clientId: string): Promise<Set<number>> {
@@ -164,36 +157,11 @@ function withoutControlCharacters(text: string): string {
   return text.replace(/\p{Cc}/gu, '');
 }
 
-function toInfo(r: {
-  id: string;
-  workspaceId: string;
-  name: string;
-  username: string;
-  allowedFilters: string[];
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  createdAt: Date;
-  createdBy: string | null;
-  lastConnectedAt: Date | null;
-  lastAddress: string | null;
-  messages: bigint;
-  refusals: bigint;
-  lastRefusal: string | null;
-}): DeviceCredentialInfo {
-  return {
-    id: r.id,
-    workspaceId: r.workspaceId,
-    name: r.name,
-    username: r.username,
-    allowedFilters: r.allowedFilters,
-    expiresAt: r.expiresAt,
-    revokedAt: r.revokedAt,
-    createdAt: r.createdAt,
-    createdBy: r.createdBy,
-    lastConnectedAt: r.lastConnectedAt,
-    lastAddress: r.lastAddress,
-    messages: Number(r.messages),
-    refusals: Number(r.refusals),
-    lastRefusal: r.lastRefusal,
-  };
+/**
+ * A stored credential row as the console shows it. Fields are copied one by one, never spread: the
+ * row also holds the secret's hash, which must not leave the store.
+ */
+function toInfo(r: Omit<DeviceCredentialInfo, 'messages' | 'refusals'> & { messages: bigint; refusals: bigint }): DeviceCredentialInfo {
+  const { id, workspaceId, name, username, allowedFilters, expiresAt, revokedAt, createdAt, createdBy, lastConnectedAt, lastAddress, lastRefusal } = r;
+  return { id, workspaceId, name, username, allowedFilters, expiresAt, revokedAt, createdAt, createdBy, lastConnectedAt, lastAddress, lastRefusal, messages: Number(r.messages), refusals: Number(r.refusals) };
 }

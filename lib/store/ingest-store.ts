@@ -9,6 +9,7 @@ import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
 import type { DatasetHead, InboxRow, IngestStore, JsonRow, PullOutcome, SeenKeyGroup, SliceCommit, StagedRow, StoredRow } from '../ingest/ports';
 import type { PrismaClient } from './prisma';
+import { inTransaction } from './pg-transaction';
 import type { SecretRepository } from './secret-repository';
 import type { StoredSecrets } from '../secrets/secret-release';
 import { sliceRows } from './slice-rows';
@@ -338,19 +339,6 @@ function parseStagedBatch(text: string): StagedRow[] {
     });
 }
 
-async function inTransaction(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<void>): Promise<void> {
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN');
-    await fn(db);
-    await db.query('COMMIT');
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
-}
 
 /** Postgres array text for bigints: `{1,-2,3}` (cheaper than pg's per-element array encoding). */
 function bigintArrayText(values: Iterable<bigint>): string {
