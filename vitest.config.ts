@@ -21,8 +21,10 @@ export default defineConfig({
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 180_000, // a safety net: CLI tests spawn processes that take seconds each on a loaded machine
           hookTimeout: 60_000,
-          // Each file gets its own broker/database; files run in parallel across 2 cores.
+          // Each file gets its own broker/database, and most of a file's time is waiting on them, so
+          // two files run at once (vitest's default is cores − 1: one file at a time on 2 cores).
           fileParallelism: true,
+          maxWorkers: 2,
         },
       },
     ],
