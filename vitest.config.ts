@@ -4,6 +4,10 @@ import path from 'node:path';
 export default defineConfig({
   resolve: { alias: { '@': path.resolve(import.meta.dirname) } },
   test: {
+    // Two files at once: an integration file spends most of its time waiting on its own broker and
+    // database (vitest's default, cores − 1, ran one file at a time on 2 cores). One value for
+    // every project, as vitest requires.
+    maxWorkers: 2,
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [
       {
@@ -21,10 +25,8 @@ export default defineConfig({
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 180_000, // a safety net: CLI tests spawn processes that take seconds each on a loaded machine
           hookTimeout: 60_000,
-          // Each file gets its own broker/database, and most of a file's time is waiting on them, so
-          // two files run at once (vitest's default is cores − 1: one file at a time on 2 cores).
+          // Each file gets its own broker/database; files run in parallel (see maxWorkers above).
           fileParallelism: true,
-          maxWorkers: 2,
         },
       },
     ],
