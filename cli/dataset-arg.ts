@@ -1,5 +1,5 @@
-import { accountRefused, type WorkspaceTarget } from '../lib/datasets/add-dataset';
-import { DEFAULT_WORKSPACE, datasetKey, type DatasetKey } from '../lib/datasets/dataset-key';
+import type { WorkspaceTarget } from '../lib/datasets/add-dataset';
+import { accountRefused, DEFAULT_WORKSPACE, datasetKey, type DatasetKey } from '../lib/datasets/dataset-key';
 import { SluiceError } from '../lib/errors';
 import type { WorkspaceRepository } from '../lib/store/workspace-repository';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { chainBlocks, type MetadataEventJson } from '../chain/metadata-block';
 import { newDatasetId } from '../chain/dataset-id';
 import { SluiceError } from '../errors';
-import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_ID, datasetKey, type DatasetKey } from './dataset-key';
+import { accountRefused, DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_ID, datasetKey, type DatasetKey } from './dataset-key';
 import { parseManifest, splitDatasetAlias, type DatasetSnapshot } from '../odf';
 import type { Store } from '../store/open-store';
 import { checkMqttSource } from './check-source';
@@ -81,11 +81,6 @@ export async function addDataset(args: AddDatasetArgs): Promise<AddedDataset> {
 export async function inDefaultWorkspace(account: string | undefined): Promise<WorkspaceTarget> {
   if (account !== undefined && account !== DEFAULT_WORKSPACE) throw accountRefused(account, DEFAULT_WORKSPACE);
   return { id: DEFAULT_WORKSPACE_ID, slug: DEFAULT_WORKSPACE };
-}
-
-/** The refusal when a manifest's `account/name` points at a workspace the caller may not add to. */
-export function accountRefused(account: string, target: string, why = `it is being added to workspace "${target}"`): SluiceError {
-  return new SluiceError('FORBIDDEN', `the manifest's name places the dataset in account "${account}", but ${why}; remove "${account}/" from the name or add it there`);
 }
 
 /**

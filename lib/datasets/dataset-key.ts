@@ -40,3 +40,8 @@ export function datasetKey(workspaceId: string, name: string): DatasetKey {
 export function defaultWorkspaceKey(name: string): DatasetKey {
   return datasetKey(DEFAULT_WORKSPACE_ID, name);
 }
+
+/** The refusal when a manifest's `account/name` points at a workspace the caller may not add to. */
+export function accountRefused(account: string, target: string, why = `it is being added to workspace "${target}"`): SluiceError {
+  return new SluiceError('FORBIDDEN', `the manifest's name places the dataset in account "${account}", but ${why}; remove "${account}/" from the name or add it there`);
+}

@@ -1,6 +1,8 @@
 import { SluiceError } from '../errors';
 import type { DatasetKey } from './dataset-key';
-import { effectiveVocab, type DataSchema, type DatasetSnapshot } from '../odf';
+import type { DataSchema } from '../odf/data-type';
+import type { DatasetSnapshot } from '../odf/manifest-schema';
+import { effectiveVocab } from '../odf/mqtt-source';
 import { layoutFromDataSchema, type SliceLayout } from '../ingest/slice-layout';
 
 /** The committed layout of a dataset, or undefined before its first data commit. */

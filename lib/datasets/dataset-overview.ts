@@ -1,4 +1,4 @@
-import { brokerUrlOf } from '../ingest/mqtt-source-config';
+import { brokerUrlOf } from '../odf/mqtt-source';
 import { describeDataType } from '../odf/describe-data-type';
 import { datasetSource, effectiveReadSchema, findActivePollingSource, notPullableReason, qosNumber } from '../odf';
 import type { Store } from '../store/open-store';

@@ -1,6 +1,6 @@
 import { datasetDeliveryGuarantee, formatDeliveryGuarantee } from '../ingest/delivery-guarantee';
-import { brokerUrlOf } from '../ingest/mqtt-source-config';
-import { datasetSource, describeDatasetKind, type DatasetSource } from '../odf';
+import { brokerUrlOf } from '../odf/mqtt-source';
+import { datasetSource, describeDatasetKind, type DatasetSource } from '../odf/dataset-source';
 import type { SnapshotScope } from './snapshot-scope';
 import type { DatasetRepository } from '../store/dataset-repository';
 

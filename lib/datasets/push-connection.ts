@@ -1,5 +1,5 @@
 import { exampleTopic } from '../ingest/fetch/topic-filter';
-import { isPushDataset } from '../ingest/push-source-config';
+import { isPushDataset } from '../odf/mqtt-source';
 import { defaultPushTopic } from '../devices/push-topic';
 import type { Store } from '../store/open-store';
 import type { DatasetKey } from './dataset-key';

@@ -3,7 +3,7 @@ import type { FailedAuthLimiter } from '../device-endpoint/failed-auth-limiter';
 import { SluiceError } from '../errors';
 import { publishTopicRefusal, topicMatches } from '../ingest/fetch/topic-filter';
 import { assertReaderConfig, readMessage } from '../ingest/read/read-message';
-import { pushSourceRefusal } from '../ingest/push-source-config';
+import { pushSourceRefusal } from '../odf/mqtt-source';
 import { effectiveReadSchema } from '../odf/ddl';
 import { findActivePushSource } from '../odf';
 import type { Store } from '../store/open-store';

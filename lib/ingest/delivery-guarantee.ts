@@ -1,4 +1,5 @@
-import { findActivePollingSource, qosNumber, type DatasetSnapshot } from '../odf';
+import type { DatasetSnapshot } from '../odf/manifest-schema';
+import { findActivePollingSource, qosNumber } from '../odf/mqtt-source';
 import type { QosDowngrade, QosLevel, TopicSubscription } from './fetch/mqtt-session';
 import type { MergeStrategyKind } from './merge/merge-strategy';
 

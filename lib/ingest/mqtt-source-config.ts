@@ -1,5 +1,6 @@
 import { SluiceError } from '../errors';
 import {
+  brokerUrlOf,
   datasetSource,
   effectiveReadSchema,
   effectiveVocab,
@@ -30,20 +31,6 @@ export interface MqttSourceConfig {
   readSchema?: DataSchema;
   merge: MergeStrategyConfig;
   vocab: DatasetVocab;
-}
-
-/**
- * Sluice extension: `host` may be a URL (`mqtts://…`, `ws://host/path`, `wss://…`) to choose TLS or
- * WebSockets; a bare host name means plain MQTT over TCP, as in Kamu.
- */
-export function brokerUrlOf(fetch: Pick<FetchStepMqtt, 'host' | 'port'>): string {
-  if (/^[a-z]+:\/\//i.test(fetch.host)) {
-    const url = new URL(fetch.host);
-    if (!url.port) url.port = String(fetch.port);
-    return url.toString().replace(/\/$/, '');
-  }
-  const host = fetch.host.includes(':') ? `[${fetch.host}]` : fetch.host;
-  return `mqtt://${host}:${fetch.port}`;
 }
 
 /** The broker URL of the dataset's active MQTT source, if it has one. */

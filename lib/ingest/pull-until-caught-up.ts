@@ -3,7 +3,7 @@ import { foldInbox } from './fold-inbox';
 import type { QosDowngrade } from './fetch/mqtt-session';
 import type { PendingAtBroker } from './pending-at-broker';
 import { sumCounters, zeroCounters, type PullCounters } from './ports';
-import { isPushDataset } from './push-source-config';
+import { isPushDataset } from '../odf/mqtt-source';
 import { runPollingIngest, type PullProgress, type PullResult, type RunPollingIngestArgs } from './run-polling-ingest';
 
 export interface CaughtUpResult extends Omit<PullResult, 'pullId' | 'hasMore' | 'handOver'> {

@@ -22,5 +22,5 @@ export {
   type JsonOptions,
   type NdJsonOptions,
 } from './read-defaults';
-export { effectiveVocab, findActivePollingSource, findActivePushSource, qosNumber } from './mqtt-source';
+export { brokerUrlOf, effectiveVocab, findActivePollingSource, findActivePushSource, isPushDataset, pushSourceRefusal, qosNumber } from './mqtt-source';
 export { datasetSource, describeDatasetKind, notPullableReason, type DatasetSource } from './dataset-source';

@@ -1,7 +1,7 @@
 /**
  * What the ingest engine needs from a dataset's metadata events, with kamu's rules (spec 3.6 step 1).
  */
-import type { AddPushSource, MetadataEvent, MqttQos, SetPollingSource, SetVocab } from './manifest-schema';
+import type { AddPushSource, DatasetSnapshot, FetchStepMqtt, MetadataEvent, MqttQos, SetPollingSource, SetVocab } from './manifest-schema';
 import { DEFAULT_VOCAB, type DatasetVocab } from './vocab';
 
 /** The active polling source: the last SetPollingSource, unless a DisablePollingSource comes after it. */
@@ -44,5 +44,37 @@ export function findActivePushSource(metadata: readonly MetadataEvent[]): AddPus
     if (event.kind === 'DisablePushSource') disabled.add(event.sourceName);
     if (event.kind === 'AddPushSource' && !disabled.has(event.sourceName)) return event;
   }
+  return undefined;
+}
+
+/**
+ * Sluice extension: `host` may be a URL (`mqtts://…`, `ws://host/path`, `wss://…`) to choose TLS or
+ * WebSockets; a bare host name means plain MQTT over TCP, as in Kamu.
+ */
+export function brokerUrlOf(fetch: Pick<FetchStepMqtt, 'host' | 'port'>): string {
+  if (/^[a-z]+:\/\//i.test(fetch.host)) {
+    const url = new URL(fetch.host);
+    if (!url.port) url.port = String(fetch.port);
+    return url.toString().replace(/\/$/, '');
+  }
+  const host = fetch.host.includes(':') ? `[${fetch.host}]` : fetch.host;
+  return `mqtt://${host}:${fetch.port}`;
+}
+
+/** Whether devices publish to this dataset (it has an active AddPushSource). */
+export function isPushDataset(snapshot: DatasetSnapshot): boolean {
+  return findActivePushSource(snapshot.metadata) !== undefined;
+}
+
+/**
+ * Why what devices push to this dataset could never be folded (undefined: it can): no active push
+ * source, or one with preprocess steps, which Sluice does not run yet. The one check for the device
+ * endpoint's targets, HTTP push and the fold: a message the fold cannot take is refused on
+ * arrival, never acknowledged and left in the inbox for good.
+ */
+export function pushSourceRefusal(snapshot: DatasetSnapshot): string | undefined {
+  const source = findActivePushSource(snapshot.metadata);
+  if (!source) return `dataset "${snapshot.name}" has no active push source (AddPushSource)`;
+  if (source.preprocess) return `dataset "${snapshot.name}" uses preprocess steps, which Sluice does not run yet`;
   return undefined;
 }

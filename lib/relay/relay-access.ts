@@ -5,7 +5,7 @@ import { can } from '../auth/roles';
 import { datasetKey } from '../datasets/dataset-key';
 import { isSluiceError, SluiceError } from '../errors';
 import { secretsForConnection } from '../secrets/secret-release';
-import { brokerUrlOf } from '../ingest/mqtt-source-config';
+import { brokerUrlOf } from '../odf/mqtt-source';
 import { findActivePollingSource, resolveTemplate } from '../odf';
 import type { Store } from '../store/open-store';
 import type { RelayPolicy } from './mqtt-relay';

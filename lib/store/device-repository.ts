@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { DeviceCredentialInfo } from '../devices/device-credential';
 import { defaultPushTopic } from '../devices/push-topic';
 import type { DeviceCounts, DeviceEndpointStore, InboxBatch, PushTarget, StoredDevice } from '../device-endpoint/ports';
-import { pushSourceRefusal } from '../ingest/push-source-config';
+import { pushSourceRefusal } from '../odf/mqtt-source';
 import type { DatasetSnapshot } from '../odf';
 import type { PrismaClient } from './prisma';
 import { inTransaction } from './pg-transaction';

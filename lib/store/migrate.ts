@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { moveRowsIntoSlices } from './move-rows-into-slices';
 
 /**
  * Applies `prisma/migrations/<name>/migration.sql` in name order, each in its own transaction,
@@ -17,10 +16,11 @@ const MIGRATION_LOCK = 72707369; // arbitrary, fixed: "sluice migrations"
 
 /**
  * Data steps a migration's SQL cannot express, run in its transaction before its SQL. (Prisma's
- * own CLI does not know them: apply these migrations with this runner.)
+ * own CLI does not know them: apply these migrations with this runner.) Each is imported only when
+ * its migration runs: they need heavy modules (Arrow) that a migrated store's start never does.
  */
 const DATA_STEPS: Record<string, (db: pg.ClientBase) => Promise<void>> = {
-  '20261205120000_slices_only': moveRowsIntoSlices,
+  '20261205120000_slices_only': async (db) => (await import('./move-rows-into-slices')).moveRowsIntoSlices(db),
 };
 
 export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {

@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { committedLayout } from '../datasets/dataset-layout';
-import { decodeSliceSegment, layoutOfSchemaKey } from '../ingest/slice-arrow-reader';
 import type { StoredRow } from '../ingest/ports';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
@@ -35,6 +34,8 @@ export async function* sliceRows(pool: pg.Pool, datasetNum: number, from = 0n, t
   const layout = d && committedLayout({ snapshot: d.manifest, dataSchema: d.data_schema });
   if (!d || !layout) return;
   const end = to ?? BigInt(d.next_offset);
+  // Arrow is imported by the first read, not with the store: most commands never decode a slice.
+  const reader = await import('../ingest/slice-arrow-reader');
   // The first query starts at the slice holding `from`; the next ones after the last slice read.
   let lastStart: bigint | undefined;
   for (;;) {
@@ -48,7 +49,7 @@ export async function* sliceRows(pool: pg.Pool, datasetNum: number, from = 0n, t
       [d.id, (lastStart ?? from).toString(), end.toString()],
     );
     for (const s of slices) {
-      const rows = decodeStoredSlice(s, layout).filter((r) => r.offset >= from && r.offset < end);
+      const rows = decodeStoredSlice(reader, s, layout).filter((r) => r.offset >= from && r.offset < end);
       if (rows.length) yield rows;
     }
     const last = slices.at(-1);
@@ -57,7 +58,7 @@ export async function* sliceRows(pool: pg.Pool, datasetNum: number, from = 0n, t
   }
 }
 
-function decodeStoredSlice(s: SliceRecord, current: SliceLayout): StoredRow[] {
+function decodeStoredSlice({ decodeSliceSegment, layoutOfSchemaKey }: typeof import('../ingest/slice-arrow-reader'), s: SliceRecord, current: SliceLayout): StoredRow[] {
   const layout = layoutOfSchemaKey(current, s.arrow_schema);
   if (!layout) throw new Error(`slice at offset ${s.offset_start} is encoded in a layout (${s.arrow_schema}) the dataset's data schema does not describe`);
   return decodeSliceSegment({ deflated: s.arrow, adler32: Number(s.arrow_adler32), size: s.arrow_size }, layout);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { brokerUrlOf, mqttSourceConfig } from '../../../lib/ingest/mqtt-source-config';
+import { mqttSourceConfig } from '../../../lib/ingest/mqtt-source-config';
+import { brokerUrlOf } from '../../../lib/odf/mqtt-source';
 import { parseManifest } from '../../../lib/odf';
 
 const manifest = (fetch: string, read = 'kind: NdJson') =>

@@ -10,7 +10,7 @@ import { updateDatasetManifest } from '@/lib/datasets/update-dataset-manifest';
 import { setSnapshotScope } from '@/lib/datasets/set-snapshot-scope';
 import { SnapshotScope } from '@/lib/datasets/snapshot-scope';
 import { assertValidFilter } from '@/lib/ingest/fetch/topic-filter';
-import { isPushDataset } from '@/lib/ingest/push-source-config';
+import { isPushDataset } from '@/lib/odf/mqtt-source';
 import { committedKeyState } from '@/lib/ingest/committed-key-state';
 import { describeSchedule, parseScheduleSpec } from '@/lib/schedules/schedule-spec';
 import type { JsonRow } from '@/lib/ingest/ports';
