@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../errors';
-import { Prisma } from './generated/client';
 import type { PrismaClient } from './prisma';
 
 export interface SavedQuery {
@@ -86,6 +85,8 @@ async function uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> 
   try {
     return await write();
   } catch (err) {
+    // The client is loaded by now (the write ran through it), so this import costs nothing.
+    const { Prisma } = await import('./generated/client');
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw nameTaken(name);
     throw err;
   }

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
  */
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const LIST_MODULES = ['cli/main.ts', 'cli/configured-store.ts', 'lib/config/env.ts', 'lib/store/open-store.ts', 'lib/datasets/list-dataset-rows.ts', 'cli/dataset-arg.ts'];
-const HEAVY = ['apache-arrow', 'yaml', 'csv-parse', 'mqtt', 'mqtt-packet', 'ws', '@duckdb/node-api', 'parquet-wasm', 'aedes'];
+const HEAVY = ['@prisma/client', '@prisma/adapter-pg', 'apache-arrow', 'yaml', 'csv-parse', 'mqtt', 'mqtt-packet', 'ws', '@duckdb/node-api', 'parquet-wasm', 'aedes'];
 
 async function staticPackages(starts: string[]): Promise<Set<string>> {
   const { metafile } = await esbuild.build({ absWorkingDir: ROOT, entryPoints: starts, bundle: true, splitting: true, format: 'esm', platform: 'node', packages: 'external', outdir: '/nonexistent', write: false, metafile: true, logLevel: 'silent' });
