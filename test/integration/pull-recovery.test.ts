@@ -41,10 +41,10 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
       (err: unknown) => err,
     );
     await subscribed;
-    const t = Date.now();
     await env.broker.restart();
+    // Neither the idle timeout nor the maximum duration can end the pull first: only noticing the
+    // lost connection gives CONNECTION_LOST.
     expect(await outcome).toMatchObject({ code: 'CONNECTION_LOST' });
-    expect(Date.now() - t).toBeLessThan(5000);
     const ds = (await env.store.datasets.find(defaultWorkspaceKey('brokerdies')))!;
     expect((await env.store.datasets.pulls(ds.id))[0]).toMatchObject({ status: 'failed', errorCode: 'CONNECTION_LOST' });
     await expect(pull('brokerdies')).resolves.toMatchObject({ status: 'up_to_date' });
