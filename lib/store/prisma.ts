@@ -19,9 +19,10 @@ class DeferredCall implements PromiseLike<unknown> {
 
   /** The real client's own lazy call. */
   on(client: PrismaClient): unknown {
-    const owner = this.path.length === 2 ? (client as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[this.path[0]] : client;
-    const method = this.path.at(-1)!;
-    return (owner as unknown as Record<string, (...a: unknown[]) => unknown>)[method](...this.args);
+    const owner = (this.path.length === 2 ? (client as unknown as Record<string, unknown>)[this.path[0]] : client) as Record<string, unknown> | undefined;
+    const method = owner?.[this.path.at(-1)!];
+    if (typeof method !== 'function') throw new Error(`the Prisma client has no ${this.path.join('.')}(): is the generated client current (npm run prisma:generate)?`);
+    return method.apply(owner, this.args);
   }
 
   then<A = unknown, B = never>(onFulfilled?: ((value: unknown) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
