@@ -13,6 +13,7 @@
  *   looking at a broker that withholds them.
  *
  * Either way the pull must not say "up to date": it reports what is pending and when to pull again.
+ * So must a run that stopped while the broker was still sending (stillArriving).
  */
 export interface PendingAtBroker {
   /** What is pending and why, for the CLI and the console. */
@@ -36,5 +37,13 @@ export function withheldAfterInterruption(redeliveryWaitMs: number): PendingAtBr
   return {
     reason: `more may be pending at the broker: the previous pull was interrupted (killed, or its connection lost) and nothing it had received was redelivered yet; a broker that waits before redelivering (NATS: mqtt.ack_wait) sends it within ${seconds(redeliveryWaitMs)}`,
     retryAfterMs: redeliveryWaitMs,
+  };
+}
+
+/** A run of pulls stopped at its time budget while every pull still had more to take. */
+export function stillArriving(runMs: number): PendingAtBroker {
+  return {
+    reason: `more is pending at the broker: messages were still arriving when the run stopped after ${seconds(runMs)} (a topic that never goes quiet is never caught up)`,
+    retryAfterMs: 0,
   };
 }

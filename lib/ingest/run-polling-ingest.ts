@@ -124,6 +124,8 @@ class PullRun {
   private handingOver = false;
   /** After this instant (maxDurationMs) no more QoS 1/2 messages are taken in. */
   private stopAt = Infinity;
+  /** The pull reached stopAt before the broker went idle: it did not see the broker run dry. */
+  private outOfTime = false;
   private session: MqttSession | undefined;
   /** Read → merge → stage → commit; its head, receipts and staged rows describe the prepared commits. */
   private readonly writer: SliceWriter;
@@ -199,9 +201,11 @@ class PullRun {
       await this.settleQos2();
       this.progress('done');
       const pending = this.pendingAtBroker();
-      // Messages that came while the slice was committed are more to take, unless the pull ran
-      // out of time (a topic that never goes quiet would keep a run going forever).
-      const more = capped || (this.notTaken.some((m) => m.qos > 0) && Date.now() < this.stopAt);
+      // Stopped at the cap or out of time while the broker was still sending, or messages came
+      // while the slice was committed: more to take (pullUntilCaughtUp bounds a run that never
+      // goes quiet). A broker slower than the cap allows in maxDurationMs (RabbitMQ's window of
+      // 10 under load: ~300 msg/s) is not caught up when its pull runs out of time.
+      const more = capped || this.notTaken.some((m) => m.qos > 0);
       this.handingOver = more && !pending && this.a.keepSession === true && !this.failure;
       if (this.handingOver) this.relay.detach();
       return {
@@ -278,14 +282,16 @@ class PullRun {
   }
 
   /**
-   * Receives and commits until the broker is idle or the cap is reached, then publishes the
-   * pull's slice (with the last batch when one is left, else on its own); returns hasMore.
+   * Receives and commits until the broker is idle, the cap is reached or the time is up, then
+   * publishes the pull's slice (with the last batch when one is left, else on its own); returns
+   * whether it stopped at the cap or the time limit rather than on an idle broker.
    */
   private async receiveLoop(): Promise<boolean> {
     const o = this.a.options;
     for (;;) {
       if (this.failure) throw this.failure;
       const now = Date.now();
+      if (now >= this.stopAt && !this.ending) this.outOfTime = true;
       const capReached = this.accepted >= o.recordCap || now >= this.stopAt;
       if (capReached) this.session?.stopReceiving();
       const idleFor = now - this.lastActivity;
@@ -298,7 +304,7 @@ class PullRun {
             this.inFlight = undefined;
             continue;
           }
-          if (this.writer.stagedCount === 0) return this.accepted >= o.recordCap;
+          if (this.writer.stagedCount === 0) return this.accepted >= o.recordCap || this.outOfTime;
           await this.commitBatch([], [], true);
           continue;
         }

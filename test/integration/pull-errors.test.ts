@@ -147,7 +147,7 @@ describe('[PULL] the record cap bounds a pull, and the caller pulls again', () =
     expect((await committedRows(store, 'capped')).map((r) => r.value)).toEqual(Array.from({ length: 25 }, (_, i) => i));
   });
 
-  it('ends a pull on a topic that never goes quiet after maxDurationMs', async () => {
+  it('ends a pull on a topic that never goes quiet after maxDurationMs, with more to take; a run of pulls ends at its budget saying so', async () => {
     await add({ name: 'live', merge: '        kind: Append' });
     await pull('live');
     const c = await mqtt.connectAsync(broker.url);
@@ -157,8 +157,12 @@ describe('[PULL] the record cap bounds a pull, and the caller pulls again', () =
       const t = Date.now();
       const r = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('live'), options: { idleTimeoutMs: 500, maxDurationMs: 1000 } });
       expect(Date.now() - t).toBeLessThan(2500);
-      expect(r).toMatchObject({ status: 'updated', hasMore: false });
+      // Out of time while the broker was still sending: not caught up.
+      expect(r).toMatchObject({ status: 'updated', hasMore: true });
       expect(r.rowsCommitted).toBeGreaterThan(5);
+      const run = await pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey('live'), options: { idleTimeoutMs: 500, maxDurationMs: 1000 }, maxRunMs: 1500 });
+      expect(run.pulls).toBeGreaterThanOrEqual(2);
+      expect(run.pending?.reason).toMatch(/^more is pending at the broker: messages were still arriving when the run stopped after \d+ s/);
     } finally {
       clearInterval(timer);
       await c.endAsync();
