@@ -9,8 +9,11 @@
  *   default), sending nothing else meanwhile once that window is full. So a pull after a capped
  *   pull that receives nothing at all is looking at a broker that withholds, not at an empty queue.
  * - A pull that was killed left what it had received unacknowledged. A broker that resends at once
- *   marks those messages DUP; a pull after an interrupted one that sees no DUP message may be
- *   looking at a broker that withholds them.
+ *   marks those messages DUP (Mosquitto; the embedded broker, whose store Sluice wraps to do so);
+ *   a pull after an interrupted one that sees no DUP message may be looking at a broker that
+ *   withholds them. RabbitMQ 3.10 resends at once without DUP, which no message of the session
+ *   tells apart from a new one, so after a killed pull it costs one wait (`--redelivery-wait 0`
+ *   makes that an immediate extra pull where RabbitMQ is the broker).
  *
  * Either way the pull must not say "up to date": it reports what is pending and when to pull again.
  * So must a run that stopped while the broker was still sending (stillArriving).

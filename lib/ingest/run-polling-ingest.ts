@@ -110,6 +110,8 @@ class PullRun {
   private readonly pubrels: number[] = [];
   private failure: SluiceError | undefined;
   private lastActivity = Date.now();
+  /** The lastActivity for which unread socket data was last looked for (see receiveLoop). */
+  private idleCheckedAt = 0;
   private wake: (() => void) | undefined;
   /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
   private accepted = 0;
@@ -295,6 +297,15 @@ class PullRun {
       const capReached = this.accepted >= o.recordCap || now >= this.stopAt;
       if (capReached) this.session?.stopReceiving();
       const idleFor = now - this.lastActivity;
+      if (idleFor >= o.idleTimeoutMs && this.idleCheckedAt !== this.lastActivity) {
+        // After the process was starved (a loaded machine) the idle timer fires with what the
+        // broker sent meanwhile not yet read through the socket, the ack gate and mqtt.js. A short
+        // look (ended by the first message) reads it first, so only a broker that really sent
+        // nothing ends the pull as idle.
+        this.idleCheckedAt = this.lastActivity;
+        await this.sleep(IDLE_RECHECK_MS);
+        continue;
+      }
       const done = this.ending || capReached || idleFor >= o.idleTimeoutMs;
       if (this.queue.length === 0 && this.pubrels.length === 0) {
         if (done) {
@@ -383,6 +394,9 @@ class PullRun {
     this.a.onProgress?.({ stage, ...this.writer.counters });
   }
 }
+
+/** How long a pull that found its broker idle looks once more for messages already on their way. */
+const IDLE_RECHECK_MS = 50;
 
 /** Fewest unacknowledged messages common MQTT 3.1.1 brokers send (RabbitMQ's prefetch: 10). */
 const SMALLEST_INFLIGHT_WINDOW = 10;
