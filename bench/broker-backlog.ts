@@ -8,7 +8,8 @@
  * compiled CLI) under /usr/bin/time, and prints: drained or not (rows committed against
  * published, and whether the CLI said "up to date" or "not caught up"), pulls, seconds, msg/s and
  * the pull's peak RSS. A second `sluice pull` then must find nothing more. Loopback only.
- * BENCH_BROKERS picks brokers (default mosquitto,nats,rabbitmq).
+ * BENCH_BROKERS picks brokers (default mosquitto,nats,rabbitmq); BENCH_PULL_ARGS adds options to
+ * both pulls (e.g. "--idle-timeout 5000").
  */
 import { spawn } from 'node:child_process';
 import mqtt from 'mqtt';
@@ -29,6 +30,7 @@ import { TEST_SECRET_KEY } from '../test/support/test-store';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
 const BROKERS = (process.env.BENCH_BROKERS ?? 'mosquitto,nats,rabbitmq').split(',');
+const PULL_ARGS = (process.env.BENCH_PULL_ARGS ?? '').split(' ').filter(Boolean);
 const user = TEST_BROKER_USER;
 const users = { [user.username]: user.password };
 
@@ -59,7 +61,7 @@ async function publish(url: string, topic: string, count: number): Promise<numbe
 /** `sluice pull <name>` under /usr/bin/time: its output, exit code, wall seconds and peak RSS (KiB). */
 function timedPull(databaseUrl: string, name: string): Promise<{ code: number | null; out: string; seconds: number; peakKiB: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, SLUICE, 'pull', name], {
+    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, SLUICE, 'pull', name, ...PULL_ARGS], {
       env: { ...process.env, DATABASE_URL: databaseUrl, SLUICE_SECRET_KEY: TEST_SECRET_KEY.toString('base64') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -98,7 +100,7 @@ async function runBroker(kind: string, adminUrl: string) {
     const said = (r: { out: string }) => /^\S+: ([^(]+?) \(/m.exec(r.out)?.[1] ?? r.out.split('\n')[0];
     const pulls = /(\d+) pulls?\)/.exec(first.out)?.[1];
     console.log(
-      `${kind.padEnd(9)} backlog ${BACKLOG} (published in ${published.toFixed(0)} s): first sluice pull exit ${first.code}, ${afterFirst} rows in ${pulls} pulls, ` +
+      `${kind.padEnd(9)} backlog ${BACKLOG}${PULL_ARGS.length ? ` (sluice pull ${PULL_ARGS.join(' ')})` : ''} (published in ${published.toFixed(0)} s): first sluice pull exit ${first.code}, ${afterFirst} rows in ${pulls} pulls, ` +
         `${first.seconds.toFixed(1)} s, ${Math.round(Number(afterFirst) / first.seconds)} msg/s, peak RSS ${Math.round(first.peakKiB / 1024)} MiB, said "${said(first)}"; ` +
         `second pull exit ${second.code}: "${said(second)}"; in the end ${distinct} distinct of ${BACKLOG}, ${values.length - distinct} duplicated; load ${load}`,
     );

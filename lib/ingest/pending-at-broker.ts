@@ -11,9 +11,9 @@
  * - A pull that was killed left what it had received unacknowledged. A broker that resends at once
  *   marks those messages DUP (Mosquitto; the embedded broker, whose store Sluice wraps to do so);
  *   a pull after an interrupted one that sees no DUP message may be looking at a broker that
- *   withholds them. RabbitMQ 3.10 resends at once without DUP, which no message of the session
- *   tells apart from a new one, so after a killed pull it costs one wait (`--redelivery-wait 0`
- *   makes that an immediate extra pull where RabbitMQ is the broker).
+ *   withholds them. RabbitMQ 3.10 resends at once but not always marked DUP, and nothing else in
+ *   the session tells such a message from a new one, so after a killed pull it often costs one wait
+ *   (`--redelivery-wait 0` makes that an immediate extra pull where RabbitMQ is the broker).
  *
  * Either way the pull must not say "up to date": it reports what is pending and when to pull again.
  * So must a run that stopped while the broker was still sending (stillArriving).
