@@ -22,7 +22,7 @@ export interface PullUntilCaughtUpArgs extends Omit<RunPollingIngestArgs, 'onPro
    * No further pull starts after the run lasted this long (default: 20 × the pull's maxDurationMs,
    * 10 min): a topic that never goes quiet has every pull stop with more to take. The run then ends
    * with `pending` (stillArriving). 200,000 backlogged messages fit in it at 330 msg/s (a RabbitMQ
-   * backlog, 10 messages per commit, drained at ~600 msg/s at load 18).
+   * backlog, 10 messages per commit, drained at 380–620 msg/s at load 15–18).
    */
   maxRunMs?: number;
   onProgress?: (progress: CaughtUpProgress) => void;
