@@ -157,7 +157,7 @@ program
             `${name}: ${what} (${r.messagesReceived} messages, ${r.rowsCommitted} rows, ${r.quarantined} quarantined, ${r.duplicates} duplicates, ${r.pulls} pull${r.pulls === 1 ? '' : 's'})`,
           );
           const { snapshot } = (await store.datasets.find(dataset))!;
-          if (r.pending) console.log(`  ${r.pending.reason}; pull again in ${Math.ceil(r.pending.retryAfterMs / 1000)} s`);
+          if (r.pending) console.log(`  ${r.pending.reason}; pull again${r.pending.retryAfterMs ? ` in ${Math.ceil(r.pending.retryAfterMs / 1000)} s` : ''}`);
           for (const note of describeQosDowngrades(snapshot, r.qosDowngrades)) console.log(`  note: ${note}`);
           const qos0 = r.status === 'up_to_date' && !r.pending ? atMostOnceTopics(snapshot) : [];
           if (qos0.length) console.log(`  note: ${qos0.join(', ')} ${qos0.length === 1 ? 'is' : 'are'} subscribed at QoS 0: the broker keeps nothing published while no pull is connected (only retained values); use QoS 1 (AtLeastOnce) to collect it`);

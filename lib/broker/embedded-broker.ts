@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { Aedes, type AedesOptions, type AuthenticateError } from 'aedes';
 import aedesPersistenceLevel from 'aedes-persistence-level';
 import { Level } from 'level';
@@ -112,7 +112,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
         await db.close();
       };
       undoStack.push(closePersistence);
-      persistence = aedesPersistenceLevel(guarded.db);
+      persistence = markResentDup(aedesPersistenceLevel(guarded.db));
     }
 
     const aedes = await Aedes.createBroker({
@@ -247,6 +247,32 @@ async function openLevel(dir: string): Promise<Level<string, Uint8Array>> {
     throw new Error(`cannot open the embedded broker's data directory ${dir}: ${(err as Error).message}`, { cause: err });
   }
   return db;
+}
+
+interface OutgoingPacket {
+  cmd?: string;
+  messageId?: number;
+  dup?: boolean;
+}
+
+/**
+ * aedes resends a persistent session's unacknowledged PUBLISHes when it reconnects, but without the
+ * DUP flag [MQTT-3.3.1-1], so a pull cannot tell them from new messages and, after a killed pull,
+ * must assume the broker might withhold them (ingest/pending-at-broker.ts: a redelivery wait). The
+ * queue they are read from (outgoingStream, on reconnect) holds both kinds: a message that was sent
+ * has its packet id recorded (outgoingUpdate), one queued while the client was away has none. Those
+ * with a packet id are marked DUP as they are read. (A wrapper, not an aedes patch: the flag is
+ * only ever read from the packet written.)
+ */
+function markResentDup<P extends object>(persistence: P): P {
+  const p = persistence as P & { outgoingStream(client: unknown): Readable };
+  const outgoingStream = p.outgoingStream.bind(p);
+  p.outgoingStream = (client) =>
+    outgoingStream(client).map((packet: OutgoingPacket) => {
+      if (packet.cmd === 'publish' && packet.messageId) packet.dup = true;
+      return packet;
+    });
+  return p;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { findActivePollingSource } from '../odf';
 import { foldInbox } from './fold-inbox';
 import type { QosDowngrade } from './fetch/mqtt-session';
-import type { PendingAtBroker } from './pending-at-broker';
+import { stillArriving, type PendingAtBroker } from './pending-at-broker';
+import { DEFAULT_PULL_OPTIONS } from './pull-options';
 import { sumCounters, zeroCounters, type PullCounters } from './ports';
 import { isPushDataset } from '../odf/mqtt-source';
 import { runPollingIngest, type PullProgress, type PullResult, type RunPollingIngestArgs } from './run-polling-ingest';
@@ -17,6 +18,13 @@ export interface CaughtUpProgress extends PullProgress {
 
 export interface PullUntilCaughtUpArgs extends Omit<RunPollingIngestArgs, 'onProgress' | 'keepSession' | 'handOver'> {
   maxPulls?: number;
+  /**
+   * No further pull starts after the run lasted this long (default: 20 × the pull's maxDurationMs,
+   * 10 min): a topic that never goes quiet has every pull stop with more to take. The run then ends
+   * with `pending` (stillArriving). 200,000 backlogged messages fit in it at 330 msg/s (a RabbitMQ
+   * backlog, 10 messages per commit, drained at 380–620 msg/s at load 15–18).
+   */
+  maxRunMs?: number;
   onProgress?: (progress: CaughtUpProgress) => void;
   /**
    * When the broker withholds messages for redelivery (see pending-at-broker.ts), wait as long as
@@ -28,8 +36,9 @@ export interface PullUntilCaughtUpArgs extends Omit<RunPollingIngestArgs, 'onPro
 }
 
 /**
- * Pulls again while the previous pull stopped at its record cap (Kamu's `exhaust_sources`), so a
- * backlog larger than one pull is drained, each pull a bounded, separately committed unit. The
+ * Pulls again while the previous pull stopped with more to take (at its record cap, Kamu's
+ * `exhaust_sources`, or out of time while the broker was still sending), so a backlog larger than
+ * one pull is drained, each pull a bounded, separately committed unit. The
  * pulls share one connection (SessionRelay): what the broker sent past one pull's cap is the next
  * pull's, so no broker is left holding unacknowledged messages between them. Ends with `pending`
  * when the broker holds messages it will only redeliver later, so a caller never reports "up to
@@ -48,6 +57,8 @@ export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<Ca
   const push = !!head && isPushDataset(head.snapshot) && !findActivePollingSource(head.snapshot.metadata);
   // Each filter once, as the last pull's session holds it.
   const downgrades = new Map<string, QosDowngrade>();
+  const startedAt = Date.now();
+  const maxRunMs = args.maxRunMs ?? 20 * (args.options?.maxDurationMs ?? DEFAULT_PULL_OPTIONS.maxDurationMs);
   while (pulls < (args.maxPulls ?? Infinity)) {
     pulls++;
     const before = done;
@@ -70,6 +81,10 @@ export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<Ca
     }
     waited = false;
     if (!r.hasMore) break;
+    if (Date.now() - startedAt >= maxRunMs) {
+      pending = stillArriving(Date.now() - startedAt);
+      break;
+    }
   }
   // The last pull allowed (maxPulls) still had more: its session ends here.
   await previous?.handOver?.session.close();

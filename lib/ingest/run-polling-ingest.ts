@@ -110,6 +110,8 @@ class PullRun {
   private readonly pubrels: number[] = [];
   private failure: SluiceError | undefined;
   private lastActivity = Date.now();
+  /** The lastActivity for which unread socket data was last looked for (see receiveLoop). */
+  private idleCheckedAt = 0;
   private wake: (() => void) | undefined;
   /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
   private accepted = 0;
@@ -124,6 +126,8 @@ class PullRun {
   private handingOver = false;
   /** After this instant (maxDurationMs) no more QoS 1/2 messages are taken in. */
   private stopAt = Infinity;
+  /** The pull reached stopAt before the broker went idle: it did not see the broker run dry. */
+  private outOfTime = false;
   private session: MqttSession | undefined;
   /** Read → merge → stage → commit; its head, receipts and staged rows describe the prepared commits. */
   private readonly writer: SliceWriter;
@@ -195,13 +199,15 @@ class PullRun {
       // time the broker has to start sending a resumed session's backlog (aedes: up to ~0.8 s seen).
       this.touch();
       this.progress('receiving');
-      const capped = await this.receiveLoop();
+      const cut = await this.receiveLoop();
       await this.settleQos2();
       this.progress('done');
       const pending = this.pendingAtBroker();
-      // Messages that came while the slice was committed are more to take, unless the pull ran
-      // out of time (a topic that never goes quiet would keep a run going forever).
-      const more = capped || (this.notTaken.some((m) => m.qos > 0) && Date.now() < this.stopAt);
+      // Stopped at the cap or out of time while the broker was still sending, or messages came
+      // while the slice was committed: more to take (pullUntilCaughtUp bounds a run that never
+      // goes quiet). A broker slower than the cap allows in maxDurationMs (RabbitMQ's window of
+      // 10 under load: 380–620 msg/s) is not caught up when its pull runs out of time.
+      const more = cut || this.notTaken.some((m) => m.qos > 0);
       this.handingOver = more && !pending && this.a.keepSession === true && !this.failure;
       if (this.handingOver) this.relay.detach();
       return {
@@ -278,17 +284,28 @@ class PullRun {
   }
 
   /**
-   * Receives and commits until the broker is idle or the cap is reached, then publishes the
-   * pull's slice (with the last batch when one is left, else on its own); returns hasMore.
+   * Receives and commits until the broker is idle, the cap is reached or the time is up, then
+   * publishes the pull's slice (with the last batch when one is left, else on its own); returns
+   * whether it stopped at the cap or the time limit rather than on an idle broker.
    */
   private async receiveLoop(): Promise<boolean> {
     const o = this.a.options;
     for (;;) {
       if (this.failure) throw this.failure;
       const now = Date.now();
+      if (now >= this.stopAt && !this.ending) this.outOfTime = true;
       const capReached = this.accepted >= o.recordCap || now >= this.stopAt;
       if (capReached) this.session?.stopReceiving();
       const idleFor = now - this.lastActivity;
+      if (idleFor >= o.idleTimeoutMs && this.idleCheckedAt !== this.lastActivity) {
+        // After the process was starved (a loaded machine) the idle timer fires with what the
+        // broker sent meanwhile not yet read through the socket, the ack gate and mqtt.js. A short
+        // look (ended by the first message) reads it first, so only a broker that really sent
+        // nothing ends the pull as idle.
+        this.idleCheckedAt = this.lastActivity;
+        await this.sleep(IDLE_RECHECK_MS);
+        continue;
+      }
       const done = this.ending || capReached || idleFor >= o.idleTimeoutMs;
       if (this.queue.length === 0 && this.pubrels.length === 0) {
         if (done) {
@@ -298,7 +315,7 @@ class PullRun {
             this.inFlight = undefined;
             continue;
           }
-          if (this.writer.stagedCount === 0) return this.accepted >= o.recordCap;
+          if (this.writer.stagedCount === 0) return this.accepted >= o.recordCap || this.outOfTime;
           await this.commitBatch([], [], true);
           continue;
         }
@@ -377,6 +394,9 @@ class PullRun {
     this.a.onProgress?.({ stage, ...this.writer.counters });
   }
 }
+
+/** How long a pull that found its broker idle looks once more for messages already on their way. */
+const IDLE_RECHECK_MS = 50;
 
 /** Fewest unacknowledged messages common MQTT 3.1.1 brokers send (RabbitMQ's prefetch: 10). */
 const SMALLEST_INFLIGHT_WINDOW = 10;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,7 +147,26 @@ describe('[PULL] the record cap bounds a pull, and the caller pulls again', () =
     expect((await committedRows(store, 'capped')).map((r) => r.value)).toEqual(Array.from({ length: 25 }, (_, i) => i));
   });
 
-  it('ends a pull on a topic that never goes quiet after maxDurationMs', async () => {
+  it('a pull whose process was starved past its idle timeout reads what the broker sent meanwhile before calling it idle', async () => {
+    await add({ name: 'starved' });
+    await pull('starved');
+    const r = await runPollingIngest({
+      store: store.ingest,
+      dataset: defaultWorkspaceKey('starved'),
+      options: { idleTimeoutMs: 300 },
+      onProgress: (p) => {
+        if (p.stage !== 'receiving' || p.messagesReceived > 0) return;
+        // Subscribed: the event loop is blocked (as on a loaded machine) while a message arrives and
+        // past the idle timeout, so when it resumes the message is unread and the timeout is due.
+        execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', 'starved/t', '-m', JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: 1 })]);
+        const until = Date.now() + 600;
+        while (Date.now() < until);
+      },
+    });
+    expect(r).toMatchObject({ messagesReceived: 1, rowsCommitted: 1 });
+  });
+
+  it('ends a pull on a topic that never goes quiet after maxDurationMs, with more to take; a run of pulls ends at its budget saying so', async () => {
     await add({ name: 'live', merge: '        kind: Append' });
     await pull('live');
     const c = await mqtt.connectAsync(broker.url);
@@ -156,8 +176,13 @@ describe('[PULL] the record cap bounds a pull, and the caller pulls again', () =
       // The topic never goes quiet for idleTimeoutMs, so only maxDurationMs can end this pull:
       // returning at all proves it (otherwise the test's timeout fails it).
       const r = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('live'), options: { idleTimeoutMs: 500, maxDurationMs: 1000 } });
-      expect(r).toMatchObject({ status: 'updated', hasMore: false });
+      // Out of time while the broker was still sending: not caught up.
+      expect(r).toMatchObject({ status: 'updated', hasMore: true });
       expect(r.rowsCommitted).toBeGreaterThan(5);
+      // A run goes on after such a pull until its budget (here spent by the first pull) is used up.
+      const run = await pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey('live'), options: { idleTimeoutMs: 500, maxDurationMs: 1000 }, maxRunMs: 1 });
+      expect(run.pulls).toBe(1);
+      expect(run.pending?.reason).toMatch(/^more is pending at the broker: messages were still arriving when the run stopped after \d+ s/);
     } finally {
       clearInterval(timer);
       await c.endAsync();

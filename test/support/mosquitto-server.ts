@@ -1,4 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { superviseBroker, type ThrowawayBroker } from './throwaway-server';
 export interface MosquittoServer extends ThrowawayBroker {
   wsPort: number;
   wsUrl: string;
+  /** Resolves after the broker's next autosave: what it acknowledged before the call then survives a kill -9. */
+  saved(): Promise<void>;
 }
 
 export interface MosquittoOptions {
@@ -23,6 +26,31 @@ export interface MosquittoOptions {
   maxInflightMessages?: number;
   /** Seconds between saves of the in-memory database (0: only on shutdown). */
   autosaveInterval?: number;
+  /**
+   * Filters every user is denied subscribing to (needs `users`). Mosquitto's password and ACL files
+   * cannot do this (2.0.11 grants a subscription its acl_file denies and only withholds the
+   * messages), so the users and this rule go to its dynamic security plugin, which answers such a
+   * SUBSCRIBE with SUBACK failure 0x80 (0x87 with MQTT 5).
+   */
+  deniedSubscriptions?: string[];
+}
+
+const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
+
+/** The dynamic security plugin's state file: `users`, each with a role denying `denied`. */
+function dynsecConfig(users: Record<string, string>, denied: string[]): string {
+  const iterations = 101;
+  const clients = Object.entries(users).map(([username, password]) => {
+    const salt = randomBytes(12);
+    const hash = pbkdf2Sync(password, salt, iterations, 64, 'sha512');
+    return { username, textname: '', roles: [{ rolename: 'denied' }], password: hash.toString('base64'), salt: salt.toString('base64'), iterations };
+  });
+  return JSON.stringify({
+    defaultACLAccess: { publishClientSend: true, publishClientReceive: true, subscribe: true, unsubscribe: true },
+    clients,
+    groups: [],
+    roles: [{ rolename: 'denied', acls: denied.map((topic) => ({ acltype: 'subscribePattern', topic, priority: 0, allow: false })) }],
+  });
 }
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoServer> {
@@ -41,7 +69,11 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     `protocol websockets`,
   ];
   if (process.getuid?.() === 0) lines.unshift('user root');
-  if (options.users) {
+  if (options.users && options.deniedSubscriptions) {
+    const file = path.join(dir, 'dynamic-security.json');
+    fs.writeFileSync(file, dynsecConfig(options.users, options.deniedSubscriptions));
+    lines.push(`allow_anonymous false`, `plugin ${DYNSEC_PLUGIN}`, `plugin_opt_config_file ${file}`);
+  } else if (options.users) {
     const pwFile = path.join(dir, 'passwd');
     fs.writeFileSync(pwFile, '');
     for (const [user, pw] of Object.entries(options.users)) execFileSync('mosquitto_passwd', ['-b', pwFile, user, pw]);
@@ -62,5 +94,11 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       return child;
     },
   });
-  return { ...broker, wsPort, wsUrl: `ws://127.0.0.1:${wsPort}` };
+  const db = path.join(dir, 'mosquitto.db');
+  const savedAt = () => (fs.existsSync(db) ? fs.statSync(db).mtimeMs : 0);
+  async function saved() {
+    const since = Date.now();
+    while (savedAt() <= since) await new Promise((r) => setTimeout(r, 50));
+  }
+  return { ...broker, wsPort, wsUrl: `ws://127.0.0.1:${wsPort}`, saved };
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,28 @@ export interface RabbitmqOptions {
   user: { username: string; password: string };
   /** `mqtt.prefetch`: unacknowledged messages sent to a subscriber (RabbitMQ default 10). */
   prefetch?: number;
+  /**
+   * Filters the user may not subscribe to: the user, with a topic permission on amq.topic (the
+   * exchange MQTT uses) that denies reading their routing keys, comes from a definitions file
+   * loaded at boot instead of default_user.
+   */
+  deniedSubscriptions?: string[];
+}
+
+/** Definitions (users, permissions) for a fresh node: the user may not read the routing keys of `denied`. */
+function definitions(user: RabbitmqOptions['user'], denied: string[]): string {
+  // rabbit_password_hashing_sha256: base64(salt ++ sha256(salt ++ password)), a 4-byte salt.
+  const salt = randomBytes(4);
+  const hash = Buffer.concat([salt, createHash('sha256').update(Buffer.concat([salt, Buffer.from(user.password)])).digest()]);
+  // MQTT topic a/b/# is routing key a.b.#; the regex refuses every key under a denied prefix.
+  const prefixes = denied.map((f) => f.replace(/\/?#$/, '').replaceAll('/', '.').replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const read = `^(?!(${prefixes.join('|')})(\\.|$)).*`;
+  return JSON.stringify({
+    users: [{ name: user.username, password_hash: hash.toString('base64'), hashing_algorithm: 'rabbit_password_hashing_sha256', tags: ['administrator'] }],
+    vhosts: [{ name: '/' }],
+    permissions: [{ user: user.username, vhost: '/', configure: '.*', write: '.*', read: '.*' }],
+    topic_permissions: [{ user: user.username, vhost: '/', exchange: 'amq.topic', write: '.*', read }],
+  });
 }
 
 export async function startRabbitmq(options: RabbitmqOptions): Promise<RabbitmqServer> {
@@ -30,7 +52,8 @@ export async function startRabbitmq(options: RabbitmqOptions): Promise<RabbitmqS
   fs.mkdirSync(home);
   fs.writeFileSync(path.join(home, '.erlang.cookie'), randomBytes(16).toString('hex'), { mode: 0o400 });
   fs.writeFileSync(path.join(dir, 'enabled_plugins'), '[rabbitmq_mqtt].\n');
-  fs.writeFileSync(path.join(dir, 'env.conf'), ''); // instead of the machine's /etc/rabbitmq/rabbitmq-env.conf
+  fs.writeFileSync(path.join(dir, 'env.conf'), '');
+  if (options.deniedSubscriptions) fs.writeFileSync(path.join(dir, 'definitions.json'), definitions(options.user, options.deniedSubscriptions)); // instead of the machine's /etc/rabbitmq/rabbitmq-env.conf
   fs.writeFileSync(
     path.join(dir, 'rabbitmq.conf'),
     [
@@ -38,8 +61,9 @@ export async function startRabbitmq(options: RabbitmqOptions): Promise<RabbitmqS
       `mqtt.listeners.tcp.default = 127.0.0.1:${port}`,
       `mqtt.allow_anonymous = false`,
       ...(options.prefetch ? [`mqtt.prefetch = ${options.prefetch}`] : []),
-      `default_user = ${options.user.username}`,
-      `default_pass = ${options.user.password}`,
+      ...(options.deniedSubscriptions
+        ? [`load_definitions = ${path.join(dir, 'definitions.json')}`]
+        : [`default_user = ${options.user.username}`, `default_pass = ${options.user.password}`]),
       `log.file = false`,
       `log.console = false`,
     ].join('\n') + '\n',

@@ -21,6 +21,17 @@ export interface TestBroker {
   maxPublishQos: 1 | 2;
   /** A graceful stop (the broker keeps its sessions) and a start on the same port. */
   restart(): Promise<void>;
+  /**
+   * kill -9 and a start on the same port. None for the embedded broker, which runs in the test's
+   * own process (`sluice broker` persists each packet to LevelDB before answering it).
+   */
+  crash?(): Promise<void>;
+  /**
+   * Resolves once what the broker acknowledged so far would survive `crash`: Mosquitto writes its
+   * store only on autosave (here every second) or shutdown; NATS (JetStream) and RabbitMQ (durable
+   * queues, persistent messages) store a QoS 1/2 message before acknowledging it.
+   */
+  persisted(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,16 +48,16 @@ export async function startTestBroker(kind: BrokerKind): Promise<TestBroker> {
   const users = { [user.username]: user.password };
   switch (kind) {
     case 'mosquitto': {
-      const b = await startMosquitto({ users });
-      return { kind, port: b.port, url: b.url, user, maxGrantedQos: 2, maxPublishQos: 2, restart: b.restart, stop: b.stop };
+      const b = await startMosquitto({ users, deniedSubscriptions: [DENIED_FILTER] });
+      return { kind, port: b.port, url: b.url, user, maxGrantedQos: 2, maxPublishQos: 2, restart: b.restart, crash: b.crash, persisted: b.saved, stop: b.stop };
     }
     case 'nats': {
       const b = await startNats({ users, ackWait: `${TEST_NATS_ACK_WAIT_S}s` });
-      return { kind, port: b.port, url: b.url, user, maxGrantedQos: 1, maxPublishQos: 1, restart: b.restart, stop: b.stop };
+      return { kind, port: b.port, url: b.url, user, maxGrantedQos: 1, maxPublishQos: 1, restart: b.restart, crash: b.crash, persisted: async () => {}, stop: b.stop };
     }
     case 'rabbitmq': {
-      const b = await startRabbitmq({ user });
-      return { kind, port: b.port, url: b.url, user, maxGrantedQos: 1, maxPublishQos: 2, restart: b.restart, stop: b.stop };
+      const b = await startRabbitmq({ user, deniedSubscriptions: [DENIED_FILTER] });
+      return { kind, port: b.port, url: b.url, user, maxGrantedQos: 1, maxPublishQos: 2, restart: b.restart, crash: b.crash, persisted: async () => {}, stop: b.stop };
     }
     case 'embedded':
       return startEmbedded(users);
@@ -65,6 +76,7 @@ async function startEmbedded(users: Record<string, string>): Promise<TestBroker>
     user: TEST_BROKER_USER,
     maxGrantedQos: 2,
     maxPublishQos: 2,
+    persisted: async () => {},
     async restart() {
       await broker.close();
       broker = await startEmbeddedBroker({ port, wsPort: 0, dataDir, users, portFallback: false });
@@ -76,9 +88,12 @@ async function startEmbedded(users: Record<string, string>): Promise<TestBroker>
   };
 }
 
+/** The filter the Mosquitto and RabbitMQ test users may not subscribe to (dynamic security; topic permissions). */
+const DENIED_FILTER = 'denied/#';
+
 /**
- * A filter NATS answers with SUBACK failure 0x80 (its subjects cannot hold a '.'). Mosquitto
- * 2.0.11 grants even a subscription its ACL denies (it only withholds the messages); the embedded
- * broker and RabbitMQ grant this one.
+ * A filter each broker refuses the test user's subscription to: SUBACK failure 0x80, or RabbitMQ
+ * hangs up. NATS refuses any filter with a '.' (its subjects cannot hold one). The embedded broker
+ * has no subscription permissions.
  */
-export const NATS_REFUSED_FILTER = 'refused.topic/#';
+export const REFUSED_FILTER: Record<BrokerKind, string | undefined> = { mosquitto: DENIED_FILTER, nats: 'refused.topic/#', rabbitmq: DENIED_FILTER, embedded: undefined };

@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 
-/** Stops a throwaway server gracefully (SIGTERM: brokers save their sessions) and waits until it exited. */
-export async function terminate(child: ChildProcess | undefined): Promise<void> {
+/** Stops a throwaway server gracefully (SIGTERM: brokers save their sessions), or not (SIGKILL), and waits until it exited. */
+export async function terminate(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 
@@ -17,6 +17,8 @@ export interface ThrowawayBroker {
   url: string;
   /** A graceful stop (the broker keeps its sessions), then a start on the same ports. */
   restart(): Promise<void>;
+  /** kill -9, then a start on the same ports: the broker keeps only what it had written to disk. */
+  crash(): Promise<void>;
   /** Stops the broker and removes its data. */
   stop(): Promise<void>;
 }
@@ -42,6 +44,10 @@ export async function superviseBroker(args: { port: number; dir: string; start: 
     url: `mqtt://127.0.0.1:${args.port}`,
     async restart() {
       await terminate(child);
+      child = await args.start();
+    },
+    async crash() {
+      await terminate(child, 'SIGKILL');
       child = await args.start();
     },
     async stop() {

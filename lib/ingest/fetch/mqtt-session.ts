@@ -257,9 +257,14 @@ async function ensureSubscribed(client: MqttClient, opts: MqttSessionOptions, se
   if (resumed) for (const t of opts.sessionTopics ?? []) if (t.granted !== undefined) grants.set(t.path, t.granted);
   if (subscribe.length) {
     let granted;
+    let hungUp = false;
+    const onClose = () => (hungUp = true);
+    client.once('close', onClose);
     try {
       granted = await client.subscribeAsync(Object.fromEntries(subscribe.map((t) => [t.path, { qos: t.qos }])));
     } catch (err) {
+      // RabbitMQ 3.x answers a SUBSCRIBE its topic permissions deny by closing the connection, without a SUBACK.
+      if (hungUp) throw subscriptionHungUp(subscribe.map((t) => t.path));
       // mqtt.js rejects a SUBACK holding a failure code (0x80 and up) itself; the SUBACK it passes
       // on lists one code per filter, in the order they were sent.
       const codes = (err as { packet?: { granted?: number[] } }).packet?.granted;
@@ -268,6 +273,9 @@ async function ensureSubscribed(client: MqttClient, opts: MqttSessionOptions, se
       const code = (err as { code?: number }).code;
       if (typeof code === 'number' && code >= 0x80) throw subscriptionRefused(subscribe.map((t) => t.path), code);
       throw err;
+    }
+    finally {
+      client.off('close', onClose);
     }
     const refused = granted.filter((g) => (g.qos as number) >= 0x80);
     if (refused.length) throw subscriptionRefused(refused.map((g) => g.topic), refused[0].qos);
@@ -285,6 +293,13 @@ function subscriptionRefused(filters: string[], code: number): SluiceError {
   return new SluiceError(
     'BROKER_NOT_AUTHORIZED',
     `the broker refused the subscription to ${filters.map((f) => `"${f}"`).join(', ')} (SUBACK return code 0x${code.toString(16)}: the user may not subscribe to it, or the broker does not accept the filter)`,
+  );
+}
+
+function subscriptionHungUp(filters: string[]): SluiceError {
+  return new SluiceError(
+    'BROKER_NOT_AUTHORIZED',
+    `the broker closed the connection instead of answering the subscription to ${filters.map((f) => `"${f}"`).join(', ')} (RabbitMQ does so when the user's topic permissions do not let it read one of them)`,
   );
 }
 

@@ -1,0 +1,119 @@
+/**
+ * `npm run bench:backlog`: does one `sluice pull` drain a large QoS 1 backlog, on each broker? (issue
+ * 15: on NATS one pull committed 10,000 of 200,000 and stopped.) For each broker (a throwaway
+ * instance on free loopback ports with the broker's default delivery settings: NATS ack_wait 30 s
+ * and max_ack_pending, RabbitMQ mqtt.prefetch 10, Mosquitto's 20 in flight) it creates a Ledger
+ * dataset's persistent session, publishes BENCH_BACKLOG readings (default 200,000) at QoS 1 while
+ * no pull is connected, then runs `sluice pull` once as a user does (node bin/sluice.mjs, the
+ * compiled CLI) under /usr/bin/time, and prints: drained or not (rows committed against
+ * published, and whether the CLI said "up to date" or "not caught up"), pulls, seconds, msg/s and
+ * the pull's peak RSS. A second `sluice pull` then must find nothing more. Loopback only.
+ * BENCH_BROKERS picks brokers (default mosquitto,nats,rabbitmq); BENCH_PULL_ARGS adds options to
+ * both pulls (e.g. "--idle-timeout 5000").
+ */
+import { spawn } from 'node:child_process';
+import mqtt from 'mqtt';
+import { addDataset } from '../lib/datasets/add-dataset';
+import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
+import { runPollingIngest } from '../lib/ingest/run-polling-ingest';
+import { openStore } from '../lib/store/open-store';
+import { SLUICE } from '../test/support/cli';
+import { committedRows } from '../test/support/committed-rows';
+import { mqttManifest } from '../test/support/manifests';
+import { startMosquitto } from '../test/support/mosquitto-server';
+import { startNats } from '../test/support/nats-server';
+import { startPostgres } from '../test/support/postgres-server';
+import { startRabbitmq } from '../test/support/rabbitmq-server';
+import { TEST_BROKER_USER } from '../test/support/test-broker';
+import type { ThrowawayBroker } from '../test/support/throwaway-server';
+import { TEST_SECRET_KEY } from '../test/support/test-store';
+
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
+const BROKERS = (process.env.BENCH_BROKERS ?? 'mosquitto,nats,rabbitmq').split(',');
+const PULL_ARGS = (process.env.BENCH_PULL_ARGS ?? '').split(' ').filter(Boolean);
+const user = TEST_BROKER_USER;
+const users = { [user.username]: user.password };
+
+/** Each broker with its defaults for delivery (only persistence and users set). */
+const START: Record<string, () => Promise<ThrowawayBroker>> = {
+  mosquitto: () => startMosquitto({ users }),
+  nats: () => startNats({ users }),
+  rabbitmq: () => startRabbitmq({ user }),
+};
+
+const reading = (i: number) => JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), device: 'd', value: i });
+
+/** QoS 1 with at most 500 unacknowledged (mqtt.js slows down ~40x without a window). */
+async function publish(url: string, topic: string, count: number): Promise<number> {
+  const t = performance.now();
+  const c = await mqtt.connectAsync(url, { ...user, protocolVersion: 4, reconnectPeriod: 0 });
+  const inFlight = new Set<Promise<unknown>>();
+  for (let i = 0; i < count; i++) {
+    const p = c.publishAsync(topic, reading(i), { qos: 1 }).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= 500) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  await c.endAsync();
+  return (performance.now() - t) / 1000;
+}
+
+/** `sluice pull <name>` under /usr/bin/time: its output, exit code, wall seconds and peak RSS (KiB). */
+function timedPull(databaseUrl: string, name: string): Promise<{ code: number | null; out: string; seconds: number; peakKiB: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, SLUICE, 'pull', name, ...PULL_ARGS], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, SLUICE_SECRET_KEY: TEST_SECRET_KEY.toString('base64') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const m = /TIME ([\d.]+) (\d+)/.exec(out);
+      resolve({ code, out: out.replace(/TIME .*\n?/, '').trim(), seconds: Number(m?.[1]), peakKiB: Number(m?.[2]) });
+    });
+  });
+}
+
+async function runBroker(kind: string, adminUrl: string) {
+  const broker = await START[kind]();
+  const dbName = `backlog_${kind}_${Date.now()}`;
+  const admin = await openStore({ databaseUrl: adminUrl });
+  await admin.prisma.$executeRawUnsafe(`CREATE DATABASE ${dbName}`);
+  await admin.close();
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  const store = await openStore({ databaseUrl, secretKey: TEST_SECRET_KEY });
+  try {
+    const name = 'backlog';
+    await addDataset({ store, manifest: mqttManifest({ name, port: broker.port, topics: [{ path: 'backlog/#', qos: 'AtLeastOnce' }], ...user }) });
+    await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name) }); // the broker session
+    const published = await publish(broker.url, 'backlog/x', BACKLOG);
+    const load = (await import('node:os')).loadavg()[0].toFixed(2);
+    const first = await timedPull(databaseUrl, name);
+    const afterFirst = (await store.datasets.find(defaultWorkspaceKey(name)))!.rows;
+    const second = await timedPull(databaseUrl, name);
+    const values = (await committedRows(store, name)).map((r) => r.value as number);
+    const distinct = new Set(values).size;
+    const said = (r: { out: string }) => /^\S+: ([^(]+?) \(/m.exec(r.out)?.[1] ?? r.out.split('\n')[0];
+    const pulls = /(\d+) pulls?\)/.exec(first.out)?.[1];
+    console.log(
+      `${kind.padEnd(9)} backlog ${BACKLOG}${PULL_ARGS.length ? ` (sluice pull ${PULL_ARGS.join(' ')})` : ''} (published in ${published.toFixed(0)} s): first sluice pull exit ${first.code}, ${afterFirst} rows in ${pulls} pulls, ` +
+        `${first.seconds.toFixed(1)} s, ${Math.round(Number(afterFirst) / first.seconds)} msg/s, peak RSS ${Math.round(first.peakKiB / 1024)} MiB, said "${said(first)}"; ` +
+        `second pull exit ${second.code}: "${said(second)}"; in the end ${distinct} distinct of ${BACKLOG}, ${values.length - distinct} duplicated; load ${load}`,
+    );
+    if (first.code !== 0 || Number(afterFirst) !== BACKLOG) console.log(first.out);
+  } finally {
+    await store.close();
+    await broker.stop();
+  }
+}
+
+const server = await startPostgres();
+try {
+  for (const kind of BROKERS) await runBroker(kind, server.adminUrl);
+} finally {
+  server.stop();
+}
