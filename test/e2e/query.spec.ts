@@ -243,6 +243,27 @@ test.describe('[QUERY] SQL in the browser', () => {
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   });
 
+  test("opened directly, the page starts DuckDB from its HTML, before its scripts have loaded, and keeps that one engine", async ({ page }) => {
+    const workers: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('duckdb-browser-eh.worker')) workers.push(r.url());
+    });
+    // The page's scripts are held back (stylesheets are not: they would hold the HTML's inline scripts too).
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/_next/static/chunks/*.js', async (route) => {
+      await released;
+      await route.continue();
+    });
+    const wasm = page.waitForRequest((r) => /duckdb-eh.*\.wasm$/.test(new URL(r.url()).pathname), ENGINE);
+    await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT 1 AS one')}`, { waitUntil: 'commit' });
+    await wasm;
+    release();
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('query-status')).toHaveText(/^1 rows in \d+ ms/, ENGINE);
+    expect(workers).toHaveLength(1);
+  });
+
   test("a query cannot send data to another origin (the page's and DuckDB worker's connections stay same-origin)", async ({ page }) => {
     const hits: string[] = [];
     const outside = http.createServer((req, res) => {
