@@ -32,6 +32,13 @@ type Status =
 // hydrates. A failure shows in the engine's badge, and the next getDuckDb() tries again.
 if (typeof window !== 'undefined') getDuckDb().catch(() => undefined);
 
+/**
+ * Whether a query console has used the tab's engine yet: the first finds its catalog empty, and
+ * emptying it (resetCatalog) would be the engine's first SQL, 0.6–0.8 s of code that runs once
+ * (2 cores at load 18), on the way to the first result.
+ */
+let catalogUsed = false;
+
 /** Rows of a result kept in the page (grid, chart, downloads); reading stops there. */
 const MAX_ROWS = 1_000_000;
 
@@ -85,7 +92,8 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
       const conn = await db.connect();
       try {
         if (!catalogReset.current) {
-          await resetCatalog(conn);
+          if (catalogUsed) await resetCatalog(conn);
+          catalogUsed = true;
           catalogReset.current = true;
         }
         for (const { d, pending } of reads) {
