@@ -18,8 +18,8 @@ async function runSql(page: Page, sql: string) {
 }
 
 /**
- * DuckDB-WASM starts in each page that opens the query page (compiling its 34 MB wasm is most of
- * it): 1–3 s on a quiet machine, 15–25 s measured on 2 shared cores at load 20. What waits for the
+ * DuckDB-WASM starts in each page that opens the query page (its worker script and its
+ * initialisation, code that runs once, are most of it): 1–3 s on a quiet machine, 15–25 s measured on 2 shared cores at load 20. What waits for the
  * engine is capped by this rather than by the 10 s default, and a test may start it in two pages.
  */
 const ENGINE = { timeout: 120_000 };
