@@ -1,6 +1,6 @@
 import type { AsyncDuckDBConnection } from '@duckdb/duckdb-wasm';
 import type { DatasetSliceIndex } from '@/lib/query/dataset-arrow';
-import { planChunks } from '@/lib/query/chunk-plan';
+import { planChunks, type OffsetRange } from '@/lib/query/chunk-plan';
 import { datasetViewsSql, quoteIdent, sliceTable, type QueryableDataset } from '@/lib/query/dataset-views';
 import { sliceCache } from './slice-cache';
 
@@ -42,12 +42,24 @@ async function fetchOk(url: string): Promise<Response> {
   return res;
 }
 
+/** A dataset's new slices on their way from the cache or the network, ready to insert (readDataset). */
+export interface PendingDataset {
+  dataset: QueryableDataset;
+  index: DatasetSliceIndex;
+  scope: string;
+  /** The table is (re)created: the dataset is new to the page, replaced, or its layout changed. */
+  fresh: boolean;
+  from: number;
+  plan: OffsetRange[];
+  bytes: Promise<{ zlib: number; ipc: Uint8Array; cached: boolean }>[];
+}
+
 /**
- * Brings a dataset's table in this page's DuckDB up to the committed head: only slices past what is
- * already loaded are read, each range from the IndexedDB cache when held, else fetched (all missing
- * ranges at once) and cached. The raw rows go to `sluice.<name>`; the views are (re)defined on top.
+ * Reads what a dataset's table in this page's DuckDB lacks to reach the committed head: only slices
+ * past what is already loaded, each range from the IndexedDB cache when held, else fetched (all
+ * missing ranges at once) and cached. Needs no engine: the first query reads while DuckDB starts.
  */
-export async function syncDataset(conn: AsyncDuckDBConnection, workspace: string, d: QueryableDataset, loaded: LoadedDataset | undefined): Promise<{ loaded: LoadedDataset; stats: LoadStats }> {
+export async function readDataset(workspace: string, d: QueryableDataset, loaded: LoadedDataset | undefined): Promise<PendingDataset> {
   const base = apiBase(workspace, d.name);
   const family = `${workspace}/${d.name}`;
   const scopeOf = (i: DatasetSliceIndex) => `${family}|${i.datasetId}|${i.schemaKey ?? 'empty'}`;
@@ -57,13 +69,8 @@ export async function syncDataset(conn: AsyncDuckDBConnection, workspace: string
   let index = await listSlices(loaded && loaded.nextOffset > 0 ? `?after=${loaded.nextOffset - 1}` : '');
   if (loaded && loaded.nextOffset > 0 && scopeOf(index) !== loaded.scope) index = await listSlices();
   const scope = scopeOf(index);
-  const table = sliceTable(d.name);
   const fresh = loaded?.scope !== scope;
-  if (fresh) {
-    await conn.query(`CREATE SCHEMA IF NOT EXISTS ${table.schema}; DROP TABLE IF EXISTS ${table.sql}`);
-    void sliceCache.dropOtherScopes(family, scope);
-  }
-  const stats: LoadStats = { rows: 0, fetchedBytes: 0, cachedBytes: 0, arrowBytes: 0, waitMs: 0, insertMs: 0 };
+  if (fresh) void sliceCache.dropOtherScopes(family, scope);
   const from = fresh ? 0 : loaded.nextOffset;
   const ranges = index.slices.map((s) => ({ from: s.offsetStart, to: s.offsetEnd }));
   const plan = index.schemaKey ? planChunks(ranges, await sliceCache.ranges(scope), from, CHUNK_ROWS) : [];
@@ -80,15 +87,27 @@ export async function syncDataset(conn: AsyncDuckDBConnection, workspace: string
     void sliceCache.put(scope, r, zlib); // only once it proved whole
     return { zlib: zlib.byteLength, ipc, cached: false };
   });
-  for (const b of bytes) b.catch(() => undefined); // the first failure is reported below; the rest are moot
+  for (const b of bytes) b.catch(() => undefined); // the first failure is reported on insert; the rest are moot
+  return { dataset: d, index, scope, fresh, from, plan, bytes };
+}
+
+/**
+ * Brings the dataset's table in this page's DuckDB up to the head readDataset read: the raw rows go
+ * to `sluice.<name>`; the views are (re)defined on top.
+ */
+export async function insertDataset(conn: AsyncDuckDBConnection, pending: PendingDataset): Promise<{ loaded: LoadedDataset; stats: LoadStats }> {
+  const { dataset: d, index, scope, fresh, from, plan, bytes } = pending;
+  const table = sliceTable(d.name);
+  if (fresh) await conn.query(`CREATE SCHEMA IF NOT EXISTS ${table.schema}; DROP TABLE IF EXISTS ${table.sql}`);
+  const stats: LoadStats = { rows: 0, fetchedBytes: 0, cachedBytes: 0, arrowBytes: 0, waitMs: 0, insertMs: 0 };
   let created = !fresh;
   // All or nothing: a range that fails leaves the table as it was, so the next run loads it again
   // instead of holding some rows twice.
   await conn.query('BEGIN TRANSACTION');
   try {
-    for (const [i, pending] of bytes.entries()) {
+    for (const [i, pendingBytes] of bytes.entries()) {
       const t0 = performance.now();
-      const { zlib, ipc, cached } = await pending;
+      const { zlib, ipc, cached } = await pendingBytes;
       const t1 = performance.now();
       stats.waitMs += t1 - t0;
       if (cached) stats.cachedBytes += zlib;

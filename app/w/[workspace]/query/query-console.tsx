@@ -5,8 +5,8 @@ import { Table as ArrowTable, type RecordBatch } from 'apache-arrow';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { CodeEditor, type CodeIssue } from '@/app/_components/code-editor';
 import { Button } from '@/app/_components/ui/button';
-import { resetCatalog, syncDataset, type LoadedDataset, type LoadStats } from '@/lib/browser/duckdb/dataset-loader';
-import { duckDbState, getDuckDb, type DuckDbState } from '@/lib/browser/duckdb/duckdb-instance';
+import { insertDataset, readDataset, resetCatalog, type LoadedDataset, type LoadStats } from '@/lib/browser/duckdb/dataset-loader';
+import { duckDbEarlyStartScript, duckDbState, getDuckDb, type DuckDbState } from '@/lib/browser/duckdb/duckdb-instance';
 import { resultToCsv, resultToParquet } from '@/lib/browser/query/result-downloads';
 import { saveBlob } from '@/lib/browser/save-blob';
 import type { QueryableDataset } from '@/lib/query/dataset-views';
@@ -26,10 +26,18 @@ type Status =
   | { kind: 'cancelled' }
   | { kind: 'error'; message: string };
 
-// The engine starts as soon as this module runs in the browser, before React hydrates the page and
-// whether or not a query runs at once: its start (compiling the wasm) is most of the wait for a
-// first result. A failure shows in the engine's badge, and the next getDuckDb() tries again.
+// The engine starts whether or not a query runs at once: its start is most of the wait for a first
+// result. Loaded with the page's HTML, the page's early-start script began it already (getDuckDb
+// takes it over); after a client-side navigation, it starts as this module runs, before React
+// hydrates. A failure shows in the engine's badge, and the next getDuckDb() tries again.
 if (typeof window !== 'undefined') getDuckDb().catch(() => undefined);
+
+/**
+ * Whether a query console has used the tab's engine yet: the first finds its catalog empty, and
+ * emptying it (resetCatalog) would be the engine's first SQL, 0.6–0.8 s of code that runs once
+ * (2 cores at load 18), on the way to the first result.
+ */
+let catalogUsed = false;
 
 /** Rows of a result kept in the page (grid, chart, downloads); reading stops there. */
 const MAX_ROWS = 1_000_000;
@@ -77,24 +85,29 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
     setIssues([]);
     try {
       setStatus({ kind: 'loading', what: 'DuckDB' });
+      // The named datasets' data is read (cache or network) while the engine starts, not after.
+      const reads = datasetsNamedIn(text, datasets).map((d) => ({ d, pending: readDataset(workspace, d, loaded.current.get(d.name)) }));
+      for (const r of reads) r.pending.catch(() => undefined); // reported in turn below
       const db = await getDuckDb();
       const conn = await db.connect();
       try {
         if (!catalogReset.current) {
-          await resetCatalog(conn);
+          if (catalogUsed) await resetCatalog(conn);
+          catalogUsed = true;
           catalogReset.current = true;
         }
-        for (const d of datasetsNamedIn(text, datasets)) {
+        for (const { d, pending } of reads) {
           setStatus({ kind: 'loading', what: d.name });
+          // The time the query waits for this dataset once the engine is ready (its read began earlier).
           const t0 = performance.now();
-          const synced = await syncDataset(conn, workspace, d, loaded.current.get(d.name)).catch((err: unknown) => {
+          const synced = await pending.then((p) => insertDataset(conn, p)).catch((err: unknown) => {
             loaded.current.delete(d.name); // loaded afresh next time
             throw err;
           });
           loaded.current.set(d.name, synced.loaded);
           if (synced.stats.rows > 0) setLoads((l) => [...l.filter((x) => x.name !== d.name), { name: d.name, ms: Math.round(performance.now() - t0), stats: synced.stats }]);
         }
-        const t0 = performance.now();
+        const queryStart = performance.now();
         setStatus({ kind: 'running' });
         running.current = conn;
         // Sent, not queried: a sent query can be cancelled, and its batches arrive one by one.
@@ -110,7 +123,7 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
         if (!complete) await conn.cancelSent();
         running.current = null;
         setResult(new ArrowTable(reader.schema, batches));
-        setStatus({ kind: 'done', ms: Math.round(performance.now() - t0), rows, complete, run: ++runs.current });
+        setStatus({ kind: 'done', ms: Math.round(performance.now() - queryStart), rows, complete, run: ++runs.current });
       } finally {
         await conn.close();
       }
@@ -166,6 +179,8 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
 
   return (
     <div className="flex flex-col gap-3">
+      {/* Runs as the page's HTML is parsed (not when React renders it after a client-side navigation). */}
+      <script dangerouslySetInnerHTML={{ __html: duckDbEarlyStartScript() }} />
       <div className="flex flex-wrap items-center gap-2">
         <h1 className="text-lg font-semibold">Query</h1>
         <EngineBadge state={engine} />
