@@ -5,8 +5,9 @@ import type { MergeStrategy } from './merge/merge-strategy';
 import type { IngestStore, SeenKeyGroup } from './ports';
 
 /**
- * Ledger's key state: only whether a key was seen. It is kept as one group of 64-bit key hashes per
- * committed batch (SeenKeyGroup), a few bytes a row instead of a Postgres row per key.
+ * Ledger's key state: only whether a key was seen. Each committed batch is a group (SeenKeyGroup)
+ * of the 64-bit hashes of its keys; the store keeps every hash with its group's first offset in
+ * hash-range buckets (lib/store/seen-key-buckets.ts), ~15 bytes a key instead of a Postgres row.
  */
 
 /** The seen-key group of a batch's committed rows, which have offsets from `offsetStart`. */
