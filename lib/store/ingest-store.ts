@@ -12,7 +12,7 @@ import type { PrismaClient } from './prisma';
 import { inTransaction } from './pg-transaction';
 import type { SecretRepository } from './secret-repository';
 import type { StoredSecrets } from '../secrets/secret-release';
-import { appendSeenKeys, findSeenKeyGroups } from './seen-key-buckets';
+import { appendSeenKeys, findSeenKeyGroups, replaceSeenKeys } from './seen-key-buckets';
 import { sliceRows } from './slice-rows';
 
 /** A lease lives this long without a heartbeat; heartbeats come at a third of it. */
@@ -154,9 +154,7 @@ export class PostgresIngestStore implements IngestStore {
   async replaceKeyState(dataset: { id: string; num: number }, signature: string, state: Map<string, JsonRow | null>, seen: SeenKeyGroup[] = []): Promise<void> {
     await inTransaction(this.pool, async (db) => {
       await db.query('DELETE FROM key_state WHERE dataset_num = $1', [dataset.num]);
-      await db.query('DELETE FROM seen_key_group WHERE dataset_num = $1', [dataset.num]);
-      await db.query('DELETE FROM seen_key_bucket WHERE dataset_num = $1', [dataset.num]);
-      for (const group of seen) await appendSeenKeys(db, dataset.num, group);
+      await replaceSeenKeys(db, dataset.num, seen);
       await upsertKeyState(db, dataset.num, state);
       await db.query('UPDATE dataset SET state_signature = $1 WHERE id = $2', [signature, dataset.id]);
     });

@@ -138,3 +138,70 @@ export async function findSeenKeyGroups(pool: pg.Pool, datasetNum: number, hashe
 function bigintArrayText(values: Iterable<bigint>): string {
   return `{${[...values].join(',')}}`;
 }
+
+/**
+ * Replaces a dataset's seen keys with `groups` (numbered from 0) in one pass: the bucket bounds
+ * come from all the hashes sorted, every entry is placed by binary search, and each bucket is
+ * written once, two-thirds full, as splits leave them — no bucket is rewritten, so a rebuild of
+ * ten million keys takes seconds and leaves no dead versions behind.
+ */
+export async function replaceSeenKeys(db: pg.ClientBase, datasetNum: number, groups: readonly SeenKeyGroup[]): Promise<void> {
+  await db.query('DELETE FROM seen_key_group WHERE dataset_num = $1', [datasetNum]);
+  await db.query('DELETE FROM seen_key_bucket WHERE dataset_num = $1', [datasetNum]);
+  const kept = groups.filter((g) => g.hashes.length > 0);
+  if (kept.length === 0) return;
+  await db.query(
+    'INSERT INTO seen_key_group (dataset_num, offset_start, row_count, ordinal) SELECT $1, o, n, i - 1 FROM unnest($2::bigint[], $3::int[]) WITH ORDINALITY AS g(o, n, i)',
+    [datasetNum, bigintArrayText(kept.map((g) => g.offsetStart)), kept.map((g) => g.rowCount)],
+  );
+  const all = new BigInt64Array(kept.reduce((n, g) => n + g.hashes.length, 0));
+  let at = 0;
+  for (const g of kept) {
+    all.set(g.hashes, at);
+    at += g.hashes.length;
+  }
+  all.sort();
+  // Bucket i holds the prefixes from los[i]; a bound never falls inside one prefix.
+  const los: number[] = [Number(MIN_HASH >> 16n)];
+  let inBucket = 0;
+  for (let i = 0; i < all.length; i++) {
+    const p = Number(all[i] >> 16n);
+    if (inBucket >= SPLIT_ENTRIES && p !== Number(all[i - 1] >> 16n)) {
+      los.push(p);
+      inBucket = 0;
+    }
+    inBucket++;
+  }
+  const bucketOf = (p: number) => {
+    let lo = 0;
+    let hi = los.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (los[mid] <= p) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const counts = new Uint32Array(los.length);
+  for (const g of kept) for (const h of g.hashes) counts[bucketOf(Number(h >> 16n))]++;
+  const buffers = Array.from(counts, (n) => Buffer.allocUnsafe(n * ENTRY));
+  const filled = new Uint32Array(los.length);
+  kept.forEach((g, ordinal) => {
+    for (const h of g.hashes) {
+      const p = Number(h >> 16n);
+      const b = bucketOf(p);
+      const offset = filled[b]++ * ENTRY;
+      buffers[b].writeIntBE(p, offset, PREFIX);
+      buffers[b].writeUInt32BE(ordinal, offset + PREFIX);
+    }
+  });
+  const ROWS_PER_INSERT = 5000;
+  for (let i = 0; i < los.length; i += ROWS_PER_INSERT) {
+    const part = los.slice(i, i + ROWS_PER_INSERT);
+    await db.query('INSERT INTO seen_key_bucket (dataset_num, lo, entries) SELECT $1, * FROM unnest($2::bigint[], $3::bytea[])', [
+      datasetNum,
+      bigintArrayText(part.map((p, j) => (i + j === 0 ? MIN_HASH : BigInt(p) << 16n))),
+      buffers.slice(i, i + ROWS_PER_INSERT),
+    ]);
+  }
+}

@@ -22,6 +22,7 @@ import type { DatasetSnapshot } from '../../lib/odf';
 import { connectStore } from '../../lib/store/connect-store';
 import { committedKeyState } from '../../lib/ingest/committed-key-state';
 import { keyHash64 } from '../../lib/ingest/key-hash';
+import type { SeenKeyGroup } from '../../lib/ingest/ports';
 import { stateSignature } from '../../lib/ingest/run-polling-ingest';
 import { mqttManifest } from '../support/manifests';
 
@@ -163,6 +164,7 @@ describe("[UPGRADE] Ledger's seen keys move into hash-range buckets (20261206110
     // Two batches of 100 rows committed, their seen keys written as the previous release did: one
     // seen_key_group row per batch with the hashes of its keys (GIN-indexed).
     const keys: string[] = [];
+    const groups: SeenKeyGroup[] = [];
     const db = new pg.Client({ connectionString: url });
     await db.connect();
     for (const b of [0, 1]) {
@@ -178,6 +180,7 @@ describe("[UPGRADE] Ledger's seen keys move into hash-range buckets (20261206110
       });
       const batchKeys = [...applyToState(strategy, staged.committedRows).upserts.keys()];
       keys.push(...batchKeys);
+      groups.push({ offsetStart: staged.slice.offsetStart, rowCount: staged.slice.rows.length, hashes: BigInt64Array.from(batchKeys, keyHash64) });
       await db.query('INSERT INTO seen_key_group (dataset_num, offset_start, row_count, hashes) VALUES ($1, $2, $3, $4::bigint[])', [
         head.num, staged.slice.offsetStart.toString(), staged.slice.rows.length, batchKeys.map((k) => keyHash64(k).toString()),
       ]);
@@ -198,6 +201,10 @@ describe("[UPGRADE] Ledger's seen keys move into hash-range buckets (20261206110
       const stored = await db.query<{ n: number; bytes: number }>('SELECT count(*)::int AS n, sum(length(entries))::int AS bytes FROM seen_key_bucket');
       expect(stored.rows[0]).toEqual({ n: 3, bytes: 200 * 10 }); // 68 entries a bucket
       await expect(db.query('SELECT hashes FROM seen_key_group')).rejects.toThrow(/does not exist/);
+      // A rebuild (after a change of merge keys) writes the same buckets in one pass.
+      await store.ingest.replaceKeyState(head, stateSignature(strategy), new Map(), groups);
+      expect(new Set((await committedKeyState(store.ingest, defaultWorkspaceKey('upg'), [...keys, fresh])).keys())).toEqual(new Set(keys));
+      expect((await db.query('SELECT count(*)::int AS n, sum(length(entries))::int AS bytes FROM seen_key_bucket')).rows[0]).toEqual({ n: 3, bytes: 200 * 10 });
     } finally {
       await store.close();
       await db.end();

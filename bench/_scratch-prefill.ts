@@ -1,0 +1,12 @@
+import { addDataset } from '../lib/datasets/add-dataset';
+import { openStore } from '../lib/store/open-store';
+import { mqttManifest } from '../test/support/manifests';
+import { startPostgres } from '../test/support/postgres-server';
+import { BENCH_FIELDS, prefill } from './support';
+const server = await startPostgres();
+const store = await openStore({ databaseUrl: server.adminUrl });
+await addDataset({ store, manifest: mqttManifest({ name: 'p', port: 1, topics: [{ path: 'p/#', qos: 'AtLeastOnce' }], fields: BENCH_FIELDS, merge: '        kind: Ledger\n        primaryKey: [event_time, device_id]' }) });
+const t = performance.now();
+await prefill(store, 'p', Number(process.env.ROWS ?? 300_000));
+console.log('prefill ms', (performance.now() - t).toFixed(0));
+await store.close(); server.stop();
