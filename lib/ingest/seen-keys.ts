@@ -10,10 +10,12 @@ import type { IngestStore, SeenKeyGroup } from './ports';
  * hash-range buckets (lib/store/seen-key-buckets.ts), ~15 bytes a key instead of a Postgres row.
  */
 
-/** The seen-key group of a batch's committed rows, which have offsets from `offsetStart`. */
-export function seenKeyGroup(strategy: MergeStrategy, rows: readonly Row[], offsetStart: bigint): SeenKeyGroup {
-  const keys = applyToState(strategy, rows).upserts.keys();
-  return { offsetStart, rowCount: rows.length, hashes: BigInt64Array.from(keys, keyHash64) };
+/**
+ * The seen-key group of a batch's committed rows, which have offsets from `offsetStart`; `keys`,
+ * when the caller already has them (applyToState's upserts of these rows), spares a second pass.
+ */
+export function seenKeyGroup(strategy: MergeStrategy, rows: readonly Row[], offsetStart: bigint, keys?: Iterable<string>): SeenKeyGroup {
+  return { offsetStart, rowCount: rows.length, hashes: BigInt64Array.from(keys ?? applyToState(strategy, rows).upserts.keys(), keyHash64) };
 }
 
 /**

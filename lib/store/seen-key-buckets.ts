@@ -204,4 +204,8 @@ export async function replaceSeenKeys(db: pg.ClientBase, datasetNum: number, gro
       buffers.slice(i, i + ROWS_PER_INSERT),
     ]);
   }
+  // Statistics for the planner at once, not when autovacuum next looks: without them the first
+  // pulls after a rebuild of millions of keys planned their bucket joins as scans (measured: an
+  // append of 2,500 keys onto 10,000,000 took 480 ms before ANALYZE, 170 ms after).
+  await db.query('ANALYZE seen_key_bucket');
 }
