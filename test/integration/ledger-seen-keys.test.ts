@@ -6,15 +6,13 @@ import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { committedKeyState } from '../../lib/ingest/committed-key-state';
 import { keyHash64 } from '../../lib/ingest/key-hash';
 import { applyToState } from '../../lib/ingest/merge/apply-to-state';
-import { createMergeStrategy } from '../../lib/ingest/merge/create-merge-strategy';
-import { mqttSourceConfig } from '../../lib/ingest/mqtt-source-config';
 import { stateSignature } from '../../lib/ingest/run-polling-ingest';
 import { seenKeyGroup } from '../../lib/ingest/seen-keys';
-import { layoutFromReadSchema } from '../../lib/ingest/slice-layout';
 import { stageSlice } from '../../lib/ingest/stage-slice';
 import { connectStore } from '../../lib/store/connect-store';
 import { applyMigrations } from '../../lib/store/migrate';
 import { mqttManifest } from '../support/manifests';
+import { mergeSetupOf } from '../support/merge-setup';
 import { createTestDatabase, TEST_SECRET_KEY } from '../support/test-store';
 
 describe('[LEDGER] seen keys in hash-range buckets (lib/store/seen-key-buckets.ts)', () => {
@@ -27,9 +25,7 @@ describe('[LEDGER] seen keys in hash-range buckets (lib/store/seen-key-buckets.t
     try {
       await addDataset({ store, manifest: mqttManifest({ name: 'seen', port: 1883, topics: [{ path: 'seen/#' }] }) });
       const head = (await store.ingest.getDatasetHead(defaultWorkspaceKey('seen')))!;
-      const source = mqttSourceConfig(head.snapshot, () => undefined);
-      const layout = layoutFromReadSchema(source.readSchema!, source.vocab);
-      const strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
+      const { layout, strategy } = mergeSetupOf(head.snapshot);
       await store.ingest.acquirePullLease(head.id, 'p');
       await store.ingest.startPull(head.id, 'p');
       // 300 rows in one commit: past one bucket, so the commit's append splits them.

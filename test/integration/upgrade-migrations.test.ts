@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { applyMigrations, MIGRATIONS_DIR } from '../../lib/store/migrate';
+import { mergeSetupOf } from '../support/merge-setup';
 import { createTestDatabase, TEST_SECRET_KEY } from '../support/test-store';
 import { PassThrough } from 'node:stream';
 import { chainBlocks } from '../../lib/chain/metadata-block';
@@ -12,10 +13,7 @@ import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { exportDataset } from '../../lib/datasets/export-dataset';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { applyToState } from '../../lib/ingest/merge/apply-to-state';
-import { createMergeStrategy } from '../../lib/ingest/merge/create-merge-strategy';
-import { mqttSourceConfig } from '../../lib/ingest/mqtt-source-config';
 import { encodeSliceLine, storedToSliceRow } from '../../lib/ingest/slice-encoding';
-import { layoutFromReadSchema } from '../../lib/ingest/slice-layout';
 import { stageSlice } from '../../lib/ingest/stage-slice';
 import type { DataSchema } from '../../lib/odf/data-type';
 import type { DatasetSnapshot } from '../../lib/odf';
@@ -91,9 +89,7 @@ describe('[UPGRADE] slices become the one copy of committed data (20261205120000
     const db = new pg.Client({ connectionString: url });
     await db.connect();
     const d = (await db.query<{ id: string; num: number; head_hash: string; manifest: DatasetSnapshot }>(`SELECT id, num, head_hash, manifest FROM dataset WHERE name = 'upg'`)).rows[0];
-    const source = mqttSourceConfig(d.manifest, () => undefined);
-    const layout = layoutFromReadSchema(source.readSchema!, source.vocab);
-    const strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
+    const { layout, strategy } = mergeSetupOf(d.manifest);
     let head = { hash: d.head_hash, sequenceNumber: 1, nextOffset: 0n, watermark: null as Date | null, dataSchema: null as DataSchema | null };
     const lines: string[] = [];
     for (const [i, first] of [[0, true], [3, false]] as const) {
@@ -156,9 +152,7 @@ describe("[UPGRADE] Ledger's seen keys move into hash-range buckets (20261206110
     const old = await connectStore({ databaseUrl: url, secretKey: TEST_SECRET_KEY });
     await addDataset({ store: old, manifest: mqttManifest({ name: 'upg', port: 1883, topics: [{ path: 'upg/#' }] }) });
     let head = (await old.ingest.getDatasetHead(defaultWorkspaceKey('upg')))!;
-    const source = mqttSourceConfig(head.snapshot, () => undefined);
-    const layout = layoutFromReadSchema(source.readSchema!, source.vocab);
-    const strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
+    const { layout, strategy } = mergeSetupOf(head.snapshot);
     await old.ingest.acquirePullLease(head.id, 'p');
     await old.ingest.startPull(head.id, 'p');
     // Two batches of 100 rows committed, their seen keys written as the previous release did: one
