@@ -8,6 +8,7 @@ import { stateSignature } from '../lib/ingest/run-polling-ingest';
 import { layoutFromReadSchema } from '../lib/ingest/slice-layout';
 import { stageSlice } from '../lib/ingest/stage-slice';
 import { seenKeyGroup } from '../lib/ingest/seen-keys';
+import type { SeenKeyGroup } from '../lib/ingest/ports';
 import type { Store } from '../lib/store/open-store';
 import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 
@@ -76,10 +77,12 @@ export function timeMosquittoSub(port: number, clientId: string, topic: string, 
 }
 
 /**
- * Commits `rows` generated readings (benchPayload) in 50,000-row slices through the same
+ * Commits `rows` generated readings (benchPayload) in slices of `batchRows` through the same
  * read → merge → stage → commit path a pull uses, without a broker.
  */
-export async function prefill(store: Store, name: string, rows: number) {
+export async function prefill(store: Store, name: string, rows: number, opts: { batchRows?: number; seenKeys?: 'per-commit' | 'rebuilt' } = {}) {
+  const batchRows = opts.batchRows ?? 50_000;
+  const rebuilt: SeenKeyGroup[] = [];
   let head = (await store.ingest.getDatasetHead(defaultWorkspaceKey(name)))!;
   const source = mqttSourceConfig(head.snapshot, () => undefined);
   const readSchema = source.readSchema!; // the bench manifest declares one
@@ -88,17 +91,20 @@ export async function prefill(store: Store, name: string, rows: number) {
   const pullId = `prefill-${Date.now()}`;
   const lease = await store.ingest.acquirePullLease(head.id, pullId);
   await store.ingest.startPull(head.id, pullId);
-  for (let start = 0; start < rows; start += 50_000) {
+  // Each batch is prepared while the previous one commits (Postgres works in its own process), so a
+  // 10,000,000-row history takes minutes: the head moves here, as the pull's slice writer moves it.
+  let inFlight: Promise<void> = Promise.resolve();
+  for (let start = 0; start < rows; start += batchRows) {
     const batch = [];
-    for (let i = start; i < Math.min(rows, start + 50_000); i++) {
+    for (let i = start; i < Math.min(rows, start + batchRows); i++) {
       const r = readMessage(source.read, readSchema, { topic: 't', payload: Buffer.from(benchPayload(i)) }, { maxPayloadBytes: 1 << 20 });
-      if (r.ok) batch.push(...r.rows);
+      if (r.ok) for (const row of r.rows) batch.push(row);
     }
     const merged = strategy.merge({ hasHistory: head.nextOffset > 0n, get: () => undefined, keys: () => [] }, batch);
     const systemTime = new Date();
     const staged = stageSlice({ merged, layout, systemTime, nextOffset: head.nextOffset, prevWatermark: head.watermark, committedDataSchema: head.dataSchema })!;
     const blocks = chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime);
-    await store.ingest.commit({
+    const commit = {
       datasetId: head.id,
       datasetNum: head.num,
       expectedHeadHash: head.headHash,
@@ -109,13 +115,20 @@ export async function prefill(store: Store, name: string, rows: number) {
       watermark: staged.watermark,
       dataSchema: staged.dataSchema,
       // The bench's merges are Append (no state) and Ledger (a seen-key group per batch).
-      keyState: strategy.primaryKey.length ? { signature: stateSignature(strategy), upserts: new Map(), deletes: [], seen: seenKeyGroup(strategy, staged.committedRows, staged.slice.offsetStart) } : undefined,
+      keyState: strategy.primaryKey.length && opts.seenKeys !== 'rebuilt' ? { signature: stateSignature(strategy), upserts: new Map(), deletes: [], seen: seenKeyGroup(strategy, staged.committedRows, staged.slice.offsetStart) } : undefined,
       qos2Receipts: { add: [], remove: [] },
       quarantine: [],
       pull: { id: pullId, add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
-    });
-    head = (await store.ingest.getDatasetHead(defaultWorkspaceKey(name)))!;
+    };
+    const last = blocks.at(-1)!;
+    head = { ...head, headHash: last.hash, headSequence: last.block.sequenceNumber, nextOffset: commit.nextOffset, watermark: staged.watermark, dataSchema: staged.dataSchema ?? head.dataSchema };
+    if (strategy.primaryKey.length && opts.seenKeys === 'rebuilt') rebuilt.push(seenKeyGroup(strategy, staged.committedRows, staged.slice.offsetStart));
+    await inFlight;
+    inFlight = store.ingest.commit(commit);
   }
+  await inFlight;
+  // 'rebuilt': the seen keys written in one pass at the end, as a pull writes them after a change of merge keys.
+  if (rebuilt.length) await store.ingest.replaceKeyState(head, stateSignature(strategy), new Map(), rebuilt);
   await store.ingest.finishPull(pullId, { status: 'updated', hasMore: false });
   await lease.release();
 }

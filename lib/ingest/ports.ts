@@ -180,7 +180,7 @@ export interface IngestStore {
   finishPull(pullId: string, outcome: PullOutcome): Promise<void>;
   /** Current state rows by primary-key string; `'all'` loads every key (Snapshot merges). */
   loadKeyState(datasetNum: number, keys: string[] | 'all'): Promise<Map<string, JsonRow | null>>;
-  /** Ledger's seen-key groups holding any of `hashes` (each with all its hashes). */
+  /** Ledger's seen-key groups that may hold any of `hashes` (each with those of `hashes` it may hold: the rows confirm). */
   findSeenKeyGroups(datasetNum: number, hashes: bigint[]): Promise<SeenKeyGroup[]>;
   /**
    * Replaces the whole key state (after the merge keys changed and it was rebuilt from history):

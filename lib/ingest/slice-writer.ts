@@ -163,7 +163,7 @@ export class SliceWriter {
     const changes = merged.length && schema!.strategy.primaryKey.length ? applyToState(schema!.strategy, merged) : undefined;
     const unstage = this.staged.length;
     // Ledger records the batch's keys as a seen-key group; the others their current rows.
-    const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(unstage)) : undefined;
+    const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(unstage), changes.upserts.keys()) : undefined;
     const upserts = new Map(seen ? [] : [...(changes?.upserts ?? [])].map(([k, r]) => [k, encodeStateRow(r, schema!.layout)]));
     for (const [k, r] of upserts) this.stateOverlay.set(k, r);
     if (seen) for (const k of changes!.upserts.keys()) this.stateOverlay.set(k, null);

@@ -84,6 +84,7 @@ type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 async function deleteDataset(tx: Tx, d: { id: string; num: number }): Promise<void> {
   await tx.$executeRaw`DELETE FROM key_state WHERE dataset_num = ${d.num}`;
   await tx.$executeRaw`DELETE FROM seen_key_group WHERE dataset_num = ${d.num}`;
+  await tx.$executeRaw`DELETE FROM seen_key_bucket WHERE dataset_num = ${d.num}`;
   await tx.$executeRaw`DELETE FROM staged_batch WHERE dataset_num = ${d.num}`;
   await tx.$executeRaw`DELETE FROM qos2_receipt WHERE dataset_id = ${d.id}`;
   await tx.dataset.delete({ where: { id: d.id } });

@@ -12,6 +12,7 @@ import type { PrismaClient } from './prisma';
 import { inTransaction } from './pg-transaction';
 import type { SecretRepository } from './secret-repository';
 import type { StoredSecrets } from '../secrets/secret-release';
+import { appendSeenKeys, findSeenKeyGroups, replaceSeenKeys } from './seen-key-buckets';
 import { sliceRows } from './slice-rows';
 
 /** A lease lives this long without a heartbeat; heartbeats come at a third of it. */
@@ -146,25 +147,14 @@ export class PostgresIngestStore implements IngestStore {
     return new Map(rows.map((r) => [r.key, r.row]));
   }
 
-  async findSeenKeyGroups(datasetNum: number, hashes: bigint[]): Promise<SeenKeyGroup[]> {
-    if (hashes.length === 0) return [];
-    // One GIN scan for the whole batch (`&&`: shares an element); hits are rare, so usually no rows.
-    const { rows } = await this.pool.query<{ offset_start: string; row_count: number; hashes: string }>(
-      'SELECT offset_start, row_count, hashes::text AS hashes FROM seen_key_groups($1, $2::bigint[])',
-      [datasetNum, bigintArrayText(hashes)],
-    );
-    return rows.map((r) => ({
-      offsetStart: BigInt(r.offset_start),
-      rowCount: r.row_count,
-      hashes: BigInt64Array.from(r.hashes.slice(1, -1).split(','), (h) => BigInt(h)),
-    }));
+  findSeenKeyGroups(datasetNum: number, hashes: bigint[]): Promise<SeenKeyGroup[]> {
+    return findSeenKeyGroups(this.pool, datasetNum, hashes);
   }
 
   async replaceKeyState(dataset: { id: string; num: number }, signature: string, state: Map<string, JsonRow | null>, seen: SeenKeyGroup[] = []): Promise<void> {
     await inTransaction(this.pool, async (db) => {
       await db.query('DELETE FROM key_state WHERE dataset_num = $1', [dataset.num]);
-      await db.query('DELETE FROM seen_key_group WHERE dataset_num = $1', [dataset.num]);
-      for (const group of seen) await insertSeenKeyGroup(db, dataset.num, group);
+      await replaceSeenKeys(db, dataset.num, seen);
       await upsertKeyState(db, dataset.num, state);
       await db.query('UPDATE dataset SET state_signature = $1 WHERE id = $2', [signature, dataset.id]);
     });
@@ -284,7 +274,7 @@ export class PostgresIngestStore implements IngestStore {
         );
       }
       if (c.keyState) {
-        if (c.keyState.seen) await insertSeenKeyGroup(db, c.datasetNum, c.keyState.seen);
+        if (c.keyState.seen) await appendSeenKeys(db, c.datasetNum, c.keyState.seen);
         await upsertKeyState(db, c.datasetNum, c.keyState.upserts);
         if (c.keyState.deletes.length) {
           // One index lookup per key whatever the statistics say (see loadKeyState).
@@ -339,21 +329,6 @@ function parseStagedBatch(text: string): StagedRow[] {
     });
 }
 
-
-/** Postgres array text for bigints: `{1,-2,3}` (cheaper than pg's per-element array encoding). */
-function bigintArrayText(values: Iterable<bigint>): string {
-  return `{${[...values].join(',')}}`;
-}
-
-async function insertSeenKeyGroup(db: pg.ClientBase, datasetNum: number, group: SeenKeyGroup): Promise<void> {
-  if (group.hashes.length === 0) return;
-  await db.query('INSERT INTO seen_key_group (dataset_num, offset_start, row_count, hashes) VALUES ($1, $2, $3, $4::bigint[])', [
-    datasetNum,
-    group.offsetStart.toString(),
-    group.rowCount,
-    bigintArrayText(group.hashes),
-  ]);
-}
 
 async function upsertKeyState(db: pg.ClientBase, datasetNum: number, state: Map<string, JsonRow | null>): Promise<void> {
   if (state.size === 0) return;

@@ -461,6 +461,7 @@ describe('[MERGE] Ledger with several NdJson records per message', () => {
     // Pull 3: everything already seen → nothing committed; with the seen keys dropped first, as the
     // upgrade to slices-only storage leaves a Ledger, so the pull rebuilds them from the slices.
     await env.store.prisma.$executeRaw`DELETE FROM seen_key_group WHERE dataset_num = (SELECT num FROM dataset WHERE name = ${name})`;
+    await env.store.prisma.$executeRaw`DELETE FROM seen_key_bucket WHERE dataset_num = (SELECT num FROM dataset WHERE name = ${name})`;
     await env.store.prisma.$executeRaw`UPDATE dataset SET state_signature = NULL WHERE name = ${name}`;
     await publish(topic, [first]);
     expect(await pull(name)).toMatchObject({ status: 'up_to_date', messagesReceived: 1, rowsCommitted: 0 });

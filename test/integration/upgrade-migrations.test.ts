@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { applyMigrations, MIGRATIONS_DIR } from '../../lib/store/migrate';
+import { mergeSetupOf } from '../support/merge-setup';
 import { createTestDatabase, TEST_SECRET_KEY } from '../support/test-store';
 import { PassThrough } from 'node:stream';
 import { chainBlocks } from '../../lib/chain/metadata-block';
@@ -12,14 +13,15 @@ import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { exportDataset } from '../../lib/datasets/export-dataset';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { applyToState } from '../../lib/ingest/merge/apply-to-state';
-import { createMergeStrategy } from '../../lib/ingest/merge/create-merge-strategy';
-import { mqttSourceConfig } from '../../lib/ingest/mqtt-source-config';
 import { encodeSliceLine, storedToSliceRow } from '../../lib/ingest/slice-encoding';
-import { layoutFromReadSchema } from '../../lib/ingest/slice-layout';
 import { stageSlice } from '../../lib/ingest/stage-slice';
 import type { DataSchema } from '../../lib/odf/data-type';
 import type { DatasetSnapshot } from '../../lib/odf';
 import { connectStore } from '../../lib/store/connect-store';
+import { committedKeyState } from '../../lib/ingest/committed-key-state';
+import { keyHash64 } from '../../lib/ingest/key-hash';
+import type { SeenKeyGroup } from '../../lib/ingest/ports';
+import { stateSignature } from '../../lib/ingest/run-polling-ingest';
 import { mqttManifest } from '../support/manifests';
 
 /** The migrations that `keep` selects, as a directory of their own. */
@@ -74,9 +76,10 @@ describe('[UPGRADE] migrations of this release move existing data', () => {
 describe('[UPGRADE] slices become the one copy of committed data (20261205120000_slices_only)', () => {
   it('moves every slice\'s rows into its stored segment, so verify and export give what the rows gave', async () => {
     const url = await createTestDatabase();
-    // Every migration but the one under test: the current code adds the dataset (it reads columns
-    // later migrations add), and the slices' tables are as the previous release left them.
-    await applyMigrations(url, migrationsWhere((m) => m !== '20261205120000_slices_only'));
+    // Every migration but the one under test (and the later one that reads the table it creates):
+    // the current code adds the dataset (it reads columns later migrations add), and the slices'
+    // tables are as the previous release left them.
+    await applyMigrations(url, migrationsWhere((m) => m !== '20261205120000_slices_only' && m < '20261206110000_seen_key_buckets'));
     const old = await connectStore({ databaseUrl: url, secretKey: TEST_SECRET_KEY });
     await addDataset({ store: old, manifest: mqttManifest({ name: 'upg', port: 1883, topics: [{ path: 'upg/#' }] }) });
     await old.close();
@@ -86,9 +89,7 @@ describe('[UPGRADE] slices become the one copy of committed data (20261205120000
     const db = new pg.Client({ connectionString: url });
     await db.connect();
     const d = (await db.query<{ id: string; num: number; head_hash: string; manifest: DatasetSnapshot }>(`SELECT id, num, head_hash, manifest FROM dataset WHERE name = 'upg'`)).rows[0];
-    const source = mqttSourceConfig(d.manifest, () => undefined);
-    const layout = layoutFromReadSchema(source.readSchema!, source.vocab);
-    const strategy = createMergeStrategy(source.merge, { fields: layout.mergeFields, vocab: source.vocab });
+    const { layout, strategy } = mergeSetupOf(d.manifest);
     let head = { hash: d.head_hash, sequenceNumber: 1, nextOffset: 0n, watermark: null as Date | null, dataSchema: null as DataSchema | null };
     const lines: string[] = [];
     for (const [i, first] of [[0, true], [3, false]] as const) {
@@ -137,6 +138,67 @@ describe('[UPGRADE] slices become the one copy of committed data (20261205120000
       expect((await db.query(`SELECT state_signature FROM dataset WHERE id = $1`, [d.id])).rows[0].state_signature).toBeNull();
       await expect(db.query('SELECT 1 FROM data_row')).rejects.toThrow(/does not exist/);
       expect(await store.ingest.loadStagedRows(d.num)).toEqual([{ op: 0, eventTime: new Date('2026-01-03T00:00:00.123Z'), data: ['d9', 1.25] }]);
+    } finally {
+      await store.close();
+      await db.end();
+    }
+  });
+});
+
+describe("[UPGRADE] Ledger's seen keys move into hash-range buckets (20261206110000_seen_key_buckets)", () => {
+  it('carries every stored hash over unchanged: the same keys are seen, no rebuild, verify stays green', async () => {
+    const url = await createTestDatabase();
+    await applyMigrations(url, migrationsBefore('20261206110000_seen_key_buckets'));
+    const old = await connectStore({ databaseUrl: url, secretKey: TEST_SECRET_KEY });
+    await addDataset({ store: old, manifest: mqttManifest({ name: 'upg', port: 1883, topics: [{ path: 'upg/#' }] }) });
+    let head = (await old.ingest.getDatasetHead(defaultWorkspaceKey('upg')))!;
+    const { layout, strategy } = mergeSetupOf(head.snapshot);
+    await old.ingest.acquirePullLease(head.id, 'p');
+    await old.ingest.startPull(head.id, 'p');
+    // Two batches of 100 rows committed, their seen keys written as the previous release did: one
+    // seen_key_group row per batch with the hashes of its keys (GIN-indexed).
+    const keys: string[] = [];
+    const groups: SeenKeyGroup[] = [];
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    for (const b of [0, 1]) {
+      const batch = Array.from({ length: 100 }, (_, j) => ({ event_time: Date.UTC(2026, 0, 1, 0, b, j % 60), device: `d${j}`, value: j }));
+      const systemTime = new Date(Date.UTC(2026, 0, 2, 0, 0, b));
+      const merged = strategy.merge({ hasHistory: b > 0, get: () => undefined, keys: () => [] }, batch);
+      const staged = stageSlice({ merged, layout, systemTime, nextOffset: head.nextOffset, prevWatermark: head.watermark, committedDataSchema: head.dataSchema })!;
+      const blocks = chainBlocks({ hash: head.headHash, sequenceNumber: head.headSequence }, staged.events, systemTime);
+      await old.ingest.commit({
+        ...{ datasetId: head.id, datasetNum: head.num, expectedHeadHash: head.headHash, systemTime, blocks, slice: staged.slice },
+        ...{ nextOffset: staged.slice.offsetEnd + 1n, watermark: staged.watermark, dataSchema: staged.dataSchema, qos2Receipts: { add: [], remove: [] }, quarantine: [] },
+        pull: { id: 'p', add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
+      });
+      const batchKeys = [...applyToState(strategy, staged.committedRows).upserts.keys()];
+      keys.push(...batchKeys);
+      groups.push({ offsetStart: staged.slice.offsetStart, rowCount: staged.slice.rows.length, hashes: BigInt64Array.from(batchKeys, keyHash64) });
+      await db.query('INSERT INTO seen_key_group (dataset_num, offset_start, row_count, hashes) VALUES ($1, $2, $3, $4::bigint[])', [
+        head.num, staged.slice.offsetStart.toString(), staged.slice.rows.length, batchKeys.map((k) => keyHash64(k).toString()),
+      ]);
+      head = (await old.ingest.getDatasetHead(defaultWorkspaceKey('upg')))!;
+    }
+    await db.query('UPDATE dataset SET state_signature = $2 WHERE id = $1', [head.id, stateSignature(strategy)]);
+    await old.close();
+
+    await applyMigrations(url);
+    const store = await connectStore({ databaseUrl: url, secretKey: TEST_SECRET_KEY });
+    try {
+      expect(await verifyDataset(store, defaultWorkspaceKey('upg'))).toMatchObject({ slices: 2, rows: 200, problems: [] });
+      // Kept as it was: the next pull does not rebuild the state from the slices.
+      expect((await store.ingest.getDatasetHead(defaultWorkspaceKey('upg')))!.stateSignature).toBe(stateSignature(strategy));
+      const fresh = JSON.stringify(['never', 'seen']);
+      const seen = await committedKeyState(store.ingest, defaultWorkspaceKey('upg'), [...keys, fresh]);
+      expect(new Set(seen.keys())).toEqual(new Set(keys));
+      const stored = await db.query<{ n: number; bytes: number }>('SELECT count(*)::int AS n, sum(length(entries))::int AS bytes FROM seen_key_bucket');
+      expect(stored.rows[0]).toEqual({ n: 3, bytes: 200 * 10 }); // 68 entries a bucket
+      await expect(db.query('SELECT hashes FROM seen_key_group')).rejects.toThrow(/does not exist/);
+      // A rebuild (after a change of merge keys) writes the same buckets in one pass.
+      await store.ingest.replaceKeyState(head, stateSignature(strategy), new Map(), groups);
+      expect(new Set((await committedKeyState(store.ingest, defaultWorkspaceKey('upg'), [...keys, fresh])).keys())).toEqual(new Set(keys));
+      expect((await db.query('SELECT count(*)::int AS n, sum(length(entries))::int AS bytes FROM seen_key_bucket')).rows[0]).toEqual({ n: 3, bytes: 200 * 10 });
     } finally {
       await store.close();
       await db.end();
