@@ -87,12 +87,21 @@ program
   .command('set')
   .description("change a dataset's Sluice settings (kept outside its manifest, so exports stay Kamu's)")
   .argument('<dataset>')
-  .addOption(snapshotScopeOption().makeOptionMandatory())
-  .action((name: string, opts: { snapshotScope: SnapshotScope }) =>
+  .addOption(snapshotScopeOption())
+  .addOption(new Option('--always-on <on|off>', 'stream the dataset in the worker (`sluice worker`, `serve`, `start`), committing what arrives within about a second').choices(['on', 'off']))
+  .action((name: string, opts: { snapshotScope?: SnapshotScope; alwaysOn?: 'on' | 'off' }) =>
     withStore(async (store) => {
-      const [{ setSnapshotScope }, { resolveDatasetArg }] = await Promise.all([import('../lib/datasets/set-snapshot-scope'), import('./dataset-arg')]);
-      await setSnapshotScope(store, await resolveDatasetArg(store.workspaces, name), opts.snapshotScope);
-      console.log(`${name}: snapshot scope ${opts.snapshotScope}`);
+      if (!opts.snapshotScope && !opts.alwaysOn) throw new SluiceError('INVALID_INPUT', 'say what to set: --snapshot-scope or --always-on');
+      const [{ setSnapshotScope }, { setAlwaysOn }, { resolveDatasetArg }] = await Promise.all([import('../lib/datasets/set-snapshot-scope'), import('../lib/datasets/set-always-on'), import('./dataset-arg')]);
+      const dataset = await resolveDatasetArg(store.workspaces, name);
+      if (opts.snapshotScope) {
+        await setSnapshotScope(store, dataset, opts.snapshotScope);
+        console.log(`${name}: snapshot scope ${opts.snapshotScope}`);
+      }
+      if (opts.alwaysOn) {
+        await setAlwaysOn(store, dataset, opts.alwaysOn === 'on');
+        console.log(`${name}: always on ${opts.alwaysOn}${opts.alwaysOn === 'on' ? ' (streamed by the worker of `sluice start`, `serve` or `worker`)' : ''}`);
+      }
     }),
   );
 

@@ -64,11 +64,14 @@ export interface FollowPullArgs extends Omit<RunPollingIngestArgs, 'keepSession'
  */
 export async function followPull(args: FollowPullArgs): Promise<PullResult> {
   const resolved = await resolvePullSource(args);
-  if (resolved.source.merge.kind === 'Snapshot') {
-    throw new SluiceError('INVALID_INPUT', `${resolved.head.name} merges as Snapshot: each pull is a whole snapshot, which a stream of commits cannot be; pull it on a schedule instead`);
-  }
+  if (resolved.source.merge.kind === 'Snapshot') throw snapshotNotStreamable(resolved.head.name);
   const follow = { ...DEFAULT_FOLLOW_OPTIONS, ...args.follow };
   return recordedPull(args.store, resolved.head.id, (pullId) => new FollowRun(args, resolved, follow, pullId));
+}
+
+/** A Snapshot merge takes each pull as the whole snapshot: a commit per interval would retract every key it did not see. */
+export function snapshotNotStreamable(name: string): SluiceError {
+  return new SluiceError('INVALID_INPUT', `"${name}" merges as Snapshot: each pull is a whole snapshot, which a stream of commits cannot be; pull it on a schedule instead`);
 }
 
 /** Connection failures a follow run outlives: it connects again. Anything else (credentials, TLS, policy) ends it. */
@@ -156,9 +159,15 @@ class FollowRun {
     const handlers: MqttSessionHandlers = {
       onMessage: (m) => {
         if (generation !== this.generation) return;
-        this.oldestHeldAt ??= Date.now();
+        this.oldestHeldAt ??= m.receivedAt.getTime();
         this.queue.push(m);
-        this.touch();
+        this.lastActivity = Date.now();
+        // The loop sleeps until the oldest message is due; it only needs waking when that changes,
+        // when a batch is full, or (MQTT 3.1.1) to notice the quiet gap after a window.
+        if (this.queue.length === 1 || this.queue.length >= this.o.batchSize || this.session?.protocolVersion === 4) this.touch();
+        // Falling behind: stop reading, so what waits stays with the broker instead of in memory
+        // (Mosquitto 2.0.11 sends past the window it was given, see mqtt-session.ts).
+        if (this.queue.length >= 2 * this.o.batchSize) this.session?.stopReceiving();
       },
       onPubrel: (id) => {
         if (generation !== this.generation) return;
@@ -238,7 +247,9 @@ class FollowRun {
 
   /** Prepares a batch, waits for the commit in flight, then starts this one's (see PullRun.commitBatch). */
   private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
-    if (publish) this.oldestHeldAt = undefined;
+    if (this.queue.length < this.o.batchSize) this.session?.resumeReceiving();
+    // What stays queued (past a full batch) is due from its own oldest message.
+    if (publish) this.oldestHeldAt = this.queue[0]?.receivedAt.getTime();
     const prepared = await this.writer.prepare(messages, pubrels, publish);
     await this.inFlight;
     const session = this.session;

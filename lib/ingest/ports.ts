@@ -31,6 +31,8 @@ export interface DatasetHead {
   sessionTopics: TopicSubscription[] | null;
   /** What a Snapshot pull's snapshot is (a dataset setting outside the manifest). */
   snapshotScope: SnapshotScope;
+  /** Streamed by the worker (always-on-runner.ts), a dataset setting outside the manifest. */
+  alwaysOn: boolean;
 }
 
 export type JsonRow = Record<string, JsonValue>;
@@ -233,4 +235,6 @@ export interface IngestStore {
   loadInbox(datasetId: string, limit: number): Promise<InboxRow[]>;
   /** Datasets with device messages waiting in their inbox. */
   datasetsWithInbox(): Promise<DatasetKey[]>;
+  /** Datasets set to be streamed by the worker. */
+  alwaysOnDatasets(): Promise<DatasetKey[]>;
 }

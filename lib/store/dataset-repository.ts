@@ -57,6 +57,8 @@ export interface DatasetRecord {
   watermark: Date | null;
   previewWsUrl: string | null;
   snapshotScope: SnapshotScope;
+  /** Streamed by the worker (lib/ingest/always-on-runner.ts). */
+  alwaysOn: boolean;
   /** The filters the broker session held after the last pull, with the QoS the broker granted. */
   sessionTopics: TopicSubscription[] | null;
   createdAt: Date;
@@ -160,6 +162,7 @@ export class DatasetRepository {
           watermark: d.watermark,
           previewWsUrl: d.previewWsUrl,
           snapshotScope: snapshotScopeOf(d.snapshotScope),
+          alwaysOn: d.alwaysOn,
           sessionTopics: d.sessionTopics as unknown as TopicSubscription[] | null,
           createdAt: d.createdAt,
         }
@@ -202,12 +205,22 @@ export class DatasetRepository {
     await this.prisma.dataset.update({ where: { id }, data: { previewWsUrl: url } });
   }
 
+  async setAlwaysOn(id: string, on: boolean): Promise<void> {
+    await this.prisma.dataset.update({ where: { id }, data: { alwaysOn: on } });
+  }
+
   async setSnapshotScope(id: string, scope: SnapshotScope): Promise<void> {
     await this.prisma.dataset.update({ where: { id }, data: { snapshotScope: scope } });
   }
 
   async countPendingQuarantine(datasetId: string): Promise<number> {
     return this.prisma.quarantinedMessage.count({ where: { datasetId, discardedAt: null } });
+  }
+
+  /** When the newest committed slice was committed (null before any data). */
+  async lastCommitAt(datasetId: string): Promise<Date | null> {
+    const s = await this.prisma.dataSlice.findFirst({ where: { datasetId }, orderBy: { offsetStart: 'desc' }, select: { systemTime: true } });
+    return s?.systemTime ?? null;
   }
 
   async countSlices(datasetId: string): Promise<number> {

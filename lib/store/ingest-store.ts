@@ -50,6 +50,7 @@ export class PostgresIngestStore implements IngestStore {
       mqttClientId: d.mqttClientId,
       sessionTopics: (d.sessionTopics as unknown as TopicSubscription[] | null) ?? null,
       snapshotScope: snapshotScopeOf(d.snapshotScope),
+      alwaysOn: d.alwaysOn,
     };
   }
 
@@ -295,6 +296,11 @@ export class PostgresIngestStore implements IngestStore {
         [c.pull.id, a.messagesReceived, a.rowsCommitted, a.quarantined, a.duplicates, a.slices],
       );
     });
+  }
+
+  async alwaysOnDatasets(): Promise<DatasetKey[]> {
+    const rows = await this.prisma.dataset.findMany({ where: { alwaysOn: true }, select: { workspaceId: true, name: true }, orderBy: { createdAt: 'asc' } });
+    return rows.map((r) => datasetKey(r.workspaceId, r.name));
   }
 
   async loadTailAddData(datasetId: string, limit: number): Promise<TailAddData[]> {
