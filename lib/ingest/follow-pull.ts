@@ -10,6 +10,12 @@ import { compactTail, DEFAULT_COMPACTION, type CompactionOptions, type Compactio
 export interface FollowOptions {
   /** A message waits at most this long before the slice holding it is committed (default 1 s). */
   commitIntervalMs: number;
+  /**
+   * While no commit is in flight, a message is committed once it waited this long (Kafka's
+   * linger.ms): a quiet stream's rows are visible in about this plus one commit, and a busy one's
+   * batches grow by themselves while a commit runs (rate × commit time), up to the interval.
+   */
+  lingerMs: number;
   /** A slice is committed as soon as this many messages wait, whatever the interval. */
   batchSize: number;
   /** First wait before reconnecting to a broker that went away; doubled per failed attempt… */
@@ -21,6 +27,7 @@ export interface FollowOptions {
 
 export const DEFAULT_FOLLOW_OPTIONS: FollowOptions = {
   commitIntervalMs: 1000,
+  lingerMs: 100,
   batchSize: 10_000,
   reconnectMinMs: 250,
   reconnectMaxMs: 10_000,
@@ -51,7 +58,8 @@ export interface FollowPullArgs extends Omit<RunPollingIngestArgs, 'keepSession'
 
 /**
  * Streams an MQTT dataset: one pull (one lease, one pull record) that keeps its persistent session
- * open and commits whenever the oldest held message has waited `commitIntervalMs`, or `batchSize`
+ * open and commits whenever the oldest held message has waited `lingerMs` with no commit running, or
+ * `commitIntervalMs` in any case, or `batchSize`
  * messages wait. Each commit goes through the same SliceWriter as `sluice pull` (read → merge →
  * stage → commit) with the same guarantee: nothing is acknowledged to the broker before the
  * transaction holding it committed. A broker that waits for acknowledgements (an MQTT 3.1.1
@@ -89,6 +97,8 @@ class FollowRun {
   private lost: SluiceError | undefined;
   private wake: (() => void) | undefined;
   private inFlight: Promise<void> | undefined;
+  /** A commit is running (not just prepared): the next batch keeps filling until it lands or the interval passes. */
+  private committing = false;
   /** Each session's events go to the handlers made for it: a dead session's late events are ignored. */
   private generation = 0;
   /** Slices and rows published since the last compaction (or the start). */
@@ -223,7 +233,8 @@ class FollowRun {
       if (this.lost) return this.lost;
       if (this.a.signal.aborted) return undefined;
       const now = Date.now();
-      const due = this.oldestHeldAt !== undefined && now - this.oldestHeldAt >= o.commitIntervalMs;
+      const waited = this.oldestHeldAt === undefined ? -1 : now - this.oldestHeldAt;
+      const due = waited >= o.commitIntervalMs || (!this.committing && waited >= Math.min(o.lingerMs, o.commitIntervalMs));
       if (this.queue.length >= o.batchSize || (due && (this.queue.length || this.writer.stagedCount))) {
         await this.commitBatch(this.queue.splice(0, o.batchSize), this.pubrels.splice(0), true);
         continue;
@@ -239,7 +250,8 @@ class FollowRun {
         continue;
       }
       await this.compact(false);
-      const untilDue = this.oldestHeldAt === undefined ? o.commitIntervalMs : this.oldestHeldAt + o.commitIntervalMs - now;
+      // A commit landing wakes the loop (touch), so while one runs the interval is the only deadline.
+      const untilDue = this.oldestHeldAt === undefined ? o.commitIntervalMs : this.oldestHeldAt + (this.committing ? o.commitIntervalMs : o.lingerMs) - now;
       const wantsGap = this.pubrels.length || (this.queue.length && this.session?.protocolVersion === 4);
       await this.sleep(wantsGap ? Math.min(flushGapMs, untilDue) : untilDue);
     }
@@ -259,7 +271,13 @@ class FollowRun {
   }
 
   private async commitPrepared(p: PreparedCommit, session: MqttSession | undefined): Promise<void> {
-    await this.writer.commit(p);
+    this.committing = true;
+    try {
+      await this.writer.commit(p);
+    } finally {
+      this.committing = false;
+      this.touch();
+    }
     // Committed: only now may the broker learn that these messages arrived, on the session that sent them.
     if (session && session === this.session && !this.lost) {
       for (const m of p.messages) session.acknowledge(m);
