@@ -296,7 +296,8 @@ export class DatasetRepository {
   /** The dataset's slices in offset order (those starting after `after`, if given), without their Arrow encodings. */
   async slices(datasetId: string, after?: bigint) {
     return this.prisma.dataSlice.findMany({
-      where: { datasetId, ...(after === undefined ? {} : { offsetStart: { gt: after } }) },
+      // Slices holding rows past `after`: after a compaction (lib/ingest/compact-tail.ts) the first may start before it.
+      where: { datasetId, ...(after === undefined ? {} : { offsetEnd: { gt: after } }) },
       orderBy: { offsetStart: 'asc' },
       select: { offsetStart: true, offsetEnd: true, blockSequence: true, hash: true, size: true, systemTime: true },
     });
@@ -318,7 +319,7 @@ export class DatasetRepository {
   async sliceArrows(datasetId: string, from: bigint, to: bigint): Promise<{ offsetStart: bigint; offsetEnd: bigint; segment: DeflateSegment; schemaKey: string }[]> {
     const r = await this.pool.query<{ offset_start: string; offset_end: string; arrow: Buffer; arrow_adler32: string; arrow_size: number; arrow_schema: string }>(
       `SELECT offset_start, offset_end, arrow, arrow_adler32, arrow_size, arrow_schema FROM data_slice
-       WHERE dataset_id = $1 AND offset_start >= $2 AND offset_end <= $3 ORDER BY offset_start`,
+       WHERE dataset_id = $1 AND offset_end >= $2 AND offset_end <= $3 ORDER BY offset_start`,
       [datasetId, from.toString(), to.toString()],
     );
     return r.rows.map((s) => ({
