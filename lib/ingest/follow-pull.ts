@@ -4,6 +4,7 @@ import type { PullCounters } from './ports';
 import { recordedPull, type PullResult } from './recorded-pull';
 import { pullSessionOptions, resolvePullSource, type ResolvedPullSource, type RunPollingIngestArgs } from './run-polling-ingest';
 import { SliceWriter, type PreparedCommit } from './slice-writer';
+import { Waker } from './waker';
 import { compactTail, DEFAULT_COMPACTION, type CompactionOptions, type CompactionResult } from './compact-tail';
 
 /** How a follow run commits and reconnects (`sluice pull --follow`, always-on datasets). */
@@ -95,7 +96,7 @@ class FollowRun {
   private oldestHeldAt: number | undefined;
   private lastActivity = Date.now();
   private lost: SluiceError | undefined;
-  private wake: (() => void) | undefined;
+  private readonly waker = new Waker();
   private inFlight: Promise<void> | undefined;
   /** A commit is running (not just prepared): the next batch keeps filling until it lands or the interval passes. */
   private committing = false;
@@ -308,22 +309,10 @@ class FollowRun {
 
   private touch(): void {
     this.lastActivity = Date.now();
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.waker.wake();
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.a.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, Math.max(1, ms));
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    return this.a.signal.aborted ? Promise.resolve() : this.waker.sleep(ms);
   }
 }

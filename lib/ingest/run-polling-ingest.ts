@@ -9,6 +9,7 @@ import type { DatasetKey } from '../datasets/dataset-key';
 import { withheldAfterCap, withheldAfterInterruption, type PendingAtBroker } from './pending-at-broker';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver } from './recorded-pull';
+import { Waker } from './waker';
 import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
 
 export { systemClock, stateSignature, type Clock } from './slice-writer';
@@ -139,7 +140,7 @@ class PullRun {
   private readonly pubrels: number[] = [];
   private failure: SluiceError | undefined;
   private lastActivity = Date.now();
-  private wake: (() => void) | undefined;
+  private readonly waker = new Waker();
   /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
   private accepted = 0;
   /** QoS 1/2 messages the broker marked DUP: it resends what a previous session left unacknowledged. */
@@ -273,22 +274,11 @@ class PullRun {
 
   private touch(): void {
     this.lastActivity = Date.now();
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.waker.wake();
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, Math.max(1, ms));
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    return this.waker.sleep(ms);
   }
 
   /**
