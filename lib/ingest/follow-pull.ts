@@ -1,5 +1,5 @@
 import { SluiceError, isSluiceError } from '../errors';
-import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type ReceivedMessage } from './fetch/mqtt-session';
+import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type ReceivedMessage, type TopicSubscription } from './fetch/mqtt-session';
 import type { PullCounters } from './ports';
 import { recordedPull, type PullResult } from './recorded-pull';
 import { pullSessionOptions, resolvePullSource, type ResolvedPullSource, type RunPollingIngestArgs } from './run-polling-ingest';
@@ -97,6 +97,8 @@ class FollowRun {
   private lastActivity = Date.now();
   private lost: SluiceError | undefined;
   private readonly waker = new Waker();
+  /** The filters the broker session holds (as recorded before the run, then as this run subscribed them). */
+  private sessionTopics: TopicSubscription[] | null;
   private inFlight: Promise<void> | undefined;
   /** A commit is running (not just prepared): the next batch keeps filling until it lands or the interval passes. */
   private committing = false;
@@ -111,6 +113,7 @@ class FollowRun {
     private readonly o: FollowOptions,
     private readonly pullId: string,
   ) {
+    this.sessionTopics = r.head.sessionTopics;
     this.writer = new SliceWriter({ store: a.store, clock: r.clock, head: r.head, source: r.source, schema: r.schema, pullId, maxPayloadBytes: r.options.maxPayloadBytes });
     a.signal.addEventListener('abort', () => this.touch(), { once: true });
   }
@@ -176,9 +179,6 @@ class FollowRun {
         // The loop sleeps until the oldest message is due; it only needs waking when that changes,
         // when a batch is full, or (MQTT 3.1.1) to notice the quiet gap after a window.
         if (this.queue.length === 1 || this.queue.length >= this.o.batchSize || this.session?.protocolVersion === 4) this.touch();
-        // Falling behind: stop reading, so what waits stays with the broker instead of in memory
-        // (Mosquitto 2.0.11 sends past the window it was given, see mqtt-session.ts).
-        if (this.queue.length >= 2 * this.o.batchSize) this.session?.stopReceiving();
       },
       onPubrel: (id) => {
         if (generation !== this.generation) return;
@@ -192,9 +192,14 @@ class FollowRun {
       },
     };
     this.lost = undefined;
-    // Two batches may be unacknowledged at once: one committing, the next filling.
-    const session = await openMqttSession(pullSessionOptions(this.r, 2 * this.o.batchSize, false), handlers);
+    // Two batches may be unacknowledged at once: one committing, the next filling. That window is
+    // what bounds the run's memory when it falls behind (reading is never paused: the broker's
+    // PINGRESPs must get through, or mqtt.js ends the connection at its keepalive).
+    const sessionOptions = pullSessionOptions({ ...this.r, head: { ...this.r.head, sessionTopics: this.sessionTopics } }, 2 * this.o.batchSize, false);
+    const session = await openMqttSession(sessionOptions, handlers);
     this.session = session;
+    // A resumed session keeps these: reconnecting does not subscribe again (which would resend retained messages).
+    this.sessionTopics = session.topics;
     if (!session.sessionPresent && this.writer.receipts.size > 0) {
       // A new broker session starts packet ids afresh: receipts of the lost one would drop new messages.
       await store.clearQos2Receipts(head.id);
@@ -260,7 +265,6 @@ class FollowRun {
 
   /** Prepares a batch, waits for the commit in flight, then starts this one's (see PullRun.commitBatch). */
   private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
-    if (this.queue.length < this.o.batchSize) this.session?.resumeReceiving();
     // What stays queued (past a full batch) is due from its own oldest message.
     if (publish) this.oldestHeldAt = this.queue[0]?.receivedAt.getTime();
     const prepared = await this.writer.prepare(messages, pubrels, publish);
