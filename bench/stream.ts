@@ -7,7 +7,8 @@
  * Postgres. Each message's event_time is the instant it was published, so publish → committed
  * (visible to readers: the slice and its AddData block are in Postgres) is measured per message
  * when its commit returns. Prints p50/p95/p99/max, this process's RSS and heap (after a GC) once
- * warmed up and at the end, and the chain's slices and blocks against the commits made.
+ * warmed up and at the end, its CPU time per message (a figure robust to the machine's load: the
+ * rate one idle core would sustain), and the chain's slices and blocks against the commits made.
  * Env: BENCH_RATE, BENCH_SECONDS, BENCH_COMMIT_INTERVAL_MS (default 1000).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -103,6 +104,8 @@ async function main() {
     onReconnect: ({ error }) => console.log(`reconnecting: ${error.message}`),
   });
   await subscribed;
+  const cpuAtStart = process.cpuUsage();
+  const wallAtStart = Date.now();
 
   const pub = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'publish', String(broker.port)], { stdio: 'inherit', env: process.env });
   const published = new Promise<number | null>((resolve) => pub.on('close', resolve));
@@ -119,6 +122,9 @@ async function main() {
   while (measured < RATE * SECONDS && Date.now() < catchUpUntil) await new Promise((r) => setTimeout(r, 50));
   if (measured < RATE * SECONDS) console.log(`NOT CAUGHT UP: ${RATE * SECONDS - measured} messages not committed 5 minutes after the publisher ended`);
   const end = memory();
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const wallSeconds = (Date.now() - wallAtStart) / 1000;
   clearInterval(progress);
   stop.abort();
   const result = await run;
@@ -135,6 +141,8 @@ async function main() {
   console.log(`messages committed: ${measured.toLocaleString('en-US')} (${result.rowsCommitted.toLocaleString('en-US')} rows, ${result.duplicates} duplicates)`);
   console.log(`latency publish → committed: p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms (target p99 ≤ 1,500 ms)`);
   console.log(`runner memory after ${WARMUP_S} s: RSS ${mb(warm!.rss)}, heap ${mb(warm!.heapUsed)}; at the end: RSS ${mb(end.rss)}, heap ${mb(end.heapUsed)}`);
+  // Robust to load: what the runner spent per message, so what one idle core would sustain.
+  console.log(`runner CPU: ${cpuSeconds.toFixed(1)} s over ${wallSeconds.toFixed(0)} s wall (${((100 * cpuSeconds) / wallSeconds).toFixed(0)}% of a core), ${((1e6 * cpuSeconds) / Math.max(1, measured)).toFixed(0)} µs per message: one idle core sustains ~${Math.round(measured / cpuSeconds).toLocaleString('en-US')} msg/s`);
   console.log(`chain: ${commits} commits → ${slices.length} slices, ${blocks.length} blocks (${compactions} compactions); verify: ${verify.problems.length ? verify.problems.join('; ') : 'ok'}`);
   console.log(`load average at the end: ${load()} (uptime: ${execFileSync('uptime').toString().trim()})`);
   await store.close();

@@ -97,6 +97,7 @@ class FollowRun {
   private lastActivity = Date.now();
   private lost: SluiceError | undefined;
   private readonly waker = new Waker();
+  private pausedUntil: NodeJS.Timeout | undefined;
   /** The filters the broker session holds (as recorded before the run, then as this run subscribed them). */
   private sessionTopics: TopicSubscription[] | null;
   private inFlight: Promise<void> | undefined;
@@ -152,6 +153,7 @@ class FollowRun {
       await this.inFlight;
       await this.compact(true);
     } finally {
+      clearTimeout(this.pausedUntil);
       await this.inFlight?.catch(() => undefined);
       await this.session?.close();
     }
@@ -179,6 +181,7 @@ class FollowRun {
         // The loop sleeps until the oldest message is due; it only needs waking when that changes,
         // when a batch is full, or (MQTT 3.1.1) to notice the quiet gap after a window.
         if (this.queue.length === 1 || this.queue.length >= this.o.batchSize || this.session?.protocolVersion === 4) this.touch();
+        if (this.queue.length >= 2 * this.o.batchSize) this.pauseReading();
       },
       onPubrel: (id) => {
         if (generation !== this.generation) return;
@@ -192,9 +195,7 @@ class FollowRun {
       },
     };
     this.lost = undefined;
-    // Two batches may be unacknowledged at once: one committing, the next filling. That window is
-    // what bounds the run's memory when it falls behind (reading is never paused: the broker's
-    // PINGRESPs must get through, or mqtt.js ends the connection at its keepalive).
+    // Two batches may be unacknowledged at once: one committing, the next filling.
     const sessionOptions = pullSessionOptions({ ...this.r, head: { ...this.r.head, sessionTopics: this.sessionTopics } }, 2 * this.o.batchSize, false);
     const session = await openMqttSession(sessionOptions, handlers);
     this.session = session;
@@ -217,6 +218,7 @@ class FollowRun {
    */
   private async dropSession(): Promise<void> {
     this.generation++;
+    this.resumeReading();
     await this.inFlight;
     this.queue = [];
     this.pubrels = [];
@@ -265,6 +267,7 @@ class FollowRun {
 
   /** Prepares a batch, waits for the commit in flight, then starts this one's (see PullRun.commitBatch). */
   private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
+    if (this.queue.length < this.o.batchSize) this.resumeReading();
     // What stays queued (past a full batch) is due from its own oldest message.
     if (publish) this.oldestHeldAt = this.queue[0]?.receivedAt.getTime();
     const prepared = await this.writer.prepare(messages, pubrels, publish);
@@ -309,6 +312,26 @@ class FollowRun {
     if (!result) return;
     this.writer.head = result.head;
     this.a.onCompact?.(result);
+  }
+
+  /**
+   * Falling behind (2 batches wait): stop reading, so what the broker sends past the window it was
+   * given (Mosquitto 2.0.11 does, see mqtt-session.ts) waits in its queue instead of this
+   * process's memory. Reading resumes once less than a batch waits, and after 15 s in any case:
+   * while paused the broker's PINGRESP cannot be read, and mqtt.js ends the connection after its
+   * 30 s keepalive.
+   */
+  private pauseReading(): void {
+    if (this.pausedUntil) return;
+    this.session?.stopReceiving();
+    this.pausedUntil = setTimeout(() => this.resumeReading(), 15_000);
+  }
+
+  private resumeReading(): void {
+    if (!this.pausedUntil) return;
+    clearTimeout(this.pausedUntil);
+    this.pausedUntil = undefined;
+    this.session?.resumeReceiving();
   }
 
   private touch(): void {
