@@ -9,7 +9,7 @@
  * when its commit returns. Prints p50/p95/p99/max, this process's RSS and heap (after a GC) once
  * warmed up and at the end, its CPU time per message (a figure robust to the machine's load: the
  * rate one idle core would sustain), and the chain's slices and blocks against the commits made.
- * Env: BENCH_RATE, BENCH_SECONDS, BENCH_COMMIT_INTERVAL_MS (default 1000).
+ * Env: BENCH_RATE, BENCH_SECONDS, BENCH_COMMIT_INTERVAL_MS (default 1000), BENCH_COMPACTION=0.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
@@ -18,6 +18,7 @@ import { addDataset } from '../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 import { verifyDataset } from '../lib/datasets/verify-dataset';
 import { followPull, type FollowCommit } from '../lib/ingest/follow-pull';
+import { DEFAULT_COMPACTION } from '../lib/ingest/compact-tail';
 import { openStore } from '../lib/store/open-store';
 import { mqttManifest } from '../test/support/manifests';
 import { startMosquitto } from '../test/support/mosquitto-server';
@@ -27,6 +28,8 @@ import { BENCH_FIELDS, benchPayload } from './support';
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 300);
 const INTERVAL_MS = Number(process.env.BENCH_COMMIT_INTERVAL_MS ?? 1000);
+/** BENCH_COMPACTION=0: no merging of tail slices (to see what it costs the latency). */
+const COMPACTION = process.env.BENCH_COMPACTION !== '0';
 const WARMUP_S = Math.min(10, SECONDS / 5);
 const TOPIC = 'bench/stream/a';
 
@@ -96,7 +99,7 @@ async function main() {
   const run = followPull({
     store: store.ingest,
     dataset,
-    follow: { commitIntervalMs: INTERVAL_MS },
+    follow: { commitIntervalMs: INTERVAL_MS, compaction: { ...DEFAULT_COMPACTION, enabled: COMPACTION } },
     signal: stop.signal,
     onCommit,
     onConnected: () => connected(),
