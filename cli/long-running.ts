@@ -32,15 +32,18 @@ export function register(program: Command): void {
 
   program
     .command('worker')
-    .description('run scheduled pulls and fold device inboxes without the web server (any number of workers share them)')
+    .description('run scheduled pulls, stream always-on datasets and fold device inboxes without the web server (any number of workers share them)')
     .action(async () => {
       const store = await openConfiguredStore();
       const { startScheduler } = await import('../lib/schedules/scheduler');
       const { startInboxFolder } = await import('../lib/ingest/inbox-folder');
+      const { startAlwaysOnRunner } = await import('../lib/ingest/always-on-runner');
       const scheduler = await startScheduler({ store, databaseUrl: store.databaseUrl, log: (line) => console.error(line) });
       const folder = startInboxFolder({ store: store.ingest, log: (line) => console.error(line) });
-      console.error('sluice worker: running scheduled pulls and folding device inboxes (Ctrl+C to stop)');
+      const streams = startAlwaysOnRunner({ store: store.ingest, log: (line) => console.error(line) });
+      console.error('sluice worker: running scheduled pulls, always-on datasets and folding device inboxes (Ctrl+C to stop)');
       await untilSignal();
+      await streams.stop();
       await folder.stop();
       await scheduler.stop();
       await store.close();

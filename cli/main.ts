@@ -41,6 +41,13 @@ const count = (v: string) => {
   return n;
 };
 
+/** A duration: milliseconds, or with a unit (`500ms`, `1s`, `1.5s`). */
+const duration = (v: string) => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
+  if (!m) throw new SluiceError('INVALID_INPUT', `"${v}" is not a duration (e.g. 1s, 500ms)`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+};
+
 const snapshotScopeOption = () =>
   new Option('--snapshot-scope <scope>', "what a Snapshot pull's snapshot is: every record of the pull (pull, Kamu's), or each topic's latest message (topic)").choices(['pull', 'topic']);
 
@@ -80,12 +87,21 @@ program
   .command('set')
   .description("change a dataset's Sluice settings (kept outside its manifest, so exports stay Kamu's)")
   .argument('<dataset>')
-  .addOption(snapshotScopeOption().makeOptionMandatory())
-  .action((name: string, opts: { snapshotScope: SnapshotScope }) =>
+  .addOption(snapshotScopeOption())
+  .addOption(new Option('--always-on <on|off>', 'stream the dataset in the worker (`sluice worker`, `serve`, `start`), committing what arrives within about a second').choices(['on', 'off']))
+  .action((name: string, opts: { snapshotScope?: SnapshotScope; alwaysOn?: 'on' | 'off' }) =>
     withStore(async (store) => {
-      const [{ setSnapshotScope }, { resolveDatasetArg }] = await Promise.all([import('../lib/datasets/set-snapshot-scope'), import('./dataset-arg')]);
-      await setSnapshotScope(store, await resolveDatasetArg(store.workspaces, name), opts.snapshotScope);
-      console.log(`${name}: snapshot scope ${opts.snapshotScope}`);
+      if (!opts.snapshotScope && !opts.alwaysOn) throw new SluiceError('INVALID_INPUT', 'say what to set: --snapshot-scope or --always-on');
+      const [{ setSnapshotScope }, { setAlwaysOn }, { resolveDatasetArg }] = await Promise.all([import('../lib/datasets/set-snapshot-scope'), import('../lib/datasets/set-always-on'), import('./dataset-arg')]);
+      const dataset = await resolveDatasetArg(store.workspaces, name);
+      if (opts.snapshotScope) {
+        await setSnapshotScope(store, dataset, opts.snapshotScope);
+        console.log(`${name}: snapshot scope ${opts.snapshotScope}`);
+      }
+      if (opts.alwaysOn) {
+        await setAlwaysOn(store, dataset, opts.alwaysOn === 'on');
+        console.log(`${name}: always on ${opts.alwaysOn}${opts.alwaysOn === 'on' ? ' (streamed by the worker of `sluice start`, `serve` or `worker`)' : ''}`);
+      }
     }),
   );
 
@@ -118,7 +134,11 @@ program
   .option('--ca <file>', 'CA certificate (PEM) to trust for mqtts:// and wss:// brokers')
   .option('--insecure', 'do not verify the broker certificate')
   .option('--env <name=broker>', 'let ${{ env.NAME }} read this environment variable, for that broker only (repeatable; also SLUICE_PULL_ENV)', (v: string, prev: string[] = []) => [...prev, v])
-  .action(async (names: string[], opts: { all?: boolean; idleTimeout: number; recordCap: number; maxDuration: number; connectTimeout: number; redeliveryWait: number; wait: boolean; mqttVersion: string; ca?: string; insecure?: boolean; env?: string[] }) => {
+  .option('--follow', 'stream one dataset: keep the session open and commit every --commit-interval or --batch-size until Ctrl+C')
+  .option('--commit-interval <duration>', 'with --follow: a message waits at most this long before it is committed (e.g. 1s, 500ms)', duration, 1000)
+  .option('--batch-size <n>', 'with --follow: commit as soon as this many messages wait', count, 10_000)
+  .action(async (names: string[], opts: PullCommandOptions) => {
+    if (opts.follow) return followCommand(names, opts);
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
     const [{ readEnv }, { allowedEnvVars, operatorEnvironment }, { pullUntilCaughtUp }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }, { describeQosDowngrades }] = await Promise.all([
       import('../lib/config/env'),
@@ -139,15 +159,7 @@ program
             store: store.ingest,
             dataset,
             environment,
-            options: {
-              idleTimeoutMs: opts.idleTimeout,
-              recordCap: opts.recordCap,
-              maxDurationMs: opts.maxDuration,
-              connectTimeoutMs: opts.connectTimeout,
-              redeliveryWaitMs: opts.redeliveryWait,
-              protocolVersion: opts.mqttVersion === '5' ? 5 : opts.mqttVersion === '3.1.1' ? 4 : 'auto',
-              tls: opts.ca || opts.insecure ? { ca: opts.ca ? readTextFile(opts.ca) : undefined, rejectUnauthorized: !opts.insecure } : undefined,
-            },
+            options: pullOptionsOf(opts),
             waitForRedelivery: opts.wait,
             onWaiting: (p) => console.error(`${name}: waiting ${Math.ceil(p.retryAfterMs / 1000)} s: ${p.reason}`),
           });
@@ -169,6 +181,72 @@ program
       if (failed) throw new ReportedError(failed);
     });
   });
+
+interface PullCommandOptions {
+  all?: boolean;
+  idleTimeout: number;
+  recordCap: number;
+  maxDuration: number;
+  connectTimeout: number;
+  redeliveryWait: number;
+  wait: boolean;
+  mqttVersion: string;
+  ca?: string;
+  insecure?: boolean;
+  env?: string[];
+  follow?: boolean;
+  commitInterval: number;
+  batchSize: number;
+}
+
+function pullOptionsOf(opts: PullCommandOptions) {
+  return {
+    idleTimeoutMs: opts.idleTimeout,
+    recordCap: opts.recordCap,
+    maxDurationMs: opts.maxDuration,
+    connectTimeoutMs: opts.connectTimeout,
+    redeliveryWaitMs: opts.redeliveryWait,
+    protocolVersion: opts.mqttVersion === '5' ? (5 as const) : opts.mqttVersion === '3.1.1' ? (4 as const) : ('auto' as const),
+    tls: opts.ca || opts.insecure ? { ca: opts.ca ? readTextFile(opts.ca) : undefined, rejectUnauthorized: !opts.insecure } : undefined,
+  };
+}
+
+/** `sluice pull <dataset> --follow`: streams until SIGINT/SIGTERM, then commits what it holds and exits 0. */
+async function followCommand(names: string[], opts: PullCommandOptions): Promise<void> {
+  if (opts.all || names.length !== 1) throw new SluiceError('INVALID_INPUT', '--follow streams one dataset: name exactly one');
+  const [{ readEnv }, { allowedEnvVars, operatorEnvironment }, { followPull }, { resolveDatasetArg }] = await Promise.all([
+    import('../lib/config/env'),
+    import('../lib/config/pull-environment'),
+    import('../lib/ingest/follow-pull'),
+    import('./dataset-arg'),
+  ]);
+  const environment = operatorEnvironment(process.env, allowedEnvVars(opts.env ?? [], readEnv().SLUICE_PULL_ENV));
+  const name = names[0];
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await withStore(async (store) => {
+      const r = await followPull({
+        store: store.ingest,
+        dataset: await resolveDatasetArg(store.workspaces, name),
+        environment,
+        options: pullOptionsOf(opts),
+        follow: { commitIntervalMs: opts.commitInterval, batchSize: opts.batchSize },
+        signal: stop.signal,
+        onCommit: (c) => console.log(`${c.committedAt.toISOString()} ${name}: committed ${c.rows} rows (${c.totals.rowsCommitted} rows, ${c.totals.slices} commits, ${c.totals.quarantined} quarantined, ${c.totals.duplicates} duplicates so far)`),
+        onConnected: ({ sessionPresent }) => console.error(`${name}: following (${sessionPresent ? 'session resumed' : 'new session'}); Ctrl+C commits what is held and stops`),
+        onReconnect: ({ error, delayMs }) => console.error(`${name}: ${error.message}; connecting again in ${(delayMs / 1000).toFixed(2)} s`),
+        onCompact: (c) => console.error(`${name}: merged ${c.replaced} small slices into ${c.merged}`),
+      });
+      console.log(`${name}: stopped (${r.messagesReceived} messages, ${r.rowsCommitted} rows, ${r.quarantined} quarantined, ${r.duplicates} duplicates)`);
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
 
 program
   .command('log')

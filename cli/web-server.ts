@@ -8,6 +8,7 @@ import { precompressedAssets } from './precompressed-assets';
 import { readEnv, type SluiceEnv } from '../lib/config/env';
 import { startScheduler } from '../lib/schedules/scheduler';
 import { startInboxFolder } from '../lib/ingest/inbox-folder';
+import { startAlwaysOnRunner } from '../lib/ingest/always-on-runner';
 import { loadMasterKey } from '../lib/config/secret-key';
 import { isSluiceError } from '../lib/errors';
 import { ConnectionsPerAccount } from '../lib/relay/connections-per-account';
@@ -54,6 +55,7 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const relay = relayUpgrade(store, env, dataDir, trustProxy);
   const scheduler = opts.worker === false ? undefined : await startScheduler({ store, databaseUrl: store.databaseUrl });
   const folder = opts.worker === false ? undefined : startInboxFolder({ store: store.ingest, log: (line) => console.error(line) });
+  const streams = opts.worker === false ? undefined : startAlwaysOnRunner({ store: store.ingest, log: (line) => console.error(line) });
   // Devices publish to this process unless `sluice start` runs the endpoint itself (--no-devices) or SLUICE_DEVICES=0.
   const deviceConfig = opts.devices === false ? undefined : deviceEndpointConfig(env);
   const devices = deviceConfig && (await startDeviceEndpoint({ ...deviceConfig, store: store.devices, log: (line) => console.error(line) }));
@@ -69,6 +71,7 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
     stop: async () => {
       server.close();
       await devices?.close();
+      await streams?.stop();
       await folder?.stop();
       await scheduler?.stop();
       await store.close();

@@ -31,6 +31,8 @@ export interface DatasetHead {
   sessionTopics: TopicSubscription[] | null;
   /** What a Snapshot pull's snapshot is (a dataset setting outside the manifest). */
   snapshotScope: SnapshotScope;
+  /** Streamed by the worker (always-on-runner.ts), a dataset setting outside the manifest. */
+  alwaysOn: boolean;
 }
 
 export type JsonRow = Record<string, JsonValue>;
@@ -134,6 +136,33 @@ export interface SliceCommit {
   inbox?: bigint[];
 }
 
+/** An AddData block at the end of a chain, with the offsets of the slice it adds (compact-tail.ts). */
+export interface TailAddData {
+  sequenceNumber: number;
+  hash: string;
+  prevHash: string;
+  systemTime: Date;
+  event: { kind: 'AddData'; prevOffset?: number; newData?: unknown; newWatermark?: string } & Record<string, unknown>;
+  offsetStart: bigint;
+  offsetEnd: bigint;
+}
+
+/**
+ * Blocks from `fromSequence` to the head, and their slices, replaced by `blocks` and `slices` (one
+ * slice per block, same offsets overall) in one transaction: the head moves by compare-and-swap on
+ * `expectedHeadHash`, under the lease of `pullId`.
+ */
+export interface TailReplacement {
+  datasetId: string;
+  pullId: string;
+  expectedHeadHash: string;
+  fromSequence: number;
+  /** How many slices the replaced blocks added: the transaction fails unless exactly these are deleted. */
+  replacedSlices: number;
+  blocks: HashedBlock[];
+  slices: (CommittedSlice & { systemTime: Date })[];
+}
+
 /** A device message waiting in a push dataset's inbox. */
 export interface InboxRow {
   id: bigint;
@@ -199,8 +228,13 @@ export interface IngestStore {
   /** The dataset's and workspace's stored secrets with their broker bindings (see lib/secrets/secret-release.ts). */
   loadSecrets(head: Pick<DatasetHead, 'id' | 'workspaceId'>): Promise<StoredSecrets>;
   commit(commit: SliceCommit): Promise<void>;
+  /** The chain's trailing AddData blocks that add a slice, newest first, at most `limit`; stops at any other block. */
+  loadTailAddData(datasetId: string, limit: number): Promise<TailAddData[]>;
+  replaceTail(replacement: TailReplacement): Promise<void>;
   /** The oldest `limit` messages of a push dataset's inbox, in arrival order. */
   loadInbox(datasetId: string, limit: number): Promise<InboxRow[]>;
   /** Datasets with device messages waiting in their inbox. */
   datasetsWithInbox(): Promise<DatasetKey[]>;
+  /** Datasets set to be streamed by the worker. */
+  alwaysOnDatasets(): Promise<DatasetKey[]>;
 }

@@ -1,3 +1,4 @@
+import { isSluiceError, SluiceError } from '../errors';
 import { findActivePollingSource } from '../odf';
 import { foldInbox } from './fold-inbox';
 import type { QosDowngrade } from './fetch/mqtt-session';
@@ -63,9 +64,12 @@ export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<Ca
     pulls++;
     const before = done;
     const onProgress = args.onProgress && ((p: PullProgress) => args.onProgress!({ ...p, ...sumCounters(before, p), pulls }));
-    const r = push
-      ? await foldInbox({ store: args.store, dataset: args.dataset, clock: args.clock, onProgress })
-      : await runPollingIngest({ ...args, onProgress, keepSession: true, handOver: previous?.handOver });
+    const r = await (push
+      ? foldInbox({ store: args.store, dataset: args.dataset, clock: args.clock, onProgress })
+      : runPollingIngest({ ...args, onProgress, keepSession: true, handOver: previous?.handOver })
+    ).catch((err: unknown) => {
+      throw head?.alwaysOn && isSluiceError(err, 'PULL_ALREADY_RUNNING') ? alwaysOnRefusal(args.dataset.name) : err;
+    });
     done = sumCounters(done, r);
     updated ||= r.status === 'updated';
     first ??= r;
@@ -97,4 +101,12 @@ export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<Ca
     ...(pending ? { pending } : {}),
     pulls,
   };
+}
+
+/** Why a pull (by hand, the console's or a schedule's) does not run beside the always-on runner holding the lease. */
+function alwaysOnRefusal(name: string): SluiceError {
+  return new SluiceError(
+    'PULL_ALREADY_RUNNING',
+    `"${name}" is always on: the worker streams it and commits what arrives within about a second, so it needs no pull; turn "always on" off (sluice set ${name} --always-on off, or the dataset's Settings) to pull it yourself`,
+  );
 }

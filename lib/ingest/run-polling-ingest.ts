@@ -1,7 +1,7 @@
 import { SluiceError } from '../errors';
 import { secretsForConnection, type StoredSecrets } from '../secrets/secret-release';
 import type { TemplateLookup } from '../odf';
-import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
+import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
 import { SessionRelay } from './fetch/session-relay';
 import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt-source-config';
 import type { DatasetHead, IngestStore, PullCounters } from './ports';
@@ -9,6 +9,7 @@ import type { DatasetKey } from '../datasets/dataset-key';
 import { withheldAfterCap, withheldAfterInterruption, type PendingAtBroker } from './pending-at-broker';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver } from './recorded-pull';
+import { Waker } from './waker';
 import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
 
 export { systemClock, stateSignature, type Clock } from './slice-writer';
@@ -68,6 +69,24 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
 }
 
 async function runPull(args: RunPollingIngestArgs, onStart: () => void): Promise<PullResult> {
+  const resolved = await resolvePullSource(args);
+  return recordedPull(args.store, resolved.head.id, (pullId, previous) => {
+    onStart();
+    return new PullRun({ ...args, ...resolved, pullId, ...previous });
+  });
+}
+
+/** What a pull of an MQTT dataset works from: its head, source (secrets resolved), schema and options. */
+export interface ResolvedPullSource {
+  options: PullOptions;
+  clock: Clock;
+  head: DatasetHead;
+  source: MqttSourceConfig;
+  schema: ConfiguredSchema | undefined;
+}
+
+/** Reads the dataset's head and resolves its MQTT source; shared by a pull and a follow run. */
+export async function resolvePullSource(args: Pick<RunPollingIngestArgs, 'store' | 'dataset' | 'options' | 'environment' | 'clock'>): Promise<ResolvedPullSource> {
   const options = { ...DEFAULT_PULL_OPTIONS, ...args.options };
   const clock = args.clock ?? systemClock;
   const head = await args.store.getDatasetHead(args.dataset);
@@ -85,19 +104,30 @@ async function runPull(args: RunPollingIngestArgs, onStart: () => void): Promise
   // Without a declared read schema, the one inferred from the dataset's first messages is used.
   const readSchema = source.readSchema ?? head.inferredReadSchema ?? undefined;
   const schema = readSchema && configureSchema(readSchema, source, head);
-
-  return recordedPull(args.store, head.id, (pullId, previous) => {
-    onStart();
-    return new PullRun({ ...args, options, clock, head, source, schema, pullId, ...previous });
-  });
+  return { options, clock, head, source, schema };
 }
 
-interface PullRunArgs extends RunPollingIngestArgs {
-  options: PullOptions;
-  clock: Clock;
-  head: DatasetHead;
-  source: MqttSourceConfig;
-  schema: ConfiguredSchema | undefined;
+/**
+ * The broker session of a dataset's pull: its stable client id, a persistent session, the
+ * source's filters and the window of unacknowledged messages the broker may send.
+ */
+export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head' | 'options'>, receiveMaximum: number, forceSubscribe: boolean): MqttSessionOptions {
+  return {
+    url: r.source.brokerUrl,
+    username: r.source.username,
+    password: r.source.password,
+    clientId: r.head.mqttClientId,
+    topics: r.source.topics,
+    protocolVersion: r.options.protocolVersion,
+    receiveMaximum: Math.min(65_535, Math.max(1, receiveMaximum)),
+    connectTimeoutMs: r.options.connectTimeoutMs,
+    sessionTopics: r.head.sessionTopics ?? undefined,
+    forceSubscribe,
+    tls: r.options.tls,
+  };
+}
+
+interface PullRunArgs extends Omit<RunPollingIngestArgs, 'options' | 'clock'>, ResolvedPullSource {
   pullId: string;
   /** The previous pull of the dataset was killed or lost its connection: the broker may hold what it had received. */
   interruptedPull: PreviousPull['interruptedPull'];
@@ -112,7 +142,7 @@ class PullRun {
   private lastActivity = Date.now();
   /** The lastActivity for which unread socket data was last looked for (see receiveLoop). */
   private idleCheckedAt = 0;
-  private wake: (() => void) | undefined;
+  private readonly waker = new Waker();
   /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
   private accepted = 0;
   /** QoS 1/2 messages the broker marked DUP: it resends what a previous session left unacknowledged. */
@@ -145,7 +175,7 @@ class PullRun {
   }
 
   async run(): Promise<PullResult> {
-    const { store, options, source, head } = this.a;
+    const { store, options, head } = this.a;
     this.progress('connecting');
     this.stopAt = Date.now() + options.maxDurationMs;
     await this.writer.start();
@@ -170,23 +200,8 @@ class PullRun {
     }
     // Attached before the CONNACK: a resumed session's queued messages follow it in the same read.
     this.relay.attach(handlers);
-    this.session ??= await openMqttSession(
-      {
-        url: source.brokerUrl,
-        username: source.username,
-        password: source.password,
-        clientId: head.mqttClientId,
-        topics: source.topics,
-        protocolVersion: options.protocolVersion,
-        receiveMaximum: Math.min(65_535, Math.max(1, options.recordCap)),
-        connectTimeoutMs: options.connectTimeoutMs,
-        sessionTopics: head.sessionTopics ?? undefined,
-        // Snapshot pulls re-subscribe so retained messages (each topic's current state) arrive again.
-        forceSubscribe: this.singleBatch,
-        tls: options.tls,
-      },
-      this.relay,
-    );
+    // Snapshot pulls re-subscribe so retained messages (each topic's current state) arrive again.
+    this.session ??= await openMqttSession(pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay);
     if (handed) this.session.resumeReceiving();
     try {
       if (!handed && !this.session.sessionPresent && this.writer.receipts.size > 0) {
@@ -265,22 +280,11 @@ class PullRun {
 
   private touch(): void {
     this.lastActivity = Date.now();
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.waker.wake();
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, Math.max(1, ms));
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    return this.waker.sleep(ms);
   }
 
   /**

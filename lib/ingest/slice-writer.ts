@@ -97,6 +97,11 @@ export class SliceWriter {
     this.singleBatch = a.source.merge.kind === 'Snapshot';
   }
 
+  /** How committed rows are laid out, once the schema is known (declared, recorded or inferred). */
+  get layout(): SliceLayout | undefined {
+    return this.schema?.layout;
+  }
+
   /** Rows staged and not yet published. */
   get stagedCount(): number {
     return this.staged.length;

@@ -22,7 +22,10 @@ export interface DatasetSliceIndex {
   slices: { offsetStart: number; offsetEnd: number; hash: string }[];
 }
 
-/** The slice index; with `after`, only the slices that start after that offset (what a page lacks). */
+/**
+ * The slice index; with `after`, only the slices holding rows after that offset (what a page
+ * lacks). After a compaction merged slices across that offset, the first one starts before it.
+ */
 export async function datasetSliceIndex(store: Store, dataset: DatasetKey, after?: bigint): Promise<DatasetSliceIndex> {
   const d = await getDatasetOrThrow(store.datasets, dataset);
   const layout = committedLayout(d);
@@ -53,12 +56,18 @@ export async function sliceRangeArrowZlib(store: Store, dataset: DatasetKey, ran
     throw new SluiceError('INVALID_INPUT', `a range holds 1 to ${MAX_RANGE_ROWS} rows; ${range.from}–${range.to} does not`);
   }
   const slices = await store.datasets.sliceArrows(d.id, range.from, range.to);
-  // Only a range of whole committed slices, without gaps, is what the URL promises for good.
-  const whole = slices.length > 0 && slices[0].offsetStart === range.from && slices.at(-1)!.offsetEnd === range.to && slices.every((s, i) => i === 0 || s.offsetStart === slices[i - 1].offsetEnd + 1n);
-  if (!whole) throw new SluiceError('SLICE_NOT_FOUND', `offsets ${range.from}–${range.to} of "${dataset.name}" are not a run of whole committed slices (see its slice index)`);
+  // A range of committed slices without gaps, ending with one, is what the URL promises for good;
+  // it may start inside its first slice (a page holding rows up to there when a compaction merged
+  // slices across that offset: rows never change, so the rest of that slice is served).
+  const whole = slices.length > 0 && slices[0].offsetStart <= range.from && slices.at(-1)!.offsetEnd === range.to && slices.every((s, i) => i === 0 || s.offsetStart === slices[i - 1].offsetEnd + 1n);
+  if (!whole) throw new SluiceError('SLICE_NOT_FOUND', `offsets ${range.from}–${range.to} of "${dataset.name}" are not a run of committed slices (see its slice index)`);
   const { head, tail } = arrowStreamEnds(layout);
   const segments = [head];
   for (const s of slices) {
+    if (s.offsetStart < range.from) {
+      segments.push(sliceArrowSegment(await store.datasets.rowsInRange(d.num, range.from, s.offsetEnd + 1n), layout));
+      continue;
+    }
     if (s.schemaKey === expect.schemaKey) {
       segments.push(s.segment);
       continue;

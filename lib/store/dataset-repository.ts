@@ -57,6 +57,8 @@ export interface DatasetRecord {
   watermark: Date | null;
   previewWsUrl: string | null;
   snapshotScope: SnapshotScope;
+  /** Streamed by the worker (lib/ingest/always-on-runner.ts). */
+  alwaysOn: boolean;
   /** The filters the broker session held after the last pull, with the QoS the broker granted. */
   sessionTopics: TopicSubscription[] | null;
   createdAt: Date;
@@ -161,6 +163,7 @@ export class DatasetRepository {
           watermark: d.watermark,
           previewWsUrl: d.previewWsUrl,
           snapshotScope: snapshotScopeOf(d.snapshotScope),
+          alwaysOn: d.alwaysOn,
           sessionTopics: d.sessionTopics as unknown as TopicSubscription[] | null,
           createdAt: d.createdAt,
         }
@@ -203,12 +206,22 @@ export class DatasetRepository {
     await this.prisma.dataset.update({ where: { id }, data: { previewWsUrl: url } });
   }
 
+  async setAlwaysOn(id: string, on: boolean): Promise<void> {
+    await this.prisma.dataset.update({ where: { id }, data: { alwaysOn: on } });
+  }
+
   async setSnapshotScope(id: string, scope: SnapshotScope): Promise<void> {
     await this.prisma.dataset.update({ where: { id }, data: { snapshotScope: scope } });
   }
 
   async countPendingQuarantine(datasetId: string): Promise<number> {
     return this.prisma.quarantinedMessage.count({ where: { datasetId, discardedAt: null } });
+  }
+
+  /** When the newest committed slice was committed (null before any data). */
+  async lastCommitAt(datasetId: string): Promise<Date | null> {
+    const s = await this.prisma.dataSlice.findFirst({ where: { datasetId }, orderBy: { offsetStart: 'desc' }, select: { systemTime: true } });
+    return s?.systemTime ?? null;
   }
 
   async countSlices(datasetId: string): Promise<number> {
@@ -284,7 +297,8 @@ export class DatasetRepository {
   /** The dataset's slices in offset order (those starting after `after`, if given), without their Arrow encodings. */
   async slices(datasetId: string, after?: bigint) {
     return this.prisma.dataSlice.findMany({
-      where: { datasetId, ...(after === undefined ? {} : { offsetStart: { gt: after } }) },
+      // Slices holding rows past `after`: after a compaction (lib/ingest/compact-tail.ts) the first may start before it.
+      where: { datasetId, ...(after === undefined ? {} : { offsetEnd: { gt: after } }) },
       orderBy: { offsetStart: 'asc' },
       select: { offsetStart: true, offsetEnd: true, blockSequence: true, hash: true, size: true, systemTime: true },
     });
@@ -306,7 +320,7 @@ export class DatasetRepository {
   async sliceArrows(datasetId: string, from: bigint, to: bigint): Promise<{ offsetStart: bigint; offsetEnd: bigint; segment: DeflateSegment; schemaKey: string }[]> {
     const r = await this.pool.query<{ offset_start: string; offset_end: string; arrow: Buffer; arrow_adler32: string; arrow_size: number; arrow_schema: string }>(
       `SELECT offset_start, offset_end, arrow, arrow_adler32, arrow_size, arrow_schema FROM data_slice
-       WHERE dataset_id = $1 AND offset_start >= $2 AND offset_end <= $3 ORDER BY offset_start`,
+       WHERE dataset_id = $1 AND offset_end >= $2 AND offset_end <= $3 ORDER BY offset_start`,
       [datasetId, from.toString(), to.toString()],
     );
     return r.rows.map((s) => ({

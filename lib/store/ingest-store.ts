@@ -7,7 +7,8 @@ import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
-import type { DatasetHead, InboxRow, IngestStore, JsonRow, PullOutcome, SeenKeyGroup, SliceCommit, StagedRow, StoredRow } from '../ingest/ports';
+import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullOutcome, SeenKeyGroup, SliceCommit, StagedRow, StoredRow, TailAddData, TailReplacement } from '../ingest/ports';
+import type { HashedBlock } from '../chain/metadata-block';
 import type { PrismaClient } from './prisma';
 import { inTransaction } from './pg-transaction';
 import type { SecretRepository } from './secret-repository';
@@ -50,6 +51,7 @@ export class PostgresIngestStore implements IngestStore {
       mqttClientId: d.mqttClientId,
       sessionTopics: (d.sessionTopics as unknown as TopicSubscription[] | null) ?? null,
       snapshotScope: snapshotScopeOf(d.snapshotScope),
+      alwaysOn: d.alwaysOn,
     };
   }
 
@@ -209,9 +211,7 @@ export class PostgresIngestStore implements IngestStore {
   async commit(c: SliceCommit): Promise<void> {
     const last = c.blocks.at(-1);
     await inTransaction(this.pool, async (db) => {
-      // Holding the lease row's lock for the transaction: a pull that lost its lease writes nothing.
-      const lease = await db.query('SELECT 1 FROM dataset WHERE id = $1 AND lease_pull_id = $2 FOR UPDATE', [c.datasetId, c.pull.id]);
-      if (lease.rowCount !== 1) throw new SluiceError('PULL_ALREADY_RUNNING', 'this pull lost its lease to another pull of the dataset; nothing was committed');
+      await lockLease(db, c.datasetId, c.pull.id);
       if (last) {
         const moved = await db.query(
           `UPDATE dataset SET head_hash = $1, head_sequence = $2, next_offset = $3, watermark = $4,
@@ -229,18 +229,7 @@ export class PostgresIngestStore implements IngestStore {
           ],
         );
         if (moved.rowCount !== 1) throw new SluiceError('HEAD_MOVED', 'the dataset head moved during the commit (a concurrent writer); nothing was committed');
-        await db.query(
-          `INSERT INTO metadata_block (dataset_id, sequence_number, hash, prev_hash, system_time, event)
-           SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])`,
-          [
-            c.datasetId,
-            c.blocks.map((b) => b.block.sequenceNumber),
-            c.blocks.map((b) => b.hash),
-            c.blocks.map((b) => b.block.prevBlockHash ?? null),
-            c.blocks.map((b) => b.block.systemTime),
-            c.blocks.map((b) => JSON.stringify(b.block.event)),
-          ],
-        );
+        await insertBlocks(db, c.datasetId, c.blocks);
       }
       if (!last && c.inferredReadSchema) {
         await db.query('UPDATE dataset SET inferred_read_schema = $1::jsonb WHERE id = $2', [JSON.stringify(c.inferredReadSchema), c.datasetId]);
@@ -263,15 +252,7 @@ export class PostgresIngestStore implements IngestStore {
         if (unstaged.rows[0].n !== (c.unstage ?? 0)) {
           throw new Error(`the slice holds ${c.unstage ?? 0} staged rows but ${unstaged.rows[0].n} were staged; nothing was committed`);
         }
-        const s = c.slice;
-        await db.query(
-          `INSERT INTO data_slice (dataset_id, offset_start, offset_end, block_sequence, hash, size, system_time, arrow, arrow_adler32, arrow_size, arrow_schema)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [
-            ...[c.datasetId, s.offsetStart.toString(), s.offsetEnd.toString(), last!.block.sequenceNumber, s.hash, s.size, c.systemTime],
-            ...[Buffer.from(s.arrow.segment.deflated), s.arrow.segment.adler32, s.arrow.segment.size, s.arrow.schemaKey],
-          ],
-        );
+        await insertSlice(db, c.datasetId, c.slice, last!.block.sequenceNumber, c.systemTime);
       }
       if (c.keyState) {
         if (c.keyState.seen) await appendSeenKeys(db, c.datasetNum, c.keyState.seen);
@@ -304,6 +285,41 @@ export class PostgresIngestStore implements IngestStore {
                 quarantined = quarantined + $4, duplicates = duplicates + $5, slices = slices + $6 WHERE id = $1`,
         [c.pull.id, a.messagesReceived, a.rowsCommitted, a.quarantined, a.duplicates, a.slices],
       );
+    });
+  }
+
+  async alwaysOnDatasets(): Promise<DatasetKey[]> {
+    const rows = await this.prisma.dataset.findMany({ where: { alwaysOn: true }, select: { workspaceId: true, name: true }, orderBy: { createdAt: 'asc' } });
+    return rows.map((r) => datasetKey(r.workspaceId, r.name));
+  }
+
+  async loadTailAddData(datasetId: string, limit: number): Promise<TailAddData[]> {
+    const { rows } = await this.pool.query<{ sequence_number: number; hash: string; prev_hash: string; system_time: Date; event: TailAddData['event']; offset_start: string | null; offset_end: string | null }>(
+      `SELECT b.sequence_number, b.hash, b.prev_hash, b.system_time, b.event, s.offset_start, s.offset_end
+       FROM metadata_block b LEFT JOIN data_slice s ON s.dataset_id = b.dataset_id AND s.block_sequence = b.sequence_number
+       WHERE b.dataset_id = $1 ORDER BY b.sequence_number DESC LIMIT $2`,
+      [datasetId, limit],
+    );
+    const tail: TailAddData[] = [];
+    for (const r of rows) {
+      if (r.event.kind !== 'AddData' || r.offset_start === null || r.offset_end === null || r.prev_hash === null) break;
+      tail.push({ sequenceNumber: r.sequence_number, hash: r.hash, prevHash: r.prev_hash, systemTime: r.system_time, event: r.event, offsetStart: BigInt(r.offset_start), offsetEnd: BigInt(r.offset_end) });
+    }
+    return tail;
+  }
+
+  async replaceTail(t: TailReplacement): Promise<void> {
+    const last = t.blocks.at(-1);
+    if (!last || t.slices.length !== t.blocks.length) throw new Error('a tail replacement needs one slice per block');
+    await inTransaction(this.pool, async (db) => {
+      await lockLease(db, t.datasetId, t.pullId);
+      const moved = await db.query('UPDATE dataset SET head_hash = $1, head_sequence = $2 WHERE id = $3 AND head_hash = $4', [last.hash, last.block.sequenceNumber, t.datasetId, t.expectedHeadHash]);
+      if (moved.rowCount !== 1) throw new SluiceError('HEAD_MOVED', 'the dataset head moved during the compaction (a concurrent writer); nothing was changed');
+      const gone = await db.query('DELETE FROM data_slice WHERE dataset_id = $1 AND offset_start >= $2 AND offset_start <= $3', [t.datasetId, t.slices[0].offsetStart.toString(), t.slices.at(-1)!.offsetEnd.toString()]);
+      if (gone.rowCount !== t.replacedSlices) throw new Error(`the compaction expected to replace ${t.replacedSlices} slices but found ${gone.rowCount}; nothing was changed`);
+      await db.query('DELETE FROM metadata_block WHERE dataset_id = $1 AND sequence_number >= $2', [t.datasetId, t.fromSequence]);
+      await insertBlocks(db, t.datasetId, t.blocks);
+      for (const [i, s] of t.slices.entries()) await insertSlice(db, t.datasetId, s, t.blocks[i].block.sequenceNumber, s.systemTime);
     });
   }
 }
@@ -350,4 +366,36 @@ function ownerIsDeadLocalProcess(owner: string): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+/** Holds the lease row's lock for the transaction: a pull that lost its lease writes nothing. */
+async function lockLease(db: pg.PoolClient, datasetId: string, pullId: string): Promise<void> {
+  const lease = await db.query('SELECT 1 FROM dataset WHERE id = $1 AND lease_pull_id = $2 FOR UPDATE', [datasetId, pullId]);
+  if (lease.rowCount !== 1) throw new SluiceError('PULL_ALREADY_RUNNING', 'this pull lost its lease to another pull of the dataset; nothing was committed');
+}
+
+async function insertBlocks(db: pg.PoolClient, datasetId: string, blocks: HashedBlock[]): Promise<void> {
+  await db.query(
+    `INSERT INTO metadata_block (dataset_id, sequence_number, hash, prev_hash, system_time, event)
+     SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])`,
+    [
+      datasetId,
+      blocks.map((b) => b.block.sequenceNumber),
+      blocks.map((b) => b.hash),
+      blocks.map((b) => b.block.prevBlockHash ?? null),
+      blocks.map((b) => b.block.systemTime),
+      blocks.map((b) => JSON.stringify(b.block.event)),
+    ],
+  );
+}
+
+async function insertSlice(db: pg.PoolClient, datasetId: string, s: CommittedSlice, blockSequence: number, systemTime: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO data_slice (dataset_id, offset_start, offset_end, block_sequence, hash, size, system_time, arrow, arrow_adler32, arrow_size, arrow_schema)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      ...[datasetId, s.offsetStart.toString(), s.offsetEnd.toString(), blockSequence, s.hash, s.size, systemTime],
+      ...[Buffer.from(s.arrow.segment.deflated), s.arrow.segment.adler32, s.arrow.segment.size, s.arrow.schemaKey],
+    ],
+  );
 }

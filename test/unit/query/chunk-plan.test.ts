@@ -35,6 +35,10 @@ describe('planChunks', () => {
     expect(planChunks(slices(10, 10), [{ from: 0, to: 14 }], 0, 1000)).toEqual([{ from: 0, to: 19, cached: false }]);
   });
 
+  it('starts inside a slice when the rows loaded end there (a compaction merged slices across them)', () => {
+    expect(planChunks([{ from: 0, to: 99 }, { from: 100, to: 109 }], [], 40, 1000)).toEqual([{ from: 40, to: 109, cached: false }]);
+  });
+
   it('plans only what lies after the rows already loaded', () => {
     expect(planChunks(slices(10, 10, 10), [], 10, 1000)).toEqual([{ from: 10, to: 29, cached: false }]);
     expect(planChunks(slices(10, 10), [], 20, 1000)).toEqual([]);

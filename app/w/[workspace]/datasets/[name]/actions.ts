@@ -8,6 +8,7 @@ import { SluiceError } from '@/lib/errors';
 import { getDatasetOrThrow } from '@/lib/datasets/dataset-layout';
 import { updateDatasetManifest } from '@/lib/datasets/update-dataset-manifest';
 import { setSnapshotScope } from '@/lib/datasets/set-snapshot-scope';
+import { ALWAYS_ON_PERMISSION, setAlwaysOn } from '@/lib/datasets/set-always-on';
 import { SnapshotScope } from '@/lib/datasets/snapshot-scope';
 import { assertValidFilter } from '@/lib/ingest/fetch/topic-filter';
 import { isPushDataset } from '@/lib/odf/mqtt-source';
@@ -156,6 +157,20 @@ export async function setSchedule(input: z.input<typeof ScheduleInput>): Promise
       await store.schedules.set(d.id, spec, access.viewer.email);
       await recordActivity(access, 'schedule.set', dataset, { schedule: describeSchedule(spec) });
     }
+    revalidatePath(datasetPath(workspace, dataset), 'layout');
+    return undefined;
+  });
+}
+
+const AlwaysOnInput = DatasetTarget.extend({ on: z.boolean() });
+
+/** Makes the dataset always on (streamed by the worker) or not (maintainers). */
+export async function setDatasetAlwaysOn(input: z.input<typeof AlwaysOnInput>): Promise<ActionResult> {
+  return runAction(async () => {
+    const { workspace, dataset, on } = parseInput(AlwaysOnInput, input);
+    const access = await requireDataset(workspace, dataset, ALWAYS_ON_PERMISSION);
+    await setAlwaysOn(await getStore(), access.dataset, on);
+    await recordActivity(access, 'dataset.edit', dataset, { alwaysOn: on });
     revalidatePath(datasetPath(workspace, dataset), 'layout');
     return undefined;
   });

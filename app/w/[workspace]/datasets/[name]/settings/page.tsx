@@ -11,6 +11,7 @@ import { PushTopicForm } from './push-topic-form';
 import { getPushConnection } from '@/lib/datasets/push-connection';
 import { defaultPushTopic } from '@/lib/devices/push-topic';
 import { ScheduleForm } from './schedule-form';
+import { AlwaysOnForm } from './always-on-form';
 
 /** Maintainers only: the dataset's pull schedule, its secrets, and deleting it. */
 export default async function DatasetSettingsPage({ params }: { params: DatasetParams }) {
@@ -33,6 +34,16 @@ export default async function DatasetSettingsPage({ params }: { params: DatasetP
           <ScheduleSummary schedule={schedule} />
         </div>
       </Card>
+      {d.snapshot.metadata.some((e) => e.kind === 'SetPollingSource') ? (
+        <Card>
+          <CardHeader>
+            <CardTitle>Always on</CardTitle>
+          </CardHeader>
+          <div className="p-3">
+            <AlwaysOnForm workspace={d.workspace} dataset={d.name} on={d.alwaysOn} />
+          </div>
+        </Card>
+      ) : null}
       {push ? (
         <Card>
           <CardHeader>

@@ -1,0 +1,27 @@
+import type { Store } from '../store/open-store';
+import { getDatasetOrThrow } from './dataset-layout';
+import type { DatasetKey } from './dataset-key';
+
+/** What the dataset page shows of an always-on dataset's stream, refreshed while it is open (plain values). */
+export interface DatasetLive {
+  alwaysOn: boolean;
+  /** Since when a run holds the dataset (the always-on runner, or a `pull --follow`), or null. */
+  streamingSince: string | null;
+  /** Committed rows: successive samples give the rate. */
+  rows: string;
+  lastCommitAt: string | null;
+  /** The server's clock, so "seconds ago" does not depend on the browser's. */
+  now: string;
+}
+
+export async function getDatasetLive(store: Pick<Store, 'datasets'>, dataset: DatasetKey): Promise<DatasetLive> {
+  const d = await getDatasetOrThrow(store.datasets, dataset);
+  const [[latest], lastCommitAt] = await Promise.all([store.datasets.pulls(d.id, 1), store.datasets.lastCommitAt(d.id)]);
+  return {
+    alwaysOn: d.alwaysOn,
+    streamingSince: latest?.status === 'running' ? latest.startedAt.toISOString() : null,
+    rows: d.rows.toString(),
+    lastCommitAt: lastCommitAt?.toISOString() ?? null,
+    now: new Date().toISOString(),
+  };
+}

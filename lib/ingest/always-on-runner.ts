@@ -1,0 +1,76 @@
+import { isSluiceError } from '../errors';
+import type { DatasetKey } from '../datasets/dataset-key';
+import { followPull } from './follow-pull';
+import type { IngestStore } from './ports';
+
+export interface AlwaysOnRunner {
+  stop(): Promise<void>;
+}
+
+/** A dataset whose run failed waits this long before this process tries it again. */
+const RETRY_AFTER_FAILURE_MS = 10_000;
+
+/**
+ * Streams every always-on dataset: about every `everyMs` the worker looks for always-on datasets
+ * and starts a follow pull (follow-pull.ts) for each it does not run yet; a dataset turned off has
+ * its run stopped (what it holds is committed first). Any number of processes may run one: the
+ * dataset's pull lease admits one runner across them, the others skip the dataset (their attempt
+ * ends at once with PULL_ALREADY_RUNNING) and take over within a lease's lifetime if its holder
+ * dies. A run that fails (the manifest changed under it, credentials refused) is tried again.
+ */
+export function startAlwaysOnRunner(opts: { store: IngestStore; everyMs?: number; log?: (line: string) => void }): AlwaysOnRunner {
+  const everyMs = opts.everyMs ?? 2000;
+  const log = opts.log ?? (() => {});
+  const running = new Map<string, { stop: AbortController; done: Promise<void> }>();
+  const retryAt = new Map<string, number>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let round: Promise<void> = Promise.resolve();
+
+  const start = (dataset: DatasetKey, id: string) => {
+    const stop = new AbortController();
+    const done = followPull({ store: opts.store, dataset, signal: stop.signal })
+      .then(
+        (r) => {
+          if (!stop.signal.aborted) log(`always-on ${dataset.name}: the run ended (${r.rowsCommitted} rows); starting it again`);
+        },
+        (err: unknown) => {
+          // Another instance holds the dataset: it streams it, this one waits for its next round.
+          if (isSluiceError(err, 'PULL_ALREADY_RUNNING')) return;
+          retryAt.set(id, Date.now() + RETRY_AFTER_FAILURE_MS);
+          log(`always-on ${dataset.name} failed: ${(err as Error).message}; trying again in ${RETRY_AFTER_FAILURE_MS / 1000} s`);
+        },
+      )
+      .finally(() => running.delete(id));
+    running.set(id, { stop, done });
+  };
+
+  const run = async () => {
+    try {
+      const wanted = new Map((await opts.store.alwaysOnDatasets()).map((d) => [`${d.workspaceId}/${d.name}`, d]));
+      for (const [id, r] of running) if (!wanted.has(id)) r.stop.abort();
+      for (const [id, dataset] of wanted) {
+        if (stopped || running.has(id) || (retryAt.get(id) ?? 0) > Date.now()) continue;
+        start(dataset, id);
+      }
+    } catch (err) {
+      log(`looking for always-on datasets failed: ${(err as Error).message}`);
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      round = run().finally(schedule);
+    }, everyMs);
+  };
+  round = run().finally(schedule);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await round;
+      for (const r of running.values()) r.stop.abort();
+      await Promise.all([...running.values()].map((r) => r.done));
+    },
+  };
+}

@@ -1,0 +1,345 @@
+import { SluiceError, isSluiceError } from '../errors';
+import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type ReceivedMessage, type TopicSubscription } from './fetch/mqtt-session';
+import type { PullCounters } from './ports';
+import { recordedPull, type PullResult } from './recorded-pull';
+import { pullSessionOptions, resolvePullSource, type ResolvedPullSource, type RunPollingIngestArgs } from './run-polling-ingest';
+import { SliceWriter, type PreparedCommit } from './slice-writer';
+import { Waker } from './waker';
+import { compactTail, DEFAULT_COMPACTION, type CompactionOptions, type CompactionResult } from './compact-tail';
+
+/** How a follow run commits and reconnects (`sluice pull --follow`, always-on datasets). */
+export interface FollowOptions {
+  /** A message waits at most this long before the slice holding it is committed (default 1 s). */
+  commitIntervalMs: number;
+  /**
+   * While no commit is in flight, a message is committed once it waited this long (Kafka's
+   * linger.ms): a quiet stream's rows are visible in about this plus one commit, and a busy one's
+   * batches grow by themselves while a commit runs (rate × commit time), up to the interval.
+   */
+  lingerMs: number;
+  /** A slice is committed as soon as this many messages wait, whatever the interval. */
+  batchSize: number;
+  /** First wait before reconnecting to a broker that went away; doubled per failed attempt… */
+  reconnectMinMs: number;
+  /** …up to this. */
+  reconnectMaxMs: number;
+  compaction: CompactionOptions;
+}
+
+export const DEFAULT_FOLLOW_OPTIONS: FollowOptions = {
+  commitIntervalMs: 1000,
+  lingerMs: 100,
+  batchSize: 10_000,
+  reconnectMinMs: 250,
+  reconnectMaxMs: 10_000,
+  compaction: DEFAULT_COMPACTION,
+};
+
+/** One commit of a follow run that published a slice (rows became visible). */
+export interface FollowCommit {
+  /** The messages the slice holds (acknowledged to the broker from now on). */
+  messages: readonly ReceivedMessage[];
+  rows: number;
+  committedAt: Date;
+  /** Totals of the run so far. */
+  totals: PullCounters;
+}
+
+export interface FollowPullArgs extends Omit<RunPollingIngestArgs, 'keepSession' | 'handOver' | 'onProgress'> {
+  follow?: Partial<FollowOptions>;
+  /** Aborting ends the run: what is held is committed, the session closed, and the result returned. */
+  signal: AbortSignal;
+  onCommit?: (commit: FollowCommit) => void;
+  /** The broker went away (or could not be reached); the run waits `delayMs` and connects again. */
+  onReconnect?: (info: { error: SluiceError; delayMs: number }) => void;
+  onCompact?: (result: CompactionResult) => void;
+  /** Connected and subscribed (at the start and after each reconnection): from now on the broker keeps the session's messages. */
+  onConnected?: (info: { sessionPresent: boolean }) => void;
+}
+
+/**
+ * Streams an MQTT dataset: one pull (one lease, one pull record) that keeps its persistent session
+ * open and commits whenever the oldest held message has waited `lingerMs` with no commit running, or
+ * `commitIntervalMs` in any case, or `batchSize`
+ * messages wait. Each commit goes through the same SliceWriter as `sluice pull` (read → merge →
+ * stage → commit) with the same guarantee: nothing is acknowledged to the broker before the
+ * transaction holding it committed. A broker that waits for acknowledgements (an MQTT 3.1.1
+ * in-flight window) gets them per window through the staging rows, as in a pull.
+ *
+ * When the broker goes away the run keeps what it committed, drops what it held uncommitted (never
+ * acknowledged, so the broker resends it on the resumed session) and connects again with capped
+ * exponential backoff. Small slices are merged at the chain's tail (compact-tail.ts) so a day of
+ * one-second commits does not become 86,400 blocks.
+ */
+export async function followPull(args: FollowPullArgs): Promise<PullResult> {
+  const resolved = await resolvePullSource(args);
+  if (resolved.source.merge.kind === 'Snapshot') throw snapshotNotStreamable(resolved.head.name);
+  const follow = { ...DEFAULT_FOLLOW_OPTIONS, ...args.follow };
+  return recordedPull(args.store, resolved.head.id, (pullId) => new FollowRun(args, resolved, follow, pullId));
+}
+
+/** A Snapshot merge takes each pull as the whole snapshot: a commit per interval would retract every key it did not see. */
+export function snapshotNotStreamable(name: string): SluiceError {
+  return new SluiceError('INVALID_INPUT', `"${name}" merges as Snapshot: each pull is a whole snapshot, which a stream of commits cannot be; pull it on a schedule instead`);
+}
+
+/** Connection failures a follow run outlives: it connects again. Anything else (credentials, TLS, policy) ends it. */
+const RECONNECTABLE = new Set(['CONNECTION_LOST', 'BROKER_UNREACHABLE']);
+
+class FollowRun {
+  private readonly writer: SliceWriter;
+  private session: MqttSession | undefined;
+  /** Messages received on the current session, not yet prepared. */
+  private queue: ReceivedMessage[] = [];
+  private pubrels: number[] = [];
+  /** Arrival of the oldest message not yet in a published slice (queued or staged). */
+  private oldestHeldAt: number | undefined;
+  private lastActivity = Date.now();
+  private lost: SluiceError | undefined;
+  private readonly waker = new Waker();
+  private pausedUntil: NodeJS.Timeout | undefined;
+  /** The filters the broker session holds (as recorded before the run, then as this run subscribed them). */
+  private sessionTopics: TopicSubscription[] | null;
+  private inFlight: Promise<void> | undefined;
+  /** A commit is running (not just prepared): the next batch keeps filling until it lands or the interval passes. */
+  private committing = false;
+  /** Each session's events go to the handlers made for it: a dead session's late events are ignored. */
+  private generation = 0;
+  /** Slices and rows published since the last compaction (or the start). */
+  private sinceCompaction = { slices: 0, rows: 0 };
+
+  constructor(
+    private readonly a: FollowPullArgs,
+    private readonly r: ResolvedPullSource,
+    private readonly o: FollowOptions,
+    private readonly pullId: string,
+  ) {
+    this.sessionTopics = r.head.sessionTopics;
+    this.writer = new SliceWriter({ store: a.store, clock: r.clock, head: r.head, source: r.source, schema: r.schema, pullId, maxPayloadBytes: r.options.maxPayloadBytes });
+    a.signal.addEventListener('abort', () => this.touch(), { once: true });
+  }
+
+  get qosDowngrades() {
+    return this.session ? qosDowngrades(this.session.topics) : [];
+  }
+
+  async run(): Promise<PullResult> {
+    const { store } = this.a;
+    const { head } = this.r;
+    await this.writer.start();
+    this.writer.receipts = await store.loadQos2Receipts(head.id);
+    let delay = this.o.reconnectMinMs;
+    try {
+      while (!this.a.signal.aborted) {
+        try {
+          await this.connect();
+          delay = this.o.reconnectMinMs;
+        } catch (err) {
+          if (!isSluiceError(err) || !RECONNECTABLE.has(err.code)) throw err;
+          await this.backOff(err, delay);
+          delay = Math.min(delay * 2, this.o.reconnectMaxMs);
+          continue;
+        }
+        const lost = await this.receiveLoop();
+        if (!lost) break;
+        await this.dropSession();
+        await this.backOff(lost, delay);
+        delay = Math.min(delay * 2, this.o.reconnectMaxMs);
+      }
+      // Stopping: what is held (queued and staged) becomes one last slice before the session closes.
+      if (this.session && !this.lost && (this.queue.length || this.writer.stagedCount || this.pubrels.length)) {
+        await this.commitBatch(this.queue.splice(0), this.pubrels.splice(0), true);
+      }
+      await this.inFlight;
+      await this.compact(true);
+    } finally {
+      clearTimeout(this.pausedUntil);
+      await this.inFlight?.catch(() => undefined);
+      await this.session?.close();
+    }
+    return {
+      pullId: this.pullId,
+      status: this.writer.counters.slices > 0 ? 'updated' : 'up_to_date',
+      hasMore: false,
+      qosDowngrades: this.qosDowngrades,
+      oldHead: this.r.head.headHash,
+      newHead: this.writer.head.headHash,
+      ...this.writer.counters,
+    };
+  }
+
+  private async connect(): Promise<void> {
+    const { store } = this.a;
+    const { head } = this.r;
+    const generation = ++this.generation;
+    const handlers: MqttSessionHandlers = {
+      onMessage: (m) => {
+        if (generation !== this.generation) return;
+        this.oldestHeldAt ??= m.receivedAt.getTime();
+        this.queue.push(m);
+        this.lastActivity = Date.now();
+        // The loop sleeps until the oldest message is due; it only needs waking when that changes,
+        // when a batch is full, or (MQTT 3.1.1) to notice the quiet gap after a window.
+        if (this.queue.length === 1 || this.queue.length >= this.o.batchSize || this.session?.protocolVersion === 4) this.touch();
+        if (this.queue.length >= 2 * this.o.batchSize) this.pauseReading();
+      },
+      onPubrel: (id) => {
+        if (generation !== this.generation) return;
+        this.pubrels.push(id);
+        this.touch();
+      },
+      onError: (err) => {
+        if (generation !== this.generation) return;
+        this.lost ??= err;
+        this.touch();
+      },
+    };
+    this.lost = undefined;
+    // Two batches may be unacknowledged at once: one committing, the next filling.
+    const sessionOptions = pullSessionOptions({ ...this.r, head: { ...this.r.head, sessionTopics: this.sessionTopics } }, 2 * this.o.batchSize, false);
+    const session = await openMqttSession(sessionOptions, handlers);
+    this.session = session;
+    // A resumed session keeps these: reconnecting does not subscribe again (which would resend retained messages).
+    this.sessionTopics = session.topics;
+    if (!session.sessionPresent && this.writer.receipts.size > 0) {
+      // A new broker session starts packet ids afresh: receipts of the lost one would drop new messages.
+      await store.clearQos2Receipts(head.id);
+      this.writer.receipts.clear();
+    }
+    await store.saveSessionTopics(head.id, session.topics);
+    this.a.onConnected?.({ sessionPresent: session.sessionPresent });
+  }
+
+  /**
+   * The session is gone: what it delivered and was not prepared is dropped (never acknowledged,
+   * the broker resends it), as are its PUBRELs (resent on the resumed session). Prepared batches
+   * stay: their commit lands, their acknowledgements have nowhere to go, and the broker's
+   * redelivery is recognised by key or QoS 2 receipt, as after a killed pull.
+   */
+  private async dropSession(): Promise<void> {
+    this.generation++;
+    this.resumeReading();
+    await this.inFlight;
+    this.queue = [];
+    this.pubrels = [];
+    this.oldestHeldAt = this.writer.stagedCount ? this.oldestHeldAt : undefined;
+    const session = this.session;
+    this.session = undefined;
+    await session?.close();
+  }
+
+  private async backOff(error: SluiceError, delayMs: number): Promise<void> {
+    this.a.onReconnect?.({ error, delayMs });
+    await this.sleep(delayMs);
+  }
+
+  /** Commits per interval or batch until stopped (returns undefined) or the connection is lost (returns why). */
+  private async receiveLoop(): Promise<SluiceError | undefined> {
+    const o = this.o;
+    const flushGapMs = this.r.options.flushGapMs;
+    for (;;) {
+      if (this.lost) return this.lost;
+      if (this.a.signal.aborted) return undefined;
+      const now = Date.now();
+      const waited = this.oldestHeldAt === undefined ? -1 : now - this.oldestHeldAt;
+      const due = waited >= o.commitIntervalMs || (!this.committing && waited >= Math.min(o.lingerMs, o.commitIntervalMs));
+      if (this.queue.length >= o.batchSize || (due && (this.queue.length || this.writer.stagedCount))) {
+        await this.commitBatch(this.queue.splice(0, o.batchSize), this.pubrels.splice(0), true);
+        continue;
+      }
+      const quiet = now - this.lastActivity >= flushGapMs;
+      // An MQTT 3.1.1 broker sends a window (Mosquitto: 20) and waits: stage it so it can be acknowledged.
+      if (quiet && this.queue.length && this.session?.protocolVersion === 4) {
+        await this.commitBatch(this.queue.splice(0), this.pubrels.splice(0), false);
+        continue;
+      }
+      if (quiet && this.pubrels.length && !this.queue.length) {
+        await this.commitBatch([], this.pubrels.splice(0), false);
+        continue;
+      }
+      await this.compact(false);
+      // A commit landing wakes the loop (touch), so while one runs the interval is the only deadline.
+      const untilDue = this.oldestHeldAt === undefined ? o.commitIntervalMs : this.oldestHeldAt + (this.committing ? o.commitIntervalMs : o.lingerMs) - now;
+      const wantsGap = this.pubrels.length || (this.queue.length && this.session?.protocolVersion === 4);
+      await this.sleep(wantsGap ? Math.min(flushGapMs, untilDue) : untilDue);
+    }
+  }
+
+  /** Prepares a batch, waits for the commit in flight, then starts this one's (see PullRun.commitBatch). */
+  private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
+    if (this.queue.length < this.o.batchSize) this.resumeReading();
+    // What stays queued (past a full batch) is due from its own oldest message.
+    if (publish) this.oldestHeldAt = this.queue[0]?.receivedAt.getTime();
+    const prepared = await this.writer.prepare(messages, pubrels, publish);
+    await this.inFlight;
+    const session = this.session;
+    const commit = this.commitPrepared(prepared, session);
+    commit.catch(() => undefined); // awaited by the next batch or at the end; never unhandled
+    this.inFlight = commit;
+  }
+
+  private async commitPrepared(p: PreparedCommit, session: MqttSession | undefined): Promise<void> {
+    this.committing = true;
+    try {
+      await this.writer.commit(p);
+    } finally {
+      this.committing = false;
+      this.touch();
+    }
+    // Committed: only now may the broker learn that these messages arrived, on the session that sent them.
+    if (session && session === this.session && !this.lost) {
+      for (const m of p.messages) session.acknowledge(m);
+      for (const id of p.pubrels) session.complete(id);
+    }
+    if (p.commit.slice) {
+      this.sinceCompaction.slices++;
+      this.sinceCompaction.rows += p.commit.pull.add.rowsCommitted;
+      this.a.onCommit?.({ messages: p.messages, rows: p.commit.pull.add.rowsCommitted, committedAt: new Date(), totals: this.writer.counters });
+    }
+  }
+
+  /** Merges the small slices at the chain's tail once enough were published since the last merge (`final`: any). */
+  private async compact(final: boolean): Promise<void> {
+    const { compaction } = this.o;
+    const { slices, rows } = this.sinceCompaction;
+    const due = final ? slices > 1 : slices >= compaction.minSlices || rows >= compaction.targetRows;
+    const layout = this.writer.layout;
+    // Staged rows would lead the next slice at offsets the merge must not move past: merge between slices only.
+    if (!compaction.enabled || !due || !layout || this.writer.stagedCount) return;
+    await this.inFlight;
+    const result = await compactTail({ store: this.a.store, head: this.writer.head, pullId: this.pullId, layout, options: compaction });
+    this.sinceCompaction = { slices: 0, rows: 0 };
+    if (!result) return;
+    this.writer.head = result.head;
+    this.a.onCompact?.(result);
+  }
+
+  /**
+   * Falling behind (2 batches wait): stop reading, so what the broker sends past the window it was
+   * given (Mosquitto 2.0.11 does, see mqtt-session.ts) waits in its queue instead of this
+   * process's memory. Reading resumes once less than a batch waits, and after 15 s in any case:
+   * while paused the broker's PINGRESP cannot be read, and mqtt.js ends the connection after its
+   * 30 s keepalive.
+   */
+  private pauseReading(): void {
+    if (this.pausedUntil) return;
+    this.session?.stopReceiving();
+    this.pausedUntil = setTimeout(() => this.resumeReading(), 15_000);
+  }
+
+  private resumeReading(): void {
+    if (!this.pausedUntil) return;
+    clearTimeout(this.pausedUntil);
+    this.pausedUntil = undefined;
+    this.session?.resumeReceiving();
+  }
+
+  private touch(): void {
+    this.lastActivity = Date.now();
+    this.waker.wake();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return this.a.signal.aborted ? Promise.resolve() : this.waker.sleep(ms);
+  }
+}
