@@ -26,8 +26,9 @@ const endpoint = await startDeviceEndpoint({
   store: store.devices,
   port: 0,
   wsPort: 0,
-  limits: { maxInflight: 1000, messagesPerSecond: 1_000_000, connectionsPerCredential: 5000 },
-  failedAuth: { max: 1_000_000, windowMs: 1000 },
+  // A load test from one address: its limits are raised here, explicitly (the defaults stay as they are).
+  limits: { maxInflight: 1000, messagesPerSecond: 1_000_000, connectionsPerCredential: 5000, unauthenticatedPerAddress: 1000 },
+  failedAuth: { max: 1_000_000, windowMs: 1000, concurrent: 1000 },
 });
 const auth = { username: credential.username, password: secret };
 
