@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+/** A device limit: a whole number within [min, max]; the message names the variable. */
+function deviceLimit(name: string, what: string, min: number, max: number) {
+  const message = `${name} must be ${what}, a whole number from ${min} to ${max}`;
+  return z.coerce.number(message).int(message).min(min, message).max(max, message).optional();
+}
+
 /** Environment, validated once at start-up; everything else receives typed values. */
 const envSchema = z.object({
   DATABASE_URL: z
@@ -41,10 +47,19 @@ const envSchema = z.object({
   SLUICE_DEVICE_TLS_KEY: z.string().min(1).optional(),
   /** How devices reach the endpoint (mqtt://host:port), shown on push datasets' pages; default from host and port. */
   SLUICE_DEVICE_URL: z.string().regex(/^mqtts?:\/\//, 'SLUICE_DEVICE_URL must be an mqtt:// or mqtts:// URL').optional(),
+  // Device limits (defaults in lib/device-endpoint/device-endpoint.ts, DEFAULT_DEVICE_LIMITS); each message names its variable.
   /** The largest MQTT packet a device may send, in bytes (default 256 KiB). */
-  SLUICE_DEVICE_MAX_PACKET: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+  SLUICE_DEVICE_MAX_PACKET: deviceLimit('SLUICE_DEVICE_MAX_PACKET', 'a packet size in bytes', 1024, 64 * 1024 * 1024),
   /** Messages per second per device connection (default 5000). */
-  SLUICE_DEVICE_MAX_RATE: z.coerce.number().int().min(1).optional(),
+  SLUICE_DEVICE_MAX_RATE: deviceLimit('SLUICE_DEVICE_MAX_RATE', 'messages per second', 1, 10_000_000),
+  /** Messages of one connection awaiting their commit (MQTT 5 receive maximum; default 1000, at most 65535). */
+  SLUICE_DEVICE_MAX_INFLIGHT: deviceLimit('SLUICE_DEVICE_MAX_INFLIGHT', 'a number of messages', 1, 65_535),
+  /** Open connections per device credential (default 100). */
+  SLUICE_DEVICE_MAX_CONNECTIONS: deviceLimit('SLUICE_DEVICE_MAX_CONNECTIONS', 'a number of connections', 1, 1_000_000),
+  /** Failed device authentications per client address within SLUICE_DEVICE_FAILED_AUTH_WINDOW before it is refused unchecked (default 10). */
+  SLUICE_DEVICE_MAX_FAILED_AUTH: deviceLimit('SLUICE_DEVICE_MAX_FAILED_AUTH', 'a number of attempts', 1, 1_000_000),
+  /** That window, in seconds (default 60). */
+  SLUICE_DEVICE_FAILED_AUTH_WINDOW: deviceLimit('SLUICE_DEVICE_FAILED_AUTH_WINDOW', 'seconds', 1, 86_400),
   // --- Accounts (lib/config/signup.ts) ---
   /** 1 = anyone may create an account; unset/0 = after the first account, sign-up is by invitation only. */
   SLUICE_OPEN_SIGNUP: z.enum(['0', '1', 'false', 'true'], 'SLUICE_OPEN_SIGNUP must be 1 or 0').transform((v) => v === '1' || v === 'true').optional(),

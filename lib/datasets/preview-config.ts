@@ -2,7 +2,7 @@ import type { ReaderConfig } from '../ingest/read/read-config';
 import { assertReaderConfig, ReadConfigError } from '../ingest/read/read-config';
 import type { MergeStrategyConfig } from '../ingest/merge/merge-strategy';
 import { DEFAULT_PULL_OPTIONS } from '../ingest/pull-options';
-import { effectiveReadSchema, effectiveVocab, findActivePollingSource, qosNumber, type DataSchema, type DatasetVocab } from '../odf';
+import { effectiveReadSchema, effectiveVocab, findActivePollingSource, findActivePushSource, qosNumber, type DataSchema, type DatasetVocab } from '../odf';
 import { RELAY_PATH } from '../relay/relay-access';
 import type { Store } from '../store/open-store';
 import { getDatasetOrThrow } from './dataset-layout';
@@ -32,15 +32,23 @@ export interface PreviewConfig {
   vocab: DatasetVocab;
   maxPayloadBytes: number;
   hasHistory: boolean;
+  /**
+   * A push dataset's inbox event stream (path on the console's origin): devices publish through
+   * Sluice, so the preview shows what the inbox received instead of subscribing to a broker.
+   */
+  inboxPath: string | null;
 }
 
 export async function getPreviewConfig(store: Store, dataset: DatasetKey): Promise<PreviewConfig> {
   const d = await getDatasetOrThrow(store.datasets, dataset);
-  const source = findActivePollingSource(d.snapshot.metadata);
-  const fetch = source?.fetch.kind === 'Mqtt' ? source.fetch : undefined;
+  const polling = findActivePollingSource(d.snapshot.metadata);
+  const fetch = polling?.fetch.kind === 'Mqtt' ? polling.fetch : undefined;
+  const push = fetch ? undefined : findActivePushSource(d.snapshot.metadata);
+  // The source whose read and merge steps the preview applies: the MQTT pull's, or the push source's.
+  const source = fetch ? polling : push;
   let read: ReaderConfig | null = null;
-  let readProblem: string | null = fetch ? null : 'this dataset has no MQTT source';
-  if (source && fetch) {
+  let readProblem: string | null = source ? null : 'this dataset has no MQTT or push source';
+  if (source) {
     try {
       assertReaderConfig(source.read);
       read = source.read;
@@ -65,5 +73,6 @@ export async function getPreviewConfig(store: Store, dataset: DatasetKey): Promi
     vocab: effectiveVocab(d.snapshot.metadata),
     maxPayloadBytes: DEFAULT_PULL_OPTIONS.maxPayloadBytes,
     hasHistory: d.rows > 0n,
+    inboxPath: push ? `/api/w/${encodeURIComponent(d.workspace)}/datasets/${encodeURIComponent(d.name)}/inbox` : null,
   };
 }

@@ -40,8 +40,12 @@ export interface DeviceEndpointOptions {
   limits?: Partial<DeviceLimits>;
   /** How often open connections' credentials are checked (revoked or expired ones are closed) and counters flushed. */
   checkEveryMs?: number;
-  /** Failed authentications per address and window before an address is refused without a check. */
-  failedAuth?: { max: number; windowMs: number };
+  /**
+   * Failed authentications per address and window before an address is refused without a check,
+   * and how many checks of one address may run at once (default 4; a load test from one address
+   * raises it).
+   */
+  failedAuth?: { max: number; windowMs: number; concurrent?: number };
   log?: (line: string) => void;
 }
 
@@ -76,7 +80,7 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
     store: opts.store,
     inbox: new InboxWriter(opts.store),
     limits,
-    authLimiter: new FailedAuthLimiter(opts.failedAuth?.max, opts.failedAuth?.windowMs),
+    authLimiter: new FailedAuthLimiter(opts.failedAuth?.max, opts.failedAuth?.windowMs, Date.now, opts.failedAuth?.concurrent),
     sessions: new SessionRegistry(limits.connectionsPerCredential),
     unauthenticated: new UnauthenticatedConnections(limits.unauthenticatedPerAddress),
     counts: new DeviceCounter(),

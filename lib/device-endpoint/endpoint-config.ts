@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { SluiceEnv } from '../config/env';
 import type { DeviceEndpointOptions } from './device-endpoint';
+import { DEFAULT_FAILED_AUTH } from './failed-auth-limiter';
 
 /** Default ports of the device endpoint: beside the embedded broker's 1883 / 8083 / 8883. */
 export const DEVICE_PORTS = { port: 1884, wsPort: 8084, tlsPort: 8884 } as const;
@@ -22,7 +23,12 @@ export function deviceEndpointConfig(env: SluiceEnv, remembered: { port?: number
     limits: {
       ...(env.SLUICE_DEVICE_MAX_PACKET ? { maxPacketBytes: env.SLUICE_DEVICE_MAX_PACKET } : {}),
       ...(env.SLUICE_DEVICE_MAX_RATE ? { messagesPerSecond: env.SLUICE_DEVICE_MAX_RATE } : {}),
+      ...(env.SLUICE_DEVICE_MAX_INFLIGHT ? { maxInflight: env.SLUICE_DEVICE_MAX_INFLIGHT } : {}),
+      ...(env.SLUICE_DEVICE_MAX_CONNECTIONS ? { connectionsPerCredential: env.SLUICE_DEVICE_MAX_CONNECTIONS } : {}),
     },
+    ...(env.SLUICE_DEVICE_MAX_FAILED_AUTH || env.SLUICE_DEVICE_FAILED_AUTH_WINDOW
+      ? { failedAuth: { max: env.SLUICE_DEVICE_MAX_FAILED_AUTH ?? DEFAULT_FAILED_AUTH.max, windowMs: (env.SLUICE_DEVICE_FAILED_AUTH_WINDOW ?? DEFAULT_FAILED_AUTH.windowMs / 1000) * 1000 } }
+      : {}),
   };
 }
 

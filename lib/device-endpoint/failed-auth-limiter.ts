@@ -1,3 +1,6 @@
+/** Failed authentications per address and window, unless configured (SLUICE_DEVICE_MAX_FAILED_AUTH / _WINDOW). */
+export const DEFAULT_FAILED_AUTH = { max: 10, windowMs: 60_000 } as const;
+
 /**
  * Failed device authentications per client address: after `maxFailures` within `windowMs` an
  * address is refused without its secret being checked until the window ends, so guessing secrets
@@ -11,8 +14,8 @@ export class FailedAuthLimiter {
   private readonly checking = new Map<string, number>();
 
   constructor(
-    private readonly maxFailures = 10,
-    private readonly windowMs = 60_000,
+    private readonly maxFailures: number = DEFAULT_FAILED_AUTH.max,
+    private readonly windowMs: number = DEFAULT_FAILED_AUTH.windowMs,
     private readonly now: () => number = Date.now,
     private readonly maxConcurrent = 4,
   ) {}

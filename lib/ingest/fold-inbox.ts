@@ -35,7 +35,7 @@ export async function foldInbox(args: FoldInboxArgs): Promise<PullResult> {
   const readSchema = source.readSchema ?? head.inferredReadSchema ?? undefined;
   const schema = readSchema && configureSchema(readSchema, source, head);
   const fold = async (pullId: string): Promise<PullResult> => {
-    const writer = new SliceWriter({ store, clock, head, source, schema, pullId, maxPayloadBytes: options.maxPayloadBytes });
+    const writer = new SliceWriter({ store, clock, head, source, schema, pullId, maxPayloadBytes: options.maxPayloadBytes, repeatedKeysAreRedeliveries: true });
     const progress = (stage: PullProgress['stage']) => args.onProgress?.({ stage, ...writer.counters });
     progress('receiving');
     await writer.start();

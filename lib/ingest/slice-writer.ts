@@ -8,6 +8,7 @@ import { encodeStateRow, priorStateFrom } from './key-state-codec';
 import { applyToState } from './merge/apply-to-state';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
+import { joinKeyOf } from './merge/merge-support';
 import type { MqttSourceConfig } from './mqtt-source-config';
 import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SeenKeyGroup, type SliceCommit } from './ports';
 import { findSeenKeys, seenKeyGroup } from './seen-keys';
@@ -53,6 +54,14 @@ export interface SliceWriterArgs {
   /** The pull (or fold) the commits are counted under; its lease guards them. */
   pullId: string;
   maxPayloadBytes: number;
+  /**
+   * A device inbox: a QoS 1 message whose PUBACK was lost is stored again when the device resends
+   * it, and both copies can fall in one batch, where a Ledger merge would keep both (duplicates
+   * inside a batch are kept, as in Kamu). Set, a Ledger keeps a key's first row of the batch, as if
+   * the resent copy had come in a later batch: what a fold commits does not depend on where
+   * batches are cut.
+   */
+  repeatedKeysAreRedeliveries?: boolean;
 }
 
 export interface PreparedCommit {
@@ -162,6 +171,11 @@ export class SliceWriter {
       }
     }
 
+    if (this.a.repeatedKeysAreRedeliveries && schema?.strategy.kind === 'Ledger') {
+      const kept = firstRowPerKey(schema.strategy.primaryKey, rows);
+      add.duplicates += rows.length - kept.length;
+      rows.splice(0, rows.length, ...kept);
+    }
     // Without a schema (nothing readable to infer one from yet) only quarantine records are written.
     const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema), rows), schema.layout, systemTime) : [];
     // The key state moves with every batch, staged or published: the next batch's merge sees these rows.
@@ -350,4 +364,16 @@ const DELETED = Symbol('deleted');
  */
 export function stateSignature(strategy: MergeStrategy): string {
   return `${strategy.kind === 'Ledger' ? 'Ledger/seen-hash64' : strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
+}
+
+/** Each key's first row (rows with a null key cell never match, so they are all kept). */
+function firstRowPerKey(primaryKey: readonly string[], rows: readonly Row[]): Row[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => {
+    const key = joinKeyOf(primaryKey, row);
+    if (key === undefined) return true;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type pg from 'pg';
+import pg from 'pg';
 import type { DeviceCredentialInfo } from '../devices/device-credential';
 import { defaultPushTopic } from '../devices/push-topic';
 import type { DeviceCounts, DeviceEndpointStore, InboxBatch, PushTarget, StoredDevice } from '../device-endpoint/ports';
@@ -109,6 +109,8 @@ export class DeviceRepository implements DeviceEndpointStore {
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::smallint[], $7::timestamptz[])`,
           [m.map((x) => x.workspaceId), m.map((x) => x.datasetId), m.map((x) => x.credentialId), m.map((x) => x.topic), m.map((x) => x.payload), m.map((x) => x.qos), m.map((x) => x.receivedAt)],
         );
+        // Delivered at commit, to whatever process shows a live preview of these datasets (watchInbox).
+        await db.query(`SELECT pg_notify('${INBOX_CHANNEL}', d) FROM (SELECT DISTINCT unnest($1::text[]) AS d) AS datasets`, [[...new Set(m.map((x) => x.datasetId))]]);
       }
       const r = batch.receipts;
       if (r.length) {
@@ -147,10 +149,81 @@ export class DeviceRepository implements DeviceEndpointStore {
     await this.prisma.dataset.update({ where: { id: datasetId }, data: { pushTopic: filter } });
   }
 
+  /**
+   * Calls `onChange` whenever messages for the dataset commit to its inbox (a Postgres notification,
+   * so from any process's device endpoint or HTTP push); returns how to stop. One listening
+   * connection serves every watcher of this store.
+   */
+  async watchInbox(datasetId: string, onChange: () => void): Promise<() => void> {
+    const listening = (this.inboxListener ??= this.listen());
+    let listener: InboxListener;
+    try {
+      listener = await listening;
+    } catch (err) {
+      if (this.inboxListener === listening) this.inboxListener = undefined;
+      throw err;
+    }
+    listener.watchers.add(onChange);
+    listener.byDataset.set(onChange, datasetId);
+    return () => {
+      if (!listener.byDataset.delete(onChange)) return;
+      listener.watchers.delete(onChange);
+      // The last watcher gone: the listening connection closes (and a later watch opens another).
+      if (listener.watchers.size === 0 && this.inboxListener === listening) {
+        this.inboxListener = undefined;
+        void listener.db.end().catch(() => undefined);
+      }
+    };
+  }
+
+  private inboxListener: Promise<InboxListener> | undefined;
+
+  /** A connection of its own (not the pool's: it stays open while anyone watches). */
+  private async listen(): Promise<InboxListener> {
+    const db = new pg.Client({ connectionString: this.pool.options.connectionString });
+    const listener: InboxListener = { db, watchers: new Set(), byDataset: new Map() };
+    db.on('notification', (n) => {
+      for (const f of listener.watchers) if (listener.byDataset.get(f) === n.payload) f();
+    });
+    db.on('error', () => undefined);
+    await db.connect();
+    await db.query(`LISTEN ${INBOX_CHANNEL}`);
+    return listener;
+  }
+
+  /** A dataset's inbox messages after inbox id `afterId` (none: the latest `limit`), oldest first, without who sent them. */
+  async inboxMessages(datasetId: string, afterId: bigint | undefined, limit: number): Promise<InboxPreviewMessage[]> {
+    const rows =
+      afterId === undefined
+        ? await this.prisma.deviceInboxMessage.findMany({ where: { datasetId }, orderBy: { id: 'desc' }, take: limit, select: INBOX_PREVIEW_FIELDS })
+        : await this.prisma.deviceInboxMessage.findMany({ where: { datasetId, id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, select: INBOX_PREVIEW_FIELDS });
+    if (afterId === undefined) rows.reverse();
+    return rows.map((r) => ({ id: r.id, topic: r.topic, payload: Buffer.from(r.payload), qos: r.qos as 0 | 1 | 2, receivedAt: r.receivedAt }));
+  }
+
   /** Messages waiting in a dataset's inbox (the console's backlog figure). */
   async inboxBacklog(datasetId: string): Promise<number> {
     return this.prisma.deviceInboxMessage.count({ where: { datasetId } });
   }
+}
+
+const INBOX_CHANNEL = 'sluice_device_inbox';
+const INBOX_PREVIEW_FIELDS = { id: true, topic: true, payload: true, qos: true, receivedAt: true } as const;
+
+interface InboxListener {
+  db: pg.Client;
+  watchers: Set<() => void>;
+  /** Each watcher's dataset id. */
+  byDataset: Map<() => void, string>;
+}
+
+/** An inbox message as the live preview shows it: never which credential sent it. */
+export interface InboxPreviewMessage {
+  id: bigint;
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  receivedAt: Date;
 }
 
 function withoutControlCharacters(text: string): string {

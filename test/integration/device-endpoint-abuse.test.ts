@@ -3,14 +3,10 @@
  * against a hostile device or client.
  */
 import net from 'node:net';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import mqttPacket, { type Packet } from 'mqtt-packet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqttPacket from 'mqtt-packet';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
-import { createDeviceCredential } from '../../lib/devices/create-device-credential';
-import { ZNewDeviceCredential } from '../../lib/devices/device-credential';
-import { startDeviceEndpoint, type DeviceEndpoint, type DeviceEndpointOptions } from '../../lib/device-endpoint/device-endpoint';
-import type { InboxBatch } from '../../lib/device-endpoint/ports';
+import type { DeviceEndpointOptions } from '../../lib/device-endpoint/device-endpoint';
 import type { Store } from '../../lib/store/open-store';
 import { FailedAuthLimiter } from '../../lib/device-endpoint/failed-auth-limiter';
 import { pushOverHttp } from '../../lib/devices/push-over-http';
@@ -18,9 +14,9 @@ import { foldInbox } from '../../lib/ingest/fold-inbox';
 import { datasetKey } from '../../lib/datasets/dataset-key';
 import { pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
+import { ACME, connectDevice, gatedStore, rawDevice, startTestEndpoint, testCredential, until } from '../support/device-endpoint';
 
 let store: Store;
-const ACME = { id: 'acme-id', slug: 'acme' };
 
 beforeAll(async () => {
   store = await createTestStore();
@@ -30,77 +26,10 @@ beforeAll(async () => {
 });
 afterAll(() => store?.close());
 
-/** A store whose inbox commits wait for `open()` (only timing is controlled; the real commit runs). */
-function gatedStore() {
-  let release: () => void = () => undefined;
-  let gate: Promise<void> = Promise.resolve();
-  const calls: InboxBatch[] = [];
-  const devices = Object.create(store.devices) as Store['devices'];
-  devices.appendInbox = async (batch) => {
-    calls.push(batch);
-    await gate;
-    return store.devices.appendInbox(batch);
-  };
-  return {
-    devices,
-    calls,
-    close() {
-      gate = new Promise((resolve) => (release = resolve));
-    },
-    open: () => release(),
-  };
-}
-
-async function endpoint(opts: Partial<DeviceEndpointOptions> = {}): Promise<DeviceEndpoint> {
-  return startDeviceEndpoint({ store: store.devices, port: 0, wsPort: 0, checkEveryMs: 100, ...opts });
-}
-
-async function credential(workspaceId: string, name: string) {
-  return createDeviceCredential({ devices: store.devices, workspaceId, input: ZNewDeviceCredential.parse({ name }) });
-}
-
-function connect(url: string, username: string, password: string, opts: IClientOptions = {}): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect(url, { username, password, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
-    c.once('connect', () => resolve(c));
-    c.once('error', (err) => {
-      c.end(true);
-      reject(err);
-    });
-  });
-}
-
-/** A raw MQTT 5 client: writes packets mqtt.js would refuse to build, reads what the server answers. */
-async function raw(port: number): Promise<{ send(p: Packet): void; next(cmd: string): Promise<Packet>; closed: Promise<void>; end(): void }> {
-  const socket = net.connect(port, '127.0.0.1');
-  await new Promise((r) => socket.once('connect', r));
-  const parser = mqttPacket.parser({ protocolVersion: 5 });
-  const got: Packet[] = [];
-  const waiters: (() => void)[] = [];
-  parser.on('packet', (p: Packet) => {
-    got.push(p);
-    for (const w of waiters.splice(0)) w();
-  });
-  socket.on('data', (b) => parser.parse(b));
-  const closed = new Promise<void>((r) => socket.once('close', () => r()));
-  socket.on('error', () => undefined);
-  return {
-    send: (p) => socket.write(mqttPacket.generate(p, { protocolVersion: 5 })),
-    async next(cmd) {
-      for (;;) {
-        const i = got.findIndex((p) => p.cmd === cmd);
-        if (i >= 0) return got.splice(i, 1)[0];
-        await Promise.race([new Promise<void>((r) => waiters.push(r)), closed.then(() => Promise.reject(new Error(`closed before ${cmd}`)))]);
-      }
-    },
-    closed,
-    end: () => socket.destroy(),
-  };
-}
-
-async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
-  while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
-}
+const endpoint = (opts: Partial<DeviceEndpointOptions> = {}) => startTestEndpoint(store, opts);
+const credential = (workspaceId: string, name: string) => testCredential(store, workspaceId, name);
+const connect = connectDevice;
+const raw = rawDevice;
 
 const line = (v: number) => JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: v });
 
@@ -127,7 +56,7 @@ describe('device endpoint under abuse', () => {
 
 
   it('a device of workspace "default" publishing a NUL topic must not make another workspace\'s message fail', async () => {
-    const gated = gatedStore();
+    const gated = gatedStore(store);
     const logs: string[] = [];
     const ep = await endpoint({ store: gated.devices, log: (l) => logs.push(l) });
     const attacker = await credential('default', 'nul-attacker');
@@ -160,7 +89,7 @@ describe('device endpoint under abuse', () => {
   });
 
   it('QoS 0 messages must not be read faster than they commit (maxInflight does not bound them)', async () => {
-    const gated = gatedStore();
+    const gated = gatedStore(store);
     const ep = await endpoint({ store: gated.devices, limits: { maxInflight: 10 } });
     const { credential: cred, secret } = await credential('default', 'qos0-flood');
     const c = await connect(ep.url, cred.username, secret, { protocolVersion: 5 });
@@ -299,6 +228,46 @@ describe('device endpoint under abuse', () => {
     } finally {
       v.end(true);
       a.end();
+      await ep.close();
+    }
+  });
+
+  it('a device that never reads its answers must not make the endpoint buffer them without bound', async () => {
+    // The server's side of the connection, seen through its writes: how much it ever held unsent.
+    const server: { socket?: net.Socket; maxUnsent: number } = { maxUnsent: 0 };
+    const write = net.Socket.prototype.write;
+    let port = -1;
+    const spy = vi.spyOn(net.Socket.prototype, 'write').mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+      const ok = (write as (...a: unknown[]) => boolean).apply(this, args);
+      if (this.localPort === port) {
+        server.socket = this;
+        server.maxUnsent = Math.max(server.maxUnsent, this.writableLength);
+      }
+      return ok;
+    });
+    const ep = await endpoint({ limits: { messagesPerSecond: 1e9 } });
+    port = ep.port;
+    const { credential: cred, secret } = await credential('default', 'never-reads');
+    const c = await raw(ep.port);
+    try {
+      c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'deaf', keepalive: 0, username: cred.username, password: Buffer.from(secret) });
+      await c.next('connack');
+      c.socket.pause(); // never reads again
+      // SUBSCRIBEs of 16,000 filters each: every one is answered by a 16 KB SUBACK of failure codes (few packets, many bytes).
+      const chunk = mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: Array.from({ length: 16_000 }, () => ({ topic: 'a', qos: 0 as const })) }, { protocolVersion: 5 });
+      const cap = 64 * 1024 * 1024;
+      // Secure: the endpoint stops reading (its writes blocked) or closes the connection, long before the cap.
+      const stopped = () => !!server.socket && (server.socket.destroyed || (server.socket.isPaused() && server.socket.writableNeedDrain));
+      let sent = 0;
+      while (sent < cap && !stopped()) {
+        sent += chunk.length;
+        if (!c.socket.write(chunk)) await Promise.race([new Promise((r) => c.socket.once('drain', r)), until(stopped), c.closed]);
+      }
+      expect(stopped()).toBe(true);
+      expect(server.maxUnsent).toBeLessThanOrEqual(1024 * 1024 + 64);
+    } finally {
+      spy.mockRestore();
+      c.end();
       await ep.close();
     }
   });

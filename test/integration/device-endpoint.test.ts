@@ -1,18 +1,15 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
-import { createDeviceCredential } from '../../lib/devices/create-device-credential';
-import { ZNewDeviceCredential } from '../../lib/devices/device-credential';
-import { startDeviceEndpoint, type DeviceEndpoint, type DeviceEndpointOptions } from '../../lib/device-endpoint/device-endpoint';
-import type { InboxBatch } from '../../lib/device-endpoint/ports';
+import { type DeviceEndpoint, type DeviceEndpointOptions } from '../../lib/device-endpoint/device-endpoint';
 import type { Store } from '../../lib/store/open-store';
 import { FailedAuthLimiter } from '../../lib/device-endpoint/failed-auth-limiter';
 import { pushOverHttp, type HttpPush } from '../../lib/devices/push-over-http';
 import { mqttManifest, pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
+import { ACME, connectDevice, gatedStore, startTestEndpoint, testCredential, until } from '../support/device-endpoint';
 
 let store: Store;
-const ACME = { id: 'acme-id', slug: 'acme' };
 
 beforeAll(async () => {
   store = await createTestStore();
@@ -24,50 +21,9 @@ beforeAll(async () => {
 });
 afterAll(() => store?.close());
 
-/** A store whose inbox commits wait for `open()`, and can be made to fail. */
-function gatedStore() {
-  let release: () => void = () => undefined;
-  let gate: Promise<void> = Promise.resolve();
-  const calls: InboxBatch[] = [];
-  let fail: Error | undefined;
-  const devices = Object.create(store.devices) as Store['devices'];
-  devices.appendInbox = async (batch) => {
-    calls.push(batch);
-    await gate;
-    if (fail) throw fail;
-    return store.devices.appendInbox(batch);
-  };
-  return {
-    devices,
-    calls,
-    close() {
-      gate = new Promise((resolve) => (release = resolve));
-    },
-    open: () => release(),
-    failWith(err: Error | undefined) {
-      fail = err;
-    },
-  };
-}
-
-async function endpoint(opts: Partial<DeviceEndpointOptions> = {}): Promise<DeviceEndpoint> {
-  return startDeviceEndpoint({ store: store.devices, port: 0, wsPort: 0, checkEveryMs: 100, ...opts });
-}
-
-async function credential(workspaceId: string, name: string, extra: { allowedFilters?: string[] } = {}) {
-  return createDeviceCredential({ devices: store.devices, workspaceId, input: ZNewDeviceCredential.parse({ name, ...extra }) });
-}
-
-function connect(url: string, username: string, password: string, opts: IClientOptions = {}): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect(url, { username, password, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
-    c.once('connect', () => resolve(c));
-    c.once('error', (err) => {
-      c.end(true);
-      reject(err);
-    });
-  });
-}
+const endpoint = (opts: Partial<DeviceEndpointOptions> = {}) => startTestEndpoint(store, opts);
+const credential = (workspaceId: string, name: string, extra: { allowedFilters?: string[] } = {}) => testCredential(store, workspaceId, name, extra);
+const connect = connectDevice;
 
 function publish(c: MqttClient, topic: string, payload: string, qos: 0 | 1 | 2): Promise<void> {
   return new Promise((resolve, reject) => c.publish(topic, payload, { qos }, (err) => (err ? reject(err) : resolve())));
@@ -83,15 +39,11 @@ async function datasetId(workspaceId: string, name: string): Promise<string> {
   return (await store.prisma.dataset.findUniqueOrThrow({ where: { workspaceId_name: { workspaceId, name } } })).id;
 }
 
-async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
-  while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
-}
-
 const line = (v: number) => JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: v });
 
 describe('[DEVICES] the publish-only endpoint stores before it acknowledges', () => {
   it('sends a QoS 1 PUBACK only once the inbox row committed, and none when the commit fails', async () => {
-    const gated = gatedStore();
+    const gated = gatedStore(store);
     const ep = await endpoint({ store: gated.devices });
     const { credential: cred, secret } = await credential('default', 'qos1');
     const c = await connect(ep.url, cred.username, secret, { protocolVersion: 5 });
@@ -134,7 +86,7 @@ describe('[DEVICES] the publish-only endpoint stores before it acknowledges', ()
   });
 
   it('stores a QoS 2 message once when the device redelivers it after a server restart, until its PUBREL', async () => {
-    const gated = gatedStore();
+    const gated = gatedStore(store);
     let ep = await endpoint({ store: gated.devices });
     const port = ep.port;
     const { credential: cred, secret } = await credential('default', 'qos2');

@@ -45,6 +45,12 @@ describe('[PUSH] folding a push dataset\'s inbox into its chain', () => {
     expect(await foldInbox({ store: store.ingest, dataset: defaultWorkspaceKey('readings') })).toMatchObject({ status: 'up_to_date', messagesReceived: 0 });
   });
 
+  it('a QoS 1 message stored twice (resent after a lost PUBACK) in one fold batch is one Ledger row', async () => {
+    await deliver('readings', [reading('twice', 7, 2), reading('twice', 7, 2)]);
+    expect(await foldInbox({ store: store.ingest, dataset: defaultWorkspaceKey('readings') })).toMatchObject({ messagesReceived: 2, rowsCommitted: 1, duplicates: 1 });
+    expect((await committedRows(store, 'readings')).filter((row) => row.device === 'twice')).toHaveLength(1);
+  });
+
   it('refuses a commit holding inbox messages another fold already took, and commits nothing', async () => {
     await deliver('readings', [reading('c', 3, 1)]);
     const ds = (await store.datasets.find(defaultWorkspaceKey('readings')))!;

@@ -3,6 +3,7 @@ import { printableText, toHex } from '../../data/payload-view';
 import type { Row } from '../../data/row';
 import { readMessage, type ReaderConfig } from '../../ingest/read/read-message';
 import type { DataSchema } from '../../odf/data-type';
+import type { InboxPreviewEvent } from '../../devices/inbox-preview';
 import { MessageRing } from './message-ring';
 
 export type ConnectionState =
@@ -54,7 +55,12 @@ export class PreviewStore {
   received = 0;
   quarantined = 0;
   connection: ConnectionState = { status: 'disconnected' };
+  /** Inbox messages not yet folded into the chain (a push dataset's preview only). */
+  backlog: number | undefined;
   private client: MqttClient | undefined;
+  private inbox: EventSource | undefined;
+  /** The newest inbox id shown: a reconnected stream starts with messages already shown. */
+  private lastInboxId = -1n;
   private version = 0;
   private scheduled = false;
   private readonly listeners = new Set<() => void>();
@@ -125,10 +131,40 @@ export class PreviewStore {
     });
   }
 
+  /**
+   * A push dataset: devices publish through Sluice, so instead of a broker the preview follows the
+   * dataset's inbox event stream on the console (messages as they commit, and the backlog).
+   */
+  followInbox(path: string): void {
+    this.disconnect();
+    const source = new EventSource(path);
+    this.inbox = source;
+    this.setConnection({ status: 'connecting', url: path });
+    source.onopen = () => this.setConnection({ status: 'connected', url: path });
+    source.onerror = () => {
+      if (this.inbox !== source) return;
+      // CLOSED: the console answered with an error (no access, not a push dataset); otherwise EventSource retries.
+      this.setConnection(source.readyState === EventSource.CLOSED ? { status: 'error', url: path, message: 'the console refused the inbox stream' } : { status: 'reconnecting', url: path, reason: 'the stream closed' });
+    };
+    source.onmessage = (e: MessageEvent<string>) => {
+      const event = JSON.parse(e.data) as InboxPreviewEvent;
+      this.backlog = event.backlog;
+      for (const m of event.messages) {
+        const id = BigInt(m.id);
+        if (id <= this.lastInboxId) continue;
+        this.lastInboxId = id;
+        this.add(m.topic, Uint8Array.from(atob(m.payload), (c) => c.charCodeAt(0)), m.qos, false, Date.parse(m.receivedAt));
+      }
+      this.changed();
+    };
+  }
+
   disconnect(): void {
     const client = this.client;
     this.client = undefined;
     client?.end(true);
+    this.inbox?.close();
+    this.inbox = undefined;
     if (this.connection.status !== 'disconnected') this.setConnection({ status: 'disconnected' });
   }
 
@@ -147,7 +183,7 @@ export class PreviewStore {
   }
 
   /** Takes one message in: copies its bytes (the socket's buffer is reused), checks it, buffers it. */
-  add(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, retain: boolean): void {
+  add(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, retain: boolean, receivedAt = Date.now()): void {
     const bytes = new Uint8Array(payload);
     const head = bytes.subarray(0, 64 * 1024);
     const text = printableText(head) ?? `hex ${toHex(head, 48)}`;
@@ -155,7 +191,7 @@ export class PreviewStore {
     if (check.kind === 'quarantine') this.quarantined++;
     this.received++;
     this.topicCounts.set(topic, (this.topicCounts.get(topic) ?? 0) + 1);
-    this.ring.push({ seq: this.received, receivedAt: Date.now(), topic, qos, retain, size: bytes.length + text.length * 2 + 200, payload: bytes, text, check });
+    this.ring.push({ seq: this.received, receivedAt, topic, qos, retain, size: bytes.length + text.length * 2 + 200, payload: bytes, text, check });
     this.changed();
   }
 

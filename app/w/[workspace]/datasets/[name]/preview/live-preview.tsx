@@ -23,7 +23,11 @@ export function LivePreview({ config, canPublish, canEdit }: { config: PreviewCo
     () => new PreviewStore({ read: config.read, readSchema: config.readSchema, maxPayloadBytes: config.maxPayloadBytes, problem: config.readProblem }, LIMITS),
   );
   const version = useSyncExternalStore(store.subscribe, store.getVersion, () => 0);
-  useEffect(() => () => store.disconnect(), [store]);
+  useEffect(() => {
+    // A push dataset's preview follows its inbox at once (no broker to choose).
+    if (config.inboxPath) store.followInbox(config.inboxPath);
+    return () => store.disconnect();
+  }, [store, config.inboxPath]);
 
   const [paused, setPaused] = useState(false);
   const [frozen, setFrozen] = useState<PreviewMessage[] | null>(null);
@@ -48,20 +52,29 @@ export function LivePreview({ config, canPublish, canEdit }: { config: PreviewCo
   const firstTopic = config.topics[0] ? exampleTopic(config.topics[0].path) : '';
   return (
     <div className="flex flex-col gap-3">
-      <ConnectionBar
-        workspace={config.workspace}
-        dataset={config.dataset}
-        canSaveUrl={canEdit}
-        savedUrl={config.wsUrl}
-        relayPath={config.relayPath}
-        needsPassword={config.needsPassword}
-        state={store.connection}
-        onConnect={(url) => store.connect({ url, topics: config.topics })}
-        onDisconnect={() => store.disconnect()}
-      />
-      <p className="text-xs text-muted-foreground">
-        Subscribes to {config.topics.map((t) => t.path).join(', ') || 'no topics'} with a throwaway clean-session client, so previewing never takes messages from the dataset&apos;s pulls.
-      </p>
+      {config.inboxPath ? (
+        <p className="text-xs text-muted-foreground" data-testid="inbox-status" data-status={store.connection.status}>
+          {store.connection.status === 'connected' ? 'Following' : store.connection.status === 'error' ? store.connection.message : 'Connecting to'} the messages devices publish to this dataset, as the endpoint stores them ·{' '}
+          <span data-testid="inbox-backlog" data-backlog={store.backlog ?? ''}>{store.backlog === undefined ? '…' : store.backlog.toLocaleString('en-US')} waiting to be folded into the chain</span>
+        </p>
+      ) : (
+        <>
+          <ConnectionBar
+            workspace={config.workspace}
+            dataset={config.dataset}
+            canSaveUrl={canEdit}
+            savedUrl={config.wsUrl}
+            relayPath={config.relayPath}
+            needsPassword={config.needsPassword}
+            state={store.connection}
+            onConnect={(url) => store.connect({ url, topics: config.topics })}
+            onDisconnect={() => store.disconnect()}
+          />
+          <p className="text-xs text-muted-foreground">
+            Subscribes to {config.topics.map((t) => t.path).join(', ') || 'no topics'} with a throwaway clean-session client, so previewing never takes messages from the dataset&apos;s pulls.
+          </p>
+        </>
+      )}
       <div className="grid gap-3 lg:grid-cols-[220px_1fr_minmax(0,420px)]">
         <Card className="max-h-[480px] overflow-auto">
           <CardHeader>
@@ -99,10 +112,11 @@ export function LivePreview({ config, canPublish, canEdit }: { config: PreviewCo
             <CardTitle>What the next pull would commit</CardTitle>
           </CardHeader>
           <div className="p-3">
-            <NextPullView config={config} messages={() => store.ring.toArray().filter((m) => config.topics.some((t) => topicMatches(t.path, m.topic)))} />
+            {/* Every inbox message is the dataset's (the endpoint routed it); a pull takes only its filters' topics. */}
+            <NextPullView config={config} messages={() => store.ring.toArray().filter((m) => !!config.inboxPath || config.topics.some((t) => topicMatches(t.path, m.topic)))} />
           </div>
         </Card>
-        {canPublish ? (
+        {canPublish && !config.inboxPath ? (
           <Card>
             <CardHeader>
               <CardTitle>Publish a test message</CardTitle>
