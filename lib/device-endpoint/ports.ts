@@ -28,6 +28,14 @@ export interface InboxBatch {
   releases: Qos2Receipt[];
 }
 
+/** How a batch's transaction waits on the one before it (see DeviceEndpointStore.appendInbox). */
+export interface InboxOrder {
+  /** The previous batch's commit. */
+  after: Promise<void>;
+  /** Called once the batch's rows are written (also when its transaction fails first). */
+  written: () => void;
+}
+
 /** A push dataset devices of its workspace may publish to, and the topic filter it receives. */
 export interface PushTarget {
   datasetId: string;
@@ -58,8 +66,13 @@ export interface DeviceEndpointStore {
   refusedCredentials(ids: string[], now: Date): Promise<Set<string>>;
   /** The workspace's datasets with an active push source. */
   pushTargets(workspaceId: string): Promise<PushTarget[]>;
-  /** Commits a batch in one transaction; resolves only once it is durable. */
-  appendInbox(batch: InboxBatch): Promise<void>;
+  /**
+   * Commits a batch in one transaction; resolves only once it is durable. With `order`, the
+   * transaction calls `written` once its rows are written (their inbox ids taken), then commits only
+   * after `after` resolved, and rolls back (rejecting) if `after` rejects: so batches can overlap
+   * and still become visible in the order their ids were taken.
+   */
+  appendInbox(batch: InboxBatch, order?: InboxOrder): Promise<void>;
   loadQos2Receipts(credentialId: string, clientId: string): Promise<Set<number>>;
   /** How many client ids of the credential, other than `exceptClientId`, hold stored QoS 2 receipts. */
   countQos2Sessions(credentialId: string, exceptClientId: string): Promise<number>;

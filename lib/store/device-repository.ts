@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { DeviceCredentialInfo } from '../devices/device-credential';
 import { defaultPushTopic } from '../devices/push-topic';
-import type { DeviceCounts, DeviceEndpointStore, InboxBatch, PushTarget, StoredDevice } from '../device-endpoint/ports';
+import type { DeviceCounts, DeviceEndpointStore, InboxBatch, InboxOrder, PushTarget, StoredDevice } from '../device-endpoint/ports';
 import { pushSourceRefusal } from '../odf/mqtt-source';
 import type { DatasetSnapshot } from '../odf';
 import type { PrismaClient } from './prisma';
@@ -100,34 +100,16 @@ export class DeviceRepository implements DeviceEndpointStore {
       .map((d) => ({ datasetId: d.id, name: d.name, topicFilter: d.pushTopic ?? defaultPushTopic(d.name) }));
   }
 
-  async appendInbox(batch: InboxBatch): Promise<void> {
-    await inTransaction(this.pool, async (db) => {
-      const m = batch.messages;
-      if (m.length) {
-        await db.query(
-          `INSERT INTO device_inbox (workspace_id, dataset_id, credential_id, topic, payload, qos, received_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::smallint[], $7::timestamptz[])`,
-          [m.map((x) => x.workspaceId), m.map((x) => x.datasetId), m.map((x) => x.credentialId), m.map((x) => x.topic), m.map((x) => x.payload), m.map((x) => x.qos), m.map((x) => x.receivedAt)],
-        );
-        // Delivered at commit, to whatever process shows a live preview of these datasets (watchInbox).
-        await db.query(`SELECT pg_notify('${INBOX_CHANNEL}', d) FROM (SELECT DISTINCT unnest($1::text[]) AS d) AS datasets`, [[...new Set(m.map((x) => x.datasetId))]]);
-      }
-      const r = batch.receipts;
-      if (r.length) {
-        await db.query('INSERT INTO device_qos2_receipt SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING', [
-          r.map((x) => x.credentialId),
-          r.map((x) => x.clientId),
-          r.map((x) => x.packetId),
-        ]);
-      }
-      const d = batch.releases;
-      if (d.length) {
-        await db.query(
-          'DELETE FROM device_qos2_receipt q USING unnest($1::text[], $2::text[], $3::int[]) AS u(c, k, p) WHERE q.credential_id = u.c AND q.client_id = u.k AND q.packet_id = u.p',
-          [d.map((x) => x.credentialId), d.map((x) => x.clientId), d.map((x) => x.packetId)],
-        );
-      }
-    });
+  async appendInbox(batch: InboxBatch, order?: InboxOrder): Promise<void> {
+    try {
+      await inTransaction(this.pool, async (db) => {
+        await writeInboxBatch(db, batch);
+        order?.written();
+        await order?.after;
+      });
+    } finally {
+      order?.written();
+    }
   }
 
   async loadQos2Receipts(credentialId: string, clientId: string): Promise<Set<number>> {
@@ -237,4 +219,33 @@ function withoutControlCharacters(text: string): string {
 function toInfo(r: Omit<DeviceCredentialInfo, 'messages' | 'refusals'> & { messages: bigint; refusals: bigint }): DeviceCredentialInfo {
   const { id, workspaceId, name, username, allowedFilters, expiresAt, revokedAt, createdAt, createdBy, lastConnectedAt, lastAddress, lastRefusal } = r;
   return { id, workspaceId, name, username, allowedFilters, expiresAt, revokedAt, createdAt, createdBy, lastConnectedAt, lastAddress, lastRefusal, messages: Number(r.messages), refusals: Number(r.refusals) };
+}
+
+/** One inbox batch's statements: the messages (with a notification per dataset), receipts and releases. */
+async function writeInboxBatch(db: pg.PoolClient, batch: InboxBatch): Promise<void> {
+  const m = batch.messages;
+  if (m.length) {
+    await db.query(
+      `INSERT INTO device_inbox (workspace_id, dataset_id, credential_id, topic, payload, qos, received_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::smallint[], $7::timestamptz[])`,
+      [m.map((x) => x.workspaceId), m.map((x) => x.datasetId), m.map((x) => x.credentialId), m.map((x) => x.topic), m.map((x) => x.payload), m.map((x) => x.qos), m.map((x) => x.receivedAt)],
+    );
+    // Delivered at commit, to whatever process shows a live preview of these datasets (watchInbox).
+    await db.query(`SELECT pg_notify('${INBOX_CHANNEL}', d) FROM (SELECT DISTINCT unnest($1::text[]) AS d) AS datasets`, [[...new Set(m.map((x) => x.datasetId))]]);
+  }
+  const r = batch.receipts;
+  if (r.length) {
+    await db.query('INSERT INTO device_qos2_receipt SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING', [
+      r.map((x) => x.credentialId),
+      r.map((x) => x.clientId),
+      r.map((x) => x.packetId),
+    ]);
+  }
+  const d = batch.releases;
+  if (d.length) {
+    await db.query(
+      'DELETE FROM device_qos2_receipt q USING unnest($1::text[], $2::text[], $3::int[]) AS u(c, k, p) WHERE q.credential_id = u.c AND q.client_id = u.k AND q.packet_id = u.p',
+      [d.map((x) => x.credentialId), d.map((x) => x.clientId), d.map((x) => x.packetId)],
+    );
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InboxWriter } from '../../../lib/device-endpoint/inbox-writer';
-import type { InboxBatch } from '../../../lib/device-endpoint/ports';
+import type { InboxBatch, InboxOrder } from '../../../lib/device-endpoint/ports';
 
 const part = (topic: string, payload = Buffer.alloc(1)): InboxBatch => ({
   messages: [{ workspaceId: 'w', datasetId: 'd', credentialId: 'c', topic, payload, qos: 0, receivedAt: new Date() }],
@@ -45,5 +45,64 @@ describe('InboxWriter group commit', () => {
     release();
     await Promise.all(done);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(64 * 1024 * 1024);
+  });
+});
+
+describe('InboxWriter pipeline: two batches in flight, visible in arrival order', () => {
+  /** A store that keeps the order contract like Postgres: write, then wait for the batch before, then commit or roll back. */
+  function orderedStore(opts: { slowFirstCommit?: Promise<void>; refuse?: string } = {}) {
+    const events: string[] = [];
+    const committed: string[] = [];
+    let calls = 0;
+    return {
+      events,
+      committed,
+      store: {
+        async appendInbox(batch: InboxBatch, order?: InboxOrder) {
+          const n = ++calls;
+          const topics = batch.messages.map((m) => m.topic);
+          events.push(`write ${n}`);
+          order?.written();
+          if (opts.refuse && topics.includes(opts.refuse)) throw new Error('refused');
+          await order?.after; // rejects when the batch before failed: this one rolls back
+          if (n === 1) await opts.slowFirstCommit;
+          events.push(`commit ${n}`);
+          committed.push(...topics);
+        },
+      },
+    };
+  }
+
+  it("writes the next batch while one commits, and commits it only after that one", async () => {
+    let release!: () => void;
+    const { store, events } = orderedStore({ slowFirstCommit: new Promise<void>((r) => (release = r)) });
+    const writer = new InboxWriter(store);
+    const first = writer.write(part('a'));
+    await new Promise((r) => setImmediate(r));
+    const second = writer.write(part('b'));
+    while (!events.includes('write 2')) await new Promise((r) => setImmediate(r));
+    expect(events).toEqual(['write 1', 'write 2']); // overlapped: batch 1 has not committed
+    release();
+    await Promise.all([first, second]);
+    expect(events).toEqual(['write 1', 'write 2', 'commit 1', 'commit 2']);
+  });
+
+  it('when a batch fails, the one behind it rolls back and is written again after the failed parts were retried', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { store, committed } = orderedStore({ refuse: 'bad' });
+    const slow = { async appendInbox(batch: InboxBatch, order?: InboxOrder) {
+      if (batch.messages.some((m) => m.topic === 'bad')) await gate; // the failing batch is slow, so the next one is in flight behind it
+      return store.appendInbox(batch, order);
+    } };
+    const writer = new InboxWriter(slow);
+    const results = [writer.write(part('a')), writer.write(part('bad')), writer.write(part('b'))];
+    await new Promise((r) => setImmediate(r));
+    results.push(writer.write(part('c')), writer.write(part('d')));
+    await new Promise((r) => setImmediate(r));
+    release();
+    const settled = await Promise.allSettled(results);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(committed).toEqual(['a', 'b', 'c', 'd']); // arrival order, nothing twice
   });
 });
