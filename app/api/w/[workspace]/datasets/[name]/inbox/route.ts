@@ -16,8 +16,9 @@ const MAX_QUEUED_EVENTS = 64;
 export async function GET(req: Request, ctx: { params: Promise<{ workspace: string; name: string }> }) {
   return guardRoute(async () => {
     const p = await ctx.params;
-    const { dataset } = await requireDataset(decodeURIComponent(p.workspace), decodeURIComponent(p.name), { dataset: 'read' });
-    const follow = await inboxFollower(await getStore(), dataset);
+    const { dataset, viewer, workspace } = await requireDataset(decodeURIComponent(p.workspace), decodeURIComponent(p.name), { dataset: 'read' });
+    // The reader's access is checked again while the stream lasts (inbox-preview.ts).
+    const follow = await inboxFollower(await getStore(), dataset, { userId: viewer.id, workspaceSlug: workspace.slug });
     const encoder = new TextEncoder();
     let stop = () => {};
     const stream = new ReadableStream<Uint8Array>({
