@@ -34,12 +34,14 @@ const BACKLOG_EVERY_MS = 2000;
 /**
  * The account reading the preview and the workspace slug it came through. A stream outlives its
  * request, so the account's access is checked again while it lasts (as the pull preview's relay
- * does): removed from the workspace, a role that no longer reads datasets, the slug now another
- * workspace's, or the dataset deleted, and the stream ends.
+ * does): signed out, removed from the workspace, a role that no longer reads datasets, the slug now
+ * another workspace's, or the dataset deleted, and the stream ends.
  */
 export interface PreviewReader {
   userId: string;
   workspaceSlug: string;
+  /** The account the request's session belongs to now: undefined once it was signed out or expired. */
+  sessionAccount: () => Promise<string | undefined>;
 }
 
 /**
@@ -62,8 +64,9 @@ export async function inboxFollower(
   return (send, onError) => follow(store, d.id, allowed, send, onError);
 }
 
-/** The reader may still read the dataset: a member of its workspace (by id) whose role reads datasets, and the dataset exists. */
+/** The reader may still read the dataset: still signed in, a member of its workspace (by id) whose role reads datasets, and the dataset exists. */
 async function readerMayRead(store: Store, dataset: DatasetKey, reader: PreviewReader) {
+  if ((await reader.sessionAccount()) !== reader.userId) throw new SluiceError('UNAUTHENTICATED', 'sign in to preview');
   const member = await requireMemberAccess(store.workspaces, reader.userId, reader.workspaceSlug, { dataset: 'read' });
   if (member.workspace.id !== dataset.workspaceId) throw new SluiceError('WORKSPACE_NOT_FOUND', `no workspace "${reader.workspaceSlug}" that you are a member of`);
   const d = await store.datasets.find(dataset);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_ID, defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
-import { inboxFollower, type InboxPreviewEvent } from '../../lib/devices/inbox-preview';
+import { inboxFollower, type InboxPreviewEvent, type PreviewReader } from '../../lib/devices/inbox-preview';
 import type { Store } from '../../lib/store/open-store';
 import { until } from '../support/device-endpoint';
 import { mqttManifest, pushManifest } from '../support/manifests';
@@ -10,13 +10,13 @@ import { createTestStore } from '../support/test-store';
 
 let store: Store;
 let readerId: string;
-let reader: { userId: string; workspaceSlug: string };
+let reader: PreviewReader;
 beforeAll(async () => {
   store = await createTestStore();
   readerId = randomUUID();
   await store.prisma.user.create({ data: { id: readerId, name: 'reader', email: `reader-${readerId.slice(0, 8)}@example.test` } });
   await store.workspaces.addMember(DEFAULT_WORKSPACE_ID, readerId, 'reader');
-  reader = { userId: readerId, workspaceSlug: DEFAULT_WORKSPACE };
+  reader = { userId: readerId, workspaceSlug: DEFAULT_WORKSPACE, sessionAccount: async () => readerId };
   await addDataset({ store, manifest: pushManifest('watched') });
   await addDataset({ store, manifest: mqttManifest({ name: 'pulled', port: 1883, topics: [{ path: 'pulled/#' }] }) });
 });
@@ -50,12 +50,12 @@ describe('[DEVICES] the live preview of a push dataset\'s inbox', () => {
   it('ends the stream of a reader removed from the workspace, and refuses them a new one', async () => {
     const outsiderId = randomUUID();
     await store.prisma.user.create({ data: { id: outsiderId, name: 'outsider', email: `outsider-${outsiderId.slice(0, 8)}@example.test` } });
-    await expect(inboxFollower(store, defaultWorkspaceKey('watched'), { userId: outsiderId, workspaceSlug: DEFAULT_WORKSPACE })).rejects.toThrow(/no workspace/);
+    await expect(inboxFollower(store, defaultWorkspaceKey('watched'), { userId: outsiderId, workspaceSlug: DEFAULT_WORKSPACE, sessionAccount: async () => outsiderId })).rejects.toThrow(/no workspace/);
 
     const leaverId = randomUUID();
     await store.prisma.user.create({ data: { id: leaverId, name: 'leaver', email: `leaver-${leaverId.slice(0, 8)}@example.test` } });
     await store.workspaces.addMember(DEFAULT_WORKSPACE_ID, leaverId, 'reader');
-    const leaver = { userId: leaverId, workspaceSlug: DEFAULT_WORKSPACE };
+    const leaver = { userId: leaverId, workspaceSlug: DEFAULT_WORKSPACE, sessionAccount: async () => leaverId };
     const follow = await inboxFollower(store, defaultWorkspaceKey('watched'), leaver);
     let ended: Error | undefined;
     let events = 0;
@@ -74,6 +74,22 @@ describe('[DEVICES] the live preview of a push dataset\'s inbox', () => {
       await until(() => seen.flatMap((e) => e.messages).some((m) => m.topic === 'watched/late'));
       stopWatching();
       expect(events).toBe(after);
+    } finally {
+      stop();
+    }
+  });
+
+  it('ends the stream of a reader whose session ended (signed out), though still a member', async () => {
+    let session: string | undefined = readerId;
+    const follow = await inboxFollower(store, defaultWorkspaceKey('watched'), { ...reader, sessionAccount: async () => session });
+    let ended: Error | undefined;
+    let events = 0;
+    const stop = await follow(() => events++, (err) => (ended = err));
+    try {
+      await until(() => events > 0);
+      session = undefined;
+      await until(() => ended !== undefined);
+      expect(ended!.message).toMatch(/sign in/);
     } finally {
       stop();
     }

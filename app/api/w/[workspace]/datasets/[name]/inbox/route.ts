@@ -1,5 +1,6 @@
 import { inboxEventStream } from '@/lib/devices/inbox-event-stream';
 import { inboxFollower } from '@/lib/devices/inbox-preview';
+import { getAuth } from '@/lib/server/auth';
 import { requireDataset } from '@/lib/server/guard';
 import { guardRoute } from '@/lib/server/route-guard';
 import { getStore } from '@/lib/server/store';
@@ -16,7 +17,9 @@ export async function GET(req: Request, ctx: { params: Promise<{ workspace: stri
   return guardRoute(async () => {
     const p = await ctx.params;
     const { dataset, viewer, workspace } = await requireDataset(decodeURIComponent(p.workspace), decodeURIComponent(p.name), { dataset: 'read' });
-    const follow = await inboxFollower(await getStore(), dataset, { userId: viewer.id, workspaceSlug: workspace.slug });
+    const auth = await getAuth();
+    const sessionAccount = async () => (await auth.api.getSession({ headers: req.headers }))?.user.id;
+    const follow = await inboxFollower(await getStore(), dataset, { userId: viewer.id, workspaceSlug: workspace.slug, sessionAccount });
     const stream = inboxEventStream(follow, viewer.id, req.signal);
     return new Response(stream, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' } });
   });
