@@ -94,4 +94,25 @@ describe('[DEVICES] the live preview of a push dataset\'s inbox', () => {
       stop();
     }
   });
+
+  it('a watch after the listening connection was lost is notified again (a new connection, not the dead one)', async () => {
+    const ds = (await store.datasets.find(defaultWorkspaceKey('watched')))!;
+    const listeners = async () => (await store.prisma.$queryRawUnsafe(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN sluice_device_inbox'`)) as { n: number }[];
+    const first = await store.devices.watchInbox(ds.id, () => undefined);
+    try {
+      await until(async () => (await listeners())[0].n === 1);
+      await store.prisma.$queryRawUnsafe(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN sluice_device_inbox'`);
+      await until(async () => (await listeners())[0].n === 0);
+      let notified = false;
+      const second = await store.devices.watchInbox(ds.id, () => (notified = true));
+      try {
+        await store.devices.appendInbox({ messages: [{ workspaceId: 'default', datasetId: ds.id, credentialId: 'c', topic: 'watched/after-loss', payload: Buffer.from('{}'), qos: 1, receivedAt: new Date() }], receipts: [], releases: [] });
+        await until(() => notified);
+      } finally {
+        second();
+      }
+    } finally {
+      first();
+    }
+  });
 });
