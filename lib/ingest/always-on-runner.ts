@@ -7,8 +7,14 @@ export interface AlwaysOnRunner {
   stop(): Promise<void>;
 }
 
-/** A dataset whose run failed waits this long before this process tries it again. */
+/**
+ * A dataset whose run failed waits this long before this process tries it again, doubled for each
+ * failure in a row up to MAX_RETRY_AFTER_FAILURE_MS: a run that cannot start (credentials refused,
+ * a broker the policy refuses, a manifest an editor broke) would otherwise connect, log and record
+ * a failed pull every 10 s for as long as the dataset stays always on. Connecting resets it.
+ */
 const RETRY_AFTER_FAILURE_MS = 10_000;
+const MAX_RETRY_AFTER_FAILURE_MS = 60 * RETRY_AFTER_FAILURE_MS;
 
 /**
  * Streams every always-on dataset: about every `everyMs` the worker looks for always-on datasets
@@ -18,18 +24,21 @@ const RETRY_AFTER_FAILURE_MS = 10_000;
  * ends at once with PULL_ALREADY_RUNNING) and take over within a lease's lifetime if its holder
  * dies. A run that fails (the manifest changed under it, credentials refused) is tried again.
  */
-export function startAlwaysOnRunner(opts: { store: IngestStore; everyMs?: number; log?: (line: string) => void }): AlwaysOnRunner {
+export function startAlwaysOnRunner(opts: { store: IngestStore; everyMs?: number; retryAfterFailureMs?: number; log?: (line: string) => void }): AlwaysOnRunner {
   const everyMs = opts.everyMs ?? 2000;
+  const retryBaseMs = opts.retryAfterFailureMs ?? RETRY_AFTER_FAILURE_MS;
   const log = opts.log ?? (() => {});
   const running = new Map<string, { stop: AbortController; done: Promise<void> }>();
   const retryAt = new Map<string, number>();
+  /** Failures in a row per dataset (since it last connected). */
+  const failures = new Map<string, number>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> = Promise.resolve();
 
   const start = (dataset: DatasetKey, id: string) => {
     const stop = new AbortController();
-    const done = followPull({ store: opts.store, dataset, signal: stop.signal })
+    const done = followPull({ store: opts.store, dataset, signal: stop.signal, onConnected: () => failures.delete(id) })
       .then(
         (r) => {
           if (!stop.signal.aborted) log(`always-on ${dataset.name}: the run ended (${r.rowsCommitted} rows); starting it again`);
@@ -37,8 +46,11 @@ export function startAlwaysOnRunner(opts: { store: IngestStore; everyMs?: number
         (err: unknown) => {
           // Another instance holds the dataset: it streams it, this one waits for its next round.
           if (isSluiceError(err, 'PULL_ALREADY_RUNNING')) return;
-          retryAt.set(id, Date.now() + RETRY_AFTER_FAILURE_MS);
-          log(`always-on ${dataset.name} failed: ${(err as Error).message}; trying again in ${RETRY_AFTER_FAILURE_MS / 1000} s`);
+          const n = (failures.get(id) ?? 0) + 1;
+          failures.set(id, n);
+          const delayMs = Math.min(retryBaseMs * 2 ** (n - 1), MAX_RETRY_AFTER_FAILURE_MS);
+          retryAt.set(id, Date.now() + delayMs);
+          log(`always-on ${dataset.name} failed: ${(err as Error).message}; trying again in ${delayMs / 1000} s`);
         },
       )
       .finally(() => running.delete(id));

@@ -137,7 +137,13 @@ export class DeviceRepository implements DeviceEndpointStore {
    * connection serves every watcher of this store.
    */
   async watchInbox(datasetId: string, onChange: () => void): Promise<() => void> {
-    const listening = (this.inboxListener ??= this.listen());
+    if (!this.inboxListener) {
+      const opening: Promise<InboxListener> = this.listen(() => {
+        if (this.inboxListener === opening) this.inboxListener = undefined;
+      });
+      this.inboxListener = opening;
+    }
+    const listening = this.inboxListener;
     let listener: InboxListener;
     try {
       listener = await listening;
@@ -160,16 +166,26 @@ export class DeviceRepository implements DeviceEndpointStore {
 
   private inboxListener: Promise<InboxListener> | undefined;
 
-  /** A connection of its own (not the pool's: it stays open while anyone watches). */
-  private async listen(): Promise<InboxListener> {
+  /**
+   * A connection of its own (not the pool's: it stays open while anyone watches). When it is lost
+   * (Postgres restarted, the backend terminated), the next watch opens another; the watchers it
+   * held still read every BACKLOG_EVERY_MS (inbox-preview.ts) and end when their stream does.
+   */
+  private async listen(lost: () => void): Promise<InboxListener> {
     const db = new pg.Client({ connectionString: this.pool.options.connectionString });
     const listener: InboxListener = { db, watchers: new Set(), byDataset: new Map() };
     db.on('notification', (n) => {
       for (const f of listener.watchers) if (listener.byDataset.get(f) === n.payload) f();
     });
-    db.on('error', () => undefined);
-    await db.connect();
-    await db.query(`LISTEN ${INBOX_CHANNEL}`);
+    db.on('error', lost);
+    db.on('end', lost);
+    try {
+      await db.connect();
+      await db.query(`LISTEN ${INBOX_CHANNEL}`);
+    } catch (err) {
+      await db.end().catch(() => undefined);
+      throw err;
+    }
     return listener;
   }
 

@@ -62,6 +62,19 @@ describe('[STREAM] always-on datasets', () => {
     }
   });
 
+  it('a run that keeps failing is tried again less and less often (not every 10 s for as long as it stays always on)', async () => {
+    const store = Object.create(env.store.ingest, { alwaysOnDatasets: { value: async () => [defaultWorkspaceKey('never-created')] } }) as typeof env.store.ingest;
+    const lines: string[] = [];
+    const runner = startAlwaysOnRunner({ store, everyMs: 10, retryAfterFailureMs: 20, log: (line) => lines.push(line) });
+    const failures = () => lines.filter((l) => l.includes('never-created failed'));
+    try {
+      await until(async () => failures().length >= 4);
+    } finally {
+      await runner.stop();
+    }
+    expect(failures().slice(0, 4).map((l) => Number(/trying again in ([\d.]+) s/.exec(l)?.[1]))).toEqual([0.02, 0.04, 0.08, 0.16]);
+  });
+
   it('a Snapshot dataset cannot be made always on', async () => {
     await addDataset({ store: env.store, manifest: mqttManifest({ name: 'always-snapshot', port: env.broker.port, topics: [{ path: 'snap/#' }], merge: '        kind: Snapshot\n        primaryKey: [device]' }) });
     await expect(setAlwaysOn(env.store, defaultWorkspaceKey('always-snapshot'), true)).rejects.toThrow(/Snapshot/);

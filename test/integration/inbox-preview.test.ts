@@ -1,15 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
-import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
-import { inboxFollower, type InboxPreviewEvent } from '../../lib/devices/inbox-preview';
+import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_ID, defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { inboxFollower, type InboxPreviewEvent, type PreviewReader } from '../../lib/devices/inbox-preview';
 import type { Store } from '../../lib/store/open-store';
 import { until } from '../support/device-endpoint';
 import { mqttManifest, pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
 
 let store: Store;
+let readerId: string;
+let reader: PreviewReader;
 beforeAll(async () => {
   store = await createTestStore();
+  readerId = randomUUID();
+  await store.prisma.user.create({ data: { id: readerId, name: 'reader', email: `reader-${readerId.slice(0, 8)}@example.test` } });
+  await store.workspaces.addMember(DEFAULT_WORKSPACE_ID, readerId, 'reader');
+  reader = { userId: readerId, workspaceSlug: DEFAULT_WORKSPACE, sessionAccount: async () => readerId };
   await addDataset({ store, manifest: pushManifest('watched') });
   await addDataset({ store, manifest: mqttManifest({ name: 'pulled', port: 1883, topics: [{ path: 'pulled/#' }] }) });
 });
@@ -21,7 +28,7 @@ describe('[DEVICES] the live preview of a push dataset\'s inbox', () => {
     const message = (n: number) => ({ workspaceId: 'default', datasetId: ds.id, credentialId: 'secret-credential-id', topic: `watched/d${n}`, payload: Buffer.from(`{"n":${n}}`), qos: 1 as const, receivedAt: new Date() });
     await store.devices.appendInbox({ messages: [message(1)], receipts: [], releases: [] });
     const events: InboxPreviewEvent[] = [];
-    const follow = await inboxFollower(store, defaultWorkspaceKey('watched'));
+    const follow = await inboxFollower(store, defaultWorkspaceKey('watched'), reader);
     const stop = await follow((e) => events.push(e), (err) => { throw err; });
     try {
       await until(() => events.some((e) => e.messages.length));
@@ -37,6 +44,75 @@ describe('[DEVICES] the live preview of a push dataset\'s inbox', () => {
   });
 
   it('refuses a dataset devices do not publish to', async () => {
-    await expect(inboxFollower(store, defaultWorkspaceKey('pulled'))).rejects.toThrow(/no push source/);
+    await expect(inboxFollower(store, defaultWorkspaceKey('pulled'), reader)).rejects.toThrow(/no push source/);
+  });
+
+  it('ends the stream of a reader removed from the workspace, and refuses them a new one', async () => {
+    const outsiderId = randomUUID();
+    await store.prisma.user.create({ data: { id: outsiderId, name: 'outsider', email: `outsider-${outsiderId.slice(0, 8)}@example.test` } });
+    await expect(inboxFollower(store, defaultWorkspaceKey('watched'), { userId: outsiderId, workspaceSlug: DEFAULT_WORKSPACE, sessionAccount: async () => outsiderId })).rejects.toThrow(/no workspace/);
+
+    const leaverId = randomUUID();
+    await store.prisma.user.create({ data: { id: leaverId, name: 'leaver', email: `leaver-${leaverId.slice(0, 8)}@example.test` } });
+    await store.workspaces.addMember(DEFAULT_WORKSPACE_ID, leaverId, 'reader');
+    const leaver = { userId: leaverId, workspaceSlug: DEFAULT_WORKSPACE, sessionAccount: async () => leaverId };
+    const follow = await inboxFollower(store, defaultWorkspaceKey('watched'), leaver);
+    let ended: Error | undefined;
+    let events = 0;
+    const stop = await follow(() => events++, (err) => (ended = err));
+    try {
+      await until(() => events > 0);
+      await store.prisma.member.deleteMany({ where: { userId: leaverId } });
+      await until(() => ended !== undefined);
+      expect(ended!.message).toMatch(/no workspace/);
+      const after = events;
+      const ds = (await store.datasets.find(defaultWorkspaceKey('watched')))!;
+      await store.devices.appendInbox({ messages: [{ workspaceId: 'default', datasetId: ds.id, credentialId: 'c', topic: 'watched/late', payload: Buffer.from('{}'), qos: 1, receivedAt: new Date() }], receipts: [], releases: [] });
+      // A reader still allowed sees the late message; the removed one got nothing more.
+      const seen: InboxPreviewEvent[] = [];
+      const stopWatching = await (await inboxFollower(store, defaultWorkspaceKey('watched'), reader))((e) => seen.push(e), (err) => { throw err; });
+      await until(() => seen.flatMap((e) => e.messages).some((m) => m.topic === 'watched/late'));
+      stopWatching();
+      expect(events).toBe(after);
+    } finally {
+      stop();
+    }
+  });
+
+  it('ends the stream of a reader whose session ended (signed out), though still a member', async () => {
+    let session: string | undefined = readerId;
+    const follow = await inboxFollower(store, defaultWorkspaceKey('watched'), { ...reader, sessionAccount: async () => session });
+    let ended: Error | undefined;
+    let events = 0;
+    const stop = await follow(() => events++, (err) => (ended = err));
+    try {
+      await until(() => events > 0);
+      session = undefined;
+      await until(() => ended !== undefined);
+      expect(ended!.message).toMatch(/sign in/);
+    } finally {
+      stop();
+    }
+  });
+
+  it('a watch after the listening connection was lost is notified again (a new connection, not the dead one)', async () => {
+    const ds = (await store.datasets.find(defaultWorkspaceKey('watched')))!;
+    const listeners = async () => (await store.prisma.$queryRawUnsafe(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN sluice_device_inbox'`)) as { n: number }[];
+    const first = await store.devices.watchInbox(ds.id, () => undefined);
+    try {
+      await until(async () => (await listeners())[0].n === 1);
+      await store.prisma.$queryRawUnsafe(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN sluice_device_inbox'`);
+      await until(async () => (await listeners())[0].n === 0);
+      let notified = false;
+      const second = await store.devices.watchInbox(ds.id, () => (notified = true));
+      try {
+        await store.devices.appendInbox({ messages: [{ workspaceId: 'default', datasetId: ds.id, credentialId: 'c', topic: 'watched/after-loss', payload: Buffer.from('{}'), qos: 1, receivedAt: new Date() }], receipts: [], releases: [] });
+        await until(() => notified);
+      } finally {
+        second();
+      }
+    } finally {
+      first();
+    }
   });
 });
