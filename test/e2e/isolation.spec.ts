@@ -95,6 +95,11 @@ test.describe('[ACCESS] refusals carry their HTTP status', () => {
       expect(res.status(), format).toBe(404);
       expect(await res.json(), format).toMatchObject({ code: 'DATASET_NOT_FOUND', message: expect.stringContaining('no.such.dataset') });
     }
+    for (const route of ['export?format=csv', 'slices', 'live', 'inbox', 'arrow?id=x&schema=y&from=0&to=0']) {
+      const res = await reader.get(`/api/w/default/datasets/bad%E0name/${route}`);
+      expect(res.status(), route).toBe(400); // a malformed escape is the caller's mistake, not a logged 500
+      expect(await res.json(), route).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('percent-escape') });
+    }
     await reader.dispose();
   });
 });
