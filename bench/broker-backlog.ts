@@ -16,7 +16,8 @@ import mqtt from 'mqtt';
 import { addDataset } from '../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 import { runPollingIngest } from '../lib/ingest/run-polling-ingest';
-import { openStore } from '../lib/store/open-store';
+import { openFreshDatabase } from './support';
+import { TEST_SECRET_KEY } from '../test/support/test-store';
 import { SLUICE } from '../test/support/cli';
 import { committedRows } from '../test/support/committed-rows';
 import { mqttManifest } from '../test/support/manifests';
@@ -26,7 +27,6 @@ import { startPostgres } from '../test/support/postgres-server';
 import { startRabbitmq } from '../test/support/rabbitmq-server';
 import { TEST_BROKER_USER } from '../test/support/test-broker';
 import type { ThrowawayBroker } from '../test/support/throwaway-server';
-import { TEST_SECRET_KEY } from '../test/support/test-store';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
 const BROKERS = (process.env.BENCH_BROKERS ?? 'mosquitto,nats,rabbitmq').split(',');
@@ -78,14 +78,7 @@ function timedPull(databaseUrl: string, name: string): Promise<{ code: number | 
 
 async function runBroker(kind: string, adminUrl: string) {
   const broker = await START[kind]();
-  const dbName = `backlog_${kind}_${Date.now()}`;
-  const admin = await openStore({ databaseUrl: adminUrl });
-  await admin.prisma.$executeRawUnsafe(`CREATE DATABASE ${dbName}`);
-  await admin.close();
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
-  const store = await openStore({ databaseUrl, secretKey: TEST_SECRET_KEY });
+  const { databaseUrl, store } = await openFreshDatabase(adminUrl, `backlog_${kind}`);
   try {
     const name = 'backlog';
     await addDataset({ store, manifest: mqttManifest({ name, port: broker.port, topics: [{ path: 'backlog/#', qos: 'AtLeastOnce' }], ...user }) });

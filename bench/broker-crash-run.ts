@@ -13,13 +13,12 @@ import { addDataset } from '../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 import { pullUntilCaughtUp } from '../lib/ingest/pull-until-caught-up';
 import { runPollingIngest } from '../lib/ingest/run-polling-ingest';
-import { openStore, type Store } from '../lib/store/open-store';
+import { openFreshDatabase } from './support';
 import { runNode } from '../test/support/cli';
 import { committedRows } from '../test/support/committed-rows';
 import { mqttManifest } from '../test/support/manifests';
 import { startPostgres } from '../test/support/postgres-server';
 import { TEST_IDLE_MS } from '../test/support/pull-timing';
-import { TEST_SECRET_KEY } from '../test/support/test-store';
 import { startTestBroker, TEST_NATS_ACK_WAIT_S, type BrokerKind, type TestBroker } from '../test/support/test-broker';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
@@ -51,14 +50,7 @@ async function publish(broker: TestBroker, topic: string, count: number, qos: 1 
 async function runBroker(kind: BrokerKind, adminUrl: string) {
   const t0 = Date.now();
   const broker = await startTestBroker(kind);
-  const dbName = `crash_${kind}_${Date.now()}`;
-  const admin = await openStore({ databaseUrl: adminUrl });
-  await admin.prisma.$executeRawUnsafe(`CREATE DATABASE ${dbName}`);
-  await admin.close();
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
-  const store: Store = await openStore({ databaseUrl, secretKey: TEST_SECRET_KEY });
+  const { databaseUrl, store } = await openFreshDatabase(adminUrl, `crash_${kind}`);
   try {
     for (const [s, setting] of SETTINGS.entries()) {
       let kills = 0;

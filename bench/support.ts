@@ -9,7 +9,8 @@ import { layoutFromReadSchema } from '../lib/ingest/slice-layout';
 import { stageSlice } from '../lib/ingest/stage-slice';
 import { seenKeyGroup } from '../lib/ingest/seen-keys';
 import type { SeenKeyGroup } from '../lib/ingest/ports';
-import type { Store } from '../lib/store/open-store';
+import { openStore, type Store } from '../lib/store/open-store';
+import { TEST_SECRET_KEY } from '../test/support/test-store';
 import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 
 /** ~200-byte JSON reading, unique per `i` (Ledger key: event_time + device_id). */
@@ -131,4 +132,16 @@ export async function prefill(store: Store, name: string, rows: number, opts: { 
   if (rebuilt.length) await store.ingest.replaceKeyState(head, stateSignature(strategy), new Map(), rebuilt);
   await store.ingest.finishPull(pullId, { status: 'updated', hasMore: false });
   await lease.release();
+}
+
+/** A new, empty database on the server at `adminUrl` (named `<prefix>_<time>`), opened and migrated. */
+export async function openFreshDatabase(adminUrl: string, prefix: string): Promise<{ databaseUrl: string; store: Store }> {
+  const dbName = `${prefix}_${Date.now()}`;
+  const admin = await openStore({ databaseUrl: adminUrl });
+  await admin.prisma.$executeRawUnsafe(`CREATE DATABASE ${dbName}`);
+  await admin.close();
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  return { databaseUrl, store: await openStore({ databaseUrl, secretKey: TEST_SECRET_KEY }) };
 }
