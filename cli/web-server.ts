@@ -13,7 +13,7 @@ import { loadMasterKey } from '../lib/config/secret-key';
 import { isSluiceError } from '../lib/errors';
 import { ConnectionsPerAccount } from '../lib/relay/connections-per-account';
 import { relayMqtt } from '../lib/relay/mqtt-relay';
-import { refuseUpgrade, requestPath } from '../lib/http/request-path';
+import { pathDecodes, refuseUpgrade, requestPath } from '../lib/http/request-path';
 import { brokerPolicyFromEnv, installBrokerPolicy } from '../lib/brokers/active-broker-policy';
 import { RELAY_PATH, relayPolicyFor } from '../lib/relay/relay-access';
 import { isFromConsoleOrigin } from '../lib/relay/relay-origin';
@@ -39,6 +39,10 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const assets = opts.dev ? undefined : precompressedAssets(path.join(ROOT, '.next'));
   const server = http.createServer((req, res) => {
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, trustProxy);
+    if (!pathDecodes(req)) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'INVALID_INPUT', message: 'the address holds a malformed percent-escape' }));
+      return;
+    }
     (assets ? assets(req, res) : Promise.resolve(false)).then(
       (served) => (served ? undefined : handle(req, res)),
       (err: unknown) => {

@@ -12,6 +12,21 @@ export function requestPath(req: Pick<IncomingMessage, 'url'>): string | undefin
 }
 
 /**
+ * Whether every escape in the request's path decodes (`%E0` alone does not). Next.js answers such
+ * a path with a bare 500 before any of Sluice's code runs, so the console's server refuses it first.
+ */
+export function pathDecodes(req: Pick<IncomingMessage, 'url'>): boolean {
+  const path = requestPath(req);
+  if (path === undefined) return false;
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Answers an upgrade request with a bare HTTP status and closes the socket, also when the client
  * never closes its side (a half-open socket would otherwise stay).
  */

@@ -20,8 +20,6 @@ export async function guardRoute(handle: () => Promise<Response>): Promise<Respo
     return await handle();
   } catch (err) {
     if (isSluiceError(err)) return Response.json({ code: err.code, message: err.message }, { status: STATUS[err.code] ?? 422 });
-    // decodeURIComponent of an address segment with a malformed escape (`%E0`): the caller's mistake, not ours.
-    if (err instanceof URIError) return Response.json({ code: 'INVALID_INPUT', message: 'the address holds a malformed percent-escape' }, { status: 400 });
     console.error(err);
     return Response.json({ code: 'INTERNAL', message: 'server error (logged)' }, { status: 500 });
   }

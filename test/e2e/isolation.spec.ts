@@ -100,6 +100,7 @@ test.describe('[ACCESS] refusals carry their HTTP status', () => {
       expect(res.status(), route).toBe(400); // a malformed escape is the caller's mistake, not a logged 500
       expect(await res.json(), route).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('percent-escape') });
     }
+    expect((await reader.get('/w/default/datasets/bad%E0name/data')).status()).toBe(400); // pages too
     await reader.dispose();
   });
 });

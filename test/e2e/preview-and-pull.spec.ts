@@ -163,18 +163,26 @@ test.describe('[PULL] concurrency', () => {
     // A device keeps the pull busy until both presses have been answered, however slowly this
     // machine serves them: the second press must meet a running pull, not a finished one.
     let feeding = true;
+    let published = 0;
     const feeder = (async () => {
       for (let i = 0; feeding; i++) {
         await sluice.publish(`${name}/d`, JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), device: 'd', value: i }));
+        published++;
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
     await Promise.all([alice.getByRole('button', { name: 'Pull now' }).click(), bob.getByRole('button', { name: 'Pull now' }).click()]);
     for (const p of [alice, bob]) await expect(p.getByTestId('pull-status')).toContainText(/Pulling|already running/);
+    // The dataset has no broker session before this pull: only what is published once it is
+    // subscribed ("receiving") is its to take, so the device goes on a few messages past that.
+    const statuses = () => Promise.all([alice, bob].map((p) => p.getByTestId('pull-status').textContent()));
+    await expect.poll(async () => (await statuses()).some((t) => t?.includes('receiving')), { timeout: 40_000 }).toBe(true);
+    const subscribedAt = published;
+    await expect.poll(() => published, { timeout: 40_000 }).toBeGreaterThanOrEqual(subscribedAt + 3);
     feeding = false;
     await feeder;
     for (const p of [alice, bob]) await expect(p.getByTestId('pull-status')).toContainText('Updated', { timeout: 40_000 });
-    const notices = await Promise.all([alice, bob].map((p) => p.getByTestId('pull-status').textContent()));
+    const notices = await statuses();
     expect(notices.filter((t) => t?.includes('already running'))).toHaveLength(1);
     const d = (await sluice.store.datasets.find(defaultWorkspaceKey(name)))!;
     expect(await sluice.store.datasets.pulls(d.id)).toHaveLength(1);
