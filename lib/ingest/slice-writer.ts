@@ -68,6 +68,8 @@ export interface PreparedCommit {
   messages: ReceivedMessage[];
   pubrels: number[];
   commit: SliceCommit;
+  /** The key-state overlay entries this batch set (see SliceWriter.stateOverlay), dropped once it commits. */
+  overlay: { generation: number; keys: string[] };
 }
 
 /**
@@ -94,8 +96,15 @@ export class SliceWriter {
   private staged: Row[] = [];
   /** Snapshot merges need the whole snapshot at once, so they commit once, at the end. */
   readonly singleBatch: boolean;
-  /** Key-state changes made by this ingest, laid over what the store returns (it may not have them yet). */
-  private readonly stateOverlay = new Map<string, JsonRow | null | typeof DELETED>();
+  /**
+   * Key-state changes of batches prepared and not yet committed, laid over what the store returns
+   * (it does not have them yet), each with the generation of the batch that set it. A committed
+   * batch's entries leave (the store has them then), unless a later batch set the key again: so
+   * the overlay holds at most the keys of the batches in flight, also in a run that never ends
+   * (a follow pull over millions of Ledger keys grew by every key before).
+   */
+  private readonly stateOverlay = new Map<string, { value: JsonRow | null | typeof DELETED; generation: number }>();
+  private overlayGeneration = 0;
   private schema: ConfiguredSchema | undefined;
   /** Set when this ingest inferred the read schema: it is recorded with the first commit. */
   private inferredReadSchema: DataSchema | undefined;
@@ -184,9 +193,15 @@ export class SliceWriter {
     // Ledger records the batch's keys as a seen-key group; the others their current rows.
     const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(unstage), changes.upserts.keys()) : undefined;
     const upserts = new Map(seen ? [] : [...(changes?.upserts ?? [])].map(([k, r]) => [k, encodeStateRow(r, schema!.layout)]));
-    for (const [k, r] of upserts) this.stateOverlay.set(k, r);
-    if (seen) for (const k of changes!.upserts.keys()) this.stateOverlay.set(k, null);
-    for (const k of changes?.deletes ?? []) this.stateOverlay.set(k, DELETED);
+    const generation = ++this.overlayGeneration;
+    const overlaid: string[] = [];
+    const overlay = (k: string, value: JsonRow | null | typeof DELETED) => {
+      this.stateOverlay.set(k, { value, generation });
+      overlaid.push(k);
+    };
+    for (const [k, r] of upserts) overlay(k, r);
+    if (seen) for (const k of changes!.upserts.keys()) overlay(k, null);
+    for (const k of changes?.deletes ?? []) overlay(k, DELETED);
     const stage = !publish && merged.length ? { position: unstage, rows: merged.map((r) => toStagedRow(r, schema!.layout)) } : undefined;
     for (const row of merged) this.staged.push(row);
     const head = this.head;
@@ -240,6 +255,7 @@ export class SliceWriter {
         quarantine,
         pull: { id: this.a.pullId, add },
       },
+      overlay: { generation, keys: overlaid },
     };
   }
 
@@ -247,6 +263,7 @@ export class SliceWriter {
   async commit(p: PreparedCommit): Promise<void> {
     await this.a.store.commit(p.commit);
     this.counters = sumCounters(this.counters, p.commit.pull.add);
+    for (const k of p.overlay.keys) if (this.stateOverlay.get(k)?.generation === p.overlay.generation) this.stateOverlay.delete(k);
   }
 
   private async priorState(rows: Row[], schema: ConfiguredSchema): Promise<PriorState> {
@@ -259,12 +276,12 @@ export class SliceWriter {
           : await this.a.store.loadKeyState(this.head.num, need.kind === 'all' ? 'all' : need.keys);
     if (need.kind === 'keys') {
       for (const k of need.keys) {
-        const o = this.stateOverlay.get(k);
+        const o = this.stateOverlay.get(k)?.value;
         if (o === DELETED) stored.delete(k);
         else if (o !== undefined) stored.set(k, o);
       }
     } else if (need.kind === 'all') {
-      for (const [k, o] of this.stateOverlay) o === DELETED ? stored.delete(k) : stored.set(k, o);
+      for (const [k, { value }] of this.stateOverlay) value === DELETED ? stored.delete(k) : stored.set(k, value);
     }
     return priorStateFrom(stored, schema.layout, this.head.nextOffset > 0n);
   }
