@@ -31,6 +31,17 @@ const credential = (workspaceId: string, name: string) => testCredential(store, 
 const connect = connectDevice;
 const raw = rawDevice;
 
+/** A victim in workspace ACME on mqtt.js and an attacker of "default" on a raw MQTT 5 socket, both connected. */
+async function attackerAndVictim(port: number, url: string, name: string) {
+  const attacker = await credential('default', `${name}-attacker`);
+  const victim = await credential(ACME.id, `${name}-victim`);
+  const v = await connect(url, victim.credential.username, victim.secret, { protocolVersion: 5 });
+  const a = await raw(port);
+  a.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: `${name}-atk`, keepalive: 0, username: attacker.credential.username, password: Buffer.from(attacker.secret) });
+  await a.next('connack');
+  return { a, v, victim };
+}
+
 const line = (v: number) => JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: v });
 
 describe('device endpoint under abuse', () => {
@@ -59,13 +70,8 @@ describe('device endpoint under abuse', () => {
     const gated = gatedStore(store);
     const logs: string[] = [];
     const ep = await endpoint({ store: gated.devices, log: (l) => logs.push(l) });
-    const attacker = await credential('default', 'nul-attacker');
-    const victim = await credential(ACME.id, 'nul-victim');
-    const v = await connect(ep.url, victim.credential.username, victim.secret, { protocolVersion: 5 });
-    const a = await raw(ep.port);
+    const { a, v } = await attackerAndVictim(ep.port, ep.url, 'nul');
     try {
-      a.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'atk', keepalive: 0, username: attacker.credential.username, password: Buffer.from(attacker.secret) });
-      await a.next('connack');
       // Hold the group commit so the next messages of both tenants share one batch (under load they do anyway).
       gated.close();
       a.send({ cmd: 'publish', topic: 'sensors/prime', payload: Buffer.from(line(0)), qos: 0, retain: false, dup: false });
@@ -209,13 +215,8 @@ describe('device endpoint under abuse', () => {
   it('a refusal reason holding a NUL (from the topic) must not lose every credential\'s counts', async () => {
     const logs: string[] = [];
     const ep = await endpoint({ log: (l) => logs.push(l) });
-    const attacker = await credential('default', 'count-attacker');
-    const victim = await credential(ACME.id, 'count-victim');
-    const v = await connect(ep.url, victim.credential.username, victim.secret, { protocolVersion: 5 });
-    const a = await raw(ep.port);
+    const { a, v, victim } = await attackerAndVictim(ep.port, ep.url, 'count');
     try {
-      a.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'atk2', keepalive: 0, username: attacker.credential.username, password: Buffer.from(attacker.secret) });
-      await a.next('connack');
       for (let i = 0; i < 3; i++) {
         await new Promise<void>((resolve, reject) => v.publish('sensors/counted', line(i), { qos: 1 }, (err) => (err ? reject(err) : resolve())));
         // Refused (no push dataset receives it): the reason, with the topic in it, goes to the credential's last_refusal.
