@@ -10,6 +10,7 @@ import { withheldAfterCap, withheldAfterInterruption, type PendingAtBroker } fro
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver } from './recorded-pull';
 import { Waker } from './waker';
+import { InflightWindow, SMALLEST_INFLIGHT_WINDOW } from './inflight-window';
 import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
 
 export { systemClock, stateSignature, type Clock } from './slice-writer';
@@ -143,6 +144,7 @@ class PullRun {
   /** The lastActivity for which unread socket data was last looked for (see receiveLoop). */
   private idleCheckedAt = 0;
   private readonly waker = new Waker();
+  private readonly window = new InflightWindow();
   /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
   private accepted = 0;
   /** QoS 1/2 messages the broker marked DUP: it resends what a previous session left unacknowledged. */
@@ -274,6 +276,7 @@ class PullRun {
       return;
     }
     if (++this.accepted === this.a.options.recordCap) this.session?.stopReceiving();
+    if (m.qos > 0) this.window.received();
     this.queue.push(m);
     this.touch();
   }
@@ -301,7 +304,8 @@ class PullRun {
       const capReached = this.accepted >= o.recordCap || now >= this.stopAt;
       if (capReached) this.session?.stopReceiving();
       const idleFor = now - this.lastActivity;
-      if (idleFor >= o.idleTimeoutMs && this.idleCheckedAt !== this.lastActivity) {
+      const idleTimeout = this.idleTimeout();
+      if (idleFor >= idleTimeout && this.idleCheckedAt !== this.lastActivity) {
         // After the process was starved (a loaded machine) the idle timer fires with what the
         // broker sent meanwhile not yet read through the socket, the ack gate and mqtt.js. A short
         // look (ended by the first message) reads it first, so only a broker that really sent
@@ -310,7 +314,7 @@ class PullRun {
         await this.sleep(IDLE_RECHECK_MS);
         continue;
       }
-      const done = this.ending || capReached || idleFor >= o.idleTimeoutMs;
+      const done = this.ending || capReached || idleFor >= idleTimeout;
       if (this.queue.length === 0 && this.pubrels.length === 0) {
         if (done) {
           if (this.inFlight) {
@@ -323,7 +327,7 @@ class PullRun {
           await this.commitBatch([], [], true);
           continue;
         }
-        await this.sleep(Math.min(o.idleTimeoutMs - idleFor, this.stopAt - now));
+        await this.sleep(Math.min(idleTimeout - idleFor, this.stopAt - now));
         continue;
       }
       const quietLimit = this.quietLimit();
@@ -339,6 +343,17 @@ class PullRun {
       const last = this.queue.length === 0 && (capReached || (done && pubrels.length === 0));
       await this.commitBatch(batch, pubrels, last);
     }
+  }
+
+  /**
+   * How long the broker must have sent nothing for the pull to end idle: the idle timeout, or
+   * WINDOW_ANSWER_PATIENCE times it right after the pull released a whole in-flight window that
+   * the broker has not answered (see InflightWindow). Costs that wait only when a backlog ends
+   * exactly at a window's end.
+   */
+  private idleTimeout(): number {
+    const o = this.a.options;
+    return this.window.awaitingAnswer ? o.idleTimeoutMs * WINDOW_ANSWER_PATIENCE : o.idleTimeoutMs;
   }
 
   /**
@@ -389,6 +404,8 @@ class PullRun {
     // Committed: only now may the broker learn that these messages arrived.
     for (const m of p.messages) this.session!.acknowledge(m);
     for (const id of p.pubrels) this.session!.complete(id);
+    // A QoS 2 message holds its window slot until its PUBCOMP, a QoS 1 one until its PUBACK.
+    this.window.released(p.messages.filter((m) => m.qos === 1).length + p.pubrels.length);
     // The broker answers released acknowledgements with more messages: idleness starts again now.
     this.touch();
     this.progress('receiving');
@@ -402,5 +419,8 @@ class PullRun {
 /** How long a pull that found its broker idle looks once more for messages already on their way. */
 const IDLE_RECHECK_MS = 50;
 
-/** Fewest unacknowledged messages common MQTT 3.1.1 brokers send (RabbitMQ's prefetch: 10). */
-const SMALLEST_INFLIGHT_WINDOW = 10;
+/**
+ * How many idle timeouts a pull waits for a broker to answer the release of a whole in-flight
+ * window (5 s by default): RabbitMQ under load was seen quiet for over a second mid-backlog.
+ */
+const WINDOW_ANSWER_PATIENCE = 5;

@@ -18,6 +18,7 @@ import { runNode, sluice } from '../../support/cli';
 import { committedRows } from '../../support/committed-rows';
 import { mqttManifest } from '../../support/manifests';
 import { TEST_IDLE_MS } from '../../support/pull-timing';
+import { startAnswerHoldingProxy } from '../../support/answer-holding-proxy';
 import { useTestBrokerAndStore } from '../../support/broker-and-store';
 import { REFUSED_FILTER, TEST_NATS_ACK_WAIT_S, type BrokerKind } from '../../support/test-broker';
 
@@ -123,6 +124,26 @@ export function deliverySuite(kind: BrokerKind): void {
       expect(await values('backlog')).toEqual(range(300));
       await expectOneSlicePerPull('backlog');
     });
+
+    if (kind === 'rabbitmq') {
+      it('a pull does not end "updated" while the broker is slow to answer a released window (RabbitMQ: prefetch 10)', async () => {
+        // The pull learns the window of 10 from the first release; the broker's answer to the
+        // second is held for 2.5 idle timeouts, as RabbitMQ under load was quiet mid-backlog.
+        const proxy = await startAnswerHoldingProxy({ brokerPort: env.broker.port, afterReleases: 2, holdMs: 2.5 * TEST_IDLE_MS });
+        try {
+          const port = Number(new URL(proxy.url).port);
+          await addDataset({ store: env.store, manifest: mqttManifest({ name: 'slowanswer', port, topics: [{ path: 'slowanswer/#', qos: 'AtLeastOnce' }], ...env.broker.user }) });
+          await pull('slowanswer');
+          await publish('slowanswer/x', range(35).map((i) => reading(i)));
+          const r = await pull('slowanswer');
+          expect(proxy.held()).toBe(true);
+          expect(r).toMatchObject({ status: 'updated', messagesReceived: 35, rowsCommitted: 35, hasMore: false });
+          expect(await values('slowanswer')).toEqual(range(35));
+        } finally {
+          await proxy.close();
+        }
+      });
+    }
 
     it('after a pull that stopped at its cap and disconnected, the next run never says "up to date" while the broker holds the rest', async () => {
       await addWithSession('capped', 'capped/#', 'AtLeastOnce');
