@@ -1,46 +1,63 @@
 /**
  * What a pull learns of its broker's in-flight window, to tell "the broker ran dry" from "the
- * broker has not yet answered the acknowledgements that released its window".
+ * broker is slow to answer the acknowledgements that released its window".
  *
  * An MQTT 3.1.1 broker with a window sends at most N unacknowledged messages (RabbitMQ's
  * `mqtt.prefetch`: 10), then waits; the pull commits them, acknowledges, and the broker sends the
- * next N. Silence after such a release is ambiguous: the backlog may have ended at a multiple of
- * N, or the broker is slow to answer (RabbitMQ at load 15–22 stayed quiet for more than a second
- * in the middle of a 200,000-message backlog, and the pull ended "updated" with messages queued).
+ * next N. RabbitMQ at load 15–22 answered a release in 1–16 ms, then once sent 6 of its 10 and
+ * stayed quiet for over a second in the middle of a 200,000-message backlog: the pull ended
+ * "updated" with messages queued. From the client, a pause like that and the end of the backlog
+ * look the same, so a pull on such a broker waits longer before calling it idle.
  *
- * The window is learned, not assumed: it is the count the broker stopped at and resumed after the
- * pull released it. Stopping at that same count again is a window stop; stopping at another count
- * is the end of the backlog (Mosquitto over 3.1.1 sends 20 after a reconnection, then everything
- * else at once, so its last stop says nothing about a window). Contract: `received` for every
- * QoS 1/2 message the pull takes, `released` when it acknowledges (QoS 1 PUBACK) or completes
- * (QoS 2 PUBCOMP) messages.
+ * The window is learned, not assumed: a broker has a steady window once it resumed after a release
+ * from the same outstanding count STEADY_STOPS times. Mosquitto over 3.1.1 sends 20 after a
+ * reconnection, then everything else at once, so it never shows one and pays no wait.
+ * Contract: `received` for every QoS 1/2 message the pull takes, `released` when it acknowledges
+ * (QoS 1 PUBACK) or completes (QoS 2 PUBCOMP) messages.
  */
 export class InflightWindow {
   /** QoS 1/2 messages taken and not yet released back to the broker. */
   private held = 0;
   /** `held` right after the broker's last message: how many it had outstanding when it last sent. */
   private heldAtLastSend = 0;
-  /** The outstanding count the broker last stopped at and resumed after a release: its window, as seen. */
-  private window = 0;
+  /** The pull released messages since the broker's last message. */
+  private releasedSinceSend = false;
+  /** How often the broker resumed after a release from each outstanding count (of at least SMALLEST_INFLIGHT_WINDOW). */
+  private readonly resumedFrom = new Map<number, number>();
+  /** The broker showed a steady window (kept for the pull's life). */
+  private steady = false;
   /**
-   * The pull released a whole window and the broker has not answered: its silence may be slowness,
-   * so idleness should be judged with more patience.
+   * The broker has a steady window and sent nothing since the pull's last release: its silence
+   * may be a pause, so idleness should be judged with more patience.
    */
   awaitingAnswer = false;
 
   received(): void {
-    // Everything was released and the broker sent again: it had stopped at heldAtLastSend.
-    if (this.held === 0) this.window = this.heldAtLastSend;
+    if (this.releasedSinceSend) this.resumed(this.heldAtLastSend);
+    this.releasedSinceSend = false;
     this.held++;
     this.heldAtLastSend = this.held;
     this.awaitingAnswer = false;
   }
 
   released(count: number): void {
+    if (count === 0) return;
     this.held = Math.max(0, this.held - count);
-    this.awaitingAnswer = this.held === 0 && this.window >= SMALLEST_INFLIGHT_WINDOW && this.heldAtLastSend === this.window;
+    this.releasedSinceSend = true;
+    this.awaitingAnswer = this.steady;
+  }
+
+  /** The broker sent again after a release, having stopped at `stop` outstanding messages. */
+  private resumed(stop: number): void {
+    if (this.steady || stop < SMALLEST_INFLIGHT_WINDOW) return;
+    const times = (this.resumedFrom.get(stop) ?? 0) + 1;
+    this.resumedFrom.set(stop, times);
+    this.steady = times >= STEADY_STOPS;
   }
 }
 
 /** Fewest unacknowledged messages common MQTT 3.1.1 brokers send (RabbitMQ's prefetch: 10). */
 export const SMALLEST_INFLIGHT_WINDOW = 10;
+
+/** Resumptions from one count that make it a window rather than chance. */
+const STEADY_STOPS = 3;

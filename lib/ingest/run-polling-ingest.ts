@@ -347,9 +347,9 @@ class PullRun {
 
   /**
    * How long the broker must have sent nothing for the pull to end idle: the idle timeout, or
-   * WINDOW_ANSWER_PATIENCE times it right after the pull released a whole in-flight window that
-   * the broker has not answered (see InflightWindow). Costs that wait only when a backlog ends
-   * exactly at a window's end.
+   * WINDOW_ANSWER_PATIENCE times it when a broker with a steady in-flight window has not answered
+   * the pull's last release (see InflightWindow). Costs that wait at the end of a backlog pulled
+   * from such a broker (RabbitMQ), never on one without a window.
    */
   private idleTimeout(): number {
     const o = this.a.options;
@@ -420,7 +420,7 @@ class PullRun {
 const IDLE_RECHECK_MS = 50;
 
 /**
- * How many idle timeouts a pull waits for a broker to answer the release of a whole in-flight
- * window (5 s by default): RabbitMQ under load was seen quiet for over a second mid-backlog.
+ * How many idle timeouts a pull waits for a broker with a steady window to answer its release
+ * (5 s by default): RabbitMQ under load was seen quiet for over a second mid-backlog.
  */
 const WINDOW_ANSWER_PATIENCE = 5;

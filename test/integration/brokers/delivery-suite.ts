@@ -126,19 +126,19 @@ export function deliverySuite(kind: BrokerKind): void {
     });
 
     if (kind === 'rabbitmq') {
-      it('a pull does not end "updated" while the broker is slow to answer a released window (RabbitMQ: prefetch 10)', async () => {
-        // The pull learns the window of 10 from the first release; the broker's answer to the
-        // second is held for 2.5 idle timeouts, as RabbitMQ under load was quiet mid-backlog.
-        const proxy = await startAnswerHoldingProxy({ brokerPort: env.broker.port, afterReleases: 2, holdMs: 2.5 * TEST_IDLE_MS });
+      it('a pull does not end "updated" while the broker pauses mid-backlog (RabbitMQ: prefetch 10)', async () => {
+        // The pull learns the window of 10 from three releases answered; after the fourth, the
+        // broker sends 6 and pauses for 2.5 idle timeouts, as RabbitMQ under load did.
+        const proxy = await startAnswerHoldingProxy({ brokerPort: env.broker.port, afterReleases: 4, passMessages: 6, holdMs: 2.5 * TEST_IDLE_MS });
         try {
           const port = Number(new URL(proxy.url).port);
           await addDataset({ store: env.store, manifest: mqttManifest({ name: 'slowanswer', port, topics: [{ path: 'slowanswer/#', qos: 'AtLeastOnce' }], ...env.broker.user }) });
           await pull('slowanswer');
-          await publish('slowanswer/x', range(35).map((i) => reading(i)));
+          await publish('slowanswer/x', range(75).map((i) => reading(i)));
           const r = await pull('slowanswer');
           expect(proxy.held()).toBe(true);
-          expect(r).toMatchObject({ status: 'updated', messagesReceived: 35, rowsCommitted: 35, hasMore: false });
-          expect(await values('slowanswer')).toEqual(range(35));
+          expect(r).toMatchObject({ status: 'updated', messagesReceived: 75, rowsCommitted: 75, hasMore: false });
+          expect(await values('slowanswer')).toEqual(range(75));
         } finally {
           await proxy.close();
         }
