@@ -268,10 +268,9 @@ describe('cellKey / cellsDistinct', () => {
   });
 
   it("rowCellKey is cellKey of the row's cells (the key is stored and hashed: it must not change)", () => {
-    const row = { a: 'x"\\\n\u2028😀', b: 5n, c: -0, d: null, e: true, f: { z: [1, 'q'], y: null }, g: 1.5e300 };
-    const columns = Object.keys(row) as (keyof typeof row)[];
-    for (const pick of [columns, ['b', 'a'], ['missing'], []] as string[][]) {
-      expect(rowCellKey(pick, row)).toBe(cellKey(pick.map((c) => (row as Record<string, never>)[c])));
+    const row: Record<string, Cell> = { a: 'x"\\\n\u2028😀', b: 5n, c: -0, d: null, e: true, f: { z: [1, 'q'], y: null }, g: 1.5e300 };
+    for (const pick of [Object.keys(row), ['b', 'a'], ['missing'], []]) {
+      expect(rowCellKey(pick, row)).toBe(cellKey(pick.map((c) => row[c])));
     }
   });
 
