@@ -125,7 +125,8 @@ export interface SliceCommit {
   /** Recorded with the first commit of a dataset whose manifest has no read schema. */
   inferredReadSchema?: DataSchema;
   /** Current rows by key (Snapshot, ChangelogStream, UpsertStream), or the batch's seen keys (Ledger). */
-  keyState?: { signature: string; upserts: Map<string, JsonRow | null>; deletes: string[]; seen?: SeenKeyGroup };
+  /** `signature` is set when the dataset's recorded key-state signature must change with this commit. */
+  keyState?: { signature?: string; upserts: Map<string, JsonRow | null>; deletes: string[]; seen?: SeenKeyGroup };
   qos2Receipts: { add: number[]; remove: number[] };
   quarantine: QuarantineRecord[];
   pull: { id: string; add: PullCounters };

@@ -107,12 +107,15 @@ export class SliceWriter {
    */
   private readonly stateOverlay = new Map<string, { value: JsonRow | null | typeof DELETED; generation: number }>();
   private overlayGeneration = 0;
+  /** The key-state signature the dataset records (once the commits prepared land): a commit sets it only when it changes. */
+  private recordedSignature: string | null;
   private schema: ConfiguredSchema | undefined;
   /** Set when this ingest inferred the read schema: it is recorded with the first commit. */
   private inferredReadSchema: DataSchema | undefined;
 
   constructor(private readonly a: SliceWriterArgs) {
     this.head = a.head;
+    this.recordedSignature = a.head.stateSignature;
     this.schema = a.schema;
     this.singleBatch = a.source.merge.kind === 'Snapshot';
   }
@@ -256,13 +259,21 @@ export class SliceWriter {
         stage,
         unstage: staged ? unstage : undefined,
         inferredReadSchema: stage || staged ? this.takeInferredReadSchema() : undefined,
-        keyState: changes && { signature: stateSignature(schema!.strategy), upserts, deletes: [...changes.deletes], seen },
+        keyState: changes && { signature: this.signatureChange(schema!.strategy), upserts, deletes: [...changes.deletes], seen },
         qos2Receipts: { add: newReceipts, remove: pubrels },
         quarantine,
         pull: { id: this.a.pullId, add },
       },
       overlay: { generation, keys: overlaid },
     };
+  }
+
+  /** The signature a commit of `strategy`'s key state must record, unless the dataset records it already. */
+  private signatureChange(strategy: MergeStrategy): string | undefined {
+    const signature = stateSignature(strategy);
+    if (signature === this.recordedSignature) return undefined;
+    this.recordedSignature = signature;
+    return signature;
   }
 
   /** Commits a prepared batch; its messages may be acknowledged (or its inbox rows are gone) once this resolves. */
@@ -330,6 +341,7 @@ export class SliceWriter {
       }
       if (this.staged.length) groups.push(seenKeyGroup(strategy, this.staged, this.head.nextOffset));
       await store.replaceKeyState(this.head, stateSignature(strategy), new Map(), groups);
+      this.recordedSignature = stateSignature(strategy);
       return;
     }
     const state = new Map<string, JsonRow | null>();
@@ -342,6 +354,7 @@ export class SliceWriter {
     // Rows a killed pull staged were merged against the old keys' state; they lead this pull's slice.
     fold(this.staged);
     await store.replaceKeyState(this.head, stateSignature(strategy), state);
+    this.recordedSignature = stateSignature(strategy);
   }
 
   private readonly topicVerdicts = new Map<string, boolean>();
