@@ -124,8 +124,10 @@ export interface SliceCommit {
   unstage?: number;
   /** Recorded with the first commit of a dataset whose manifest has no read schema. */
   inferredReadSchema?: DataSchema;
-  /** Current rows by key (Snapshot, ChangelogStream, UpsertStream), or the batch's seen keys (Ledger). */
-  /** `signature` is set when the dataset's recorded key-state signature must change with this commit. */
+  /**
+   * Current rows by key (Snapshot, ChangelogStream, UpsertStream), or the batch's seen keys (Ledger);
+   * `signature` only when the dataset's recorded key-state signature changes with this commit.
+   */
   keyState?: { signature?: string; upserts: Map<string, JsonRow | null>; deletes: string[]; seen?: SeenKeyGroup };
   qos2Receipts: { add: number[]; remove: number[] };
   quarantine: QuarantineRecord[];
