@@ -8,9 +8,12 @@
  *    and the same pull onto an empty dataset, and prints the ratio.
  * 3. Bytes per committed row: 200,000 rows committed with an Append and with a Ledger merge, over
  *    every table, index and TOAST after VACUUM.
- * Env: BENCH_MESSAGES, BENCH_HISTORY_ROWS, BENCH_STORAGE_ROWS, BENCH_CPU_PROF (a directory for the pull's CPU profile).
+ * Env: BENCH_MESSAGES, BENCH_HISTORY_ROWS, BENCH_STORAGE_ROWS, BENCH_CPU_PROF (a directory for the pull's CPU profile),
+ * BENCH_SECTIONS (comma-separated subset of storage,throughput,history; default all).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { addDataset } from '../lib/datasets/add-dataset';
@@ -29,6 +32,7 @@ const STORAGE_ROWS = Number(process.env.BENCH_STORAGE_ROWS ?? 200_000);
 const LEDGER = '        kind: Ledger\n        primaryKey: [event_time, device_id]';
 const APPEND = '        kind: Append';
 const ROOT = path.resolve(import.meta.dirname, '..');
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'storage,throughput,history').split(',').map((s) => s.trim()));
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -36,9 +40,9 @@ async function main() {
   const [broker, server] = await Promise.all([startMosquitto({ maxQueuedMessages: 10_000_000, autosaveInterval: 0 }), startPostgres()]);
   const store = await openStore({ databaseUrl: server.adminUrl });
   try {
-    await storageCost(store, broker.port);
-    await throughput(store, server.adminUrl, broker.port);
-    await historyCost(store, broker.port);
+    if (SECTIONS.has('storage')) await storageCost(store, broker.port);
+    if (SECTIONS.has('throughput')) await throughput(store, server.adminUrl, broker.port);
+    if (SECTIONS.has('history')) await historyCost(store, broker.port);
   } finally {
     await store.close();
     server.stop();
@@ -61,27 +65,61 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
   const sub5 = N / timeMosquittoSub(port, 'bench-sub-5', 'bench/throughput/#', N, true);
   console.log(`mosquitto_sub drain, MQTT 3.1.1:  ${fmt(sub311)} msg/s`);
   console.log(`mosquitto_sub drain, MQTT 5:      ${fmt(sub5)} msg/s`);
+  const transportCpu = process.cpuUsage();
   const ceiling = await transportCeiling(transport);
+  const { user, system } = process.cpuUsage(transportCpu);
+  const transportCpuMs = (user + system) / 1000;
   console.log(`Sluice's transport alone:         ${fmt(ceiling)} msg/s (mqtt.js + ack gate, acknowledging in batches, no processing)`);
   console.log(`                                  = ${(ceiling / Math.max(sub311, sub5)).toFixed(2)} of mosquitto_sub: the most any pull over mqtt.js could reach here`);
 
+  const load = () => os.loadavg()[0].toFixed(1);
+  const loadBefore = load();
   const t0 = Date.now();
-  // BENCH_CPU_PROF=<dir>: the pull writes a V8 CPU profile there (node --cpu-prof).
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const cli = spawnSync(process.execPath, [...prof, path.join(ROOT, 'bin/sluice.mjs'), 'pull', 'bench.throughput'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    encoding: 'utf8',
-  });
+  const pull = measuredPull(databaseUrl, 'bench.throughput', process.env.BENCH_CPU_PROF);
   const wall = (Date.now() - t0) / 1000;
-  if (cli.status !== 0) throw new Error(`sluice pull failed: ${cli.stderr}`);
+  const loadAfter = load();
+  // The same command with nothing waiting: its CPU is the start-up's and an empty pull's, not the messages'.
+  const empty = measuredPull(databaseUrl, 'bench.throughput');
   const pulling = await ingestSeconds(databaseUrl, 'bench.throughput', new Date(t0));
   const best = Math.max(sub311, sub5);
   console.log(`sluice pull (CLI, Ledger):        ${fmt(N / pulling)} msg/s from the first pull's start to the last commit (${pulling.toFixed(2)} s)`);
   console.log(`                                  ${fmt(N / wall)} msg/s wall clock of the command (${wall.toFixed(2)} s: + process start-up and the 1 s idle timeout)`);
-  console.log(`  ${cli.stdout.trim()}`);
+  console.log(`  ${pull.stdout}`);
   console.log(`RATIO sluice / transport ceiling: ${(N / pulling / ceiling).toFixed(2)} (target ≥ 0.6)`);
   console.log(`RATIO sluice / mosquitto_sub:     ${(N / pulling / best).toFixed(2)}; wall clock ${(N / wall / best).toFixed(2)}`);
+  const perThousand = (ms: number) => (ms / (N / 1000)).toFixed(1);
+  console.log(`CPU per 1,000 messages:           pull ${perThousand(pull.cpuMs - empty.cpuMs)} ms (its process, every thread, less ${fmt(empty.cpuMs)} ms for start-up and an empty pull); transport alone ${perThousand(transportCpuMs)} ms`);
+  console.log(`Postgres transactions:            ${fmt(((pull.transactions - empty.transactions) * 100_000) / N)} per 100,000 messages (${fmt(pull.transactions)} in the pull, ${fmt(empty.transactions)} in an empty one; single statements included)`);
+  console.log(`Load (1 min) before / after the pull: ${loadBefore} / ${loadAfter} on ${os.cpus().length} cores`);
+}
+
+/**
+ * Runs `sluice pull <dataset>` as a user does, and measures what the machine's load does not
+ * change: the process's CPU time (every thread, start-up included; written as it exits) and the
+ * transactions the database committed meanwhile.
+ */
+function measuredPull(databaseUrl: string, dataset: string, cpuProfDir?: string): { stdout: string; cpuMs: number; transactions: number } {
+  const cpuFile = path.join(os.tmpdir(), `sluice-bench-cpu-${process.pid}.json`);
+  const cpuProbe = `data:text/javascript,import{writeFileSync}from'node:fs';process.on('exit',()=>writeFileSync(${JSON.stringify(cpuFile)},JSON.stringify(process.cpuUsage())))`;
+  // BENCH_CPU_PROF=<dir>: the pull writes a V8 CPU profile there (node --cpu-prof).
+  const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+  const before = committedTransactions(databaseUrl);
+  const cli = spawnSync(process.execPath, ['--import', cpuProbe, ...prof, path.join(ROOT, 'bin/sluice.mjs'), 'pull', dataset], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    encoding: 'utf8',
+  });
+  if (cli.status !== 0) throw new Error(`sluice pull failed: ${cli.stderr}`);
+  const cpu = JSON.parse(readFileSync(cpuFile, 'utf8')) as { user: number; system: number };
+  rmSync(cpuFile);
+  return { stdout: cli.stdout.trim(), cpuMs: (cpu.user + cpu.system) / 1000, transactions: committedTransactions(databaseUrl) - before };
+}
+
+/** Transactions the database committed so far (pg_stat_database; psql, so a pull's measure stays synchronous). */
+function committedTransactions(databaseUrl: string): number {
+  const psql = spawnSync('psql', [databaseUrl, '-Atc', 'SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()'], { encoding: 'utf8' });
+  if (psql.status !== 0) throw new Error(`psql failed: ${psql.stderr}`);
+  return Number(psql.stdout.trim());
 }
 
 type BenchSessionOptions = { url: string; clientId: string; topics: { path: string; qos: 1 }[] };

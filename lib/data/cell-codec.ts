@@ -294,6 +294,17 @@ export function cellKey(cells: readonly (Cell | undefined)[]): string {
   return JSON.stringify(cells.map(keyPart));
 }
 
+/**
+ * `cellKey` of a row's cells in `columns`, without the intermediate array (merges compute it
+ * for every row, three times a batch). The same string, built by hand: the key is stored (key
+ * state) and hashed (Ledger's seen keys), so it must never differ from `cellKey`'s.
+ */
+export function rowCellKey(columns: readonly string[], row: { readonly [column: string]: Cell | undefined }): string {
+  let key = '[';
+  for (let i = 0; i < columns.length; i++) key += (i ? ',' : '') + JSON.stringify(keyPart(row[columns[i]]));
+  return `${key}]`;
+}
+
 /** SQL `a IS DISTINCT FROM b`: null-safe inequality; nested values compare structurally. */
 export function cellsDistinct(a: Cell | undefined, b: Cell | undefined): boolean {
   const aNull = a === null || a === undefined;

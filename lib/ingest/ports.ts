@@ -124,8 +124,11 @@ export interface SliceCommit {
   unstage?: number;
   /** Recorded with the first commit of a dataset whose manifest has no read schema. */
   inferredReadSchema?: DataSchema;
-  /** Current rows by key (Snapshot, ChangelogStream, UpsertStream), or the batch's seen keys (Ledger). */
-  keyState?: { signature: string; upserts: Map<string, JsonRow | null>; deletes: string[]; seen?: SeenKeyGroup };
+  /**
+   * Current rows by key (Snapshot, ChangelogStream, UpsertStream), or the batch's seen keys (Ledger);
+   * `signature` only when the dataset's recorded key-state signature changes with this commit.
+   */
+  keyState?: { signature?: string; upserts: Map<string, JsonRow | null>; deletes: string[]; seen?: SeenKeyGroup };
   qos2Receipts: { add: number[]; remove: number[] };
   quarantine: QuarantineRecord[];
   pull: { id: string; add: PullCounters };

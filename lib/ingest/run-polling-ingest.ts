@@ -1,3 +1,4 @@
+import { canonicalJson } from '../data/canonical-json';
 import { SluiceError } from '../errors';
 import { secretsForConnection, type StoredSecrets } from '../secrets/secret-release';
 import type { TemplateLookup } from '../odf';
@@ -180,8 +181,9 @@ class PullRun {
     const { store, options, head } = this.a;
     this.progress('connecting');
     this.stopAt = Date.now() + options.maxDurationMs;
-    await this.writer.start();
-    this.writer.receipts = await store.loadQos2Receipts(head.id);
+    // Independent reads: one round trip's wait for both, before every pull of a backlog.
+    const [, receipts] = await Promise.all([this.writer.start(), store.loadQos2Receipts(head.id)]);
+    this.writer.receipts = receipts;
     const handlers: MqttSessionHandlers = {
       onMessage: (m) => this.onMessage(m),
       onPubrel: (id) => {
@@ -211,7 +213,8 @@ class PullRun {
         await store.clearQos2Receipts(head.id);
         this.writer.receipts.clear();
       }
-      await store.saveSessionTopics(head.id, this.session.topics);
+      // A backlog's later pulls resume the session the first one recorded: nothing to write again.
+      if (canonicalJson(this.session.topics) !== canonicalJson(head.sessionTopics)) await store.saveSessionTopics(head.id, this.session.topics);
       // Idleness counts from here: connecting (an MQTT 5 attempt, then 3.1.1) must not use up the
       // time the broker has to start sending a resumed session's backlog (aedes: up to ~0.8 s seen).
       this.touch();

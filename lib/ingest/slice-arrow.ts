@@ -42,21 +42,39 @@ export function sliceArrowIpc(rows: readonly StoredRow[], layout: SliceLayout): 
       const cell = decodeStoredCell(f.type, r.data[j] ?? null);
       return cell === null ? null : convert(cell);
     });
-    columns[f.name] = numericVector(type, values) ?? vectorFromArray(values, type);
+    columns[f.name] = directVector(type, values) ?? vectorFromArray(values, type);
   });
   return tableToIPC(new Table(columns), 'stream');
 }
 
 /**
- * A null-free Float64, Int32 or Int64 column straight from a typed array: the same vector
- * vectorFromArray builds, without its per-value builder calls (a sixth of a commit's encoding).
+ * A null-free Float64, Int32, Int64, millisecond timestamp or Utf8 column straight from typed
+ * arrays: the same vector (and IPC bytes) vectorFromArray builds, without its per-value builder
+ * calls and per-string TextEncoder buffers (together a third of a pull's slice encoding).
  */
-function numericVector(type: ArrowType, values: unknown[]): Vector | undefined {
+function directVector(type: ArrowType, values: unknown[]): Vector | undefined {
   if (values.includes(null)) return undefined;
   if (type instanceof Float64) return makeVector({ type, data: Float64Array.from(values as number[]) });
   if (type instanceof Int32) return makeVector({ type, data: Int32Array.from(values as number[]) });
   if (type instanceof Int64) return makeVector({ type, data: BigInt64Array.from(values as bigint[]) });
+  if (type instanceof TimestampMillisecond) return makeVector({ type, data: BigInt64Array.from(values as number[], (ms) => BigInt(ms)) });
+  if (type instanceof Utf8) return utf8Vector(type, values as string[]);
   return undefined;
+}
+
+/** Strings written once into one UTF-8 buffer, with Arrow's int32 value offsets. */
+function utf8Vector(type: Utf8, values: string[]): Vector {
+  const valueOffsets = new Int32Array(values.length + 1);
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes: one allocation holds every string.
+  let capacity = 0;
+  for (const v of values) capacity += v.length;
+  const bytes = Buffer.allocUnsafe(capacity * 3);
+  let end = 0;
+  for (let i = 0; i < values.length; i++) {
+    end += bytes.write(values[i], end, 'utf8');
+    valueOffsets[i + 1] = end;
+  }
+  return makeVector({ type, data: new Uint8Array(bytes.buffer, bytes.byteOffset, end), valueOffsets });
 }
 
 /**

@@ -5,12 +5,12 @@ import type { DataSchema } from '../odf/data-type';
 import type { ReceivedMessage } from './fetch/mqtt-session';
 import { topicMatches } from './fetch/topic-filter';
 import { encodeStateRow, priorStateFrom } from './key-state-codec';
-import { applyToState } from './merge/apply-to-state';
+import { applyToState, type StateChanges } from './merge/apply-to-state';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
-import { joinKeyOf } from './merge/merge-support';
+import { joinKeyOf, stateKeyOf } from './merge/merge-support';
 import type { MqttSourceConfig } from './mqtt-source-config';
-import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SeenKeyGroup, type SliceCommit } from './ports';
+import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SeenKeyGroup, type SliceCommit, type StagedRow } from './ports';
 import { findSeenKeys, seenKeyGroup } from './seen-keys';
 import { latestPerTopic } from '../datasets/snapshot-scope';
 import { inferReadSchema } from './read/infer-schema';
@@ -94,6 +94,8 @@ export class SliceWriter {
    * a killed pull's first, then this pull's windows. The record cap bounds them.
    */
   private staged: Row[] = [];
+  /** `staged` as stored (toStagedRow), made once when they are staged: the slice is encoded from them. */
+  private stagedStored: StagedRow[] = [];
   /** Snapshot merges need the whole snapshot at once, so they commit once, at the end. */
   readonly singleBatch: boolean;
   /**
@@ -105,12 +107,15 @@ export class SliceWriter {
    */
   private readonly stateOverlay = new Map<string, { value: JsonRow | null | typeof DELETED; generation: number }>();
   private overlayGeneration = 0;
+  /** The key-state signature the dataset records (once the commits prepared land): a commit sets it only when it changes. */
+  private recordedSignature: string | null;
   private schema: ConfiguredSchema | undefined;
   /** Set when this ingest inferred the read schema: it is recorded with the first commit. */
   private inferredReadSchema: DataSchema | undefined;
 
   constructor(private readonly a: SliceWriterArgs) {
     this.head = a.head;
+    this.recordedSignature = a.head.stateSignature;
     this.schema = a.schema;
     this.singleBatch = a.source.merge.kind === 'Snapshot';
   }
@@ -132,6 +137,7 @@ export class SliceWriter {
     if (leftovers.length && !this.schema) throw new Error(`${head.name} has staged rows but no read schema to read them with`);
     if (this.schema) {
       this.staged = leftovers.map((r) => fromStagedRow(r, this.schema!.layout));
+      this.stagedStored = leftovers;
       await this.ensureKeyState(this.schema);
     }
   }
@@ -188,7 +194,7 @@ export class SliceWriter {
     // Without a schema (nothing readable to infer one from yet) only quarantine records are written.
     const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema), rows), schema.layout, systemTime) : [];
     // The key state moves with every batch, staged or published: the next batch's merge sees these rows.
-    const changes = merged.length && schema!.strategy.primaryKey.length ? applyToState(schema!.strategy, merged) : undefined;
+    const changes = merged.length && schema!.strategy.primaryKey.length ? stateChanges(schema!.strategy, merged) : undefined;
     const unstage = this.staged.length;
     // Ledger records the batch's keys as a seen-key group; the others their current rows.
     const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(unstage), changes.upserts.keys()) : undefined;
@@ -202,13 +208,16 @@ export class SliceWriter {
     for (const [k, r] of upserts) overlay(k, r);
     if (seen) for (const k of changes!.upserts.keys()) overlay(k, null);
     for (const k of changes?.deletes ?? []) overlay(k, DELETED);
-    const stage = !publish && merged.length ? { position: unstage, rows: merged.map((r) => toStagedRow(r, schema!.layout)) } : undefined;
+    const stored = merged.map((r) => toStagedRow(r, schema!.layout));
+    const stage = !publish && merged.length ? { position: unstage, rows: stored } : undefined;
     for (const row of merged) this.staged.push(row);
+    for (const row of stored) this.stagedStored.push(row);
     const head = this.head;
     const staged =
       publish && this.schema
         ? stageSlice({
             merged: this.staged.splice(0),
+            stored: this.stagedStored.splice(0),
             layout: this.schema.layout,
             systemTime,
             nextOffset: head.nextOffset,
@@ -250,13 +259,21 @@ export class SliceWriter {
         stage,
         unstage: staged ? unstage : undefined,
         inferredReadSchema: stage || staged ? this.takeInferredReadSchema() : undefined,
-        keyState: changes && { signature: stateSignature(schema!.strategy), upserts, deletes: [...changes.deletes], seen },
+        keyState: changes && { signature: this.signatureChange(schema!.strategy), upserts, deletes: [...changes.deletes], seen },
         qos2Receipts: { add: newReceipts, remove: pubrels },
         quarantine,
         pull: { id: this.a.pullId, add },
       },
       overlay: { generation, keys: overlaid },
     };
+  }
+
+  /** The signature a commit of `strategy`'s key state must record, unless the dataset records it already. */
+  private signatureChange(strategy: MergeStrategy): string | undefined {
+    const signature = stateSignature(strategy);
+    if (signature === this.recordedSignature) return undefined;
+    this.recordedSignature = signature;
+    return signature;
   }
 
   /** Commits a prepared batch; its messages may be acknowledged (or its inbox rows are gone) once this resolves. */
@@ -324,6 +341,7 @@ export class SliceWriter {
       }
       if (this.staged.length) groups.push(seenKeyGroup(strategy, this.staged, this.head.nextOffset));
       await store.replaceKeyState(this.head, stateSignature(strategy), new Map(), groups);
+      this.recordedSignature = stateSignature(strategy);
       return;
     }
     const state = new Map<string, JsonRow | null>();
@@ -336,6 +354,7 @@ export class SliceWriter {
     // Rows a killed pull staged were merged against the old keys' state; they lead this pull's slice.
     fold(this.staged);
     await store.replaceKeyState(this.head, stateSignature(strategy), state);
+    this.recordedSignature = stateSignature(strategy);
   }
 
   private readonly topicVerdicts = new Map<string, boolean>();
@@ -381,6 +400,18 @@ const DELETED = Symbol('deleted');
  */
 export function stateSignature(strategy: MergeStrategy): string {
   return `${strategy.kind === 'Ledger' ? 'Ledger/seen-hash64' : strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
+}
+
+/**
+ * applyToState of a batch's merged rows. A Ledger's state is only which keys it has seen and its
+ * rows are all appends: their keys, each with its row as is (the values are not read), spare a copy
+ * of every row.
+ */
+function stateChanges(strategy: MergeStrategy, merged: readonly Row[]): StateChanges {
+  if (strategy.kind !== 'Ledger') return applyToState(strategy, merged);
+  const upserts = new Map<string, Row>();
+  for (const row of merged) upserts.set(stateKeyOf(strategy.primaryKey, row), row);
+  return { upserts, deletes: new Set() };
 }
 
 /** Each key's first row (rows with a null key cell never match, so they are all kept). */

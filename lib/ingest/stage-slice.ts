@@ -5,7 +5,7 @@ import type { DataSchema } from '../odf/data-type';
 import type { JsonValue } from '../data/row';
 import type { CommittedSlice, StagedRow, StoredRow } from './ports';
 import { arrowSchemaKey, sliceArrowSegment } from './slice-arrow';
-import { decodeStoredData, encodeSliceLine, hashSlice } from './slice-encoding';
+import { decodeStoredData, encodeSliceLine, hashSlice, type SliceRow } from './slice-encoding';
 import { dataSchemaOf, type SliceLayout } from './slice-layout';
 
 /**
@@ -26,25 +26,34 @@ export interface StagedSlice {
 
 export function stageSlice(args: {
   merged: Row[];
+  /** `toStagedRow` of each merged row when the caller already made it (a pull's staged rows): not made again. */
+  stored?: readonly StagedRow[];
   layout: SliceLayout;
   systemTime: Date;
   nextOffset: bigint;
   prevWatermark: Date | null;
   committedDataSchema: DataSchema | null;
 }): StagedSlice | undefined {
-  const { merged, layout, systemTime, nextOffset, prevWatermark } = args;
+  const { merged, stored, layout, systemTime, nextOffset, prevWatermark } = args;
   if (merged.length === 0) return undefined;
   const committedRows = fillEventTimes(merged, layout, systemTime);
-  const storedRows: StoredRow[] = [];
-  const lines: string[] = [];
+  const storedRows: StoredRow[] = new Array(committedRows.length);
+  const lines: string[] = new Array(committedRows.length);
   let maxEventMs = prevWatermark?.getTime() ?? -Infinity;
-  committedRows.forEach((row, i) => {
-    const { op, eventTime, data } = toStagedRow(row, layout);
+  // One line's fields, reused row after row: the encoder keeps nothing of it.
+  const line: SliceRow = { offset: 0n, op: 0, systemTime, eventTime: systemTime, data: {} };
+  for (let i = 0; i < committedRows.length; i++) {
+    const row = committedRows[i];
+    const { op, eventTime, data } = stored?.[i] ?? toStagedRow(row, layout);
     if (eventTime.getTime() > maxEventMs) maxEventMs = eventTime.getTime();
     const offset = nextOffset + BigInt(i);
-    storedRows.push({ offset, op, systemTime, eventTime, data });
-    lines.push(encodeSliceLine({ offset, op, systemTime, eventTime, data: row }, layout));
-  });
+    storedRows[i] = { offset, op, systemTime, eventTime, data };
+    line.offset = offset;
+    line.op = op;
+    line.eventTime = eventTime;
+    line.data = row;
+    lines[i] = encodeSliceLine(line, layout);
+  }
   const { hash, size } = hashSlice(lines);
   const offsetStart = nextOffset;
   const offsetEnd = nextOffset + BigInt(merged.length - 1);

@@ -261,7 +261,7 @@ export class PostgresIngestStore implements IngestStore {
           // One index lookup per key whatever the statistics say (see loadKeyState).
           await db.query('DELETE FROM key_state s USING unnest($2::text[]) AS k(key) WHERE s.dataset_num = $1 AND s.key = k.key', [c.datasetNum, c.keyState.deletes]);
         }
-        await db.query('UPDATE dataset SET state_signature = $1 WHERE id = $2', [c.keyState.signature, c.datasetId]);
+        if (c.keyState.signature !== undefined) await db.query('UPDATE dataset SET state_signature = $1 WHERE id = $2', [c.keyState.signature, c.datasetId]);
       }
       if (c.qos2Receipts.add.length) {
         await db.query('INSERT INTO qos2_receipt (dataset_id, packet_id) SELECT $1, unnest($2::int[]) ON CONFLICT DO NOTHING', [c.datasetId, c.qos2Receipts.add]);

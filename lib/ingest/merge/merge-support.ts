@@ -1,5 +1,5 @@
 /** Column layout, keys, validation and ordering shared by the merge strategies. */
-import { cellKey, cellsDistinct, compareCells } from '../../data/cell-codec';
+import { cellsDistinct, compareCells, rowCellKey } from '../../data/cell-codec';
 import type { Cell, OpCode, Row } from '../../data/row';
 import { unwrapOption, type DataType } from '../../odf/data-type';
 import { type MergeContext, MergeError, type MergeStrategyKind, type StateNeed } from './merge-strategy';
@@ -10,7 +10,7 @@ const INTEGER_KINDS = new Set<DataType['kind']>(['Int8', 'Int16', 'Int32', 'Int6
 
 /** State-table key of a row: its primary-key cells as a `cellKey` (null equals null here). */
 export function stateKeyOf(primaryKey: readonly string[], row: Row): string {
-  return cellKey(primaryKey.map((column) => row[column]));
+  return rowCellKey(primaryKey, row);
 }
 
 /** Key for joining a row against the state: undefined if a PK cell is null, as SQL joins never match null. */

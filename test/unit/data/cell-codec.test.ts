@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   cellKey,
+  rowCellKey,
   cellsDistinct,
   CellTypeError,
   compareCells,
@@ -264,6 +265,13 @@ describe('cellKey / cellsDistinct', () => {
       cellKey(['a', '"b']),
     ];
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("rowCellKey is cellKey of the row's cells (the key is stored and hashed: it must not change)", () => {
+    const row: Record<string, Cell> = { a: 'x"\\\n\u2028😀', b: 5n, c: -0, d: null, e: true, f: { z: [1, 'q'], y: null }, g: 1.5e300 };
+    for (const pick of [Object.keys(row), ['b', 'a'], ['missing'], []]) {
+      expect(rowCellKey(pick, row)).toBe(cellKey(pick.map((c) => row[c])));
+    }
   });
 
   it('is canonical: equal values share a key', () => {

@@ -36,6 +36,18 @@ describe('slice Arrow encoding', () => {
     expect(t.get(1)!.toJSON().small).toBeNull();
   });
 
+  it('writes null-free text and timestamp columns exactly (multi-byte and empty strings included)', () => {
+    const texts = layoutFromReadSchema(
+      { fields: [{ name: 'event_time', type: { kind: 'Timestamp', unit: 'Millisecond', timezone: 'UTC' } }, { name: 'name', type: { kind: 'String' } }, { name: 'seen', type: { kind: 'Timestamp', unit: 'Millisecond', timezone: 'UTC' } }] },
+      DEFAULT_VOCAB,
+    );
+    const names = ['é😀 “x”', '', 'plain', '\u2028\n'];
+    const seen = [Date.UTC(2026, 0, 1), -5, 0, 8.64e15];
+    const t = tableFromIPC(sliceArrowIpc(names.map((name, i) => row(i, [name, seen[i]])), texts));
+    expect(t.getChild('name')!.toArray()).toEqual(names);
+    expect(seen.map((_, i) => t.getChild('seen')!.get(i))).toEqual(seen);
+  });
+
   it('joins slices compressed at commit into one stream, as served, with every row once', () => {
     const a = sliceArrowSegment([row(0, ['a', 1, 1, '1.00', '2026-01-01']), row(1, ['b', 2, 2, '2.00', '2026-01-02'])], layout);
     const b = sliceArrowSegment([row(2, ['c', 3, 3, '3.00', '2026-01-03'])], layout);

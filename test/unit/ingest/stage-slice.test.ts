@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_VOCAB } from '../../../lib/odf/vocab';
 import { layoutFromReadSchema, dataSchemaOf } from '../../../lib/ingest/slice-layout';
 import { stageSlice } from '../../../lib/ingest/stage-slice';
-import { encodeSliceLine } from '../../../lib/ingest/slice-encoding';
+import { encodeSliceLine, hashSlice } from '../../../lib/ingest/slice-encoding';
+import { sha3Multihash } from '../../../lib/chain/hash';
 
 const layout = layoutFromReadSchema(
   { fields: [{ name: 'event_time', type: { kind: 'Option', inner: { kind: 'Timestamp', unit: 'Second' } } }, { name: 'device', type: { kind: 'String' } }, { name: 'n', type: { kind: 'Int64' } }] },
@@ -64,5 +65,12 @@ describe('stageSlice', () => {
 
   it('rejects an event-time column that is not a Timestamp or Date', () => {
     expect(() => layoutFromReadSchema({ fields: [{ name: 'event_time', type: { kind: 'String' } }] }, DEFAULT_VOCAB)).toThrow(/must be a Timestamp or Date/);
+  });
+
+  it('hashes the UTF-8 bytes of the lines joined, and counts them as its size', () => {
+    const lines = ['{"a":"é😀"}\n', '', '{"b":"\u2028x"}\n', '{"c":1}\n'];
+    const bytes = Buffer.from(lines.join(''), 'utf8');
+    expect(hashSlice(lines)).toEqual({ hash: sha3Multihash(bytes), size: bytes.length });
+    expect(hashSlice([])).toEqual({ hash: sha3Multihash(Buffer.alloc(0)), size: 0 });
   });
 });

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { benchPayload, BENCH_FIELDS } from '../../../bench/support';
+import { mqttSourceConfig } from '../../../lib/ingest/mqtt-source-config';
+import type { DatasetHead, IngestStore, SliceCommit } from '../../../lib/ingest/ports';
+import { configureSchema, SliceWriter, stateSignature } from '../../../lib/ingest/slice-writer';
+import { parseManifest } from '../../../lib/odf/parse-manifest';
+import { mqttManifest } from '../../support/manifests';
+
+const snapshot = parseManifest(
+  mqttManifest({ name: 'w', port: 1883, topics: [{ path: 'w/#', qos: 'AtLeastOnce' }], fields: BENCH_FIELDS, merge: '        kind: Ledger\n        primaryKey: [event_time, device_id]' }),
+);
+const source = mqttSourceConfig(snapshot, () => undefined);
+
+/** What a commit writes depends only on the writer; this store records commits and knows nothing. */
+function recordingStore(commits: SliceCommit[]): IngestStore {
+  return {
+    loadStagedRows: async () => [],
+    findSeenKeyGroups: async () => [],
+    readRows: async function* () {},
+    replaceKeyState: async () => {},
+    commit: async (c: SliceCommit) => void commits.push(c),
+  } as unknown as IngestStore;
+}
+
+function head(stateSignature: string | null): DatasetHead {
+  return { id: 'd', workspaceId: 'w', num: 1, name: 'w', snapshot, headHash: 'h', headSequence: 1, nextOffset: 0n, watermark: null, dataSchema: null, inferredReadSchema: null, stateSignature, mqttClientId: 'c', sessionTopics: null, snapshotScope: 'all', alwaysOn: false } as unknown as DatasetHead;
+}
+
+const messages = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ topic: 'w/a', payload: Buffer.from(benchPayload(from + i)), qos: 1 as const, retain: false, dup: false, messageId: from + i + 1, receivedAt: new Date() }));
+
+describe('SliceWriter commits', () => {
+  it('leave the key-state signature alone once the dataset records it (one statement less per commit)', async () => {
+    const schema = configureSchema(source.readSchema!, source, head(null));
+    for (const recorded of [stateSignature(schema.strategy), null]) {
+      const commits: SliceCommit[] = [];
+      const writer = new SliceWriter({ store: recordingStore(commits), clock: { now: () => new Date() }, head: head(recorded), source, schema, pullId: 'p', maxPayloadBytes: 1 << 20 });
+      // A null signature is rebuilt (replaceKeyState records the new one) before the first batch.
+      await writer.start();
+      for (const [i, publish] of [false, true].entries()) await writer.commit(await writer.prepare(messages(i * 10, 10) as never, [], publish));
+      expect(commits.map((c) => c.keyState && 'signature' in c.keyState ? c.keyState.signature : 'none')).toEqual([undefined, undefined]);
+      expect(commits.map((c) => c.keyState?.seen?.rowCount)).toEqual([10, 10]);
+    }
+  });
+});
