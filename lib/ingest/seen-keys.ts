@@ -37,9 +37,13 @@ export function seenKeyOrder(strategy: MergeStrategy): SeenKeyOrder {
   return index < 0 ? { kind: 'hash' } : { kind: 'time', index };
 }
 
-/** The form a Ledger's state signature names (a change of form rebuilds the state). */
+/**
+ * The form a Ledger's state signature names (a change of form rebuilds the state): time order
+ * names its column, so that a SetVocab moving the event time to another key column rebuilds too.
+ */
 export function seenKeyForm(strategy: MergeStrategy): string {
-  return seenKeyOrder(strategy).kind === 'time' ? TIME_FORM : HASH_FORM;
+  const order = seenKeyOrder(strategy);
+  return order.kind === 'time' ? `${TIME_FORM}(${strategy.primaryKey[order.index]})` : HASH_FORM;
 }
 
 /**

@@ -208,7 +208,7 @@ describe("[UPGRADE] Ledger's seen keys move into hash-range buckets (20261206110
       expect(await verifyDataset(store, defaultWorkspaceKey('upg'))).toMatchObject({ slices: 2, rows: 200, problems: [] });
       // Kept as it was, and read in hash order until the next pull rebuilds it in time order.
       expect((await store.ingest.getDatasetHead(defaultWorkspaceKey('upg')))!.stateSignature).toBe(hashSignature);
-      expect(stateSignature(strategy)).toBe(`Ledger/seen-time64:${JSON.stringify(strategy.primaryKey)}`);
+      expect(stateSignature(strategy)).toBe(`Ledger/seen-time64(event_time):${JSON.stringify(strategy.primaryKey)}`);
       const fresh = JSON.stringify(['d1767225600500', 'snever seen']);
       const seen = await committedKeyState(store.ingest, defaultWorkspaceKey('upg'), [...keys, fresh]);
       expect(new Set(seen.keys())).toEqual(new Set(keys));

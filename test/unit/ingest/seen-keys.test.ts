@@ -4,7 +4,7 @@ import { keyHash64 } from '../../../lib/ingest/key-hash';
 import { createMergeStrategy } from '../../../lib/ingest/merge/create-merge-strategy';
 import { stateKeyOf } from '../../../lib/ingest/merge/merge-support';
 import type { IngestStore, SeenKeyGroup } from '../../../lib/ingest/ports';
-import { findSeenKeys, keyPosition, seenKeyGroup, seenKeyOrder } from '../../../lib/ingest/seen-keys';
+import { findSeenKeys, keyPosition, seenKeyForm, seenKeyGroup, seenKeyOrder } from '../../../lib/ingest/seen-keys';
 import { DEFAULT_VOCAB } from '../../../lib/odf/vocab';
 import { CTX } from '../merge/merge-fixtures';
 
@@ -24,6 +24,7 @@ describe("Ledger's seen keys", () => {
     const rows = [row('Tokyo'), row('Lima')];
     const group = seenKeyGroup(ledger, rows, 10n);
     // No event time in the key: hash order, the hash's top 48 bits.
+    expect(seenKeyForm(ledger)).toBe('Ledger/seen-hash64');
     expect(group).toEqual({ offsetStart: 10n, rowCount: 2, positions: BigInt64Array.from([keyHash64(key('Tokyo')) >> 16n, keyHash64(key('Lima')) >> 16n]) });
     const asked: SeenKeyGroup[] = [];
     const seen = await findSeenKeys({ store: storeOf([group]), datasetNum: 1, strategy: ledger, keys: [key('Lima'), key('Oslo')], rowsOf: async (g) => (asked.push(g), rows) });
@@ -44,6 +45,7 @@ describe("Ledger's seen keys", () => {
       const strategy = createMergeStrategy({ kind: 'Ledger', primaryKey }, { fields, vocab: DEFAULT_VOCAB });
       const order = seenKeyOrder(strategy);
       expect(order).toEqual({ kind: 'time', index: primaryKey.indexOf('event_time') });
+      expect(seenKeyForm(strategy)).toBe('Ledger/seen-time64(event_time)');
       const at = (ms: number, city: string) => keyPosition(order, stateKeyOf(primaryKey, { event_time: ms, city }));
       const t0 = Date.UTC(2026, 0, 1);
       const positions = Array.from({ length: 1000 }, (_, i) => at(t0 + i * 1000, `c${i}`));
