@@ -5,7 +5,9 @@
  *    on a throwaway Mosquitto, times `mosquitto_sub` draining it (MQTT 3.1.1 and 5), then times
  *    `sluice pull` (the CLI, as a user runs it) committing the same backlog with a Ledger merge.
  * 2. Times a 10,000-message pull onto a dataset already holding BENCH_HISTORY_ROWS (1,000,000) rows,
- *    and the same pull onto an empty dataset, and prints the ratio.
+ *    and the same pull onto an empty dataset, and prints the ratio; then pulls 10,000 more into each
+ *    with auto_explain on and prints what Ledger's seen keys cost a commit (statements, pages, buckets
+ *    written), figures the machine's load does not move.
  * 3. Bytes per committed row: 200,000 rows committed with an Append and with a Ledger merge, over
  *    every table, index and TOAST after VACUUM.
  * Env: BENCH_MESSAGES, BENCH_HISTORY_ROWS, BENCH_STORAGE_ROWS, BENCH_CPU_PROF (a directory for the pull's CPU profile),
@@ -185,21 +187,98 @@ async function historyCost(store: Store, port: number) {
     await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 100 } });
   }
   const t = Date.now();
-  // The seen keys in one pass at the end (as a rebuild writes them): the same buckets commits
-  // leave, without rewriting them 200 times on the way to 10,000,000.
   await prefill(store, 'bench.history', HISTORY, { seenKeys: 'rebuilt' });
-  console.log(`prefilled ${fmt(HISTORY)} rows (slices through the commit path, seen keys written by a rebuild) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  console.log(`prefilled ${fmt(HISTORY)} rows in ${((Date.now() - t) / 1000).toFixed(1)} s (slices through the commit path, seen keys written by a rebuild)`);
 
   const times: Record<string, number> = {};
+  let next = HISTORY + 1; // new keys, after the history
   for (const name of ['bench.empty', 'bench.history']) {
-    await publishBacklog(port, `${name}/a`, HISTORY + 1, 10_000); // new keys, after the history
+    await publishBacklog(port, `${name}/a`, next, 10_000);
     const since = new Date();
     const r = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
     times[name] = await ingestSeconds(store.databaseUrl, name, since);
     if (r.rowsCommitted !== 10_000) throw new Error(`${name}: committed ${r.rowsCommitted} rows`);
-    console.log(`pull of 10,000 onto ${name === 'bench.empty' ? 'an empty dataset' : `${fmt(HISTORY)} rows`}: ${times[name].toFixed(2)} s`);
+    console.log(`pull of 10,000 onto ${label(name)}: ${times[name].toFixed(2)} s`);
   }
   console.log(`RATIO history / empty: ${(times['bench.history'] / times['bench.empty']).toFixed(2)} (target ≤ 1.2)`);
+
+  // The same pulls once more, their statements explained: what the seen keys cost a commit in
+  // statements, pages and buckets written, whatever the machine's load.
+  next += 10_000;
+  for (const name of ['bench.empty', 'bench.history']) {
+    await publishBacklog(port, `${name}/a`, next, 10_000);
+    const w = await explainedPull(store.databaseUrl, name);
+    const per = (n: number) => (n / w.commits).toFixed(1);
+    console.log(
+      `seen keys per commit onto ${label(name)} (${w.commits} commits): ${per(w.statements)} statements, ` +
+        `lookups ${per(w.lookupHit)} pages hit + ${per(w.lookupRead)} read, appends ${per(w.appendHit)} hit + ${per(w.appendRead)} read, ${per(w.bucketsWritten)} buckets written`,
+    );
+  }
+}
+
+const label = (name: string) => (name === 'bench.empty' ? 'an empty dataset' : `${fmt(HISTORY)} rows`);
+
+/**
+ * Pulls `name`'s backlog through a fresh store whose connections run auto_explain (ANALYZE, BUFFERS,
+ * no timing), and sums the seen-key statements' plans from the server log: shared pages hit and
+ * read by the lookups and by the appends (with their splits), and bucket versions written.
+ */
+async function explainedPull(databaseUrl: string, name: string) {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const database = new URL(databaseUrl).pathname.slice(1);
+  const settings = { session_preload_libraries: 'auto_explain', 'auto_explain.log_min_duration': '0', 'auto_explain.log_analyze': 'on', 'auto_explain.log_buffers': 'on', 'auto_explain.log_timing': 'off', 'auto_explain.log_format': 'json' };
+  try {
+    for (const [k, v] of Object.entries(settings)) await db.query(`ALTER DATABASE "${database}" SET ${k} = '${v}'`);
+    const log = path.join(path.dirname((await db.query<{ d: string }>("SELECT current_setting('data_directory') AS d")).rows[0].d), 'log');
+    const logSize = async () => Number((await db.query<{ size: string }>('SELECT size FROM pg_stat_file($1)', [log])).rows[0].size);
+    const from = await logSize();
+    const explained = await openStore({ databaseUrl });
+    try {
+      await runPollingIngest({ store: explained.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
+    } finally {
+      await explained.close();
+    }
+    for (const k of Object.keys(settings)) await db.query(`ALTER DATABASE "${database}" RESET ${k}`);
+    const text = (await db.query<{ t: string }>('SELECT pg_read_file($1, $2, $3) AS t', [log, from, (await logSize()) - from])).rows[0].t;
+    const w = { commits: 0, statements: 0, lookupHit: 0, lookupRead: 0, appendHit: 0, appendRead: 0, bucketsWritten: 0 };
+    // One log message a line, continued on tab-indented lines: auto_explain's JSON after "plan:".
+    for (const message of text.split(/\n(?=\S)/)) {
+      const at = message.indexOf('plan:');
+      if (at < 0) continue;
+      const plan = JSON.parse(message.slice(at + 5).replace(/^\t/gm, '')) as { 'Query Text': string; Plan: Record<string, unknown> };
+      const sql = plan['Query Text'];
+      if (!sql.includes('seen_key_')) continue;
+      const hit = Number(plan.Plan['Shared Hit Blocks'] ?? 0);
+      const read = Number(plan.Plan['Shared Read Blocks'] ?? 0);
+      w.statements++;
+      if (sql.includes('INSERT INTO seen_key_group')) w.commits++;
+      if (sql.includes('CROSS JOIN LATERAL') || sql.includes('FROM seen_key_group WHERE')) {
+        w.lookupHit += hit;
+        w.lookupRead += read;
+      } else {
+        w.appendHit += hit;
+        w.appendRead += read;
+      }
+      // Bucket versions an append or split wrote: the rows its ModifyTable node on seen_key_bucket emitted.
+      if (sql.includes('UPDATE seen_key_bucket') || sql.includes('INSERT INTO seen_key_bucket')) w.bucketsWritten += bucketWrites(plan.Plan);
+    }
+    return w;
+  } finally {
+    await db.end();
+  }
+}
+
+/** Rows written by the plan's ModifyTable nodes (an INSERT's, or a CTE's UPDATE): ON CONFLICT counts what it inserted and updated. */
+function bucketWrites(node: Record<string, unknown>): number {
+  const children = (node.Plans as Record<string, unknown>[] | undefined) ?? [];
+  let own = 0;
+  if (node['Node Type'] === 'ModifyTable') {
+    own = node['Conflict Resolution']
+      ? Number(node['Tuples Inserted'] ?? 0) + (node['Conflict Resolution'] === 'UPDATE' ? Number(node['Conflicting Tuples'] ?? 0) : 0)
+      : Number(children[0]?.['Actual Rows'] ?? 0) * Number(children[0]?.['Actual Loops'] ?? 1);
+  }
+  return own + children.reduce((n, child) => n + bucketWrites(child), 0);
 }
 
 /**

@@ -3,7 +3,8 @@ import mqtt from 'mqtt';
 import { chainBlocks } from '../lib/chain/metadata-block';
 import { createMergeStrategy } from '../lib/ingest/merge/create-merge-strategy';
 import { mqttSourceConfig } from '../lib/ingest/mqtt-source-config';
-import { readMessage } from '../lib/ingest/read/read-message';
+import { recordToRow } from '../lib/ingest/read/record-to-row';
+import { decodePayloadCell } from '../lib/data/cell-codec';
 import { stateSignature } from '../lib/ingest/run-polling-ingest';
 import { layoutFromReadSchema } from '../lib/ingest/slice-layout';
 import { stageSlice } from '../lib/ingest/stage-slice';
@@ -15,16 +16,20 @@ import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 
 /** ~200-byte JSON reading, unique per `i` (Ledger key: event_time + device_id). */
 export function benchPayload(i: number): string {
-  const event = new Date(Date.UTC(2026, 0, 1) + i).toISOString();
-  return JSON.stringify({
-    event_time: event,
+  return JSON.stringify(benchRecord(i));
+}
+
+/** The reading benchPayload encodes, as JSON.parse gives it back. */
+function benchRecord(i: number) {
+  return {
+    event_time: new Date(Date.UTC(2026, 0, 1) + i).toISOString(),
     device_id: `device-${String(i % 1000).padStart(5, '0')}`,
     seq: i,
     temperature: Math.round((20 + 5 * Math.sin(i / 1000)) * 100) / 100,
     humidity: Math.round((40 + 10 * Math.cos(i / 700)) * 10) / 10,
     status: 'ok',
     note: 'sluice-bench-padding-0123456789abcdef0123456789-0123456789abcdef',
-  });
+  };
 }
 
 const BENCH_COLUMNS = [
@@ -96,11 +101,10 @@ export async function prefill(store: Store, name: string, rows: number, opts: { 
   // 10,000,000-row history takes minutes: the head moves here, as the pull's slice writer moves it.
   let inFlight: Promise<void> = Promise.resolve();
   for (let start = 0; start < rows; start += batchRows) {
+    // The rows reading benchPayload(i) gives, typed by the reader's own cell decoding, without
+    // the JSON text in between (~2 µs of CPU a row instead of ~4.5 through readMessage): the same history.
     const batch = [];
-    for (let i = start; i < Math.min(rows, start + batchRows); i++) {
-      const r = readMessage(source.read, readSchema, { topic: 't', payload: Buffer.from(benchPayload(i)) }, { maxPayloadBytes: 1 << 20 });
-      if (r.ok) for (const row of r.rows) batch.push(row);
-    }
+    for (let i = start; i < Math.min(rows, start + batchRows); i++) batch.push(recordToRow(readSchema.fields, benchRecord(i), 't', decodePayloadCell));
     const merged = strategy.merge({ hasHistory: head.nextOffset > 0n, get: () => undefined, keys: () => [] }, batch);
     const systemTime = new Date();
     const staged = stageSlice({ merged, layout, systemTime, nextOffset: head.nextOffset, prevWatermark: head.watermark, committedDataSchema: head.dataSchema })!;

@@ -6,14 +6,15 @@ import type { MergeStrategyConfig } from './merge/merge-strategy';
 import { readStepConfig } from './mqtt-source-config';
 import type { IngestStore, JsonRow } from './ports';
 import { pushSourceConfig } from './push-source-config';
-import { findSeenKeys } from './seen-keys';
+import { findSeenKeys, storedSeenKeyOrder } from './seen-keys';
 import { configureSchema, type IngestSourceConfig } from './slice-writer';
 import { fromStagedRow } from './stage-slice';
 
 /**
  * The committed key state of `keys` (or of every key) as the next pull's merge starts from it, for
- * the preview's "what the next pull would commit": a Ledger's seen keys (hash groups confirmed
- * against their slices, see seen-keys.ts; no values), the current row of each key for the others.
+ * the preview's "what the next pull would commit": a Ledger's seen keys (position groups confirmed
+ * against their slices, read in the order the stored state has, see seen-keys.ts; no values), the
+ * current row of each key for the others.
  * Reads no secret: only the source's read and merge steps are needed.
  */
 export async function committedKeyState(store: IngestStore, dataset: DatasetKey, keys: string[] | 'all'): Promise<Map<string, JsonRow | null>> {
@@ -28,6 +29,7 @@ export async function committedKeyState(store: IngestStore, dataset: DatasetKey,
     store,
     datasetNum: head.num,
     strategy,
+    order: storedSeenKeyOrder(strategy, head.stateSignature),
     keys,
     rowsOf: async (group) => {
       const rows: Row[] = [];

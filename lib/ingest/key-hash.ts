@@ -5,9 +5,8 @@
  *
  * Not collision-free, and it need not be: the state only says "a key with this hash was seen in
  * rows [a, b)", and the engine confirms every hit against those rows before it drops a row. A
- * collision costs one slice read; it can never lose a row. The store keeps the hash's top 48 bits
- * (lib/store/seen-key-buckets.ts): for well-spread hashes the chance that a new key meets any of n
- * seen keys there is n / 2^48, 3.6·10^-8 at 10 million keys.
+ * collision costs one slice read; it can never lose a row. The state keeps 32 or 48 of its bits
+ * in a key's position (seen-keys.ts, which gives the collision odds).
  */
 export function keyHash64(key: string): bigint {
   let a = 0x811c9dc5 ^ key.length;

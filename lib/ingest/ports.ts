@@ -176,14 +176,15 @@ export interface InboxRow {
 }
 
 /**
- * Ledger's key state for one committed batch: the 64-bit hashes (key-hash.ts) of the keys of its
- * rows, which have (or, staged, will have) offsets [offsetStart, offsetStart + rowCount). A hash
- * says only that a key with it may have been seen: the rows confirm it.
+ * Ledger's key state for one committed batch: the 64-bit positions (seen-keys.ts: event time and
+ * hash, or hash) of the keys of its rows, which have (or, staged, will have) offsets
+ * [offsetStart, offsetStart + rowCount). A position says only that a key at it may have been
+ * seen: the rows confirm it.
  */
 export interface SeenKeyGroup {
   offsetStart: bigint;
   rowCount: number;
-  hashes: BigInt64Array;
+  positions: BigInt64Array;
 }
 
 export type PullStatus = 'running' | 'updated' | 'up_to_date' | 'failed';
@@ -212,8 +213,8 @@ export interface IngestStore {
   finishPull(pullId: string, outcome: PullOutcome): Promise<void>;
   /** Current state rows by primary-key string; `'all'` loads every key (Snapshot merges). */
   loadKeyState(datasetNum: number, keys: string[] | 'all'): Promise<Map<string, JsonRow | null>>;
-  /** Ledger's seen-key groups that may hold any of `hashes` (each with those of `hashes` it may hold: the rows confirm). */
-  findSeenKeyGroups(datasetNum: number, hashes: bigint[]): Promise<SeenKeyGroup[]>;
+  /** Ledger's seen-key groups that may hold any of `positions` (each with those of `positions` it may hold: the rows confirm). */
+  findSeenKeyGroups(datasetNum: number, positions: bigint[]): Promise<SeenKeyGroup[]>;
   /**
    * Replaces the whole key state (after the merge keys changed and it was rebuilt from history):
    * current rows, or for Ledger its seen-key groups.

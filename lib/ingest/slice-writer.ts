@@ -11,7 +11,7 @@ import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-s
 import { joinKeyOf, stateKeyOf } from './merge/merge-support';
 import type { MqttSourceConfig } from './mqtt-source-config';
 import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SeenKeyGroup, type SliceCommit, type StagedRow } from './ports';
-import { findSeenKeys, seenKeyGroup } from './seen-keys';
+import { findSeenKeys, seenKeyForm, seenKeyGroup } from './seen-keys';
 import { latestPerTopic } from '../datasets/snapshot-scope';
 import { inferReadSchema } from './read/infer-schema';
 import { readMessage } from './read/read-message';
@@ -396,10 +396,11 @@ const DELETED = Symbol('deleted');
 
 /**
  * Which merge keys, and which form, a key state was built for; a different signature means it must
- * be rebuilt. Ledger's names its form: seen-key groups of 64-bit hashes (before: one row per key).
+ * be rebuilt. Ledger's names its form: seen-key groups of 64-bit positions, by event time and hash
+ * or by hash (seen-keys.ts; before: one row per key).
  */
 export function stateSignature(strategy: MergeStrategy): string {
-  return `${strategy.kind === 'Ledger' ? 'Ledger/seen-hash64' : strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
+  return `${strategy.kind === 'Ledger' ? seenKeyForm(strategy) : strategy.kind}:${JSON.stringify(strategy.primaryKey)}`;
 }
 
 /**

@@ -149,8 +149,8 @@ export class PostgresIngestStore implements IngestStore {
     return new Map(rows.map((r) => [r.key, r.row]));
   }
 
-  findSeenKeyGroups(datasetNum: number, hashes: bigint[]): Promise<SeenKeyGroup[]> {
-    return findSeenKeyGroups(this.pool, datasetNum, hashes);
+  findSeenKeyGroups(datasetNum: number, positions: bigint[]): Promise<SeenKeyGroup[]> {
+    return findSeenKeyGroups(this.pool, datasetNum, positions);
   }
 
   async replaceKeyState(dataset: { id: string; num: number }, signature: string, state: Map<string, JsonRow | null>, seen: SeenKeyGroup[] = []): Promise<void> {

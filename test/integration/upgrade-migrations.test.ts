@@ -21,8 +21,12 @@ import { connectStore } from '../../lib/store/connect-store';
 import { committedKeyState } from '../../lib/ingest/committed-key-state';
 import { keyHash64 } from '../../lib/ingest/key-hash';
 import type { SeenKeyGroup } from '../../lib/ingest/ports';
-import { stateSignature } from '../../lib/ingest/run-polling-ingest';
+import { runPollingIngest, stateSignature } from '../../lib/ingest/run-polling-ingest';
+import { seenKeyGroup } from '../../lib/ingest/seen-keys';
+import mqtt from 'mqtt';
 import { mqttManifest } from '../support/manifests';
+import { startMosquitto } from '../support/mosquitto-server';
+import { TEST_IDLE_MS } from '../support/pull-timing';
 
 /** The migrations that `keep` selects, as a directory of their own. */
 function migrationsWhere(keep: (name: string) => boolean): string {
@@ -145,18 +149,19 @@ describe('[UPGRADE] slices become the one copy of committed data (20261205120000
   });
 });
 
-describe("[UPGRADE] Ledger's seen keys move into hash-range buckets (20261206110000_seen_key_buckets)", () => {
-  it('carries every stored hash over unchanged: the same keys are seen, no rebuild, verify stays green', async () => {
+describe("[UPGRADE] Ledger's seen keys move into hash-range buckets (20261206110000), then into position buckets (20261207100000)", () => {
+  it('carries every stored hash over: the same keys are seen in hash order, verify stays green, and the next pull rebuilds them in time order', async () => {
+    const broker = await startMosquitto();
     const url = await createTestDatabase();
     await applyMigrations(url, migrationsBefore('20261206110000_seen_key_buckets'));
     const old = await connectStore({ databaseUrl: url, secretKey: TEST_SECRET_KEY });
-    await addDataset({ store: old, manifest: mqttManifest({ name: 'upg', port: 1883, topics: [{ path: 'upg/#' }] }) });
+    await addDataset({ store: old, manifest: mqttManifest({ name: 'upg', port: broker.port, topics: [{ path: 'upg/#', qos: 'AtLeastOnce' }] }) });
     let head = (await old.ingest.getDatasetHead(defaultWorkspaceKey('upg')))!;
     const { layout, strategy } = mergeSetupOf(head.snapshot);
-    await old.ingest.acquirePullLease(head.id, 'p');
+    const lease = await old.ingest.acquirePullLease(head.id, 'p');
     await old.ingest.startPull(head.id, 'p');
-    // Two batches of 100 rows committed, their seen keys written as the previous release did: one
-    // seen_key_group row per batch with the hashes of its keys (GIN-indexed).
+    // Two batches of 100 rows committed, their seen keys written as the release before buckets
+    // did: one seen_key_group row per batch with the hashes of its keys (GIN-indexed).
     const keys: string[] = [];
     const groups: SeenKeyGroup[] = [];
     const db = new pg.Client({ connectionString: url });
@@ -174,34 +179,60 @@ describe("[UPGRADE] Ledger's seen keys move into hash-range buckets (20261206110
       });
       const batchKeys = [...applyToState(strategy, staged.committedRows).upserts.keys()];
       keys.push(...batchKeys);
-      groups.push({ offsetStart: staged.slice.offsetStart, rowCount: staged.slice.rows.length, hashes: BigInt64Array.from(batchKeys, keyHash64) });
+      groups.push(seenKeyGroup(strategy, staged.committedRows, staged.slice.offsetStart));
       await db.query('INSERT INTO seen_key_group (dataset_num, offset_start, row_count, hashes) VALUES ($1, $2, $3, $4::bigint[])', [
         head.num, staged.slice.offsetStart.toString(), staged.slice.rows.length, batchKeys.map((k) => keyHash64(k).toString()),
       ]);
       head = (await old.ingest.getDatasetHead(defaultWorkspaceKey('upg')))!;
     }
-    await db.query('UPDATE dataset SET state_signature = $2 WHERE id = $1', [head.id, stateSignature(strategy)]);
+    const hashSignature = `Ledger/seen-hash64:${JSON.stringify(strategy.primaryKey)}`; // both releases before time order
+    await db.query('UPDATE dataset SET state_signature = $2 WHERE id = $1', [head.id, hashSignature]);
+    await old.ingest.finishPull('p', { status: 'updated', hasMore: false });
+    await lease.release();
     await old.close();
 
+    // The hash-range buckets, bounded by the lowest hash of their range (the smallest bigint for the first).
+    await applyMigrations(url, migrationsBefore('20261207100000_seen_key_positions'));
+    const bounds = async () => (await db.query<{ bound: string }>('SELECT lo::text AS bound FROM seen_key_bucket ORDER BY lo')).rows.map((r) => BigInt(r.bound));
+    const hashBounds = await bounds();
+    expect(hashBounds[0]).toBe(-(2n ** 63n));
+    const before = await connectStore({ databaseUrl: url, secretKey: TEST_SECRET_KEY });
+    expect(await verifyDataset(before, defaultWorkspaceKey('upg'))).toMatchObject({ slices: 2, rows: 200, problems: [] });
+    await before.close();
+
     await applyMigrations(url);
+    expect(await bounds()).toEqual(hashBounds.map((lo) => lo >> 16n)); // the same buckets, bounded in positions
     const store = await connectStore({ databaseUrl: url, secretKey: TEST_SECRET_KEY });
+    const pull = () => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('upg'), options: { idleTimeoutMs: TEST_IDLE_MS, connectTimeoutMs: 3000 } });
     try {
       expect(await verifyDataset(store, defaultWorkspaceKey('upg'))).toMatchObject({ slices: 2, rows: 200, problems: [] });
-      // Kept as it was: the next pull does not rebuild the state from the slices.
-      expect((await store.ingest.getDatasetHead(defaultWorkspaceKey('upg')))!.stateSignature).toBe(stateSignature(strategy));
-      const fresh = JSON.stringify(['never', 'seen']);
+      // Kept as it was, and read in hash order until the next pull rebuilds it in time order.
+      expect((await store.ingest.getDatasetHead(defaultWorkspaceKey('upg')))!.stateSignature).toBe(hashSignature);
+      expect(stateSignature(strategy)).toBe(`Ledger/seen-time64(event_time):${JSON.stringify(strategy.primaryKey)}`);
+      const fresh = JSON.stringify(['d1767225600500', 'snever seen']);
       const seen = await committedKeyState(store.ingest, defaultWorkspaceKey('upg'), [...keys, fresh]);
       expect(new Set(seen.keys())).toEqual(new Set(keys));
       const stored = await db.query<{ n: number; bytes: number }>('SELECT count(*)::int AS n, sum(length(entries))::int AS bytes FROM seen_key_bucket');
       expect(stored.rows[0]).toEqual({ n: 3, bytes: 200 * 10 }); // 68 entries a bucket
       await expect(db.query('SELECT hashes FROM seen_key_group')).rejects.toThrow(/does not exist/);
-      // A rebuild (after a change of merge keys) writes the same buckets in one pass.
-      await store.ingest.replaceKeyState(head, stateSignature(strategy), new Map(), groups);
+
+      // The next pull (its first opens the persistent session) rebuilds the seen keys from the
+      // slices in time order; then a redelivered reading is dropped, a late one and a new one kept.
+      expect(await pull()).toMatchObject({ status: 'up_to_date' });
+      expect((await store.ingest.getDatasetHead(defaultWorkspaceKey('upg')))!.stateSignature).toBe(stateSignature(strategy));
+      expect(await bounds()).not.toEqual(hashBounds.map((lo) => lo >> 16n));
       expect(new Set((await committedKeyState(store.ingest, defaultWorkspaceKey('upg'), [...keys, fresh])).keys())).toEqual(new Set(keys));
-      expect((await db.query('SELECT count(*)::int AS n, sum(length(entries))::int AS bytes FROM seen_key_bucket')).rows[0]).toEqual({ n: 3, bytes: 200 * 10 });
+      const publisher = await mqtt.connectAsync(broker.url);
+      for (const [second, device] of [[5, 'd5'], [30, 'late'], [86_400, 'new']] as const) {
+        await publisher.publishAsync('upg/a', JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1) + second * 1000).toISOString(), device, value: 1 }), { qos: 1 });
+      }
+      await publisher.endAsync();
+      expect(await pull()).toMatchObject({ status: 'updated', messagesReceived: 3, rowsCommitted: 2 });
+      expect(await verifyDataset(store, defaultWorkspaceKey('upg'))).toMatchObject({ slices: 3, rows: 202, problems: [] });
     } finally {
       await store.close();
       await db.end();
+      await broker.stop();
     }
   });
 });

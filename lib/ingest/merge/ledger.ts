@@ -11,6 +11,8 @@ import { joinKeyOf, keysNeed, MergeLayout, sortRows } from './merge-support';
 export class LedgerStrategy implements MergeStrategy {
   readonly kind = 'Ledger';
   readonly operationTypeColumn: string;
+  /** The vocabulary's event-time column: seen keys are ordered by it when the primary key holds it (seen-keys.ts). */
+  readonly eventTimeColumn: string;
   private readonly layout: MergeLayout;
 
   constructor(
@@ -20,6 +22,7 @@ export class LedgerStrategy implements MergeStrategy {
     this.layout = new MergeLayout(this.kind, ctx, 'forbidden');
     this.layout.checkColumns('primary key', primaryKey);
     this.operationTypeColumn = this.layout.opColumn;
+    this.eventTimeColumn = this.layout.eventTimeColumn;
   }
 
   stateNeed(batch: readonly Row[]): StateNeed {
