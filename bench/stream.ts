@@ -9,7 +9,7 @@
  * when its commit returns. Prints p50/p95/p99/max, this process's RSS and heap (after a GC) once
  * warmed up and at the end, its CPU time per message (a figure robust to the machine's load: the
  * rate one idle core would sustain), and the chain's slices and blocks against the commits made.
- * Env: BENCH_RATE, BENCH_SECONDS, BENCH_COMMIT_INTERVAL_MS (default 1000), BENCH_COMPACTION=0.
+ * Env: BENCH_RATE, BENCH_SECONDS, BENCH_COMMIT_INTERVAL_MS (default 1000), BENCH_COMPACTION=0, BENCH_PROGRESS_S (30).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
@@ -31,6 +31,8 @@ const INTERVAL_MS = Number(process.env.BENCH_COMMIT_INTERVAL_MS ?? 1000);
 /** BENCH_COMPACTION=0: no merging of tail slices (to see what it costs the latency). */
 const COMPACTION = process.env.BENCH_COMPACTION !== '0';
 const WARMUP_S = Math.min(10, SECONDS / 5);
+/** BENCH_PROGRESS_S: seconds between progress lines (each with the process's memory figures). */
+const PROGRESS_MS = 1000 * Number(process.env.BENCH_PROGRESS_S ?? 30);
 const TOPIC = 'bench/stream/a';
 
 if (process.argv[2] === 'publish') await publisher(Number(process.argv[3]));
@@ -63,6 +65,7 @@ async function publisher(port: number) {
 
 async function main() {
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
   console.log(`# Streaming: ${RATE.toLocaleString('en-US')} msg/s QoS 1 for ${SECONDS} s, commit interval ${INTERVAL_MS} ms (load ${load()})`);
   const [broker, server] = await Promise.all([startMosquitto({ maxQueuedMessages: 10_000_000, autosaveInterval: 0 }), startPostgres()]);
   const store = await openStore({ databaseUrl: server.adminUrl });
@@ -117,7 +120,12 @@ async function main() {
     return process.memoryUsage();
   };
   setTimeout(() => (warm = memory()), WARMUP_S * 1000);
-  const progress = setInterval(() => console.log(`  ${measured.toLocaleString('en-US')} messages committed, ${commits} commits, load ${load()}`), 30_000);
+  // Where memory goes over time (no GC forced here): RSS beyond heapTotal + external is native
+  // memory the JS engine does not account for (malloc arenas, zlib state, code).
+  const progress = setInterval(() => {
+    const m = process.memoryUsage();
+    console.log(`  ${measured.toLocaleString('en-US')} messages committed, ${commits} commits, load ${load()}; rss ${mb(m.rss)} heapTotal ${mb(m.heapTotal)} heapUsed ${mb(m.heapUsed)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}`);
+  }, PROGRESS_MS);
   const code = await published;
   if (code !== 0) throw new Error(`the publisher failed (${code})`);
   // Every published message committed (the run keeps up, or this waits up to 5 minutes for it to catch up).
@@ -140,7 +148,6 @@ async function main() {
     for (let ms = 0; ms < buckets.length; ms++) if ((seen += buckets[ms]) >= target) return ms;
     return buckets.length - 1;
   };
-  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
   console.log(`messages committed: ${measured.toLocaleString('en-US')} (${result.rowsCommitted.toLocaleString('en-US')} rows, ${result.duplicates} duplicates)`);
   console.log(`latency publish → committed: p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms (target p99 ≤ 1,500 ms)`);
   console.log(`runner memory after ${WARMUP_S} s: RSS ${mb(warm!.rss)}, heap ${mb(warm!.heapUsed)}; at the end: RSS ${mb(end.rss)}, heap ${mb(end.heapUsed)}`);
