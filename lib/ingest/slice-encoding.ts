@@ -64,9 +64,10 @@ function cellJson(type: DataType, cell: Cell): string {
   return JSON.stringify(cell);
 }
 
-export function hashSlice(lines: string[]): { hash: string; size: number } {
+/** The slice's hash and size, and the canonical bytes they cover. */
+export function hashSlice(lines: string[]): { hash: string; size: number; bytes: Buffer } {
   const bytes = Buffer.from(lines.join(''), 'utf8');
-  return { hash: sha3Multihash(bytes), size: bytes.length };
+  return { hash: sha3Multihash(bytes), size: bytes.length, bytes };
 }
 
 /** Stored positional JSON data back to typed cells (columns a shorter, older row lacks are null). */
