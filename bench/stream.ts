@@ -12,6 +12,7 @@
  * Env: BENCH_RATE, BENCH_SECONDS, BENCH_COMMIT_INTERVAL_MS (default 1000), BENCH_COMPACTION=0, BENCH_PROGRESS_S (30).
  */
 import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import mqtt from 'mqtt';
 import { addDataset } from '../lib/datasets/add-dataset';
@@ -61,6 +62,25 @@ async function publisher(port: number) {
     tick();
   });
   await client.endAsync();
+}
+
+/**
+ * The process's memory by kind: the JS heap V8 reserved (heapTotal) and used, memory outside it
+ * that JS objects hold (external, of which arrayBuffers: Buffers, Arrow's typed arrays), and from
+ * /proc (Linux) RSS split into anonymous memory (heaps, malloc arenas) and file pages (the node
+ * binary's code as it gets touched).
+ */
+function memoryLine(m: NodeJS.MemoryUsage): string {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  let proc = '';
+  try {
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    proc = ` (RssAnon ${mb(kb('RssAnon'))}, RssFile ${mb(kb('RssFile'))})`;
+  } catch {
+    // not Linux
+  }
+  return `rss ${mb(m.rss)}${proc} heapTotal ${mb(m.heapTotal)} heapUsed ${mb(m.heapUsed)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}`;
 }
 
 async function main() {
@@ -122,10 +142,7 @@ async function main() {
   setTimeout(() => (warm = memory()), WARMUP_S * 1000);
   // Where memory goes over time (no GC forced here): RSS beyond heapTotal + external is native
   // memory the JS engine does not account for (malloc arenas, zlib state, code).
-  const progress = setInterval(() => {
-    const m = process.memoryUsage();
-    console.log(`  ${measured.toLocaleString('en-US')} messages committed, ${commits} commits, load ${load()}; rss ${mb(m.rss)} heapTotal ${mb(m.heapTotal)} heapUsed ${mb(m.heapUsed)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}`);
-  }, PROGRESS_MS);
+  const progress = setInterval(() => console.log(`  ${measured.toLocaleString('en-US')} messages committed, ${commits} commits, load ${load()}; ${memoryLine(process.memoryUsage())}`), PROGRESS_MS);
   const code = await published;
   if (code !== 0) throw new Error(`the publisher failed (${code})`);
   // Every published message committed (the run keeps up, or this waits up to 5 minutes for it to catch up).
@@ -151,6 +168,8 @@ async function main() {
   console.log(`messages committed: ${measured.toLocaleString('en-US')} (${result.rowsCommitted.toLocaleString('en-US')} rows, ${result.duplicates} duplicates)`);
   console.log(`latency publish → committed: p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms (target p99 ≤ 1,500 ms)`);
   console.log(`runner memory after ${WARMUP_S} s: RSS ${mb(warm!.rss)}, heap ${mb(warm!.heapUsed)}; at the end: RSS ${mb(end.rss)}, heap ${mb(end.heapUsed)}`);
+  console.log(`  after ${WARMUP_S} s: ${memoryLine(warm!)}`);
+  console.log(`  at the end: ${memoryLine(end)}`);
   // Robust to load: what the runner spent per message, so what one idle core would sustain.
   console.log(`runner CPU: ${cpuSeconds.toFixed(1)} s over ${wallSeconds.toFixed(0)} s wall (${((100 * cpuSeconds) / wallSeconds).toFixed(0)}% of a core), ${((1e6 * cpuSeconds) / Math.max(1, measured)).toFixed(0)} µs per message: one idle core sustains ~${Math.round(measured / cpuSeconds).toLocaleString('en-US')} msg/s`);
   console.log(`chain: ${commits} commits → ${slices.length} slices, ${blocks.length} blocks (${compactions} compactions); verify: ${verify.problems.length ? verify.problems.join('; ') : 'ok'}`);

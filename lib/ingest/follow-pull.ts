@@ -243,15 +243,7 @@ class FollowRun {
     for (;;) {
       if (this.lost) return this.lost;
       if (this.a.signal.aborted) return undefined;
-      // No commit in flight (none prepared either): the head is final until the next prepare. A
-      // merge is a few statements; the batch that waits meanwhile goes right after.
-      if (!this.committing && !this.writer.stagedCount && this.compactor?.mergeDue) {
-        const merged = await this.compactor.mergeNext(this.writer.head);
-        if (merged) {
-          this.compacted(merged);
-          continue;
-        }
-      }
+      await this.compactionStep();
       const now = Date.now();
       const waited = this.oldestHeldAt === undefined ? -1 : now - this.oldestHeldAt;
       const due = waited >= o.commitIntervalMs || (!this.committing && waited >= Math.min(o.lingerMs, o.commitIntervalMs));
@@ -269,9 +261,8 @@ class FollowRun {
         await this.commitBatch([], this.pubrels.splice(0), false);
         continue;
       }
-      // Nothing due: one slice is taken into the compaction (bounded work), then messages are read again.
+      // Slices wait to be taken into the compaction: read messages, then go on.
       if (this.compactor?.pending) {
-        await this.compactor.takeInOne();
         await this.sleep(0);
         continue;
       }
@@ -312,6 +303,22 @@ class FollowRun {
       this.compactor?.committed(p.commit);
       this.a.onCommit?.({ messages: p.messages, rows: p.commit.pull.add.rowsCommitted, committedAt: new Date(), totals: this.writer.counters });
     }
+  }
+
+  /**
+   * Compaction's share of each turn of the loop, bounded whether or not the run keeps up: a due
+   * merge (a few statements) once the commit in flight landed — the next batch is prepared on
+   * the merged head — and one committed slice taken in (its bytes hashed). Staged rows would
+   * lead the next slice: merges happen between slices only.
+   */
+  private async compactionStep(): Promise<void> {
+    if (!this.compactor) return;
+    if (this.compactor.mergeDue && !this.writer.stagedCount) {
+      await this.inFlight;
+      const merged = await this.compactor.mergeNext(this.writer.head);
+      if (merged) this.compacted(merged);
+    }
+    if (this.compactor.pending) await this.compactor.takeInOne();
   }
 
   private compacted(result: CompactionResult): void {
