@@ -184,7 +184,7 @@ class FollowRun {
         // The loop sleeps until the oldest message is due; it only needs waking when that changes,
         // when a batch is full, or (MQTT 3.1.1) to notice the quiet gap after a window.
         if (this.queue.length === 1 || this.queue.length >= this.o.batchSize || this.session?.protocolVersion === 4) this.touch();
-        if (this.queue.length >= 2 * this.o.batchSize) this.pauseReading();
+        if (this.queue.length > 2 * this.o.batchSize) this.pauseReading();
       },
       onPubrel: (id) => {
         if (generation !== this.generation) return;
@@ -275,7 +275,7 @@ class FollowRun {
 
   /** Prepares a batch, waits for the commit in flight, then starts this one's (see PullRun.commitBatch). */
   private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
-    if (this.queue.length < this.o.batchSize) this.resumeReading();
+    if (this.queue.length <= this.o.batchSize) this.resumeReading();
     // What stays queued (past a full batch) is due from its own oldest message.
     if (publish) this.oldestHeldAt = this.queue[0]?.receivedAt.getTime();
     const prepared = await this.writer.prepare(messages, pubrels, publish);
@@ -327,11 +327,13 @@ class FollowRun {
   }
 
   /**
-   * Falling behind (2 batches wait): stop reading, so what the broker sends past the window it was
-   * given (Mosquitto 2.0.11 does, see mqtt-session.ts) waits in its queue instead of this
-   * process's memory. Reading resumes once less than a batch waits, and after 15 s in any case:
-   * while paused the broker's PINGRESP cannot be read, and mqtt.js ends the connection after its
-   * 30 s keepalive.
+   * More than the window (2 batches) waits: the broker sends past the window it was given
+   * (Mosquitto 2.0.11 does, see mqtt-session.ts). Stop reading, so that waits in its queue instead
+   * of this process's memory. Reading resumes once at most a batch waits, and after 15 s in any
+   * case: while paused the broker's PINGRESP cannot be read, and mqtt.js ends the connection after
+   * its 30 s keepalive. (Pausing at a full window, as before, paused a run that was behind after
+   * every batch for the whole 15 s: its connection was dropped for a keepalive timeout every
+   * minute or so under load, and what it held was read again.)
    */
   private pauseReading(): void {
     if (this.pausedUntil) return;
