@@ -332,8 +332,7 @@ class FollowRun {
    * of this process's memory. Reading resumes once at most a batch waits, and after 15 s in any
    * case: while paused the broker's PINGRESP cannot be read, and mqtt.js ends the connection after
    * its 30 s keepalive. (Pausing at a full window, as before, paused a run that was behind after
-   * every batch for the whole 15 s: its connection was dropped for a keepalive timeout every
-   * minute or so under load, and what it held was read again.)
+   * every batch for the whole 15 s, though a broker that keeps to the window cannot send more.)
    */
   private pauseReading(): void {
     if (this.pausedUntil) return;
