@@ -9,9 +9,10 @@
  * when its commit returns. Prints p50/p95/p99/max, this process's RSS and heap (after a GC) once
  * warmed up and at the end, its CPU time per message (a figure robust to the machine's load: the
  * rate one idle core would sustain), and the chain's slices and blocks against the commits made.
- * Env: BENCH_RATE, BENCH_SECONDS, BENCH_COMMIT_INTERVAL_MS (default 1000), BENCH_COMPACTION=0.
+ * Env: BENCH_RATE, BENCH_SECONDS, BENCH_COMMIT_INTERVAL_MS (default 1000), BENCH_COMPACTION=0, BENCH_PROGRESS_S (30).
  */
 import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import mqtt from 'mqtt';
 import { addDataset } from '../lib/datasets/add-dataset';
@@ -31,6 +32,8 @@ const INTERVAL_MS = Number(process.env.BENCH_COMMIT_INTERVAL_MS ?? 1000);
 /** BENCH_COMPACTION=0: no merging of tail slices (to see what it costs the latency). */
 const COMPACTION = process.env.BENCH_COMPACTION !== '0';
 const WARMUP_S = Math.min(10, SECONDS / 5);
+/** BENCH_PROGRESS_S: seconds between progress lines (each with the process's memory figures). */
+const PROGRESS_MS = 1000 * Number(process.env.BENCH_PROGRESS_S ?? 30);
 const TOPIC = 'bench/stream/a';
 
 if (process.argv[2] === 'publish') await publisher(Number(process.argv[3]));
@@ -61,8 +64,39 @@ async function publisher(port: number) {
   await client.endAsync();
 }
 
+interface MemorySample extends NodeJS.MemoryUsage {
+  /** From /proc (Linux): RSS split into anonymous memory (heaps, malloc arenas) and file pages (the node binary's code as it gets touched). */
+  rssAnon?: number;
+  rssFile?: number;
+}
+
+function memorySample(): MemorySample {
+  const m: MemorySample = process.memoryUsage();
+  try {
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
+    m.rssAnon = kb('RssAnon');
+    m.rssFile = kb('RssFile');
+  } catch {
+    // not Linux
+  }
+  return m;
+}
+
+/**
+ * The process's memory by kind: the JS heap V8 reserved (heapTotal) and used, memory outside it
+ * that JS objects hold (external, of which arrayBuffers: Buffers, Arrow's typed arrays), and the
+ * rest of RSS (the node binary, V8's code and compiler zones, malloc arenas).
+ */
+function memoryLine(m: MemorySample): string {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const proc = m.rssAnon === undefined ? '' : ` (RssAnon ${mb(m.rssAnon)}, RssFile ${mb(m.rssFile!)})`;
+  return `rss ${mb(m.rss)}${proc} heapTotal ${mb(m.heapTotal)} heapUsed ${mb(m.heapUsed)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}, rest ${mb(m.rss - m.heapTotal - m.external)}`;
+}
+
 async function main() {
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
   console.log(`# Streaming: ${RATE.toLocaleString('en-US')} msg/s QoS 1 for ${SECONDS} s, commit interval ${INTERVAL_MS} ms (load ${load()})`);
   const [broker, server] = await Promise.all([startMosquitto({ maxQueuedMessages: 10_000_000, autosaveInterval: 0 }), startPostgres()]);
   const store = await openStore({ databaseUrl: server.adminUrl });
@@ -82,7 +116,7 @@ async function main() {
   let measured = 0;
   let commits = 0;
   let compactions = 0;
-  let warm: NodeJS.MemoryUsage | undefined;
+  let warm: { atOnce: MemorySample; settled: MemorySample } | undefined;
   const onCommit = (c: FollowCommit) => {
     commits++;
     const at = c.committedAt.getTime();
@@ -112,19 +146,25 @@ async function main() {
 
   const pub = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'publish', String(broker.port)], { stdio: 'inherit', env: process.env });
   const published = new Promise<number | null>((resolve) => pub.on('close', resolve));
-  const memory = () => {
+  // V8 hands the pages a GC freed back to the OS from a background thread: RSS read at once after
+  // gc() may still count them, so the figures are read at once and again 2 s later.
+  const memory = async () => {
     global.gc?.();
-    return process.memoryUsage();
+    const atOnce = memorySample();
+    await new Promise((r) => setTimeout(r, 2000));
+    return { atOnce, settled: memorySample() };
   };
-  setTimeout(() => (warm = memory()), WARMUP_S * 1000);
-  const progress = setInterval(() => console.log(`  ${measured.toLocaleString('en-US')} messages committed, ${commits} commits, load ${load()}`), 30_000);
+  setTimeout(() => void memory().then((m) => (warm = m)), WARMUP_S * 1000);
+  // Where memory goes over time (no GC forced here): RSS beyond heapTotal + external is native
+  // memory the JS engine does not account for (malloc arenas, zlib state, code).
+  const progress = setInterval(() => console.log(`  ${measured.toLocaleString('en-US')} messages committed, ${commits} commits, load ${load()}; ${memoryLine(memorySample())}`), PROGRESS_MS);
   const code = await published;
   if (code !== 0) throw new Error(`the publisher failed (${code})`);
   // Every published message committed (the run keeps up, or this waits up to 5 minutes for it to catch up).
   const catchUpUntil = Date.now() + 300_000;
   while (measured < RATE * SECONDS && Date.now() < catchUpUntil) await new Promise((r) => setTimeout(r, 50));
   if (measured < RATE * SECONDS) console.log(`NOT CAUGHT UP: ${RATE * SECONDS - measured} messages not committed 5 minutes after the publisher ended`);
-  const end = memory();
+  const end = await memory();
   const cpu = process.cpuUsage(cpuAtStart);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const wallSeconds = (Date.now() - wallAtStart) / 1000;
@@ -140,10 +180,13 @@ async function main() {
     for (let ms = 0; ms < buckets.length; ms++) if ((seen += buckets[ms]) >= target) return ms;
     return buckets.length - 1;
   };
-  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
   console.log(`messages committed: ${measured.toLocaleString('en-US')} (${result.rowsCommitted.toLocaleString('en-US')} rows, ${result.duplicates} duplicates)`);
   console.log(`latency publish → committed: p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms (target p99 ≤ 1,500 ms)`);
-  console.log(`runner memory after ${WARMUP_S} s: RSS ${mb(warm!.rss)}, heap ${mb(warm!.heapUsed)}; at the end: RSS ${mb(end.rss)}, heap ${mb(end.heapUsed)}`);
+  console.log(`runner memory after ${WARMUP_S} s: RSS ${mb(warm!.settled.rss)}, heap ${mb(warm!.settled.heapUsed)}; at the end: RSS ${mb(end.settled.rss)}, heap ${mb(end.settled.heapUsed)} (2 s after a GC)`);
+  console.log(`  after ${WARMUP_S} s, at once after the GC: ${memoryLine(warm!.atOnce)}`);
+  console.log(`  after ${WARMUP_S} s, 2 s later: ${memoryLine(warm!.settled)}`);
+  console.log(`  at the end, at once after the GC: ${memoryLine(end.atOnce)}`);
+  console.log(`  at the end, 2 s later: ${memoryLine(end.settled)}`);
   // Robust to load: what the runner spent per message, so what one idle core would sustain.
   console.log(`runner CPU: ${cpuSeconds.toFixed(1)} s over ${wallSeconds.toFixed(0)} s wall (${((100 * cpuSeconds) / wallSeconds).toFixed(0)}% of a core), ${((1e6 * cpuSeconds) / Math.max(1, measured)).toFixed(0)} µs per message: one idle core sustains ~${Math.round(measured / cpuSeconds).toLocaleString('en-US')} msg/s`);
   console.log(`chain: ${commits} commits → ${slices.length} slices, ${blocks.length} blocks (${compactions} compactions); verify: ${verify.problems.length ? verify.problems.join('; ') : 'ok'}`);

@@ -13,3 +13,15 @@ export function sha3Multihash(bytes: Uint8Array | string): string {
 export function isMultihash(text: string): boolean {
   return /^f1620[0-9a-f]{64}$/.test(text);
 }
+
+/**
+ * A SHA3-256 multihash over bytes fed in pieces: `digest` may be read at any point and feeding
+ * goes on (the hash of A·B from A's state, without A's bytes: what merging slices needs).
+ */
+export function sha3Multihasher(): { update(bytes: Uint8Array): void; digest(): string } {
+  const hash = createHash('sha3-256');
+  return {
+    update: (bytes) => void hash.update(bytes),
+    digest: () => SHA3_256_MULTIHASH_PREFIX + hash.copy().digest('hex'),
+  };
+}

@@ -81,3 +81,14 @@ export function zlibFromSegments(segments: readonly DeflateSegment[]): Uint8Arra
   new DataView(out.buffer).setUint32(at + FINAL_EMPTY_BLOCK.length, adler, false);
   return out;
 }
+
+/** Segments joined into one (A's bytes then B's…), without recompressing: what merging slices stores. */
+export function joinSegments(segments: readonly DeflateSegment[]): DeflateSegment {
+  let adler = 1;
+  let size = 0;
+  for (const s of segments) {
+    adler = adler32Combine(adler, s.adler32, s.size);
+    size += s.size;
+  }
+  return { deflated: Buffer.concat(segments.map((s) => s.deflated)), adler32: adler, size };
+}

@@ -5,7 +5,7 @@ import { recordedPull, type PullResult } from './recorded-pull';
 import { pullSessionOptions, resolvePullSource, type ResolvedPullSource, type RunPollingIngestArgs } from './run-polling-ingest';
 import { SliceWriter, type PreparedCommit } from './slice-writer';
 import { Waker } from './waker';
-import { compactTail, DEFAULT_COMPACTION, type CompactionOptions, type CompactionResult } from './compact-tail';
+import { DEFAULT_COMPACTION, TailCompactor, type CompactionOptions, type CompactionResult } from './compact-tail';
 
 /** How a follow run commits and reconnects (`sluice pull --follow`, always-on datasets). */
 export interface FollowOptions {
@@ -69,7 +69,8 @@ export interface FollowPullArgs extends Omit<RunPollingIngestArgs, 'keepSession'
  * When the broker goes away the run keeps what it committed, drops what it held uncommitted (never
  * acknowledged, so the broker resends it on the resumed session) and connects again with capped
  * exponential backoff. Small slices are merged at the chain's tail (compact-tail.ts) so a day of
- * one-second commits does not become 86,400 blocks.
+ * one-second commits does not become 86,400 blocks: between commits, a slice at a time, and a
+ * merge only while no commit is in flight (a few statements, no row decoded).
  */
 export async function followPull(args: FollowPullArgs): Promise<PullResult> {
   const resolved = await resolvePullSource(args);
@@ -105,8 +106,7 @@ class FollowRun {
   private committing = false;
   /** Each session's events go to the handlers made for it: a dead session's late events are ignored. */
   private generation = 0;
-  /** Slices and rows published since the last compaction (or the start). */
-  private sinceCompaction = { slices: 0, rows: 0 };
+  private readonly compactor: TailCompactor | undefined;
 
   constructor(
     private readonly a: FollowPullArgs,
@@ -116,6 +116,7 @@ class FollowRun {
   ) {
     this.sessionTopics = r.head.sessionTopics;
     this.writer = new SliceWriter({ store: a.store, clock: r.clock, head: r.head, source: r.source, schema: r.schema, pullId, maxPayloadBytes: r.options.maxPayloadBytes });
+    if (o.compaction.enabled) this.compactor = new TailCompactor({ store: a.store, datasetId: r.head.id, pullId, options: o.compaction, layout: () => this.writer.layout });
     a.signal.addEventListener('abort', () => this.touch(), { once: true });
   }
 
@@ -127,6 +128,7 @@ class FollowRun {
     const { store } = this.a;
     const { head } = this.r;
     await this.writer.start();
+    await this.compactor?.start();
     this.writer.receipts = await store.loadQos2Receipts(head.id);
     let delay = this.o.reconnectMinMs;
     try {
@@ -151,7 +153,8 @@ class FollowRun {
         await this.commitBatch(this.queue.splice(0), this.pubrels.splice(0), true);
       }
       await this.inFlight;
-      await this.compact(true);
+      // Staged rows would lead the next slice: merge between slices only.
+      if (this.compactor && !this.writer.stagedCount) for (const c of await this.compactor.finish(this.writer.head)) this.compacted(c);
     } finally {
       clearTimeout(this.pausedUntil);
       await this.inFlight?.catch(() => undefined);
@@ -181,7 +184,7 @@ class FollowRun {
         // The loop sleeps until the oldest message is due; it only needs waking when that changes,
         // when a batch is full, or (MQTT 3.1.1) to notice the quiet gap after a window.
         if (this.queue.length === 1 || this.queue.length >= this.o.batchSize || this.session?.protocolVersion === 4) this.touch();
-        if (this.queue.length >= 2 * this.o.batchSize) this.pauseReading();
+        if (this.queue.length > 2 * this.o.batchSize) this.pauseReading();
       },
       onPubrel: (id) => {
         if (generation !== this.generation) return;
@@ -240,6 +243,7 @@ class FollowRun {
     for (;;) {
       if (this.lost) return this.lost;
       if (this.a.signal.aborted) return undefined;
+      await this.compactionStep();
       const now = Date.now();
       const waited = this.oldestHeldAt === undefined ? -1 : now - this.oldestHeldAt;
       const due = waited >= o.commitIntervalMs || (!this.committing && waited >= Math.min(o.lingerMs, o.commitIntervalMs));
@@ -257,7 +261,11 @@ class FollowRun {
         await this.commitBatch([], this.pubrels.splice(0), false);
         continue;
       }
-      await this.compact(false);
+      // Slices wait to be taken into the compaction: read messages, then go on.
+      if (this.compactor?.pending) {
+        await this.sleep(0);
+        continue;
+      }
       // A commit landing wakes the loop (touch), so while one runs the interval is the only deadline.
       const untilDue = this.oldestHeldAt === undefined ? o.commitIntervalMs : this.oldestHeldAt + (this.committing ? o.commitIntervalMs : o.lingerMs) - now;
       const wantsGap = this.pubrels.length || (this.queue.length && this.session?.protocolVersion === 4);
@@ -267,7 +275,7 @@ class FollowRun {
 
   /** Prepares a batch, waits for the commit in flight, then starts this one's (see PullRun.commitBatch). */
   private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
-    if (this.queue.length < this.o.batchSize) this.resumeReading();
+    if (this.queue.length <= this.o.batchSize) this.resumeReading();
     // What stays queued (past a full batch) is due from its own oldest message.
     if (publish) this.oldestHeldAt = this.queue[0]?.receivedAt.getTime();
     const prepared = await this.writer.prepare(messages, pubrels, publish);
@@ -292,34 +300,39 @@ class FollowRun {
       for (const id of p.pubrels) session.complete(id);
     }
     if (p.commit.slice) {
-      this.sinceCompaction.slices++;
-      this.sinceCompaction.rows += p.commit.pull.add.rowsCommitted;
+      this.compactor?.committed(p.commit);
       this.a.onCommit?.({ messages: p.messages, rows: p.commit.pull.add.rowsCommitted, committedAt: new Date(), totals: this.writer.counters });
     }
   }
 
-  /** Merges the small slices at the chain's tail once enough were published since the last merge (`final`: any). */
-  private async compact(final: boolean): Promise<void> {
-    const { compaction } = this.o;
-    const { slices, rows } = this.sinceCompaction;
-    const due = final ? slices > 1 : slices >= compaction.minSlices || rows >= compaction.targetRows;
-    const layout = this.writer.layout;
-    // Staged rows would lead the next slice at offsets the merge must not move past: merge between slices only.
-    if (!compaction.enabled || !due || !layout || this.writer.stagedCount) return;
-    await this.inFlight;
-    const result = await compactTail({ store: this.a.store, head: this.writer.head, pullId: this.pullId, layout, options: compaction });
-    this.sinceCompaction = { slices: 0, rows: 0 };
-    if (!result) return;
-    this.writer.head = result.head;
+  /**
+   * Compaction's share of each turn of the loop, bounded whether or not the run keeps up: a due
+   * merge (a few statements) once the commit in flight landed — the next batch is prepared on
+   * the merged head — and one committed slice taken in (its bytes hashed). Staged rows would
+   * lead the next slice: merges happen between slices only.
+   */
+  private async compactionStep(): Promise<void> {
+    if (!this.compactor) return;
+    if (this.compactor.mergeDue && !this.writer.stagedCount) {
+      await this.inFlight;
+      const merged = await this.compactor.mergeNext(this.writer.head);
+      if (merged) this.compacted(merged);
+    }
+    if (this.compactor.pending) await this.compactor.takeInOne();
+  }
+
+  private compacted(result: CompactionResult): void {
+    this.writer.head = { ...this.writer.head, ...result.head };
     this.a.onCompact?.(result);
   }
 
   /**
-   * Falling behind (2 batches wait): stop reading, so what the broker sends past the window it was
-   * given (Mosquitto 2.0.11 does, see mqtt-session.ts) waits in its queue instead of this
-   * process's memory. Reading resumes once less than a batch waits, and after 15 s in any case:
-   * while paused the broker's PINGRESP cannot be read, and mqtt.js ends the connection after its
-   * 30 s keepalive.
+   * More than the window (2 batches) waits: the broker sends past the window it was given
+   * (Mosquitto 2.0.11 does, see mqtt-session.ts). Stop reading, so that waits in its queue instead
+   * of this process's memory. Reading resumes once at most a batch waits, and after 15 s in any
+   * case: while paused the broker's PINGRESP cannot be read, and mqtt.js ends the connection after
+   * its 30 s keepalive. (Pausing at a full window, as before, paused a run that was behind after
+   * every batch for the whole 15 s, though a broker that keeps to the window cannot send more.)
    */
   private pauseReading(): void {
     if (this.pausedUntil) return;

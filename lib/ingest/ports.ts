@@ -1,4 +1,4 @@
-import type { HashedBlock } from '../chain/metadata-block';
+import type { HashedBlock, MetadataEventJson } from '../chain/metadata-block';
 import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
@@ -97,6 +97,8 @@ export interface CommittedSlice {
   hash: string;
   size: number;
   rows: StoredRow[];
+  /** The canonical bytes `hash` covers, when the writer still has them (a compaction feeds them to a merged slice's hash). */
+  canonical?: Uint8Array;
   /** Compressed Arrow record batches, in the layout `schemaKey` names (lib/ingest/slice-arrow.ts). */
   arrow: { segment: DeflateSegment; schemaKey: string };
 }
@@ -150,20 +152,39 @@ export interface TailAddData {
   offsetEnd: bigint;
 }
 
+/** A block of a chain as stored (a compaction links the blocks after a merged run anew). */
+export interface StoredBlock {
+  sequenceNumber: number;
+  hash: string;
+  prevHash: string | null;
+  systemTime: Date;
+  event: MetadataEventJson;
+}
+
+/** A committed slice as stored, with its compressed Arrow record batches (what a compaction joins). */
+export interface StoredSliceArrow {
+  offsetStart: bigint;
+  offsetEnd: bigint;
+  hash: string;
+  size: number;
+  arrow: { segment: DeflateSegment; schemaKey: string };
+}
+
 /**
- * Blocks from `fromSequence` to the head, and their slices, replaced by `blocks` and `slices` (one
- * slice per block, same offsets overall) in one transaction: the head moves by compare-and-swap on
- * `expectedHeadHash`, under the lease of `pullId`.
+ * A run of adjacent AddData blocks, and their slices, replaced by one block and one slice (same
+ * offsets, rows and row bytes), in one transaction under the lease of `pullId`: the blocks from
+ * `blocks[0]`'s sequence number to the head are replaced by `blocks` (the merged block, then the
+ * blocks that followed the run with their events unchanged, linked anew), and the head moves by
+ * compare-and-swap on `expectedHeadHash`.
  */
 export interface TailReplacement {
   datasetId: string;
   pullId: string;
   expectedHeadHash: string;
-  fromSequence: number;
-  /** How many slices the replaced blocks added: the transaction fails unless exactly these are deleted. */
-  replacedSlices: number;
   blocks: HashedBlock[];
-  slices: (CommittedSlice & { systemTime: Date })[];
+  slice: Omit<CommittedSlice, 'rows'> & { systemTime: Date };
+  /** How many slices the run held: the transaction fails unless exactly these are replaced. */
+  replacedSlices: number;
 }
 
 /** A device message waiting in a push dataset's inbox. */
@@ -234,6 +255,10 @@ export interface IngestStore {
   commit(commit: SliceCommit): Promise<void>;
   /** The chain's trailing AddData blocks that add a slice, newest first, at most `limit`; stops at any other block. */
   loadTailAddData(datasetId: string, limit: number): Promise<TailAddData[]>;
+  /** The chain's blocks from `fromSequence` to the head, in order. */
+  loadBlocksFrom(datasetId: string, fromSequence: number): Promise<StoredBlock[]>;
+  /** The slice starting at `offsetStart`, with its stored Arrow segment; undefined if none starts there. */
+  loadSliceArrow(datasetId: string, offsetStart: bigint): Promise<StoredSliceArrow | undefined>;
   replaceTail(replacement: TailReplacement): Promise<void>;
   /** The oldest `limit` messages of a push dataset's inbox, in arrival order. */
   loadInbox(datasetId: string, limit: number): Promise<InboxRow[]>;

@@ -64,14 +64,16 @@ function cellJson(type: DataType, cell: Cell): string {
   return JSON.stringify(cell);
 }
 
-export function hashSlice(lines: string[]): { hash: string; size: number } {
+/** The slice's hash and size, and the canonical bytes they cover. */
+export function hashSlice(lines: string[]): { hash: string; size: number; bytes: Buffer } {
   // Each line written once into one buffer: joining 10,000 lines into one string first cost as much again.
   let capacity = 0;
   for (const line of lines) capacity += line.length;
-  const bytes = Buffer.allocUnsafe(capacity * 3); // a UTF-16 code unit takes at most 3 UTF-8 bytes
+  const buffer = Buffer.allocUnsafe(capacity * 3); // a UTF-16 code unit takes at most 3 UTF-8 bytes
   let size = 0;
-  for (const line of lines) size += bytes.write(line, size, 'utf8');
-  return { hash: sha3Multihash(bytes.subarray(0, size)), size };
+  for (const line of lines) size += buffer.write(line, size, 'utf8');
+  const bytes = buffer.subarray(0, size);
+  return { hash: sha3Multihash(bytes), size, bytes };
 }
 
 /** Stored positional JSON data back to typed cells (columns a shorter, older row lacks are null). */

@@ -54,7 +54,7 @@ export function stageSlice(args: {
     line.data = row;
     lines[i] = encodeSliceLine(line, layout);
   }
-  const { hash, size } = hashSlice(lines);
+  const { hash, size, bytes } = hashSlice(lines);
   const offsetStart = nextOffset;
   const offsetEnd = nextOffset + BigInt(merged.length - 1);
   const watermark = new Date(maxEventMs);
@@ -75,7 +75,7 @@ export function stageSlice(args: {
   });
   return {
     committedRows,
-    slice: { offsetStart, offsetEnd, hash, size, rows: storedRows, arrow: { segment: sliceArrowSegment(storedRows, layout), schemaKey: arrowSchemaKey(layout) } },
+    slice: { offsetStart, offsetEnd, hash, size, rows: storedRows, canonical: bytes, arrow: { segment: sliceArrowSegment(storedRows, layout), schemaKey: arrowSchemaKey(layout) } },
     watermark,
     events,
     ...(schemaChanged ? { dataSchema: schema } : {}),

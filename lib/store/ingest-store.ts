@@ -7,7 +7,7 @@ import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
-import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullOutcome, SeenKeyGroup, SliceCommit, StagedRow, StoredRow, TailAddData, TailReplacement } from '../ingest/ports';
+import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullOutcome, SeenKeyGroup, SliceCommit, StagedRow, StoredBlock, StoredRow, StoredSliceArrow, TailAddData, TailReplacement } from '../ingest/ports';
 import type { HashedBlock } from '../chain/metadata-block';
 import type { PrismaClient } from './prisma';
 import { inTransaction } from './pg-transaction';
@@ -308,18 +308,47 @@ export class PostgresIngestStore implements IngestStore {
     return tail;
   }
 
+  async loadBlocksFrom(datasetId: string, fromSequence: number): Promise<StoredBlock[]> {
+    const { rows } = await this.pool.query<{ sequence_number: number; hash: string; prev_hash: string | null; system_time: Date; event: StoredBlock['event'] }>(
+      'SELECT sequence_number, hash, prev_hash, system_time, event FROM metadata_block WHERE dataset_id = $1 AND sequence_number >= $2 ORDER BY sequence_number',
+      [datasetId, fromSequence],
+    );
+    return rows.map((r) => ({ sequenceNumber: r.sequence_number, hash: r.hash, prevHash: r.prev_hash, systemTime: r.system_time, event: r.event }));
+  }
+
+  async loadSliceArrow(datasetId: string, offsetStart: bigint): Promise<StoredSliceArrow | undefined> {
+    const { rows } = await this.pool.query<{ offset_end: string; hash: string; size: number; arrow: Buffer; arrow_adler32: string; arrow_size: number; arrow_schema: string }>(
+      'SELECT offset_end, hash, size, arrow, arrow_adler32, arrow_size, arrow_schema FROM data_slice WHERE dataset_id = $1 AND offset_start = $2',
+      [datasetId, offsetStart.toString()],
+    );
+    const s = rows[0];
+    if (!s) return undefined;
+    return {
+      offsetStart,
+      offsetEnd: BigInt(s.offset_end),
+      hash: s.hash,
+      size: s.size,
+      arrow: { segment: { deflated: s.arrow, adler32: Number(s.arrow_adler32), size: s.arrow_size }, schemaKey: s.arrow_schema },
+    };
+  }
+
+  /** A few statements whatever the run's length: the merged slice's bytes were joined before (compact-tail.ts). */
   async replaceTail(t: TailReplacement): Promise<void> {
-    const last = t.blocks.at(-1);
-    if (!last || t.slices.length !== t.blocks.length) throw new Error('a tail replacement needs one slice per block');
+    const [merged, last] = [t.blocks[0], t.blocks.at(-1)];
+    if (!merged || !last) throw new Error('a tail replacement needs the merged block');
     await inTransaction(this.pool, async (db) => {
       await lockLease(db, t.datasetId, t.pullId);
       const moved = await db.query('UPDATE dataset SET head_hash = $1, head_sequence = $2 WHERE id = $3 AND head_hash = $4', [last.hash, last.block.sequenceNumber, t.datasetId, t.expectedHeadHash]);
       if (moved.rowCount !== 1) throw new SluiceError('HEAD_MOVED', 'the dataset head moved during the compaction (a concurrent writer); nothing was changed');
-      const gone = await db.query('DELETE FROM data_slice WHERE dataset_id = $1 AND offset_start >= $2 AND offset_start <= $3', [t.datasetId, t.slices[0].offsetStart.toString(), t.slices.at(-1)!.offsetEnd.toString()]);
+      const gone = await db.query('DELETE FROM data_slice WHERE dataset_id = $1 AND offset_start >= $2 AND offset_start <= $3', [t.datasetId, t.slice.offsetStart.toString(), t.slice.offsetEnd.toString()]);
       if (gone.rowCount !== t.replacedSlices) throw new Error(`the compaction expected to replace ${t.replacedSlices} slices but found ${gone.rowCount}; nothing was changed`);
-      await db.query('DELETE FROM metadata_block WHERE dataset_id = $1 AND sequence_number >= $2', [t.datasetId, t.fromSequence]);
+      await db.query('DELETE FROM metadata_block WHERE dataset_id = $1 AND sequence_number >= $2', [t.datasetId, merged.block.sequenceNumber]);
       await insertBlocks(db, t.datasetId, t.blocks);
-      for (const [i, s] of t.slices.entries()) await insertSlice(db, t.datasetId, s, t.blocks[i].block.sequenceNumber, s.systemTime);
+      await insertSlice(db, t.datasetId, t.slice, merged.block.sequenceNumber, t.slice.systemTime);
+      // The slices after the run keep their blocks, which moved down by the blocks the run lost.
+      if (t.replacedSlices > 1 && t.blocks.length > 1) {
+        await db.query('UPDATE data_slice SET block_sequence = block_sequence - $3 WHERE dataset_id = $1 AND offset_start > $2', [t.datasetId, t.slice.offsetEnd.toString(), t.replacedSlices - 1]);
+      }
     });
   }
 }
@@ -389,7 +418,7 @@ async function insertBlocks(db: pg.PoolClient, datasetId: string, blocks: Hashed
   );
 }
 
-async function insertSlice(db: pg.PoolClient, datasetId: string, s: CommittedSlice, blockSequence: number, systemTime: Date): Promise<void> {
+async function insertSlice(db: pg.PoolClient, datasetId: string, s: Omit<CommittedSlice, 'rows'>, blockSequence: number, systemTime: Date): Promise<void> {
   await db.query(
     `INSERT INTO data_slice (dataset_id, offset_start, offset_end, block_sequence, hash, size, system_time, arrow, arrow_adler32, arrow_size, arrow_schema)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,

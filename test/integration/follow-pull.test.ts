@@ -1,11 +1,16 @@
 import { spawn } from 'node:child_process';
+import { tableFromIPC } from 'apache-arrow';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
+import { inflateSegment } from '../../lib/data/deflate-segments';
 import { addDataset } from '../../lib/datasets/add-dataset';
+import { committedLayout, getDatasetOrThrow } from '../../lib/datasets/dataset-layout';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { followPull, type FollowCommit, type FollowPullArgs } from '../../lib/ingest/follow-pull';
+import type { IngestStore } from '../../lib/ingest/ports';
 import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
+import { arrowStreamSchema } from '../../lib/ingest/slice-arrow';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { SLUICE } from '../support/cli';
 import { committedRows } from '../support/committed-rows';
@@ -57,6 +62,33 @@ function follow(name: string, extra: Partial<FollowPullArgs> = {}) {
     committed: (rows: number) =>
       Promise.race([new Promise<void>((resolve) => ((commits.at(-1)?.totals.rowsCommitted ?? 0) >= rows ? resolve() : waiters.push({ rows, resolve }))), failed]),
   };
+}
+
+/** The dataset's slices: offsets, the block each names, and how many Arrow record batches its stored segment holds. */
+async function sliceShapes(name: string) {
+  const ds = await getDatasetOrThrow(env.store.datasets, defaultWorkspaceKey(name));
+  const layout = committedLayout(ds)!;
+  const blocks = new Map((await env.store.datasets.blocks(ds.id)).map((b) => [b.sequenceNumber, b]));
+  const slices = await env.store.datasets.slices(ds.id);
+  const arrows = await env.store.datasets.sliceArrows(ds.id, 0n, slices.at(-1)!.offsetEnd);
+  return slices.map((s, i) => {
+    const ipc = Buffer.concat([arrowStreamSchema(layout), inflateSegment(arrows[i].segment), Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])]);
+    const interval = (blocks.get(s.blockSequence)?.event as { newData?: { offsetInterval?: { start: number; end: number } } }).newData?.offsetInterval;
+    return { offsets: [Number(s.offsetStart), Number(s.offsetEnd)], blockOffsets: interval && [interval.start, interval.end], recordBatches: tableFromIPC(ipc).batches.length };
+  });
+}
+
+/** The store, counting how often committed rows are read back (decoded from slices). */
+function countingRowReads(store: IngestStore): { store: IngestStore; reads: () => number } {
+  let reads = 0;
+  const counting = new Proxy(store, {
+    get: (target, key) => {
+      if (key === 'readRows') reads++;
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: counting, reads: () => reads };
 }
 
 describe('[STREAM] sluice pull --follow', () => {
@@ -114,6 +146,59 @@ describe('[STREAM] sluice pull --follow', () => {
     expect(rows.map((r) => Number(r.offset))).toEqual(range(0, 80));
     expect(rows.map((r) => Number(r.value)).sort((a, b) => a - b)).toEqual(range(0, 80));
     expect((await verifyDataset(env.store, defaultWorkspaceKey('follow-compact'))).problems).toEqual([]);
+    // Slices of ten rows are encoded again together: a record batch per row would cost ~250 bytes each.
+    expect((await sliceShapes('follow-compact')).map((s) => s.recordBatches)).toEqual([1]);
+  });
+
+  it('merges by joining the stored record batches: no row is read back, and the blocks after the merged run are linked anew', async () => {
+    await add('follow-join', '        kind: Append');
+    const { store, reads } = countingRowReads(env.store.ingest);
+    const merges: number[] = [];
+    // Commits of exactly 300 rows (a full batch, nothing else commits); runs close at 1,000 rows.
+    const run = follow('follow-join', {
+      store,
+      follow: { commitIntervalMs: 600_000, lingerMs: 600_000, batchSize: 300, compaction: { enabled: true, minSlices: 100, targetRows: 1000 } },
+      onCompact: (c) => merges.push(c.replaced),
+    });
+    await run.subscribed;
+    await publish('follow-join/a', range(0, 2100));
+    await run.committed(2100);
+    run.stop.abort();
+    await run.result;
+    expect(run.commits.map((c) => c.rows)).toEqual(Array(7).fill(300));
+    // [0, 899] closed when the fourth slice came (its block was linked anew), [900, 1799] when the seventh.
+    expect(merges).toEqual([3, 3]);
+    expect(await sliceShapes('follow-join')).toEqual([
+      { offsets: [0, 899], blockOffsets: [0, 899], recordBatches: 3 },
+      { offsets: [900, 1799], blockOffsets: [900, 1799], recordBatches: 3 },
+      { offsets: [1800, 2099], blockOffsets: [1800, 2099], recordBatches: 1 },
+    ]);
+    expect(reads()).toBe(0);
+    const rows = await committedRows(env.store, 'follow-join');
+    expect(rows.map((r) => Number(r.offset))).toEqual(range(0, 2100));
+    expect(rows.map((r) => Number(r.value)).sort((a, b) => a - b)).toEqual(range(0, 2100));
+    expect((await verifyDataset(env.store, defaultWorkspaceKey('follow-join'))).problems).toEqual([]);
+  });
+
+  it('takes in the small slices an earlier run left at the tail', async () => {
+    await add('follow-leftover', '        kind: Append');
+    const first = follow('follow-leftover', { follow: { commitIntervalMs: 50, compaction: { enabled: false, minSlices: 2, targetRows: 1000 } } });
+    await first.subscribed;
+    for (let burst = 0; burst < 3; burst++) {
+      await publish('follow-leftover/a', range(burst * 10, burst * 10 + 10));
+      await first.committed((burst + 1) * 10);
+    }
+    first.stop.abort();
+    await first.result;
+    const second = follow('follow-leftover', { follow: { commitIntervalMs: 50, compaction: { enabled: true, minSlices: 100, targetRows: 1000 } } });
+    await second.subscribed;
+    await publish('follow-leftover/a', range(30, 40));
+    await second.committed(10);
+    second.stop.abort();
+    await second.result;
+    expect((await sliceShapes('follow-leftover')).map((s) => s.offsets)).toEqual([[0, 39]]);
+    expect((await committedRows(env.store, 'follow-leftover')).map((r) => Number(r.value)).sort((a, b) => a - b)).toEqual(range(0, 40));
+    expect((await verifyDataset(env.store, defaultWorkspaceKey('follow-leftover'))).problems).toEqual([]);
   });
 
   it('a follow process killed with SIGKILL loses nothing and the next pull duplicates nothing (Ledger)', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { adler32, adler32Combine, deflateSegment, zlibFromSegments } from '../../../lib/data/deflate-segments';
+import { adler32, adler32Combine, deflateSegment, inflateSegment, joinSegments, zlibFromSegments } from '../../../lib/data/deflate-segments';
 
 /** Adler-32 by zlib itself: the last four bytes of a zlib stream. */
 const zlibAdler = (b: Uint8Array) => zlib.deflateSync(b).readUInt32BE(zlib.deflateSync(b).length - 4);
@@ -20,5 +20,14 @@ describe('deflate segments', () => {
     const parts = [Buffer.from('schema|'), randomBytes(100_000), Buffer.alloc(0), Buffer.from('x'.repeat(50_000)), Buffer.from('|end')];
     const joined = zlibFromSegments(parts.map(deflateSegment));
     expect(Buffer.from(zlib.inflateSync(joined))).toEqual(Buffer.concat(parts));
+  });
+
+  it('joins segments into one segment of the bytes one after the other (what a merged slice stores)', () => {
+    const parts = [randomBytes(30_000), Buffer.from('y'.repeat(40_000)), Buffer.alloc(0), Buffer.from('tail')];
+    const joined = joinSegments(parts.map(deflateSegment));
+    const whole = Buffer.concat(parts);
+    expect(Buffer.from(inflateSegment(joined))).toEqual(whole);
+    expect(joined.adler32).toBe(adler32(whole));
+    expect(joined.size).toBe(whole.length);
   });
 });
