@@ -76,11 +76,16 @@ if (job.kind === 'flood') {
     if (done[d] === each && ++finished === job.connections) resolveAll();
     next(d);
   });
+  // Connected: the bench notes what the endpoint and Postgres spent so far, then says go.
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+  await new Promise((r) => process.stdin.once('data', r));
+  const cpu = process.cpuUsage();
   const started = performance.now();
   for (let d = 0; d < devices.length; d++) for (let k = 0; k < Math.min(window, each); k++) next(d);
   await all;
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`${JSON.stringify({ messages: job.connections * each, seconds, rate: (job.connections * each) / seconds })}\n`);
+  const used = process.cpuUsage(cpu);
+  process.stdout.write(`${JSON.stringify({ messages: job.connections * each, seconds, rate: (job.connections * each) / seconds, loadCpuMs: (used.user + used.system) / 1000 })}\n`);
   for (const d of devices) d.socket.destroy();
 } else if (job.kind === 'paced') {
   const samples: number[] = [];
