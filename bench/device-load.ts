@@ -1,7 +1,8 @@
 /**
  * The simulated devices of bench:devices, in a process of their own (so the endpoint's figures are
  * not bounded by clients sharing its event loop). Lean MQTT 5 clients on raw sockets: PUBLISH
- * packets from mqtt-packet, PUBACKs read by its parser. Reads one JSON job from argv[2], writes
+ * packets from mqtt-packet, PUBACKs read by its parser; a flood's packets are generated before it
+ * starts, and what one read's PUBACKs release is sent in one write. Reads one JSON job from argv[2], writes
  * one JSON result line to stdout.
  *   flood:   every connection publishes `each` QoS 1 messages keeping `window` unacknowledged → msg/s
  *   paced:   `rate` msg/s in all for `seconds`, spread over the connections → PUBACK latencies (ms)
@@ -42,8 +43,15 @@ async function connect(i: number, onAck: (id: number) => void): Promise<Device> 
     });
     socket.once('error', reject);
   });
-  socket.on('data', (b) => parser.parse(b));
-  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: `load-${process.pid}-${i}`, keepalive: 0, username: job.username, password: Buffer.from(job.password) }, { protocolVersion: 5 }));
+  // What the PUBACKs of one read release leaves in one write, as MQTT.js does (mqtt-packet's
+  // writeToStream corks the socket until the end of the tick).
+  socket.on('data', (b) => {
+    socket.cork();
+    parser.parse(b);
+    socket.uncork();
+  });
+  // MQTT.js's default keep-alive: the endpoint keeps its per-connection check as for real devices.
+  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: `load-${process.pid}-${i}`, keepalive: 60, username: job.username, password: Buffer.from(job.password) }, { protocolVersion: 5 }));
   await connected;
   return device;
 }
@@ -66,10 +74,12 @@ if (job.kind === 'flood') {
   let resolveAll: () => void;
   const all = new Promise<void>((r) => (resolveAll = r));
   let devices: Device[] = [];
+  // Every device's packets are generated before the clock starts, so that the simulated devices
+  // spend the shared cores on the exchange (sockets, PUBACKs) rather than on building JSON.
+  const packets = Array.from({ length: job.connections }, (_, d) => Array.from({ length: each }, (_, k) => publish(d, ((k + 1) % 65535) + 1, seq++)));
   const next = (d: number) => {
     if (sent[d] >= each) return;
-    sent[d]++;
-    devices[d].socket.write(publish(d, (sent[d] % 65535) + 1, seq++));
+    devices[d].socket.write(packets[d][sent[d]++]);
   };
   devices = await connectAll((d) => {
     done[d]++;

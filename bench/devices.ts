@@ -88,8 +88,10 @@ function postgresCpuMs(): number {
     } catch {
       continue; // exited meanwhile
     }
-    // After the command: state, ppid, … utime and stime are the 12th and 13th fields (proc(5)).
-    if (Number(pid) === postmaster || Number(stat[1]) === postmaster) ticks += Number(stat[11]) + Number(stat[12]);
+    // After the command: state, ppid, … utime, stime, cutime, cstime (proc(5)); the postmaster's
+    // cutime and cstime hold its children that exited (pooled connections closed meanwhile).
+    if (Number(pid) === postmaster) ticks += Number(stat[11]) + Number(stat[12]) + Number(stat[13]) + Number(stat[14]);
+    else if (Number(stat[1]) === postmaster) ticks += Number(stat[11]) + Number(stat[12]);
   }
   return (ticks * 1000) / CLOCK_TICKS;
 }
