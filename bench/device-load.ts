@@ -50,8 +50,8 @@ async function connect(i: number, onAck: (id: number) => void): Promise<Device> 
     parser.parse(b);
     socket.uncork();
   });
-  // MQTT.js's default keep-alive: the endpoint keeps its per-connection check as for real devices.
-  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: `load-${process.pid}-${i}`, keepalive: 60, username: job.username, password: Buffer.from(job.password) }, { protocolVersion: 5 }));
+  // No keep-alive: these devices send no PINGREQ, and connecting 1,000 on a loaded machine can take longer than one.
+  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: `load-${process.pid}-${i}`, keepalive: 0, username: job.username, password: Buffer.from(job.password) }, { protocolVersion: 5 }));
   await connected;
   return device;
 }
