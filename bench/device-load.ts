@@ -1,7 +1,8 @@
 /**
  * The simulated devices of bench:devices, in a process of their own (so the endpoint's figures are
  * not bounded by clients sharing its event loop). Lean MQTT 5 clients on raw sockets: PUBLISH
- * packets from mqtt-packet, PUBACKs read by its parser. Reads one JSON job from argv[2], writes
+ * packets from mqtt-packet, PUBACKs read by its parser; a flood's packets are generated before it
+ * starts, and what one read's PUBACKs release is sent in one write. Reads one JSON job from argv[2], writes
  * one JSON result line to stdout.
  *   flood:   every connection publishes `each` QoS 1 messages keeping `window` unacknowledged → msg/s
  *   paced:   `rate` msg/s in all for `seconds`, spread over the connections → PUBACK latencies (ms)
@@ -42,7 +43,14 @@ async function connect(i: number, onAck: (id: number) => void): Promise<Device> 
     });
     socket.once('error', reject);
   });
-  socket.on('data', (b) => parser.parse(b));
+  // What the PUBACKs of one read release leaves in one write, as MQTT.js does (mqtt-packet's
+  // writeToStream corks the socket until the end of the tick).
+  socket.on('data', (b) => {
+    socket.cork();
+    parser.parse(b);
+    socket.uncork();
+  });
+  // No keep-alive: these devices send no PINGREQ, and connecting 1,000 on a loaded machine can take longer than one.
   socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: `load-${process.pid}-${i}`, keepalive: 0, username: job.username, password: Buffer.from(job.password) }, { protocolVersion: 5 }));
   await connected;
   return device;
@@ -66,21 +74,28 @@ if (job.kind === 'flood') {
   let resolveAll: () => void;
   const all = new Promise<void>((r) => (resolveAll = r));
   let devices: Device[] = [];
+  // Every device's packets are generated before the clock starts, so that the simulated devices
+  // spend the shared cores on the exchange (sockets, PUBACKs) rather than on building JSON.
+  const packets = Array.from({ length: job.connections }, (_, d) => Array.from({ length: each }, (_, k) => publish(d, ((k + 1) % 65535) + 1, seq++)));
   const next = (d: number) => {
     if (sent[d] >= each) return;
-    sent[d]++;
-    devices[d].socket.write(publish(d, (sent[d] % 65535) + 1, seq++));
+    devices[d].socket.write(packets[d][sent[d]++]);
   };
   devices = await connectAll((d) => {
     done[d]++;
     if (done[d] === each && ++finished === job.connections) resolveAll();
     next(d);
   });
+  // Connected: the bench notes what the endpoint and Postgres spent so far, then says go.
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+  await new Promise((r) => process.stdin.once('data', r));
+  const cpu = process.cpuUsage();
   const started = performance.now();
   for (let d = 0; d < devices.length; d++) for (let k = 0; k < Math.min(window, each); k++) next(d);
   await all;
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`${JSON.stringify({ messages: job.connections * each, seconds, rate: (job.connections * each) / seconds })}\n`);
+  const used = process.cpuUsage(cpu);
+  process.stdout.write(`${JSON.stringify({ messages: job.connections * each, seconds, rate: (job.connections * each) / seconds, loadCpuMs: (used.user + used.system) / 1000 })}\n`);
   for (const d of devices) d.socket.destroy();
 } else if (job.kind === 'paced') {
   const samples: number[] = [];

@@ -9,7 +9,8 @@
  * nothing. Every figure is printed with the load average. Prints figures; asserts nothing.
  * Run with `node --cpu-prof --import tsx bench/devices.ts` to profile the endpoint.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -40,14 +41,61 @@ function endpoint(devices: DeviceEndpointStore): Promise<DeviceEndpoint> {
   });
 }
 
-/** Runs a job of the simulated devices; resolves with its result line. */
-function devices<T>(port: number, job: Record<string, unknown>): Promise<T> {
-  return new Promise((resolve, reject) =>
-    execFile(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'device-load.ts'), JSON.stringify({ port, username: credential.username, password: secret, ...job })], { maxBuffer: 1 << 20 }, (err, stdout) =>
-      err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as T),
-    ),
-  );
+/**
+ * Runs a job of the simulated devices; resolves with its result line. A flood's devices connect,
+ * say `ready`, and start publishing when told: what the endpoint and Postgres spend is measured
+ * from then to the result (CPU µs per message, a figure the machine's load hardly moves).
+ */
+function devices<T>(port: number, job: Record<string, unknown>): Promise<T & { cpu?: CpuPerMessage }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'device-load.ts'), JSON.stringify({ port, username: credential.username, password: secret, ...job })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let from: { endpoint: NodeJS.CpuUsage; postgres: number } | undefined;
+    child.once('error', reject);
+    child.once('exit', (code) => code && reject(new Error(`device-load exited with ${code}`)));
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const out = JSON.parse(line) as T & { ready?: boolean; messages?: number; loadCpuMs?: number };
+      if (out.ready) {
+        from = { endpoint: process.cpuUsage(), postgres: postgresCpuMs() };
+        child.stdin.write('go\n');
+        return;
+      }
+      child.stdin.end();
+      if (!from || !out.messages) return resolve(out);
+      const endpointCpu = process.cpuUsage(from.endpoint);
+      const us = (ms: number) => (ms * 1000) / out.messages!;
+      resolve({ ...out, cpu: { endpoint: us((endpointCpu.user + endpointCpu.system) / 1000), postgres: us(postgresCpuMs() - from.postgres), load: us(out.loadCpuMs ?? 0) } });
+    });
+  });
 }
+
+/** CPU µs per message of the endpoint (this process), of Postgres (all its processes) and of the simulated devices. */
+interface CpuPerMessage {
+  endpoint: number;
+  postgres: number;
+  load: number;
+}
+const perMessage = (c: CpuPerMessage | undefined) => (c ? `CPU per message: endpoint ${c.endpoint.toFixed(1)} µs, Postgres ${c.postgres.toFixed(1)} µs, simulated devices ${c.load.toFixed(1)} µs` : '');
+
+/** CPU time (ms) the Postgres server's processes (postmaster and its children) used so far (Linux /proc). */
+const postmaster = Number(fs.readFileSync(`/proc/${(await store.prisma.$queryRawUnsafe<{ pid: number }[]>('SELECT pg_backend_pid() AS pid'))[0].pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+function postgresCpuMs(): number {
+  let ticks = 0;
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string[];
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // After the command: state, ppid, … utime, stime, cutime, cstime (proc(5)); the postmaster's
+    // cutime and cstime hold its children that exited (pooled connections closed meanwhile).
+    if (Number(pid) === postmaster) ticks += Number(stat[11]) + Number(stat[12]) + Number(stat[13]) + Number(stat[14]);
+    else if (Number(stat[1]) === postmaster) ticks += Number(stat[11]) + Number(stat[12]);
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 // 1. Memory: 1,000 idle connections, in a server that has served nothing yet.
 {
@@ -85,7 +133,7 @@ function devices<T>(port: number, job: Record<string, unknown>): Promise<T> {
   noCommit.appendInbox = async () => undefined;
   const ep = await endpoint(noCommit);
   const r = await devices<{ rate: number; messages: number }>(ep.port, { kind: 'flood', connections: 100, each: 2000, window: 100 });
-  console.log(`Endpoint and clients, no commits (a store that drops the inbox): ${Math.round(r.rate)} msg/s acknowledged, 100 connections (${r.messages} messages) (${load()})`);
+  console.log(`Endpoint and clients, no commits (a store that drops the inbox): ${Math.round(r.rate)} msg/s acknowledged, 100 connections (${r.messages} messages); ${perMessage(r.cpu)} (${load()})`);
   await ep.close();
 }
 
@@ -98,7 +146,7 @@ function devices<T>(port: number, job: Record<string, unknown>): Promise<T> {
   ] as const) {
     await devices(ep.port, { kind: 'flood', connections, each: 5, window }); // warm-up
     const r = await devices<{ rate: number; messages: number }>(ep.port, { kind: 'flood', connections, each, window });
-    console.log(`QoS 1, ${connections} connections: ${Math.round(r.rate)} msg/s acknowledged after commit (${r.messages} messages, window ${window} per connection) (${load()})`);
+    console.log(`QoS 1, ${connections} connections: ${Math.round(r.rate)} msg/s acknowledged after commit (${r.messages} messages, window ${window} per connection); ${perMessage(r.cpu)} (${load()})`);
     await store.prisma.$executeRawUnsafe('DELETE FROM device_inbox');
   }
   const l = await devices<{ messages: number; p50: number; p99: number; max: number; lagSeconds: number }>(ep.port, { kind: 'paced', connections: 100, rate: 5000, seconds: 10 });

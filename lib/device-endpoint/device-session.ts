@@ -7,7 +7,7 @@ import { publishTopicRefusal, topicMatches } from '../ingest/fetch/topic-filter'
 import { MqttCodec, type MqttVersion } from '../mqtt/mqtt-codec';
 import { MqttFrameError, MqttFramer } from '../mqtt/mqtt-framer';
 import type { DeviceEndpointContext } from './endpoint-context';
-import type { InboxMessage, StoredDevice } from './ports';
+import type { InboxMessage, PushTarget, StoredDevice } from './ports';
 
 /** Per-connection limits of the device endpoint. */
 export interface DeviceLimits {
@@ -55,6 +55,14 @@ export const REASON = {
 /** Answers queued for a device that does not read them, past which its connection is closed. */
 const MAX_UNSENT_BYTES = 1024 * 1024;
 
+/** An acknowledgement waiting for its commit or for the ones before it. */
+interface PendingAck {
+  packet: Packet;
+  ready: boolean;
+  /** It settles an in-flight message when sent. */
+  inflight: boolean;
+}
+
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */
 const RETURN = { identifierRejected: 2, serverUnavailable: 3, badUserNameOrPassword: 4, notAuthorized: 5 } as const;
 
@@ -84,25 +92,34 @@ export class DeviceSession {
   private version: MqttVersion = 4;
   private identity: DeviceIdentity | undefined;
   private clientId = '';
-  /** Packets are handled one after another; CONNECT (authentication) is asynchronous. */
-  private chain: Promise<void> = Promise.resolve();
-  /** Acknowledgements leave in message order: each waits for the one before. */
-  private lastAck: Promise<void> = Promise.resolve();
+  /**
+   * Packets are handled one after another, synchronously when nothing needs waiting for; while one
+   * waits (CONNECT's authentication, the rate limit, a workspace's push datasets) the next ones queue here.
+   */
+  private backlog: Packet[] = [];
+  private waiting = false;
+  /** Acknowledgements not sent yet, in message order: each leaves once it may and every one before it left. */
+  private acks: PendingAck[] = [];
+  /** The last topic this connection published to and its push datasets, while the workspace's targets are unchanged (devices mostly repeat a topic). */
+  private lastRoute: { topic: string; from: Promise<PushTarget[]>; datasets: string[] } | undefined;
   private inflight = 0;
   private tokens: number;
   private tokensAt = Date.now();
   private paused = false;
   /** The stream's write buffer is full: reading waits for its 'drain'. */
   private writeBlocked = false;
-  /** Writes of this tick are gathered (see send). */
-  private corked = false;
+  /** Packets sent in this tick and not written yet (see send). */
+  private unsent: Buffer[] = [];
   private resumeTimer: NodeJS.Timeout | undefined;
   /** The MQTT session's state: QoS 2 packet ids stored (or being stored) and not yet released, with their commit. */
   private receipts = new Map<number, Promise<void>>();
   /** Whether the session outlives this connection (not a clean start). */
   private persistent = false;
+  /** Before CONNECT, the connect timeout; then the keep-alive check (MQTT §3.1.2.10). */
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private keepAliveMs = 0;
+  /** When the last packet came (Date.now()). */
+  private lastPacketAt = 0;
   private closed = false;
   private releaseRegistration: ((keep: boolean) => void) | undefined;
   /** Counted among its address's unauthenticated connections. */
@@ -136,6 +153,7 @@ export class DeviceSession {
   close(reasonCode?: number): void {
     if (this.closed) return;
     if (reasonCode !== undefined && this.version === 5 && this.encoder) this.send({ cmd: 'disconnect', reasonCode });
+    this.flush();
     this.closed = true;
     this.authenticated();
     clearTimeout(this.keepAliveTimer);
@@ -161,21 +179,49 @@ export class DeviceSession {
       } catch {
         return this.close(REASON.malformed);
       }
-      this.chain = this.chain.then(() => (this.closed ? undefined : this.handle(packet))).catch((err: unknown) => {
-        this.ctx.log(`device endpoint: ${this.identity?.username ?? this.address}: ${(err as Error).message}`);
-        this.close(REASON.unspecified);
-      });
+      if (this.waiting) this.backlog.push(packet);
+      else this.run(packet);
     }
   }
 
-  private async handle(p: Packet): Promise<void> {
-    this.touchKeepAlive();
+  /** Handles a packet; if it has to wait, later packets queue until it is done. */
+  private run(packet: Packet): void {
+    if (this.closed) return;
+    let pending: void | Promise<void>;
+    try {
+      pending = this.handle(packet);
+    } catch (err) {
+      return this.crashed(err);
+    }
+    if (!pending) return;
+    this.waiting = true;
+    pending.then(
+      () => {
+        this.waiting = false;
+        while (!this.waiting && this.backlog.length) this.run(this.backlog.shift()!);
+      },
+      (err: unknown) => this.crashed(err),
+    );
+  }
+
+  private crashed(err: unknown): void {
+    this.ctx.log(`device endpoint: ${this.identity?.username ?? this.address}: ${(err as Error).message}`);
+    this.close(REASON.unspecified);
+  }
+
+  private handle(p: Packet): void | Promise<void> {
+    this.lastPacketAt = Date.now();
     if (!this.identity) {
+      clearTimeout(this.keepAliveTimer);
       if (p.cmd !== 'connect') return this.close(REASON.protocolError);
       return this.onConnect(p);
     }
-    await this.spendToken();
-    if (this.closed) return;
+    const refill = this.spendToken();
+    if (refill) return refill.then(() => (this.closed ? undefined : this.dispatch(p)));
+    return this.dispatch(p);
+  }
+
+  private dispatch(p: Packet): void | Promise<void> {
     switch (p.cmd) {
       case 'publish':
         return this.onPublish(p);
@@ -280,24 +326,33 @@ export class DeviceSession {
           }
         : { returnCode: 0 }),
     });
+    // The keep-alive runs from the CONNACK (authentication may take a while).
+    this.lastPacketAt = Date.now();
+    this.checkKeepAlive();
   }
 
-  private async onPublish(p: IPublishPacket): Promise<void> {
+  private onPublish(p: IPublishPacket): void | Promise<void> {
+    const id = p.messageId;
+    if (p.qos === 2 && this.receipts.has(id!)) {
+      // A redelivery of a message already stored: acknowledged again once its commit is done.
+      return this.acknowledge(this.receipts.get(id!)!, { cmd: 'pubrec', messageId: id });
+    }
+    const route = this.route(this.identity!, p.topic);
+    if (route instanceof Promise) return route.then((datasets) => this.store(p, datasets));
+    return this.store(p, route);
+  }
+
+  /** Stores a PUBLISH in the inbox of its push datasets and acknowledges it once committed, or refuses it (`refusal`). */
+  private store(p: IPublishPacket, refusal: string[] | string): void | Promise<void> {
     const identity = this.identity!;
     const qos = p.qos;
     const id = p.messageId;
-    if (qos === 2 && this.receipts.has(id!)) {
-      // A redelivery of a message already stored: acknowledged again once its commit is done.
-      const stored = this.receipts.get(id!)!;
-      return this.acknowledge(stored, () => this.send({ cmd: 'pubrec', messageId: id }));
-    }
-    const refusal = await this.targetsOf(identity, p.topic);
     if (typeof refusal === 'string') {
       this.refuse(refusal);
       if (this.version !== 5) return this.close();
       const reasonCode = refusal.startsWith('no push dataset') || refusal.startsWith('topic not publishable') ? REASON.topicNameInvalid : REASON.notAuthorized;
-      if (qos === 1) return this.acknowledge(Promise.resolve(), () => this.send({ cmd: 'puback', messageId: id, reasonCode }));
-      if (qos === 2) return this.acknowledge(Promise.resolve(), () => this.send({ cmd: 'pubrec', messageId: id, reasonCode }));
+      if (qos === 1) return this.acknowledge(undefined, { cmd: 'puback', messageId: id, reasonCode });
+      if (qos === 2) return this.acknowledge(undefined, { cmd: 'pubrec', messageId: id, reasonCode });
       return;
     }
     const receivedAt = this.ctx.now();
@@ -307,48 +362,65 @@ export class DeviceSession {
     const committed = this.ctx.inbox.write({ messages, receipts: receipt, releases: [] });
     this.ctx.counts.message(identity.credentialId);
     this.inflight++;
-    const settled = () => {
-      this.inflight--;
-      this.maybeResume();
-    };
     if (qos === 0) {
       // No acknowledgement, but held in memory all the same until it commits: at the limit, the
       // connection's next packet waits for this commit (commits land in order).
-      const done = committed.then(settled, (err: Error) => (settled(), this.failed(err)));
+      const done = committed.then(
+        () => this.settled(),
+        (err: Error) => (this.settled(), this.failed(err)),
+      );
       if (this.inflight >= this.ctx.limits.maxInflight) {
         this.pause();
-        await done;
+        return done;
       }
       return;
     }
     if (qos === 2) this.receipts.set(id!, committed);
     if (this.inflight >= this.ctx.limits.maxInflight) this.pause();
-    this.acknowledge(committed, () => {
-      settled();
-      this.send({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: id });
-    });
+    this.acknowledge(committed, { cmd: qos === 1 ? 'puback' : 'pubrec', messageId: id }, true);
   }
 
-  private async onPubrel(id: number): Promise<void> {
+  /** A message left the connection's in-flight count (committed; for QoS 1 and 2, acknowledged). */
+  private settled(): void {
+    this.inflight--;
+    this.maybeResume();
+  }
+
+  private onPubrel(id: number): void {
     const identity = this.identity!;
     const stored = this.receipts.get(id);
     if (!stored) {
-      return this.acknowledge(Promise.resolve(), () => this.send({ cmd: 'pubcomp', messageId: id, ...(this.version === 5 ? { reasonCode: REASON.packetIdNotFound } : {}) }));
+      return this.acknowledge(undefined, { cmd: 'pubcomp', messageId: id, ...(this.version === 5 ? { reasonCode: REASON.packetIdNotFound } : {}) });
     }
     this.receipts.delete(id);
     const released = stored.then(() => this.ctx.inbox.write({ messages: [], receipts: [], releases: [{ credentialId: identity.credentialId, clientId: this.clientId, packetId: id }] }));
-    this.acknowledge(released, () => this.send({ cmd: 'pubcomp', messageId: id }));
+    this.acknowledge(released, { cmd: 'pubcomp', messageId: id });
   }
 
-  /** Sends an acknowledgement once `durable` resolved and every earlier one was sent; a failed commit closes the connection. */
-  private acknowledge(durable: Promise<void>, send: () => void): void {
-    const previous = this.lastAck;
-    this.lastAck = Promise.all([previous, durable]).then(
+  /**
+   * Sends `packet` once `durable` (none: at once) resolved and every earlier acknowledgement was
+   * sent; `inflight`: it settles an in-flight message. A failed commit closes the connection, and
+   * nothing after it is acknowledged.
+   */
+  private acknowledge(durable: Promise<void> | undefined, packet: Packet, inflight = false): void {
+    const ack: PendingAck = { packet, ready: !durable, inflight };
+    this.acks.push(ack);
+    if (!durable) return this.sendReadyAcks();
+    durable.then(
       () => {
-        if (!this.closed) send();
+        ack.ready = true;
+        this.sendReadyAcks();
       },
       (err: Error) => this.failed(err),
     );
+  }
+
+  private sendReadyAcks(): void {
+    while (this.acks.length && this.acks[0].ready && !this.closed) {
+      const { packet, inflight } = this.acks.shift()!;
+      if (inflight) this.settled();
+      this.send(packet);
+    }
   }
 
   private failed(err: Error): void {
@@ -357,14 +429,23 @@ export class DeviceSession {
     this.close(REASON.unspecified);
   }
 
-  /** The push datasets a topic goes to, or why the device may not publish there. */
-  private async targetsOf(identity: DeviceIdentity, topic: string): Promise<string[] | string> {
+  /**
+   * The push datasets a topic goes to, or why the device may not publish there; at once when the
+   * topic is the one before and the workspace's push datasets are the same.
+   */
+  private route(identity: DeviceIdentity, topic: string): string[] | string | Promise<string[] | string> {
+    const current = this.ctx.targets(identity.workspaceId);
+    const last = this.lastRoute;
+    if (last && last.topic === topic && last.from === current) return last.datasets;
     const invalid = publishTopicRefusal(topic);
     if (invalid) return `topic not publishable: ${invalid}`;
     if (identity.allowedFilters.length && !identity.allowedFilters.some((f) => topicMatches(f, topic))) return `topic "${topic.slice(0, 200)}" is outside the credential's allowed filters`;
-    const targets = (await this.ctx.targets(identity.workspaceId)).filter((t) => topicMatches(t.topicFilter, topic));
-    if (targets.length === 0) return `no push dataset receives topic "${topic.slice(0, 200)}"`;
-    return targets.map((t) => t.datasetId);
+    return current.then((all) => {
+      const datasets = all.filter((t) => topicMatches(t.topicFilter, topic)).map((t) => t.datasetId);
+      if (datasets.length === 0) return `no push dataset receives topic "${topic.slice(0, 200)}"`;
+      this.lastRoute = { topic, from: current, datasets };
+      return datasets;
+    });
   }
 
   /** The connection no longer counts among its address's unauthenticated ones. */
@@ -385,17 +466,17 @@ export class DeviceSession {
    */
   private send(packet: Packet): void {
     if (this.closed || !this.encoder) return;
-    // A commit releases many acknowledgements at once: they leave in one write (writev) at the end
-    // of this tick instead of a system call each (bench:devices: a third of the endpoint's time).
-    if (!this.corked) {
-      this.corked = true;
-      this.stream.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.stream.uncork();
-      });
-    }
-    if (this.stream.write(this.encoder.encode(packet))) return;
+    // A commit releases many acknowledgements at once: they leave joined in one write at the end of
+    // this tick, not a system call each, nor a stream write each (corked, they cost a writev entry each).
+    if (this.unsent.push(this.encoder.encode(packet)) === 1) process.nextTick(() => this.flush());
+  }
+
+  /** Writes what was sent in this tick (see send). */
+  private flush(): void {
+    const parts = this.unsent;
+    if (parts.length === 0 || this.closed) return;
+    this.unsent = [];
+    if (this.stream.write(parts.length === 1 ? parts[0] : Buffer.concat(parts))) return;
     if (this.stream.writableLength > MAX_UNSENT_BYTES) return void this.stream.destroy();
     if (this.writeBlocked) return;
     this.writeBlocked = true;
@@ -406,31 +487,37 @@ export class DeviceSession {
     });
   }
 
-  private touchKeepAlive(): void {
-    clearTimeout(this.keepAliveTimer);
-    this.keepAliveTimer = this.keepAliveMs > 0 ? setTimeout(() => this.close(REASON.keepAliveTimeout), this.keepAliveMs) : undefined;
+  /**
+   * Closes the connection once no packet came for 1.5 keep-alive periods. One timer per connection,
+   * re-armed when it fires (not on every packet: a packet only notes its time).
+   */
+  private checkKeepAlive(): void {
+    if (this.closed || this.keepAliveMs <= 0) return;
+    const quiet = Date.now() - this.lastPacketAt;
+    if (quiet >= this.keepAliveMs) return this.close(REASON.keepAliveTimeout);
+    this.keepAliveTimer = setTimeout(() => this.checkKeepAlive(), this.keepAliveMs - quiet);
   }
 
   /**
    * Packet rate: every packet after CONNECT (PUBLISH, PINGREQ, SUBSCRIBE, …) spends a token of a
    * bucket of `messagesPerSecond`; an empty bucket pauses reading, and the packets already read
-   * wait, until it refills.
+   * wait, until it refills (the returned promise).
    */
-  private async spendToken(): Promise<void> {
+  private spendToken(): Promise<void> | undefined {
     const { messagesPerSecond } = this.ctx.limits;
-    const now = Date.now();
+    const now = this.lastPacketAt;
     this.tokens = Math.min(messagesPerSecond, this.tokens + ((now - this.tokensAt) / 1000) * messagesPerSecond);
     this.tokensAt = now;
     this.tokens -= 1;
-    if (this.tokens >= 0) return;
+    if (this.tokens >= 0) return undefined;
     this.pause();
-    await new Promise<void>((resolve) => {
+    return new Promise<void>((resolve) => {
       this.resumeTimer = setTimeout(() => {
         this.resumeTimer = undefined;
+        this.maybeResume();
         resolve();
       }, Math.ceil((-this.tokens / messagesPerSecond) * 1000));
     });
-    this.maybeResume();
   }
 
   private pause(): void {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { DeviceCredentialInfo } from '../devices/device-credential';
 import { defaultPushTopic } from '../devices/push-topic';
-import type { DeviceCounts, DeviceEndpointStore, InboxBatch, InboxOrder, PushTarget, StoredDevice } from '../device-endpoint/ports';
+import type { DeviceCounts, DeviceEndpointStore, InboxBatch, InboxMessage, InboxOrder, PushTarget, StoredDevice } from '../device-endpoint/ports';
 import { pushSourceRefusal } from '../odf/mqtt-source';
 import type { DatasetSnapshot } from '../odf';
 import type { PrismaClient } from './prisma';
@@ -11,7 +11,7 @@ import { inTransaction } from './pg-transaction';
 /**
  * Device credentials, the device inbox and device QoS 2 receipts. The console manages credentials
  * through Prisma; the endpoint's group commit writes the inbox with one multi-row statement per
- * table (unnest) in one transaction.
+ * table (unnest; the inbox rows packed in binary parameters) in one transaction.
  */
 export class DeviceRepository implements DeviceEndpointStore {
   constructor(
@@ -241,13 +241,19 @@ function toInfo(r: Omit<DeviceCredentialInfo, 'messages' | 'refusals'> & { messa
 async function writeInboxBatch(db: pg.PoolClient, batch: InboxBatch): Promise<void> {
   const m = batch.messages;
   if (m.length) {
+    const rows = packInboxRows(m);
+    // One statement: the rows, in message order (their ids follow it: unnest keeps its order), and a notification per dataset,
+    // delivered at commit to whatever process shows a live preview of these datasets (watchInbox).
+    // A data-modifying WITH runs to completion whether or not its output is read.
     await db.query(
-      `INSERT INTO device_inbox (workspace_id, dataset_id, credential_id, topic, payload, qos, received_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::smallint[], $7::timestamptz[])`,
-      [m.map((x) => x.workspaceId), m.map((x) => x.datasetId), m.map((x) => x.credentialId), m.map((x) => x.topic), m.map((x) => x.payload), m.map((x) => x.qos), m.map((x) => x.receivedAt)],
+      `WITH inserted AS (
+         INSERT INTO device_inbox (workspace_id, dataset_id, credential_id, topic, payload, qos, received_at)
+         SELECT w, d, c, t, substring($1::bytea FROM p FOR pl), q, to_timestamp(at / 1000)
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::int4[], $8::int4[], $9::float8[]) AS m(w, d, c, t, p, pl, q, at)
+         RETURNING 1)
+       SELECT pg_notify('${INBOX_CHANNEL}', d) FROM unnest($10::text[]) AS d`,
+      [rows.payloads, m.map((x) => x.workspaceId), m.map((x) => x.datasetId), m.map((x) => x.credentialId), m.map((x) => x.topic), ...rows.columns, rows.datasets],
     );
-    // Delivered at commit, to whatever process shows a live preview of these datasets (watchInbox).
-    await db.query(`SELECT pg_notify('${INBOX_CHANNEL}', d) FROM (SELECT DISTINCT unnest($1::text[]) AS d) AS datasets`, [[...new Set(m.map((x) => x.datasetId))]]);
   }
   const r = batch.receipts;
   if (r.length) {
@@ -264,4 +270,59 @@ async function writeInboxBatch(db: pg.PoolClient, batch: InboxBatch): Promise<vo
       [d.map((x) => x.credentialId), d.map((x) => x.clientId), d.map((x) => x.packetId)],
     );
   }
+}
+
+/**
+ * The inbox rows' payloads, offsets, QoS and reception times as the insert above takes them: the
+ * payloads are one binary bytea parameter (each row a substring of it) and the numbers binary int4[]
+ * and float8[] parameters. pg sent bytea[] and timestamptz[] as text (hex, escaped and quoted per
+ * element), which cost more in the endpoint and in Postgres than the rest of the insert
+ * (bench:devices, Postgres alone: 6.0 → 3.7 µs of the endpoint's and 12.1 → 9.6 µs of Postgres's
+ * CPU per message). The ids and topics stay text[]: Postgres reads those cheaper than substrings.
+ */
+function packInboxRows(messages: InboxMessage[]): { payloads: Buffer; columns: Buffer[]; datasets: string[] } {
+  const n = messages.length;
+  const p = new Int32Array(n);
+  const pl = new Int32Array(n);
+  const q = new Int32Array(n);
+  const at = new Float64Array(n);
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const m = messages[i];
+    p[i] = size + 1;
+    pl[i] = m.payload.length;
+    size += m.payload.length;
+    q[i] = m.qos;
+    at[i] = m.receivedAt.getTime();
+  }
+  const int4 = (b: Buffer, x: number, o: number) => b.writeInt32BE(x, o);
+  return {
+    payloads: Buffer.concat(messages.map((m) => m.payload), size),
+    columns: [binaryArray(INT4_OID, 4, p, int4), binaryArray(INT4_OID, 4, pl, int4), binaryArray(INT4_OID, 4, q, int4), binaryArray(FLOAT8_OID, 8, at, (b, x, o) => b.writeDoubleBE(x, o))],
+    datasets: [...new Set(messages.map((m) => m.datasetId))],
+  };
+}
+
+const INT4_OID = 23;
+const FLOAT8_OID = 701;
+
+/**
+ * A one-dimensional array without NULLs in PostgreSQL's binary format (array_send/array_recv: ndim,
+ * has-nulls flag, element type, length and lower bound, then each element's length and bytes); pg
+ * sends a Buffer parameter in binary format.
+ */
+function binaryArray(elementOid: number, width: number, values: ArrayLike<number>, write: (b: Buffer, value: number, offset: number) => void): Buffer {
+  const out = Buffer.allocUnsafe(20 + values.length * (4 + width));
+  out.writeInt32BE(1, 0);
+  out.writeInt32BE(0, 4);
+  out.writeInt32BE(elementOid, 8);
+  out.writeInt32BE(values.length, 12);
+  out.writeInt32BE(1, 16);
+  let o = 20;
+  for (let i = 0; i < values.length; i++) {
+    out.writeInt32BE(width, o);
+    write(out, values[i], o + 4);
+    o += 4 + width;
+  }
+  return out;
 }

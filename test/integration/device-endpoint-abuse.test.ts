@@ -272,4 +272,21 @@ describe('device endpoint under abuse', () => {
       await ep.close();
     }
   });
+
+  it('a device silent after CONNECT is disconnected once its keep-alive passes (MQTT 3.1.2.10), not held open', async () => {
+    const ep = await endpoint();
+    const { credential: cred, secret } = await credential('default', 'silent');
+    const c = await raw(ep.port);
+    try {
+      c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'silent', keepalive: 1, username: cred.username, password: Buffer.from(secret) });
+      await c.next('connack');
+      // Never sends another packet: the endpoint says why and closes (the test's timeout bounds the wait).
+      const disconnect = await c.next('disconnect');
+      expect(disconnect).toMatchObject({ reasonCode: 0x8d });
+      await c.closed;
+    } finally {
+      c.end();
+      await ep.close();
+    }
+  });
 });

@@ -99,7 +99,7 @@ describe('[DEVICES] the device endpoint killed with SIGKILL', () => {
     let standby = warmServer(port);
     // Devices reconnect by themselves and resend what was not acknowledged (QoS 2: the PUBLISH, or its PUBREL).
     const device = async (auth: { username: string; password: string }, clientId: string, protocolVersion: 4 | 5, clean: boolean) => {
-      const c = await mqtt.connectAsync(url, { ...auth, clientId, protocolVersion, clean, reconnectPeriod: 50, connectTimeout: 5000 });
+      const c = await mqtt.connectAsync(url, { ...auth, clientId, protocolVersion, clean, reconnectPeriod: 50, connectTimeout: 60_000 });
       c.on('error', () => undefined); // refused reconnections while the endpoint is down
       return c;
     };

@@ -18,6 +18,7 @@ beforeAll(async () => {
   await store.workspaces.addMember(DEFAULT_WORKSPACE_ID, readerId, 'reader');
   reader = { userId: readerId, workspaceSlug: DEFAULT_WORKSPACE, sessionAccount: async () => readerId };
   await addDataset({ store, manifest: pushManifest('watched') });
+  await addDataset({ store, manifest: pushManifest('packed') });
   await addDataset({ store, manifest: mqttManifest({ name: 'pulled', port: 1883, topics: [{ path: 'pulled/#' }] }) });
 });
 afterAll(() => store?.close());
@@ -114,5 +115,28 @@ describe('[DEVICES] the live preview of a push dataset\'s inbox', () => {
     } finally {
       first();
     }
+  });
+});
+
+describe('[DEVICES] the inbox insert (payloads packed in one binary parameter)', () => {
+  it('stores every row of a batch byte for byte and in order: empty, binary and multi-byte payloads, non-ASCII topics, ms times', async () => {
+    const ds = (await store.datasets.find(defaultWorkspaceKey('packed')))!;
+    const rows = [
+      { topic: 'packed/ä/😀', payload: Buffer.alloc(0), at: Date.UTC(2026, 0, 1, 0, 0, 0, 1) },
+      { topic: 'packed/bin', payload: Buffer.from([0, 255, 92, 34, 123, 44, 125, 0]), at: Date.UTC(2026, 0, 1, 0, 0, 0, 999) },
+      { topic: 'packed/text', payload: Buffer.from('{"t":"ünïcödé \\ \\"quoted\\""}'), at: Date.UTC(2030, 5, 6, 7, 8, 9, 123) },
+      ...Array.from({ length: 50 }, (_, i) => ({ topic: `packed/d${i % 7}`, payload: Buffer.alloc(i * 37, i), at: Date.UTC(2026, 0, 2) + i })),
+    ];
+    await store.devices.appendInbox({
+      messages: rows.map((r, i) => ({ workspaceId: 'default', datasetId: ds.id, credentialId: `cred-${i % 3}`, topic: r.topic, payload: r.payload, qos: (i % 3) as 0 | 1 | 2, receivedAt: new Date(r.at) })),
+      receipts: [],
+      releases: [],
+    });
+    const stored = await store.devices.inboxMessages(ds.id, undefined, 100);
+    expect(stored.map((m) => ({ topic: m.topic, payload: m.payload.toString('hex'), qos: m.qos, at: m.receivedAt.getTime() }))).toEqual(
+      rows.map((r, i) => ({ topic: r.topic, payload: r.payload.toString('hex'), qos: i % 3, at: r.at })),
+    );
+    const credentials = await store.prisma.deviceInboxMessage.findMany({ where: { datasetId: ds.id }, orderBy: { id: 'asc' }, select: { credentialId: true, workspaceId: true } });
+    expect(credentials).toEqual(rows.map((_, i) => ({ credentialId: `cred-${i % 3}`, workspaceId: 'default' })));
   });
 });
