@@ -67,10 +67,10 @@ describe('stageSlice', () => {
     expect(() => layoutFromReadSchema({ fields: [{ name: 'event_time', type: { kind: 'String' } }] }, DEFAULT_VOCAB)).toThrow(/must be a Timestamp or Date/);
   });
 
-  it('hashes the UTF-8 bytes of the lines joined, and counts them as its size', () => {
+  it('hashes the UTF-8 bytes of the lines joined, counts them as its size and hands them over', () => {
     const lines = ['{"a":"é😀"}\n', '', '{"b":"\u2028x"}\n', '{"c":1}\n'];
     const bytes = Buffer.from(lines.join(''), 'utf8');
-    expect(hashSlice(lines)).toEqual({ hash: sha3Multihash(bytes), size: bytes.length });
-    expect(hashSlice([])).toEqual({ hash: sha3Multihash(Buffer.alloc(0)), size: 0 });
+    expect(hashSlice(lines)).toEqual({ hash: sha3Multihash(bytes), size: bytes.length, bytes });
+    expect(hashSlice([])).toEqual({ hash: sha3Multihash(Buffer.alloc(0)), size: 0, bytes: Buffer.alloc(0) });
   });
 });
