@@ -264,6 +264,30 @@ test.describe('[QUERY] SQL in the browser', () => {
     expect(workers).toHaveLength(1);
   });
 
+  test("the engine's wasm is fetched and compiled as its worker starts, before duckdb-wasm's worker script has loaded", async ({ page }) => {
+    // duckdb-wasm's worker script (0.8 MB to parse, loaded by the page's engine worker) is held back.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/duckdb-browser-eh.worker*.js', async (route) => {
+      await released;
+      await route.continue();
+    });
+    const wasm = page.waitForRequest((r) => /duckdb-eh.*\.wasm$/.test(new URL(r.url()).pathname), ENGINE);
+    await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT 1 AS one')}`, { waitUntil: 'commit' });
+    await wasm;
+    release();
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('query-status')).toHaveText(/^1 rows in \d+ ms/, ENGINE);
+  });
+
+  test('DuckDB never installs or loads an extension on its own (nothing is fetched from outside at run time)', async ({ page }) => {
+    const sql = "SELECT current_setting('autoinstall_known_extensions') AS autoinstall, current_setting('autoload_known_extensions') AS autoload";
+    await page.goto(`/w/default/query?sql=${encodeURIComponent(sql)}`);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('query-status')).toHaveText(/^1 rows in \d+ ms/, ENGINE);
+    expect(await gridRows(page, ['autoinstall', 'autoload'], 1)).toEqual([['false', 'false']]);
+  });
+
   test("a query cannot send data to another origin (the page's and DuckDB worker's connections stay same-origin)", async ({ page }) => {
     const hits: string[] = [];
     const outside = http.createServer((req, res) => {
