@@ -29,8 +29,8 @@ const engineWorkerOptions = (role: EngineWorkerRole): WorkerOptions => ({
 
 /**
  * Run on the engine's first connection, before any query of the page's: DuckDB would otherwise
- * install and load extensions a query needs from extensions.duckdb.org (the page's CSP refuses the
- * request, after a wait); a query needing one fails at once, saying which, instead.
+ * install and load extensions a query needs from extensions.duckdb.org (which the page's CSP
+ * refuses); a query needing one fails saying which, and nothing is fetched.
  */
 const ENGINE_SETTINGS_SQL = 'SET autoinstall_known_extensions = false; SET autoload_known_extensions = false';
 

@@ -21,7 +21,9 @@
  */
 const { role, worker, wasm, moduleMessage } = JSON.parse(self.name);
 
-const compile = () => WebAssembly.compileStreaming(fetch(wasm, { credentials: 'same-origin' }));
+const wasmUrl = new URL(wasm, location.href).href;
+const fetchFromNetwork = self.fetch.bind(self);
+const compile = () => WebAssembly.compileStreaming(fetchFromNetwork(wasmUrl, { credentials: 'same-origin' }));
 
 if (role === 'compiler') {
   compile().then(
@@ -43,12 +45,11 @@ if (role === 'compiler') {
       : compile();
   compiled.catch(() => undefined); // reported by the instantiation that awaits it
 
-  WebAssembly.instantiateStreaming = async (source, imports) => {
-    // duckdb-wasm's own request for the same file (wrapped for progress events): not needed.
-    Promise.resolve(source).then(
-      (response) => response.body?.cancel(),
-      () => undefined,
-    );
+  // duckdb-wasm fetches the wasm again as it instantiates, only to count the bytes on their way to
+  // the compiler: answered here with nothing (a second 6 MB download otherwise), and the module
+  // compiled above is instantiated instead.
+  self.fetch = (input, init) => (new Request(input, init).url === wasmUrl ? Promise.resolve(new Response(null)) : fetchFromNetwork(input, init));
+  WebAssembly.instantiateStreaming = async (_source, imports) => {
     const module = await compiled;
     return { module, instance: await WebAssembly.instantiate(module, imports) };
   };
