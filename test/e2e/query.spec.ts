@@ -238,7 +238,7 @@ test.describe('[QUERY] SQL in the browser', () => {
     await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT 1 AS one')}`);
     await page.getByRole('button', { name: 'Run' }).click();
     await expect(page.getByTestId('query-status')).toHaveText(/^1 rows in \d+ ms/, ENGINE);
-    // Downloaded once per page (duckdb-wasm's own second request for it is answered in its worker).
+    // Downloaded once per page.
     expect(wasmRequests).toHaveLength(1);
     const response = await wasm;
     expect(new URL(response.url()).origin).toBe(new URL(process.env.SLUICE_E2E_BASE_URL!).origin);
@@ -269,22 +269,6 @@ test.describe('[QUERY] SQL in the browser', () => {
     await page.getByRole('button', { name: 'Run' }).click();
     await expect(page.getByTestId('query-status')).toHaveText(/^1 rows in \d+ ms/, ENGINE);
     expect(workers).toHaveLength(1);
-  });
-
-  test("the engine's wasm is fetched and compiled as its worker starts, before duckdb-wasm's worker script has loaded", async ({ page }) => {
-    // duckdb-wasm's worker script (0.8 MB to parse, loaded by the page's engine worker) is held back.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/duckdb-browser-eh.worker*.js', async (route) => {
-      await released;
-      await route.continue();
-    });
-    const wasm = page.waitForRequest((r) => /duckdb-eh.*\.wasm$/.test(new URL(r.url()).pathname), ENGINE);
-    await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT 1 AS one')}`, { waitUntil: 'commit' });
-    await wasm;
-    release();
-    await page.getByRole('button', { name: 'Run' }).click();
-    await expect(page.getByTestId('query-status')).toHaveText(/^1 rows in \d+ ms/, ENGINE);
   });
 
   test('DuckDB never installs or loads an extension on its own (nothing is fetched from outside at run time)', async ({ page }) => {

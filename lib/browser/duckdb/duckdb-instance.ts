@@ -3,7 +3,7 @@ import * as duckdb from '@duckdb/duckdb-wasm';
 export type DuckDbState = { kind: 'not-loaded' } | { kind: 'loading' } | { kind: 'ready'; version: string; threads: number; loadMs: number } | { kind: 'error'; message: string };
 
 /**
- * The engine's files, emitted by the bundler as the app's own hashed, immutable assets (nothing
+ * The engine's two files, emitted by the bundler as the app's own hashed, immutable assets (nothing
  * is fetched from a CDN). As paths, the same during server rendering and in the browser: the query
  * page's HTML names them in its early-start script (duckDbEarlyStartScript).
  *
@@ -15,17 +15,6 @@ export type DuckDbState = { kind: 'not-loaded' } | { kind: 'loading' } | { kind:
 const assetPath = (url: URL) => url.pathname + url.search;
 export const DUCKDB_WORKER_PATH = assetPath(new URL('@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js', import.meta.url));
 export const DUCKDB_WASM_PATH = assetPath(new URL('@duckdb/duckdb-wasm/dist/duckdb-eh.wasm', import.meta.url));
-/**
- * engine-worker.js, in one of its roles: the engine (duckdb-wasm's worker, instantiating the wasm
- * module it compiled itself, or the one posted to it as WASM_MODULE_MESSAGE), or the compiler that
- * only compiles the wasm and posts the module (or null, when it could not) to the page.
- */
-const ENGINE_WORKER_PATH = assetPath(new URL('./engine-worker.js', import.meta.url));
-const WASM_MODULE_MESSAGE = 'sluice:wasm-module';
-type EngineWorkerRole = 'engine' | 'engine-awaiting-module' | 'compiler';
-const engineWorkerOptions = (role: EngineWorkerRole): WorkerOptions => ({
-  name: JSON.stringify({ role, worker: DUCKDB_WORKER_PATH, wasm: DUCKDB_WASM_PATH, moduleMessage: WASM_MODULE_MESSAGE }),
-});
 
 /**
  * Run on the engine's first connection, before any query of the page's: DuckDB would otherwise
@@ -45,32 +34,19 @@ const EARLY_START_GLOBAL = '__sluiceDuckDbEarlyStart';
 
 /**
  * An inline script for the query page's HTML that starts DuckDB-WASM as the HTML arrives: its
- * worker, the wasm's download and compilation and the engine's initialisation then overlap the
- * page's own scripts loading and hydrating instead of following them. The wasm is compiled by a
- * second worker and handed to the engine's: decoding its 34 MB (1–1.5 s of a thread on 2 loaded
- * cores) then runs while the engine's thread loads and parses duckdb-wasm's script (another
- * 1–1.5 s) instead of after it, and leaves the page's thread to the page. It speaks the one
- * message of duckdb-wasm's worker protocol that instantiates (the `INSTANTIATE` request
- * AsyncDuckDB.instantiate posts, answered by `OK` or `ERROR` with the request's id); getDuckDb
- * takes the worker over from there. A plain string, not a bundled function: it runs before any of
- * the page's scripts.
+ * worker, the wasm's download and compilation and the engine's initialisation (about 1–1.5 s on 2
+ * loaded cores) then overlap the page's own scripts loading and hydrating instead of following
+ * them. It speaks the one message of duckdb-wasm's worker protocol that instantiates (the
+ * `INSTANTIATE` request AsyncDuckDB.instantiate posts, answered by `OK` or `ERROR` with the
+ * request's id); getDuckDb takes the worker over from there. A plain string, not a bundled
+ * function: it runs before any of the page's scripts.
  */
 export function duckDbEarlyStartScript(): string {
   return `(() => {
   if (window.${EARLY_START_GLOBAL} !== undefined) return;
   try {
     const startedAt = performance.mark('duckdb:worker-started').startTime;
-    const compiler = new Worker(${JSON.stringify(ENGINE_WORKER_PATH)}, ${JSON.stringify(engineWorkerOptions('compiler'))});
-    const worker = new Worker(${JSON.stringify(ENGINE_WORKER_PATH)}, ${JSON.stringify(engineWorkerOptions('engine-awaiting-module'))});
-    const handOver = (module) => {
-      compiler.terminate();
-      worker.postMessage({ type: ${JSON.stringify(WASM_MODULE_MESSAGE)}, module });
-    };
-    compiler.addEventListener('message', (e) => {
-      if (e.data.module) performance.mark('duckdb:wasm-compiled');
-      handOver(e.data.module);
-    });
-    compiler.addEventListener('error', () => handOver(null));
+    const worker = new Worker(${JSON.stringify(DUCKDB_WORKER_PATH)});
     const id = -1;
     const instantiated = new Promise((resolve, reject) => {
       const onMessage = (e) => {
@@ -138,7 +114,7 @@ export function getDuckDb(): Promise<duckdb.AsyncDuckDB> {
       });
       db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), early.worker);
     } else {
-      db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), new Worker(ENGINE_WORKER_PATH, engineWorkerOptions('engine')));
+      db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), new Worker(DUCKDB_WORKER_PATH));
       await db.instantiate(new URL(DUCKDB_WASM_PATH, location.href).href);
     }
     performance.mark('duckdb:instantiated');
