@@ -231,8 +231,15 @@ test.describe('[QUERY] SQL in the browser', () => {
 
   test('DuckDB-WASM is served by the app, compressed and immutable, to a cross-origin isolated page', async ({ page }) => {
     const wasm = page.waitForResponse((r) => /duckdb-eh.*\.wasm$/.test(new URL(r.url()).pathname) || r.url().includes('.wasm'));
+    const wasmRequests: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.endsWith('.wasm')) wasmRequests.push(r.url());
+    });
     await page.goto(`/w/default/query?sql=${encodeURIComponent('SELECT 1 AS one')}`);
     await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('query-status')).toHaveText(/^1 rows in \d+ ms/, ENGINE);
+    // Downloaded once per page.
+    expect(wasmRequests).toHaveLength(1);
     const response = await wasm;
     expect(new URL(response.url()).origin).toBe(new URL(process.env.SLUICE_E2E_BASE_URL!).origin);
     const headers = await response.allHeaders();
@@ -262,6 +269,14 @@ test.describe('[QUERY] SQL in the browser', () => {
     await page.getByRole('button', { name: 'Run' }).click();
     await expect(page.getByTestId('query-status')).toHaveText(/^1 rows in \d+ ms/, ENGINE);
     expect(workers).toHaveLength(1);
+  });
+
+  test('DuckDB never installs or loads an extension on its own (nothing is fetched from outside at run time)', async ({ page }) => {
+    const sql = "SELECT current_setting('autoinstall_known_extensions') AS autoinstall, current_setting('autoload_known_extensions') AS autoload";
+    await page.goto(`/w/default/query?sql=${encodeURIComponent(sql)}`);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('query-status')).toHaveText(/^1 rows in \d+ ms/, ENGINE);
+    expect(await gridRows(page, ['autoinstall', 'autoload'], 1)).toEqual([['false', 'false']]);
   });
 
   test("a query cannot send data to another origin (the page's and DuckDB worker's connections stay same-origin)", async ({ page }) => {

@@ -16,6 +16,13 @@ const assetPath = (url: URL) => url.pathname + url.search;
 export const DUCKDB_WORKER_PATH = assetPath(new URL('@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js', import.meta.url));
 export const DUCKDB_WASM_PATH = assetPath(new URL('@duckdb/duckdb-wasm/dist/duckdb-eh.wasm', import.meta.url));
 
+/**
+ * Run on the engine's first connection, before any query of the page's: DuckDB would otherwise
+ * install and load extensions a query needs from extensions.duckdb.org (which the page's CSP
+ * refuses); a query needing one fails saying which, and nothing is fetched.
+ */
+const ENGINE_SETTINGS_SQL = 'SET autoinstall_known_extensions = false; SET autoload_known_extensions = false';
+
 /** What the early-start script leaves for getDuckDb: the worker, and its instantiation under way. */
 interface EarlyStart {
   worker: Worker;
@@ -38,7 +45,7 @@ export function duckDbEarlyStartScript(): string {
   return `(() => {
   if (window.${EARLY_START_GLOBAL} !== undefined) return;
   try {
-    const startedAt = performance.now();
+    const startedAt = performance.mark('duckdb:worker-started').startTime;
     const worker = new Worker(${JSON.stringify(DUCKDB_WORKER_PATH)});
     const id = -1;
     const instantiated = new Promise((resolve, reject) => {
@@ -110,6 +117,12 @@ export function getDuckDb(): Promise<duckdb.AsyncDuckDB> {
       db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), new Worker(DUCKDB_WORKER_PATH));
       await db.instantiate(new URL(DUCKDB_WASM_PATH, location.href).href);
     }
+    performance.mark('duckdb:instantiated');
+    // The database opens with the first connection: here, while the page may still be hydrating.
+    const conn = await db.connect();
+    await conn.query(ENGINE_SETTINGS_SQL);
+    await conn.close();
+    performance.mark('duckdb:ready');
     setState({ kind: 'ready', version: await db.getVersion(), threads: 1, loadMs: Math.round(performance.now() - t0) });
     return db;
   })();

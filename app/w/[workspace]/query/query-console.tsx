@@ -107,6 +107,7 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
           loaded.current.set(d.name, synced.loaded);
           if (synced.stats.rows > 0) setLoads((l) => [...l.filter((x) => x.name !== d.name), { name: d.name, ms: Math.round(performance.now() - t0), stats: synced.stats }]);
         }
+        performance.mark('query:datasets-loaded');
         const queryStart = performance.now();
         setStatus({ kind: 'running' });
         running.current = conn;
