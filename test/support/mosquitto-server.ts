@@ -54,8 +54,45 @@ function dynsecConfig(users: Record<string, string>, denied: string[]): string {
 }
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoServer> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mosquitto-'));
-  const [port, wsPort] = [await freePort(), await freePort()];
+  // A port found free can be taken (by another test's server, or as an outgoing connection's
+  // ephemeral port) before Mosquitto binds it: Mosquitto then exits, and it is started again on
+  // other ports rather than waited for.
+  for (let attempt = 1; ; attempt++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mosquitto-')); // a failed start removes it
+    const [port, wsPort] = [await freePort(), await freePort()];
+    const conf = writeConfig(dir, port, wsPort, options);
+    try {
+      const broker = await superviseBroker({
+        port,
+        dir,
+        start: async () => {
+          const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+          const exited = new Promise<never>((_, reject) =>
+            child.once('exit', (code) => reject(new MosquittoExited(code, fs.existsSync(path.join(dir, 'mosquitto.log')) ? fs.readFileSync(path.join(dir, 'mosquitto.log'), 'utf8') : ''))),
+          );
+          exited.catch(() => undefined); // settled by the race below, or after a later stop
+          await Promise.race([Promise.all([waitForPort(port, 120_000), waitForPort(wsPort, 120_000)]), exited]);
+          return child;
+        },
+      });
+      return withSaved(broker, dir, wsPort);
+    } catch (err) {
+      if (!(err instanceof MosquittoExited && /address already in use/i.test(err.log)) || attempt >= 5) throw err;
+    }
+  }
+}
+
+class MosquittoExited extends Error {
+  constructor(
+    code: number | null,
+    readonly log: string,
+  ) {
+    super(`mosquitto exited (${code}) during start-up:\n${log}`);
+  }
+}
+
+/** Mosquitto's configuration for these ports and options, written into `dir`; returns its path. */
+function writeConfig(dir: string, port: number, wsPort: number, options: MosquittoOptions): string {
   const lines = [
     `per_listener_settings false`,
     `persistence true`,
@@ -83,17 +120,10 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   }
   const conf = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(conf, lines.join('\n') + '\n');
+  return conf;
+}
 
-  const broker = await superviseBroker({
-    port,
-    dir,
-    start: async () => {
-      const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-      await waitForPort(port);
-      await waitForPort(wsPort);
-      return child;
-    },
-  });
+function withSaved(broker: ThrowawayBroker, dir: string, wsPort: number): MosquittoServer {
   const db = path.join(dir, 'mosquitto.db');
   const savedAt = () => (fs.existsSync(db) ? fs.statSync(db).mtimeMs : 0);
   async function saved() {
