@@ -1,4 +1,5 @@
 import type { AccountPolicy } from '../config/signup';
+import { DEFAULT_WORKSPACE_ID } from '../datasets/dataset-key';
 import type { PrismaClient } from '../store/prisma';
 
 /**
@@ -8,6 +9,27 @@ import type { PrismaClient } from '../store/prisma';
  */
 
 type Db = Pick<PrismaClient, 'user' | 'member' | 'invitation'>;
+
+/**
+ * A workspace's slug is its address: in console URLs, the relay's query, and the CLI's
+ * `WORKSPACE/NAME` (and so in operators' cron lines). One rule for every way a workspace is made
+ * (the console's form and Better Auth's /organization/create alike), and it never changes once
+ * made: a slug that could be renamed away and taken again by another workspace would send the
+ * same links and `sluice pull other/name` lines to that workspace's datasets.
+ */
+export const WORKSPACE_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,47}$/;
+export const WORKSPACE_SLUG_RULE = 'a workspace slug is 1 to 48 lower-case letters, digits and dashes, starting with a letter or digit';
+
+/**
+ * Why Better Auth's organization endpoints (reachable over HTTP whatever the pages offer) may not
+ * make this change to a workspace's address, or null: a new slug must follow the rule; an existing
+ * slug never changes; the default workspace, which the CLI's bare names refer to, is never deleted.
+ */
+export function workspaceAddressRefusal(change: { create: { slug?: string } } | { update: { slug?: unknown } } | { delete: { id: string } }): string | null {
+  if ('create' in change) return WORKSPACE_SLUG_PATTERN.test(change.create.slug ?? '') ? null : WORKSPACE_SLUG_RULE;
+  if ('update' in change) return change.update.slug === undefined ? null : "a workspace's slug is its address (links, the CLI's WORKSPACE/NAME) and never changes; its name may";
+  return change.delete.id === DEFAULT_WORKSPACE_ID ? 'the default workspace holds the datasets the CLI names without a workspace; it is never deleted' : null;
+}
 
 /** An invitation that can still be used: pending and not expired. */
 export async function usableInvitation(db: Db, invitationId: string | undefined) {

@@ -7,7 +7,7 @@ import { deriveKey } from '../config/secret-key';
 import { accountPolicy, type AccountPolicy } from '../config/signup';
 import { ActivityRepository } from '../store/activity-repository';
 import type { PrismaClient } from '../store/prisma';
-import { mayCreateWorkspace, sameEmail, signupRefusal } from './account-policy';
+import { mayCreateWorkspace, sameEmail, signupRefusal, workspaceAddressRefusal } from './account-policy';
 import { accessControl, ROLES } from './roles';
 
 export interface AuthConfig {
@@ -42,6 +42,10 @@ export function createAuth(config: AuthConfig) {
   const refuseSignup = async (email: string, invitationId: unknown) => {
     const reason = await signupRefusal(db, policy, { email, invitationId });
     if (reason) throw new APIError('FORBIDDEN', { code: 'SIGNUP_NOT_ALLOWED', message: reason });
+  };
+  const refuseAddressChange = (change: Parameters<typeof workspaceAddressRefusal>[0]) => {
+    const reason = workspaceAddressRefusal(change);
+    if (reason) throw new APIError('FORBIDDEN', { code: 'WORKSPACE_ADDRESS', message: reason });
   };
   return betterAuth({
     appName: 'Sluice',
@@ -100,6 +104,10 @@ export function createAuth(config: AuthConfig) {
         // and no session (the operator's) is Better Auth's "system action" and is not held to it.
         allowUserToCreateOrganization: (user) => mayCreateWorkspace(db, policy, user.id),
         organizationHooks: {
+          // A workspace's address follows one rule and never moves (lib/auth/account-policy.ts).
+          beforeCreateOrganization: async ({ organization: ws }) => refuseAddressChange({ create: { slug: ws.slug } }),
+          beforeUpdateOrganization: async ({ organization: ws }) => refuseAddressChange({ update: { slug: ws.slug } }),
+          beforeDeleteOrganization: async ({ organization: ws }) => refuseAddressChange({ delete: { id: ws.id } }),
           // Better Auth checks this too; Sluice does not rely on it.
           beforeAcceptInvitation: async ({ invitation, user }) => {
             if (!sameEmail(invitation.email, user.email)) throw new APIError('FORBIDDEN', { code: 'NOT_THE_INVITED_ADDRESS', message: `this invitation is for ${invitation.email}; you are signed in as ${user.email}` });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WORKSPACE_SLUG_PATTERN, WORKSPACE_SLUG_RULE } from '../auth/account-policy';
 import { SluiceError } from '../errors';
 
 /** Form and action input is untrusted: parsed here, typed after. */
@@ -8,7 +9,7 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   return r.data;
 }
 
-export const WorkspaceSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'a workspace slug is lower-case letters, digits and dashes');
+export const WorkspaceSlug = z.string().regex(WORKSPACE_SLUG_PATTERN, WORKSPACE_SLUG_RULE);
 export const DatasetName = z.string().min(1).max(200);
 /** Which dataset an action is about; the guard decides whether the caller may. */
 export const DatasetTarget = z.object({ workspace: WorkspaceSlug, dataset: DatasetName });

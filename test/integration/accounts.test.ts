@@ -198,3 +198,40 @@ describe('[ACCOUNTS] after setup', () => {
     expect((await post(everyone, '/organization/create', { name: 'x', slug: slug() }, await signIn(everyone, other, PASSWORD))).status).toBe(200);
   });
 });
+
+describe("[WORKSPACES] a workspace's address at Better Auth's own endpoints", () => {
+  it('a new slug follows the console\'s rule, a slug never changes (so it cannot be freed and taken), and the default workspace is never deleted', async () => {
+    const store = await freshStore();
+    const auth = createAuth({ prisma: store.prisma, masterKey: MASTER, baseURL: BASE, policy: { ...CLOSED, workspaceCreators: 'everyone' } });
+    const adminEmail = email('admin');
+    await createFirstAccount(auth, store.prisma, { name: 'Admin', email: adminEmail, password: PASSWORD });
+    const cookie = await signIn(auth, adminEmail, PASSWORD);
+    const slugs = async () => (await store.prisma.organization.findMany({ select: { slug: true }, orderBy: { slug: 'asc' } })).map((o) => o.slug);
+    const before = await slugs();
+
+    // Slugs the console's form refuses: upper case (a second "Default"), a look-alike letter, a slash, dots, spaces, too long.
+    for (const slug of ['Default', 'd\u0435fault', 'other/x', '..', ' default', 'x'.repeat(49), '-x']) {
+      const r = await post(auth, '/organization/create', { name: 'x', slug }, cookie);
+      expect(r.status, slug).toBe(403);
+      expect(r.json, slug).toMatchObject({ code: 'WORKSPACE_ADDRESS' });
+    }
+    expect(await slugs()).toEqual(before);
+
+    const mine = `mine-${randomBytes(3).toString('hex')}`;
+    const created = await post(auth, '/organization/create', { name: 'Mine', slug: mine }, cookie);
+    expect(created.status, JSON.stringify(created.json)).toBe(200);
+    const mineId = String(created.json.id);
+    // Its maintainer may rename it, but not move its address (which would free `mine` for anyone to take).
+    expect((await post(auth, '/organization/update', { organizationId: mineId, data: { name: 'Renamed' } }, cookie)).status).toBe(200);
+    const moved = await post(auth, '/organization/update', { organizationId: mineId, data: { slug: `${mine}-2` } }, cookie);
+    expect(moved.status).toBe(403);
+    expect((await post(auth, '/organization/update', { organizationId: DEFAULT_WORKSPACE, data: { slug: 'main' } }, cookie)).status).toBe(403);
+    expect(await store.prisma.organization.findMany({ where: { id: { in: [mineId, DEFAULT_WORKSPACE] } }, select: { slug: true }, orderBy: { slug: 'asc' } })).toEqual([{ slug: DEFAULT_WORKSPACE }, { slug: mine }]);
+
+    // Deleting: the default workspace (the CLI's bare names) never; another workspace, by its maintainer, yes.
+    expect((await post(auth, '/organization/delete', { organizationId: DEFAULT_WORKSPACE }, cookie)).status).toBe(403);
+    expect((await post(auth, '/organization/delete', { organizationId: mineId }, cookie)).status).toBe(200);
+    expect(await slugs()).toEqual(before);
+    await store.close();
+  });
+});
