@@ -37,10 +37,20 @@ export class WorkspaceRepository {
     await this.prisma.member.create({ data: { id: randomUUID(), organizationId: workspaceId, userId, role } });
   }
 
-  /** The email of a member (by membership id), for messages and the activity list. */
-  async memberEmail(memberId: string): Promise<string | undefined> {
-    const m = await this.prisma.member.findUnique({ where: { id: memberId }, include: { user: { select: { email: true } } } });
+  /**
+   * The email of a member of this workspace (by membership id), or undefined when the id is not a
+   * membership of it: a member action names its target by id, and only ids of the workspace the
+   * guard checked may reach Better Auth (which would act on any workspace the caller maintains).
+   */
+  async memberEmail(workspaceId: string, memberId: string): Promise<string | undefined> {
+    const m = await this.prisma.member.findFirst({ where: { id: memberId, organizationId: workspaceId }, include: { user: { select: { email: true } } } });
     return m?.user.email;
+  }
+
+  /** The invited address of a pending invitation of this workspace, or undefined (another workspace's, used, unknown). */
+  async pendingInvitationEmail(workspaceId: string, invitationId: string): Promise<string | undefined> {
+    const i = await this.prisma.invitation.findFirst({ where: { id: invitationId, organizationId: workspaceId, status: 'pending' }, select: { email: true } });
+    return i?.email;
   }
 
   async members(workspaceId: string) {

@@ -10,14 +10,24 @@ import { parseInput, WorkspaceSlug } from '@/lib/server/action-input';
 import { runAction, type ActionResult } from '@/lib/server/action-result';
 import { getAuth } from '@/lib/server/auth';
 import { recordActivity } from '@/lib/server/activity';
-import { requireWorkspace } from '@/lib/server/guard';
+import { requireWorkspace, type WorkspaceAccess } from '@/lib/server/guard';
+import { SluiceError } from '@/lib/errors';
 import { getStore } from '@/lib/server/store';
 import { inSluiceWords } from '@/lib/server/member-refusals';
 
 const RoleName = z.enum(ROLE_NAMES as [Role, ...Role[]]);
 
-// Each action passes Sluice's guard first; Better Auth's organization endpoints then check the
-// same roles again (accessControl in lib/auth/roles.ts).
+/** The email of member `memberId` of the guarded workspace; an id of any other workspace is refused here, before Better Auth. */
+async function memberOf(access: WorkspaceAccess, memberId: string): Promise<string> {
+  const email = await (await getStore()).workspaces.memberEmail(access.workspace.id, memberId);
+  if (email === undefined) throw new SluiceError('INVALID_INPUT', 'no such member in this workspace');
+  return email;
+}
+
+// Each action passes Sluice's guard first, and the member or invitation it names must belong to
+// the workspace the guard checked; Better Auth's organization endpoints then check the same roles
+// again (accessControl in lib/auth/roles.ts), but for the target's own workspace, which a caller
+// maintaining several could otherwise reach through this one's guard.
 
 const InviteInput = z.object({ workspace: WorkspaceSlug, email: z.email(), role: RoleName });
 
@@ -39,7 +49,8 @@ export async function cancelInvitation(input: z.input<typeof InvitationInput>): 
   return runAction(async () => {
     const { workspace, invitationId } = parseInput(InvitationInput, input);
     const access = await requireWorkspace(workspace, { invitation: 'cancel' });
-    const email = (await (await getStore()).workspaces.invitation(invitationId))?.email ?? invitationId;
+    const email = await (await getStore()).workspaces.pendingInvitationEmail(access.workspace.id, invitationId);
+    if (email === undefined) throw new SluiceError('INVALID_INPUT', 'no pending invitation with this code in this workspace');
     await (await getAuth()).api.cancelInvitation({ headers: await headers(), body: { invitationId } });
     await recordActivity(access, 'member.cancel-invitation', email);
     revalidatePath(`${workspacePath(workspace)}/members`);
@@ -53,7 +64,7 @@ export async function changeRole(input: z.input<typeof RoleInput>): Promise<Acti
   const r = await runAction(async () => {
     const { workspace, memberId, role } = parseInput(RoleInput, input);
     const access = await requireWorkspace(workspace, { member: 'update' });
-    const email = (await (await getStore()).workspaces.memberEmail(memberId)) ?? memberId;
+    const email = await memberOf(access, memberId);
     await (await getAuth()).api.updateMemberRole({ headers: await headers(), body: { memberId, role, organizationId: access.workspace.id } });
     await recordActivity(access, 'member.role', email, { role });
     revalidatePath(`${workspacePath(workspace)}/members`);
@@ -68,7 +79,7 @@ export async function removeMember(input: z.input<typeof MemberInput>): Promise<
   const r = await runAction(async () => {
     const { workspace, memberId } = parseInput(MemberInput, input);
     const access = await requireWorkspace(workspace, { member: 'delete' });
-    const email = (await (await getStore()).workspaces.memberEmail(memberId)) ?? memberId;
+    const email = await memberOf(access, memberId);
     await (await getAuth()).api.removeMember({ headers: await headers(), body: { memberIdOrEmail: memberId, organizationId: access.workspace.id } });
     await recordActivity(access, 'member.remove', email);
     revalidatePath(`${workspacePath(workspace)}/members`);
