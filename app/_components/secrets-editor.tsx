@@ -20,7 +20,8 @@ export interface SecretRow {
 /**
  * Write-only secrets: names and who set them when; a value can be set, replaced or deleted, never
  * read back. Inputs are password fields the browser is asked not to remember. Each secret is bound
- * to the brokers it may be sent to; a dataset's broker is the default for its own secrets.
+ * to the brokers it may be sent to: the ones typed in (a dataset's broker is suggested, in the
+ * field); replacing a value keeps them.
  */
 export function SecretsEditor({ workspace, dataset, defaultBroker, secrets }: { workspace: string; dataset?: string; defaultBroker?: string; secrets: SecretRow[] }) {
   const [pending, start] = useTransition();
@@ -115,7 +116,7 @@ export function SecretsEditor({ workspace, dataset, defaultBroker, secrets }: { 
         </Label>
         <Label>
           Sent only to brokers
-          <Input name="brokers" defaultValue={defaultBroker ?? ''} required={!dataset} placeholder="mqtts://broker.example.com:8883" className="font-mono" aria-label="Secret brokers" />
+          <Input name="brokers" defaultValue={defaultBroker ?? ''} required placeholder="mqtts://broker.example.com:8883" className="font-mono" aria-label="Secret brokers" />
         </Label>
         <Button type="submit" disabled={pending}>
           <KeyRound /> Set secret

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { request as playwrightRequest } from '@playwright/test';
 import type { Role } from '../../lib/auth/roles';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { createDeviceCredential } from '../../lib/devices/create-device-credential';
 import { mqttManifest } from '../support/manifests';
-import { expect, signedInAs, test, uniqueName } from './fixtures';
+import { expect, test, uniqueName } from './fixtures';
+import { actionResult, callAction } from './server-actions';
 
 /**
  * Server actions are public endpoints: anyone with an action's id can call it with any arguments,
@@ -15,31 +13,6 @@ import { expect, signedInAs, test, uniqueName } from './fixtures';
  * workspace's objects in the arguments: every argument must be authorised against the workspace
  * the guard checked, not merely against what the caller may do somewhere.
  */
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-function actionId(file: string, name: string): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, '.next/server/server-reference-manifest.json'), 'utf8')) as { node: Record<string, { exportedName: string; filename: string }> };
-  const found = Object.entries(manifest.node).find(([, a]) => a.filename === file && a.exportedName === name);
-  if (!found) throw new Error(`no server action ${name} in ${file}`);
-  return found[0];
-}
-
-/** Calls a server action as `role` from `page` and returns its answer (the RSC text, which holds the ActionResult). */
-async function callAction(role: Role, page: string, file: string, name: string, arg: unknown): Promise<string> {
-  const base = process.env.SLUICE_E2E_BASE_URL!;
-  const ctx = await playwrightRequest.newContext({ storageState: signedInAs(role), baseURL: base });
-  const res = await ctx.post(page, { headers: { 'next-action': actionId(file, name), 'content-type': 'text/plain;charset=UTF-8', origin: base, accept: 'text/x-component' }, data: JSON.stringify([arg]) });
-  const text = await res.text();
-  await ctx.dispose();
-  return text;
-}
-
-/** The action's ActionResult in its RSC answer (a revalidated page may follow it in the same answer). */
-function actionResult(text: string): unknown {
-  const line = text.split('\n').find((l) => /^1:\{"ok":/.test(l));
-  return line ? JSON.parse(line.slice(2)) : text.slice(0, 300);
-}
-
 test.describe('[ISOLATION] server action arguments', () => {
   test("another workspace's invitation, member, device credential, saved query and dataset are not reached through default's guard, even by their own maintainer", async ({ sluice }) => {
     const store = sluice.store;

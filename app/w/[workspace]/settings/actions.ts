@@ -11,7 +11,6 @@ import { requireWorkspace } from '@/lib/server/guard';
 import { getStore } from '@/lib/server/store';
 import { datasetKey } from '@/lib/datasets/dataset-key';
 import { SluiceError } from '@/lib/errors';
-import { sourceBrokerUrl } from '@/lib/ingest/mqtt-source-config';
 import { parseBrokerBindings } from '@/lib/secrets/secret-release';
 
 /** Secret names are what `${{ env.NAME }}` templates refer to. */
@@ -27,17 +26,21 @@ async function place(workspace: string, dataset: string | undefined) {
   const access = await requireWorkspace(workspace, { secret: 'manage' });
   const store = await getStore();
   const d = dataset ? await getDatasetOrThrow(store.datasets, datasetKey(access.workspace.id, dataset)) : undefined;
-  return { access, store, datasetId: d?.id ?? null, dataset: d };
+  return { access, store, datasetId: d?.id ?? null };
 }
 
 /**
- * The brokers a maintainer binds a secret to; a dataset's secret defaults to the dataset's broker,
- * a workspace's must name them (it may serve several datasets).
+ * The brokers a maintainer binds a secret to: exactly the ones they submitted, never inferred here.
+ * A dataset's broker is only the form's suggestion, shown in the field: it may be a host an editor
+ * chose, so binding to it silently would send the maintainer's secret there unseen. Replacing a
+ * value without naming brokers keeps the secret's bindings (none: still never sent).
  */
-function bindings(text: string, dataset: Awaited<ReturnType<typeof place>>['dataset']): string[] {
-  const brokers = parseBrokerBindings(text || (dataset && sourceBrokerUrl(dataset.snapshot)) || '');
-  if (brokers.length === 0) throw new SluiceError('INVALID_INPUT', 'brokers: name the broker(s) this secret may be sent to, e.g. mqtts://broker.example.com:8883');
-  return brokers;
+async function bindings(p: Awaited<ReturnType<typeof place>>, name: string, text: string, replacing: boolean): Promise<string[]> {
+  const brokers = parseBrokerBindings(text);
+  if (brokers.length) return brokers;
+  const existing = replacing ? (await p.store.secrets.list(p.access.workspace.id, p.datasetId ?? undefined)).find((s) => s.name === name && (s.scope === 'dataset') === (p.datasetId !== null)) : undefined;
+  if (existing) return existing.brokers;
+  throw new SluiceError('INVALID_INPUT', 'brokers: name the broker(s) this secret may be sent to, e.g. mqtts://broker.example.com:8883');
 }
 
 /** Sets or replaces a secret; the value is sealed on the server and never shown again. */
@@ -45,7 +48,7 @@ export async function setSecret(input: z.input<typeof SetInput>): Promise<Action
   return runAction(async () => {
     const { workspace, dataset, name, value, brokers } = parseInput(SetInput, input);
     const p = await place(workspace, dataset);
-    const bound = bindings(brokers, p.dataset);
+    const bound = await bindings(p, name, brokers, true);
     await p.store.secrets.set({ workspaceId: p.access.workspace.id, datasetId: p.datasetId, name, value, brokers: bound, by: p.access.viewer.email });
     await recordActivity(p.access, 'secret.set', dataset ? `${dataset}/${name}` : name, { brokers: bound });
     revalidatePath(workspacePath(workspace), 'layout');
@@ -58,7 +61,7 @@ export async function bindSecret(input: z.input<typeof BindInput>): Promise<Acti
   return runAction(async () => {
     const { workspace, dataset, name, brokers } = parseInput(BindInput, input);
     const p = await place(workspace, dataset);
-    const bound = bindings(brokers, p.dataset);
+    const bound = await bindings(p, name, brokers, false);
     if (!(await p.store.secrets.bind({ workspaceId: p.access.workspace.id, datasetId: p.datasetId, name, brokers: bound, by: p.access.viewer.email }))) {
       throw new SluiceError('INVALID_INPUT', `no secret ${name} here`);
     }
