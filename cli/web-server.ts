@@ -20,6 +20,7 @@ import { isFromConsoleOrigin } from '../lib/relay/relay-origin';
 import { connectStore, defaultDataDir, type Store } from '../lib/store/connect-store';
 import { startDeviceEndpoint } from '../lib/device-endpoint/device-endpoint';
 import { deviceEndpointConfig } from '../lib/device-endpoint/endpoint-config';
+import { startOpeningEngine } from '../lib/query/opening-engine';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -35,6 +36,9 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const app = next({ dev: !!opts.dev, dir: ROOT, hostname: opts.host, port: opts.port });
   const handle = app.getRequestHandler();
   await app.prepare();
+  // The query page's first result comes from the server while the browser's DuckDB starts: the
+  // server's own engine starts now (in the background), not on the first page that needs it.
+  void startOpeningEngine().catch(() => undefined); // logged there
   const trustProxy = process.env.SLUICE_TRUST_PROXY === '1';
   const assets = opts.dev ? undefined : precompressedAssets(path.join(ROOT, '.next'));
   const server = http.createServer((req, res) => {

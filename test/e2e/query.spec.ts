@@ -271,6 +271,49 @@ test.describe('[QUERY] SQL in the browser', () => {
     expect(workers).toHaveLength(1);
   });
 
+  test("the page's opening query shows the server's result before DuckDB starts in the browser, and the browser's own result is the same", async ({ page, sluice }) => {
+    const name = uniqueName('sqlopen');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    expect(await sluice.pull(name)).toMatchObject({ rowsCommitted: 0 });
+    const readings = [['b', 2.5], ['a', 1], ['b', -3.25], ['a', 10]] as const;
+    for (const [i, [device, value]] of readings.entries()) {
+      await sluice.publish(`${name}/${device}`, JSON.stringify({ event_time: `2026-11-25T09:0${i}:00Z`, device, value }));
+    }
+    expect(await sluice.pull(name)).toMatchObject({ rowsCommitted: readings.length });
+    // DuckDB's worker is held back: what shows meanwhile can only have come from the server.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/*duckdb-browser-eh.worker*', async (route) => {
+      await released;
+      await route.continue();
+    });
+    await page.goto(`/w/default/query?dataset=${encodeURIComponent(name)}`, { waitUntil: 'commit' });
+    const server = page.getByTestId('server-result');
+    await expect(server).toHaveAttribute('data-rows', String(readings.length), ENGINE);
+    await expect(server).toContainText('computed on the server');
+    await expect(page.getByTestId('duckdb-state')).not.toHaveAttribute('data-state', 'ready');
+    const columns = ['event_time', 'device', 'value'];
+    const fromServer = await gridRows(page, columns, readings.length);
+    expect(fromServer.map(([, device, value]) => [device, Number(value)])).toEqual(readings);
+
+    release();
+    await expect(page.getByTestId('query-status')).toHaveAttribute('data-runs', '1', ENGINE);
+    await expect(server).toHaveCount(0);
+    expect(await gridRows(page, columns, readings.length)).toEqual(fromServer);
+    await expect(page.getByTestId('result-chart')).toHaveCount(1);
+  });
+
+  test("a query from a link gets no server result: only the page's own suggestion runs on the server", async ({ page, sluice }) => {
+    const name = uniqueName('sqllink');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    expect(await sluice.pull(name)).toMatchObject({ rowsCommitted: 0 });
+    await sluice.publish(`${name}/a`, JSON.stringify({ event_time: '2026-11-25T09:00:00Z', device: 'a', value: 1 }));
+    expect(await sluice.pull(name)).toMatchObject({ rowsCommitted: 1 });
+    await page.goto(`/w/default/query?dataset=${encodeURIComponent(name)}&sql=${encodeURIComponent(`SELECT * FROM "${name}"`)}`);
+    await expect(page.getByTestId('query-status')).toHaveText(/^a query from a link/);
+    await expect(page.getByTestId('server-result')).toHaveCount(0);
+  });
+
   test('DuckDB never installs or loads an extension on its own (nothing is fetched from outside at run time)', async ({ page }) => {
     const sql = "SELECT current_setting('autoinstall_known_extensions') AS autoinstall, current_setting('autoload_known_extensions') AS autoload";
     await page.goto(`/w/default/query?sql=${encodeURIComponent(sql)}`);

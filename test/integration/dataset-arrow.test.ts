@@ -12,6 +12,9 @@ import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { TEST_IDLE_MS } from '../support/pull-timing';
 import { committedLayout } from '../../lib/datasets/dataset-layout';
 import { arrowSchemaKey, sliceArrowSegment } from '../../lib/ingest/slice-arrow';
+import { queryableDataset } from '../../lib/query/dataset-views';
+import { openingResult } from '../../lib/query/opening-result';
+import { startOpeningEngine } from '../../lib/query/opening-engine';
 
 const env = useBrokerAndStore();
 
@@ -70,5 +73,23 @@ describe('[QUERY] committed slices served as Arrow', () => {
     expect([...served.getChild('value')!]).toEqual([null, null, null, null]);
     const [kept] = await env.store.datasets.sliceArrows(index.datasetId, 0n, 3n);
     expect(kept.schemaKey).toBe(index.schemaKey);
+  });
+
+  it("computes a dataset's opening query on the server, with nothing left in the engine for the next page", async () => {
+    const name = 'arrowopening';
+    await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS } });
+    await pullReadings(name, 0, 3);
+    const q = queryableDataset((await env.store.datasets.find(defaultWorkspaceKey(name)))!);
+    expect(await openingResult(env.store, defaultWorkspaceKey(name), q)).toBeUndefined(); // no engine in this process yet
+    const engine = await startOpeningEngine();
+    for (let i = 0; i < 2; i++) {
+      const result = tableFromIPC((await openingResult(env.store, defaultWorkspaceKey(name), q))!);
+      expect(result.schema.fields.map((f) => f.name)).toEqual(['event_time', 'device', 'value']);
+      expect([...result.getChild('value')!]).toEqual([0, 1, 2]);
+    }
+    const conn = engine.connect();
+    expect(conn.query("SELECT count(*)::INT AS n FROM duckdb_tables() WHERE NOT internal").getChild('n')!.get(0)).toBe(0);
+    conn.close();
   });
 });

@@ -1,8 +1,8 @@
 'use client';
 
 import { FileDown, Play, Square } from 'lucide-react';
-import { Table as ArrowTable, type RecordBatch } from 'apache-arrow';
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { Table as ArrowTable, tableFromIPC, type RecordBatch } from 'apache-arrow';
+import { Suspense, use, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { CodeEditor, type CodeIssue } from '@/app/_components/code-editor';
 import { Button } from '@/app/_components/ui/button';
 import { insertDataset, readDataset, resetCatalog, type LoadedDataset, type LoadStats } from '@/lib/browser/duckdb/dataset-loader';
@@ -47,15 +47,17 @@ const size = (bytes: number) => (bytes < 1_048_576 ? `${(bytes / 1024).toFixed(1
 /**
  * SQL over the workspace's datasets, in this browser (DuckDB-WASM): each dataset is a view named
  * after it, loaded slice by slice from the server (and the browser's cache) when a query names it.
- * With `runOnOpen` the initial query runs when the page opens.
+ * With `runOnOpen` the initial query runs when the page opens; `serverResult`, the server's result
+ * of that query (the page's own suggestion), is shown until the browser's first run ends.
  */
-export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, savedQueries, initialActiveId }: {
+export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, savedQueries, initialActiveId, serverResult }: {
   workspace: string;
   datasets: QueryableDataset[];
   initialSql: string;
   runOnOpen: boolean;
   savedQueries: SavedQuerySummary[];
   initialActiveId?: string;
+  serverResult?: Promise<Uint8Array | undefined>;
 }) {
   const [sql, setSql] = useState(initialSql);
   const [activeId, setActiveId] = useState(initialActiveId);
@@ -72,6 +74,8 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
   const completions = useMemo(() => datasetCompletionSource(datasets), [datasets]);
   const activeSql = savedQueries.find((q) => q.id === activeId)?.sql;
 
+  /** The browser's first run ended (result, error or cancel): the server's result has served. */
+  const [firstRunEnded, setFirstRunEnded] = useState(false);
   const busy = useRef(false);
   /** Completed runs, shown as data-runs for scripts that time repeated runs. */
   const runs = useRef(0);
@@ -142,6 +146,7 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
       running.current = null;
       cancelRequested.current = false;
       busy.current = false;
+      setFirstRunEnded(true);
     }
   };
   const cancel = async () => {
@@ -231,6 +236,27 @@ export function QueryConsole({ workspace, datasets, initialSql, runOnOpen, saved
       </div>
       {result ? <ResultChart table={result} /> : null}
       {result ? <ResultGrid table={result} /> : null}
+      {!result && !firstRunEnded && serverResult ? (
+        <Suspense fallback={null}>
+          <ServerResult result={serverResult} />
+        </Suspense>
+      ) : null}
+    </div>
+  );
+}
+
+/** The server's result of the page's opening query, streamed with the page, labelled as such. */
+function ServerResult({ result }: { result: Promise<Uint8Array | undefined> }) {
+  const ipc = use(result);
+  const table = useMemo(() => (ipc ? tableFromIPC(ipc) : null), [ipc]);
+  if (!table) return null;
+  return (
+    <div className="flex flex-col gap-3" data-testid="server-result" data-rows={table.numRows}>
+      <p className="text-xs text-muted-foreground">
+        {table.numRows.toLocaleString('en-US')} {table.numRows === 1 ? 'row' : 'rows'} of the opening query, computed on the server while DuckDB starts in your browser; the browser runs it again, for what you do next.
+      </p>
+      <ResultChart table={table} />
+      <ResultGrid table={table} />
     </div>
   );
 }
