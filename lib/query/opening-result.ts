@@ -37,7 +37,25 @@ export async function openingResult(store: Store, dataset: DatasetKey, q: Querya
   const first = index.slices[0];
   const last = index.slices.at(-1);
   if (!index.schemaKey || !first || !last || last.offsetEnd - first.offsetStart + 1 > OPENING_RESULT_MAX_ROWS) return undefined;
-  const zlib = await sliceRangeArrowZlib(store, dataset, { from: BigInt(first.offsetStart), to: BigInt(last.offsetEnd) }, { datasetId: index.datasetId, schemaKey: index.schemaKey });
+  // A dataset's head names its data and schema: the same head, the same result. Reloads of the
+  // page (by any number of readers) cost one computation per commit, not one each.
+  const views = datasetViewsSql(q, index.dataFields);
+  const key = [index.datasetId, index.headHash, q.suggestedSql, ...views].join('\n');
+  const cached = recentResults.get(key);
+  if (cached) return cached;
+  const result = compute(store, dataset, q, views, engine, { from: BigInt(first.offsetStart), to: BigInt(last.offsetEnd) }, { datasetId: index.datasetId, schemaKey: index.schemaKey });
+  recentResults.set(key, result);
+  if (recentResults.size > RECENT_RESULTS) recentResults.delete(recentResults.keys().next().value!);
+  result.catch(() => recentResults.delete(key));
+  return result;
+}
+
+/** Results kept for reloads: at most this many (each at most ~0.5 MB of Arrow at OPENING_RESULT_MAX_ROWS rows). */
+const RECENT_RESULTS = 32;
+const recentResults = new Map<string, Promise<Uint8Array>>();
+
+async function compute(store: Store, dataset: DatasetKey, q: QueryableDataset, views: string[], engine: Promise<DuckDBBindings>, range: { from: bigint; to: bigint }, expect: { datasetId: string; schemaKey: string }): Promise<Uint8Array> {
+  const zlib = await sliceRangeArrowZlib(store, dataset, range, expect);
   const ipc = inflateSync(zlib);
   const db = await engine;
   // From here on synchronous, so no other page's query interleaves; the transaction, rolled back,
@@ -50,7 +68,7 @@ export async function openingResult(store: Store, dataset: DatasetKey, q: Querya
       const table = sliceTable(q.name);
       conn.query(`CREATE SCHEMA IF NOT EXISTS ${table.schema}`);
       conn.insertArrowFromIPCStream(ipc, { schema: table.schema, name: table.table, create: true });
-      for (const sql of datasetViewsSql(q, index.dataFields)) conn.query(sql);
+      for (const sql of views) conn.query(sql);
       // DuckDB's own IPC bytes: the binding's Arrow tables belong to its CommonJS copy of
       // apache-arrow, which this module's copy cannot encode (it writes them empty).
       return conn.useUnsafe((bindings, id) => bindings.runQuery(id, q.suggestedSql));

@@ -91,5 +91,9 @@ describe('[QUERY] committed slices served as Arrow', () => {
     const conn = engine.connect();
     expect(conn.query("SELECT count(*)::INT AS n FROM duckdb_tables() WHERE NOT internal").getChild('n')!.get(0)).toBe(0);
     conn.close();
+    // A result is kept for reloads only while the head is the same: a commit gives the new rows.
+    await pullReadings(name, 3, 2);
+    const after = tableFromIPC((await openingResult(env.store, defaultWorkspaceKey(name), q))!);
+    expect([...after.getChild('value')!]).toEqual([0, 1, 2, 3, 4]);
   });
 });
