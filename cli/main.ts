@@ -239,6 +239,7 @@ async function followCommand(names: string[], opts: PullCommandOptions): Promise
         onConnected: ({ sessionPresent }) => console.error(`${name}: following (${sessionPresent ? 'session resumed' : 'new session'}); Ctrl+C commits what is held and stops`),
         onReconnect: ({ error, delayMs }) => console.error(`${name}: ${error.message}; connecting again in ${(delayMs / 1000).toFixed(2)} s`),
         onCompact: (c) => console.error(`${name}: merged ${c.replaced} small slices into ${c.merged}`),
+        onCompactionStopped: (error) => console.error(`${name}: warning: ${error.message}; this run commits on without merging slices`),
       });
       console.log(`${name}: stopped (${r.messagesReceived} messages, ${r.rowsCommitted} rows, ${r.quarantined} quarantined, ${r.duplicates} duplicates)`);
     });

@@ -38,7 +38,13 @@ export function startAlwaysOnRunner(opts: { store: IngestStore; everyMs?: number
 
   const start = (dataset: DatasetKey, id: string) => {
     const stop = new AbortController();
-    const done = followPull({ store: opts.store, dataset, signal: stop.signal, onConnected: () => failures.delete(id) })
+    const done = followPull({
+      store: opts.store,
+      dataset,
+      signal: stop.signal,
+      onConnected: () => failures.delete(id),
+      onCompactionStopped: (error) => log(`always-on ${dataset.name}: ${error.message}; its run commits on without merging slices`),
+    })
       .then(
         (r) => {
           if (!stop.signal.aborted) log(`always-on ${dataset.name}: the run ended (${r.rowsCommitted} rows); starting it again`);

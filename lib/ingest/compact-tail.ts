@@ -104,7 +104,15 @@ export class TailCompactor {
   stoppedBy: Error | undefined;
 
   constructor(
-    private readonly a: { store: IngestStore; datasetId: string; pullId: string; options: CompactionOptions; layout: () => SliceLayout | undefined },
+    private readonly a: {
+      store: IngestStore;
+      datasetId: string;
+      pullId: string;
+      options: CompactionOptions;
+      layout: () => SliceLayout | undefined;
+      /** Called once, when a slice did not encode to its hash and this run stopped compacting. */
+      onStopped?: (error: Error) => void;
+    },
   ) {}
 
   /** Takes the small slices at the tail as committed before this run (load them before the run's first commit). */
@@ -150,6 +158,7 @@ export class TailCompactor {
       await this.takeIn(c, layout);
     } catch (err) {
       this.stoppedBy = err as Error;
+      this.a.onStopped?.(this.stoppedBy);
     }
     this.candidates.shift();
   }

@@ -53,6 +53,11 @@ export interface FollowPullArgs extends Omit<RunPollingIngestArgs, 'keepSession'
   /** The broker went away (or could not be reached); the run waits `delayMs` and connects again. */
   onReconnect?: (info: { error: SluiceError; delayMs: number }) => void;
   onCompact?: (result: CompactionResult) => void;
+  /**
+   * Compaction met a slice that does not encode to its hash and stopped for the rest of this run;
+   * commits go on, the slices stay as committed, and `sluice verify` names the slice.
+   */
+  onCompactionStopped?: (error: Error) => void;
   /** Connected and subscribed (at the start and after each reconnection): from now on the broker keeps the session's messages. */
   onConnected?: (info: { sessionPresent: boolean }) => void;
 }
@@ -116,7 +121,7 @@ class FollowRun {
   ) {
     this.sessionTopics = r.head.sessionTopics;
     this.writer = new SliceWriter({ store: a.store, clock: r.clock, head: r.head, source: r.source, schema: r.schema, pullId, maxPayloadBytes: r.options.maxPayloadBytes });
-    if (o.compaction.enabled) this.compactor = new TailCompactor({ store: a.store, datasetId: r.head.id, pullId, options: o.compaction, layout: () => this.writer.layout });
+    if (o.compaction.enabled) this.compactor = new TailCompactor({ store: a.store, datasetId: r.head.id, pullId, options: o.compaction, layout: () => this.writer.layout, onStopped: a.onCompactionStopped });
     a.signal.addEventListener('abort', () => this.touch(), { once: true });
   }
 
