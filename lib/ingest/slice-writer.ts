@@ -285,21 +285,23 @@ export class SliceWriter {
 
   private async priorState(rows: Row[], schema: ConfiguredSchema): Promise<PriorState> {
     const need = schema.strategy.stateNeed(rows);
+    // The overlay as the lookup is sent: a commit in flight can land while the store answers and
+    // leave the overlay, though the answer (read before it landed) may not hold its keys.
+    const overlaid = new Map<string, JsonRow | null | typeof DELETED>();
+    if (need.kind === 'all') for (const [k, { value }] of this.stateOverlay) overlaid.set(k, value);
+    else if (need.kind === 'keys') {
+      for (const k of need.keys) {
+        const o = this.stateOverlay.get(k);
+        if (o) overlaid.set(k, o.value);
+      }
+    }
     const stored =
       need.kind === 'none'
         ? new Map<string, JsonRow | null>()
         : schema.strategy.kind === 'Ledger' && need.kind === 'keys'
           ? new Map([...(await this.seenKeys(need.keys, schema))].map((k) => [k, null]))
           : await this.a.store.loadKeyState(this.head.num, need.kind === 'all' ? 'all' : need.keys);
-    if (need.kind === 'keys') {
-      for (const k of need.keys) {
-        const o = this.stateOverlay.get(k)?.value;
-        if (o === DELETED) stored.delete(k);
-        else if (o !== undefined) stored.set(k, o);
-      }
-    } else if (need.kind === 'all') {
-      for (const [k, { value }] of this.stateOverlay) value === DELETED ? stored.delete(k) : stored.set(k, value);
-    }
+    for (const [k, o] of overlaid) o === DELETED ? stored.delete(k) : stored.set(k, o);
     return priorStateFrom(stored, schema.layout, this.head.nextOffset > 0n);
   }
 
