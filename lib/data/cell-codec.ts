@@ -301,9 +301,20 @@ export function cellKey(cells: readonly (Cell | undefined)[]): string {
  */
 export function rowCellKey(columns: readonly string[], row: { readonly [column: string]: Cell | undefined }): string {
   let key = '[';
-  for (let i = 0; i < columns.length; i++) key += (i ? ',' : '') + JSON.stringify(keyPart(row[columns[i]]));
+  for (let i = 0; i < columns.length; i++) {
+    if (i) key += ',';
+    const cell = row[columns[i]];
+    // A number's part, and a string's without a character JSON escapes, need no JSON.stringify:
+    // the common key cells (times, ids) are quoted by hand at half the cost, the same string.
+    if (typeof cell === 'number') key += `"d${String(cell)}"`;
+    else if (typeof cell === 'string' && !JSON_ESCAPED.test(cell)) key += `"s${cell}"`;
+    else key += JSON.stringify(keyPart(cell));
+  }
   return `${key}]`;
 }
+
+/** Characters JSON.stringify escapes: quote, backslash, controls and lone surrogates (any surrogate is taken for one here). */
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** SQL `a IS DISTINCT FROM b`: null-safe inequality; nested values compare structurally. */
 export function cellsDistinct(a: Cell | undefined, b: Cell | undefined): boolean {
