@@ -3,7 +3,7 @@
  * payload JSON / CSV text → cell (strict, with a precise reason on failure), cell ⇄ stored JSON,
  * cell → display text, plus the equality, hashing and ordering the merge strategies rely on.
  */
-import { canonicalJson } from './canonical-json';
+import { canonicalJson, jsonString } from './canonical-json';
 import { unwrapOption, type DataType, type FloatKind, type IntKind, type TimeUnit } from '../odf/data-type';
 import { canonicalDecimal, compareDecimals } from './decimal';
 import type { Cell, JsonValue } from './row';
@@ -304,17 +304,13 @@ export function rowCellKey(columns: readonly string[], row: { readonly [column: 
   for (let i = 0; i < columns.length; i++) {
     if (i) key += ',';
     const cell = row[columns[i]];
-    // A number's part, and a string's without a character JSON escapes, need no JSON.stringify:
-    // the common key cells (times, ids) are quoted by hand at half the cost, the same string.
+    // The common key cells (times, ids) quoted by hand: a number's part needs no escaping.
     if (typeof cell === 'number') key += `"d${String(cell)}"`;
-    else if (typeof cell === 'string' && !JSON_ESCAPED.test(cell)) key += `"s${cell}"`;
+    else if (typeof cell === 'string') key += jsonString(`s${cell}`);
     else key += JSON.stringify(keyPart(cell));
   }
   return `${key}]`;
 }
-
-/** Characters JSON.stringify escapes: quote, backslash, controls and lone surrogates (any surrogate is taken for one here). */
-const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** SQL `a IS DISTINCT FROM b`: null-safe inequality; nested values compare structurally. */
 export function cellsDistinct(a: Cell | undefined, b: Cell | undefined): boolean {
