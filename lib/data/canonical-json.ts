@@ -26,3 +26,14 @@ export function canonicalJson(value: unknown): string {
       throw new Error(`cannot canonicalise a ${typeof value}`);
   }
 }
+
+/**
+ * JSON.stringify of a string, quoted by hand when it holds no character JSON escapes: the common
+ * case (ids, names, readings), at about half the cost, the same text.
+ */
+export function jsonString(text: string): string {
+  return JSON_ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+/** Characters JSON.stringify escapes: quote, backslash, controls and lone surrogates (any surrogate is taken for one here). */
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;

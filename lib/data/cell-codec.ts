@@ -3,7 +3,7 @@
  * payload JSON / CSV text → cell (strict, with a precise reason on failure), cell ⇄ stored JSON,
  * cell → display text, plus the equality, hashing and ordering the merge strategies rely on.
  */
-import { canonicalJson } from './canonical-json';
+import { canonicalJson, jsonString } from './canonical-json';
 import { unwrapOption, type DataType, type FloatKind, type IntKind, type TimeUnit } from '../odf/data-type';
 import { canonicalDecimal, compareDecimals } from './decimal';
 import type { Cell, JsonValue } from './row';
@@ -301,7 +301,14 @@ export function cellKey(cells: readonly (Cell | undefined)[]): string {
  */
 export function rowCellKey(columns: readonly string[], row: { readonly [column: string]: Cell | undefined }): string {
   let key = '[';
-  for (let i = 0; i < columns.length; i++) key += (i ? ',' : '') + JSON.stringify(keyPart(row[columns[i]]));
+  for (let i = 0; i < columns.length; i++) {
+    if (i) key += ',';
+    const cell = row[columns[i]];
+    // The common key cells (times, ids) quoted by hand: a number's part needs no escaping.
+    if (typeof cell === 'number') key += `"d${String(cell)}"`;
+    else if (typeof cell === 'string') key += jsonString(`s${cell}`);
+    else key += JSON.stringify(keyPart(cell));
+  }
   return `${key}]`;
 }
 

@@ -219,11 +219,22 @@ export interface PullOutcome {
   error?: string;
 }
 
+/** A dataset's pull lease: one pull holds it at a time, across processes; its commits check it. */
+export interface PullLease {
+  release(): Promise<void>;
+  /**
+   * Hands the lease to the next pull of the same run and records that pull as started, at once:
+   * no other pull can run in between, so what the run holds in memory (head, key state, QoS 2
+   * receipts) stays current. Throws PULL_ALREADY_RUNNING when the lease was lost meanwhile.
+   */
+  passTo(pullId: string): Promise<void>;
+}
+
 /** The store port the ingest engine writes through (Postgres via Prisma in lib/store). */
 export interface IngestStore {
   getDatasetHead(dataset: DatasetKey): Promise<DatasetHead | undefined>;
   /** Takes the dataset's pull lease or throws PULL_ALREADY_RUNNING; `release` ends it. */
-  acquirePullLease(datasetId: string, pullId: string): Promise<{ release(): Promise<void> }>;
+  acquirePullLease(datasetId: string, pullId: string): Promise<PullLease>;
   /**
    * Records the pull; closes any other pull still marked running as INTERRUPTED (its process died).
    * Says whether there was one or the latest pull lost its connection (`interruptedPull`), and

@@ -90,8 +90,8 @@ export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<Ca
       break;
     }
   }
-  // The last pull allowed (maxPulls) still had more: its session ends here.
-  await previous?.handOver?.session.close();
+  // The last pull allowed (maxPulls, maxRunMs) still had more: its session and lease end here.
+  if (previous?.handOver) await Promise.all([previous.handOver.session.close(), previous.handOver.lease.release()]);
   return {
     ...done,
     status: updated ? 'updated' : 'up_to_date',

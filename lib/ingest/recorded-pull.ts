@@ -3,7 +3,9 @@ import { SluiceError } from '../errors';
 import type { MqttSession, QosDowngrade, ReceivedMessage } from './fetch/mqtt-session';
 import type { SessionRelay } from './fetch/session-relay';
 import type { PendingAtBroker } from './pending-at-broker';
-import type { IngestStore, PullCounters } from './ports';
+import type { IngestStore, PullCounters, PullLease } from './ports';
+import type { ResolvedPullSource } from './run-polling-ingest';
+import type { SliceWriter } from './slice-writer';
 
 /** What a pull (or a fold of a push dataset's inbox) reports when it ends. */
 export interface PullResult extends PullCounters {
@@ -22,7 +24,12 @@ export interface PullResult extends PullCounters {
   newHead: string;
 }
 
-/** An open session passed from one pull to the next, with what the first received and did not take. */
+/**
+ * What one pull of a run passes to the next: its open session, with what it received and did not
+ * take, and the lease with what the pull knows under it — its source and its writer, whose head,
+ * key state and QoS 2 receipts are as its commits left them. The next pull starts from these
+ * without reading them again (see PullLease.passTo).
+ */
 export interface SessionHandOver {
   session: MqttSession;
   relay: SessionRelay;
@@ -30,6 +37,9 @@ export interface SessionHandOver {
   messages: ReceivedMessage[];
   /** PUBRELs not yet recorded. */
   pubrels: number[];
+  lease: PullLease;
+  source: ResolvedPullSource;
+  writer: SliceWriter;
 }
 
 /** What the dataset's pull records say of the pull before this one (see IngestStore.startPull). */
@@ -44,15 +54,25 @@ export interface RecordedIngest {
 
 /**
  * Runs one ingest of a dataset under its pull lease (one at a time per dataset, across processes)
- * and records it as a pull: started, then finished with its outcome or its error.
+ * and records it as a pull: started, then finished with its outcome or its error. With `held` (the
+ * lease the previous pull of the run handed over) the lease passes to this pull; a result that
+ * hands over keeps it for the next.
  */
-export async function recordedPull(store: IngestStore, datasetId: string, begin: (pullId: string, previous: PreviousPull) => RecordedIngest): Promise<PullResult> {
+export async function recordedPull(
+  store: IngestStore,
+  datasetId: string,
+  begin: (pullId: string, previous: PreviousPull, lease: PullLease) => RecordedIngest,
+  held?: PullLease,
+): Promise<PullResult> {
   const pullId = randomUUID();
-  const lease = await store.acquirePullLease(datasetId, pullId);
+  const lease = held ?? (await store.acquirePullLease(datasetId, pullId));
+  let result: PullResult | undefined;
   try {
-    const ingest = begin(pullId, await store.startPull(datasetId, pullId));
+    // A held lease comes from the previous pull of this run, which stopped at its cap and handed its session over.
+    const previous = held ? await held.passTo(pullId).then(() => ({ interruptedPull: false, previousCapped: true })) : await store.startPull(datasetId, pullId);
+    const ingest = begin(pullId, previous, lease);
     try {
-      const result = await ingest.run();
+      result = await ingest.run();
       // The record's hasMore means "stopped with more to take" (the next pull looks at it): a pull
       // that only suspects the broker withholds redeliveries (`pending`) did not.
       await store.finishPull(pullId, { status: result.status, hasMore: result.hasMore && !result.pending, qosDowngrades: result.qosDowngrades });
@@ -69,6 +89,6 @@ export async function recordedPull(store: IngestStore, datasetId: string, begin:
       throw err;
     }
   } finally {
-    await lease.release();
+    if (result?.handOver?.lease !== lease) await lease.release();
   }
 }

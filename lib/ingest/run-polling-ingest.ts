@@ -5,7 +5,7 @@ import type { TemplateLookup } from '../odf';
 import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
 import { SessionRelay } from './fetch/session-relay';
 import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt-source-config';
-import type { DatasetHead, IngestStore, PullCounters } from './ports';
+import type { DatasetHead, IngestStore, PullCounters, PullLease } from './ports';
 import type { DatasetKey } from '../datasets/dataset-key';
 import { withheldAfterCap, withheldAfterInterruption, type PendingAtBroker } from './pending-at-broker';
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
@@ -65,17 +65,25 @@ export async function runPollingIngest(args: RunPollingIngestArgs): Promise<Pull
   try {
     return await runPull(args, () => (started = true));
   } finally {
-    // A pull that could not start (lease taken, dataset gone) still owns the session it was handed.
+    // A pull that could not start (lease lost) still owns the session it was handed.
     if (args.handOver && !started) await args.handOver.session.close();
   }
 }
 
 async function runPull(args: RunPollingIngestArgs, onStart: () => void): Promise<PullResult> {
-  const resolved = await resolvePullSource(args);
-  return recordedPull(args.store, resolved.head.id, (pullId, previous) => {
-    onStart();
-    return new PullRun({ ...args, ...resolved, pullId, ...previous });
-  });
+  const handed = args.handOver;
+  // The next pull of a run works from what the previous one knew: its lease kept the dataset to this run.
+  const resolved = handed ? { ...handed.source, head: handed.writer.head } : await resolvePullSource(args);
+  return recordedPull(
+    args.store,
+    resolved.head.id,
+    (pullId, previous, lease) => {
+      onStart();
+      handed?.writer.nextPull(pullId);
+      return new PullRun({ ...args, ...resolved, pullId, lease, writer: handed?.writer, ...previous });
+    },
+    handed?.lease,
+  );
 }
 
 /** What a pull of an MQTT dataset works from: its head, source (secrets resolved), schema and options. */
@@ -131,6 +139,9 @@ export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head'
 
 interface PullRunArgs extends Omit<RunPollingIngestArgs, 'options' | 'clock'>, ResolvedPullSource {
   pullId: string;
+  lease: PullLease;
+  /** The previous pull's writer, when this pull continues a run (handOver). */
+  writer: SliceWriter | undefined;
   /** The previous pull of the dataset was killed or lost its connection: the broker may hold what it had received. */
   interruptedPull: PreviousPull['interruptedPull'];
   /** The previous pull stopped at its cap (and, unless it handed its session over, disconnected with messages in flight). */
@@ -173,7 +184,7 @@ class PullRun {
   private inFlight: Promise<void> | undefined;
 
   constructor(private readonly a: PullRunArgs) {
-    this.writer = new SliceWriter({ store: a.store, clock: a.clock, head: a.head, source: a.source, schema: a.schema, pullId: a.pullId, maxPayloadBytes: a.options.maxPayloadBytes });
+    this.writer = a.writer ?? new SliceWriter({ store: a.store, clock: a.clock, head: a.head, source: a.source, schema: a.schema, pullId: a.pullId, maxPayloadBytes: a.options.maxPayloadBytes });
     this.singleBatch = this.writer.singleBatch;
   }
 
@@ -181,9 +192,11 @@ class PullRun {
     const { store, options, head } = this.a;
     this.progress('connecting');
     this.stopAt = Date.now() + options.maxDurationMs;
-    // Independent reads: one round trip's wait for both, before every pull of a backlog.
-    const [, receipts] = await Promise.all([this.writer.start(), store.loadQos2Receipts(head.id)]);
-    this.writer.receipts = receipts;
+    if (!this.a.writer) {
+      // Independent reads: one round trip's wait for both.
+      const [, receipts] = await Promise.all([this.writer.start(), store.loadQos2Receipts(head.id)]);
+      this.writer.receipts = receipts;
+    }
     const handlers: MqttSessionHandlers = {
       onMessage: (m) => this.onMessage(m),
       onPubrel: (id) => {
@@ -214,7 +227,10 @@ class PullRun {
         this.writer.receipts.clear();
       }
       // A backlog's later pulls resume the session the first one recorded: nothing to write again.
-      if (canonicalJson(this.session.topics) !== canonicalJson(head.sessionTopics)) await store.saveSessionTopics(head.id, this.session.topics);
+      if (canonicalJson(this.session.topics) !== canonicalJson(head.sessionTopics)) {
+        await store.saveSessionTopics(head.id, this.session.topics);
+        this.writer.head = { ...this.writer.head, sessionTopics: this.session.topics };
+      }
       // Idleness counts from here: connecting (an MQTT 5 attempt, then 3.1.1) must not use up the
       // time the broker has to start sending a resumed session's backlog (aedes: up to ~0.8 s seen).
       this.touch();
@@ -235,7 +251,7 @@ class PullRun {
         status: this.writer.head.headHash === head.headHash ? 'up_to_date' : 'updated',
         hasMore: more || pending !== undefined,
         ...(pending ? { pending } : {}),
-        ...(this.handingOver ? { handOver: { session: this.session, relay: this.relay, messages: this.notTaken, pubrels: this.pubrels.splice(0) } } : {}),
+        ...(this.handingOver ? { handOver: this.handOver(this.session) } : {}),
         qosDowngrades: this.qosDowngrades,
         oldHead: head.headHash,
         newHead: this.writer.head.headHash,
@@ -245,6 +261,19 @@ class PullRun {
       await this.inFlight?.catch(() => undefined);
       if (!this.handingOver) await this.session.close();
     }
+  }
+
+  private handOver(session: MqttSession): SessionHandOver {
+    const { options, clock, source, schema } = this.a;
+    return {
+      session,
+      relay: this.relay,
+      messages: this.notTaken,
+      pubrels: this.pubrels.splice(0),
+      lease: this.a.lease,
+      source: { options, clock, source, head: this.writer.head, schema },
+      writer: this.writer,
+    };
   }
 
   /**
@@ -269,8 +298,8 @@ class PullRun {
     // Past the cap or the duration a message is not taken: unacknowledged (QoS 1/2), the broker
     // keeps it for the next pull; reading stops so QoS 0 traffic cannot stretch the pull either.
     if (this.accepted >= this.a.options.recordCap || Date.now() >= this.stopAt) {
-      this.session?.stopReceiving();
       this.notTaken.push(m);
+      this.stopTaking();
       return;
     }
     // Still read (PUBRELs must arrive to settle QoS 2), but this pull's slice is already on its way.
@@ -278,10 +307,20 @@ class PullRun {
       this.notTaken.push(m);
       return;
     }
-    if (++this.accepted === this.a.options.recordCap) this.session?.stopReceiving();
+    if (++this.accepted === this.a.options.recordCap) this.stopTaking();
     if (m.qos > 0) this.window.received();
     this.queue.push(m);
     this.touch();
+  }
+
+  /**
+   * At the cap or out of time. A pull whose session may go on to the next pull of its run
+   * (keepSession) goes on reading what the broker sends, up to another cap's worth: the next pull's
+   * messages are then parsed while this one publishes its slice, not after. Otherwise reading
+   * stops, and what was not taken stays with the broker.
+   */
+  private stopTaking(): void {
+    if (this.a.keepSession !== true || this.notTaken.length >= this.a.options.recordCap) this.session?.stopReceiving();
   }
 
   private touch(): void {
@@ -305,7 +344,7 @@ class PullRun {
       const now = Date.now();
       if (now >= this.stopAt && !this.ending) this.outOfTime = true;
       const capReached = this.accepted >= o.recordCap || now >= this.stopAt;
-      if (capReached) this.session?.stopReceiving();
+      if (capReached) this.stopTaking();
       const idleFor = now - this.lastActivity;
       const idleTimeout = this.idleTimeout();
       if (idleFor >= idleTimeout && this.idleCheckedAt !== this.lastActivity) {

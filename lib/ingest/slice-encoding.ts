@@ -2,6 +2,7 @@ import { decodeStoredCell } from '../data/cell-codec';
 import type { Cell, Row } from '../data/row';
 import { unwrapOption, type DataType } from '../odf/data-type';
 import { sha3Multihash } from '../chain/hash';
+import { jsonString } from '../data/canonical-json';
 import type { JsonValue } from '../data/row';
 import type { StoredRow } from './ports';
 import type { SliceLayout } from './slice-layout';
@@ -57,10 +58,16 @@ export function formatEventTime(eventTime: Date, layout: SliceLayout): string {
   return layout.eventTimeType.kind === 'Date' ? iso.slice(0, 10) : iso;
 }
 
+/** JSON.stringify's text for a cell, without its general path for the common cells (a string, a finite number). */
 function cellJson(type: DataType, cell: Cell): string {
   if (cell === null) return 'null';
+  if (typeof cell === 'string') return jsonString(cell);
   if (typeof cell === 'bigint') return cell.toString();
-  if (typeof cell === 'number' && unwrapOption(type).kind === 'Timestamp') return JSON.stringify(new Date(cell).toISOString());
+  if (typeof cell === 'number') {
+    // An ISO timestamp holds no character JSON escapes.
+    if (unwrapOption(type).kind === 'Timestamp') return `"${new Date(cell).toISOString()}"`;
+    return Number.isFinite(cell) ? String(cell) : 'null';
+  }
   return JSON.stringify(cell);
 }
 

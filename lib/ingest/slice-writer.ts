@@ -113,7 +113,11 @@ export class SliceWriter {
   /** Set when this ingest inferred the read schema: it is recorded with the first commit. */
   private inferredReadSchema: DataSchema | undefined;
 
+  /** The pull the commits are counted under (see nextPull). */
+  private pullId: string;
+
   constructor(private readonly a: SliceWriterArgs) {
+    this.pullId = a.pullId;
     this.head = a.head;
     this.recordedSignature = a.head.stateSignature;
     this.schema = a.schema;
@@ -128,6 +132,17 @@ export class SliceWriter {
   /** Rows staged and not yet published. */
   get stagedCount(): number {
     return this.staged.length;
+  }
+
+  /**
+   * Goes on under the next pull of a run, which the lease passed to (PullLease.passTo): head, key
+   * state and receipts stay as the commits left them, nothing is read again; counters start anew.
+   * Between slices only: staged rows belong to the pull that staged them.
+   */
+  nextPull(pullId: string): void {
+    if (this.staged.length) throw new Error('a writer with staged rows cannot pass to another pull');
+    this.pullId = pullId;
+    this.counters = zeroCounters();
   }
 
   /** Takes in the rows a killed pull staged (they lead the next slice) and brings the key state up to date. */
@@ -262,7 +277,7 @@ export class SliceWriter {
         keyState: changes && { signature: this.signatureChange(schema!.strategy), upserts, deletes: [...changes.deletes], seen },
         qos2Receipts: { add: newReceipts, remove: pubrels },
         quarantine,
-        pull: { id: this.a.pullId, add },
+        pull: { id: this.pullId, add },
       },
       overlay: { generation, keys: overlaid },
     };
@@ -285,21 +300,23 @@ export class SliceWriter {
 
   private async priorState(rows: Row[], schema: ConfiguredSchema): Promise<PriorState> {
     const need = schema.strategy.stateNeed(rows);
+    // The overlay as the lookup is sent: a commit in flight can land while the store answers and
+    // leave the overlay, though the answer (read before it landed) may not hold its keys.
+    const overlaid = new Map<string, JsonRow | null | typeof DELETED>();
+    if (need.kind === 'all') for (const [k, { value }] of this.stateOverlay) overlaid.set(k, value);
+    else if (need.kind === 'keys') {
+      for (const k of need.keys) {
+        const o = this.stateOverlay.get(k);
+        if (o) overlaid.set(k, o.value);
+      }
+    }
     const stored =
       need.kind === 'none'
         ? new Map<string, JsonRow | null>()
         : schema.strategy.kind === 'Ledger' && need.kind === 'keys'
           ? new Map([...(await this.seenKeys(need.keys, schema))].map((k) => [k, null]))
           : await this.a.store.loadKeyState(this.head.num, need.kind === 'all' ? 'all' : need.keys);
-    if (need.kind === 'keys') {
-      for (const k of need.keys) {
-        const o = this.stateOverlay.get(k)?.value;
-        if (o === DELETED) stored.delete(k);
-        else if (o !== undefined) stored.set(k, o);
-      }
-    } else if (need.kind === 'all') {
-      for (const [k, { value }] of this.stateOverlay) value === DELETED ? stored.delete(k) : stored.set(k, value);
-    }
+    for (const [k, o] of overlaid) o === DELETED ? stored.delete(k) : stored.set(k, o);
     return priorStateFrom(stored, schema.layout, this.head.nextOffset > 0n);
   }
 

@@ -7,7 +7,7 @@ import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
-import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullOutcome, SeenKeyGroup, SliceCommit, StagedRow, StoredBlock, StoredRow, StoredSliceArrow, TailAddData, TailReplacement } from '../ingest/ports';
+import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullLease, PullOutcome, SeenKeyGroup, SliceCommit, StagedRow, StoredBlock, StoredRow, StoredSliceArrow, TailAddData, TailReplacement } from '../ingest/ports';
 import type { HashedBlock } from '../chain/metadata-block';
 import type { PrismaClient } from './prisma';
 import { inTransaction } from './pg-transaction';
@@ -55,7 +55,8 @@ export class PostgresIngestStore implements IngestStore {
     };
   }
 
-  async acquirePullLease(datasetId: string, pullId: string): Promise<{ release(): Promise<void> }> {
+  async acquirePullLease(datasetId: string, first: string): Promise<PullLease> {
+    let pullId = first;
     const take = async (): Promise<boolean> => {
       const n = await this.prisma.$executeRaw`
         UPDATE dataset SET lease_pull_id = ${pullId}, lease_owner = ${OWNER},
@@ -91,6 +92,22 @@ export class PostgresIngestStore implements IngestStore {
           UPDATE dataset SET lease_pull_id = NULL, lease_owner = NULL, lease_expires_at = NULL
           WHERE id = ${datasetId} AND lease_pull_id = ${pullId}`;
       },
+      // One statement on the pool: between the pulls of a backlog this replaced a release, a take
+      // and startPull's transaction, each through Prisma (its query compiler's CPU included).
+      passTo: async (next) => {
+        const { rowCount } = await this.pool.query(
+          `WITH lease AS (
+             UPDATE dataset SET lease_pull_id = $3, lease_expires_at = now() + make_interval(secs => $4)
+             WHERE id = $1 AND lease_pull_id = $2 RETURNING id)
+           INSERT INTO pull (id, dataset_id, status) SELECT $3, id, 'running' FROM lease`,
+          [datasetId, pullId, next, LEASE_TTL_MS / 1000],
+        );
+        if (rowCount !== 1) {
+          clearInterval(heartbeat);
+          throw new SluiceError('PULL_ALREADY_RUNNING', 'this run lost its pull lease to another pull of the dataset');
+        }
+        pullId = next;
+      },
     };
   }
 
@@ -119,19 +136,21 @@ export class PostgresIngestStore implements IngestStore {
     };
   }
 
+  /** On the pool, not through Prisma: a backlog's pulls each end with it (see passTo). */
   async finishPull(pullId: string, outcome: PullOutcome): Promise<void> {
-    await this.prisma.pull.update({
-      where: { id: pullId },
-      data: {
-        endedAt: new Date(),
-        status: outcome.status,
-        hasMore: outcome.hasMore,
+    await this.pool.query(
+      `UPDATE pull SET ended_at = now(), status = $2, has_more = $3, qos_downgrades = COALESCE($4::jsonb, qos_downgrades),
+              error_code = COALESCE($5, error_code), error = COALESCE($6, error) WHERE id = $1`,
+      [
+        pullId,
+        outcome.status,
+        outcome.hasMore,
         // Left null (the column's default) when the broker granted every filter what was asked.
-        qosDowngrades: outcome.qosDowngrades?.length ? (outcome.qosDowngrades as unknown as object[]) : undefined,
-        errorCode: outcome.errorCode,
-        error: outcome.error,
-      },
-    });
+        outcome.qosDowngrades?.length ? JSON.stringify(outcome.qosDowngrades) : null,
+        outcome.errorCode ?? null,
+        outcome.error ?? null,
+      ],
+    );
   }
 
   async loadKeyState(datasetNum: number, keys: string[] | 'all'): Promise<Map<string, JsonRow | null>> {

@@ -35,7 +35,14 @@ interface Entry {
   ordinal: number;
 }
 
-/** Records the keys of `group` (its `seen_key_group` row and one entry per position) in the commit's transaction. */
+/**
+ * Records the keys of `group` (its `seen_key_group` row and one entry per position) in the commit's transaction.
+ *
+ * Positions from the newest bucket's `lo` on — a Ledger's new keys, in time order — are placed here
+ * against that bucket, read once: the newest bucket covers them, or none does. Only the others
+ * (late or redelivered keys, or keys in hash order) look their bucket up one by one in Postgres,
+ * which cost ~25 µs a position there (a batch's whole append was the heaviest statement of a pull).
+ */
 export async function appendSeenKeys(db: pg.ClientBase, datasetNum: number, group: SeenKeyGroup): Promise<void> {
   if (group.positions.length === 0) return;
   const { rows: added } = await db.query<{ ordinal: number }>(
@@ -44,40 +51,63 @@ export async function appendSeenKeys(db: pg.ClientBase, datasetNum: number, grou
     [datasetNum, group.offsetStart.toString(), group.rowCount],
   );
   const ordinal = added[0].ordinal;
-  const ordinalBytes = Buffer.alloc(4);
-  ordinalBytes.writeUInt32BE(ordinal);
-  // Appends to every bucket the batch's entries fit in. The others come back, with what they
-  // would hold, to be split here, and so do the positions no bucket covers (lo null).
-  const { rows: rest } = await db.query<{ lo: string | null; entries: Buffer | null; added: Buffer }>(
-    `WITH n AS (
-       SELECT (SELECT b.lo FROM seen_key_bucket b WHERE b.dataset_num = $1 AND b.lo <= p.s AND b.lo > p.s - ${SPAN} ORDER BY b.lo DESC LIMIT 1) AS lo, p.s
-       FROM unnest($2::bigint[]) AS p(s)),
-     a AS (SELECT lo, string_agg(substring(int8send(s) FROM 3 FOR 6) || $3::bytea, ''::bytea) AS added FROM n WHERE lo IS NOT NULL GROUP BY lo),
-     u AS (UPDATE seen_key_bucket b SET entries = b.entries || a.added FROM a
-           WHERE b.dataset_num = $1 AND b.lo = a.lo AND length(b.entries) + length(a.added) <= $4 RETURNING b.lo)
-     SELECT a.lo::text AS lo, b.entries, a.added FROM a JOIN seen_key_bucket b ON b.dataset_num = $1 AND b.lo = a.lo
-     WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.lo = a.lo)
-     UNION ALL
-     SELECT NULL, NULL, string_agg(int8send(s), ''::bytea) FROM n WHERE lo IS NULL HAVING count(*) > 0`,
-    [datasetNum, bigintArrayText(group.positions), ordinalBytes, BUCKET_BYTES],
-  );
-  if (rest.length === 0) return;
+  const newest = await newestBucket(db, datasetNum);
+  const older: bigint[] = [];
+  const tail: Entry[] = [];
+  const uncovered: Entry[] = [];
+  for (const position of group.positions) {
+    if (newest && position < newest.lo) older.push(position);
+    else if (newest && position - newest.lo < SPAN) tail.push({ position, ordinal });
+    else uncovered.push({ position, ordinal });
+  }
   const pieces: { lo: bigint; entries: Entry[] }[] = [];
-  for (const b of rest) {
-    if (b.lo === null) {
-      const uncovered: Entry[] = [];
-      for (let at = 0; at < b.added.length; at += 8) uncovered.push({ position: b.added.readBigInt64BE(at), ordinal });
-      pieces.push(...bucketsOf(uncovered));
-    } else {
-      const lo = BigInt(b.lo);
-      pieces.push(...bucketsOf([...entriesOf(lo, b.entries!), ...entriesOf(lo, b.added)], lo));
+  if (tail.length) {
+    const entries = [...entriesOf(newest!.lo, newest!.entries), ...tail];
+    // As a bucket grows by an append in Postgres (below): split only past BUCKET_BYTES.
+    pieces.push(...(entries.length * ENTRY <= BUCKET_BYTES ? [{ lo: newest!.lo, entries }] : bucketsOf(entries, newest!.lo)));
+  }
+  if (older.length) {
+    const ordinalBytes = Buffer.alloc(4);
+    ordinalBytes.writeUInt32BE(ordinal);
+    // Appends to every bucket the batch's entries fit in. The others come back, with what they
+    // would hold, to be split here, and so do the positions no bucket covers (lo null).
+    const { rows: rest } = await db.query<{ lo: string | null; entries: Buffer | null; added: Buffer }>(
+      `WITH n AS (
+         SELECT (SELECT b.lo FROM seen_key_bucket b WHERE b.dataset_num = $1 AND b.lo <= p.s AND b.lo > p.s - ${SPAN} ORDER BY b.lo DESC LIMIT 1) AS lo, p.s
+         FROM unnest($2::bigint[]) AS p(s)),
+       a AS (SELECT lo, string_agg(substring(int8send(s) FROM 3 FOR 6) || $3::bytea, ''::bytea) AS added FROM n WHERE lo IS NOT NULL GROUP BY lo),
+       u AS (UPDATE seen_key_bucket b SET entries = b.entries || a.added FROM a
+             WHERE b.dataset_num = $1 AND b.lo = a.lo AND length(b.entries) + length(a.added) <= $4 RETURNING b.lo)
+       SELECT a.lo::text AS lo, b.entries, a.added FROM a JOIN seen_key_bucket b ON b.dataset_num = $1 AND b.lo = a.lo
+       WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.lo = a.lo)
+       UNION ALL
+       SELECT NULL, NULL, string_agg(int8send(s), ''::bytea) FROM n WHERE lo IS NULL HAVING count(*) > 0`,
+      [datasetNum, bigintArrayText(older), ordinalBytes, BUCKET_BYTES],
+    );
+    for (const b of rest) {
+      if (b.lo === null) {
+        for (let at = 0; at < b.added.length; at += 8) uncovered.push({ position: b.added.readBigInt64BE(at), ordinal });
+      } else {
+        const lo = BigInt(b.lo);
+        pieces.push(...bucketsOf([...entriesOf(lo, b.entries!), ...entriesOf(lo, b.added)], lo));
+      }
     }
   }
+  // Uncovered positions older than the newest bucket and newer than its span are more than a span
+  // apart: bucketsOf cuts between them as it would cut each set alone.
+  if (uncovered.length) pieces.push(...bucketsOf(uncovered));
+  if (pieces.length === 0) return;
   await db.query(
     `INSERT INTO seen_key_bucket (dataset_num, lo, entries) SELECT $1, * FROM unnest($2::bigint[], $3::bytea[])
      ON CONFLICT (dataset_num, lo) DO UPDATE SET entries = EXCLUDED.entries`,
     [datasetNum, bigintArrayText(pieces.map((p) => p.lo)), pieces.map((p) => encodeEntries(p.entries))],
   );
+}
+
+/** The bucket with the highest `lo`: it holds the dataset's highest positions. */
+async function newestBucket(db: pg.Pool | pg.ClientBase, datasetNum: number): Promise<{ lo: bigint; entries: Buffer } | undefined> {
+  const { rows } = await db.query<{ lo: string; entries: Buffer }>('SELECT lo::text AS lo, entries FROM seen_key_bucket WHERE dataset_num = $1 ORDER BY lo DESC LIMIT 1', [datasetNum]);
+  return rows[0] && { lo: BigInt(rows[0].lo), entries: rows[0].entries };
 }
 
 /** The full position of the entry at `at` in a bucket starting at `lo`. */
@@ -125,7 +155,17 @@ export function bucketsOf(entries: Entry[], lo?: bigint): { lo: bigint; entries:
  * One primary-key descent per probe to its bucket; `position` (a byte search in C) keeps only the
  * buckets where a probe's low 48 bits occur, and only those travel back to be decoded here.
  */
-export async function findSeenKeyGroups(pool: pg.Pool, datasetNum: number, positions: bigint[]): Promise<SeenKeyGroup[]> {
+export async function findSeenKeyGroups(pool: pg.Pool, datasetNum: number, all: bigint[]): Promise<SeenKeyGroup[]> {
+  // Past the newest bucket's highest position nothing was seen: a Ledger's new keys, in time order,
+  // are not looked up one by one (appendSeenKeys says what that costs).
+  const newest = all.length ? await newestBucket(pool, datasetNum) : undefined;
+  if (!newest) return [];
+  let highest = newest.lo;
+  for (let at = 0; at < newest.entries.length; at += ENTRY) {
+    const p = positionAt(newest.lo, newest.entries, at);
+    if (p > highest) highest = p;
+  }
+  const positions = all.filter((p) => p <= highest);
   if (positions.length === 0) return [];
   const { rows: buckets } = await pool.query<{ lo: string; entries: Buffer }>(
     `SELECT DISTINCT b.lo::text AS lo, b.entries FROM unnest($2::bigint[]) AS p(s)

@@ -98,6 +98,45 @@ describe('[LEDGER] seen keys in position buckets (lib/store/seen-key-buckets.ts)
     }
   });
 
+  it('places keys newer than the newest bucket, older ones and ones past its span each in the bucket that covers them', async () => {
+    const d = await ledgerDataset();
+    const SPAN = 2n ** 48n;
+    /** Every stored entry's position, by bucket: each must lie below the next bucket's lo, and a bucket stay within its bytes. */
+    const layout = async () => {
+      const { rows } = await d.db.query<{ lo: string; entries: Buffer }>('SELECT lo::text AS lo, entries FROM seen_key_bucket WHERE dataset_num = $1 ORDER BY lo', [d.headNum()]);
+      return rows.map((b, i) => {
+        const lo = BigInt(b.lo);
+        const positions: bigint[] = [];
+        for (let at = 0; at < b.entries.length; at += 10) positions.push(lo + ((BigInt(b.entries.readUIntBE(at, 6)) - (lo & (SPAN - 1n)) + SPAN) & (SPAN - 1n)));
+        return { lo, next: rows[i + 1] ? BigInt(rows[i + 1].lo) : undefined, positions, bytes: b.entries.length };
+      });
+    };
+    try {
+      const committed: string[] = [];
+      const batches = [
+        readings(T0, 300, 'a-'),
+        // Half inside the first batch's range (older than the newest bucket), half after it.
+        readings(T0 + 150_500, 300, 'b-'),
+        // After everything, within the newest bucket's span; then past it (a day later).
+        readings(T0 + 900_000, 200, 'c-'),
+        readings(T0 + 2 * 86_400_000, 50, 'd-'),
+        // All three at once: late, within the span, past it.
+        [...readings(T0 + 1_000, 5, 'late-'), ...readings(T0 + 2 * 86_400_000 + 60_000, 5, 'e-'), ...readings(T0 + 5 * 86_400_000, 5, 'f-')],
+      ];
+      for (const batch of batches) {
+        committed.push(...(await d.commit(batch)));
+        for (const b of await layout()) {
+          for (const p of b.positions) expect(b.next === undefined || p < b.next).toBe(true);
+          expect(b.bytes).toBeLessThanOrEqual(1024);
+        }
+        expect(await d.seen([...committed, d.key(T0 + 150_500, 'never'), d.key(T0 + 9 * 86_400_000, 'never')])).toEqual(new Set(committed));
+      }
+      expect(committed).toHaveLength(865);
+    } finally {
+      await d.close();
+    }
+  });
+
   it('finds a key with an old event time (a redelivery) among new ones, and keeps a late key not seen before as new', async () => {
     const d = await ledgerDataset();
     try {

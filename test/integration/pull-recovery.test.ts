@@ -90,6 +90,23 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
     await second.release();
   });
 
+  it("a run's lease passes from pull to pull with no moment free, and a run that lost it cannot pass it on", async () => {
+    await add('passed', 'passed/#');
+    const ds = (await env.store.ingest.getDatasetHead(defaultWorkspaceKey('passed')))!;
+    const lease = await env.store.ingest.acquirePullLease(ds.id, 'run-1');
+    await env.store.ingest.startPull(ds.id, 'run-1');
+    await lease.passTo('run-2');
+    // Held by the run's second pull, which is recorded as running: no other pull can start.
+    await expect(env.store.ingest.acquirePullLease(ds.id, 'other')).rejects.toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
+    expect((await env.store.datasets.pulls(ds.id)).map((p) => [p.id, p.status])).toContainEqual(['run-2', 'running']);
+    // Expired and taken by another pull: the run's next pull does not start.
+    await env.store.prisma.dataset.update({ where: { id: ds.id }, data: { leaseExpiresAt: new Date(Date.now() - 1000) } });
+    const other = await env.store.ingest.acquirePullLease(ds.id, 'other');
+    await expect(lease.passTo('run-3')).rejects.toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
+    expect((await env.store.datasets.pulls(ds.id)).map((p) => p.id)).not.toContain('run-3');
+    await other.release();
+  });
+
   it('after --replace with other topics, the old filter is unsubscribed and its messages are not ingested', async () => {
     await add('moved', 'moved-old/#');
     await pull('moved');

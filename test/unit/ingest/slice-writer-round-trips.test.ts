@@ -43,3 +43,46 @@ describe('SliceWriter commits', () => {
     }
   });
 });
+
+/** A promise and what settles it. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('SliceWriter key state while a commit is in flight', () => {
+  it('sees the keys of a commit that lands while the next batch is looked up (the answer predates it)', async () => {
+    const commits: SliceCommit[] = [];
+    const landed = deferred<void>();
+    const answer = deferred<never[]>();
+    const lookupSent = deferred<void>();
+    let lookups = 0;
+    const store = {
+      ...recordingStore(commits),
+      // The second batch's lookup reads the store as it was when sent: without the first batch's keys.
+      findSeenKeyGroups: (_: number, positions: bigint[]) => {
+        if (commits.length === 0 && positions.length && lookups++ === 1) {
+          lookupSent.resolve();
+          return answer.promise;
+        }
+        return Promise.resolve([]);
+      },
+      commit: async (c: SliceCommit) => {
+        await landed.promise;
+        commits.push(c);
+      },
+    } as unknown as IngestStore;
+    const schema = configureSchema(source.readSchema!, source, head(null));
+    const writer = new SliceWriter({ store, clock: { now: () => new Date() }, head: head(stateSignature(schema.strategy)), source, schema, pullId: 'p', maxPayloadBytes: 1 << 20 });
+    const first = writer.commit(await writer.prepare(messages(0, 3) as never, [], false));
+    // The same readings again (a redelivery), prepared while the first batch commits; that commit
+    // lands before the lookup's answer, which was read before it.
+    const second = writer.prepare(messages(0, 3) as never, [], false);
+    await lookupSent.promise;
+    landed.resolve();
+    await first;
+    answer.resolve([]);
+    expect((await second).commit.stage?.rows ?? []).toHaveLength(0);
+  });
+});

@@ -63,6 +63,21 @@ describe('stageSlice', () => {
     expect(line).toBe('{"offset":9007199254740993,"op":3,"system_time":"2026-03-01T12:00:00.000Z","event_time":"2026-03-01T12:00:00.000Z","device":"x\\"y","n":9007199254740993}\n');
   });
 
+  it("writes each data cell as JSON.stringify does (the hash covers it), whichever way it is quoted", () => {
+    const wide = layoutFromReadSchema(
+      { fields: [{ name: 'event_time', type: { kind: 'Timestamp', unit: 'Millisecond' } }, { name: 's', type: { kind: 'String' } }, { name: 'f', type: { kind: 'Float64' } }, { name: 't', type: { kind: 'Timestamp', unit: 'Millisecond' } }] },
+      DEFAULT_VOCAB,
+    );
+    const strings = ['device-00042', '', 'x"y', 'a\\b', 'a\u001fb', '\udc00x', '😀', 'é\u2028'];
+    const numbers = [0, -0, 1.5, -2e-7, 1e21, 12345678901234567890, NaN, Infinity];
+    strings.forEach((text, i) => {
+      const [f, t] = [numbers[i], i * 1e12];
+      const line = encodeSliceLine({ offset: 1n, op: 0, systemTime: sys, eventTime: sys, data: { s: text, f, t } }, wide);
+      const expected = `,"s":${JSON.stringify(text)},"f":${JSON.stringify(f)},"t":${JSON.stringify(new Date(t).toISOString())}}\n`;
+      expect(line.slice(line.indexOf(',"s":'))).toBe(expected);
+    });
+  });
+
   it('rejects an event-time column that is not a Timestamp or Date', () => {
     expect(() => layoutFromReadSchema({ fields: [{ name: 'event_time', type: { kind: 'String' } }] }, DEFAULT_VOCAB)).toThrow(/must be a Timestamp or Date/);
   });
