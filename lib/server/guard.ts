@@ -39,6 +39,10 @@ export async function requireViewer(): Promise<Viewer> {
 /**
  * The one guard every page load, server action and route handler goes through: a signed-in
  * member of the workspace whose role allows `permission` (see requireMemberAccess).
+ *
+ * Contract: `slug` and `name` are route params as Next.js gives them, decoded once; nobody decodes
+ * them again (a second decode turned `%252F` into `/` and a lone `%` into a 500). Slugs and
+ * dataset names are URL-safe by their rules, so a param that still holds `%` names nothing.
  */
 export async function requireWorkspace(slug: string, permission: Permission): Promise<WorkspaceAccess> {
   const viewer = await requireViewer();

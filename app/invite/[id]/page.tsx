@@ -10,7 +10,7 @@ export const dynamic = 'force-dynamic';
 
 export default async function InvitePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const [invitation, viewer] = await Promise.all([(await getStore()).workspaces.invitation(safeDecode(id)), getViewer()]);
+  const [invitation, viewer] = await Promise.all([(await getStore()).workspaces.invitation(id), getViewer()]);
   const usable = invitation && invitation.status === 'pending' && invitation.expiresAt > new Date();
   const here = `/invite/${encodeURIComponent(id)}`;
   return (
@@ -39,13 +39,4 @@ export default async function InvitePage({ params }: { params: Promise<{ id: str
       )}
     </Card>
   );
-}
-
-/** A malformed escape in the link is an unknown invitation, not a server error. */
-function safeDecode(id: string): string {
-  try {
-    return decodeURIComponent(id);
-  } catch {
-    return id;
-  }
 }

@@ -13,7 +13,7 @@ export const dynamic = 'force-dynamic';
 
 /** Every page of a workspace is behind the guard: members only. */
 export default async function WorkspaceLayout({ children, params }: { children: ReactNode; params: Promise<{ workspace: string }> }) {
-  const slug = decodeURIComponent((await params).workspace);
+  const slug = (await params).workspace;
   const access = await guardPage(() => requireWorkspace(slug, { dataset: 'read' }));
   const workspaces = await (await getStore()).workspaces.listForUser(access.viewer.id);
   const base = workspacePath(access.workspace.slug);

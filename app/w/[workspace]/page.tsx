@@ -13,7 +13,7 @@ import { getStore } from '@/lib/server/store';
 export const dynamic = 'force-dynamic';
 
 export default async function DatasetsPage({ params }: { params: Promise<{ workspace: string }> }) {
-  const slug = decodeURIComponent((await params).workspace);
+  const slug = (await params).workspace;
   const access = await guardPage(() => requireWorkspace(slug, { dataset: 'read' }));
   const datasets = await listDatasetRows((await getStore()).datasets, access.workspace.id);
   const canCreate = can(access.role, { dataset: 'create' });

@@ -10,7 +10,7 @@ import { activityDetail, activityLabel } from './activity-labels';
 export const metadata: Metadata = { title: 'Activity' };
 
 export default async function ActivityPage({ params }: { params: Promise<{ workspace: string }> }) {
-  const slug = decodeURIComponent((await params).workspace);
+  const slug = (await params).workspace;
   const access = await guardPage(() => requireWorkspace(slug, { activity: 'read' }));
   const entries = await (await getStore()).activity.list(access.workspace.id);
   return (

@@ -12,7 +12,7 @@ const when = (d: Date | null) => (d ? formatTime(d.toISOString()) : '—');
 
 /** Device credentials of the workspace: maintainers create and revoke them and see how each is used. */
 export default async function DevicesPage({ params }: { params: Promise<{ workspace: string }> }) {
-  const slug = decodeURIComponent((await params).workspace);
+  const slug = (await params).workspace;
   const access = await guardPage(() => requireWorkspace(slug, { device: 'manage' }));
   const devices = await (await getStore()).devices.list(access.workspace.id);
   const now = new Date();

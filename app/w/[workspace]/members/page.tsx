@@ -9,7 +9,7 @@ import { MembersTable, InviteForm, PendingInvitations, LeaveButton } from './mem
 export const metadata: Metadata = { title: 'Members' };
 
 export default async function MembersPage({ params }: { params: Promise<{ workspace: string }> }) {
-  const slug = decodeURIComponent((await params).workspace);
+  const slug = (await params).workspace;
   const access = await guardPage(() => requireWorkspace(slug, { dataset: 'read' }));
   const store = await getStore();
   const manage = can(access.role, { member: 'update' });

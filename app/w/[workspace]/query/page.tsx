@@ -11,7 +11,7 @@ import { QueryConsole } from './query-console';
 export const metadata: Metadata = { title: 'Query' };
 
 export default async function QueryPage({ params, searchParams }: { params: Promise<{ workspace: string }>; searchParams: Promise<{ sql?: string; q?: string; dataset?: string }> }) {
-  const slug = decodeURIComponent((await params).workspace);
+  const slug = (await params).workspace;
   const { sql, q, dataset } = await searchParams;
   const access = await guardPage(() => requireWorkspace(slug, { dataset: 'read' }));
   const datasets = (await (await getStore()).datasets.list(access.workspace.id)).map(queryableDataset);

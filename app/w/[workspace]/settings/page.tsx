@@ -9,7 +9,7 @@ import { getStore } from '@/lib/server/store';
 export const metadata: Metadata = { title: 'Workspace settings' };
 
 export default async function WorkspaceSettingsPage({ params }: { params: Promise<{ workspace: string }> }) {
-  const slug = decodeURIComponent((await params).workspace);
+  const slug = (await params).workspace;
   const access = await guardPage(() => requireWorkspace(slug, { secret: 'manage' }));
   const secrets = await (await getStore()).secrets.list(access.workspace.id);
   return (

@@ -19,7 +19,7 @@ export async function loadDatasetView<T>(
 ): Promise<T> {
   const p = await params;
   return guardPage(async () => {
-    const access = await requireDataset(decodeURIComponent(p.workspace), decodeURIComponent(p.name), permission);
+    const access = await requireDataset(p.workspace, p.name, permission);
     return load(await getStore(), access.dataset, access);
   });
 }

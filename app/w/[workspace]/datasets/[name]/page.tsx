@@ -21,7 +21,7 @@ export default async function DatasetOverviewPage({ params }: { params: DatasetP
   const env = readEnv();
   const p = await params;
   const origin = env.SLUICE_PUBLIC_URL ?? `http://${(await headers()).get('host') ?? '127.0.0.1:3000'}`;
-  const ingestUrl = `${origin}/api/w/${encodeURIComponent(decodeURIComponent(p.workspace))}/datasets/${encodeURIComponent(decodeURIComponent(p.name))}/ingest`;
+  const ingestUrl = `${origin}/api/w/${encodeURIComponent(p.workspace)}/datasets/${encodeURIComponent(p.name)}/ingest`;
   const facts: [string, React.ReactNode][] = [
     ['Rows', formatCount(d.rows)],
     ['Slices', formatCount(d.slices)],

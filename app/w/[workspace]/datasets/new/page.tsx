@@ -20,7 +20,7 @@ function consoleBroker(): { host: string; port: number } | undefined {
 
 export default async function NewDatasetPage({ params }: { params: Promise<{ workspace: string }> }) {
   const { workspace } = await params;
-  const access = await guardPage(() => requireWorkspace(decodeURIComponent(workspace), { dataset: 'create' }));
+  const access = await guardPage(() => requireWorkspace(workspace, { dataset: 'create' }));
   const slug = access.workspace.slug;
   const save = async (yaml: string) => {
     'use server';

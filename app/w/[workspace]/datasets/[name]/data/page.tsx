@@ -30,7 +30,7 @@ export default async function DatasetDataPage({ params, searchParams }: { params
         <div className="ml-auto flex flex-wrap gap-1">
           <Button asChild variant="ghost" size="sm">
             {/* A full page load: see the Query link in the workspace layout. */}
-            <a href={queryDatasetPath(workspace, decodeURIComponent(name))}>Query in SQL</a>
+            <a href={queryDatasetPath(workspace, name)}>Query in SQL</a>
           </Button>
           {(['csv', 'parquet', 'ndjson'] as const).map((f) => (
             <Button key={f} asChild variant="ghost" size="sm">

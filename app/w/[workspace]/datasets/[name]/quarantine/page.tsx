@@ -7,7 +7,7 @@ export default async function DatasetQuarantinePage({ params }: { params: Datase
   const { entries, access, name } = await loadDatasetView(params, async (store, ref, access) => ({
     entries: await listDatasetQuarantine(store, ref),
     access,
-    name: decodeURIComponent((await params).name),
+    name: (await params).name,
   }));
   if (entries.length === 0) return <p className="text-muted-foreground">Nothing in quarantine: every payload pulled so far was read.</p>;
   return <QuarantineList workspace={access.workspace.slug} dataset={name} entries={entries} canDiscard={can(access.role, { quarantine: 'discard' })} />;

@@ -20,7 +20,7 @@ const RangeQuery = z.object({ id: z.string().min(1), schema: z.string().min(1), 
 export async function GET(req: Request, ctx: { params: Promise<{ workspace: string; name: string }> }) {
   return guardRoute(async () => {
     const p = await ctx.params;
-    const { dataset } = await requireDataset(decodeURIComponent(p.workspace), decodeURIComponent(p.name), { dataset: 'read' });
+    const { dataset } = await requireDataset(p.workspace, p.name, { dataset: 'read' });
     const q = parseInput(RangeQuery, Object.fromEntries(new URL(req.url).searchParams));
     const body = await sliceRangeArrowZlib(await getStore(), dataset, { from: q.from, to: q.to }, { datasetId: q.id, schemaKey: q.schema });
     return new Response(new Uint8Array(body), { headers: { 'content-type': 'application/zlib', 'cache-control': 'private, max-age=31536000, immutable' } });

@@ -22,8 +22,8 @@ export async function GET(req: Request, ctx: { params: Promise<{ workspace: stri
   return guardRoute(async () => {
     const p = await ctx.params;
     const format = parseInput(Format, new URL(req.url).searchParams.get('format') ?? 'csv');
-    const name = decodeURIComponent(p.name);
-    const { dataset } = await requireDataset(decodeURIComponent(p.workspace), name, { dataset: 'read' });
+    const { name } = p;
+    const { dataset } = await requireDataset(p.workspace, name, { dataset: 'read' });
     const store = await getStore();
     const headers = { 'content-type': TYPES[format], 'content-disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}.${format}"` };
     if (format === 'parquet') {

@@ -16,7 +16,7 @@ export const dynamic = 'force-dynamic';
 export async function GET(req: Request, ctx: { params: Promise<{ workspace: string; name: string }> }) {
   return guardRoute(async () => {
     const p = await ctx.params;
-    const { dataset, viewer, workspace } = await requireDataset(decodeURIComponent(p.workspace), decodeURIComponent(p.name), { dataset: 'read' });
+    const { dataset, viewer, workspace } = await requireDataset(p.workspace, p.name, { dataset: 'read' });
     const auth = await getAuth();
     const sessionAccount = async () => (await auth.api.getSession({ headers: req.headers }))?.user.id;
     const follow = await inboxFollower(await getStore(), dataset, { userId: viewer.id, workspaceSlug: workspace.slug, sessionAccount });

@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 export async function GET(_req: Request, ctx: { params: Promise<{ workspace: string; name: string }> }) {
   return guardRoute(async () => {
     const p = await ctx.params;
-    const { dataset } = await requireDataset(decodeURIComponent(p.workspace), decodeURIComponent(p.name), { dataset: 'read' });
+    const { dataset } = await requireDataset(p.workspace, p.name, { dataset: 'read' });
     return Response.json(await getDatasetLive(await getStore(), dataset), { headers: { 'cache-control': 'private, no-store' } });
   });
 }

@@ -16,7 +16,7 @@ const IndexQuery = z.object({ after: z.string().regex(/^\d{1,18}$/, 'after is an
 export async function GET(req: Request, ctx: { params: Promise<{ workspace: string; name: string }> }) {
   return guardRoute(async () => {
     const p = await ctx.params;
-    const { dataset } = await requireDataset(decodeURIComponent(p.workspace), decodeURIComponent(p.name), { dataset: 'read' });
+    const { dataset } = await requireDataset(p.workspace, p.name, { dataset: 'read' });
     const { after } = parseInput(IndexQuery, Object.fromEntries(new URL(req.url).searchParams));
     return Response.json(await datasetSliceIndex(await getStore(), dataset, after), { headers: { 'cache-control': 'private, no-store' } });
   });
