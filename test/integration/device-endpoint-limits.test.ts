@@ -1,0 +1,88 @@
+/**
+ * What one device connection may make the endpoint hold: nothing read while a packet waits (its
+ * CONNECT's authentication), and a session's unreleased QoS 2 messages within the receive maximum.
+ */
+import net from 'node:net';
+import mqttPacket from 'mqtt-packet';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { addDataset } from '../../lib/datasets/add-dataset';
+import type { Store } from '../../lib/store/open-store';
+import { pushManifest } from '../support/manifests';
+import { createTestStore } from '../support/test-store';
+import { rawDevice, startTestEndpoint, testCredential, until } from '../support/device-endpoint';
+
+let store: Store;
+
+beforeAll(async () => {
+  store = await createTestStore();
+  await addDataset({ store, manifest: pushManifest('sensors') });
+});
+afterAll(() => store?.close());
+
+describe('device endpoint: what one connection may make it hold', () => {
+  it('reads nothing more of a connection while its CONNECT is being authenticated', async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const devices = Object.create(store.devices) as Store['devices'];
+    devices.findDevice = async (username) => {
+      await gate;
+      return store.devices.findDevice(username);
+    };
+    // The endpoint's side of the connection, seen by its 'data' events.
+    let port = -1;
+    let server: net.Socket | undefined;
+    const emit = net.Socket.prototype.emit;
+    const spy = vi.spyOn(net.Socket.prototype, 'emit').mockImplementation(function (this: net.Socket, event: string | symbol, ...args: unknown[]) {
+      if (event === 'data' && this.localPort === port) server = this;
+      return (emit as (...a: unknown[]) => boolean).call(this, event, ...args);
+    });
+    const ep = await startTestEndpoint(store, { store: devices });
+    port = ep.port;
+    const c = await rawDevice(ep.port);
+    try {
+      c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'flood', keepalive: 0, username: 'no-such-device', password: Buffer.from('x') });
+      // PUBLISH packets within the pre-authentication size limit, 64 MiB of them, while the check waits.
+      const chunk = Buffer.concat(Array.from({ length: 16 }, () => mqttPacket.generate({ cmd: 'publish', topic: 'sensors/x', payload: Buffer.alloc(15_000), qos: 0, retain: false, dup: false }, { protocolVersion: 5 })));
+      const cap = 64 * 1024 * 1024;
+      const stopped = () => !!server && server.isPaused() && c.socket.writableNeedDrain;
+      let sent = 0;
+      while (sent < cap && !stopped()) {
+        sent += chunk.length;
+        if (!c.socket.write(chunk)) await Promise.race([new Promise((r) => c.socket.once('drain', r)), until(stopped), c.closed]);
+      }
+      // Secure: the endpoint stopped reading (insecure: it decoded and queued all 64 MiB).
+      expect(stopped()).toBe(true);
+      expect(server!.bytesRead).toBeLessThan(8 * 1024 * 1024);
+      open();
+      await c.closed; // the unknown username is refused
+    } finally {
+      spy.mockRestore();
+      open();
+      c.end();
+      await ep.close();
+    }
+  });
+
+  it('a session holds at most its receive maximum of unreleased QoS 2 messages (MQTT 5 §3.3.4: 0x93)', async () => {
+    const ep = await startTestEndpoint(store, { limits: { maxInflight: 10 } });
+    const { credential, secret } = await testCredential(store, 'default', 'qos2-hoarder');
+    const c = await rawDevice(ep.port);
+    try {
+      c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: false, clientId: 'hoarder', keepalive: 0, username: credential.username, password: Buffer.from(secret) });
+      expect(await c.next('connack')).toMatchObject({ reasonCode: 0, properties: expect.objectContaining({ receiveMaximum: 10 }) });
+      // One after another, each acknowledged and never released (no PUBREL): only the first 10 may be kept.
+      for (let id = 1; id <= 10; id++) {
+        c.send({ cmd: 'publish', topic: 'sensors/q', payload: Buffer.from('{}'), qos: 2, messageId: id, retain: false, dup: false });
+        await c.next('pubrec');
+      }
+      for (let id = 11; id <= 15; id++) c.send({ cmd: 'publish', topic: 'sensors/q', payload: Buffer.from('{}'), qos: 2, messageId: id, retain: false, dup: false });
+      expect(await c.next('disconnect')).toMatchObject({ reasonCode: 0x93 });
+      await c.closed;
+      const rows = (await store.prisma.$queryRawUnsafe(`SELECT count(*)::int AS n FROM device_qos2_receipt WHERE credential_id = $1`, credential.id)) as { n: number }[];
+      expect(rows[0].n).toBe(10);
+    } finally {
+      c.end();
+      await ep.close();
+    }
+  }, 60_000);
+});
