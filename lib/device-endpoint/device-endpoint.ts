@@ -116,12 +116,30 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
       res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
       res.end('This is Sluice\'s device endpoint over WebSocket; connect an MQTT client to ws://<host>:<port>/mqtt\n');
     });
+    // A connection to the WebSocket port counts among its address's unauthenticated ones from the
+    // start, as on the TCP port: else an address could hold any number of them open with a request
+    // it never finishes. Once upgraded, its DeviceSession counts it instead.
+    const beforeUpgrade = new WeakMap<Duplex, () => void>();
+    web.on('connection', (socket: net.Socket) => {
+      const address = socket.remoteAddress ?? 'unknown';
+      if (!ctx.unauthenticated.enter(address)) return void socket.destroy();
+      let counted = true;
+      const leave = () => {
+        if (counted) ctx.unauthenticated.leave(address);
+        counted = false;
+      };
+      beforeUpgrade.set(socket, leave);
+      socket.once('close', leave);
+    });
     web.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
       const path = requestPath(req);
       if (path === undefined) return refuseUpgrade(socket, 400);
       if (!WS_PATHS.has(path)) return refuseUpgrade(socket, 404);
-      wss.handleUpgrade(req, socket, head, (ws) => accept(createWebSocketStream(ws), req.socket.remoteAddress));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        beforeUpgrade.get(socket)?.();
+        accept(createWebSocketStream(ws), req.socket.remoteAddress);
+      });
     });
     servers.push(web);
     const wsPort = await listenOn(web, host, opts.wsPort, !!opts.portFallback, 'MQTT over WebSocket', log);

@@ -9,7 +9,7 @@ import { addDataset } from '../../lib/datasets/add-dataset';
 import type { Store } from '../../lib/store/open-store';
 import { pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
-import { rawDevice, startTestEndpoint, testCredential, until } from '../support/device-endpoint';
+import { connectDevice, rawDevice, startTestEndpoint, testCredential, until } from '../support/device-endpoint';
 
 let store: Store;
 
@@ -62,6 +62,31 @@ describe('device endpoint: what one connection may make it hold', () => {
       await ep.close();
     }
   });
+
+  it('over WebSocket too, an address gets few connections before CONNECT, also while its upgrade request is unfinished', async () => {
+    const ep = await startTestEndpoint(store, { limits: { unauthenticatedPerAddress: 2 } });
+    const open = (request: string) => {
+      const s = net.connect(ep.wsPort, '127.0.0.1', () => s.write(request));
+      s.on('error', () => undefined);
+      return { socket: s, closed: new Promise<void>((resolve) => s.once('close', () => resolve())) };
+    };
+    const partial = 'GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'; // never finished
+    const held = [open(partial), open(partial)];
+    try {
+      await until(() => held.every((h) => h.socket.readyState === 'open'));
+      const third = open(partial);
+      await third.closed; // insecure: held open like the others, for as many as an address opens
+      // A device that authenticates leaves the count: a WebSocket device still connects once those close.
+      for (const h of held) h.socket.destroy();
+      await Promise.all(held.map((h) => h.closed));
+      const { credential, secret } = await testCredential(store, 'default', 'ws-after-flood');
+      const device = await connectDevice(ep.wsUrl, credential.username, secret);
+      await device.endAsync();
+    } finally {
+      for (const h of held) h.socket.destroy();
+      await ep.close();
+    }
+  }, 30_000);
 
   it('a session holds at most its receive maximum of unreleased QoS 2 messages (MQTT 5 §3.3.4: 0x93)', async () => {
     const ep = await startTestEndpoint(store, { limits: { maxInflight: 10 } });
