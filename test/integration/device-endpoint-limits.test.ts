@@ -2,12 +2,14 @@
  * What one device connection may make the endpoint hold: nothing read while a packet waits (its
  * CONNECT's authentication), and a session's unreleased QoS 2 messages within the receive maximum.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import type { Store } from '../../lib/store/open-store';
 import { pushManifest } from '../support/manifests';
+import { createTestPki } from '../support/tls-mosquitto';
 import { createTestStore } from '../support/test-store';
 import { connectDevice, rawDevice, startTestEndpoint, testCredential, until } from '../support/device-endpoint';
 
@@ -63,30 +65,36 @@ describe('device endpoint: what one connection may make it hold', () => {
     }
   });
 
-  it('over WebSocket too, an address gets few connections before CONNECT, also while its upgrade request is unfinished', async () => {
-    const ep = await startTestEndpoint(store, { limits: { unauthenticatedPerAddress: 2 } });
-    const open = (request: string) => {
-      const s = net.connect(ep.wsPort, '127.0.0.1', () => s.write(request));
-      s.on('error', () => undefined);
-      return { socket: s, closed: new Promise<void>((resolve) => s.once('close', () => resolve())) };
-    };
-    const partial = 'GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'; // never finished
-    const held = [open(partial), open(partial)];
-    try {
-      await until(() => held.every((h) => h.socket.readyState === 'open'));
-      const third = open(partial);
-      await third.closed; // insecure: held open like the others, for as many as an address opens
-      // A device that authenticates leaves the count: a WebSocket device still connects once those close.
-      for (const h of held) h.socket.destroy();
-      await Promise.all(held.map((h) => h.closed));
-      const { credential, secret } = await testCredential(store, 'default', 'ws-after-flood');
-      const device = await connectDevice(ep.wsUrl, credential.username, secret);
-      await device.endAsync();
-    } finally {
-      for (const h of held) h.socket.destroy();
-      await ep.close();
-    }
-  }, 30_000);
+  for (const transport of ['WebSocket', 'TLS'] as const) {
+    it(`over ${transport} too, an address gets few connections before CONNECT, also while its ${transport === 'TLS' ? 'handshake' : 'upgrade request'} is unfinished`, async () => {
+      const pki = createTestPki();
+      const ep = await startTestEndpoint(store, { limits: { unauthenticatedPerAddress: 2 }, tls: { port: 0, cert: fs.readFileSync(pki.certFile), key: fs.readFileSync(pki.keyFile) } });
+      const port = transport === 'TLS' ? ep.tlsPort! : ep.wsPort;
+      // An upgrade request never finished, or a TLS record header of a ClientHello whose body never comes.
+      const partial = transport === 'TLS' ? Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]) : Buffer.from('GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n');
+      const open = () => {
+        const s = net.connect(port, '127.0.0.1', () => s.write(partial));
+        s.on('error', () => undefined);
+        return { socket: s, closed: new Promise<void>((resolve) => s.once('close', () => resolve())) };
+      };
+      const held = [open(), open()];
+      try {
+        await until(() => held.every((h) => h.socket.readyState === 'open'));
+        await open().closed; // insecure: held open like the others, for as many as an address opens
+        // The count is given back: a device connects once those close.
+        for (const h of held) h.socket.destroy();
+        await Promise.all(held.map((h) => h.closed));
+        const { credential, secret } = await testCredential(store, 'default', `after-flood-${transport}`);
+        const url = transport === 'TLS' ? ep.tlsUrl! : ep.wsUrl;
+        const device = await connectDevice(url, credential.username, secret, { ca: pki.ca, rejectUnauthorized: true });
+        await device.endAsync();
+      } finally {
+        for (const h of held) h.socket.destroy();
+        await ep.close();
+        pki.cleanup();
+      }
+    }, 30_000);
+  }
 
   it('a session holds at most its receive maximum of unreleased QoS 2 messages (MQTT 5 §3.3.4: 0x93)', async () => {
     const ep = await startTestEndpoint(store, { limits: { maxInflight: 10 } });
