@@ -95,11 +95,14 @@ async function startAll(opts: { port: number; host: string }, stops: (() => Prom
   // The device endpoint runs here (with port fallback, like the broker); the web server is told not to.
   const deviceConfig = deviceEndpointConfig(env, remembered.devices);
   let deviceUrl: string | undefined;
+  let devicePorts: Record<string, string> = {};
   if (deviceConfig) {
     const devices = await startDeviceEndpoint({ ...deviceConfig, store: store.devices, portFallback: true, log: (line) => console.log(line) });
     stops.unshift(() => devices.close());
     remembered.devices = { port: devices.port, wsPort: devices.wsPort };
     deviceUrl = devices.url;
+    // The web server judges brokers knowing the ports the endpoint took (they are never a broker).
+    devicePorts = { SLUICE_DEVICE_PORT: String(devices.port), SLUICE_DEVICE_WS_PORT: String(devices.wsPort), ...(devices.tlsPort ? { SLUICE_DEVICE_TLS_PORT: String(devices.tlsPort) } : {}) };
     if (broker) {
       // The embedded default's second demo: a device publishing straight into a push dataset.
       const pusher = await startDemoPushDevice({ store, endpointUrl: devices.url, log: (line) => console.log(line) });
@@ -118,7 +121,7 @@ async function startAll(opts: { port: number; host: string }, stops: (() => Prom
   const web = spawn(process.execPath, [path.join(ROOT, 'bin/sluice.mjs'), 'serve', '--port', String(port), '--host', opts.host, '--no-devices'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...NEXT_ENV, DATABASE_URL: store.databaseUrl, SLUICE_SECRET_KEY: secretKey, SLUICE_PUBLIC_URL: publicUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}), ...(deviceUrl ? { SLUICE_DEVICE_URL: deviceUrl } : {}) },
+    env: { ...NEXT_ENV, DATABASE_URL: store.databaseUrl, SLUICE_SECRET_KEY: secretKey, SLUICE_PUBLIC_URL: publicUrl, ...(broker ? { SLUICE_BROKER_URL: broker.url, SLUICE_BROKER_WS_URL: broker.wsUrl } : {}), ...(deviceUrl ? { SLUICE_DEVICE_URL: deviceUrl } : {}), ...devicePorts },
   });
   stops.unshift(async () => {
     web.kill('SIGTERM');

@@ -13,7 +13,7 @@ import { loadMasterKey } from '../lib/config/secret-key';
 import { isSluiceError } from '../lib/errors';
 import { ConnectionsPerAccount } from '../lib/relay/connections-per-account';
 import { relayMqtt } from '../lib/relay/mqtt-relay';
-import { pathDecodes, refuseUpgrade, requestPath } from '../lib/http/request-path';
+import { pathDecodes, refuseUpgrade, upgradeRoute } from '../lib/http/request-path';
 import { brokerPolicyFromEnv, installBrokerPolicy } from '../lib/brokers/active-broker-policy';
 import { RELAY_PATH, relayPolicyFor } from '../lib/relay/relay-access';
 import { isFromConsoleOrigin } from '../lib/relay/relay-origin';
@@ -69,10 +69,10 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const devices = deviceConfig && (await startDeviceEndpoint({ ...deviceConfig, store: store.devices, log: (line) => console.error(line) }));
   const nextUpgrade = app.getUpgradeHandler();
   server.on('upgrade', (req, socket, head) => {
-    const path = requestPath(req);
-    if (path === undefined) refuseUpgrade(socket, 400);
-    else if (path === RELAY_PATH) relay(req, socket, head);
-    else void nextUpgrade(req, socket, head); // Next's own (hot reload in --dev)
+    const route = upgradeRoute(req, { relayPath: RELAY_PATH, dev: !!opts.dev });
+    if (route === 'relay') relay(req, socket, head);
+    else if (route === 'next') void nextUpgrade(req, socket, head);
+    else refuseUpgrade(socket, route.refuse);
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(opts.port, opts.host, resolve));
   return {

@@ -1,5 +1,6 @@
 import { readEnv, type SluiceEnv } from '../config/env';
 import { isSignupOpen } from '../config/signup';
+import { deviceEndpointPorts } from '../device-endpoint/endpoint-config';
 import { brokerPolicyFrom, type BrokerPolicy } from './broker-policy';
 
 /**
@@ -18,6 +19,10 @@ export function installBrokerPolicy(policy: BrokerPolicy): void {
   holder.sluiceBrokerPolicy = policy;
 }
 
+/**
+ * The device endpoint's ports count as the console's own: a dataset pointed at them would make
+ * the console a device, and its failed authentications would lock out every device of its address.
+ */
 export function brokerPolicyFromEnv(env: SluiceEnv, consolePorts: number[] = []): BrokerPolicy {
-  return brokerPolicyFrom(env, { signupOpen: isSignupOpen(env), consolePorts });
+  return brokerPolicyFrom(env, { signupOpen: isSignupOpen(env), consolePorts: [...consolePorts, ...deviceEndpointPorts(env)] });
 }

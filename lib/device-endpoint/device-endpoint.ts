@@ -116,19 +116,27 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
       res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
       res.end('This is Sluice\'s device endpoint over WebSocket; connect an MQTT client to ws://<host>:<port>/mqtt\n');
     });
+    const upgraded = countBeforeSession(web, ctx.unauthenticated);
     web.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
       const path = requestPath(req);
       if (path === undefined) return refuseUpgrade(socket, 400);
       if (!WS_PATHS.has(path)) return refuseUpgrade(socket, 404);
-      wss.handleUpgrade(req, socket, head, (ws) => accept(createWebSocketStream(ws), req.socket.remoteAddress));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        upgraded(req.socket);
+        accept(createWebSocketStream(ws), req.socket.remoteAddress);
+      });
     });
     servers.push(web);
     const wsPort = await listenOn(web, host, opts.wsPort, !!opts.portFallback, 'MQTT over WebSocket', log);
 
     let tlsPort: number | undefined;
     if (opts.tls) {
-      const secure = tls.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (socket) => accept(socket, socket.remoteAddress));
+      const secure = tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.connectTimeoutMs }, (socket) => {
+        handshaken(socket);
+        accept(socket, socket.remoteAddress);
+      });
+      const handshaken = countBeforeSession(secure, ctx.unauthenticated);
       servers.push(secure);
       tlsPort = await listenOn(secure, host, opts.tls.port, !!opts.portFallback, 'MQTT over TLS', log);
     }
@@ -175,6 +183,31 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
     await undo();
     throw err;
   }
+}
+
+/**
+ * Counts a listener's connections among their address's unauthenticated ones from their first
+ * byte, as the TCP port's are: else an address could hold any number open with a WebSocket upgrade
+ * request or a TLS handshake it never finishes. The returned function hands a connection over to
+ * its DeviceSession, which counts it from then on. Keyed by the remote address and port, which the
+ * TLS socket shares with the TCP socket under it.
+ */
+function countBeforeSession(server: net.Server, unauthenticated: UnauthenticatedConnections): (socket: net.Socket) => void {
+  const pending = new Map<string, () => void>();
+  const key = (socket: net.Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
+  server.on('connection', (socket: net.Socket) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    if (!unauthenticated.enter(address)) return void socket.destroy();
+    const k = key(socket);
+    const leave = () => {
+      if (pending.get(k) !== leave) return;
+      pending.delete(k);
+      unauthenticated.leave(address);
+    };
+    pending.set(k, leave);
+    socket.once('close', leave);
+  });
+  return (socket) => pending.get(key(socket))?.();
 }
 
 async function listenOn(server: net.Server, host: string, port: number, fallback: boolean, what: string, log: (line: string) => void): Promise<number> {

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { IConnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
 import { credentialRefusal, type DeviceIdentity } from '../devices/device-credential';
-import { verifyDeviceSecret } from '../devices/device-secret';
+import { authenticateDevice } from '../devices/authenticate-device';
 import { publishTopicRefusal, topicMatches } from '../ingest/fetch/topic-filter';
 import { MqttCodec, type MqttVersion } from '../mqtt/mqtt-codec';
 import { MqttFrameError, MqttFramer } from '../mqtt/mqtt-framer';
 import type { DeviceEndpointContext } from './endpoint-context';
-import type { InboxMessage, PushTarget, StoredDevice } from './ports';
+import type { InboxMessage, PushTarget } from './ports';
 
 /** Per-connection limits of the device endpoint. */
 export interface DeviceLimits {
@@ -17,7 +17,11 @@ export interface DeviceLimits {
   maxConnectBytes: number;
   /** Connections per client address that have not authenticated yet; more are closed at once. */
   unauthenticatedPerAddress: number;
-  /** Messages (any QoS) of one connection awaiting their commit; past it the connection is read no further until they are acknowledged. */
+  /**
+   * Messages (any QoS) of one connection awaiting their commit; past it the connection is read no
+   * further until they are acknowledged. Also the most unreleased QoS 2 messages a session holds
+   * (MQTT 5's receive maximum): one more closes the connection.
+   */
   maxInflight: number;
   /** Messages per second one connection may send (a burst of as many); faster senders are read more slowly. */
   messagesPerSecond: number;
@@ -44,6 +48,7 @@ export const REASON = {
   badUserNameOrPassword: 0x86,
   notAuthorized: 0x87,
   packetIdNotFound: 0x92,
+  receiveMaximumExceeded: 0x93,
   topicNameInvalid: 0x90,
   packetTooLarge: 0x95,
   quotaExceeded: 0x97,
@@ -195,10 +200,14 @@ export class DeviceSession {
     }
     if (!pending) return;
     this.waiting = true;
+    // Nothing more is read while a packet waits: the backlog holds at most what was already read
+    // (one chunk), not whatever a client sends while its CONNECT is checked or a commit runs.
+    this.pause();
     pending.then(
       () => {
         this.waiting = false;
         while (!this.waiting && this.backlog.length) this.run(this.backlog.shift()!);
+        this.maybeResume();
       },
       (err: unknown) => this.crashed(err),
     );
@@ -251,20 +260,13 @@ export class DeviceSession {
       this.send(v5 ? { cmd: 'connack', sessionPresent: false, reasonCode } : { cmd: 'connack', sessionPresent: false, returnCode });
       this.close();
     };
-    const attempt = this.ctx.authLimiter.admit(this.address);
-    if (!attempt) return refuse(REASON.connectionRateExceeded, RETURN.notAuthorized);
-    let device: StoredDevice | undefined;
-    let authentic = false;
-    try {
-      device = p.username ? await this.ctx.store.findDevice(p.username) : undefined;
-      authentic = !!device && (await verifyDeviceSecret(p.password?.toString('utf8') ?? '', device.secretHash));
-    } finally {
-      attempt.settle(authentic);
-    }
-    if (!device || !authentic) {
-      if (device) this.ctx.counts.refusal(device.credentialId, `wrong secret from ${this.address}`);
+    const auth = await authenticateDevice(this.ctx.store, this.ctx.authLimiter, this.address, p.username, p.password?.toString('utf8') ?? '');
+    if (auth.outcome === 'rate-limited') return refuse(REASON.connectionRateExceeded, RETURN.notAuthorized);
+    if (auth.outcome === 'wrong') {
+      if (auth.device) this.ctx.counts.refusal(auth.device.credentialId, `wrong secret from ${this.address}`);
       return refuse(REASON.badUserNameOrPassword, RETURN.badUserNameOrPassword);
     }
+    const device = auth.device;
     const why = credentialRefusal(device, this.ctx.now());
     if (why) {
       this.ctx.counts.refusal(device.credentialId, `connection with a ${why} credential`);
@@ -336,6 +338,12 @@ export class DeviceSession {
     if (p.qos === 2 && this.receipts.has(id!)) {
       // A redelivery of a message already stored: acknowledged again once its commit is done.
       return this.acknowledge(this.receipts.get(id!)!, { cmd: 'pubrec', messageId: id });
+    }
+    if (p.qos === 2 && this.receipts.size >= this.ctx.limits.maxInflight) {
+      // Unreleased QoS 2 messages are in flight until their PUBCOMP (MQTT 5 §4.9): past the receive
+      // maximum the CONNACK announced, each would be one more receipt stored for the session.
+      this.refuse(`more than ${this.ctx.limits.maxInflight} unreleased QoS 2 messages`);
+      return this.close(REASON.receiveMaximumExceeded);
     }
     const route = this.route(this.identity!, p.topic);
     if (route instanceof Promise) return route.then((datasets) => this.store(p, datasets));
@@ -527,7 +535,7 @@ export class DeviceSession {
   }
 
   private maybeResume(): void {
-    if (!this.paused || this.closed || this.resumeTimer || this.writeBlocked || this.inflight >= this.ctx.limits.maxInflight) return;
+    if (!this.paused || this.closed || this.waiting || this.resumeTimer || this.writeBlocked || this.inflight >= this.ctx.limits.maxInflight) return;
     this.paused = false;
     this.stream.resume();
   }

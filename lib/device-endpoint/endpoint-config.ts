@@ -32,6 +32,17 @@ export function deviceEndpointConfig(env: SluiceEnv, remembered: { port?: number
   };
 }
 
+/**
+ * The ports this machine's device endpoint listens on, as configured (`sluice start` hands the
+ * web server the ones it actually took): none when SLUICE_DEVICES=0.
+ */
+export function deviceEndpointPorts(env: SluiceEnv): number[] {
+  if (env.SLUICE_DEVICES === '0') return [];
+  const ports = [env.SLUICE_DEVICE_PORT ?? DEVICE_PORTS.port, env.SLUICE_DEVICE_WS_PORT ?? DEVICE_PORTS.wsPort];
+  if (env.SLUICE_DEVICE_TLS_CERT) ports.push(env.SLUICE_DEVICE_TLS_PORT ?? DEVICE_PORTS.tlsPort);
+  return ports;
+}
+
 /** How devices reach this server's endpoint, for the console's connection instructions; undefined without one. */
 export function deviceEndpointUrl(env: SluiceEnv): string | undefined {
   if (env.SLUICE_DEVICES === '0') return undefined;

@@ -1,10 +1,12 @@
+import { clientKey } from './client-key';
+
 /** Failed authentications per address and window, unless configured (SLUICE_DEVICE_MAX_FAILED_AUTH / _WINDOW). */
 export const DEFAULT_FAILED_AUTH = { max: 10, windowMs: 60_000 } as const;
 
 /**
- * Failed device authentications per client address: after `maxFailures` within `windowMs` an
- * address is refused without its secret being checked until the window ends, so guessing secrets
- * (and making the server hash them) is slow. An attempt counts as failed from the moment it is
+ * Failed device authentications per client address (an IPv6 client per /64, see clientKey): after
+ * `maxFailures` within `windowMs` an address is refused without its secret being checked until the
+ * window ends, so guessing secrets (and making the server hash them) is slow. An attempt counts as failed from the moment it is
  * admitted (before the asynchronous check), and is taken back when it succeeds: concurrent guesses
  * cannot all slip in before the first failure is counted. At most `maxConcurrent` checks per
  * address run at once. Memory stays bounded: expired entries are dropped as the table grows.
@@ -24,7 +26,8 @@ export class FailedAuthLimiter {
    * Admits one authentication attempt of the address, or undefined when it is refused unchecked.
    * The caller must call `settle` once, with whether the credential checked out.
    */
-  admit(address: string): { settle(succeeded: boolean): void } | undefined {
+  admit(clientAddress: string): { settle(succeeded: boolean): void } | undefined {
+    const address = clientKey(clientAddress);
     const f = this.current(address);
     const running = this.checking.get(address) ?? 0;
     if ((f && f.count >= this.maxFailures) || running >= this.maxConcurrent) return undefined;

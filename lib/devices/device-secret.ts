@@ -23,8 +23,19 @@ export async function hashDeviceSecret(secret: string, params: { N: number; r: n
   return ['scrypt', params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
-/** Whether `secret` is the one `stored` was made from (constant-time; false for a malformed hash). */
-export async function verifyDeviceSecret(secret: string, stored: string): Promise<boolean> {
+/** What a secret is checked against when its username is unknown: the default strength, a salt and key of zeros (the outcome is ignored). */
+const DECOY_HASH = ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, Buffer.alloc(16).toString('base64url'), Buffer.alloc(KEY_BYTES).toString('base64url')].join('$');
+
+/**
+ * Whether `secret` is the one `stored` was made from (constant-time; false for a malformed hash).
+ * `stored` undefined (no credential of that username): false after the same scrypt work as a wrong
+ * secret, so how long a refusal takes does not tell which usernames exist.
+ */
+export async function verifyDeviceSecret(secret: string, stored: string | undefined): Promise<boolean> {
+  if (stored === undefined) {
+    await verifyDeviceSecret(secret, DECOY_HASH);
+    return false;
+  }
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');

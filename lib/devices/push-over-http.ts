@@ -8,7 +8,7 @@ import { effectiveReadSchema } from '../odf/ddl';
 import { findActivePushSource } from '../odf';
 import type { Store } from '../store/open-store';
 import { credentialRefusal } from './device-credential';
-import { verifyDeviceSecret } from './device-secret';
+import { authenticateDevice } from './authenticate-device';
 
 export interface HttpPush {
   store: Pick<Store, 'devices' | 'workspaces' | 'datasets'>;
@@ -37,20 +37,13 @@ export async function pushOverHttp(a: HttpPush): Promise<{ stored: number }> {
   const now = a.now ?? new Date();
   const token = /^Bearer\s+([^:\s]+):(\S+)$/i.exec(a.authorization ?? '');
   if (!token) throw new SluiceError('UNAUTHENTICATED', 'send a device credential as "Authorization: Bearer <username>:<secret>"');
-  const attempt = a.limiter.admit(a.address);
-  if (!attempt) throw new SluiceError('RATE_LIMITED', 'too many failed authentications from this address; try again in a minute');
-  let device: Awaited<ReturnType<typeof a.store.devices.findDevice>>;
-  let authentic = false;
-  try {
-    device = await a.store.devices.findDevice(token[1]);
-    authentic = !!device && (await verifyDeviceSecret(token[2], device.secretHash));
-  } finally {
-    attempt.settle(authentic);
-  }
-  if (!device || !authentic) {
-    if (device) await a.store.devices.addCounts(new Map([[device.credentialId, { messages: 0, refusals: 1, lastRefusal: `wrong secret from ${a.address} (HTTP)` }]]));
+  const auth = await authenticateDevice(a.store.devices, a.limiter, a.address, token[1], token[2]);
+  if (auth.outcome === 'rate-limited') throw new SluiceError('RATE_LIMITED', 'too many failed authentications from this address; try again in a minute');
+  if (auth.outcome === 'wrong') {
+    if (auth.device) await a.store.devices.addCounts(new Map([[auth.device.credentialId, { messages: 0, refusals: 1, lastRefusal: `wrong secret from ${a.address} (HTTP)` }]]));
     throw new SluiceError('UNAUTHENTICATED', 'unknown device username or wrong secret');
   }
+  const device = auth.device;
   const refuse = async (err: SluiceError) => {
     await a.store.devices.addCounts(new Map([[device.credentialId, { messages: 0, refusals: 1, lastRefusal: `${err.message} (HTTP)` }]]));
     return err;

@@ -33,3 +33,16 @@ export function pathDecodes(req: Pick<IncomingMessage, 'url'>): boolean {
 export function refuseUpgrade(socket: Pick<Duplex, 'end' | 'destroy'>, status: number): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
 }
+
+/**
+ * Who answers an upgrade request to the console: the relay, Next.js (its hot-reload socket, only in
+ * --dev), or nobody — a bare status. Next.js's own handler answers nothing for a path it has no
+ * route for and leaves the socket open, so anyone could hold any number of sockets with a header.
+ */
+export function upgradeRoute(req: Pick<IncomingMessage, 'url'>, opts: { relayPath: string; dev: boolean }): 'relay' | 'next' | { refuse: number } {
+  const path = requestPath(req);
+  if (path === undefined) return { refuse: 400 };
+  if (path === opts.relayPath) return 'relay';
+  if (opts.dev && path.startsWith('/_next/')) return 'next';
+  return { refuse: 404 };
+}

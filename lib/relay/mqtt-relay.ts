@@ -82,8 +82,10 @@ export function relayMqtt(browser: WebSocket, initialPolicy: RelayPolicy, option
   let held: Buffer[] = [];
   let heldBytes = 0;
   let unsentToBrowser = 0;
-  let upstreamPaused = false;
-  let browserPaused = false;
+  /** More than a packet's worth is unsent to the browser: neither side is read (the relay answers some packets itself). */
+  let browserFull = false;
+  /** The broker's connection does not take more: the browser is not read. */
+  let upstreamFull = false;
 
   const connectTimer = setTimeout(() => (state === 'awaiting-connect' ? close(RELAY_CLOSE.refused, 'no CONNECT in time') : brokerUnreachable()), options.connectTimeoutMs ?? 10_000);
   let recheckTimer: NodeJS.Timeout | undefined;
@@ -106,30 +108,40 @@ export function relayMqtt(browser: WebSocket, initialPolicy: RelayPolicy, option
     close(RELAY_CLOSE.brokerUnreachable, BROKER_UNREACHABLE);
   }
 
+  /** Reads each side only while what it may cause has room: a packet's worth unsent to the browser, and the broker's write buffer. */
+  function flowControl(): void {
+    if (state === 'closed') return;
+    const readBrowser = !browserFull && !upstreamFull;
+    if (readBrowser === browser.isPaused) (readBrowser ? browser.resume() : browser.pause());
+    if (upstream) (browserFull ? upstream.pause() : upstream.resume());
+  }
+
   function toBrowser(packet: Packet): void {
     const bytes = browserCodec!.encode(packet);
     unsentToBrowser += bytes.length;
     browser.send(bytes, () => {
       unsentToBrowser -= bytes.length;
-      if (upstreamPaused && unsentToBrowser <= maxPacketBytes && state !== 'closed') {
-        upstreamPaused = false;
-        upstream?.resume();
+      if (browserFull && unsentToBrowser <= maxPacketBytes) {
+        browserFull = false;
+        flowControl();
       }
     });
-    if (unsentToBrowser > maxPacketBytes && !upstreamPaused) {
-      upstreamPaused = true;
-      upstream?.pause();
+    // Also the browser's side: SUBACKs of refused subscriptions come from the relay itself, and a
+    // browser that sends SUBSCRIBEs without reading would otherwise queue them without bound.
+    if (unsentToBrowser > maxPacketBytes && !browserFull) {
+      browserFull = true;
+      flowControl();
     }
   }
 
   function toBroker(packet: Packet): void {
     const bytes = brokerCodec!.encode(packet);
-    if (!upstream!.write(bytes) && !browserPaused) {
-      browserPaused = true;
-      browser.pause();
+    if (!upstream!.write(bytes) && !upstreamFull) {
+      upstreamFull = true;
+      flowControl();
       upstream!.once('drain', () => {
-        browserPaused = false;
-        if (state !== 'closed') browser.resume();
+        upstreamFull = false;
+        flowControl();
       });
     }
   }
@@ -233,11 +245,17 @@ export function relayMqtt(browser: WebSocket, initialPolicy: RelayPolicy, option
   function onBrokerPacket(frame: Buffer): void {
     const packet = brokerCodec!.decode(frame);
     if (state === 'awaiting-connack') {
-      if (packet.cmd !== 'connack') return brokerUnreachable();
+      const outcome = connackOutcome(packet, frame, brokerCodec!);
+      if (outcome === 'invalid') return brokerUnreachable();
+      // The browser may not use topic aliases (see PUBLISH): it is told the broker accepts none.
+      if (packet.cmd === 'connack' && packet.properties) delete packet.properties.topicAliasMaximum;
+      if (outcome === 'refused') {
+        // A broker closes after refusing (MQTT 3.2.2.3, 5 §3.2.2.2); the relay does not wait for it.
+        toBrowser(packet);
+        return close(1000, 'the broker refused the connection');
+      }
       state = 'open';
       clearTimeout(connectTimer);
-      // The browser may not use topic aliases (see PUBLISH): it is told the broker accepts none.
-      if (packet.properties) delete packet.properties.topicAliasMaximum;
       toBrowser(packet);
       scheduleRecheck();
       const pending = held;
@@ -280,6 +298,23 @@ export function relayMqtt(browser: WebSocket, initialPolicy: RelayPolicy, option
   });
   browser.on('close', () => close(1000, 'closed by the browser'));
   browser.on('error', () => close(1011, 'browser connection failed'));
+}
+
+/** MQTT 5 CONNACK reason codes (§3.2.2.2); 3.1.1's return codes are 0–5 (§3.2.2.3). */
+const CONNACK_REASONS_V5 = new Set([0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x90, 0x95, 0x97, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9f]);
+
+/**
+ * Whether the broker's first packet is a CONNACK exactly as MQTT defines it for the relay's clean
+ * CONNECT: nothing but its fields (mqtt-packet skips bytes it did not read, so the frame must be as
+ * long as the packet re-encoded), no session present, a defined code. A CONNACK-shaped prefix of
+ * some other protocol's answer is 'invalid', so nothing after it is ever passed on.
+ */
+function connackOutcome(packet: Packet, frame: Buffer, codec: MqttCodec): 'accepted' | 'refused' | 'invalid' {
+  if (packet.cmd !== 'connack' || packet.sessionPresent) return 'invalid';
+  const code = codec.protocolVersion === 5 ? packet.reasonCode : packet.returnCode;
+  const defined = codec.protocolVersion === 5 ? CONNACK_REASONS_V5.has(code ?? -1) : code !== undefined && code >= 0 && code <= 5;
+  if (!defined || codec.encode(packet).length !== frame.length) return 'invalid';
+  return code === 0 ? 'accepted' : 'refused';
 }
 
 /** The MQTT 5 CONNECT properties passed on: flow control only (no session expiry, no user properties, no enhanced auth). */

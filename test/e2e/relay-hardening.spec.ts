@@ -44,6 +44,13 @@ test.describe('[RELAY] only the console itself may open the relay', () => {
     expect((await fetch(`${BASE_URL}/sign-in`)).status).toBe(200);
   });
 
+  test('an upgrade to any other path is answered 404 and closed (Next.js held such sockets open, unanswered, without limit)', async () => {
+    const url = new URL(BASE_URL);
+    for (const target of ['/nonexistent', '/api/nope', '/_next/webpack-hmr', '/sign-in']) {
+      expect(await rawUpgradeAnswer(Number(url.port), url.hostname, target), target).toMatch(/^HTTP\/1.1 404 /);
+    }
+  });
+
   test('in Chromium, a page on another port of the console’s host cannot open the relay with the reader’s cookie', async ({ browser, sluice }) => {
     const name = uniqueName('origin');
     await sluice.addDataset({ name, topics: [{ path: `${name}/#` }] });

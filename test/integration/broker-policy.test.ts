@@ -4,6 +4,7 @@ import { activeBrokerPolicy, installBrokerPolicy } from '../../lib/brokers/activ
 import { brokerPolicyFrom } from '../../lib/brokers/broker-policy';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { followPull } from '../../lib/ingest/follow-pull';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { updateDatasetManifest } from '../../lib/datasets/update-dataset-manifest';
 import { useBrokerAndStore } from '../support/broker-and-store';
@@ -50,6 +51,15 @@ describe('[BROKER POLICY] pulls reach only brokers the operator allows', () => {
     const edit = updateDatasetManifest({ store: env.store, dataset: defaultWorkspaceKey('operator'), manifest: mqttManifest({ name: 'operator', host: 'localhost', port: servicePort, topics: [{ path: 'a/#' }] }) });
     await expect(edit).rejects.toMatchObject({ code: 'BROKER_NOT_ALLOWED' });
     expect((await env.store.datasets.find(defaultWorkspaceKey('operator')))!.headHash).toBe(before);
+  });
+
+  it('streaming (always-on) pulls are judged alike: refused, not retried, and the service never connected', async () => {
+    installBrokerPolicy(brokerPolicyFrom({ SLUICE_BROKER_URL: env.broker.url }, { signupOpen: true }));
+    const reconnects: string[] = [];
+    const run = followPull({ store: env.store.ingest, dataset: defaultWorkspaceKey('ssrf-name'), options: { connectTimeoutMs: 2000 }, signal: new AbortController().signal, onReconnect: ({ error }) => reconnects.push(error.code) });
+    await expect(run).rejects.toMatchObject({ code: 'BROKER_NOT_ALLOWED' });
+    expect(reconnects).toEqual([]);
+    expect(connections).toBe(0);
   });
 
   it('an explicit allow list entry admits a loopback broker even with sign-up open', async () => {

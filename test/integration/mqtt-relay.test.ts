@@ -9,6 +9,8 @@ import mqtt from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { activeBrokerPolicy, installBrokerPolicy } from '../../lib/brokers/active-broker-policy';
+import { brokerPolicyFrom } from '../../lib/brokers/broker-policy';
 import { SluiceError } from '../../lib/errors';
 import { BROKER_UNREACHABLE, RELAY_CLOSE, relayMqtt, type RelayOptions, type RelayPolicy } from '../../lib/relay/mqtt-relay';
 import { freePort } from '../support/free-port';
@@ -132,6 +134,72 @@ describe('the relay is not a TCP tunnel', () => {
     expect(await browser.closed).toEqual({ code: RELAY_CLOSE.refused, reason: 'a second CONNECT is not allowed' });
     relay.close();
   });
+  it('opens only on a CONNACK that is exactly valid: a lenient parse would let bytes after it through', async () => {
+    // Services that answer with a CONNACK-shaped prefix: trailing bytes in it (remaining length 5, as a
+    // binary banner could be), a session the relay did not ask for, a return code MQTT does not define.
+    const answers = [Buffer.from([0x20, 0x05, 0x00, 0x00, 0x41, 0x42, 0x43]), Buffer.from([0x20, 0x02, 0x01, 0x00]), Buffer.from([0x20, 0x02, 0x00, 0x41])];
+    for (const answer of answers) {
+      const banner = mqttPacket.generate({ cmd: 'publish', topic: 't/banner', payload: Buffer.from('internal secret'), qos: 0, retain: false, dup: false });
+      const service = net.createServer((s) => {
+        s.once('data', () => s.write(Buffer.concat([answer, banner])));
+        s.on('error', () => undefined);
+      });
+      await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+      const relay = await startRelay({ brokerUrl: `mqtt://127.0.0.1:${(service.address() as net.AddressInfo).port}` });
+      const browser = rawMqttWs(relay.url);
+      await browser.sendPacket(PREVIEW_CONNECT);
+      expect(await browser.closed).toEqual({ code: RELAY_CLOSE.brokerUnreachable, reason: BROKER_UNREACHABLE });
+      expect(browser.packets).toEqual([expect.objectContaining({ cmd: 'connack', returnCode: 3 })]);
+      relay.close();
+      service.close();
+    }
+  }, 30_000);
+
+  it('passes a broker\'s refusal (CONNACK "not authorized") and closes: nothing the browser sends after it reaches that host', async () => {
+    const got: Buffer[] = [];
+    // Refuses the CONNECT but, unlike a broker, keeps the connection open and reads on.
+    const service = net.createServer((s) => {
+      s.once('data', () => {
+        s.write(mqttPacket.generate({ cmd: 'connack', returnCode: 5, sessionPresent: false }));
+        s.on('data', (d) => got.push(d));
+      });
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+    const relay = await startRelay({ brokerUrl: `mqtt://127.0.0.1:${(service.address() as net.AddressInfo).port}`, canPublish: true, topics: ['#'] });
+    const browser = rawMqttWs(relay.url);
+    await browser.sendPacket(PREVIEW_CONNECT);
+    await vi.waitFor(() => expect(browser.packets).toEqual([expect.objectContaining({ cmd: 'connack', returnCode: 5 })]));
+    await browser.sendPacket({ cmd: 'publish', topic: 'x', payload: Buffer.from('\r\nCONFIG SET dir /tmp\r\n'), qos: 0, retain: false, dup: false }).catch(() => undefined);
+    expect(await browser.closed).toEqual({ code: 1000, reason: 'the broker refused the connection' });
+    expect(Buffer.concat(got).toString('latin1')).not.toContain('CONFIG');
+    relay.close();
+    service.close();
+  }, 30_000);
+
+  it('judges the broker by the operator\'s policy like a pull: with sign-up open, a loopback service is never connected', async () => {
+    const before = activeBrokerPolicy();
+    let connections = 0;
+    const service = net.createServer((s) => {
+      connections++;
+      s.destroy();
+    });
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+    installBrokerPolicy(brokerPolicyFrom({}, { signupOpen: true }));
+    try {
+      for (const host of ['127.0.0.1', 'localhost', '[::ffff:127.0.0.1]', '2130706433']) {
+        const relay = await startRelay({ brokerUrl: `mqtt://${host}:${(service.address() as net.AddressInfo).port}` });
+        const browser = rawMqttWs(relay.url);
+        await browser.sendPacket(PREVIEW_CONNECT);
+        expect(await browser.closed).toEqual({ code: RELAY_CLOSE.brokerUnreachable, reason: BROKER_UNREACHABLE });
+        relay.close();
+      }
+      expect(connections).toBe(0);
+    } finally {
+      installBrokerPolicy(before);
+      service.close();
+    }
+  });
 });
 
 describe('the relay bounds what it holds', () => {
@@ -172,6 +240,30 @@ describe('the relay bounds what it holds', () => {
     const before = browser.packets.length;
     browser.ws.resume();
     await vi.waitFor(() => expect(browser.packets.length).toBeGreaterThan(before + 10), { timeout: 10_000 });
+    relay.close();
+  });
+
+  it('stops reading the browser while it does not read the answers the relay makes itself (refused SUBSCRIBEs)', async () => {
+    const maxPacketBytes = 64 * 1024;
+    const relay = await startRelay({ topics: ['t/#'] }, { maxPacketBytes });
+    const browser = rawMqttWs(relay.url);
+    await browser.sendPacket(PREVIEW_CONNECT);
+    await vi.waitFor(() => expect(browser.packets).toHaveLength(1));
+    browser.ws.pause(); // reads nothing more
+    // Each SUBSCRIBE of 15,000 filters outside the dataset is answered by the relay with a 15 KB SUBACK.
+    const subscribe = mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: Array.from({ length: 15_000 }, () => ({ topic: 'x', qos: 0 as const })) });
+    const relayed = relay.relayed[0];
+    let mostUnsent = 0;
+    const sample = setInterval(() => (mostUnsent = Math.max(mostUnsent, relayed.bufferedAmount)), 5);
+    // 1,000 of them: 15 MB of SUBACKs if all were answered, more than the sockets' buffers hold.
+    for (let i = 0; i < 1000; i++) browser.ws.send(subscribe);
+    // Secure: the relay stops reading the browser instead of queueing answers without bound (insecure: it reads all).
+    const relaySocket = (relayed as unknown as { _socket: net.Socket })._socket;
+    await vi.waitFor(() => expect(relayed.isPaused || relaySocket.bytesRead >= 1000 * subscribe.length).toBe(true), { timeout: 60_000 });
+    clearInterval(sample);
+    mostUnsent = Math.max(mostUnsent, relayed.bufferedAmount);
+    expect(relayed.isPaused).toBe(true);
+    expect(mostUnsent).toBeLessThanOrEqual(2 * maxPacketBytes + 16 * 1024);
     relay.close();
   });
 

@@ -1,11 +1,15 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { brokerPolicyFromEnv } from '../../../lib/brokers/active-broker-policy';
 import { brokerEndpoint } from '../../../lib/brokers/broker-endpoint';
+import { readEnv } from '../../../lib/config/env';
 import { brokerPolicyFrom, judgeBrokerAddress, parseBrokerAllowList, type BrokerPolicy } from '../../../lib/brokers/broker-policy';
 
 const at = (url: string) => brokerEndpoint(url);
 /** This machine's own interface addresses (its public one on a server): as internal as loopback. */
 const ownAddresses = () => Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address.replace(/%.*$/, '')));
+/** Settings as the environment gives them. */
+const settings = (vars: Record<string, string>) => readEnv(vars as NodeJS.ProcessEnv);
 const allowed = (policy: BrokerPolicy, url: string, address: string) => judgeBrokerAddress(policy, at(url), address).ok;
 
 describe('the broker policy', () => {
@@ -15,6 +19,15 @@ describe('the broker policy', () => {
     expect(allowed(p, 'mqtt://localhost:1883', '127.0.0.1')).toBe(true);
     expect(allowed(p, 'ws://localhost:3000', '127.0.0.1')).toBe(false);
     expect(allowed(p, 'ws://evil.example:3000', '::1')).toBe(false);
+  });
+
+  it("this machine's device endpoint ports are never a broker either, as configured or as `sluice start` passes them on", () => {
+    const defaults = brokerPolicyFromEnv(settings({}), [3000]);
+    for (const url of ['mqtt://127.0.0.1:1884', 'ws://localhost:8084/mqtt', 'mqtt://127.0.0.1:3000']) expect(allowed(defaults, url, '127.0.0.1'), url).toBe(false);
+    expect(allowed(defaults, 'mqtt://127.0.0.1:1883', '127.0.0.1')).toBe(true);
+    const moved = brokerPolicyFromEnv(settings({ SLUICE_DEVICE_PORT: '2884', SLUICE_DEVICE_WS_PORT: '2885', SLUICE_DEVICE_TLS_CERT: 'c', SLUICE_DEVICE_TLS_KEY: 'k', SLUICE_DEVICE_TLS_PORT: '2886' }));
+    for (const port of [2884, 2885, 2886]) expect(allowed(moved, `mqtt://127.0.0.1:${port}`, '127.0.0.1'), String(port)).toBe(false);
+    expect(allowed(brokerPolicyFromEnv(settings({ SLUICE_DEVICES: '0' })), 'mqtt://127.0.0.1:1884', '127.0.0.1')).toBe(true);
   });
 
   it('with sign-up open, loopback, private, link-local, CGNAT and mapped addresses are refused; public ones and the operator\'s broker pass', () => {

@@ -39,7 +39,9 @@ function billionLaughs(levels: number): string {
 }
 
 // Kamu's largest real manifest is 14.6 KB; these are what issue 10 measured and worse. Each must be refused in
-// milliseconds; the bound is generous for a busy machine. Before the limits, 70,000 keys held the event loop
+// milliseconds; the bound (5 s of CPU) is a generous cap, not a measurement: what makes each case fail without
+// its limit is the refusal's message (without the scan, the 5 MB string is composed in full and then refused
+// by the schema instead). Before the limits, 70,000 keys held the event loop
 // 147 s and 400,000 nested `[` 15.5 s.
 const WORST_CASES: { name: string; text: () => string; message: RegExp }[] = [
   { name: '70,000 top-level keys (1.1 MB)', text: () => lines(70_000, (i) => `key${i}: ${i}`), message: /^the manifest is 1097779 bytes; at most 262144 \(256 KiB\) are accepted$/ },
@@ -59,20 +61,20 @@ const WORST_CASES: { name: string; text: () => string; message: RegExp }[] = [
 
 describe('parseManifest: limits against hostile input (issue 10)', () => {
   for (const { name, text, message } of WORST_CASES) {
-    it(`refuses ${name} within 1.5 s`, () => {
+    it(`refuses ${name} within a generous 5 s of CPU`, () => {
       const { issues, ms } = refusal(text());
       expect(issues).toHaveLength(1);
       expect(issues[0].message).toMatch(message);
-      expect(ms).toBeLessThan(1500);
+      expect(ms).toBeLessThan(5000);
     });
   }
 
-  it('parses a manifest at the limits (a read schema of 3,300 fields: 9,940 entries, 200 KB) within 1.5 s', () => {
+  it('parses a manifest at the limits (a read schema of 3,300 fields: 9,940 entries, 200 KB) within a generous 5 s of CPU (about 0.3 s quiet)', () => {
     const fields = lines(3300, (i) => `            - name: field_${i}\n              type: String`);
     const text = mqttManifest({ name: 'wide', port: 1883, topics: [{ path: 't' }], fields, merge: '        kind: Append' });
     expect(text.length).toBeLessThan(MANIFEST_LIMITS.bytes);
     let name = '';
-    expect(cpuMs(() => (name = parseManifest(text).name))).toBeLessThan(1500);
+    expect(cpuMs(() => (name = parseManifest(text).name))).toBeLessThan(5000);
     expect(name).toBe('wide');
   });
 });

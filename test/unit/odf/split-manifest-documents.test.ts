@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { splitManifestDocuments } from '../../../lib/odf/split-manifest-documents';
 
 describe('splitManifestDocuments: a YAML stream, document by document (kamu add reads stdin so)', () => {
@@ -19,5 +19,25 @@ describe('splitManifestDocuments: a YAML stream, document by document (kamu add 
 
   it('gives an empty text as one document, for parseManifest to call empty', () => {
     expect(splitManifestDocuments('# only a comment\n')).toEqual([{ line: 1, text: '# only a comment\n' }]);
+  });
+
+  it('looks for line ends in linear work: each newline of a stream of many documents is found once', () => {
+    // 2,000 one-key documents (4,000 lines). Counting every document's line from the text's start
+    // searched 4 million newlines here, and held the CLI 17 s for 40,000 documents (550 KB).
+    const text = Array.from({ length: 2000 }, (_, i) => `---\na${i}: 1\n`).join('');
+    let searches = 0;
+    const indexOf = String.prototype.indexOf;
+    const spy = vi.spyOn(String.prototype, 'indexOf').mockImplementation(function (this: string, ...args: [string, number?]) {
+      if (args[0] === '\n' && this.length === text.length) searches++;
+      return indexOf.apply(this, args);
+    });
+    try {
+      const documents = splitManifestDocuments(text);
+      expect(documents).toHaveLength(2000);
+      expect(documents.at(-1)).toEqual({ line: 3999, text: '---\na1999: 1\n' });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(searches).toBeLessThanOrEqual(4 * 4000); // linear (about 10,000); 4,004,000 when quadratic
   });
 });
