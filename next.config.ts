@@ -18,14 +18,22 @@ const nextConfig: NextConfig = {
   // one pasted from somewhere) must not be able to send workspace data to another origin. The page
   // and the workers it starts from the build's assets may only connect to the console itself.
   async headers() {
+    // No page is ever framed (clickjacking: a page on another port of the same site would get the
+    // SameSite=Lax session cookie in a frame of Members, Settings or Secrets).
+    const neverFramed = [
+      { key: 'Content-Security-Policy', value: "frame-ancestors 'none'" },
+      { key: 'X-Frame-Options', value: 'DENY' },
+    ];
     const sameOriginOnly = [
-      { key: 'Content-Security-Policy', value: "connect-src 'self'" },
+      // The last rule matching a path sets its CSP (Next.js: a later header of the same key wins), so this one says both.
+      { key: 'Content-Security-Policy', value: "connect-src 'self'; frame-ancestors 'none'" },
       // Cross-origin isolation: no other origin's window or resource shares the page's process
       // (DuckDB-WASM itself runs single-threaded, see lib/browser/duckdb/duckdb-instance.ts).
       { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
       { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },
     ];
     return [
+      { source: '/:path*', headers: neverFramed },
       { source: '/w/:workspace/query', headers: sameOriginOnly },
       // Workers start from build assets (Turbopack's worker bootstrap is a chunk, the engine a media file).
       { source: '/_next/static/:asset*', headers: sameOriginOnly },

@@ -101,6 +101,23 @@ test.describe('[ACCESS] refusals carry their HTTP status', () => {
       expect(await res.json(), route).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('percent-escape') });
     }
     expect((await reader.get('/w/default/datasets/bad%E0name/data')).status()).toBe(400); // pages too
+    // Params are decoded once (by Next.js): an escaped % is a name holding %, which names nothing.
+    for (const path of ['/api/w/default/datasets/%25/export?format=csv', '/api/w/%25/datasets/x/export?format=csv', `/api/w/default/datasets/default%252F${name}/slices`]) {
+      const res = await reader.get(path);
+      expect(res.status(), path).toBe(404);
+    }
+    expect((await reader.get('/w/default/datasets/%25/data')).status()).toBe(404);
+    await reader.dispose();
+  });
+
+  test('no page may be framed by another page, the query page keeping its connect-src', async () => {
+    const reader = await playwrightRequest.newContext({ storageState: signedInAs('reader'), baseURL: process.env.SLUICE_E2E_BASE_URL });
+    for (const path of ['/sign-in', '/w/default', '/w/default/members', '/w/default/query']) {
+      const res = await reader.get(path);
+      expect(res.headers()['x-frame-options'], path).toBe('DENY');
+      expect(res.headers()['content-security-policy'], path).toContain("frame-ancestors 'none'");
+    }
+    expect((await reader.get('/w/default/query')).headers()['content-security-policy']).toContain("connect-src 'self'");
     await reader.dispose();
   });
 });
