@@ -14,7 +14,7 @@ import { isSluiceError } from '../lib/errors';
 import { ConnectionsPerAccount } from '../lib/relay/connections-per-account';
 import { relayMqtt } from '../lib/relay/mqtt-relay';
 import { pathDecodes, refuseUpgrade, upgradeRoute } from '../lib/http/request-path';
-import { brokerPolicyFromEnv, installBrokerPolicy } from '../lib/brokers/active-broker-policy';
+import { brokerPolicyFromEnv, installBrokerPolicy, recordSignupForBrokerPolicy } from '../lib/brokers/active-broker-policy';
 import { RELAY_PATH, relayPolicyFor } from '../lib/relay/relay-access';
 import { isFromConsoleOrigin } from '../lib/relay/relay-origin';
 import { connectStore, defaultDataDir, type Store } from '../lib/store/connect-store';
@@ -60,6 +60,7 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   installBrokerPolicy(brokerPolicyFromEnv(env, [opts.port]));
   const dataDir = env.SLUICE_DATA_DIR ?? defaultDataDir();
   const store = await connectStore({ databaseUrl: env.DATABASE_URL, dataDir });
+  await recordSignupForBrokerPolicy(store, env);
   const relay = relayUpgrade(store, env, dataDir, trustProxy);
   const scheduler = opts.worker === false ? undefined : await startScheduler({ store, databaseUrl: store.databaseUrl });
   const folder = opts.worker === false ? undefined : startInboxFolder({ store: store.ingest, log: (line) => console.error(line) });

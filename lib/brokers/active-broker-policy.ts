@@ -1,6 +1,7 @@
 import { readEnv, type SluiceEnv } from '../config/env';
 import { isSignupOpen } from '../config/signup';
 import { deviceEndpointPorts } from '../device-endpoint/endpoint-config';
+import type { Store } from '../store/connect-store';
 import { brokerPolicyFrom, type BrokerPolicy } from './broker-policy';
 
 /**
@@ -22,7 +23,22 @@ export function installBrokerPolicy(policy: BrokerPolicy): void {
 /**
  * The device endpoint's ports count as the console's own: a dataset pointed at them would make
  * the console a device, and its failed authentications would lock out every device of its address.
+ * `signupOpenElsewhere`: the console said sign-up is open (see installRecordedBrokerPolicy).
  */
-export function brokerPolicyFromEnv(env: SluiceEnv, consolePorts: number[] = []): BrokerPolicy {
-  return brokerPolicyFrom(env, { signupOpen: isSignupOpen(env), consolePorts: [...consolePorts, ...deviceEndpointPorts(env)] });
+export function brokerPolicyFromEnv(env: SluiceEnv, consolePorts: number[] = [], signupOpenElsewhere = false): BrokerPolicy {
+  return brokerPolicyFrom(env, { signupOpen: signupOpenElsewhere || isSignupOpen(env), consolePorts: [...consolePorts, ...deviceEndpointPorts(env)] });
+}
+
+/**
+ * The console records whether sign-up is open at each start; a process without a console of its
+ * own (the CLI, `sluice worker`) judges brokers as if it were open when either its environment or
+ * that record says so. Otherwise a cron job's `sluice pull --all`, started without the console's
+ * SLUICE_OPEN_SIGNUP, reached the loopback services a stranger's dataset named.
+ */
+export async function recordSignupForBrokerPolicy(store: Pick<Store, 'operatorSettings'>, env: SluiceEnv): Promise<void> {
+  await store.operatorSettings.recordSignupOpen(isSignupOpen(env));
+}
+
+export async function installRecordedBrokerPolicy(store: Pick<Store, 'operatorSettings'>, env: SluiceEnv): Promise<void> {
+  installBrokerPolicy(brokerPolicyFromEnv(env, [], await store.operatorSettings.signupOpen()));
 }

@@ -127,6 +127,19 @@ export function judgeBrokerAddress(policy: BrokerPolicy, endpoint: BrokerEndpoin
   return { ok: false, reason: `${where} is not allowed by this Sluice's broker policy (SLUICE_BROKER_ALLOW)` };
 }
 
+/**
+ * A host name that does not resolve is judged as one resolving to a private address: while those
+ * are refused, a refusal must not tell an unknown name from an internal one (that mapped internal
+ * DNS), and a name saved unresolved must not start resolving to a loopback service later.
+ * Allowed, the connection's own error says the name does not resolve.
+ */
+export function judgeUnresolvedBroker(policy: BrokerPolicy, endpoint: BrokerEndpoint): { ok: true } | { ok: false; reason: string } {
+  return policy.restrictPrivate ? judgeBrokerAddress(policy, endpoint, PRIVATE_STAND_IN) : { ok: true };
+}
+
+/** An address of a private range (10.0.0.0/8) that stands for a name that did not resolve. */
+const PRIVATE_STAND_IN = '10.0.0.0';
+
 /** The refusal as the error pulls, the relay and the source check report. */
 export function brokerNotAllowed(reason: string): SluiceError {
   return new SluiceError('BROKER_NOT_ALLOWED', `${reason}; ask the operator of this Sluice to allow the broker`);

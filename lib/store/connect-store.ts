@@ -7,6 +7,7 @@ import { WorkspaceRepository } from './workspace-repository';
 import { SecretRepository } from './secret-repository';
 import { ActivityRepository } from './activity-repository';
 import { ScheduleRepository } from './schedule-repository';
+import { OperatorSettingRepository } from './operator-setting-repository';
 import { SavedQueryRepository } from './saved-query-repository';
 import { DeviceRepository } from './device-repository';
 import { SecretBox } from '../secrets/secret-box';
@@ -24,6 +25,7 @@ export interface Store {
   schedules: ScheduleRepository;
   savedQueries: SavedQueryRepository;
   devices: DeviceRepository;
+  operatorSettings: OperatorSettingRepository;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function connectStore(config: StoreConfig = {}, beforeConnect?: (ur
     activity: new ActivityRepository(prisma),
     schedules: new ScheduleRepository(prisma),
     savedQueries: new SavedQueryRepository(prisma),
+    operatorSettings: new OperatorSettingRepository(prisma),
     devices: new DeviceRepository(prisma, pool),
     async close() {
       await prisma.$disconnect();

@@ -2,6 +2,8 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activeBrokerPolicy, installBrokerPolicy } from '../../lib/brokers/active-broker-policy';
 import { brokerPolicyFrom } from '../../lib/brokers/broker-policy';
+import { assertBrokerAllowed } from '../../lib/ingest/fetch/broker-transport';
+import { sluiceWith } from '../support/cli';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { followPull } from '../../lib/ingest/follow-pull';
@@ -68,5 +70,29 @@ describe('[BROKER POLICY] pulls reach only brokers the operator allows', () => {
     expect(await pull('listed')).toMatchObject({ status: 'up_to_date' });
     await expect(pull('ssrf-ip')).rejects.toMatchObject({ code: 'BROKER_NOT_ALLOWED' });
     expect(connections).toBe(0);
+  });
+
+  it("the CLI and the worker judge as strictly as the console that last started, whatever their own environment says", async () => {
+    // The console started with sign-up open and recorded it; a cron job's `sluice pull` has no SLUICE_OPEN_SIGNUP.
+    await env.store.operatorSettings.recordSignupOpen(true);
+    const refused = await sluiceWith({ DATABASE_URL: env.store.databaseUrl, SLUICE_OPEN_SIGNUP: '0' }, 'pull', 'ssrf-ip');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('is not a public address, and sign-up is open');
+    expect(connections).toBe(0);
+    // Once the console starts with sign-up closed, the operator's own loopback broker is fine again.
+    await env.store.operatorSettings.recordSignupOpen(false);
+    const allowed = await sluiceWith({ DATABASE_URL: env.store.databaseUrl, SLUICE_OPEN_SIGNUP: '0' }, 'pull', 'operator');
+    expect(allowed.stderr).not.toContain('BROKER_NOT_ALLOWED');
+    expect(allowed.code).toBe(0);
+  });
+
+  it('a name that does not resolve is refused as a private address while sign-up is open: the answer does not tell them apart', async () => {
+    const policy = brokerPolicyFrom({}, { signupOpen: true });
+    const unresolved = assertBrokerAllowed('mqtt://no-such-broker.invalid:1883', policy).catch((e: Error) => e.message);
+    const internal = assertBrokerAllowed('mqtt://localhost:1883', policy).catch((e: Error) => e.message);
+    expect((await unresolved)?.replace('no-such-broker.invalid', 'HOST')).toBe((await internal)?.replace('localhost', 'HOST'));
+    expect(await internal).toContain('is not a public address');
+    // With sign-up closed a name that does not resolve is the connection's own error, not the policy's.
+    await expect(assertBrokerAllowed('mqtt://no-such-broker.invalid:1883', brokerPolicyFrom({}, { signupOpen: false }))).resolves.toBeUndefined();
   });
 });

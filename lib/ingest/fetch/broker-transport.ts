@@ -5,7 +5,7 @@ import { Duplex } from 'node:stream';
 import WebSocket, { createWebSocketStream } from 'ws';
 import { brokerEndpoint, type BrokerEndpoint } from '../../brokers/broker-endpoint';
 import { activeBrokerPolicy } from '../../brokers/active-broker-policy';
-import { brokerNotAllowed, judgeBrokerAddress, type BrokerPolicy } from '../../brokers/broker-policy';
+import { brokerNotAllowed, judgeBrokerAddress, judgeUnresolvedBroker, type BrokerPolicy } from '../../brokers/broker-policy';
 import { SluiceError } from '../../errors';
 
 export interface BrokerTlsOptions {
@@ -91,6 +91,10 @@ export function openBrokerTransport(url: URL, tlsOptions?: BrokerTlsOptions, pol
 export async function assertBrokerAllowed(url: string, policy: BrokerPolicy = activeBrokerPolicy()): Promise<void> {
   const endpoint = brokerEndpoint(url);
   const addresses = net.isIP(endpoint.host) ? [endpoint.host] : await dns.promises.lookup(endpoint.host, { all: true }).then((a) => a.map((x) => x.address), () => []);
+  if (!addresses.length) {
+    const verdict = judgeUnresolvedBroker(policy, endpoint);
+    if (!verdict.ok) throw brokerNotAllowed(verdict.reason);
+  }
   for (const address of addresses) {
     const verdict = judgeBrokerAddress(policy, endpoint, address);
     if (!verdict.ok) throw brokerNotAllowed(verdict.reason);
@@ -105,7 +109,10 @@ export async function assertBrokerAllowed(url: string, policy: BrokerPolicy = ac
 function policyLookup(policy: BrokerPolicy, endpoint: BrokerEndpoint): net.LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { all: true, family: options.family, hints: options.hints }, (err, addresses) => {
-      if (err) return callback(err, '', 0);
+      if (err) {
+        const verdict = judgeUnresolvedBroker(policy, endpoint);
+        return callback(verdict.ok ? err : (brokerNotAllowed(verdict.reason) as unknown as NodeJS.ErrnoException), '', 0);
+      }
       for (const a of addresses) {
         const verdict = judgeBrokerAddress(policy, endpoint, a.address);
         if (!verdict.ok) return callback(brokerNotAllowed(verdict.reason) as unknown as NodeJS.ErrnoException, '', 0);
