@@ -120,4 +120,10 @@ test.describe('[ACCESS] refusals carry their HTTP status', () => {
     expect((await reader.get('/w/default/query')).headers()['content-security-policy']).toContain("connect-src 'self'");
     await reader.dispose();
   });
+
+  test('the console records whether sign-up is open, for the CLI and the worker to judge brokers by', async ({ sluice }) => {
+    // This console runs with sign-up by invitation (no SLUICE_OPEN_SIGNUP): see broker-policy.test.ts for what the CLI does with it.
+    const row = await sluice.store.prisma.operatorSetting.findUnique({ where: { key: 'signup_open' } });
+    expect(row?.value).toBe(false);
+  });
 });
