@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ManifestError } from '../lib/odf/errors';
+import { isManifestError } from '../lib/odf/errors';
 import type { OpCode } from '../lib/data/row';
 import { isSluiceError, SluiceError } from '../lib/errors';
 import type { ExportFormat } from '../lib/datasets/export-dataset';
@@ -412,8 +412,8 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err instanceof ReportedError) return err.inner instanceof ManifestError ? EXIT.dataErr : exitCodeFor(isSluiceError(err.inner) ? err.inner.code : undefined);
-    if (err instanceof ManifestError) {
+    if (err instanceof ReportedError) return isManifestError(err.inner) ? EXIT.dataErr : exitCodeFor(isSluiceError(err.inner) ? err.inner.code : undefined);
+    if (isManifestError(err)) {
       console.error(`sluice: ${err.message}`);
       return EXIT.dataErr;
     }
