@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   SAVED_QUERY_NOT_FOUND: 'saved query not found',
   /** A save or rename to a name another saved query of the workspace has, which the caller may not replace. */
   SAVED_QUERY_EXISTS: 'a saved query of that name exists',
+  /** A device credential of that name exists in the workspace. */
+  DEVICE_EXISTS: 'a device of that name exists',
   /** No workspace with that slug. */
   WORKSPACE_NOT_FOUND: 'workspace not found',
   /** A stored secret does not decrypt with the configured key. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../errors';
 import type { PrismaClient } from './prisma';
+import { uniqueName } from './unique-violation';
 
 export interface SavedQuery {
   id: string;
@@ -47,14 +48,19 @@ export class SavedQueryRepository {
     }
     // Another save of the same name may land between the lookup and this insert; the unique
     // index then refuses it rather than letting one silently replace the other.
-    const created = await uniqueName(a.name, () =>
-      this.prisma.savedQuery.create({ data: { id: randomUUID(), workspaceId: a.workspaceId, name: a.name, sql: a.sql, createdByUserId: a.userId }, include: withAuthor }),
+    const created = await uniqueName(
+      () =>
+        this.prisma.savedQuery.create({ data: { id: randomUUID(), workspaceId: a.workspaceId, name: a.name, sql: a.sql, createdByUserId: a.userId }, include: withAuthor }),
+      () => nameTaken(a.name),
     );
     return toSavedQuery(created);
   }
 
   async rename(workspaceId: string, id: string, name: string): Promise<SavedQuery> {
-    const r = await uniqueName(name, () => this.prisma.savedQuery.updateManyAndReturn({ where: { id, workspaceId }, data: { name }, include: withAuthor }));
+    const r = await uniqueName(
+      () => this.prisma.savedQuery.updateManyAndReturn({ where: { id, workspaceId }, data: { name }, include: withAuthor }),
+      () => nameTaken(name),
+    );
     if (!r[0]) throw savedQueryNotFound();
     return toSavedQuery(r[0]);
   }
@@ -80,14 +86,3 @@ function nameTaken(name: string): SluiceError {
   return new SluiceError('SAVED_QUERY_EXISTS', `another saved query is named "${name}"; choose another name`);
 }
 
-/** Runs a write that sets `name`, turning a unique-index violation into SAVED_QUERY_EXISTS. */
-async function uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    // The client is loaded by now (the write ran through it), so this import costs nothing.
-    const { Prisma } = await import('./generated/client');
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw nameTaken(name);
-    throw err;
-  }
-}
