@@ -7,7 +7,7 @@ import { deriveKey } from '../config/secret-key';
 import { accountPolicy, type AccountPolicy } from '../config/signup';
 import { ActivityRepository } from '../store/activity-repository';
 import type { PrismaClient } from '../store/prisma';
-import { mayCreateWorkspace, sameEmail, signupRefusal, workspaceAddressRefusal } from './account-policy';
+import { AccountName, accountImageRefusal, mayCreateWorkspace, nameRefusal, sameEmail, signupRefusal, workspaceAddressRefusal, WorkspaceName } from './account-policy';
 import { accessControl, ROLES } from './roles';
 
 export interface AuthConfig {
@@ -47,6 +47,16 @@ export function createAuth(config: AuthConfig) {
     const reason = workspaceAddressRefusal(change);
     if (reason) throw new APIError('FORBIDDEN', { code: 'WORKSPACE_ADDRESS', message: reason });
   };
+  // Names members show each other follow one rule (lib/auth/display-name.ts), however they are set.
+  const refuseName = (rule: typeof WorkspaceName, value: unknown) => {
+    const reason = value === undefined ? null : nameRefusal(rule, value);
+    if (reason) throw new APIError('BAD_REQUEST', { code: 'INVALID_NAME', message: reason });
+  };
+  const refuseProfile = (data: { name?: unknown; image?: unknown }) => {
+    refuseName(AccountName, data.name);
+    const reason = accountImageRefusal(data.image);
+    if (reason) throw new APIError('BAD_REQUEST', { code: 'INVALID_IMAGE', message: reason });
+  };
   return betterAuth({
     appName: 'Sluice',
     secret: deriveKey(config.masterKey, 'auth').toString('base64'),
@@ -83,12 +93,14 @@ export function createAuth(config: AuthConfig) {
         create: {
           before: async (user, ctx) => {
             await refuseSignup(user.email, (ctx?.body as Record<string, unknown> | undefined)?.invitationId);
+            refuseProfile(user);
           },
         },
         update: {
           // An address is what invitations are bound to: it never changes through Better Auth.
           before: async (data) => {
             if (data.email !== undefined) throw new APIError('FORBIDDEN', { code: 'EMAIL_CANNOT_CHANGE', message: 'the email address of an account cannot be changed' });
+            refuseProfile(data);
           },
         },
       },
@@ -105,8 +117,14 @@ export function createAuth(config: AuthConfig) {
         allowUserToCreateOrganization: (user) => mayCreateWorkspace(db, policy, user.id),
         organizationHooks: {
           // A workspace's address follows one rule and never moves (lib/auth/account-policy.ts).
-          beforeCreateOrganization: async ({ organization: ws }) => refuseAddressChange({ create: { slug: ws.slug } }),
-          beforeUpdateOrganization: async ({ organization: ws }) => refuseAddressChange({ update: { slug: ws.slug } }),
+          beforeCreateOrganization: async ({ organization: ws }) => {
+            refuseAddressChange({ create: { slug: ws.slug } });
+            refuseName(WorkspaceName, ws.name ?? '');
+          },
+          beforeUpdateOrganization: async ({ organization: ws }) => {
+            refuseAddressChange({ update: { slug: ws.slug } });
+            refuseName(WorkspaceName, ws.name);
+          },
           beforeDeleteOrganization: async ({ organization: ws }) => refuseAddressChange({ delete: { id: ws.id } }),
           // Better Auth checks this too; Sluice does not rely on it.
           beforeAcceptInvitation: async ({ invitation, user }) => {
