@@ -8,7 +8,7 @@ import { accountPolicy, type AccountPolicy } from '../config/signup';
 import { ActivityRepository } from '../store/activity-repository';
 import type { PrismaClient } from '../store/prisma';
 import { AccountName, accountImageRefusal, mayCreateWorkspace, nameRefusal, sameEmail, signupRefusal, workspaceAddressRefusal, WorkspaceName } from './account-policy';
-import { accessControl, ROLES } from './roles';
+import { accessControl, roleRefusal, ROLES } from './roles';
 
 export interface AuthConfig {
   prisma: PrismaClient;
@@ -51,6 +51,10 @@ export function createAuth(config: AuthConfig) {
   const refuseName = (rule: typeof WorkspaceName, value: unknown) => {
     const reason = value === undefined ? null : nameRefusal(rule, value);
     if (reason) throw new APIError('BAD_REQUEST', { code: 'INVALID_NAME', message: reason });
+  };
+  const refuseRole = (role: unknown) => {
+    const reason = roleRefusal(role);
+    if (reason) throw new APIError('BAD_REQUEST', { code: 'UNKNOWN_ROLE', message: reason });
   };
   const refuseProfile = (data: { name?: unknown; image?: unknown }) => {
     refuseName(AccountName, data.name);
@@ -126,6 +130,10 @@ export function createAuth(config: AuthConfig) {
             refuseName(WorkspaceName, ws.name);
           },
           beforeDeleteOrganization: async ({ organization: ws }) => refuseAddressChange({ delete: { id: ws.id } }),
+          // Whatever role name or list a request names, a member holds exactly one of Sluice's roles.
+          beforeCreateInvitation: async ({ invitation }) => refuseRole(invitation.role),
+          beforeAddMember: async ({ member }) => refuseRole(member.role),
+          beforeUpdateMemberRole: async ({ newRole }) => refuseRole(newRole),
           // Better Auth checks this too; Sluice does not rely on it.
           beforeAcceptInvitation: async ({ invitation, user }) => {
             if (!sameEmail(invitation.email, user.email)) throw new APIError('FORBIDDEN', { code: 'NOT_THE_INVITED_ADDRESS', message: `this invitation is for ${invitation.email}; you are signed in as ${user.email}` });

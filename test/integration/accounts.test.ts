@@ -273,4 +273,25 @@ describe("[NAMES, ROLES] what Better Auth's own endpoints accept", () => {
     expect(await store.prisma.user.findUniqueOrThrow({ where: { email: admin.email } })).toMatchObject({ image: null });
     expect((await post(auth, '/update-user', { image: 'https://images.example/me.png' }, admin.cookie)).status).toBe(200);
   });
+
+  it("roles are exactly one of Sluice's three, at invite-member and update-member-role", async () => {
+    const { store, auth, admin } = env;
+    for (const role of ['owner', 'admin', 'maintainer,reader', ['editor', 'reader'], 'Reader']) {
+      const r = await post(auth, '/organization/invite-member', { email: email('role'), role, organizationId: wsId }, admin.cookie);
+      expect(r.status, JSON.stringify(role)).toBe(400);
+    }
+    expect(await store.prisma.invitation.count({ where: { organizationId: wsId } })).toBe(0);
+
+    const memberEmail = email('member');
+    const { userId } = await createAccount(auth, store.prisma, { name: 'Member', email: memberEmail, password: PASSWORD });
+    await store.workspaces.addMember(wsId, userId, 'reader');
+    const member = await store.prisma.member.findFirstOrThrow({ where: { organizationId: wsId, userId } });
+    for (const role of ['owner', 'admin', 'maintainer,reader', ['editor', 'maintainer']]) {
+      const r = await post(auth, '/organization/update-member-role', { memberId: member.id, role, organizationId: wsId }, admin.cookie);
+      expect(r.status, JSON.stringify(role)).toBe(400);
+    }
+    expect((await store.prisma.member.findUniqueOrThrow({ where: { id: member.id } })).role).toBe('reader');
+    expect((await post(auth, '/organization/update-member-role', { memberId: member.id, role: 'editor', organizationId: wsId }, admin.cookie)).status).toBe(200);
+    expect((await post(auth, '/organization/invite-member', { email: email('ok'), role: 'maintainer', organizationId: wsId }, admin.cookie)).status).toBe(200);
+  });
 });
