@@ -69,6 +69,9 @@ export function createAuth(config: AuthConfig) {
     // on a transaction of Better Auth's own (the embedded database serialises transactions).
     database: prismaAdapter(config.prisma, { provider: 'postgresql', transaction: false }),
     telemetry: { enabled: false },
+    // check-slug tells anyone whether a workspace exists (pages answer non-members 404); the
+    // console's create-workspace form does not use it: creating a taken slug is refused anyway.
+    disabledPaths: ['/organization/check-slug'],
     // Set by Sluice's own HTTP server from the socket (cli/web-server.ts): clients cannot choose it.
     advanced: { ipAddress: { ipAddressHeaders: ['x-sluice-client-ip'] } },
     emailAndPassword: { enabled: true, minPasswordLength: 10, autoSignIn: true },

@@ -294,4 +294,20 @@ describe("[NAMES, ROLES] what Better Auth's own endpoints accept", () => {
     expect((await post(auth, '/organization/update-member-role', { memberId: member.id, role: 'editor', organizationId: wsId }, admin.cookie)).status).toBe(200);
     expect((await post(auth, '/organization/invite-member', { email: email('ok'), role: 'maintainer', organizationId: wsId }, admin.cookie)).status).toBe(200);
   });
+
+  it('check-slug tells nobody which workspaces exist', async () => {
+    const { store, auth } = env;
+    const outsider = email('outsider');
+    await createAccount(auth, store.prisma, { name: 'Outsider', email: outsider, password: PASSWORD });
+    const cookie = await signIn(auth, outsider, PASSWORD);
+    const checkSlug = async (slug: string, c?: string) => {
+      const res = await auth.handler(new Request(`${BASE}/api/auth/organization/check-slug`, { method: 'POST', headers: { 'content-type': 'application/json', origin: BASE, ...(c ? { cookie: c } : {}) }, body: JSON.stringify({ slug }) }));
+      return { status: res.status, body: await res.text() };
+    };
+    for (const c of [cookie, undefined]) {
+      const taken = await checkSlug(DEFAULT_WORKSPACE, c);
+      expect(taken.status).toBe(404);
+      expect(await checkSlug(`free-${randomBytes(3).toString('hex')}`, c)).toEqual(taken);
+    }
+  });
 });
