@@ -70,7 +70,7 @@ export type PullEnvironment = (dataset: DatasetKey, namedOnCommandLine?: boolean
  * manifest an editor wrote is not trusted with the operator's environment.
  */
 export async function operatorEnvironment(
-  source: NodeJS.ProcessEnv,
+  source: Readonly<Record<string, string | undefined>>,
   bindings: readonly EnvBinding[],
   workspaces: { bySlug(slug: string): Promise<{ id: string } | undefined> },
 ): Promise<PullEnvironment> {
@@ -119,7 +119,7 @@ export async function operatorEnvironment(
  * command line), so an unscoped one is reported at start rather than failing pulls unexplained.
  */
 export async function workerEnvironment(
-  source: NodeJS.ProcessEnv,
+  source: Readonly<Record<string, string | undefined>>,
   setting: string | undefined,
   workspaces: { bySlug(slug: string): Promise<{ id: string } | undefined> },
   log: (line: string) => void,
