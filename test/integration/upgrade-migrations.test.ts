@@ -45,6 +45,25 @@ const source = (host: string, port: number, password?: string) => ({
 });
 
 describe('[UPGRADE] migrations of this release move existing data', () => {
+  it('keeps look-alike saved-query names apart: the oldest keeps its name, later ones get their id appended', async () => {
+    const url = await createTestDatabase();
+    await applyMigrations(url, migrationsBefore('20261208400000_sec2_saved_query_name_key'));
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const query = (id: string, name: string, at: string) => db.query(`INSERT INTO saved_query (id, workspace_id, name, sql, created_at) VALUES ($1, 'default', $2, 'SELECT 1', $3)`, [id, name, at]);
+    await query('aaaaaaaa-1', 'Daily report', '2026-01-01T00:00:00Z');
+    await query('bbbbbbbb-2', 'DAILY REPORT', '2026-01-02T00:00:00Z');
+    await query('cccccccc-3', 'Weekly', '2026-01-03T00:00:00Z');
+    await applyMigrations(url);
+    const rows = await db.query<{ id: string; name: string; name_key: string }>(`SELECT id, name, name_key FROM saved_query ORDER BY id`);
+    expect(rows.rows).toEqual([
+      { id: 'aaaaaaaa-1', name: 'Daily report', name_key: 'daily report' },
+      { id: 'bbbbbbbb-2', name: 'DAILY REPORT (bbbbbbbb)', name_key: 'daily report (bbbbbbbb)' },
+      { id: 'cccccccc-3', name: 'Weekly', name_key: 'weekly' },
+    ]);
+    await db.end();
+  });
+
   it('renames datasets stored with "account/name", and leaves existing secrets bound to no broker', async () => {
     const url = await createTestDatabase();
     await applyMigrations(url, migrationsBefore('20261205000000_dataset_name_rule'));
