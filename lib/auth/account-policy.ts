@@ -112,7 +112,8 @@ export async function mayCreateWorkspace(db: Db, policy: AccountPolicy, userId: 
       return false;
     case 'maintainers': {
       const roles = await db.member.findMany({ where: { userId }, select: { role: true } });
-      return roles.some((m) => m.role.split(',').map((r) => r.trim()).includes('maintainer'));
+      // One role per member (roleRefusal; the 20261208400001 migration mended stored lists).
+      return roles.some((m) => m.role === 'maintainer');
     }
   }
 }
