@@ -38,9 +38,12 @@ export function register(program: Command): void {
       const { startScheduler } = await import('../lib/schedules/scheduler');
       const { startInboxFolder } = await import('../lib/ingest/inbox-folder');
       const { startAlwaysOnRunner } = await import('../lib/ingest/always-on-runner');
-      const scheduler = await startScheduler({ store, databaseUrl: store.databaseUrl, log: (line) => console.error(line) });
-      const folder = startInboxFolder({ store: store.ingest, log: (line) => console.error(line) });
-      const streams = startAlwaysOnRunner({ store: store.ingest, log: (line) => console.error(line) });
+      const [{ readEnv }, { workerEnvironment }] = await Promise.all([import('../lib/config/env'), import('../lib/config/pull-environment')]);
+      const log = (line: string) => console.error(line);
+      const environment = await workerEnvironment(process.env, readEnv().SLUICE_PULL_ENV, store.workspaces, log);
+      const scheduler = await startScheduler({ store, databaseUrl: store.databaseUrl, log, environment });
+      const folder = startInboxFolder({ store: store.ingest, log });
+      const streams = startAlwaysOnRunner({ store: store.ingest, log, environment });
       console.error('sluice worker: running scheduled pulls, always-on datasets and folding device inboxes (Ctrl+C to stop)');
       await untilSignal();
       await streams.stop();

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ManifestError } from '../lib/odf/errors';
+import { isManifestError } from '../lib/odf/errors';
 import type { OpCode } from '../lib/data/row';
 import { isSluiceError, SluiceError } from '../lib/errors';
 import type { ExportFormat } from '../lib/datasets/export-dataset';
@@ -133,14 +133,14 @@ program
   .addOption(new Option('--mqtt-version <v>', 'MQTT protocol version').choices(['auto', '5', '3.1.1']).default('auto'))
   .option('--ca <file>', 'CA certificate (PEM) to trust for mqtts:// and wss:// brokers')
   .option('--insecure', 'do not verify the broker certificate')
-  .option('--env <name=broker>', 'let ${{ env.NAME }} read this environment variable, for that broker only (repeatable; also SLUICE_PULL_ENV)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--env <name=broker[@workspace/dataset]>', 'let ${{ env.NAME }} read this environment variable, for that broker only, and for the datasets named after @ (else only those named on this command line; repeatable; also SLUICE_PULL_ENV)', (v: string, prev: string[] = []) => [...prev, v])
   .option('--follow', 'stream one dataset: keep the session open and commit every --commit-interval or --batch-size until Ctrl+C')
   .option('--commit-interval <duration>', 'with --follow: a message waits at most this long before it is committed (e.g. 1s, 500ms)', duration, 1000)
   .option('--batch-size <n>', 'with --follow: commit as soon as this many messages wait', count, 10_000)
   .action(async (names: string[], opts: PullCommandOptions) => {
     if (opts.follow) return followCommand(names, opts);
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
-    const [{ readEnv }, { allowedEnvVars, operatorEnvironment }, { pullUntilCaughtUp }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }, { describeQosDowngrades }] = await Promise.all([
+    const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { pullUntilCaughtUp }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }, { describeQosDowngrades }] = await Promise.all([
       import('../lib/config/env'),
       import('../lib/config/pull-environment'),
       import('../lib/ingest/pull-until-caught-up'),
@@ -148,8 +148,9 @@ program
       import('./dataset-arg'),
       import('../lib/ingest/delivery-guarantee'),
     ]);
-    const environment = operatorEnvironment(process.env, allowedEnvVars(opts.env ?? [], readEnv().SLUICE_PULL_ENV));
+    const bindings = parseEnvBindings(opts.env ?? [], readEnv().SLUICE_PULL_ENV);
     await withStore(async (store) => {
+      const environment = await operatorEnvironment(process.env, bindings, store.workspaces);
       const targets = opts.all ? (await store.datasets.list()).map((d) => formatDatasetArg(d.workspace, d.name)) : names;
       let failed: SluiceError | Error | undefined;
       for (const name of targets) {
@@ -158,7 +159,8 @@ program
           const r = await pullUntilCaughtUp({
             store: store.ingest,
             dataset,
-            environment,
+            // Unscoped bindings are for the datasets the operator named, never for --all's.
+            environment: environment(dataset, !opts.all),
             options: pullOptionsOf(opts),
             waitForRedelivery: opts.wait,
             onWaiting: (p) => console.error(`${name}: waiting ${Math.ceil(p.retryAfterMs / 1000)} s: ${p.reason}`),
@@ -214,13 +216,13 @@ function pullOptionsOf(opts: PullCommandOptions) {
 /** `sluice pull <dataset> --follow`: streams until SIGINT/SIGTERM, then commits what it holds and exits 0. */
 async function followCommand(names: string[], opts: PullCommandOptions): Promise<void> {
   if (opts.all || names.length !== 1) throw new SluiceError('INVALID_INPUT', '--follow streams one dataset: name exactly one');
-  const [{ readEnv }, { allowedEnvVars, operatorEnvironment }, { followPull }, { resolveDatasetArg }] = await Promise.all([
+  const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { followPull }, { resolveDatasetArg }] = await Promise.all([
     import('../lib/config/env'),
     import('../lib/config/pull-environment'),
     import('../lib/ingest/follow-pull'),
     import('./dataset-arg'),
   ]);
-  const environment = operatorEnvironment(process.env, allowedEnvVars(opts.env ?? [], readEnv().SLUICE_PULL_ENV));
+  const bindings = parseEnvBindings(opts.env ?? [], readEnv().SLUICE_PULL_ENV);
   const name = names[0];
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -228,10 +230,11 @@ async function followCommand(names: string[], opts: PullCommandOptions): Promise
   process.once('SIGTERM', onSignal);
   try {
     await withStore(async (store) => {
+      const dataset = await resolveDatasetArg(store.workspaces, name);
       const r = await followPull({
         store: store.ingest,
-        dataset: await resolveDatasetArg(store.workspaces, name),
-        environment,
+        dataset,
+        environment: (await operatorEnvironment(process.env, bindings, store.workspaces))(dataset, true),
         options: pullOptionsOf(opts),
         follow: { commitIntervalMs: opts.commitInterval, batchSize: opts.batchSize },
         signal: stop.signal,
@@ -409,8 +412,8 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err instanceof ReportedError) return err.inner instanceof ManifestError ? EXIT.dataErr : exitCodeFor(isSluiceError(err.inner) ? err.inner.code : undefined);
-    if (err instanceof ManifestError) {
+    if (err instanceof ReportedError) return isManifestError(err.inner) ? EXIT.dataErr : exitCodeFor(isSluiceError(err.inner) ? err.inner.code : undefined);
+    if (isManifestError(err)) {
       console.error(`sluice: ${err.message}`);
       return EXIT.dataErr;
     }

@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   SAVED_QUERY_NOT_FOUND: 'saved query not found',
   /** A save or rename to a name another saved query of the workspace has, which the caller may not replace. */
   SAVED_QUERY_EXISTS: 'a saved query of that name exists',
+  /** A device credential of that name exists in the workspace. */
+  DEVICE_EXISTS: 'a device of that name exists',
   /** No workspace with that slug. */
   WORKSPACE_NOT_FOUND: 'workspace not found',
   /** A stored secret does not decrypt with the configured key. */
@@ -69,7 +71,16 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Marks a SluiceError whichever copy of this module made it: the console's Next bundle and the
+ * server's own lib/ (the store it shares through globalThis) each hold a class of their own, so
+ * `instanceof` missed the store's errors and users saw SAVED_QUERY_EXISTS as INTERNAL.
+ */
+const SLUICE_ERROR = Symbol.for('sluice.SluiceError');
+
 export class SluiceError extends Error {
+  readonly [SLUICE_ERROR] = true;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -81,5 +92,5 @@ export class SluiceError extends Error {
 }
 
 export function isSluiceError(err: unknown, code?: ErrorCode): err is SluiceError {
-  return err instanceof SluiceError && (code === undefined || err.code === code);
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[SLUICE_ERROR] === true && (code === undefined || (err as SluiceError).code === code);
 }

@@ -1,6 +1,7 @@
 import type { AccountPolicy } from '../config/signup';
 import { DEFAULT_WORKSPACE_ID } from '../datasets/dataset-key';
 import type { PrismaClient } from '../store/prisma';
+import { displayName } from './display-name';
 
 /**
  * The account policy applied to the database: who may sign up, who may create workspaces. Better
@@ -20,6 +21,30 @@ type Db = Pick<PrismaClient, 'user' | 'member' | 'invitation'>;
 export const WORKSPACE_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,47}$/;
 export const WORKSPACE_SLUG_RULE = 'a workspace slug is 1 to 48 lower-case letters, digits and dashes, starting with a letter or digit';
 
+/** A workspace's name: the display-name rule, for the console's form and Better Auth's endpoints alike. */
+export const WorkspaceName = displayName('a workspace name', 100);
+
+/** An account's name: the display-name rule (the console shows its email next to it, names being anyone's choice). */
+export const AccountName = displayName('a name', 100);
+
+/**
+ * A profile picture may only be an https: URL or an inline data:image/ (a `javascript:` or
+ * http: URL would run or load from wherever the account's owner chose, in other members' pages).
+ */
+export function accountImageRefusal(image: unknown): string | null {
+  if (image === undefined || image === null || image === '') return null;
+  if (typeof image === 'string' && (/^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(image) || isHttpsUrl(image))) return null;
+  return 'a profile image must be an https:// URL or a data:image/ URL';
+}
+
+function isHttpsUrl(text: string): boolean {
+  try {
+    return new URL(text).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Why Better Auth's organization endpoints (reachable over HTTP whatever the pages offer) may not
  * make this change to a workspace's address, or null: a new slug must follow the rule; an existing
@@ -29,6 +54,12 @@ export function workspaceAddressRefusal(change: { create: { slug?: string } } | 
   if ('create' in change) return WORKSPACE_SLUG_PATTERN.test(change.create.slug ?? '') ? null : WORKSPACE_SLUG_RULE;
   if ('update' in change) return change.update.slug === undefined ? null : "a workspace's slug is its address (links, the CLI's WORKSPACE/NAME) and never changes; its name may";
   return change.delete.id === DEFAULT_WORKSPACE_ID ? 'the default workspace holds the datasets the CLI names without a workspace; it is never deleted' : null;
+}
+
+/** Why `value` fails `rule` (a display-name schema), or null: for Better Auth's hooks, which get raw bodies. */
+export function nameRefusal(rule: typeof WorkspaceName, value: unknown): string | null {
+  const r = rule.safeParse(value);
+  return r.success ? null : r.error.issues[0].message;
 }
 
 /** An invitation that can still be used: pending and not expired. */
@@ -81,7 +112,8 @@ export async function mayCreateWorkspace(db: Db, policy: AccountPolicy, userId: 
       return false;
     case 'maintainers': {
       const roles = await db.member.findMany({ where: { userId }, select: { role: true } });
-      return roles.some((m) => m.role.split(',').map((r) => r.trim()).includes('maintainer'));
+      // One role per member (roleRefusal; the 20261208400001 migration mended stored lists).
+      return roles.some((m) => m.role === 'maintainer');
     }
   }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_WORKSPACE } from '../datasets/dataset-key';
 import { SluiceError } from '../errors';
 import type { PrismaClient } from '../store/prisma';
+import { AccountName } from './account-policy';
 import type { Auth } from './create-auth';
 
 /**
@@ -31,8 +32,9 @@ async function prepare(auth: Auth, input: NewAccount) {
   const ctx = await auth.$context;
   const email = input.email.trim().toLowerCase();
   if (!Email.safeParse(email).success) throw new SluiceError('INVALID_INPUT', 'invalid email address');
-  const name = input.name.trim();
-  if (!name) throw new SluiceError('INVALID_INPUT', 'a name is required');
+  const parsedName = AccountName.safeParse(input.name);
+  if (!parsedName.success) throw new SluiceError('INVALID_INPUT', parsedName.error.issues[0].message);
+  const name = parsedName.data;
   const { minPasswordLength, maxPasswordLength } = ctx.password.config;
   if (input.password.length < minPasswordLength) throw new SluiceError('INVALID_INPUT', `the password needs at least ${minPasswordLength} characters`);
   if (input.password.length > maxPasswordLength) throw new SluiceError('INVALID_INPUT', `the password may have at most ${maxPasswordLength} characters`);

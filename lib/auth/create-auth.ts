@@ -7,8 +7,8 @@ import { deriveKey } from '../config/secret-key';
 import { accountPolicy, type AccountPolicy } from '../config/signup';
 import { ActivityRepository } from '../store/activity-repository';
 import type { PrismaClient } from '../store/prisma';
-import { mayCreateWorkspace, sameEmail, signupRefusal, workspaceAddressRefusal } from './account-policy';
-import { accessControl, ROLES } from './roles';
+import { AccountName, accountImageRefusal, mayCreateWorkspace, nameRefusal, sameEmail, signupRefusal, workspaceAddressRefusal, WorkspaceName } from './account-policy';
+import { accessControl, roleRefusal, ROLES } from './roles';
 
 export interface AuthConfig {
   prisma: PrismaClient;
@@ -47,6 +47,20 @@ export function createAuth(config: AuthConfig) {
     const reason = workspaceAddressRefusal(change);
     if (reason) throw new APIError('FORBIDDEN', { code: 'WORKSPACE_ADDRESS', message: reason });
   };
+  // Names members show each other follow one rule (lib/auth/display-name.ts), however they are set.
+  const refuseName = (rule: typeof WorkspaceName, value: unknown) => {
+    const reason = value === undefined ? null : nameRefusal(rule, value);
+    if (reason) throw new APIError('BAD_REQUEST', { code: 'INVALID_NAME', message: reason });
+  };
+  const refuseRole = (role: unknown) => {
+    const reason = roleRefusal(role);
+    if (reason) throw new APIError('BAD_REQUEST', { code: 'UNKNOWN_ROLE', message: reason });
+  };
+  const refuseProfile = (data: { name?: unknown; image?: unknown }) => {
+    refuseName(AccountName, data.name);
+    const reason = accountImageRefusal(data.image);
+    if (reason) throw new APIError('BAD_REQUEST', { code: 'INVALID_IMAGE', message: reason });
+  };
   return betterAuth({
     appName: 'Sluice',
     secret: deriveKey(config.masterKey, 'auth').toString('base64'),
@@ -55,6 +69,9 @@ export function createAuth(config: AuthConfig) {
     // on a transaction of Better Auth's own (the embedded database serialises transactions).
     database: prismaAdapter(config.prisma, { provider: 'postgresql', transaction: false }),
     telemetry: { enabled: false },
+    // check-slug tells anyone whether a workspace exists (pages answer non-members 404); the
+    // console's create-workspace form does not use it: creating a taken slug is refused anyway.
+    disabledPaths: ['/organization/check-slug'],
     // Set by Sluice's own HTTP server from the socket (cli/web-server.ts): clients cannot choose it.
     advanced: { ipAddress: { ipAddressHeaders: ['x-sluice-client-ip'] } },
     emailAndPassword: { enabled: true, minPasswordLength: 10, autoSignIn: true },
@@ -83,12 +100,14 @@ export function createAuth(config: AuthConfig) {
         create: {
           before: async (user, ctx) => {
             await refuseSignup(user.email, (ctx?.body as Record<string, unknown> | undefined)?.invitationId);
+            refuseProfile(user);
           },
         },
         update: {
           // An address is what invitations are bound to: it never changes through Better Auth.
           before: async (data) => {
             if (data.email !== undefined) throw new APIError('FORBIDDEN', { code: 'EMAIL_CANNOT_CHANGE', message: 'the email address of an account cannot be changed' });
+            refuseProfile(data);
           },
         },
       },
@@ -105,9 +124,19 @@ export function createAuth(config: AuthConfig) {
         allowUserToCreateOrganization: (user) => mayCreateWorkspace(db, policy, user.id),
         organizationHooks: {
           // A workspace's address follows one rule and never moves (lib/auth/account-policy.ts).
-          beforeCreateOrganization: async ({ organization: ws }) => refuseAddressChange({ create: { slug: ws.slug } }),
-          beforeUpdateOrganization: async ({ organization: ws }) => refuseAddressChange({ update: { slug: ws.slug } }),
+          beforeCreateOrganization: async ({ organization: ws }) => {
+            refuseAddressChange({ create: { slug: ws.slug } });
+            refuseName(WorkspaceName, ws.name ?? '');
+          },
+          beforeUpdateOrganization: async ({ organization: ws }) => {
+            refuseAddressChange({ update: { slug: ws.slug } });
+            refuseName(WorkspaceName, ws.name);
+          },
           beforeDeleteOrganization: async ({ organization: ws }) => refuseAddressChange({ delete: { id: ws.id } }),
+          // Whatever role name or list a request names, a member holds exactly one of Sluice's roles.
+          beforeCreateInvitation: async ({ invitation }) => refuseRole(invitation.role),
+          beforeAddMember: async ({ member }) => refuseRole(member.role),
+          beforeUpdateMemberRole: async ({ newRole }) => refuseRole(newRole),
           // Better Auth checks this too; Sluice does not rely on it.
           beforeAcceptInvitation: async ({ invitation, user }) => {
             if (!sameEmail(invitation.email, user.email)) throw new APIError('FORBIDDEN', { code: 'NOT_THE_INVITED_ADDRESS', message: `this invitation is for ${invitation.email}; you are signed in as ${user.email}` });

@@ -45,7 +45,16 @@ type Statements = typeof statements;
 export type Permission = { [R in keyof Statements]: { [K in R]: Statements[R][number] } }[keyof Statements];
 
 export function isRole(value: string): value is Role {
-  return value in ROLES;
+  return Object.hasOwn(ROLES, value); // not `in`: "constructor" and "toString" are no roles
+}
+
+/**
+ * Why `role` may not be given to a member or an invitation, or null: exactly one of Sluice's
+ * three. Better Auth accepts any role name, and lists ("maintainer,reader"), and would store
+ * Better Auth's own "owner" or "admin", which Sluice's pages and guard do not know.
+ */
+export function roleRefusal(role: unknown): string | null {
+  return typeof role === 'string' && isRole(role) ? null : `a role is one of ${ROLE_NAMES.join(', ')}`;
 }
 
 /** Whether a member with `role` may do `permission` (an unknown role may do nothing). */

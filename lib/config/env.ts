@@ -26,7 +26,7 @@ const envSchema = z.object({
   SLUICE_BROKER_WS_URL: z.string().regex(/^wss?:\/\//, 'SLUICE_BROKER_WS_URL must be a ws:// or wss:// URL').optional(),
   /** Which brokers datasets may reach (see lib/brokers/broker-policy.ts); unset: any, or only public ones while sign-up is open. */
   SLUICE_BROKER_ALLOW: z.string().optional(),
-  /** Names `sluice pull` may take from its environment for `${{ env.NAME }}` (comma-separated), besides --env. */
+  /** Bindings `sluice pull` and the worker may take from their environment for `${{ env.NAME }}` (NAME=URL@workspace/dataset, comma-separated), besides --env. */
   SLUICE_PULL_ENV: z.string().optional(),
   // The live preview's MQTT relay (lib/relay/mqtt-relay.ts).
   /** The largest MQTT packet the relay passes in either direction, in bytes (its declared remaining length). */

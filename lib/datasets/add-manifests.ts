@@ -1,5 +1,5 @@
 import { isSluiceError, type SluiceError } from '../errors';
-import { ManifestError } from '../odf';
+import { isManifestError, type ManifestError } from '../odf';
 import { splitManifestDocuments } from '../odf/split-manifest-documents';
 import { addDataset, type AddDatasetArgs, type AddedDataset } from './add-dataset';
 
@@ -40,7 +40,7 @@ export async function addManifests(args: Omit<AddDatasetArgs, 'manifest'> & { do
     try {
       outcome = { label, ok: true, added: await addDataset({ ...args, manifest: text, firstLine: line }) };
     } catch (err) {
-      if (err instanceof ManifestError || isSluiceError(err)) outcome = { label, ok: false, error: err };
+      if (isManifestError(err) || isSluiceError(err)) outcome = { label, ok: false, error: err };
       else throw err;
     }
     outcomes.push(outcome);

@@ -1,6 +1,5 @@
-import { SluiceError } from '../errors';
 import type { DeviceRepository } from '../store/device-repository';
-import { assertExpiryAhead, type DeviceCredentialInfo, type NewDeviceCredential } from './device-credential';
+import { assertExpiryAhead, deviceExists, type DeviceCredentialInfo, type NewDeviceCredential } from './device-credential';
 import { hashDeviceSecret, newDeviceSecret } from './device-secret';
 
 /**
@@ -15,7 +14,7 @@ export async function createDeviceCredential(a: {
   now?: Date;
 }): Promise<{ credential: DeviceCredentialInfo; secret: string }> {
   assertExpiryAhead(a.input.expiresAt, a.now ?? new Date());
-  if (await a.devices.nameTaken(a.workspaceId, a.input.name)) throw new SluiceError('INVALID_INPUT', `a device named "${a.input.name}" exists in this workspace`);
+  if (await a.devices.nameTaken(a.workspaceId, a.input.name)) throw deviceExists(a.input.name);
   const secret = newDeviceSecret();
   const credential = await a.devices.create({ workspaceId: a.workspaceId, ...a.input, secretHash: await hashDeviceSecret(secret), by: a.by });
   return { credential, secret };

@@ -61,6 +61,11 @@ export const ZNewDeviceCredential = z.object({
 });
 export type NewDeviceCredential = z.output<typeof ZNewDeviceCredential>;
 
+/** A device name is taken in the workspace (checked before creating, and by the store's unique index). */
+export function deviceExists(name: string): SluiceError {
+  return new SluiceError('DEVICE_EXISTS', `a device named "${name}" exists in this workspace`);
+}
+
 /** An expiry must lie ahead: a credential born expired would only confuse. */
 export function assertExpiryAhead(expiresAt: Date | null, now: Date): void {
   if (expiresAt && expiresAt.getTime() <= now.getTime()) throw new SluiceError('INVALID_INPUT', 'the expiry must be in the future');

@@ -1,3 +1,4 @@
+import type { PullEnvironment } from '../config/pull-environment';
 import { isSluiceError } from '../errors';
 import type { DatasetKey } from '../datasets/dataset-key';
 import { followPull } from './follow-pull';
@@ -24,7 +25,14 @@ const MAX_RETRY_AFTER_FAILURE_MS = 60 * RETRY_AFTER_FAILURE_MS;
  * ends at once with PULL_ALREADY_RUNNING) and take over within a lease's lifetime if its holder
  * dies. A run that fails (the manifest changed under it, credentials refused) is tried again.
  */
-export function startAlwaysOnRunner(opts: { store: IngestStore; everyMs?: number; retryAfterFailureMs?: number; log?: (line: string) => void }): AlwaysOnRunner {
+export function startAlwaysOnRunner(opts: {
+  store: IngestStore;
+  everyMs?: number;
+  retryAfterFailureMs?: number;
+  log?: (line: string) => void;
+  /** The operator's SLUICE_PULL_ENV bindings (workerEnvironment); none: stored secrets only. */
+  environment?: PullEnvironment;
+}): AlwaysOnRunner {
   const everyMs = opts.everyMs ?? 2000;
   const retryBaseMs = opts.retryAfterFailureMs ?? RETRY_AFTER_FAILURE_MS;
   const log = opts.log ?? (() => {});
@@ -41,6 +49,7 @@ export function startAlwaysOnRunner(opts: { store: IngestStore; everyMs?: number
     const done = followPull({
       store: opts.store,
       dataset,
+      environment: opts.environment?.(dataset),
       signal: stop.signal,
       onConnected: () => failures.delete(id),
       onCompactionStopped: (error) => log(`always-on ${dataset.name}: ${error.message}; its run commits on without merging slices`),

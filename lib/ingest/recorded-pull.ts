@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SluiceError } from '../errors';
+import { isSluiceError, SluiceError } from '../errors';
 import type { MqttSession, QosDowngrade, ReceivedMessage } from './fetch/mqtt-session';
 import type { SessionRelay } from './fetch/session-relay';
 import type { PendingAtBroker } from './pending-at-broker';
@@ -78,7 +78,7 @@ export async function recordedPull(
       await store.finishPull(pullId, { status: result.status, hasMore: result.hasMore && !result.pending, qosDowngrades: result.qosDowngrades });
       return result;
     } catch (err) {
-      const e = err instanceof SluiceError ? err : undefined;
+      const e = isSluiceError(err) ? err : undefined;
       await store.finishPull(pullId, {
         status: 'failed',
         hasMore: false,

@@ -29,10 +29,10 @@ export interface RunPollingIngestArgs {
   dataset: DatasetKey;
   options?: Partial<PullOptions>;
   /**
-   * What `${{ env.NAME }}` may use besides the stored secrets. Default: nothing. `sluice pull`
-   * passes the environment variables its operator allowed, bound to brokers like stored secrets
-   * (see operatorEnvironment); the console and workers pass none, so a manifest never reads a
-   * server's environment.
+   * What `${{ env.NAME }}` may use besides the stored secrets. Default: nothing. `sluice pull` and
+   * the worker pass the environment variables their operator allowed for this dataset, bound to
+   * brokers like stored secrets (see operatorEnvironment); the console passes none, so a manifest
+   * never reads a server's environment.
    */
   environment?: { secrets: StoredSecrets; fallback: TemplateLookup };
   clock?: Clock;

@@ -11,8 +11,12 @@ export interface ManifestIssue {
   message: string;
 }
 
+/** Marks a ManifestError whichever copy of this module made it (see SluiceError's brand). */
+const MANIFEST_ERROR = Symbol.for('sluice.ManifestError');
+
 /** Thrown by `parseManifest` when the text is not valid YAML/JSON or not a valid DatasetSnapshot manifest. */
 export class ManifestError extends Error {
+  readonly [MANIFEST_ERROR] = true;
   readonly code = 'MANIFEST_INVALID';
   override readonly name = 'ManifestError';
 
@@ -20,6 +24,10 @@ export class ManifestError extends Error {
     const lines = issues.map((issue) => `  line ${issue.line}, column ${issue.column}: ${issue.message}`);
     super(`Invalid manifest (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}`);
   }
+}
+
+export function isManifestError(err: unknown): err is ManifestError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[MANIFEST_ERROR] === true;
 }
 
 /**

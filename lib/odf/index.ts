@@ -3,6 +3,7 @@ export type { DataField, DataSchema, DataType, FloatKind, IntKind, TimeUnit } fr
 export { DEFAULT_VOCAB, type DatasetVocab } from './vocab';
 export {
   DdlSchemaError,
+  isManifestError,
   ManifestError,
   TemplateInvalidPatternError,
   TemplateValueNotFoundError,

@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import type { PullEnvironment } from '../config/pull-environment';
 import { isSluiceError } from '../errors';
 import { pullUntilCaughtUp } from '../ingest/pull-until-caught-up';
 import type { Store } from '../store/open-store';
@@ -19,7 +20,14 @@ export interface Scheduler {
  * dataset on a "stately" queue keyed by dataset (at most one waiting and one running per dataset),
  * and the pull's lease still guards against any other pull of the dataset (CLI, console).
  */
-export async function startScheduler(opts: { store: Store; databaseUrl: string; log?: (line: string) => void; pollingSeconds?: number }): Promise<Scheduler> {
+export async function startScheduler(opts: {
+  store: Store;
+  databaseUrl: string;
+  log?: (line: string) => void;
+  pollingSeconds?: number;
+  /** The operator's SLUICE_PULL_ENV bindings (workerEnvironment); none: stored secrets only, as for the console's pulls. */
+  environment?: PullEnvironment;
+}): Promise<Scheduler> {
   const { store } = opts;
   const log = opts.log ?? ((line: string) => console.error(line));
   const boss = new PgBoss({ connectionString: opts.databaseUrl, schema: 'pgboss' });
@@ -43,8 +51,7 @@ export async function startScheduler(opts: { store: Store; databaseUrl: string; 
     if (!s?.enabled) return;
     const at = new Date();
     try {
-      // Templates resolve from stored secrets only, as for the console's pulls.
-      const r = await pullUntilCaughtUp({ store: store.ingest, dataset: s.dataset });
+      const r = await pullUntilCaughtUp({ store: store.ingest, dataset: s.dataset, environment: opts.environment?.(s.dataset) });
       await store.schedules.recordRun(datasetId, { at, outcome: r.status, rows: r.rowsCommitted });
       await store.activity.record({ workspaceId: s.dataset.workspaceId, actor: null, action: 'dataset.pull', target: s.dataset.name, detail: { schedule: true, rows: r.rowsCommitted } });
     } catch (err) {

@@ -1,4 +1,4 @@
-import { ManifestError, type ManifestIssue } from '../odf/errors';
+import { isManifestError, type ManifestIssue } from '../odf/errors';
 import { isAPIError } from 'better-auth/api';
 import { isSluiceError } from '../errors';
 
@@ -20,7 +20,7 @@ export async function runAction<T>(fn: () => Promise<T>): Promise<ActionResult<T
 }
 
 export function toActionError(err: unknown): { ok: false; code: string; message: string; issues?: ManifestIssue[] } {
-  if (err instanceof ManifestError) return { ok: false, code: err.code, message: err.message, issues: err.issues };
+  if (isManifestError(err)) return { ok: false, code: err.code, message: err.message, issues: err.issues };
   if (isSluiceError(err)) return { ok: false, code: err.code, message: err.message };
   // Better Auth's refusals (last maintainer leaving, invitation for another email, …) are for the user.
   // isAPIError, not instanceof: the built server can hold more than one copy of the class (Better

@@ -1,6 +1,6 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
-import { SluiceError } from '../errors';
+import { isSluiceError, SluiceError } from '../errors';
 import { describeQosDowngrades } from '../ingest/delivery-guarantee';
 import { pullUntilCaughtUp } from '../ingest/pull-until-caught-up';
 import type { PullCounters } from '../ingest/ports';
@@ -91,8 +91,8 @@ export async function startPullRun(store: Store, workspace: { id: string; slug: 
       publish({ stage: 'done', endedAt: new Date().toISOString(), outcome: r.status, pending: r.pending?.reason ?? null, notes, pulls: r.pulls, messagesReceived: r.messagesReceived, rowsCommitted: r.rowsCommitted, quarantined: r.quarantined, duplicates: r.duplicates, slices: r.slices });
     },
     (err: unknown) => {
-      const e = err instanceof SluiceError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'the pull failed on the server; the error was logged' };
-      if (!(err instanceof SluiceError)) console.error(err);
+      const e = isSluiceError(err) ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'the pull failed on the server; the error was logged' };
+      if (!isSluiceError(err)) console.error(err);
       publish({ stage: 'failed', endedAt: new Date().toISOString(), error: e });
       started();
     },

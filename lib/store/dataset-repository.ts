@@ -10,6 +10,7 @@ import type { DatasetKey, DatasetName } from '../datasets/dataset-key';
 import { snapshotScopeOf, type SnapshotScope } from '../datasets/snapshot-scope';
 import type { PrismaClient } from './prisma';
 import { sliceRowsInRange } from './slice-rows';
+import { isUniqueViolation } from './unique-violation';
 
 /** Dataset registry reads and writes that are not part of a pull. */
 export interface DatasetSummary {
@@ -73,11 +74,6 @@ function blockRow(datasetId: string, b: HashedBlock) {
     systemTime: new Date(b.block.systemTime),
     event: b.block.event as object,
   };
-}
-
-/** Prisma's unique-constraint error (P2002), however the driver adapter surfaces it. */
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
 }
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];

@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { DeviceCredentialInfo } from '../devices/device-credential';
+import { deviceExists, type DeviceCredentialInfo } from '../devices/device-credential';
 import { defaultPushTopic } from '../devices/push-topic';
 import type { DeviceCounts, DeviceEndpointStore, InboxBatch, InboxMessage, InboxOrder, PushTarget, StoredDevice } from '../device-endpoint/ports';
 import { pushSourceRefusal } from '../odf/mqtt-source';
 import type { DatasetSnapshot } from '../odf';
 import type { PrismaClient } from './prisma';
 import { inTransaction } from './pg-transaction';
+import { uniqueName } from './unique-violation';
 
 /**
  * Device credentials, the device inbox and device QoS 2 receipts. The console manages credentials
@@ -22,9 +23,14 @@ export class DeviceRepository implements DeviceEndpointStore {
   /** Creates a credential; the username is generated (unique across workspaces) and returned. */
   async create(a: { workspaceId: string; name: string; secretHash: string; allowedFilters: string[]; expiresAt: Date | null; by?: string }): Promise<DeviceCredentialInfo> {
     const username = `${a.name.toLowerCase().replace(/[^a-z0-9]/g, '-').slice(0, 32)}-${randomBytes(5).toString('hex')}`;
-    const row = await this.prisma.deviceCredential.create({
-      data: { id: randomUUID(), workspaceId: a.workspaceId, name: a.name, username, secretHash: a.secretHash, allowedFilters: a.allowedFilters, expiresAt: a.expiresAt, createdBy: a.by ?? null },
-    });
+    const row = await uniqueName(
+      () =>
+        this.prisma.deviceCredential.create({
+          data: { id: randomUUID(), workspaceId: a.workspaceId, name: a.name, username, secretHash: a.secretHash, allowedFilters: a.allowedFilters, expiresAt: a.expiresAt, createdBy: a.by ?? null },
+        }),
+      // The username has 40 random bits: only the name's (workspace, name) index is ever violated.
+      () => deviceExists(a.name),
+    );
     return toInfo(row);
   }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { nameKey } from '../auth/display-name';
 import { SluiceError } from '../errors';
 import type { PrismaClient } from './prisma';
+import { uniqueName } from './unique-violation';
 
 export interface SavedQuery {
   id: string;
@@ -37,24 +39,30 @@ export class SavedQueryRepository {
 
   /**
    * Saves under `name`: a new query, or the SQL of the query already of that name (its author
-   * stays) when `mayReplace` allows it; otherwise SAVED_QUERY_EXISTS.
+   * and spelling stay) when `mayReplace` allows it; otherwise SAVED_QUERY_EXISTS. Names are one
+   * name when their nameKey is ("DAILY REPORT" is "Daily report").
    */
   async save(a: { workspaceId: string; name: string; sql: string; userId: string; mayReplace: (existing: SavedQuery) => boolean }): Promise<SavedQuery> {
-    const existing = await this.prisma.savedQuery.findUnique({ where: { workspaceId_name: { workspaceId: a.workspaceId, name: a.name } }, include: withAuthor });
+    const existing = await this.prisma.savedQuery.findUnique({ where: { workspaceId_nameKey: { workspaceId: a.workspaceId, nameKey: nameKey(a.name) } }, include: withAuthor });
     if (existing) {
-      if (!a.mayReplace(toSavedQuery(existing))) throw nameTaken(a.name);
+      if (!a.mayReplace(toSavedQuery(existing))) throw nameTaken(existing.name);
       return toSavedQuery(await this.prisma.savedQuery.update({ where: { id: existing.id }, data: { sql: a.sql }, include: withAuthor }));
     }
     // Another save of the same name may land between the lookup and this insert; the unique
     // index then refuses it rather than letting one silently replace the other.
-    const created = await uniqueName(a.name, () =>
-      this.prisma.savedQuery.create({ data: { id: randomUUID(), workspaceId: a.workspaceId, name: a.name, sql: a.sql, createdByUserId: a.userId }, include: withAuthor }),
+    const created = await uniqueName(
+      () =>
+        this.prisma.savedQuery.create({ data: { id: randomUUID(), workspaceId: a.workspaceId, name: a.name, nameKey: nameKey(a.name), sql: a.sql, createdByUserId: a.userId }, include: withAuthor }),
+      () => nameTaken(a.name),
     );
     return toSavedQuery(created);
   }
 
   async rename(workspaceId: string, id: string, name: string): Promise<SavedQuery> {
-    const r = await uniqueName(name, () => this.prisma.savedQuery.updateManyAndReturn({ where: { id, workspaceId }, data: { name }, include: withAuthor }));
+    const r = await uniqueName(
+      () => this.prisma.savedQuery.updateManyAndReturn({ where: { id, workspaceId }, data: { name, nameKey: nameKey(name) }, include: withAuthor }),
+      () => nameTaken(name),
+    );
     if (!r[0]) throw savedQueryNotFound();
     return toSavedQuery(r[0]);
   }
@@ -65,9 +73,9 @@ export class SavedQueryRepository {
   }
 }
 
-type Row = Omit<SavedQuery, 'author'> & { createdBy: { name: string; email: string } | null };
+type Row = Omit<SavedQuery, 'author'> & { nameKey: string; createdBy: { name: string; email: string } | null };
 
-function toSavedQuery({ createdBy, ...row }: Row): SavedQuery {
+function toSavedQuery({ createdBy, nameKey: _key, ...row }: Row): SavedQuery {
   return { ...row, author: createdBy };
 }
 
@@ -80,14 +88,3 @@ function nameTaken(name: string): SluiceError {
   return new SluiceError('SAVED_QUERY_EXISTS', `another saved query is named "${name}"; choose another name`);
 }
 
-/** Runs a write that sets `name`, turning a unique-index violation into SAVED_QUERY_EXISTS. */
-async function uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    // The client is loaded by now (the write ran through it), so this import costs nothing.
-    const { Prisma } = await import('./generated/client');
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw nameTaken(name);
-    throw err;
-  }
-}

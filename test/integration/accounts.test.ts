@@ -46,6 +46,15 @@ async function freshStore(): Promise<Store> {
   return openStore({ databaseUrl: await createTestDatabase(), secretKey: MASTER });
 }
 
+/** A fresh database after setup: its auth under `policy`, and the first account (maintainer of default), signed in. */
+async function afterSetup(policy: AccountPolicy): Promise<{ store: Store; auth: Auth; admin: { email: string; cookie: string } }> {
+  const store = await freshStore();
+  const auth = createAuth({ prisma: store.prisma, masterKey: MASTER, baseURL: BASE, policy });
+  const adminEmail = email('admin');
+  await createFirstAccount(auth, store.prisma, { name: 'Admin', email: adminEmail, password: PASSWORD });
+  return { store, auth, admin: { email: adminEmail, cookie: await signIn(auth, adminEmail, PASSWORD) } };
+}
+
 describe('[SETUP] first run', () => {
   it('sign-up through Better Auth before setup is refused and creates nothing, so it cannot block setup', async () => {
     const store = await freshStore();
@@ -86,11 +95,7 @@ describe('[ACCOUNTS] after setup', () => {
   let defaultId: string;
 
   beforeAll(async () => {
-    store = await freshStore();
-    auth = createAuth({ prisma: store.prisma, masterKey: MASTER, baseURL: BASE, policy: CLOSED });
-    const adminEmail = email('admin');
-    await createFirstAccount(auth, store.prisma, { name: 'Admin', email: adminEmail, password: PASSWORD });
-    admin = { email: adminEmail, cookie: await signIn(auth, adminEmail, PASSWORD) };
+    ({ store, auth, admin } = await afterSetup(CLOSED));
     defaultId = (await store.prisma.organization.findUniqueOrThrow({ where: { slug: DEFAULT_WORKSPACE } })).id;
   });
   afterAll(async () => store?.close());
@@ -233,5 +238,76 @@ describe("[WORKSPACES] a workspace's address at Better Auth's own endpoints", ()
     expect((await post(auth, '/organization/delete', { organizationId: mineId }, cookie)).status).toBe(200);
     expect(await slugs()).toEqual(before);
     await store.close();
+  });
+});
+
+describe("[NAMES, ROLES] what Better Auth's own endpoints accept", () => {
+  let env: Awaited<ReturnType<typeof afterSetup>>;
+  let wsId: string;
+
+  beforeAll(async () => {
+    env = await afterSetup({ ...CLOSED, workspaceCreators: 'everyone' });
+    const { auth, admin } = env;
+    const created = await post(auth, '/organization/create', { name: 'Names', slug: `names-${randomBytes(3).toString('hex')}` }, admin.cookie);
+    expect(created.status, JSON.stringify(created.json)).toBe(200);
+    wsId = String(created.json.id);
+  });
+  afterAll(async () => env?.store.close());
+
+  it('names with hidden or text-direction characters, or words mixing scripts, are refused for workspaces and accounts; images are https or data only', async () => {
+    const { store, auth, admin } = env;
+    for (const name of ['evil\u202Eexe.pdf', 'Names\u200B', 'Nam\u0435s', 'a\u0000b']) {
+      const renamed = await post(auth, '/organization/update', { organizationId: wsId, data: { name } }, admin.cookie);
+      expect(renamed.status, JSON.stringify(name)).toBe(400);
+      const created = await post(auth, '/organization/create', { name, slug: `n-${randomBytes(3).toString('hex')}` }, admin.cookie);
+      expect(created.status, JSON.stringify(name)).toBe(400);
+      expect((await post(auth, '/update-user', { name }, admin.cookie)).status, JSON.stringify(name)).toBe(400);
+    }
+    expect(await store.prisma.organization.findUniqueOrThrow({ where: { id: wsId } })).toMatchObject({ name: 'Names' });
+    expect(await store.prisma.user.findUniqueOrThrow({ where: { email: admin.email } })).toMatchObject({ name: 'Admin' });
+    expect((await post(auth, '/organization/update', { organizationId: wsId, data: { name: 'Équipe 🚀' } }, admin.cookie)).status).toBe(200);
+
+    for (const image of ['javascript:alert(document.cookie)', 'http://tracker.example/p.gif', 'data:text/html;base64,PHNjcmlwdD4=']) {
+      expect((await post(auth, '/update-user', { image }, admin.cookie)).status, image).toBe(400);
+    }
+    expect(await store.prisma.user.findUniqueOrThrow({ where: { email: admin.email } })).toMatchObject({ image: null });
+    expect((await post(auth, '/update-user', { image: 'https://images.example/me.png' }, admin.cookie)).status).toBe(200);
+  });
+
+  it("roles are exactly one of Sluice's three, at invite-member and update-member-role", async () => {
+    const { store, auth, admin } = env;
+    for (const role of ['owner', 'admin', 'maintainer,reader', ['editor', 'reader'], 'Reader']) {
+      const r = await post(auth, '/organization/invite-member', { email: email('role'), role, organizationId: wsId }, admin.cookie);
+      expect(r.status, JSON.stringify(role)).toBe(400);
+    }
+    expect(await store.prisma.invitation.count({ where: { organizationId: wsId } })).toBe(0);
+
+    const memberEmail = email('member');
+    const { userId } = await createAccount(auth, store.prisma, { name: 'Member', email: memberEmail, password: PASSWORD });
+    await store.workspaces.addMember(wsId, userId, 'reader');
+    const member = await store.prisma.member.findFirstOrThrow({ where: { organizationId: wsId, userId } });
+    for (const role of ['owner', 'admin', 'maintainer,reader', ['editor', 'maintainer']]) {
+      const r = await post(auth, '/organization/update-member-role', { memberId: member.id, role, organizationId: wsId }, admin.cookie);
+      expect(r.status, JSON.stringify(role)).toBe(400);
+    }
+    expect((await store.prisma.member.findUniqueOrThrow({ where: { id: member.id } })).role).toBe('reader');
+    expect((await post(auth, '/organization/update-member-role', { memberId: member.id, role: 'editor', organizationId: wsId }, admin.cookie)).status).toBe(200);
+    expect((await post(auth, '/organization/invite-member', { email: email('ok'), role: 'maintainer', organizationId: wsId }, admin.cookie)).status).toBe(200);
+  });
+
+  it('check-slug tells nobody which workspaces exist', async () => {
+    const { store, auth } = env;
+    const outsider = email('outsider');
+    await createAccount(auth, store.prisma, { name: 'Outsider', email: outsider, password: PASSWORD });
+    const cookie = await signIn(auth, outsider, PASSWORD);
+    const checkSlug = async (slug: string, c?: string) => {
+      const res = await auth.handler(new Request(`${BASE}/api/auth/organization/check-slug`, { method: 'POST', headers: { 'content-type': 'application/json', origin: BASE, ...(c ? { cookie: c } : {}) }, body: JSON.stringify({ slug }) }));
+      return { status: res.status, body: await res.text() };
+    };
+    for (const c of [cookie, undefined]) {
+      const taken = await checkSlug(DEFAULT_WORKSPACE, c);
+      expect(taken.status).toBe(404);
+      expect(await checkSlug(`free-${randomBytes(3).toString('hex')}`, c)).toEqual(taken);
+    }
   });
 });

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sluice, sluiceWith } from '../support/cli';
 import { mqttManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
-import { createTestDatabase } from '../support/test-store';
+import { openStore } from '../../lib/store/open-store';
+import { createTestDatabase, TEST_SECRET_KEY } from '../support/test-store';
 
 let broker: MosquittoServer;
 let db: string;
@@ -68,5 +69,51 @@ describe('[CLI] `sluice pull` gives a manifest only the environment the operator
     expect(repointed.code).toBe(78);
     expect(repointed.stderr).toContain(`the secret MQTT_PASSWORD is not allowed for the broker mqtt://127.0.0.1:${listenerPort}`);
     expect(Buffer.concat(received).toString('latin1')).not.toContain('env-Pa55word');
+  });
+
+  it('--all gives an --env binding only to the datasets it names: an editor of another workspace asking for it on the same broker gets nothing', async () => {
+    // Every connection's bytes apart: which dataset's CONNECT (by its username) carried what.
+    const connections: Buffer[][] = [];
+    const broker = net.createServer((s) => {
+      const bytes: Buffer[] = [];
+      connections.push(bytes);
+      s.on('data', (b) => bytes.push(b)).on('error', () => undefined);
+    });
+    const port = await new Promise<number>((resolve) => broker.listen(0, '127.0.0.1', () => resolve((broker.address() as net.AddressInfo).port)));
+    const sentBy = (username: string) => connections.map((c) => Buffer.concat(c).toString('latin1')).filter((t) => t.includes(username));
+    try {
+      const store = await openStore({ databaseUrl: db, secretKey: TEST_SECRET_KEY });
+      await store.prisma.organization.create({ data: { id: 'other-id', name: 'Other', slug: 'other' } });
+      await store.close();
+      const manifest = (name: string, username: string) => {
+        const file = path.join(tmp, `${name}-${username}.yaml`);
+        fs.writeFileSync(file, mqttManifest({ name, port, username, password: '${{ env.OPS_PW }}', topics: [{ path: '#', qos: 'AtLeastOnce' }] }));
+        return file;
+      };
+      expect((await sluice(db, 'add', manifest('ops', 'operator-user'))).code).toBe(0);
+      expect((await sluice(db, 'add', '--workspace', 'other', manifest('steal', 'editor-user'))).code).toBe(0);
+      const env = { DATABASE_URL: db, OPS_PW: 'ops-Pa55word-value' };
+      const url = `mqtt://127.0.0.1:${port}`;
+      const pullAll = (...flags: string[]) => sluiceWith(env, 'pull', '--all', '--connect-timeout', '300', ...flags);
+
+      const unscoped = await pullAll('--env', `OPS_PW=${url}`);
+      expect(unscoped.stderr).toContain('other/steal: failed: ${{ env.OPS_PW }}: OPS_PW is allowed without naming datasets, so only datasets named on the command line get it');
+      expect(unscoped.stderr).toContain(`--env OPS_PW=<broker URL>@<workspace>/steal`);
+      expect(connections).toEqual([]); // nobody got it, so nothing connected
+
+      const scoped = await pullAll('--env', `OPS_PW=${url}@default/ops`);
+      expect(scoped.stderr).toContain('other/steal: failed: ${{ env.OPS_PW }}: OPS_PW is allowed for other datasets only');
+      expect(sentBy('operator-user').join('')).toContain('ops-Pa55word-value');
+      expect(sentBy('editor-user')).toEqual([]);
+
+      // The workspace form covers the workspace's datasets, and a named dataset still gets an unscoped binding.
+      expect((await pullAll('--env', `OPS_PW=${url}@other/*`)).stderr).toContain('ops: failed: ${{ env.OPS_PW }}: OPS_PW is allowed for other datasets only');
+      expect(sentBy('editor-user').join('')).toContain('ops-Pa55word-value');
+      const bad = await sluiceWith(env, 'pull', '--env', `OPS_PW=${url}@other/a/b`, 'ops');
+      expect(bad.code).toBe(64);
+      expect(bad.stderr).toContain('"@other/a/b" does not name datasets');
+    } finally {
+      broker.close();
+    }
   });
 });

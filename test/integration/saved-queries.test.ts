@@ -70,6 +70,21 @@ describe('[SAVED QUERIES] the store', () => {
     expect(replaced).toMatchObject({ id: mine.id, sql: 'SELECT 3', createdByUserId: alice });
   });
 
+  it('a name differing only in case or compatibility forms is the same name, for saves and renames', async () => {
+    const ws = await workspace();
+    const [alice, bob] = [await user('alice'), await user('bob')];
+    const mayReplaceAs = (userId: string, role: string) => (q: { createdByUserId: string | null }) => canChangeSavedQuery({ userId, role }, q);
+    const daily = await store.savedQueries.save({ workspaceId: ws, name: 'Daily report', sql: 'SELECT 1', userId: alice, mayReplace: mayReplaceAs(alice, 'editor') });
+    for (const name of ['DAILY REPORT', 'daily report', 'Ｄaily report', 'Daily\u00A0report']) {
+      expect(await refusal(store.savedQueries.save({ workspaceId: ws, name, sql: 'SELECT 2', userId: bob, mayReplace: mayReplaceAs(bob, 'editor') })), name).toBe('SAVED_QUERY_EXISTS');
+    }
+    const other = await store.savedQueries.save({ workspaceId: ws, name: 'Weekly', sql: 'SELECT 3', userId: bob, mayReplace: anyone });
+    expect(await refusal(store.savedQueries.rename(ws, other.id, 'DAILY report'))).toBe('SAVED_QUERY_EXISTS');
+    // Its author saving under another spelling updates it, keeping its name.
+    expect(await store.savedQueries.save({ workspaceId: ws, name: 'daily REPORT', sql: 'SELECT 4', userId: alice, mayReplace: mayReplaceAs(alice, 'editor') })).toMatchObject({ id: daily.id, name: 'Daily report', sql: 'SELECT 4' });
+    expect((await store.savedQueries.list(ws)).map((q) => q.name)).toEqual(['Daily report', 'Weekly']);
+  });
+
   it('renames, refusing a name another query of the workspace has', async () => {
     const ws = await workspace();
     const alice = await user('alice');

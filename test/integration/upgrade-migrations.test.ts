@@ -45,6 +45,44 @@ const source = (host: string, port: number, password?: string) => ({
 });
 
 describe('[UPGRADE] migrations of this release move existing data', () => {
+  it("gives members Better Auth stored with roles Sluice does not know the least Sluice role they list, and cancels such invitations", async () => {
+    const url = await createTestDatabase();
+    await applyMigrations(url, migrationsBefore('20261208400001_sec2_member_roles'));
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const roles = ['maintainer,reader', 'owner', 'editor, maintainer', 'maintainer', 'editor'];
+    for (const [i, role] of roles.entries()) {
+      await db.query(`INSERT INTO auth_user (id, name, email, email_verified, created_at, updated_at) VALUES ($1, $1, $1 || '@example.test', false, now(), now())`, [`u${i}`]);
+      await db.query(`INSERT INTO workspace_member (id, organization_id, user_id, role, created_at) VALUES ($1, 'default', $2, $3, now())`, [`m${i}`, `u${i}`, role]);
+    }
+    for (const [id, role] of [['i-owner', 'owner'], ['i-editor', 'editor']]) {
+      await db.query(`INSERT INTO workspace_invitation (id, organization_id, email, role, status, expires_at, inviter_id) VALUES ($1, 'default', $1 || '@example.test', $2, 'pending', now() + interval '1 day', 'u3')`, [id, role]);
+    }
+    await applyMigrations(url);
+    expect((await db.query(`SELECT role FROM workspace_member ORDER BY id`)).rows.map((r) => r.role)).toEqual(['reader', 'reader', 'editor', 'maintainer', 'editor']);
+    expect((await db.query(`SELECT id, status FROM workspace_invitation ORDER BY id`)).rows).toEqual([{ id: 'i-editor', status: 'pending' }, { id: 'i-owner', status: 'canceled' }]);
+    await db.end();
+  });
+
+  it('keeps look-alike saved-query names apart: the oldest keeps its name, later ones get their id appended', async () => {
+    const url = await createTestDatabase();
+    await applyMigrations(url, migrationsBefore('20261208400000_sec2_saved_query_name_key'));
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const query = (id: string, name: string, at: string) => db.query(`INSERT INTO saved_query (id, workspace_id, name, sql, created_at) VALUES ($1, 'default', $2, 'SELECT 1', $3)`, [id, name, at]);
+    await query('aaaaaaaa-1', 'Daily report', '2026-01-01T00:00:00Z');
+    await query('bbbbbbbb-2', 'DAILY REPORT', '2026-01-02T00:00:00Z');
+    await query('cccccccc-3', 'Weekly', '2026-01-03T00:00:00Z');
+    await applyMigrations(url);
+    const rows = await db.query<{ id: string; name: string; name_key: string }>(`SELECT id, name, name_key FROM saved_query ORDER BY id`);
+    expect(rows.rows).toEqual([
+      { id: 'aaaaaaaa-1', name: 'Daily report', name_key: 'daily report' },
+      { id: 'bbbbbbbb-2', name: 'DAILY REPORT (bbbbbbbb)', name_key: 'daily report (bbbbbbbb)' },
+      { id: 'cccccccc-3', name: 'Weekly', name_key: 'weekly' },
+    ]);
+    await db.end();
+  });
+
   it('renames datasets stored with "account/name", and leaves existing secrets bound to no broker', async () => {
     const url = await createTestDatabase();
     await applyMigrations(url, migrationsBefore('20261205000000_dataset_name_rule'));

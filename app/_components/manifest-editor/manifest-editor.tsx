@@ -6,7 +6,7 @@ import { useDeferredValue, useMemo, useRef, useState, useTransition } from 'reac
 import { stringify } from 'yaml';
 import { Button } from '@/app/_components/ui/button';
 import { Card } from '@/app/_components/ui/card';
-import { ManifestError, type ManifestIssue } from '@/lib/odf/errors';
+import { isManifestError, type ManifestIssue } from '@/lib/odf/errors';
 import { parseManifest, serializeManifest, type DatasetSnapshot } from '@/lib/odf';
 import { patchManifestYaml } from '@/lib/odf/patch-manifest-yaml';
 import type { ActionResult } from '@/lib/server/action-result';
@@ -20,7 +20,7 @@ function parse(text: string): Parsed {
   try {
     return { ok: true, snapshot: parseManifest(text) };
   } catch (err) {
-    if (err instanceof ManifestError) return { ok: false, issues: err.issues };
+    if (isManifestError(err)) return { ok: false, issues: err.issues };
     return { ok: false, issues: [{ path: [], line: 1, column: 1, message: (err as Error).message }] };
   }
 }

@@ -21,7 +21,7 @@ export default async function InvitePage({ params }: { params: Promise<{ id: str
         <div className="flex flex-col gap-3">
           <h1 className="text-lg font-semibold">Join {invitation.organization.name}</h1>
           <p>
-            {invitation.inviter.name} invited <strong>{invitation.email}</strong> as <strong>{invitation.role ?? 'reader'}</strong>.
+            {invitation.inviter.name} ({invitation.inviter.email}) invited <strong>{invitation.email}</strong> as <strong>{invitation.role ?? 'reader'}</strong>.
           </p>
           {!viewer ? (
             <p>

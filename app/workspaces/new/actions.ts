@@ -4,7 +4,7 @@ import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { workspacePath } from '@/app/_components/paths';
-import { mayCreateWorkspace, WORKSPACE_CREATORS_MESSAGE } from '@/lib/auth/account-policy';
+import { mayCreateWorkspace, WORKSPACE_CREATORS_MESSAGE, WorkspaceName } from '@/lib/auth/account-policy';
 import { readEnv } from '@/lib/config/env';
 import { accountPolicy } from '@/lib/config/signup';
 import { SluiceError } from '@/lib/errors';
@@ -14,7 +14,7 @@ import { getAuth } from '@/lib/server/auth';
 import { requireViewer } from '@/lib/server/guard';
 import { getStore } from '@/lib/server/store';
 
-const NewWorkspace = z.object({ name: z.string().min(1).max(100), slug: WorkspaceSlug });
+const NewWorkspace = z.object({ name: WorkspaceName, slug: WorkspaceSlug });
 
 /**
  * Creates a workspace, whose maintainer the creator becomes, if SLUICE_WORKSPACE_CREATORS allows

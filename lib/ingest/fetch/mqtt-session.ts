@@ -1,5 +1,5 @@
 import { MqttClient, type IClientOptions, type IPublishPacket, type Packet } from 'mqtt';
-import { SluiceError } from '../../errors';
+import { isSluiceError, SluiceError } from '../../errors';
 import { AckGate } from './ack-gate';
 import { assertValidFilter } from './topic-filter';
 import { openBrokerTransport, type BrokerTlsOptions } from './broker-transport';
@@ -326,7 +326,7 @@ const CONNACK_BAD_VERSION = new Set([1, 132]);
 const TLS_CODES = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL/;
 
 function connectError(err: Error & { code?: string | number }, opts: MqttSessionOptions, version: 4 | 5): Error {
-  if (err instanceof SluiceError) return err; // the broker policy's refusal, from the transport
+  if (isSluiceError(err)) return err; // the broker policy's refusal, from the transport
   const { code } = err;
   const url = opts.url;
   if (typeof code === 'number') {

@@ -177,8 +177,9 @@ function SavedQueryList({ workspace, queries, activeId, onOpen, onDelete }: Omit
                     }}
                   >
                     <span className={cn('max-w-full truncate font-medium', q.id === activeId && 'text-primary')}>{q.name}</span>
-                    <span className="max-w-full truncate text-xs text-muted-foreground" title={q.author?.email}>
-                      {q.author ? q.author.name || q.author.email : 'a former member'} · {formatTime(q.updatedAt)}
+                    {/* By email: a name is anyone's choice (another member's address, even), an email is the account. */}
+                    <span className="max-w-full truncate text-xs text-muted-foreground" title={q.author?.name}>
+                      {q.author ? q.author.email : 'a former member'} · {formatTime(q.updatedAt)}
                     </span>
                   </button>
                   <Button variant="ghost" size="icon" className="size-7" aria-label={`Copy link to ${q.name}`} onClick={() => copyLink(q)}>

@@ -3,6 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { queryPath } from '@/app/_components/paths';
+import { displayName } from '@/lib/auth/display-name';
 import { parseInput, WorkspaceSlug } from '@/lib/server/action-input';
 import { runAction, type ActionResult } from '@/lib/server/action-result';
 import { recordActivity } from '@/lib/server/activity';
@@ -10,8 +11,8 @@ import { requireWorkspace } from '@/lib/server/guard';
 import { changeableBy, requireChangeableQuery } from '@/lib/server/saved-queries';
 import { getStore } from '@/lib/server/store';
 
-/** Trimmed, so "a " and "a" are one name. */
-const Name = z.string().trim().min(1, 'a saved query needs a name').max(100, 'a saved query name is at most 100 characters');
+/** Trimmed, nothing hidden (lib/auth/display-name.ts); the store compares names by nameKey. */
+const Name = displayName('a saved query name', 100);
 /** Kept as typed: the server only stores it, the browser runs it. */
 const Sql = z.string().max(100_000, 'a saved query is at most 100,000 characters').regex(/\S/, 'there is no SQL to save');
 const Target = z.object({ workspace: WorkspaceSlug, id: z.uuid() });
