@@ -48,7 +48,7 @@ export function secretLookup(released: ReturnType<typeof secretsReleasedTo>, bro
     if (released.withheld.has(name)) {
       throw new SluiceError(
         'SECRET_NOT_ALLOWED',
-        `the secret ${name} is not allowed for the broker ${formatEndpoint(broker)}: it is bound to other brokers. A maintainer binds a stored secret to this one on its Secrets page if it belongs there (for \`sluice pull\`'s environment: --env ${name}=${formatEndpoint(broker)})`,
+        `the secret ${name} is not allowed for the broker ${formatEndpoint(broker)}: it is bound to other brokers. A maintainer binds a stored secret to this one on its Secrets page if it belongs there`,
       );
     }
     return fallback(name);
