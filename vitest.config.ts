@@ -1,20 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import path from 'node:path';
-
-/**
- * vitest's order, with the broker delivery suites first. Without timings from an earlier run (a
- * clean clone in CI has none) vitest runs the larger files first, and these four files are one
- * line each, so they ran last: the RabbitMQ one (a 12-16 s boot, then 66-71 s of tests) was the
- * run's tail while the other worker had nothing left.
- */
-class BrokerSuitesFirst extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const sorted = await super.sort(files);
-    const isBrokerSuite = (f: TestSpecification) => f.moduleId.includes('/test/integration/brokers/');
-    return [...sorted.filter(isBrokerSuite), ...sorted.filter((f) => !isBrokerSuite(f))];
-  }
-}
 
 export default defineConfig({
   resolve: { alias: { '@': path.resolve(import.meta.dirname) } },
@@ -24,7 +9,6 @@ export default defineConfig({
     // every project, as vitest requires.
     maxWorkers: 2,
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
-    sequence: { sequencer: BrokerSuitesFirst },
     projects: [
       {
         extends: true,
