@@ -7,9 +7,11 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: 'test/e2e',
   globalSetup: './test/e2e/global-setup.ts',
-  // Two files at a time (this machine has 2 cores). Tests share one console and database: each
-  // makes its own datasets and, where it changes an account, its own account.
-  fullyParallel: false,
+  // Two tests at a time (this machine has 2 cores), any two: tests share one console and database,
+  // but each makes its own datasets and, where it changes an account, its own account, so tests
+  // of one file need not run in order. Scheduled one test at a time rather than one file at a
+  // time, a long file no longer leaves the other worker idle at the end of the run.
+  fullyParallel: true,
   workers: 2,
   forbidOnly: !!process.env.CI,
   // A cap, not a wait: on this machine (2 cores shared, load 20+) tests that take 10-20 s when

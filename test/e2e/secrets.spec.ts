@@ -17,39 +17,43 @@ function recordTraffic(page: Page): () => Promise<string> {
   return async () => (await Promise.all(bodies)).join('\n');
 }
 
-test.describe('[SECRETS]', () => {
-  test('a broker password and a workspace secret never reach any page, payload or frame, for any role', async ({ page, browser, sluice }) => {
-    // Every page for every role: ran past 120 s with two workers at load 24.
-    test.setTimeout(240_000);
-    const name = uniqueName('leak');
-    const canary = `Canary-${Date.now().toString(36)}-pw`;
-    const workspaceCanary = `Canary-${Date.now().toString(36)}-ws`;
+// One test per role, so the two workers share the roles' page visits (one test visiting them all
+// was the run's last and longest, 56-90 s). Each sets up its own dataset and workspace secret, with
+// canaries of its own: a secret another test overwrote could not show a leak of this one's value.
+test.describe('[SECRETS] a broker password and a workspace secret never reach any page, payload or frame', () => {
+  for (const role of ['reader', 'editor', 'maintainer'] as const) {
+    test(`for the ${role}`, async ({ page, browser, sluice }) => {
+      // Every page, the preview and a pull: ran past 120 s (all roles in one test) with two workers at load 24.
+      test.setTimeout(240_000);
+      const name = uniqueName('leak');
+      const canary = `Canary-${Date.now().toString(36)}-pw`;
+      const workspaceCanary = `Canary-${Date.now().toString(36)}-ws`;
+      const secretName = `SHARED_TOKEN_${role.toUpperCase()}`;
 
-    // The maintainer imports a manifest with the password in clear, and sets a workspace secret.
-    await page.goto('/w/default/datasets/new');
-    const manifest = mqttManifest({ name, port: sluice.mqttPort, username: 'device', password: canary, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }], fields: null, merge: '        kind: Append' });
-    const editor = page.getByTestId('yaml-editor').locator('.cm-content');
-    await editor.click();
-    await page.keyboard.press('ControlOrMeta+a');
-    await page.keyboard.insertText(manifest);
-    await page.getByRole('button', { name: 'Create dataset' }).click();
-    await expect(page.getByTestId('dataset-title')).toHaveText(name);
-    await page.goto('/w/default/settings');
-    await page.getByLabel('Secret name').fill('SHARED_TOKEN');
-    await page.getByLabel('Secret value').fill(workspaceCanary);
-    await page.getByLabel('Secret brokers').fill(`mqtt://127.0.0.1:${sluice.mqttPort}`);
-    await page.getByRole('button', { name: 'Set secret' }).click();
-    await expect(page.getByTestId('secret-SHARED_TOKEN')).toBeVisible();
+      // The maintainer imports a manifest with the password in clear, and sets a workspace secret.
+      await page.goto('/w/default/datasets/new');
+      const manifest = mqttManifest({ name, port: sluice.mqttPort, username: 'device', password: canary, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }], fields: null, merge: '        kind: Append' });
+      const editor = page.getByTestId('yaml-editor').locator('.cm-content');
+      await editor.click();
+      await page.keyboard.press('ControlOrMeta+a');
+      await page.keyboard.insertText(manifest);
+      await page.getByRole('button', { name: 'Create dataset' }).click();
+      await expect(page.getByTestId('dataset-title')).toHaveText(name);
+      await page.goto('/w/default/settings');
+      await page.getByLabel('Secret name').fill(secretName);
+      await page.getByLabel('Secret value').fill(workspaceCanary);
+      await page.getByLabel('Secret brokers').fill(`mqtt://127.0.0.1:${sluice.mqttPort}`);
+      await page.getByRole('button', { name: 'Set secret' }).click();
+      await expect(page.getByTestId(`secret-${secretName}`)).toBeVisible();
 
-    // Stored sealed: neither the manifest nor any block holds the values.
-    const d = (await sluice.store.datasets.find(defaultWorkspaceKey(name)))!;
-    expect(JSON.stringify(d.snapshot)).not.toContain(canary);
-    expect(JSON.stringify(await sluice.store.datasets.blocks(d.id))).not.toContain(canary);
-    expect(JSON.stringify(d.snapshot)).toContain('${{ env.MQTT_PASSWORD }}');
-    await sluice.store.datasets.setPreviewWsUrl(d.id, sluice.wsUrl);
+      // Stored sealed: neither the manifest nor any block holds the values.
+      const d = (await sluice.store.datasets.find(defaultWorkspaceKey(name)))!;
+      expect(JSON.stringify(d.snapshot)).not.toContain(canary);
+      expect(JSON.stringify(await sluice.store.datasets.blocks(d.id))).not.toContain(canary);
+      expect(JSON.stringify(d.snapshot)).toContain('${{ env.MQTT_PASSWORD }}');
+      await sluice.store.datasets.setPreviewWsUrl(d.id, sluice.wsUrl);
 
-    const base = `/w/default/datasets/${name}`;
-    for (const role of ['reader', 'editor', 'maintainer'] as const) {
+      const base = `/w/default/datasets/${name}`;
       const p = await browser.newPage({ storageState: signedInAs(role), baseURL: process.env.SLUICE_E2E_BASE_URL });
       const traffic = recordTraffic(p);
       const visit = async (path: string) => {
@@ -74,6 +78,6 @@ test.describe('[SECRETS]', () => {
       expect(seen, `${role} received the broker password`).not.toContain(canary);
       expect(seen, `${role} received the workspace secret`).not.toContain(workspaceCanary);
       await p.close();
-    }
-  });
+    });
+  }
 });
