@@ -91,6 +91,19 @@ function countingRowReads(store: IngestStore): { store: IngestStore; reads: () =
   return { store: counting, reads: () => reads };
 }
 
+/** A follow run (commits every 50 ms) that receives `bursts` bursts of 10 readings, each committed before the next, then stops. */
+async function followInBursts(name: string, bursts: number, compaction: { enabled: boolean; minSlices: number }) {
+  const run = follow(name, { follow: { commitIntervalMs: 50, compaction: { ...compaction, targetRows: 1000 } } });
+  await run.subscribed;
+  for (let burst = 0; burst < bursts; burst++) {
+    await publish(`${name}/a`, range(burst * 10, burst * 10 + 10));
+    await run.committed((burst + 1) * 10);
+  }
+  run.stop.abort();
+  await run.result;
+  return run;
+}
+
 describe('[STREAM] sluice pull --follow', () => {
   it('commits while the session stays open, and commits what it holds when stopped', async () => {
     await add('follow-basic');
@@ -129,14 +142,7 @@ describe('[STREAM] sluice pull --follow', () => {
 
   it('merges the small slices at the tail: offsets contiguous, rows unchanged, verify passes', async () => {
     await add('follow-compact', '        kind: Append');
-    const run = follow('follow-compact', { follow: { commitIntervalMs: 50, compaction: { enabled: true, minSlices: 3, targetRows: 1000 } } });
-    await run.subscribed;
-    for (let burst = 0; burst < 8; burst++) {
-      await publish('follow-compact/a', range(burst * 10, burst * 10 + 10));
-      await run.committed((burst + 1) * 10);
-    }
-    run.stop.abort();
-    await run.result;
+    const run = await followInBursts('follow-compact', 8, { enabled: true, minSlices: 3 });
     const ds = (await env.store.datasets.find(defaultWorkspaceKey('follow-compact')))!;
     const slices = await env.store.datasets.slices(ds.id);
     expect(run.commits.length).toBeGreaterThanOrEqual(8);
@@ -182,14 +188,7 @@ describe('[STREAM] sluice pull --follow', () => {
 
   it('takes in the small slices an earlier run left at the tail', async () => {
     await add('follow-leftover', '        kind: Append');
-    const first = follow('follow-leftover', { follow: { commitIntervalMs: 50, compaction: { enabled: false, minSlices: 2, targetRows: 1000 } } });
-    await first.subscribed;
-    for (let burst = 0; burst < 3; burst++) {
-      await publish('follow-leftover/a', range(burst * 10, burst * 10 + 10));
-      await first.committed((burst + 1) * 10);
-    }
-    first.stop.abort();
-    await first.result;
+    await followInBursts('follow-leftover', 3, { enabled: false, minSlices: 2 });
     const second = follow('follow-leftover', { follow: { commitIntervalMs: 50, compaction: { enabled: true, minSlices: 100, targetRows: 1000 } } });
     await second.subscribed;
     await publish('follow-leftover/a', range(30, 40));
@@ -203,14 +202,7 @@ describe('[STREAM] sluice pull --follow', () => {
 
   it('a slice that does not encode to its hash stops the compaction with a warning, and the run commits on', async () => {
     await add('follow-badslice', '        kind: Append');
-    const first = follow('follow-badslice', { follow: { commitIntervalMs: 50, compaction: { enabled: false, minSlices: 2, targetRows: 1000 } } });
-    await first.subscribed;
-    for (let burst = 0; burst < 2; burst++) {
-      await publish('follow-badslice/a', range(burst * 10, burst * 10 + 10));
-      await first.committed((burst + 1) * 10);
-    }
-    first.stop.abort();
-    await first.result;
+    await followInBursts('follow-badslice', 2, { enabled: false, minSlices: 2 });
     // The store answers the first slice with a hash its rows do not encode to (as a damaged row would).
     const damaged = new Proxy(env.store.ingest, {
       get: (target, key) => {
