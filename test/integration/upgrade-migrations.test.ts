@@ -38,6 +38,15 @@ function migrationsWhere(keep: (name: string) => boolean): string {
 /** The migrations up to (not including) `name`. */
 const migrationsBefore = (name: string) => migrationsWhere((m) => m < name);
 
+/** A new database migrated up to (not including) `migration`, and a client on it. */
+async function databaseBefore(migration: string): Promise<{ url: string; db: pg.Client }> {
+  const url = await createTestDatabase();
+  await applyMigrations(url, migrationsBefore(migration));
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  return { url, db };
+}
+
 const source = (host: string, port: number, password?: string) => ({
   kind: 'DatasetSnapshot',
   name: 'x',
@@ -46,10 +55,7 @@ const source = (host: string, port: number, password?: string) => ({
 
 describe('[UPGRADE] migrations of this release move existing data', () => {
   it("gives members Better Auth stored with roles Sluice does not know the least Sluice role they list, and cancels such invitations", async () => {
-    const url = await createTestDatabase();
-    await applyMigrations(url, migrationsBefore('20261208400001_sec2_member_roles'));
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
+    const { url, db } = await databaseBefore('20261208400001_sec2_member_roles');
     const roles = ['maintainer,reader', 'owner', 'editor, maintainer', 'maintainer', 'editor'];
     for (const [i, role] of roles.entries()) {
       await db.query(`INSERT INTO auth_user (id, name, email, email_verified, created_at, updated_at) VALUES ($1, $1, $1 || '@example.test', false, now(), now())`, [`u${i}`]);
@@ -65,10 +71,7 @@ describe('[UPGRADE] migrations of this release move existing data', () => {
   });
 
   it('keeps look-alike saved-query names apart: the oldest keeps its name, later ones get their id appended', async () => {
-    const url = await createTestDatabase();
-    await applyMigrations(url, migrationsBefore('20261208400000_sec2_saved_query_name_key'));
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
+    const { url, db } = await databaseBefore('20261208400000_sec2_saved_query_name_key');
     const query = (id: string, name: string, at: string) => db.query(`INSERT INTO saved_query (id, workspace_id, name, sql, created_at) VALUES ($1, 'default', $2, 'SELECT 1', $3)`, [id, name, at]);
     await query('aaaaaaaa-1', 'Daily report', '2026-01-01T00:00:00Z');
     await query('bbbbbbbb-2', 'DAILY REPORT', '2026-01-02T00:00:00Z');
@@ -84,10 +87,7 @@ describe('[UPGRADE] migrations of this release move existing data', () => {
   });
 
   it('renames datasets stored with "account/name", and leaves existing secrets bound to no broker', async () => {
-    const url = await createTestDatabase();
-    await applyMigrations(url, migrationsBefore('20261205000000_dataset_name_rule'));
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
+    const { url, db } = await databaseBefore('20261205000000_dataset_name_rule');
     const dataset = (id: string, name: string, manifest: object) =>
       db.query(`INSERT INTO dataset (id, name, workspace_id, manifest, head_hash, head_sequence, mqtt_client_id) VALUES ($1, $2, 'default', $3, 'h', 0, $1)`, [id, name, JSON.stringify(manifest)]);
     await dataset('d1', 'acme/temp', { ...source('mqtts://broker.example.com', 8883, '${{ env.API_TOKEN }}'), name: 'acme/temp' });
