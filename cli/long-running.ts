@@ -35,17 +35,26 @@ export function register(program: Command): void {
     .description('run scheduled pulls, stream always-on datasets and fold device inboxes without the web server (any number of workers share them)')
     .action(async () => {
       const store = await openConfiguredStore();
+      const [{ readEnv }, { installRecordedBrokerPolicy }, { workerEnvironment }] = await Promise.all([
+        import('../lib/config/env'),
+        import('../lib/brokers/active-broker-policy'),
+        import('../lib/config/pull-environment'),
+      ]);
+      // The console may restart with sign-up opened while this worker runs: its record is read
+      // again every half minute, so schedules and always-on pulls never judge brokers looser for long.
+      const env = readEnv();
+      const policyRefresh = setInterval(() => void installRecordedBrokerPolicy(store, env).catch((err: unknown) => console.error(`sluice worker: the broker policy was not re-read: ${(err as Error).message}`)), 30_000);
       const { startScheduler } = await import('../lib/schedules/scheduler');
       const { startInboxFolder } = await import('../lib/ingest/inbox-folder');
       const { startAlwaysOnRunner } = await import('../lib/ingest/always-on-runner');
-      const [{ readEnv }, { workerEnvironment }] = await Promise.all([import('../lib/config/env'), import('../lib/config/pull-environment')]);
       const log = (line: string) => console.error(line);
-      const environment = await workerEnvironment(process.env, readEnv().SLUICE_PULL_ENV, store.workspaces, log);
+      const environment = await workerEnvironment(process.env, env.SLUICE_PULL_ENV, store.workspaces, log);
       const scheduler = await startScheduler({ store, databaseUrl: store.databaseUrl, log, environment });
       const folder = startInboxFolder({ store: store.ingest, log });
       const streams = startAlwaysOnRunner({ store: store.ingest, log, environment });
       console.error('sluice worker: running scheduled pulls, always-on datasets and folding device inboxes (Ctrl+C to stop)');
       await untilSignal();
+      clearInterval(policyRefresh);
       await streams.stop();
       await folder.stop();
       await scheduler.stop();

@@ -29,7 +29,7 @@ export interface EnvBinding {
  * Parses `--env NAME=BROKER_URL[@workspace/dataset…]` flags and SLUICE_PULL_ENV (the same
  * entries, comma-separated). A variable is allowed for named brokers only — like a stored secret —
  * so a dataset an editor re-points never receives it; `@workspace/dataset` (repeatable,
- * `@workspace/*` for a workspace, a bare name for the default workspace) names the datasets it is
+ * `@workspace/*` for a workspace; `@default/…` for the default one) names the datasets it is
  * for, since any editor can create a dataset on the same broker that asks for it. The same name
  * may be given again for another broker or other datasets. Sluice's own settings are refused.
  */
@@ -46,12 +46,17 @@ export function parseEnvBindings(fromFlags: string[], fromSetting: string | unde
   });
 }
 
+/**
+ * A scope always names its workspace: `mqtts://alice@broker.example.com` (a user name, which a
+ * binding never carries) would otherwise read as broker `mqtts://alice` for the default
+ * workspace's dataset `broker.example.com`, which any editor could create.
+ */
 function parseScope(name: string, text: string): EnvScope {
   const slash = text.indexOf('/');
-  const workspace = slash < 0 ? DEFAULT_WORKSPACE : text.slice(0, slash);
-  const dataset = slash < 0 ? text : text.slice(slash + 1);
-  if (!workspace || workspace.includes('/') || (dataset !== '*' && !isDatasetName(dataset))) {
-    throw new SluiceError('INVALID_INPUT', `--env ${name}: "@${text}" does not name datasets; write @workspace/dataset or @workspace/*`);
+  const workspace = text.slice(0, Math.max(slash, 0));
+  const dataset = text.slice(slash + 1);
+  if (slash < 0 || !workspace || workspace.includes('/') || (dataset !== '*' && !isDatasetName(dataset))) {
+    throw new SluiceError('INVALID_INPUT', `--env ${name}: "@${text}" does not name datasets; write @workspace/dataset or @workspace/* (a broker URL here carries no user name)`);
   }
   return dataset === '*' ? { workspace } : { workspace, dataset };
 }

@@ -86,6 +86,15 @@ describe('[BROKER POLICY] pulls reach only brokers the operator allows', () => {
     expect(allowed.code).toBe(0);
   });
 
+  it('with no record yet, the CLI fails closed once anyone has an account (a console was set up before it recorded sign-up)', async () => {
+    await env.store.prisma.operatorSetting.deleteMany({});
+    await env.store.prisma.user.create({ data: { id: 'policy-user', name: 'someone', email: 'someone@example.test' } });
+    const refused = await sluiceWith({ DATABASE_URL: env.store.databaseUrl, SLUICE_OPEN_SIGNUP: '0' }, 'pull', 'ssrf-ip');
+    expect(refused.stderr).toContain('is not a public address, and sign-up is open');
+    expect(connections).toBe(0);
+    await env.store.prisma.user.delete({ where: { id: 'policy-user' } });
+  });
+
   it('a name that does not resolve is refused as a private address while sign-up is open: the answer does not tell them apart', async () => {
     const policy = brokerPolicyFrom({}, { signupOpen: true });
     const unresolved = assertBrokerAllowed('mqtt://no-such-broker.invalid:1883', policy).catch((e: Error) => e.message);

@@ -21,6 +21,8 @@ describe("the worker's environment (schedules, always-on): SLUICE_PULL_ENV's sco
   it('refuses scopes that name no datasets, and workspaces that do not exist', async () => {
     expect(() => parseEnvBindings([`X=${BROKER}@a/b/c`], undefined)).toThrow(/does not name datasets/);
     expect(() => parseEnvBindings([`X=${BROKER}@ops/`], undefined)).toThrow(/does not name datasets/);
+    // A user name in the broker URL would otherwise read as a scope (the default workspace's dataset "broker.example.com").
+    expect(() => parseEnvBindings(['X=mqtts://alice@broker.example.com'], undefined)).toThrow(/does not name datasets; write @workspace\/dataset or @workspace\/\* \(a broker URL here carries no user name\)/);
     await expect(workerEnvironment(source, `X=${BROKER}@nowhere/*`, workspaces, () => {})).rejects.toMatchObject({ code: 'WORKSPACE_NOT_FOUND' });
     expect(await workerEnvironment(source, undefined, workspaces, () => {})).toBeUndefined();
   });
