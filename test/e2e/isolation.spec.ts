@@ -121,9 +121,10 @@ test.describe('[ACCESS] refusals carry their HTTP status', () => {
     await reader.dispose();
   });
 
-  test('the console records whether sign-up is open, for the CLI and the worker to judge brokers by', async ({ sluice }) => {
+  test('the console records whether sign-up is open and its own ports, for the CLI and the worker to judge brokers by', async ({ sluice }) => {
     // This console runs with sign-up by invitation (no SLUICE_OPEN_SIGNUP): see broker-policy.test.ts for what the CLI does with it.
-    const row = await sluice.store.prisma.operatorSetting.findUnique({ where: { key: 'signup_open' } });
-    expect(row?.value).toBe(false);
+    const recorded = await sluice.store.operatorSettings.recordedConsole();
+    expect(recorded.signupOpen).toBe(false);
+    expect(recorded.ports).toContain(Number(new URL(process.env.SLUICE_E2E_BASE_URL!).port)); // its own web port is never a broker
   });
 });

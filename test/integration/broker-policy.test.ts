@@ -74,16 +74,24 @@ describe('[BROKER POLICY] pulls reach only brokers the operator allows', () => {
 
   it("the CLI and the worker judge as strictly as the console that last started, whatever their own environment says", async () => {
     // The console started with sign-up open and recorded it; a cron job's `sluice pull` has no SLUICE_OPEN_SIGNUP.
-    await env.store.operatorSettings.recordSignupOpen(true);
+    await env.store.operatorSettings.recordConsole({ signupOpen: true, ports: [] });
     const refused = await sluiceWith({ DATABASE_URL: env.store.databaseUrl, SLUICE_OPEN_SIGNUP: '0' }, 'pull', 'ssrf-ip');
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('is not a public address, and sign-up is open');
     expect(connections).toBe(0);
     // Once the console starts with sign-up closed, the operator's own loopback broker is fine again.
-    await env.store.operatorSettings.recordSignupOpen(false);
+    await env.store.operatorSettings.recordConsole({ signupOpen: false, ports: [] });
     const allowed = await sluiceWith({ DATABASE_URL: env.store.databaseUrl, SLUICE_OPEN_SIGNUP: '0' }, 'pull', 'operator');
     expect(allowed.stderr).not.toContain('BROKER_NOT_ALLOWED');
     expect(allowed.code).toBe(0);
+  });
+
+  it("the CLI never takes the console's recorded ports for a broker (the ports sluice start fell back to are not in its environment)", async () => {
+    await env.store.operatorSettings.recordConsole({ signupOpen: false, ports: [servicePort] });
+    const refused = await sluiceWith({ DATABASE_URL: env.store.databaseUrl, SLUICE_OPEN_SIGNUP: '0' }, 'pull', 'ssrf-ip');
+    expect(refused.stderr).toContain('is this console itself, not a broker');
+    expect(connections).toBe(0);
+    await env.store.operatorSettings.recordConsole({ signupOpen: false, ports: [] });
   });
 
   it('with no record yet, the CLI fails closed once anyone has an account (a console was set up before it recorded sign-up)', async () => {
