@@ -105,7 +105,16 @@ describe('[DEVICES] the live preview of a push dataset\'s inbox', () => {
       await store.prisma.$queryRawUnsafe(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN sluice_device_inbox'`);
       await until(async () => (await listeners())[0].n === 0);
       let notified = false;
-      const second = await store.devices.watchInbox(ds.id, () => (notified = true));
+      // This process learns of the loss when its socket closes, which can come after the server has
+      // dropped the backend: a watch made in between still joins the dead connection (its stream
+      // reads the backlog every 2 s meanwhile). Once the loss is known, a watch opens a new one.
+      let second = await store.devices.watchInbox(ds.id, () => (notified = true));
+      await until(async () => {
+        if ((await listeners())[0].n === 1) return true;
+        second();
+        second = await store.devices.watchInbox(ds.id, () => (notified = true));
+        return false;
+      });
       try {
         await store.devices.appendInbox({ messages: [{ workspaceId: 'default', datasetId: ds.id, credentialId: 'c', topic: 'watched/after-loss', payload: Buffer.from('{}'), qos: 1, receivedAt: new Date() }], receipts: [], releases: [] });
         await until(() => notified);
