@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { addDataset } from '../../../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../../../lib/datasets/dataset-key';
 import { verifyDataset } from '../../../lib/datasets/verify-dataset';
@@ -29,6 +29,11 @@ export function deliverySuite(kind: BrokerKind): void {
   const key = defaultWorkspaceKey;
   const reading = (i: number, device = 'd1') => JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), device, value: i });
   const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+  /**
+   * A safety net, not a measurement: a killed RabbitMQ booting again while the suite's type check
+   * and console build run took most of the default 180 s before the test's own steps began.
+   */
+  const RESTART_TEST_TIMEOUT_MS = 420_000;
 
   /** Publishes with at most 20 unacknowledged (Mosquitto refuses QoS 2 past its inbound window). */
   async function publish(topic: string, payloads: string[], opts: { qos?: 0 | 1 | 2; retain?: boolean } = {}) {
@@ -207,8 +212,12 @@ export function deliverySuite(kind: BrokerKind): void {
       await expectOneSlicePerPull('killappend');
     });
 
-    it(`a broker ${kind === 'embedded' ? 'restart' : 'kill -9 and restart'} mid-pull fails the pull with CONNECTION_LOST; nothing acknowledged is lost, none duplicated`, async () => {
+    it(`a broker ${kind === 'embedded' ? 'restart' : 'kill -9 and restart'} mid-pull fails the pull with CONNECTION_LOST; nothing acknowledged is lost, none duplicated`, { timeout: RESTART_TEST_TIMEOUT_MS }, async () => {
+      // Where a run that ran out of time was: RabbitMQ's restart on a loaded machine has taken most of the default timeout.
+      let stage = 'adding';
+      onTestFailed(() => console.error(`${kind} restart test failed while ${stage}`));
       await addWithSession('restart', 'restart/#', 'AtLeastOnce');
+      stage = 'publishing before the crash';
       await publish('restart/x', range(5).map((i) => reading(i)));
       // Mosquitto keeps only what its last autosave wrote; the others stored it before the PUBACK.
       await env.broker.persisted();
@@ -225,12 +234,17 @@ export function deliverySuite(kind: BrokerKind): void {
         () => 'resolved',
         (err: unknown) => err,
       );
+      stage = 'waiting for the pull to subscribe';
       await subscribed;
+      stage = 'crashing and restarting the broker';
       await (env.broker.crash ?? env.broker.restart)();
+      stage = 'waiting for the pull to fail';
       expect(await outcome).toMatchObject({ code: 'CONNECTION_LOST' });
+      stage = 'publishing after the restart';
       const ds = (await env.store.datasets.find(key('restart')))!;
       expect((await env.store.datasets.pulls(ds.id))[0]).toMatchObject({ status: 'failed', errorCode: 'CONNECTION_LOST' });
       await publish('restart/x', range(5, 5).map((i) => reading(i)));
+      stage = 'the first pull after the restart';
       expect((await pullAll('restart')).pending).toBeUndefined();
       // Just restarted on a loaded machine, RabbitMQ went quiet past ten pulls' idle timeouts before
       // sending the session's new messages, and in some runs never sent them: it took them before it
@@ -240,7 +254,9 @@ export function deliverySuite(kind: BrokerKind): void {
       // pulls until all have come, each pull adding only what the others did not. The five
       // acknowledged before the crash are never published again: losing one fails the test by its
       // timeout.
+      stage = 'pulling until all ten have come';
       for (let got = await values('restart'); got.length < 10; got = await values('restart')) {
+        stage = `pulling until all ten have come (${got.join(',')} so far)`;
         const missing = range(5, 5).filter((i) => !got.includes(i));
         if (missing.length) await publish('restart/x', missing.map((i) => reading(i)));
         await pullAll('restart');
