@@ -15,7 +15,7 @@ import { isSluiceError } from '../lib/errors';
 import { ConnectionsPerAccount } from '../lib/relay/connections-per-account';
 import { relayMqtt } from '../lib/relay/mqtt-relay';
 import { pathDecodes, refuseUpgrade, upgradeRoute } from '../lib/http/request-path';
-import { brokerPolicyFromEnv, installBrokerPolicy, recordConsoleForBrokerPolicy } from '../lib/brokers/active-broker-policy';
+import { installConsoleBrokerPolicy } from '../lib/brokers/active-broker-policy';
 import { RELAY_PATH, relayPolicyFor } from '../lib/relay/relay-access';
 import { isFromConsoleOrigin } from '../lib/relay/relay-origin';
 import { connectStore, defaultDataDir, type Store } from '../lib/store/connect-store';
@@ -57,11 +57,10 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
     );
   });
   const env = readEnv();
-  // Brokers are judged knowing this console's own port too (it is never a broker).
-  installBrokerPolicy(brokerPolicyFromEnv(env, [opts.port]));
   const dataDir = env.SLUICE_DATA_DIR ?? defaultDataDir();
   const store = await connectStore({ databaseUrl: env.DATABASE_URL, dataDir });
-  await recordConsoleForBrokerPolicy(store, env, [opts.port]);
+  // Brokers are judged knowing this console's own port too (it is never a broker).
+  await installConsoleBrokerPolicy(store, env, [opts.port]);
   const relay = relayUpgrade(store, env, dataDir, trustProxy);
   const log = (line: string) => console.error(line);
   const environment = opts.worker === false ? undefined : await workerEnvironment(process.env, env.SLUICE_PULL_ENV, store.workspaces, log);

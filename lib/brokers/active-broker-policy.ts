@@ -30,14 +30,17 @@ export function brokerPolicyFromEnv(env: SluiceEnv, consolePorts: number[] = [],
 }
 
 /**
- * The console records at each start whether sign-up is open and which ports are its own; a
- * process without a console of its own (the CLI, `sluice worker`) judges brokers as if sign-up
- * were open when either its environment or that record says so, and never takes the console's
- * ports for a broker. Otherwise a cron job's `sluice pull --all`, started without the console's
- * SLUICE_OPEN_SIGNUP, reached the loopback services a stranger's dataset named.
+ * The console's policy, installed and recorded: at each start the console records whether
+ * sign-up is open and which ports are its own, and a process without a console of its own (the
+ * CLI, `sluice worker`; installRecordedBrokerPolicy) judges brokers as if sign-up were open when
+ * either its environment or that record says so, and never takes those ports for a broker.
+ * Otherwise a cron job's `sluice pull --all`, started without the console's SLUICE_OPEN_SIGNUP,
+ * reached the loopback services a stranger's dataset named.
  */
-export async function recordConsoleForBrokerPolicy(store: Pick<Store, 'operatorSettings'>, env: SluiceEnv, consolePorts: number[]): Promise<void> {
-  await store.operatorSettings.recordConsole({ signupOpen: isSignupOpen(env), ports: [...consolePorts, ...deviceEndpointPorts(env)] });
+export async function installConsoleBrokerPolicy(store: Pick<Store, 'operatorSettings'>, env: SluiceEnv, consolePorts: number[]): Promise<void> {
+  const policy = brokerPolicyFromEnv(env, consolePorts);
+  installBrokerPolicy(policy);
+  await store.operatorSettings.recordConsole({ signupOpen: isSignupOpen(env), ports: policy.consolePorts });
 }
 
 export async function installRecordedBrokerPolicy(store: Pick<Store, 'operatorSettings'>, env: SluiceEnv): Promise<void> {
