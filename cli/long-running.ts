@@ -47,11 +47,12 @@ export function register(program: Command): void {
       const { startScheduler } = await import('../lib/schedules/scheduler');
       const { startInboxFolder } = await import('../lib/ingest/inbox-folder');
       const { startAlwaysOnRunner } = await import('../lib/ingest/always-on-runner');
+      const { openThreadedMqttSession: openSession } = await import('../lib/ingest/fetch/threaded-mqtt-session');
       const log = (line: string) => console.error(line);
       const environment = await workerEnvironment(process.env, env.SLUICE_PULL_ENV, store.workspaces, log);
-      const scheduler = await startScheduler({ store, databaseUrl: store.databaseUrl, log, environment });
+      const scheduler = await startScheduler({ store, databaseUrl: store.databaseUrl, log, environment, openSession });
       const folder = startInboxFolder({ store: store.ingest, log });
-      const streams = startAlwaysOnRunner({ store: store.ingest, log, environment });
+      const streams = startAlwaysOnRunner({ store: store.ingest, log, environment, openSession });
       console.error('sluice worker: running scheduled pulls, always-on datasets and folding device inboxes (Ctrl+C to stop)');
       await untilSignal();
       clearInterval(policyRefresh);

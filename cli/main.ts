@@ -140,10 +140,11 @@ program
   .action(async (names: string[], opts: PullCommandOptions) => {
     if (opts.follow) return followCommand(names, opts);
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
-    const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { pullUntilCaughtUp }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }, { describeQosDowngrades }] = await Promise.all([
+    const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { pullUntilCaughtUp }, { openThreadedMqttSession }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }, { describeQosDowngrades }] = await Promise.all([
       import('../lib/config/env'),
       import('../lib/config/pull-environment'),
       import('../lib/ingest/pull-until-caught-up'),
+      import('../lib/ingest/fetch/threaded-mqtt-session'),
       import('../lib/ingest/mqtt-source-config'),
       import('./dataset-arg'),
       import('../lib/ingest/delivery-guarantee'),
@@ -162,6 +163,7 @@ program
             // Unscoped bindings are for the datasets the operator named, never for --all's.
             environment: environment(dataset, !opts.all),
             options: pullOptionsOf(opts),
+            openSession: openThreadedMqttSession,
             waitForRedelivery: opts.wait,
             onWaiting: (p) => console.error(`${name}: waiting ${Math.ceil(p.retryAfterMs / 1000)} s: ${p.reason}`),
           });
@@ -216,10 +218,11 @@ function pullOptionsOf(opts: PullCommandOptions) {
 /** `sluice pull <dataset> --follow`: streams until SIGINT/SIGTERM, then commits what it holds and exits 0. */
 async function followCommand(names: string[], opts: PullCommandOptions): Promise<void> {
   if (opts.all || names.length !== 1) throw new SluiceError('INVALID_INPUT', '--follow streams one dataset: name exactly one');
-  const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { followPull }, { resolveDatasetArg }] = await Promise.all([
+  const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { followPull }, { openThreadedMqttSession }, { resolveDatasetArg }] = await Promise.all([
     import('../lib/config/env'),
     import('../lib/config/pull-environment'),
     import('../lib/ingest/follow-pull'),
+    import('../lib/ingest/fetch/threaded-mqtt-session'),
     import('./dataset-arg'),
   ]);
   const bindings = parseEnvBindings(opts.env ?? [], readEnv().SLUICE_PULL_ENV);
@@ -237,6 +240,7 @@ async function followCommand(names: string[], opts: PullCommandOptions): Promise
         environment: (await operatorEnvironment(process.env, bindings, store.workspaces))(dataset, true),
         options: pullOptionsOf(opts),
         follow: { commitIntervalMs: opts.commitInterval, batchSize: opts.batchSize },
+        openSession: openThreadedMqttSession,
         signal: stop.signal,
         onCommit: (c) => console.log(`${c.committedAt.toISOString()} ${name}: committed ${c.rows} rows (${c.totals.rowsCommitted} rows, ${c.totals.slices} commits, ${c.totals.quarantined} quarantined, ${c.totals.duplicates} duplicates so far)`),
         onConnected: ({ sessionPresent }) => console.error(`${name}: following (${sessionPresent ? 'session resumed' : 'new session'}); Ctrl+C commits what is held and stops`),

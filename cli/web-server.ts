@@ -9,6 +9,7 @@ import { readEnv, type SluiceEnv } from '../lib/config/env';
 import { startScheduler } from '../lib/schedules/scheduler';
 import { startInboxFolder } from '../lib/ingest/inbox-folder';
 import { startAlwaysOnRunner } from '../lib/ingest/always-on-runner';
+import { openThreadedMqttSession } from '../lib/ingest/fetch/threaded-mqtt-session';
 import { workerEnvironment } from '../lib/config/pull-environment';
 import { loadMasterKey } from '../lib/config/secret-key';
 import { isSluiceError } from '../lib/errors';
@@ -64,9 +65,9 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const relay = relayUpgrade(store, env, dataDir, trustProxy);
   const log = (line: string) => console.error(line);
   const environment = opts.worker === false ? undefined : await workerEnvironment(process.env, env.SLUICE_PULL_ENV, store.workspaces, log);
-  const scheduler = opts.worker === false ? undefined : await startScheduler({ store, databaseUrl: store.databaseUrl, environment });
+  const scheduler = opts.worker === false ? undefined : await startScheduler({ store, databaseUrl: store.databaseUrl, environment, openSession: openThreadedMqttSession });
   const folder = opts.worker === false ? undefined : startInboxFolder({ store: store.ingest, log });
-  const streams = opts.worker === false ? undefined : startAlwaysOnRunner({ store: store.ingest, log, environment });
+  const streams = opts.worker === false ? undefined : startAlwaysOnRunner({ store: store.ingest, log, environment, openSession: openThreadedMqttSession });
   // Devices publish to this process unless `sluice start` runs the endpoint itself (--no-devices) or SLUICE_DEVICES=0.
   const deviceConfig = opts.devices === false ? undefined : deviceEndpointConfig(env);
   const devices = deviceConfig && (await startDeviceEndpoint({ ...deviceConfig, store: store.devices, log: (line) => console.error(line) }));

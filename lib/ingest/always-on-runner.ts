@@ -3,6 +3,7 @@ import { isSluiceError } from '../errors';
 import type { DatasetKey } from '../datasets/dataset-key';
 import { followPull } from './follow-pull';
 import type { IngestStore } from './ports';
+import type { OpenMqttSession } from './fetch/mqtt-session';
 
 export interface AlwaysOnRunner {
   stop(): Promise<void>;
@@ -32,6 +33,8 @@ export function startAlwaysOnRunner(opts: {
   log?: (line: string) => void;
   /** The operator's SLUICE_PULL_ENV bindings (workerEnvironment); none: stored secrets only. */
   environment?: PullEnvironment;
+  /** How the runs open their broker sessions (RunPollingIngestArgs.openSession). */
+  openSession?: OpenMqttSession;
 }): AlwaysOnRunner {
   const everyMs = opts.everyMs ?? 2000;
   const retryBaseMs = opts.retryAfterFailureMs ?? RETRY_AFTER_FAILURE_MS;
@@ -50,6 +53,7 @@ export function startAlwaysOnRunner(opts: {
       store: opts.store,
       dataset,
       environment: opts.environment?.(dataset),
+      openSession: opts.openSession,
       signal: stop.signal,
       onConnected: () => failures.delete(id),
       onCompactionStopped: (error) => log(`always-on ${dataset.name}: ${error.message}; its run commits on without merging slices`),

@@ -205,7 +205,7 @@ class FollowRun {
     this.lost = undefined;
     // Two batches may be unacknowledged at once: one committing, the next filling.
     const sessionOptions = pullSessionOptions({ ...this.r, head: { ...this.r.head, sessionTopics: this.sessionTopics } }, 2 * this.o.batchSize, false);
-    const session = await openMqttSession(sessionOptions, handlers);
+    const session = await (this.a.openSession ?? openMqttSession)(sessionOptions, handlers);
     this.session = session;
     // A resumed session keeps these: reconnecting does not subscribe again (which would resend retained messages).
     this.sessionTopics = session.topics;

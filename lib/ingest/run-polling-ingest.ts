@@ -2,7 +2,7 @@ import { canonicalJson } from '../data/canonical-json';
 import { SluiceError } from '../errors';
 import { secretsForConnection, type StoredSecrets } from '../secrets/secret-release';
 import type { TemplateLookup } from '../odf';
-import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
+import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type OpenMqttSession, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
 import { SessionRelay } from './fetch/session-relay';
 import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt-source-config';
 import type { DatasetHead, IngestStore, PullCounters, PullLease } from './ports';
@@ -36,6 +36,12 @@ export interface RunPollingIngestArgs {
    */
   environment?: { secrets: StoredSecrets; fallback: TemplateLookup };
   clock?: Clock;
+  /**
+   * Opens the broker session: on this thread unless given. The CLI and `sluice worker` pass
+   * openThreadedMqttSession, so receiving runs beside reading, merging and encoding; the console
+   * (a Next.js bundle) pulls on its request thread.
+   */
+  openSession?: OpenMqttSession;
   onProgress?: (progress: PullProgress) => void;
   /**
    * When the pull stops with more to take, keep its session open and return it as `handOver`
@@ -218,7 +224,7 @@ class PullRun {
     // Attached before the CONNACK: a resumed session's queued messages follow it in the same read.
     this.relay.attach(handlers);
     // Snapshot pulls re-subscribe so retained messages (each topic's current state) arrive again.
-    this.session ??= await openMqttSession(pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay);
+    this.session ??= await (this.a.openSession ?? openMqttSession)(pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay);
     if (handed) this.session.resumeReceiving();
     try {
       if (!handed && !this.session.sessionPresent && this.writer.receipts.size > 0) {

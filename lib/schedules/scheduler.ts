@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import type { PullEnvironment } from '../config/pull-environment';
 import { isSluiceError } from '../errors';
 import { pullUntilCaughtUp } from '../ingest/pull-until-caught-up';
+import type { OpenMqttSession } from '../ingest/fetch/mqtt-session';
 import type { Store } from '../store/open-store';
 import { isDue } from './schedule-spec';
 
@@ -27,6 +28,8 @@ export async function startScheduler(opts: {
   pollingSeconds?: number;
   /** The operator's SLUICE_PULL_ENV bindings (workerEnvironment); none: stored secrets only, as for the console's pulls. */
   environment?: PullEnvironment;
+  /** How the pulls open their broker sessions (RunPollingIngestArgs.openSession). */
+  openSession?: OpenMqttSession;
 }): Promise<Scheduler> {
   const { store } = opts;
   const log = opts.log ?? ((line: string) => console.error(line));
@@ -51,7 +54,7 @@ export async function startScheduler(opts: {
     if (!s?.enabled) return;
     const at = new Date();
     try {
-      const r = await pullUntilCaughtUp({ store: store.ingest, dataset: s.dataset, environment: opts.environment?.(s.dataset) });
+      const r = await pullUntilCaughtUp({ store: store.ingest, dataset: s.dataset, environment: opts.environment?.(s.dataset), openSession: opts.openSession });
       await store.schedules.recordRun(datasetId, { at, outcome: r.status, rows: r.rowsCommitted });
       await store.activity.record({ workspaceId: s.dataset.workspaceId, actor: null, action: 'dataset.pull', target: s.dataset.name, detail: { schedule: true, rows: r.rowsCommitted } });
     } catch (err) {

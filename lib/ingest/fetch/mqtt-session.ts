@@ -75,11 +75,9 @@ export interface MqttSession {
   /** The topic filters the broker session now holds, with the QoS the broker granted each. */
   readonly topics: TopicSubscription[];
   /** Lets the acknowledgement (PUBACK / PUBREC) of a committed message reach the broker. */
-  acknowledge(message: ReceivedMessage): void;
+  acknowledge(message: Pick<ReceivedMessage, 'qos' | 'messageId'>): void;
   /** Lets the PUBCOMP for a released QoS 2 packet identifier reach the broker. */
   complete(messageId: number): void;
-  /** Number of acknowledgements still held back. */
-  readonly heldAcks: number;
   /** Stops reading messages; those the broker sends from now on stay queued for the next session. */
   stopReceiving(): void;
   /** Reads messages again (the session passed to the next pull of the same run). */
@@ -106,6 +104,9 @@ const SESSION_NEVER_EXPIRES = 0xffffffff;
  * pull's record cap is not taken and not acknowledged: it is redelivered to the next pull.
  */
 const MQTT_MAX_RECEIVE_MAXIMUM = 65_535;
+
+/** How a pull opens its broker session: openMqttSession, or openThreadedMqttSession (its socket on a thread of its own). */
+export type OpenMqttSession = (opts: MqttSessionOptions, handlers: MqttSessionHandlers) => Promise<MqttSession>;
 
 /** Connects with a persistent session and subscribes; messages flow to `handlers` from then on. */
 export async function openMqttSession(opts: MqttSessionOptions, handlers: MqttSessionHandlers): Promise<MqttSession> {
@@ -217,9 +218,6 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
     },
     complete(messageId) {
       gate?.release('pubcomp', messageId);
-    },
-    get heldAcks() {
-      return gate?.heldCount ?? 0;
     },
     stopReceiving() {
       gate?.pauseIncoming();

@@ -1,0 +1,116 @@
+import type { QosLevel, ReceivedMessage } from './mqtt-session';
+
+/**
+ * What a pull's session thread (threaded-mqtt-session.ts) sends the pulling thread: what the broker
+ * sent, in arrival order, as a few transferable arrays per batch instead of one cloned object per
+ * message. Payloads share one ArrayBuffer that moves to the receiving thread without a copy; each
+ * received message's payload is a view into it.
+ */
+export interface SessionEventBatch {
+  /** The batch's distinct topics; events name theirs by index. */
+  topics: string[];
+  /** Per event, EVENT_FIELDS numbers: kind and flags, packet id, topic index, payload length. */
+  fields: Uint32Array;
+  /** Per event, when it was received (epoch ms). */
+  receivedAt: Float64Array;
+  payloads: ArrayBuffer;
+}
+
+const EVENT_FIELDS = 4;
+const PUBLISH = 0;
+const PUBREL = 1;
+const NO_ID = 0xffffffff;
+
+/** What the pulling thread does with each event of a batch, in order. */
+export interface SessionEventSink {
+  onMessage(message: ReceivedMessage): void;
+  onPubrel(messageId: number): void;
+}
+
+/** Collects a thread's events until `take` packs them into one batch. */
+export class SessionEventBatcher {
+  private topics = new Map<string, number>();
+  private fields: number[] = [];
+  private receivedAt: number[] = [];
+  private payloads: Buffer[] = [];
+  private payloadBytes = 0;
+
+  get size(): number {
+    return this.receivedAt.length;
+  }
+
+  addMessage(m: Pick<ReceivedMessage, 'topic' | 'payload' | 'qos' | 'retain' | 'dup' | 'messageId'>, receivedAt: number): void {
+    let topic = this.topics.get(m.topic);
+    if (topic === undefined) this.topics.set(m.topic, (topic = this.topics.size));
+    const flags = m.qos | (m.retain ? 4 : 0) | (m.dup ? 8 : 0);
+    this.fields.push(PUBLISH | (flags << 8), m.messageId ?? NO_ID, topic, m.payload.length);
+    this.receivedAt.push(receivedAt);
+    this.payloads.push(m.payload);
+    this.payloadBytes += m.payload.length;
+  }
+
+  addPubrel(messageId: number, receivedAt: number): void {
+    this.fields.push(PUBREL, messageId, 0, 0);
+    this.receivedAt.push(receivedAt);
+  }
+
+  /** The events since the last take, packed; the batcher starts empty again. */
+  take(): SessionEventBatch {
+    // A fresh ArrayBuffer: pooled Buffers share theirs, and transferring one would take the pool with it.
+    const payloads = new ArrayBuffer(this.payloadBytes);
+    const bytes = new Uint8Array(payloads);
+    let at = 0;
+    for (const p of this.payloads) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    const batch = { topics: [...this.topics.keys()], fields: Uint32Array.from(this.fields), receivedAt: Float64Array.from(this.receivedAt), payloads };
+    this.topics = new Map();
+    this.fields = [];
+    this.receivedAt = [];
+    this.payloads = [];
+    this.payloadBytes = 0;
+    return batch;
+  }
+}
+
+/** Hands a batch's events to `sink` in the order they arrived; returns how many there were. */
+export function deliverSessionEvents(batch: SessionEventBatch, sink: SessionEventSink): number {
+  const { fields, topics, receivedAt, payloads } = batch;
+  const count = receivedAt.length;
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const f = i * EVENT_FIELDS;
+    const kindAndFlags = fields[f];
+    const id = fields[f + 1];
+    if ((kindAndFlags & 0xff) === PUBREL) {
+      sink.onPubrel(id);
+      continue;
+    }
+    const flags = kindAndFlags >> 8;
+    const length = fields[f + 3];
+    sink.onMessage({
+      topic: topics[fields[f + 2]],
+      payload: Buffer.from(payloads, at, length),
+      qos: (flags & 3) as QosLevel,
+      retain: (flags & 4) !== 0,
+      dup: (flags & 8) !== 0,
+      messageId: id === NO_ID ? undefined : id,
+      receivedAt: new Date(receivedAt[i]),
+    });
+    at += length;
+  }
+  return count;
+}
+
+/** An acknowledgement the pulling thread released, as one number: kind in the high bits, packet id in the low 16. */
+export type ReleasedAck = 'puback' | 'pubrec' | 'pubcomp';
+const ACK_KINDS: ReleasedAck[] = ['puback', 'pubrec', 'pubcomp'];
+
+export function encodeAck(kind: ReleasedAck, messageId: number): number {
+  return (ACK_KINDS.indexOf(kind) << 16) | (messageId & 0xffff);
+}
+
+export function decodeAck(code: number): { kind: ReleasedAck; messageId: number } {
+  return { kind: ACK_KINDS[code >>> 16], messageId: code & 0xffff };
+}

@@ -1,0 +1,285 @@
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { activeBrokerPolicy, installBrokerPolicy } from '../../brokers/active-broker-policy';
+import type { BrokerPolicy } from '../../brokers/broker-policy';
+import { isSluiceError, SluiceError, type ErrorCode } from '../../errors';
+import { openMqttSession, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type TopicSubscription } from './mqtt-session';
+import { decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, type SessionEventBatch } from './session-thread-wire';
+
+/**
+ * A pull's broker session on a thread of its own: the socket, TLS, mqtt.js's parsing and the ack
+ * gate run there, and the pulling thread receives what the broker sent in batches
+ * (session-thread-wire.ts) and releases acknowledgements back. The same MqttSession contract as
+ * openMqttSession: nothing is acknowledged until `acknowledge`/`complete` is called (after the
+ * commit), and events reach the handlers in the order the broker sent them.
+ *
+ * Why: a pull's thread spent about a quarter of its time receiving (mqtt.js parsing each PUBLISH,
+ * generating each PUBACK, the gate holding it) and the rest reading, merging and encoding; on its
+ * own thread the transport runs beside that work, on the machine's other core.
+ *
+ * The thread judges the broker with the pulling thread's broker policy, passed to it as data and
+ * installed before it connects: one policy, whichever thread opens the socket.
+ */
+export function openThreadedMqttSession(options: MqttSessionOptions, handlers: MqttSessionHandlers): Promise<MqttSession> {
+  const worker = startSessionThread({ role: SESSION_THREAD_ROLE, options, policy: activeBrokerPolicy() });
+  return new Promise<MqttSession>((resolve, reject) => {
+    let session: ThreadSession | undefined;
+    const fail = (err: Error) => {
+      if (session) session.failed(err);
+      else reject(err);
+    };
+    worker.on('message', (m: FromSessionThread) => {
+      switch (m.t) {
+        case 'open':
+          session = new ThreadSession(worker, m, handlers);
+          resolve(session);
+          break;
+        case 'failed':
+          reject(fromWire(m.error));
+          void worker.terminate();
+          break;
+        default:
+          session?.receive(m);
+          // Events before the CONNACK's answer (a resumed session's queue follows it at once) go straight to the handlers.
+          if (!session && m.t === 'events') worker.postMessage({ t: 'consumed', count: deliverSessionEvents(m.batch, handlers) } satisfies ToSessionThread);
+      }
+    });
+    worker.on('error', (err) => fail(new SluiceError('CONNECTION_LOST', `the pull's session thread failed: ${err.message}`, { cause: err })));
+    worker.on('exit', () => session?.exited());
+  });
+}
+
+const SESSION_THREAD_ROLE = 'sluice-mqtt-session';
+
+interface SessionThreadData {
+  role: typeof SESSION_THREAD_ROLE;
+  options: MqttSessionOptions;
+  policy: BrokerPolicy;
+}
+
+type WireError = { code?: ErrorCode; message: string };
+
+type FromSessionThread =
+  | { t: 'open'; sessionPresent: boolean; protocolVersion: 4 | 5; topics: TopicSubscription[] }
+  | { t: 'failed'; error: WireError }
+  | { t: 'events'; batch: SessionEventBatch }
+  | { t: 'error'; error: WireError }
+  | { t: 'closed' };
+
+type ToSessionThread =
+  | { t: 'acks'; codes: Uint32Array }
+  | { t: 'consumed'; count: number }
+  | { t: 'stop' }
+  | { t: 'resume' }
+  | { t: 'close' };
+
+/**
+ * Events posted and not yet taken in by the pulling thread past which the session thread stops
+ * reading the socket (TCP then holds the broker back). QoS 1/2 traffic is bounded by the receive
+ * window anyway; QoS 0 is not, and a busy pulling thread must not let it pile up in memory.
+ */
+const MAX_UNCONSUMED_EVENTS = 20_000;
+/** A batch is posted at the end of each socket read, or once this large. */
+const MAX_BATCH_EVENTS = 2_000;
+/** How long a closing session thread may take before it is stopped (the session closes within 3 s). */
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/**
+ * The thread runs this module: the bundled CLI's chunk holding it, or this TypeScript file through
+ * tsx when running from source (tests, benchmarks), as the importing thread does.
+ */
+function startSessionThread(data: SessionThreadData): Worker {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return new Worker(new URL(self), { workerData: data });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(self)}); });`, { eval: true, workerData: data });
+}
+
+/** The pulling thread's side: an MqttSession whose socket lives on the session thread. */
+class ThreadSession implements MqttSession {
+  readonly sessionPresent: boolean;
+  readonly protocolVersion: 4 | 5;
+  readonly topics: TopicSubscription[];
+  private acks: number[] = [];
+  private acksScheduled = false;
+  private closing: Promise<void> | undefined;
+  private onClosed: () => void = () => {};
+  private lost = false;
+
+  constructor(
+    private readonly worker: Worker,
+    open: Extract<FromSessionThread, { t: 'open' }>,
+    private readonly handlers: MqttSessionHandlers,
+  ) {
+    this.sessionPresent = open.sessionPresent;
+    this.protocolVersion = open.protocolVersion;
+    this.topics = open.topics;
+  }
+
+  receive(m: FromSessionThread): void {
+    if (m.t === 'closed') return this.onClosed();
+    if (this.closing) return; // a closing session's traffic is the broker's again
+    if (m.t === 'events') this.post({ t: 'consumed', count: deliverSessionEvents(m.batch, this.handlers) });
+    else if (m.t === 'error') this.failed(fromWire(m.error));
+  }
+
+  /** The connection failed after it was established: reported once, as the inline session reports it. */
+  failed(err: Error): void {
+    if (this.closing || this.lost) return;
+    this.lost = true;
+    this.handlers.onError(isSluiceError(err) ? err : new SluiceError('CONNECTION_LOST', err.message, { cause: err }));
+  }
+
+  exited(): void {
+    this.onClosed();
+    this.failed(new SluiceError('CONNECTION_LOST', "the pull's session thread ended during the pull"));
+  }
+
+  acknowledge(message: { qos: number; messageId?: number }): void {
+    if (message.qos === 1) this.release(encodeAck('puback', message.messageId!));
+    else if (message.qos === 2) this.release(encodeAck('pubrec', message.messageId!));
+  }
+
+  complete(messageId: number): void {
+    this.release(encodeAck('pubcomp', messageId));
+  }
+
+  stopReceiving(): void {
+    this.post({ t: 'stop' });
+  }
+
+  resumeReceiving(): void {
+    this.post({ t: 'resume' });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => (this.onClosed = resolve));
+      this.post({ t: 'close' });
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
+      await Promise.race([closed, timeout]);
+      await this.worker.terminate();
+    })();
+    return this.closing;
+  }
+
+  /** Acknowledgements released in one turn go to the session thread together, in release order. */
+  private release(code: number): void {
+    this.acks.push(code);
+    if (this.acksScheduled) return;
+    this.acksScheduled = true;
+    queueMicrotask(() => this.flushAcks());
+  }
+
+  private flushAcks(): void {
+    this.acksScheduled = false;
+    if (!this.acks.length) return;
+    const codes = Uint32Array.from(this.acks);
+    this.acks = [];
+    this.worker.postMessage({ t: 'acks', codes } satisfies ToSessionThread, [codes.buffer]);
+  }
+
+  /** Every message to the thread goes after the acknowledgements released before it. */
+  private post(m: ToSessionThread): void {
+    this.flushAcks();
+    this.worker.postMessage(m);
+  }
+}
+
+function toWire(err: unknown): WireError {
+  if (isSluiceError(err)) return { code: err.code, message: err.message };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+function fromWire(e: WireError): Error {
+  return e.code ? new SluiceError(e.code, e.message) : new Error(e.message);
+}
+
+/** The session thread's side: opens the session and relays between it and the pulling thread. */
+function serveSessionThread({ options, policy }: SessionThreadData): void {
+  const port = parentPort!;
+  installBrokerPolicy(policy);
+  const batcher = new SessionEventBatcher();
+  let session: MqttSession | undefined;
+  let flushScheduled = false;
+  let unconsumed = 0;
+  let stopped = false;
+  let congested = false;
+  const applyPause = () => {
+    if (stopped || congested) session?.stopReceiving();
+    else session?.resumeReceiving();
+  };
+  const flush = () => {
+    flushScheduled = false;
+    if (batcher.size === 0) return;
+    const batch = batcher.take();
+    unconsumed += batch.receivedAt.length;
+    port.postMessage({ t: 'events', batch } satisfies FromSessionThread, [batch.payloads]);
+    if (!congested && unconsumed >= MAX_UNCONSUMED_EVENTS) {
+      congested = true;
+      applyPause();
+    }
+  };
+  const added = () => {
+    if (batcher.size >= MAX_BATCH_EVENTS) flush();
+    else if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  };
+  const handlers: MqttSessionHandlers = {
+    onMessage: (m) => {
+      batcher.addMessage(m, m.receivedAt.getTime());
+      added();
+    },
+    onPubrel: (id) => {
+      batcher.addPubrel(id, Date.now());
+      added();
+    },
+    onError: (err) => {
+      flush();
+      port.postMessage({ t: 'error', error: toWire(err) } satisfies FromSessionThread);
+    },
+  };
+  port.on('message', (m: ToSessionThread) => {
+    switch (m.t) {
+      case 'acks':
+        for (const code of m.codes) {
+          const { kind, messageId } = decodeAck(code);
+          if (kind === 'pubcomp') session?.complete(messageId);
+          else session?.acknowledge({ qos: kind === 'puback' ? 1 : 2, messageId });
+        }
+        break;
+      case 'consumed':
+        unconsumed -= m.count;
+        if (congested && unconsumed <= MAX_UNCONSUMED_EVENTS / 2) {
+          congested = false;
+          applyPause();
+        }
+        break;
+      case 'stop':
+      case 'resume':
+        stopped = m.t === 'stop';
+        applyPause();
+        break;
+      case 'close':
+        void (session?.close() ?? Promise.resolve()).finally(() => {
+          port.postMessage({ t: 'closed' } satisfies FromSessionThread);
+          port.close();
+        });
+    }
+  });
+  openMqttSession(options, handlers).then(
+    (s) => {
+      session = s;
+      applyPause();
+      port.postMessage({ t: 'open', sessionPresent: s.sessionPresent, protocolVersion: s.protocolVersion, topics: s.topics } satisfies FromSessionThread);
+    },
+    (err: unknown) => {
+      flush();
+      port.postMessage({ t: 'failed', error: toWire(err) } satisfies FromSessionThread);
+      port.close();
+    },
+  );
+}
+
+if (!isMainThread && (workerData as Partial<SessionThreadData> | null)?.role === SESSION_THREAD_ROLE) serveSessionThread(workerData as SessionThreadData);

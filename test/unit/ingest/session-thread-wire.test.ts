@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { ReceivedMessage } from '../../../lib/ingest/fetch/mqtt-session';
+import { decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher } from '../../../lib/ingest/fetch/session-thread-wire';
+
+function received(batcher: SessionEventBatcher) {
+  const events: (ReceivedMessage | { pubrel: number })[] = [];
+  const count = deliverSessionEvents(batcher.take(), { onMessage: (m) => events.push(m), onPubrel: (id) => events.push({ pubrel: id }) });
+  return { count, events };
+}
+
+describe('session thread wire: what the broker sent crosses threads as it was sent', () => {
+  it('keeps order, topics, payload bytes, QoS, retain, dup, packet ids (none for QoS 0) and receive times, pubrels in between', () => {
+    const b = new SessionEventBatcher();
+    b.addMessage({ topic: 'a/1', payload: Buffer.from('{"x":1}'), qos: 1, retain: false, dup: true, messageId: 7 }, 1000);
+    b.addPubrel(65_535, 1001);
+    b.addMessage({ topic: 'b/ü', payload: Buffer.from([0, 255, 10]), qos: 0, retain: true, dup: false, messageId: undefined }, 1002);
+    b.addMessage({ topic: 'a/1', payload: Buffer.alloc(0), qos: 2, retain: false, dup: false, messageId: 0 }, 1003);
+    const { count, events } = received(b);
+    expect(count).toBe(4);
+    expect(events).toEqual([
+      { topic: 'a/1', payload: Buffer.from('{"x":1}'), qos: 1, retain: false, dup: true, messageId: 7, receivedAt: new Date(1000) },
+      { pubrel: 65_535 },
+      { topic: 'b/ü', payload: Buffer.from([0, 255, 10]), qos: 0, retain: true, dup: false, messageId: undefined, receivedAt: new Date(1002) },
+      { topic: 'a/1', payload: Buffer.alloc(0), qos: 2, retain: false, dup: false, messageId: 0, receivedAt: new Date(1003) },
+    ]);
+  });
+
+  it('packs payloads from pooled Buffers into a buffer of their own (transferring a pooled one would take the pool along)', () => {
+    const b = new SessionEventBatcher();
+    const pooled = Buffer.from('small'); // allocated from Node's shared pool
+    b.addMessage({ topic: 't', payload: pooled, qos: 1, retain: false, dup: false, messageId: 1 }, 0);
+    const batch = b.take();
+    expect(batch.payloads).not.toBe(pooled.buffer);
+    expect(batch.payloads.byteLength).toBe(5);
+  });
+
+  it('starts empty again after each take', () => {
+    const b = new SessionEventBatcher();
+    b.addMessage({ topic: 't', payload: Buffer.from('1'), qos: 1, retain: false, dup: false, messageId: 1 }, 0);
+    b.take();
+    expect(b.size).toBe(0);
+    b.addPubrel(3, 0);
+    expect(received(b)).toEqual({ count: 1, events: [{ pubrel: 3 }] });
+  });
+
+  it('encodes each acknowledgement kind with any 16-bit packet id', () => {
+    for (const kind of ['puback', 'pubrec', 'pubcomp'] as const) {
+      for (const messageId of [0, 1, 65_535]) expect(decodeAck(encodeAck(kind, messageId))).toEqual({ kind, messageId });
+    }
+  });
+});
