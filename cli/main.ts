@@ -140,7 +140,7 @@ program
   .action(async (names: string[], opts: PullCommandOptions) => {
     if (opts.follow) return followCommand(names, opts);
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
-    const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { pullUntilCaughtUp }, { openThreadedMqttSession }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }, { describeQosDowngrades }] = await Promise.all([
+    const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { pullUntilCaughtUp }, { openThreadedMqttSession, prepareSessionThread }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }, { describeQosDowngrades }] = await Promise.all([
       import('../lib/config/env'),
       import('../lib/config/pull-environment'),
       import('../lib/ingest/pull-until-caught-up'),
@@ -149,6 +149,8 @@ program
       import('./dataset-arg'),
       import('../lib/ingest/delivery-guarantee'),
     ]);
+    // The session thread loads while the store opens.
+    prepareSessionThread();
     const bindings = parseEnvBindings(opts.env ?? [], readEnv().SLUICE_PULL_ENV);
     await withStore(async (store) => {
       const environment = await operatorEnvironment(process.env, bindings, store.workspaces);
@@ -218,13 +220,14 @@ function pullOptionsOf(opts: PullCommandOptions) {
 /** `sluice pull <dataset> --follow`: streams until SIGINT/SIGTERM, then commits what it holds and exits 0. */
 async function followCommand(names: string[], opts: PullCommandOptions): Promise<void> {
   if (opts.all || names.length !== 1) throw new SluiceError('INVALID_INPUT', '--follow streams one dataset: name exactly one');
-  const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { followPull }, { openThreadedMqttSession }, { resolveDatasetArg }] = await Promise.all([
+  const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { followPull }, { openThreadedMqttSession, prepareSessionThread }, { resolveDatasetArg }] = await Promise.all([
     import('../lib/config/env'),
     import('../lib/config/pull-environment'),
     import('../lib/ingest/follow-pull'),
     import('../lib/ingest/fetch/threaded-mqtt-session'),
     import('./dataset-arg'),
   ]);
+  prepareSessionThread(); // loads while the store opens
   const bindings = parseEnvBindings(opts.env ?? [], readEnv().SLUICE_PULL_ENV);
   const name = names[0];
   const stop = new AbortController();

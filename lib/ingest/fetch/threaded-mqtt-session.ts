@@ -20,7 +20,10 @@ import { decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, type S
  * installed before it connects: one policy, whichever thread opens the socket.
  */
 export function openThreadedMqttSession(options: MqttSessionOptions, handlers: MqttSessionHandlers): Promise<MqttSession> {
-  const worker = startSessionThread({ role: SESSION_THREAD_ROLE, options, policy: activeBrokerPolicy() });
+  const worker = spare ?? startSessionThread();
+  spare = undefined;
+  worker.ref();
+  worker.postMessage({ t: 'open', options, policy: activeBrokerPolicy() } satisfies ToSessionThread);
   return new Promise<MqttSession>((resolve, reject) => {
     let session: ThreadSession | undefined;
     const fail = (err: Error) => {
@@ -48,13 +51,26 @@ export function openThreadedMqttSession(options: MqttSessionOptions, handlers: M
   });
 }
 
-const SESSION_THREAD_ROLE = 'sluice-mqtt-session';
+/** A session thread started ahead of need, its modules loaded by the time a pull opens its session. */
+let spare: Worker | undefined;
 
-interface SessionThreadData {
-  role: typeof SESSION_THREAD_ROLE;
-  options: MqttSessionOptions;
-  policy: BrokerPolicy;
+/**
+ * Starts a session thread now, so the next openThreadedMqttSession finds it ready: mqtt.js and the
+ * transport take ~200 ms to load on a fresh thread, which `sluice pull` spends opening its store
+ * instead of at the start of its first pull. A spare that is never taken does not keep the process alive.
+ */
+export function prepareSessionThread(): void {
+  if (spare) return;
+  const worker = startSessionThread();
+  worker.unref();
+  worker.on('error', () => {}); // reported to the pull that takes it, as its session failing
+  worker.once('exit', () => {
+    if (spare === worker) spare = undefined;
+  });
+  spare = worker;
 }
+
+const SESSION_THREAD_ROLE = 'sluice-mqtt-session';
 
 type WireError = { code?: ErrorCode; message: string };
 
@@ -66,6 +82,7 @@ type FromSessionThread =
   | { t: 'closed' };
 
 type ToSessionThread =
+  | { t: 'open'; options: MqttSessionOptions; policy: BrokerPolicy }
   | { t: 'acks'; codes: Uint32Array }
   | { t: 'consumed'; count: number }
   | { t: 'stop' }
@@ -87,7 +104,8 @@ const CLOSE_TIMEOUT_MS = 5_000;
  * The thread runs this module: the bundled CLI's chunk holding it, or this TypeScript file through
  * tsx when running from source (tests, benchmarks), as the importing thread does.
  */
-function startSessionThread(data: SessionThreadData): Worker {
+function startSessionThread(): Worker {
+  const data = { role: SESSION_THREAD_ROLE };
   const self = import.meta.url;
   if (!self.endsWith('.ts')) return new Worker(new URL(self), { workerData: data });
   const tsx = import.meta.resolve('tsx/esm/api');
@@ -194,10 +212,9 @@ function fromWire(e: WireError): Error {
   return e.code ? new SluiceError(e.code, e.message) : new Error(e.message);
 }
 
-/** The session thread's side: opens the session and relays between it and the pulling thread. */
-function serveSessionThread({ options, policy }: SessionThreadData): void {
+/** The session thread's side: opens the session it is asked for and relays between it and the pulling thread. */
+function serveSessionThread(): void {
   const port = parentPort!;
-  installBrokerPolicy(policy);
   const batcher = new SessionEventBatcher();
   let session: MqttSession | undefined;
   let flushScheduled = false;
@@ -240,8 +257,26 @@ function serveSessionThread({ options, policy }: SessionThreadData): void {
       port.postMessage({ t: 'error', error: toWire(err) } satisfies FromSessionThread);
     },
   };
+  const open = (options: MqttSessionOptions, policy: BrokerPolicy) => {
+    installBrokerPolicy(policy);
+    openMqttSession(options, handlers).then(
+      (s) => {
+        session = s;
+        applyPause();
+        port.postMessage({ t: 'open', sessionPresent: s.sessionPresent, protocolVersion: s.protocolVersion, topics: s.topics } satisfies FromSessionThread);
+      },
+      (err: unknown) => {
+        flush();
+        port.postMessage({ t: 'failed', error: toWire(err) } satisfies FromSessionThread);
+        port.close();
+      },
+    );
+  };
   port.on('message', (m: ToSessionThread) => {
     switch (m.t) {
+      case 'open':
+        open(m.options, m.policy);
+        break;
       case 'acks':
         for (const code of m.codes) {
           const { kind, messageId } = decodeAck(code);
@@ -268,18 +303,6 @@ function serveSessionThread({ options, policy }: SessionThreadData): void {
         });
     }
   });
-  openMqttSession(options, handlers).then(
-    (s) => {
-      session = s;
-      applyPause();
-      port.postMessage({ t: 'open', sessionPresent: s.sessionPresent, protocolVersion: s.protocolVersion, topics: s.topics } satisfies FromSessionThread);
-    },
-    (err: unknown) => {
-      flush();
-      port.postMessage({ t: 'failed', error: toWire(err) } satisfies FromSessionThread);
-      port.close();
-    },
-  );
 }
 
-if (!isMainThread && (workerData as Partial<SessionThreadData> | null)?.role === SESSION_THREAD_ROLE) serveSessionThread(workerData as SessionThreadData);
+if (!isMainThread && (workerData as { role?: unknown } | null)?.role === SESSION_THREAD_ROLE) serveSessionThread();
