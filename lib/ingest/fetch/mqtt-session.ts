@@ -144,7 +144,8 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
       : {}),
   };
   const client = new MqttClient(() => {
-    gate = new AckGate(openBrokerTransport(url, opts.tls), version === 5 ? opts.receiveMaximum : undefined);
+    // QoS 0/1 messages are decoded by the gate; QoS 2 ones, with their PUBREC/PUBREL/PUBCOMP state, by mqtt.js.
+    gate = new AckGate(openBrokerTransport(url, opts.tls), version === 5 ? opts.receiveMaximum : undefined, { protocolVersion: version, onPublish: (p) => handlers.onMessage({ ...p, receivedAt: new Date() }) });
     return gate;
   }, clientOptions);
   // Attached before the CONNACK: a resumed session's queued messages follow it in the same read.

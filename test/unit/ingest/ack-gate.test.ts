@@ -93,6 +93,40 @@ describe('AckGate', () => {
     expect(packets[0]).toMatchObject({ ...connect, properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: 500 } });
   });
 
+  it('with publishes: takes QoS 0/1 PUBLISH packets itself and holds each QoS 1 PUBACK until released; passes QoS 2 and every other packet to the client whole and in order', async () => {
+    const { s, sent } = socket();
+    const gate = new AckGate(s, undefined, { protocolVersion: 4, onPublish: (p) => published.push(`${p.topic}:${p.qos}:${p.payload}`) });
+    const published: string[] = [];
+    const toClient: Buffer[] = [];
+    gate.on('data', (d: Buffer) => toClient.push(d));
+    const incoming = Buffer.concat([
+      gen({ cmd: 'connack', sessionPresent: true, returnCode: 0 }),
+      gen({ cmd: 'publish', topic: 'a', payload: Buffer.from('0'), qos: 0, retain: false, dup: false }),
+      gen({ cmd: 'publish', topic: 'b', payload: Buffer.from('1'), qos: 1, messageId: 5, retain: false, dup: false }),
+      gen({ cmd: 'publish', topic: 'c', payload: Buffer.from('2'), qos: 2, messageId: 6, retain: false, dup: false }),
+      gen({ cmd: 'pubrel', messageId: 4 }),
+    ]);
+    // Split mid-packet: the gate frames what arrives in pieces.
+    s.push(incoming.subarray(0, 9));
+    s.push(incoming.subarray(9));
+    await tick();
+    expect(published).toEqual(['a:0:0', 'b:1:1']);
+    expect(parse(Buffer.concat(toClient))).toEqual(['connack', 'publish:6', 'pubrel:4']);
+    expect(sent()).toEqual([]);
+    expect(gate.heldCount).toBe(1);
+    gate.release('puback', 5);
+    await tick();
+    expect(sent()).toEqual(['puback:5']);
+  });
+
+  it('with publishes: a PUBLISH that does not decode ends the connection as CONNECTION_LOST', async () => {
+    const { s } = socket();
+    const gate = new AckGate(s, undefined, { protocolVersion: 4, onPublish: () => {} });
+    const failed = new Promise<Error>((resolve) => gate.on('error', resolve));
+    s.push(Buffer.from([0x30, 0x03, 0x00, 0x00, 0x78])); // no topic
+    expect(await failed).toMatchObject({ code: 'CONNECTION_LOST', message: expect.stringContaining('without a topic') });
+  });
+
   it('passes incoming bytes through unchanged', async () => {
     const inner = new PassThrough();
     const gate = new AckGate(inner);
