@@ -95,6 +95,8 @@ type ToSessionThread =
  * window anyway; QoS 0 is not, and a busy pulling thread must not let it pile up in memory.
  */
 const MAX_UNCONSUMED_EVENTS = 20_000;
+/** Taken-in events are reported to the thread this many at a time (below MAX_UNCONSUMED_EVENTS / 2). */
+const CONSUMED_REPORT = 4_096;
 /** A batch is posted at the end of each socket read, or once this large. */
 const MAX_BATCH_EVENTS = 2_000;
 /** How long a closing session thread may take before it is stopped (the session closes within 3 s). */
@@ -119,6 +121,10 @@ class ThreadSession implements MqttSession {
   readonly topics: TopicSubscription[];
   private acks: number[] = [];
   private acksScheduled = false;
+  /** Events taken in and not yet reported to the thread (reported a few thousand at a time). */
+  private consumed = 0;
+  /** What was last asked of the thread: a pull at its cap asks to stop on every later message. */
+  private receiving = true;
   private closing: Promise<void> | undefined;
   private onClosed: () => void = () => {};
   private lost = false;
@@ -136,7 +142,7 @@ class ThreadSession implements MqttSession {
   receive(m: FromSessionThread): void {
     if (m.t === 'closed') return this.onClosed();
     if (this.closing) return; // a closing session's traffic is the broker's again
-    if (m.t === 'events') this.post({ t: 'consumed', count: deliverSessionEvents(m.batch, this.handlers) });
+    if (m.t === 'events') this.reportConsumed(deliverSessionEvents(m.batch, this.handlers));
     else if (m.t === 'error') this.failed(fromWire(m.error));
   }
 
@@ -162,11 +168,27 @@ class ThreadSession implements MqttSession {
   }
 
   stopReceiving(): void {
+    if (!this.receiving) return;
+    this.receiving = false;
     this.post({ t: 'stop' });
   }
 
   resumeReceiving(): void {
+    if (this.receiving) return;
+    this.receiving = true;
     this.post({ t: 'resume' });
+  }
+
+  /**
+   * Lets the thread know how much was taken in, CONSUMED_REPORT events at a time: what is never
+   * reported stays below that, so a thread that stopped reading (MAX_UNCONSUMED_EVENTS) always
+   * learns enough to fall below its resume mark (half that) again.
+   */
+  private reportConsumed(count: number): void {
+    this.consumed += count;
+    if (this.consumed < CONSUMED_REPORT) return;
+    this.post({ t: 'consumed', count: this.consumed });
+    this.consumed = 0;
   }
 
   close(): Promise<void> {
