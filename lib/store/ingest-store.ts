@@ -16,14 +16,36 @@ import type { StoredSecrets } from '../secrets/secret-release';
 import { appendSeenKeys, findSeenKeyGroups, replaceSeenKeys } from './seen-key-buckets';
 import { sliceRows } from './slice-rows';
 
+/** A dataset's row as getDatasetHead reads it (pg: bigint as text, jsonb parsed). */
+interface HeadRow {
+  id: string;
+  workspace_id: string;
+  num: number;
+  name: string;
+  manifest: DatasetSnapshot;
+  head_hash: string;
+  head_sequence: number;
+  next_offset: string;
+  watermark: Date | null;
+  data_schema: DataSchema | null;
+  inferred_read_schema: DataSchema | null;
+  state_signature: string | null;
+  mqtt_client_id: string;
+  session_topics: TopicSubscription[] | null;
+  snapshot_scope: string;
+  always_on: boolean;
+}
+
 /** A lease lives this long without a heartbeat; heartbeats come at a third of it. */
 const LEASE_TTL_MS = 15_000;
 const OWNER = `${os.hostname()}:${process.pid}`;
 
 /**
- * IngestStore over Postgres: Prisma for bookkeeping, the shared pg pool for the per-commit hot
- * path. A slice's rows are stored once, as its compressed Arrow segment (slice-rows.ts reads them
- * back); staged rows and key state go through `unnest`, one statement per table and commit.
+ * IngestStore over Postgres, on the shared pg pool: a pull's statements, from reading the head to
+ * committing, are plain SQL (Prisma's query compiler spent ~400 ms of CPU on the first pull of
+ * every `sluice pull` compiling them). A slice's rows are stored once, as its compressed Arrow
+ * segment (slice-rows.ts reads them back); staged rows and key state go through `unnest`, one
+ * statement per table and commit.
  */
 export class PostgresIngestStore implements IngestStore {
   constructor(
@@ -33,74 +55,78 @@ export class PostgresIngestStore implements IngestStore {
   ) {}
 
   async getDatasetHead(dataset: DatasetKey): Promise<DatasetHead | undefined> {
-    const d = await this.prisma.dataset.findUnique({ where: { workspaceId_name: { workspaceId: dataset.workspaceId, name: dataset.name } } });
+    const { rows } = await this.pool.query<HeadRow>(
+      `SELECT id, workspace_id, num, name, manifest, head_hash, head_sequence, next_offset, watermark, data_schema, inferred_read_schema,
+              state_signature, mqtt_client_id, session_topics, snapshot_scope, always_on
+       FROM dataset WHERE workspace_id = $1 AND name = $2`,
+      [dataset.workspaceId, dataset.name],
+    );
+    const d = rows[0];
     if (!d) return undefined;
     return {
       id: d.id,
-      workspaceId: d.workspaceId,
+      workspaceId: d.workspace_id,
       num: d.num,
       name: d.name,
-      snapshot: d.manifest as unknown as DatasetSnapshot,
-      headHash: d.headHash,
-      headSequence: d.headSequence,
-      nextOffset: d.nextOffset,
+      snapshot: d.manifest,
+      headHash: d.head_hash,
+      headSequence: d.head_sequence,
+      nextOffset: BigInt(d.next_offset),
       watermark: d.watermark,
-      dataSchema: (d.dataSchema as unknown as DataSchema | null) ?? null,
-      inferredReadSchema: (d.inferredReadSchema as unknown as DataSchema | null) ?? null,
-      stateSignature: d.stateSignature,
-      mqttClientId: d.mqttClientId,
-      sessionTopics: (d.sessionTopics as unknown as TopicSubscription[] | null) ?? null,
-      snapshotScope: snapshotScopeOf(d.snapshotScope),
-      alwaysOn: d.alwaysOn,
+      dataSchema: d.data_schema,
+      inferredReadSchema: d.inferred_read_schema,
+      stateSignature: d.state_signature,
+      mqttClientId: d.mqtt_client_id,
+      sessionTopics: d.session_topics,
+      snapshotScope: snapshotScopeOf(d.snapshot_scope),
+      alwaysOn: d.always_on,
     };
   }
 
   async acquirePullLease(datasetId: string, first: string): Promise<PullLease> {
     let pullId = first;
+    const ttl = LEASE_TTL_MS / 1000;
     const take = async (): Promise<boolean> => {
-      const n = await this.prisma.$executeRaw`
-        UPDATE dataset SET lease_pull_id = ${pullId}, lease_owner = ${OWNER},
-               lease_expires_at = now() + ${`${LEASE_TTL_MS} milliseconds`}::interval
-        WHERE id = ${datasetId} AND (lease_pull_id IS NULL OR lease_pull_id = ${pullId} OR lease_expires_at < now())`;
-      return n === 1;
+      const { rowCount } = await this.pool.query(
+        `UPDATE dataset SET lease_pull_id = $2, lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4)
+         WHERE id = $1 AND (lease_pull_id IS NULL OR lease_pull_id = $2 OR lease_expires_at < now())`,
+        [datasetId, pullId, OWNER, ttl],
+      );
+      return rowCount === 1;
     };
     const renew = async (): Promise<void> => {
-      const n = await this.prisma.$executeRaw`
-        UPDATE dataset SET lease_expires_at = now() + ${`${LEASE_TTL_MS} milliseconds`}::interval
-        WHERE id = ${datasetId} AND lease_pull_id = ${pullId}`;
+      const { rowCount } = await this.pool.query('UPDATE dataset SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_pull_id = $2', [datasetId, pullId, ttl]);
       // Lost (e.g. this process stalled past the TTL): commits check the lease and will fail.
-      if (n !== 1) clearInterval(heartbeat);
+      if (rowCount !== 1) clearInterval(heartbeat);
     };
     if (!(await take())) {
-      const holder = await this.prisma.dataset.findUnique({ where: { id: datasetId }, select: { leaseOwner: true, leasePullId: true } });
-      if (!holder?.leaseOwner || !ownerIsDeadLocalProcess(holder.leaseOwner)) {
-        throw new SluiceError('PULL_ALREADY_RUNNING', `a pull of this dataset is already running (${holder?.leaseOwner ?? 'unknown owner'}); try again when it ends`);
+      const { rows } = await this.pool.query<{ lease_owner: string | null; lease_pull_id: string | null }>('SELECT lease_owner, lease_pull_id FROM dataset WHERE id = $1', [datasetId]);
+      const holder = rows[0];
+      if (!holder?.lease_owner || !ownerIsDeadLocalProcess(holder.lease_owner)) {
+        throw new SluiceError('PULL_ALREADY_RUNNING', `a pull of this dataset is already running (${holder?.lease_owner ?? 'unknown owner'}); try again when it ends`);
       }
       // The holder was killed on this machine: its lease is void, take it over.
-      const n = await this.prisma.$executeRaw`
-        UPDATE dataset SET lease_pull_id = ${pullId}, lease_owner = ${OWNER},
-               lease_expires_at = now() + ${`${LEASE_TTL_MS} milliseconds`}::interval
-        WHERE id = ${datasetId} AND lease_pull_id = ${holder.leasePullId}`;
-      if (n !== 1) throw new SluiceError('PULL_ALREADY_RUNNING', 'another pull of this dataset started just now');
+      const { rowCount } = await this.pool.query(
+        'UPDATE dataset SET lease_pull_id = $2, lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4) WHERE id = $1 AND lease_pull_id = $5',
+        [datasetId, pullId, OWNER, ttl, holder.lease_pull_id],
+      );
+      if (rowCount !== 1) throw new SluiceError('PULL_ALREADY_RUNNING', 'another pull of this dataset started just now');
     }
     const heartbeat: NodeJS.Timeout = setInterval(() => void renew().catch(() => undefined), LEASE_TTL_MS / 3);
     heartbeat.unref();
     return {
       release: async () => {
         clearInterval(heartbeat);
-        await this.prisma.$executeRaw`
-          UPDATE dataset SET lease_pull_id = NULL, lease_owner = NULL, lease_expires_at = NULL
-          WHERE id = ${datasetId} AND lease_pull_id = ${pullId}`;
+        await this.pool.query('UPDATE dataset SET lease_pull_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_pull_id = $2', [datasetId, pullId]);
       },
-      // One statement on the pool: between the pulls of a backlog this replaced a release, a take
-      // and startPull's transaction, each through Prisma (its query compiler's CPU included).
+      // One statement: between the pulls of a backlog this replaces a release, a take and startPull's transaction.
       passTo: async (next) => {
         const { rowCount } = await this.pool.query(
           `WITH lease AS (
              UPDATE dataset SET lease_pull_id = $3, lease_expires_at = now() + make_interval(secs => $4)
              WHERE id = $1 AND lease_pull_id = $2 RETURNING id)
            INSERT INTO pull (id, dataset_id, status) SELECT $3, id, 'running' FROM lease`,
-          [datasetId, pullId, next, LEASE_TTL_MS / 1000],
+          [datasetId, pullId, next, ttl],
         );
         if (rowCount !== 1) {
           clearInterval(heartbeat);
@@ -116,27 +142,27 @@ export class PostgresIngestStore implements IngestStore {
    * process (killed or crashed): it is closed as interrupted, so its record tells what happened.
    */
   async startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean; previousCapped: boolean }> {
-    const [previous, interrupted] = await this.prisma.$transaction([
-      this.prisma.pull.findFirst({ where: { datasetId, status: { not: 'running' } }, orderBy: { startedAt: 'desc' }, select: { hasMore: true, messagesReceived: true, errorCode: true } }),
-      this.prisma.pull.updateMany({
-        where: { datasetId, status: 'running' },
-        data: {
-          status: 'failed',
-          endedAt: new Date(),
-          errorCode: 'INTERRUPTED',
-          error: 'the pulling process ended before the pull finished; what it had not committed stayed with the broker, and rows it had staged are published by the next pull',
-        },
-      }),
-      this.prisma.pull.create({ data: { id: pullId, datasetId, status: 'running' } }),
-    ]);
-    return {
-      // Killed, or its connection lost mid-pull: either way what it had received was not acknowledged.
-      interruptedPull: interrupted.count > 0 || previous?.errorCode === 'CONNECTION_LOST',
-      previousCapped: previous !== null && previous.hasMore && previous.messagesReceived > 0,
-    };
+    let started = { interruptedPull: false, previousCapped: false };
+    await inTransaction(this.pool, async (db) => {
+      const { rows } = await db.query<{ has_more: boolean; messages_received: number; error_code: string | null }>(
+        `SELECT has_more, messages_received, error_code FROM pull WHERE dataset_id = $1 AND status <> 'running' ORDER BY started_at DESC LIMIT 1`,
+        [datasetId],
+      );
+      const interrupted = await db.query(`UPDATE pull SET status = 'failed', ended_at = now(), error_code = 'INTERRUPTED', error = $2 WHERE dataset_id = $1 AND status = 'running'`, [
+        datasetId,
+        'the pulling process ended before the pull finished; what it had not committed stayed with the broker, and rows it had staged are published by the next pull',
+      ]);
+      await db.query(`INSERT INTO pull (id, dataset_id, status) VALUES ($1, $2, 'running')`, [pullId, datasetId]);
+      const previous = rows[0];
+      started = {
+        // Killed, or its connection lost mid-pull: either way what it had received was not acknowledged.
+        interruptedPull: (interrupted.rowCount ?? 0) > 0 || previous?.error_code === 'CONNECTION_LOST',
+        previousCapped: previous !== undefined && previous.has_more && previous.messages_received > 0,
+      };
+    });
+    return started;
   }
 
-  /** On the pool, not through Prisma: a backlog's pulls each end with it (see passTo). */
   async finishPull(pullId: string, outcome: PullOutcome): Promise<void> {
     await this.pool.query(
       `UPDATE pull SET ended_at = now(), status = $2, has_more = $3, qos_downgrades = COALESCE($4::jsonb, qos_downgrades),
@@ -192,12 +218,12 @@ export class PostgresIngestStore implements IngestStore {
   }
 
   async loadQos2Receipts(datasetId: string): Promise<Set<number>> {
-    const rows = await this.prisma.qos2Receipt.findMany({ where: { datasetId }, select: { packetId: true } });
-    return new Set(rows.map((r) => r.packetId));
+    const { rows } = await this.pool.query<{ packet_id: number }>('SELECT packet_id FROM qos2_receipt WHERE dataset_id = $1', [datasetId]);
+    return new Set(rows.map((r) => r.packet_id));
   }
 
   async clearQos2Receipts(datasetId: string): Promise<void> {
-    await this.prisma.qos2Receipt.deleteMany({ where: { datasetId } });
+    await this.pool.query('DELETE FROM qos2_receipt WHERE dataset_id = $1', [datasetId]);
   }
 
   loadSecrets(head: { id: string; workspaceId: string }): Promise<StoredSecrets> {
@@ -205,7 +231,7 @@ export class PostgresIngestStore implements IngestStore {
   }
 
   async saveSessionTopics(datasetId: string, topics: TopicSubscription[]): Promise<void> {
-    await this.prisma.dataset.update({ where: { id: datasetId }, data: { sessionTopics: topics as unknown as object } });
+    await this.pool.query('UPDATE dataset SET session_topics = $2::jsonb WHERE id = $1', [datasetId, JSON.stringify(topics)]);
   }
 
   /**
