@@ -81,3 +81,29 @@ export function canonicalTime(text: string): string | undefined {
   const base = `${m[1]}:${m[2]}:${m[3]}`;
   return ms === 0 ? base : `${base}.${String(ms).padStart(3, '0')}`;
 }
+
+/** "00".."59" and "000".."999": the time-of-day fields isoTimestamp writes. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** The UTC day isoTimestamp last formatted, and its date text up to the "T" (as toISOString writes it). */
+let isoDay = NaN;
+let isoDayPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()`, for the rows of a slice (which share a few days): the date part is
+ * toISOString's own, once per UTC day (so any year, negative or beyond 9999, is written as it
+ * writes it), the time of day is written by hand. Anything but an integer within Date's range
+ * takes toISOString itself (which throws for an invalid time, as before).
+ */
+export function isoTimestamp(ms: number): string {
+  if (!Number.isInteger(ms) || Math.abs(ms) > MAX_EPOCH_MS) return new Date(ms).toISOString();
+  const day = Math.floor(ms / MS_PER_DAY);
+  if (day !== isoDay) {
+    isoDayPrefix = new Date(day * MS_PER_DAY).toISOString().slice(0, -13);
+    isoDay = day;
+  }
+  const t = ms - day * MS_PER_DAY;
+  const seconds = Math.floor(t / 1000);
+  const minutes = Math.floor(seconds / 60);
+  return `${isoDayPrefix}${TWO_DIGITS[Math.floor(minutes / 60)]}:${TWO_DIGITS[minutes % 60]}:${TWO_DIGITS[seconds % 60]}.${THREE_DIGITS[t % 1000]}Z`;
+}

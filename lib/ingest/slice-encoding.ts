@@ -3,6 +3,7 @@ import type { Cell, Row } from '../data/row';
 import { unwrapOption, type DataType } from '../odf/data-type';
 import { sha3Multihash } from '../chain/hash';
 import { jsonString } from '../data/canonical-json';
+import { isoTimestamp } from '../data/temporal';
 import type { JsonValue } from '../data/row';
 import type { StoredRow } from './ports';
 import type { SliceLayout } from './slice-layout';
@@ -54,7 +55,7 @@ function sliceLineEncoder(layout: SliceLayout): (row: SliceRow) => string {
 }
 
 export function formatEventTime(eventTime: Date, layout: SliceLayout): string {
-  const iso = eventTime.toISOString();
+  const iso = isoTimestamp(eventTime.getTime());
   return layout.eventTimeType.kind === 'Date' ? iso.slice(0, 10) : iso;
 }
 
@@ -65,7 +66,7 @@ function cellJson(type: DataType, cell: Cell): string {
   if (typeof cell === 'bigint') return cell.toString();
   if (typeof cell === 'number') {
     // An ISO timestamp holds no character JSON escapes.
-    if (unwrapOption(type).kind === 'Timestamp') return `"${new Date(cell).toISOString()}"`;
+    if (unwrapOption(type).kind === 'Timestamp') return `"${isoTimestamp(cell)}"`;
     return Number.isFinite(cell) ? String(cell) : 'null';
   }
   return JSON.stringify(cell);
