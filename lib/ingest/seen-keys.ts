@@ -1,5 +1,5 @@
 import type { Row } from '../data/row';
-import { keyHash64 } from './key-hash';
+import { keyHash64, keyHashHigh32 } from './key-hash';
 import { applyToState } from './merge/apply-to-state';
 import { LedgerStrategy } from './merge/ledger';
 import type { MergeStrategy } from './merge/merge-strategy';
@@ -57,9 +57,8 @@ export function storedSeenKeyOrder(strategy: MergeStrategy, signature: string | 
 
 /** A merge key's (`stateKeyOf` string's) position in `order`. */
 export function keyPosition(order: SeenKeyOrder, key: string): bigint {
-  const hash = keyHash64(key);
-  if (order.kind === 'hash') return hash >> 16n;
-  return (BigInt(keySeconds(key, order.index)) << 32n) | ((hash >> 32n) & 0xffffffffn);
+  if (order.kind === 'hash') return keyHash64(key) >> 16n;
+  return (BigInt(keySeconds(key, order.index)) << 32n) | BigInt(keyHashHigh32(key));
 }
 
 /**
@@ -68,8 +67,12 @@ export function keyPosition(order: SeenKeyOrder, key: string): bigint {
  */
 function keySeconds(key: string, index: number): number {
   // The common key, event time first: `["d1767225600000",…]`, read without parsing the rest.
-  const part = index === 0 && key.startsWith('["d') ? key.slice(2, key.indexOf('"', 3)) : String((JSON.parse(key) as unknown[])[index]);
-  const ms = part[0] === 'd' ? Number(part.slice(1)) : part[0] === 's' ? Date.parse(part.slice(1)) : NaN;
+  let ms: number;
+  if (index === 0 && key.startsWith('["d')) ms = Number(key.slice(3, key.indexOf('"', 3)));
+  else {
+    const part = String((JSON.parse(key) as unknown[])[index]);
+    ms = part[0] === 'd' ? Number(part.slice(1)) : part[0] === 's' ? Date.parse(part.slice(1)) : NaN;
+  }
   return Number.isFinite(ms) ? Math.min(MAX_SECONDS, Math.max(MIN_SECONDS, Math.floor(ms / 1000))) : 0;
 }
 
