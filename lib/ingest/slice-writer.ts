@@ -8,7 +8,7 @@ import { encodeStateRow, priorStateFrom } from './key-state-codec';
 import { applyToState, type StateChanges } from './merge/apply-to-state';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
-import { joinKeyOf, stateKeyOf } from './merge/merge-support';
+import { BatchKeys } from './merge/merge-support';
 import type { MqttSourceConfig } from './mqtt-source-config';
 import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SeenKeyGroup, type SliceCommit, type StagedRow } from './ports';
 import { findSeenKeys, seenKeyForm, seenKeyGroup } from './seen-keys';
@@ -201,15 +201,17 @@ export class SliceWriter {
       }
     }
 
-    if (this.a.repeatedKeysAreRedeliveries && schema?.strategy.kind === 'Ledger') {
-      const kept = firstRowPerKey(schema.strategy.primaryKey, rows);
+    // Each row's merge key, computed once for the lookup, the merge and the state changes.
+    const keys = schema?.strategy.primaryKey.length ? new BatchKeys(schema.strategy.primaryKey) : undefined;
+    if (keys && this.a.repeatedKeysAreRedeliveries && schema!.strategy.kind === 'Ledger') {
+      const kept = firstRowPerKey(keys, rows);
       add.duplicates += rows.length - kept.length;
       rows.splice(0, rows.length, ...kept);
     }
     // Without a schema (nothing readable to infer one from yet) only quarantine records are written.
-    const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema), rows), schema.layout, systemTime) : [];
+    const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema, keys), rows, keys), schema.layout, systemTime) : [];
     // The key state moves with every batch, staged or published: the next batch's merge sees these rows.
-    const changes = merged.length && schema!.strategy.primaryKey.length ? stateChanges(schema!.strategy, merged) : undefined;
+    const changes = merged.length && keys ? stateChanges(schema!.strategy, merged, keys) : undefined;
     const unstage = this.staged.length;
     // Ledger records the batch's keys as a seen-key group; the others their current rows.
     const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(unstage), changes.upserts.keys()) : undefined;
@@ -298,8 +300,8 @@ export class SliceWriter {
     for (const k of p.overlay.keys) if (this.stateOverlay.get(k)?.generation === p.overlay.generation) this.stateOverlay.delete(k);
   }
 
-  private async priorState(rows: Row[], schema: ConfiguredSchema): Promise<PriorState> {
-    const need = schema.strategy.stateNeed(rows);
+  private async priorState(rows: Row[], schema: ConfiguredSchema, keys: BatchKeys | undefined): Promise<PriorState> {
+    const need = schema.strategy.stateNeed(rows, keys);
     // The overlay as the lookup is sent: a commit in flight can land while the store answers and
     // leave the overlay, though the answer (read before it landed) may not hold its keys.
     const overlaid = new Map<string, JsonRow | null | typeof DELETED>();
@@ -425,18 +427,18 @@ export function stateSignature(strategy: MergeStrategy): string {
  * rows are all appends: their keys, each with its row as is (the values are not read), spare a copy
  * of every row.
  */
-function stateChanges(strategy: MergeStrategy, merged: readonly Row[]): StateChanges {
+function stateChanges(strategy: MergeStrategy, merged: readonly Row[], keys: BatchKeys): StateChanges {
   if (strategy.kind !== 'Ledger') return applyToState(strategy, merged);
   const upserts = new Map<string, Row>();
-  for (const row of merged) upserts.set(stateKeyOf(strategy.primaryKey, row), row);
+  for (const row of merged) upserts.set(keys.state(row), row);
   return { upserts, deletes: new Set() };
 }
 
 /** Each key's first row (rows with a null key cell never match, so they are all kept). */
-function firstRowPerKey(primaryKey: readonly string[], rows: readonly Row[]): Row[] {
+function firstRowPerKey(keys: BatchKeys, rows: readonly Row[]): Row[] {
   const seen = new Set<string>();
   return rows.filter((row) => {
-    const key = joinKeyOf(primaryKey, row);
+    const key = keys.join(row);
     if (key === undefined) return true;
     if (seen.has(key)) return false;
     seen.add(key);
