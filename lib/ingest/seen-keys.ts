@@ -62,6 +62,26 @@ export function keyPosition(order: SeenKeyOrder, key: string): bigint {
 }
 
 /**
+ * Merge keys' positions in one order, each computed once: a Ledger batch looks its keys up
+ * (findSeenKeys), then records its new ones as its group (seenKeyGroup).
+ */
+export class KeyPositions {
+  private readonly positions = new Map<string, bigint>();
+
+  constructor(readonly order: SeenKeyOrder) {}
+
+  /** keyPosition(order, key). */
+  of(key: string): bigint {
+    let position = this.positions.get(key);
+    if (position === undefined) {
+      position = keyPosition(this.order, key);
+      this.positions.set(key, position);
+    }
+    return position;
+  }
+}
+
+/**
  * Whole seconds of the key's cell at `index`: a Timestamp cell is epoch milliseconds (`d…` in a
  * cellKey), a Date one `sYYYY-MM-DD`; any other cell counts as 0 (still exact, only unordered).
  */
@@ -78,15 +98,15 @@ function keySeconds(key: string, index: number): number {
 
 /**
  * The seen-key group of a batch's committed rows, which have offsets from `offsetStart`; `keys`,
- * when the caller already has them (applyToState's upserts of these rows), spares a second pass.
+ * when the caller already has them (applyToState's upserts of these rows), spares a second pass,
+ * and `positions` (in the strategy's order), the positions the caller already computed.
  */
-export function seenKeyGroup(strategy: MergeStrategy, rows: readonly Row[], offsetStart: bigint, keys?: Iterable<string>): SeenKeyGroup {
-  const order = seenKeyOrder(strategy);
-  return { offsetStart, rowCount: rows.length, positions: BigInt64Array.from(keys ?? applyToState(strategy, rows).upserts.keys(), (k) => keyPosition(order, k)) };
+export function seenKeyGroup(strategy: MergeStrategy, rows: readonly Row[], offsetStart: bigint, keys?: Iterable<string>, positions = new KeyPositions(seenKeyOrder(strategy))): SeenKeyGroup {
+  return { offsetStart, rowCount: rows.length, positions: BigInt64Array.from(keys ?? applyToState(strategy, rows).upserts.keys(), (k) => positions.of(k)) };
 }
 
 /**
- * Which of `keys` were seen, in the state's `order` (the strategy's unless told). A key whose
+ * Which of `keys` were seen, with `positions` in the state's order (the strategy's unless told). A key whose
  * position is in a group is confirmed against that group's rows (`rowsOf`): a key that shares a
  * position with another therefore costs a read of those rows and never drops a new row.
  */
@@ -94,14 +114,14 @@ export async function findSeenKeys(args: {
   store: IngestStore;
   datasetNum: number;
   strategy: MergeStrategy;
-  order?: SeenKeyOrder;
+  positions?: KeyPositions;
   keys: readonly string[];
   rowsOf: (group: SeenKeyGroup) => Promise<Row[]>;
 }): Promise<Set<string>> {
-  const order = args.order ?? seenKeyOrder(args.strategy);
+  const positions = args.positions ?? new KeyPositions(seenKeyOrder(args.strategy));
   const byPosition = new Map<bigint, string[]>();
   for (const key of args.keys) {
-    const p = keyPosition(order, key);
+    const p = positions.of(key);
     const same = byPosition.get(p);
     if (same) same.push(key);
     else byPosition.set(p, [key]);
