@@ -75,7 +75,7 @@ export function stageSlice(args: {
   });
   return {
     committedRows,
-    slice: { offsetStart, offsetEnd, hash, size, rows: storedRows, canonical: bytes, arrow: { segment: sliceArrowSegment(storedRows, layout), schemaKey: arrowSchemaKey(layout) } },
+    slice: { offsetStart, offsetEnd, hash, size, rows: storedRows, canonical: bytes, arrow: { segment: sliceArrowSegment(storedRows, layout, committedRows), schemaKey: arrowSchemaKey(layout) } },
     watermark,
     events,
     ...(schemaChanged ? { dataSchema: schema } : {}),
