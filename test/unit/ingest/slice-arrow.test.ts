@@ -7,6 +7,7 @@ import { layoutFromReadSchema } from '../../../lib/ingest/slice-layout';
 import { DEFAULT_VOCAB } from '../../../lib/odf/vocab';
 import type { StoredRow } from '../../../lib/ingest/ports';
 import { decodeStoredData } from '../../../lib/ingest/slice-encoding';
+import type { Row } from '../../../lib/data/row';
 
 const layout = layoutFromReadSchema(
   {
@@ -51,7 +52,7 @@ describe('slice Arrow encoding', () => {
 
   it('encodes a commit\'s typed rows as it encodes their stored JSON', () => {
     const stored = [row(0, ['a', '9007199254740993', 7, '12.50', '2026-03-01']), row(1, ['é😀', '-3', null, '-0.01', '2026-03-02']), row(2, ['', '0', 0, '0.00', '1969-12-31'])];
-    const typed = stored.map((r) => ({ op: r.op, event_time: r.eventTime.getTime(), ...decodeStoredData(r.data, layout) }));
+    const typed: Row[] = stored.map((r) => ({ op: r.op, event_time: r.eventTime.getTime(), ...decodeStoredData(r.data, layout) }));
     expect(typed[0].seq).toBe(9007199254740993n);
     expect(Buffer.from(sliceArrowIpc(stored, layout, typed))).toEqual(Buffer.from(sliceArrowIpc(stored, layout)));
     expect(sliceArrowSegment(stored, layout, typed)).toEqual(sliceArrowSegment(stored, layout));
