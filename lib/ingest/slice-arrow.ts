@@ -64,7 +64,15 @@ function directVector(type: ArrowType, values: unknown[]): Vector | undefined {
   return undefined;
 }
 
-/** Strings written once into one UTF-8 buffer, with Arrow's int32 value offsets. */
+/** Values a utf8Vector write takes at once. */
+const UTF8_CHUNK = 64;
+
+/**
+ * Strings written once into one UTF-8 buffer, with Arrow's int32 value offsets. Values go in 64 at
+ * a time (a Buffer write per value cost more in the call than in the copy): when a chunk's bytes
+ * are as many as its characters, all were ASCII and each value's bytes are its characters;
+ * otherwise the chunk is written again value by value, for their offsets.
+ */
 function utf8Vector(type: Utf8, values: string[]): Vector {
   const valueOffsets = new Int32Array(values.length + 1);
   // A UTF-16 code unit takes at most 3 UTF-8 bytes: one allocation holds every string.
@@ -72,9 +80,20 @@ function utf8Vector(type: Utf8, values: string[]): Vector {
   for (const v of values) capacity += v.length;
   const bytes = Buffer.allocUnsafe(capacity * 3);
   let end = 0;
-  for (let i = 0; i < values.length; i++) {
-    end += bytes.write(values[i], end, 'utf8');
-    valueOffsets[i + 1] = end;
+  for (let start = 0; start < values.length; start += UTF8_CHUNK) {
+    const stop = Math.min(start + UTF8_CHUNK, values.length);
+    let chunk = '';
+    for (let i = start; i < stop; i++) chunk += values[i];
+    const written = bytes.write(chunk, end, 'utf8');
+    if (written === chunk.length) {
+      for (let i = start; i < stop; i++) valueOffsets[i + 1] = valueOffsets[i] + values[i].length;
+      end += written;
+    } else {
+      for (let i = start; i < stop; i++) {
+        end += bytes.write(values[i], end, 'utf8');
+        valueOffsets[i + 1] = end;
+      }
+    }
   }
   return makeVector({ type, data: new Uint8Array(bytes.buffer, bytes.byteOffset, end), valueOffsets });
 }
