@@ -43,6 +43,8 @@ function fractionToMs(fraction: string | undefined): number {
  * (as Kamu/DataFusion read naive date-times). Returns undefined when the text is not valid.
  */
 export function parseTimestampMs(text: string): number | undefined {
+  const common = parseCommonTimestampMs(text);
+  if (common !== undefined) return common;
   const m = TIMESTAMP_RE.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', fraction, zulu, sign, oh, om] = m;
@@ -67,6 +69,38 @@ export function parseTimestampMs(text: string): number | undefined {
   );
 }
 
+/**
+ * The form nearly every device sends, "YYYY-MM-DDTHH:MM:SS.mmmZ" (toISOString's), read without the
+ * regexp and its match array (per message, a pull's costliest cell): the value parseTimestampMs
+ * gives for it. Undefined for any other text, and for an invalid date or time in this form: the
+ * general path then decides.
+ */
+function parseCommonTimestampMs(text: string): number | undefined {
+  if (text.length !== 24 || text.charCodeAt(10) !== 0x54 /* T */ || text.charCodeAt(23) !== 0x5a /* Z */) return undefined;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a || text.charCodeAt(19) !== 0x2e) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  const ms = digitsAt(text, 20, 3);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || ms < 0) return undefined;
+  if (!isValidDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined;
+  return epochDay(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+/** The decimal number written by `count` ASCII digits at `start`, or -1 if any is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  let n = 0;
+  for (let i = start; i < start + count; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** True for a valid calendar date written exactly as YYYY-MM-DD. */
 export function isIsoDate(text: string): boolean {
   const m = DATE_RE.exec(text);
@@ -80,4 +114,30 @@ export function canonicalTime(text: string): string | undefined {
   const ms = fractionToMs(m[4]);
   const base = `${m[1]}:${m[2]}:${m[3]}`;
   return ms === 0 ? base : `${base}.${String(ms).padStart(3, '0')}`;
+}
+
+/** "00".."59" and "000".."999": the time-of-day fields isoTimestamp writes. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** The UTC day isoTimestamp last formatted, and its date text up to the "T" (as toISOString writes it). */
+let isoDay = NaN;
+let isoDayPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()`, for the rows of a slice (which share a few days): the date part is
+ * toISOString's own, once per UTC day (so any year, negative or beyond 9999, is written as it
+ * writes it), the time of day is written by hand. Anything but an integer within Date's range
+ * takes toISOString itself (which throws for an invalid time, as before).
+ */
+export function isoTimestamp(ms: number): string {
+  if (!Number.isInteger(ms) || Math.abs(ms) > MAX_EPOCH_MS) return new Date(ms).toISOString();
+  const day = Math.floor(ms / MS_PER_DAY);
+  if (day !== isoDay) {
+    isoDayPrefix = new Date(day * MS_PER_DAY).toISOString().slice(0, -13);
+    isoDay = day;
+  }
+  const t = ms - day * MS_PER_DAY;
+  const seconds = Math.floor(t / 1000);
+  const minutes = Math.floor(seconds / 60);
+  return `${isoDayPrefix}${TWO_DIGITS[Math.floor(minutes / 60)]}:${TWO_DIGITS[minutes % 60]}:${TWO_DIGITS[seconds % 60]}.${THREE_DIGITS[t % 1000]}Z`;
 }

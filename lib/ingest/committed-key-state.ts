@@ -6,7 +6,7 @@ import type { MergeStrategyConfig } from './merge/merge-strategy';
 import { readStepConfig } from './mqtt-source-config';
 import type { IngestStore, JsonRow } from './ports';
 import { pushSourceConfig } from './push-source-config';
-import { findSeenKeys, storedSeenKeyOrder } from './seen-keys';
+import { findSeenKeys, KeyPositions, storedSeenKeyOrder } from './seen-keys';
 import { configureSchema, type IngestSourceConfig } from './slice-writer';
 import { fromStagedRow } from './stage-slice';
 
@@ -29,7 +29,7 @@ export async function committedKeyState(store: IngestStore, dataset: DatasetKey,
     store,
     datasetNum: head.num,
     strategy,
-    order: storedSeenKeyOrder(strategy, head.stateSignature),
+    positions: new KeyPositions(storedSeenKeyOrder(strategy, head.stateSignature)),
     keys,
     rowsOf: async (group) => {
       const rows: Row[] = [];

@@ -9,15 +9,27 @@
  * in a key's position (seen-keys.ts, which gives the collision odds).
  */
 export function keyHash64(key: string): bigint {
+  return BigInt.asIntN(64, (BigInt(keyHashHigh32(key)) << 32n) | BigInt(keyHashLow32(key)));
+}
+
+/**
+ * keyHash64's top 32 bits, unsigned (its FNV-1a lane): all a time position keeps of the hash
+ * (seen-keys.ts), without the other lane or a bigint.
+ */
+export function keyHashHigh32(key: string): number {
   let a = 0x811c9dc5 ^ key.length;
+  for (let i = 0; i < key.length; i++) a = Math.imul(a ^ key.charCodeAt(i), 0x01000193);
+  return fmix32(a);
+}
+
+/** keyHash64's low 32 bits, unsigned (its multiply-xorshift lane). */
+function keyHashLow32(key: string): number {
   let b = 0x9747b28c ^ key.length;
   for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
+    b = Math.imul(b ^ key.charCodeAt(i), 0x5bd1e995);
     b ^= b >>> 15;
   }
-  return BigInt.asIntN(64, (BigInt(fmix32(a)) << 32n) | BigInt(fmix32(b)));
+  return fmix32(b);
 }
 
 function fmix32(h: number): number {

@@ -1,5 +1,5 @@
 import type { Row } from '../data/row';
-import { keyHash64 } from './key-hash';
+import { keyHash64, keyHashHigh32 } from './key-hash';
 import { applyToState } from './merge/apply-to-state';
 import { LedgerStrategy } from './merge/ledger';
 import type { MergeStrategy } from './merge/merge-strategy';
@@ -57,9 +57,28 @@ export function storedSeenKeyOrder(strategy: MergeStrategy, signature: string | 
 
 /** A merge key's (`stateKeyOf` string's) position in `order`. */
 export function keyPosition(order: SeenKeyOrder, key: string): bigint {
-  const hash = keyHash64(key);
-  if (order.kind === 'hash') return hash >> 16n;
-  return (BigInt(keySeconds(key, order.index)) << 32n) | ((hash >> 32n) & 0xffffffffn);
+  if (order.kind === 'hash') return keyHash64(key) >> 16n;
+  return (BigInt(keySeconds(key, order.index)) << 32n) | BigInt(keyHashHigh32(key));
+}
+
+/**
+ * Merge keys' positions in one order, each computed once: a Ledger batch looks its keys up
+ * (findSeenKeys), then records its new ones as its group (seenKeyGroup).
+ */
+export class KeyPositions {
+  private readonly positions = new Map<string, bigint>();
+
+  constructor(readonly order: SeenKeyOrder) {}
+
+  /** keyPosition(order, key). */
+  of(key: string): bigint {
+    let position = this.positions.get(key);
+    if (position === undefined) {
+      position = keyPosition(this.order, key);
+      this.positions.set(key, position);
+    }
+    return position;
+  }
 }
 
 /**
@@ -68,22 +87,26 @@ export function keyPosition(order: SeenKeyOrder, key: string): bigint {
  */
 function keySeconds(key: string, index: number): number {
   // The common key, event time first: `["d1767225600000",…]`, read without parsing the rest.
-  const part = index === 0 && key.startsWith('["d') ? key.slice(2, key.indexOf('"', 3)) : String((JSON.parse(key) as unknown[])[index]);
-  const ms = part[0] === 'd' ? Number(part.slice(1)) : part[0] === 's' ? Date.parse(part.slice(1)) : NaN;
+  let ms: number;
+  if (index === 0 && key.startsWith('["d')) ms = Number(key.slice(3, key.indexOf('"', 3)));
+  else {
+    const part = String((JSON.parse(key) as unknown[])[index]);
+    ms = part[0] === 'd' ? Number(part.slice(1)) : part[0] === 's' ? Date.parse(part.slice(1)) : NaN;
+  }
   return Number.isFinite(ms) ? Math.min(MAX_SECONDS, Math.max(MIN_SECONDS, Math.floor(ms / 1000))) : 0;
 }
 
 /**
  * The seen-key group of a batch's committed rows, which have offsets from `offsetStart`; `keys`,
- * when the caller already has them (applyToState's upserts of these rows), spares a second pass.
+ * when the caller already has them (applyToState's upserts of these rows), spares a second pass,
+ * and `positions` (in the strategy's order), the positions the caller already computed.
  */
-export function seenKeyGroup(strategy: MergeStrategy, rows: readonly Row[], offsetStart: bigint, keys?: Iterable<string>): SeenKeyGroup {
-  const order = seenKeyOrder(strategy);
-  return { offsetStart, rowCount: rows.length, positions: BigInt64Array.from(keys ?? applyToState(strategy, rows).upserts.keys(), (k) => keyPosition(order, k)) };
+export function seenKeyGroup(strategy: MergeStrategy, rows: readonly Row[], offsetStart: bigint, keys?: Iterable<string>, positions = new KeyPositions(seenKeyOrder(strategy))): SeenKeyGroup {
+  return { offsetStart, rowCount: rows.length, positions: BigInt64Array.from(keys ?? applyToState(strategy, rows).upserts.keys(), (k) => positions.of(k)) };
 }
 
 /**
- * Which of `keys` were seen, in the state's `order` (the strategy's unless told). A key whose
+ * Which of `keys` were seen, with `positions` in the state's order (the strategy's unless told). A key whose
  * position is in a group is confirmed against that group's rows (`rowsOf`): a key that shares a
  * position with another therefore costs a read of those rows and never drops a new row.
  */
@@ -91,14 +114,14 @@ export async function findSeenKeys(args: {
   store: IngestStore;
   datasetNum: number;
   strategy: MergeStrategy;
-  order?: SeenKeyOrder;
+  positions?: KeyPositions;
   keys: readonly string[];
   rowsOf: (group: SeenKeyGroup) => Promise<Row[]>;
 }): Promise<Set<string>> {
-  const order = args.order ?? seenKeyOrder(args.strategy);
+  const positions = args.positions ?? new KeyPositions(seenKeyOrder(args.strategy));
   const byPosition = new Map<bigint, string[]>();
   for (const key of args.keys) {
-    const p = keyPosition(order, key);
+    const p = positions.of(key);
     const same = byPosition.get(p);
     if (same) same.push(key);
     else byPosition.set(p, [key]);

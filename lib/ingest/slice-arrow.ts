@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Bool, DateDay, Float64, Int32, Int64, Int8, Table, TimestampMillisecond, Uint64, Utf8, makeVector, tableToIPC, vectorFromArray, type DataType as ArrowType, type Vector } from 'apache-arrow';
 import { decodeStoredCell } from '../data/cell-codec';
 import { deflateSegment, type DeflateSegment } from '../data/deflate-segments';
-import type { Cell } from '../data/row';
+import type { Cell, Row } from '../data/row';
 import { unwrapOption, type DataType } from '../odf/data-type';
 import type { StoredRow } from './ports';
 import type { SliceLayout } from './slice-layout';
@@ -13,9 +13,11 @@ import type { SliceLayout } from './slice-layout';
  * event_time as a date), then the data columns typed — integers that fit 32 bits as Int32, other
  * integers as Int64, floats as Float64, booleans, timestamps (ms, UTC), dates — and everything else
  * as text: decimals as their exact digits (the reader casts them back to DECIMAL), nested values
- * as JSON. Written once per slice at commit, since slices never change.
+ * as JSON. Written once per slice at commit, since slices never change. `cells`, when the caller
+ * holds the rows typed (a commit's merged rows, `rows[i]`'s cells by column name), spares decoding
+ * their stored JSON again.
  */
-export function sliceArrowIpc(rows: readonly StoredRow[], layout: SliceLayout): Uint8Array {
+export function sliceArrowIpc(rows: readonly StoredRow[], layout: SliceLayout, cells?: readonly Row[]): Uint8Array {
   const v = layout.vocab;
   const n = rows.length;
   const offsets = new BigInt64Array(n);
@@ -38,8 +40,8 @@ export function sliceArrowIpc(rows: readonly StoredRow[], layout: SliceLayout): 
   };
   layout.dataFields.forEach((f, j) => {
     const { type, convert } = arrowColumn(f.type);
-    const values = rows.map((r) => {
-      const cell = decodeStoredCell(f.type, r.data[j] ?? null);
+    const values = rows.map((r, i) => {
+      const cell = cells ? (cells[i][f.name] ?? null) : decodeStoredCell(f.type, r.data[j] ?? null);
       return cell === null ? null : convert(cell);
     });
     columns[f.name] = directVector(type, values) ?? vectorFromArray(values, type);
@@ -62,7 +64,15 @@ function directVector(type: ArrowType, values: unknown[]): Vector | undefined {
   return undefined;
 }
 
-/** Strings written once into one UTF-8 buffer, with Arrow's int32 value offsets. */
+/** Values a utf8Vector write takes at once. */
+const UTF8_CHUNK = 64;
+
+/**
+ * Strings written once into one UTF-8 buffer, with Arrow's int32 value offsets. Values go in 64 at
+ * a time (a Buffer write per value cost more in the call than in the copy): when a chunk's bytes
+ * are as many as its characters, all were ASCII and each value's bytes are its characters;
+ * otherwise the chunk is written again value by value, for their offsets.
+ */
 function utf8Vector(type: Utf8, values: string[]): Vector {
   const valueOffsets = new Int32Array(values.length + 1);
   // A UTF-16 code unit takes at most 3 UTF-8 bytes: one allocation holds every string.
@@ -70,9 +80,20 @@ function utf8Vector(type: Utf8, values: string[]): Vector {
   for (const v of values) capacity += v.length;
   const bytes = Buffer.allocUnsafe(capacity * 3);
   let end = 0;
-  for (let i = 0; i < values.length; i++) {
-    end += bytes.write(values[i], end, 'utf8');
-    valueOffsets[i + 1] = end;
+  for (let start = 0; start < values.length; start += UTF8_CHUNK) {
+    const stop = Math.min(start + UTF8_CHUNK, values.length);
+    let chunk = '';
+    for (let i = start; i < stop; i++) chunk += values[i];
+    const written = bytes.write(chunk, end, 'utf8');
+    if (written === chunk.length) {
+      for (let i = start; i < stop; i++) valueOffsets[i + 1] = valueOffsets[i] + values[i].length;
+      end += written;
+    } else {
+      for (let i = start; i < stop; i++) {
+        end += bytes.write(values[i], end, 'utf8');
+        valueOffsets[i + 1] = end;
+      }
+    }
   }
   return makeVector({ type, data: new Uint8Array(bytes.buffer, bytes.byteOffset, end), valueOffsets });
 }
@@ -96,8 +117,8 @@ export function splitIpcStream(ipc: Uint8Array): { schema: Uint8Array; batches: 
  * schema, the slices' stored segments and the end marker, joined without decoding or recompressing
  * (lib/data/deflate-segments.ts). About 12 bytes a row on the wire for typical sensor readings.
  */
-export function sliceArrowSegment(rows: readonly StoredRow[], layout: SliceLayout): DeflateSegment {
-  return deflateSegment(splitIpcStream(sliceArrowIpc(rows, layout)).batches);
+export function sliceArrowSegment(rows: readonly StoredRow[], layout: SliceLayout, cells?: readonly Row[]): DeflateSegment {
+  return deflateSegment(splitIpcStream(sliceArrowIpc(rows, layout, cells)).batches);
 }
 
 /** The segments that open and close a stream of `layout`'s slices. */

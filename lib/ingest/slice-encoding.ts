@@ -3,6 +3,7 @@ import type { Cell, Row } from '../data/row';
 import { unwrapOption, type DataType } from '../odf/data-type';
 import { sha3Multihash } from '../chain/hash';
 import { jsonString } from '../data/canonical-json';
+import { isoTimestamp } from '../data/temporal';
 import type { JsonValue } from '../data/row';
 import type { StoredRow } from './ports';
 import type { SliceLayout } from './slice-layout';
@@ -54,7 +55,7 @@ function sliceLineEncoder(layout: SliceLayout): (row: SliceRow) => string {
 }
 
 export function formatEventTime(eventTime: Date, layout: SliceLayout): string {
-  const iso = eventTime.toISOString();
+  const iso = isoTimestamp(eventTime.getTime());
   return layout.eventTimeType.kind === 'Date' ? iso.slice(0, 10) : iso;
 }
 
@@ -65,22 +66,62 @@ function cellJson(type: DataType, cell: Cell): string {
   if (typeof cell === 'bigint') return cell.toString();
   if (typeof cell === 'number') {
     // An ISO timestamp holds no character JSON escapes.
-    if (unwrapOption(type).kind === 'Timestamp') return `"${new Date(cell).toISOString()}"`;
+    if (unwrapOption(type).kind === 'Timestamp') return `"${isoTimestamp(cell)}"`;
     return Number.isFinite(cell) ? String(cell) : 'null';
   }
   return JSON.stringify(cell);
 }
 
-/** The slice's hash and size, and the canonical bytes they cover. */
-export function hashSlice(lines: string[]): { hash: string; size: number; bytes: Buffer } {
-  // Each line written once into one buffer: joining 10,000 lines into one string first cost as much again.
-  let capacity = 0;
-  for (const line of lines) capacity += line.length;
-  const buffer = Buffer.allocUnsafe(capacity * 3); // a UTF-16 code unit takes at most 3 UTF-8 bytes
-  let size = 0;
-  for (const line of lines) size += buffer.write(line, size, 'utf8');
-  const bytes = buffer.subarray(0, size);
-  return { hash: sha3Multihash(bytes), size, bytes };
+/**
+ * A slice's canonical bytes, taken line by line as the lines are encoded: no line string is kept
+ * once written (a 10,000-row slice held all of them, and the GC copied them, until it was hashed),
+ * and lines are written 64 at a time (a Buffer write per line cost more in the call than in the
+ * copy). Lines end in a newline, so no surrogate pair spans two of them and the bytes are the
+ * same as the lines' joined text's.
+ */
+export class SliceBytes {
+  private buffer = Buffer.allocUnsafe(0);
+  private size = 0;
+  private pending = '';
+  private pendingLines = 0;
+  private lines = 0;
+
+  /** `lineCount`, the lines the slice will have, sizes the buffer once (a guess: it grows if need be). */
+  constructor(private readonly lineCount: number) {}
+
+  add(line: string): void {
+    this.pending += line;
+    this.lines++;
+    if (++this.pendingLines === 64) this.flush();
+  }
+
+  /** The slice's hash and size, and the canonical bytes they cover. */
+  finish(): { hash: string; size: number; bytes: Buffer } {
+    this.flush();
+    const bytes = this.buffer.subarray(0, this.size);
+    return { hash: sha3Multihash(bytes), size: this.size, bytes };
+  }
+
+  private flush(): void {
+    // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+    const needed = this.size + this.pending.length * 3;
+    if (needed > this.buffer.length) {
+      const expected = Math.ceil((needed / this.lines) * Math.max(this.lineCount, this.lines));
+      const grown = Buffer.allocUnsafe(Math.max(needed, expected, this.buffer.length * 2));
+      this.buffer.copy(grown, 0, 0, this.size);
+      this.buffer = grown;
+    }
+    this.size += this.buffer.write(this.pending, this.size, 'utf8');
+    this.pending = '';
+    this.pendingLines = 0;
+  }
+}
+
+/** The hash and size of a slice of these lines, and the canonical bytes they cover. */
+export function hashSlice(lines: readonly string[]): { hash: string; size: number; bytes: Buffer } {
+  const bytes = new SliceBytes(lines.length);
+  for (const line of lines) bytes.add(line);
+  return bytes.finish();
 }
 
 /** Stored positional JSON data back to typed cells (columns a shorter, older row lacks are null). */

@@ -8,10 +8,10 @@ import { encodeStateRow, priorStateFrom } from './key-state-codec';
 import { applyToState, type StateChanges } from './merge/apply-to-state';
 import { createMergeStrategy } from './merge/create-merge-strategy';
 import { MergeError, type MergeStrategy, type PriorState } from './merge/merge-strategy';
-import { joinKeyOf, stateKeyOf } from './merge/merge-support';
+import { BatchKeys } from './merge/merge-support';
 import type { MqttSourceConfig } from './mqtt-source-config';
 import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type JsonRow, type PullCounters, type QuarantineRecord, type SeenKeyGroup, type SliceCommit, type StagedRow } from './ports';
-import { findSeenKeys, seenKeyForm, seenKeyGroup } from './seen-keys';
+import { findSeenKeys, KeyPositions, seenKeyForm, seenKeyGroup, seenKeyOrder } from './seen-keys';
 import { latestPerTopic } from '../datasets/snapshot-scope';
 import { inferReadSchema } from './read/infer-schema';
 import { readMessage } from './read/read-message';
@@ -201,18 +201,22 @@ export class SliceWriter {
       }
     }
 
-    if (this.a.repeatedKeysAreRedeliveries && schema?.strategy.kind === 'Ledger') {
-      const kept = firstRowPerKey(schema.strategy.primaryKey, rows);
+    // Each row's merge key, computed once for the lookup, the merge and the state changes.
+    const keys = schema?.strategy.primaryKey.length ? new BatchKeys(schema.strategy.primaryKey) : undefined;
+    // A Ledger's key positions too: its keys are looked up, then its new ones recorded as its group.
+    const positions = schema?.strategy.kind === 'Ledger' ? new KeyPositions(seenKeyOrder(schema.strategy)) : undefined;
+    if (keys && this.a.repeatedKeysAreRedeliveries && schema!.strategy.kind === 'Ledger') {
+      const kept = firstRowPerKey(keys, rows);
       add.duplicates += rows.length - kept.length;
       rows.splice(0, rows.length, ...kept);
     }
     // Without a schema (nothing readable to infer one from yet) only quarantine records are written.
-    const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema), rows), schema.layout, systemTime) : [];
+    const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema, keys, positions), rows, keys), schema.layout, systemTime) : [];
     // The key state moves with every batch, staged or published: the next batch's merge sees these rows.
-    const changes = merged.length && schema!.strategy.primaryKey.length ? stateChanges(schema!.strategy, merged) : undefined;
+    const changes = merged.length && keys ? stateChanges(schema!.strategy, merged, keys) : undefined;
     const unstage = this.staged.length;
     // Ledger records the batch's keys as a seen-key group; the others their current rows.
-    const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(unstage), changes.upserts.keys()) : undefined;
+    const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(unstage), changes.upserts.keys(), positions) : undefined;
     const upserts = new Map(seen ? [] : [...(changes?.upserts ?? [])].map(([k, r]) => [k, encodeStateRow(r, schema!.layout)]));
     const generation = ++this.overlayGeneration;
     const overlaid: string[] = [];
@@ -298,8 +302,8 @@ export class SliceWriter {
     for (const k of p.overlay.keys) if (this.stateOverlay.get(k)?.generation === p.overlay.generation) this.stateOverlay.delete(k);
   }
 
-  private async priorState(rows: Row[], schema: ConfiguredSchema): Promise<PriorState> {
-    const need = schema.strategy.stateNeed(rows);
+  private async priorState(rows: Row[], schema: ConfiguredSchema, keys: BatchKeys | undefined, positions: KeyPositions | undefined): Promise<PriorState> {
+    const need = schema.strategy.stateNeed(rows, keys);
     // The overlay as the lookup is sent: a commit in flight can land while the store answers and
     // leave the overlay, though the answer (read before it landed) may not hold its keys.
     const overlaid = new Map<string, JsonRow | null | typeof DELETED>();
@@ -314,19 +318,20 @@ export class SliceWriter {
       need.kind === 'none'
         ? new Map<string, JsonRow | null>()
         : schema.strategy.kind === 'Ledger' && need.kind === 'keys'
-          ? new Map([...(await this.seenKeys(need.keys, schema))].map((k) => [k, null]))
+          ? new Map([...(await this.seenKeys(need.keys, schema, positions))].map((k) => [k, null]))
           : await this.a.store.loadKeyState(this.head.num, need.kind === 'all' ? 'all' : need.keys);
     for (const [k, o] of overlaid) o === DELETED ? stored.delete(k) : stored.set(k, o);
     return priorStateFrom(stored, schema.layout, this.head.nextOffset > 0n);
   }
 
   /** Which of `keys` this Ledger has seen in its committed and staged rows (see seen-keys.ts). */
-  private seenKeys(keys: string[], { strategy, layout }: ConfiguredSchema): Promise<Set<string>> {
+  private seenKeys(keys: string[], { strategy, layout }: ConfiguredSchema, positions: KeyPositions | undefined): Promise<Set<string>> {
     const { store } = this.a;
     return findSeenKeys({
       store,
       datasetNum: this.head.num,
       strategy,
+      positions,
       keys,
       rowsOf: async (group) => {
         const end = group.offsetStart + BigInt(group.rowCount);
@@ -425,18 +430,18 @@ export function stateSignature(strategy: MergeStrategy): string {
  * rows are all appends: their keys, each with its row as is (the values are not read), spare a copy
  * of every row.
  */
-function stateChanges(strategy: MergeStrategy, merged: readonly Row[]): StateChanges {
+function stateChanges(strategy: MergeStrategy, merged: readonly Row[], keys: BatchKeys): StateChanges {
   if (strategy.kind !== 'Ledger') return applyToState(strategy, merged);
   const upserts = new Map<string, Row>();
-  for (const row of merged) upserts.set(stateKeyOf(strategy.primaryKey, row), row);
+  for (const row of merged) upserts.set(keys.state(row), row);
   return { upserts, deletes: new Set() };
 }
 
 /** Each key's first row (rows with a null key cell never match, so they are all kept). */
-function firstRowPerKey(primaryKey: readonly string[], rows: readonly Row[]): Row[] {
+function firstRowPerKey(keys: BatchKeys, rows: readonly Row[]): Row[] {
   const seen = new Set<string>();
   return rows.filter((row) => {
-    const key = joinKeyOf(primaryKey, row);
+    const key = keys.join(row);
     if (key === undefined) return true;
     if (seen.has(key)) return false;
     seen.add(key);

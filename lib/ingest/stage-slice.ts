@@ -5,7 +5,7 @@ import type { DataSchema } from '../odf/data-type';
 import type { JsonValue } from '../data/row';
 import type { CommittedSlice, StagedRow, StoredRow } from './ports';
 import { arrowSchemaKey, sliceArrowSegment } from './slice-arrow';
-import { decodeStoredData, encodeSliceLine, hashSlice, type SliceRow } from './slice-encoding';
+import { decodeStoredData, encodeSliceLine, SliceBytes, type SliceRow } from './slice-encoding';
 import { dataSchemaOf, type SliceLayout } from './slice-layout';
 
 /**
@@ -38,7 +38,7 @@ export function stageSlice(args: {
   if (merged.length === 0) return undefined;
   const committedRows = fillEventTimes(merged, layout, systemTime);
   const storedRows: StoredRow[] = new Array(committedRows.length);
-  const lines: string[] = new Array(committedRows.length);
+  const bytes = new SliceBytes(committedRows.length);
   let maxEventMs = prevWatermark?.getTime() ?? -Infinity;
   // One line's fields, reused row after row: the encoder keeps nothing of it.
   const line: SliceRow = { offset: 0n, op: 0, systemTime, eventTime: systemTime, data: {} };
@@ -52,9 +52,9 @@ export function stageSlice(args: {
     line.op = op;
     line.eventTime = eventTime;
     line.data = row;
-    lines[i] = encodeSliceLine(line, layout);
+    bytes.add(encodeSliceLine(line, layout));
   }
-  const { hash, size, bytes } = hashSlice(lines);
+  const { hash, size, bytes: canonical } = bytes.finish();
   const offsetStart = nextOffset;
   const offsetEnd = nextOffset + BigInt(merged.length - 1);
   const watermark = new Date(maxEventMs);
@@ -75,7 +75,7 @@ export function stageSlice(args: {
   });
   return {
     committedRows,
-    slice: { offsetStart, offsetEnd, hash, size, rows: storedRows, canonical: bytes, arrow: { segment: sliceArrowSegment(storedRows, layout), schemaKey: arrowSchemaKey(layout) } },
+    slice: { offsetStart, offsetEnd, hash, size, rows: storedRows, canonical, arrow: { segment: sliceArrowSegment(storedRows, layout, committedRows), schemaKey: arrowSchemaKey(layout) } },
     watermark,
     events,
     ...(schemaChanged ? { dataSchema: schema } : {}),

@@ -1,6 +1,6 @@
 import { Op, type Row } from '../../data/row';
 import type { MergeContext, MergeStrategy, PriorState, StateNeed } from './merge-strategy';
-import { joinKeyOf, keysNeed, MergeLayout, sortRows } from './merge-support';
+import { BatchKeys, keysNeed, MergeLayout, sortRows } from './merge-support';
 
 /**
  * Ledger: a left anti-join of the batch against every key seen before (= present in the state, see
@@ -25,17 +25,17 @@ export class LedgerStrategy implements MergeStrategy {
     this.eventTimeColumn = this.layout.eventTimeColumn;
   }
 
-  stateNeed(batch: readonly Row[]): StateNeed {
-    return keysNeed(this.primaryKey, batch);
+  stateNeed(batch: readonly Row[], keys?: BatchKeys): StateNeed {
+    return keysNeed(this.primaryKey, batch, keys);
   }
 
-  merge(prior: PriorState, batch: readonly Row[]): Row[] {
+  merge(prior: PriorState, batch: readonly Row[], keys: BatchKeys = new BatchKeys(this.primaryKey)): Row[] {
     const unseen = batch.filter((row) => {
-      const key = joinKeyOf(this.primaryKey, row);
+      const key = keys.join(row);
       return key === undefined || prior.get(key) === undefined;
     });
     return sortRows(
-      unseen.map((row) => this.layout.emit(Op.Append, row)),
+      unseen.map((row) => keys.emitted(row, this.layout.emit(Op.Append, row))),
       this.layout.byEventTime(),
     );
   }

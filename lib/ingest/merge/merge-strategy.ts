@@ -1,6 +1,7 @@
 import type { Row } from '../../data/row';
 import type { DataField } from '../../odf/data-type';
 import type { DatasetVocab } from '../../odf/vocab';
+import type { BatchKeys } from './merge-support';
 
 /** ODF MergeStrategy config (manifest `merge:` with kinds already normalised to PascalCase). */
 export type MergeStrategyConfig =
@@ -67,8 +68,9 @@ export interface MergeStrategy {
   readonly primaryKey: readonly string[];
   /** Name of the operation type column (vocab), which leads every output row. */
   readonly operationTypeColumn: string;
-  stateNeed(batch: readonly Row[]): StateNeed;
-  merge(prior: PriorState, batch: readonly Row[]): Row[];
+  /** `keys`, when the engine passes one (the same to both calls of a batch), holds the rows' keys it already computed. */
+  stateNeed(batch: readonly Row[], keys?: BatchKeys): StateNeed;
+  merge(prior: PriorState, batch: readonly Row[], keys?: BatchKeys): Row[];
 }
 
 /** The merge strategy cannot be configured as given, or a batch breaks its rules. */

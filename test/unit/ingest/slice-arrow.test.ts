@@ -6,6 +6,8 @@ import { arrowSchemaKey, arrowStreamEnds, sliceArrowIpc, sliceArrowSegment } fro
 import { layoutFromReadSchema } from '../../../lib/ingest/slice-layout';
 import { DEFAULT_VOCAB } from '../../../lib/odf/vocab';
 import type { StoredRow } from '../../../lib/ingest/ports';
+import { decodeStoredData } from '../../../lib/ingest/slice-encoding';
+import type { Row } from '../../../lib/data/row';
 
 const layout = layoutFromReadSchema(
   {
@@ -46,6 +48,22 @@ describe('slice Arrow encoding', () => {
     const t = tableFromIPC(sliceArrowIpc(names.map((name, i) => row(i, [name, seen[i]])), texts));
     expect(t.getChild('name')!.toArray()).toEqual(names);
     expect(seen.map((_, i) => t.getChild('seen')!.get(i))).toEqual(seen);
+  });
+
+  it('writes text columns in chunks the same as value by value: ASCII, multi-byte and a surrogate pair split over two values', () => {
+    const texts = layoutFromReadSchema({ fields: [{ name: 'event_time', type: { kind: 'Timestamp', unit: 'Millisecond', timezone: 'UTC' } }, { name: 'name', type: { kind: 'String' } }] }, DEFAULT_VOCAB);
+    const names = Array.from({ length: 300 }, (_, i) => (i === 150 ? 'é' : i === 200 ? '\ud83d' : i === 201 ? '\ude00' : i % 7 === 0 ? '' : `name-${i}`));
+    const t = tableFromIPC(sliceArrowIpc(names.map((name, i) => row(i, [name])), texts));
+    // A lone surrogate is written as U+FFFD, as a write of that value alone writes it.
+    expect(t.getChild('name')!.toArray()).toEqual(names.map((name) => (name === '\ud83d' || name === '\ude00' ? '\ufffd' : name)));
+  });
+
+  it('encodes a commit\'s typed rows as it encodes their stored JSON', () => {
+    const stored = [row(0, ['a', '9007199254740993', 7, '12.50', '2026-03-01']), row(1, ['é😀', '-3', null, '-0.01', '2026-03-02']), row(2, ['', '0', 0, '0.00', '1969-12-31'])];
+    const typed: Row[] = stored.map((r) => ({ op: r.op, event_time: r.eventTime.getTime(), ...decodeStoredData(r.data, layout) }));
+    expect(typed[0].seq).toBe(9007199254740993n);
+    expect(Buffer.from(sliceArrowIpc(stored, layout, typed))).toEqual(Buffer.from(sliceArrowIpc(stored, layout)));
+    expect(sliceArrowSegment(stored, layout, typed)).toEqual(sliceArrowSegment(stored, layout));
   });
 
   it('joins slices compressed at commit into one stream, as served, with every row once', () => {

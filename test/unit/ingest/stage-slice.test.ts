@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_VOCAB } from '../../../lib/odf/vocab';
 import { layoutFromReadSchema, dataSchemaOf } from '../../../lib/ingest/slice-layout';
 import { stageSlice } from '../../../lib/ingest/stage-slice';
-import { encodeSliceLine, hashSlice } from '../../../lib/ingest/slice-encoding';
+import { encodeSliceLine, hashSlice, SliceBytes } from '../../../lib/ingest/slice-encoding';
 import { sha3Multihash } from '../../../lib/chain/hash';
 
 const layout = layoutFromReadSchema(
@@ -87,5 +87,15 @@ describe('stageSlice', () => {
     const bytes = Buffer.from(lines.join(''), 'utf8');
     expect(hashSlice(lines)).toEqual({ hash: sha3Multihash(bytes), size: bytes.length, bytes });
     expect(hashSlice([])).toEqual({ hash: sha3Multihash(Buffer.alloc(0)), size: 0, bytes: Buffer.alloc(0) });
+  });
+
+  it('takes lines in chunks and grows past a short guess of their number, the same bytes', () => {
+    const lines = Array.from({ length: 1000 }, (_, i) => `{"n":${i},"s":"${'é😀x'.repeat(i % 50)}"}\n`);
+    const bytes = Buffer.from(lines.join(''), 'utf8');
+    for (const guess of [0, 1, 64, 1000, 100_000]) {
+      const slice = new SliceBytes(guess);
+      for (const line of lines) slice.add(line);
+      expect(slice.finish(), `guess ${guess}`).toEqual({ hash: sha3Multihash(bytes), size: bytes.length, bytes });
+    }
   });
 });

@@ -3,7 +3,8 @@ import { Op } from '../../../lib/data/row';
 import { LedgerStrategy } from '../../../lib/ingest/merge/ledger';
 import { MergeError } from '../../../lib/ingest/merge/merge-strategy';
 import { DEFAULT_VOCAB } from '../../../lib/odf/vocab';
-import { CTX, FIELDS, input, mergeAfter, out } from './merge-fixtures';
+import { BatchKeys, stateKeyOf } from '../../../lib/ingest/merge/merge-support';
+import { CTX, FIELDS, input, MemoryState, mergeAfter, out } from './merge-fixtures';
 
 const A = Op.Append;
 const HISTORY = [out(A, 2020, 'vancouver', 1), out(A, 2020, 'seattle', 2), out(A, 2020, 'kyiv', 3)];
@@ -76,5 +77,21 @@ describe('Ledger', () => {
     const need = strategy.stateNeed([input(2020, 'a', 1), input(2020, 'a', 2), input(null, 'b', 3)]);
     expect(need).toEqual({ kind: 'keys', keys: [expect.any(String)] });
     expect(strategy.stateNeed([])).toEqual({ kind: 'none' });
+  });
+});
+
+describe('Ledger with the engine\'s BatchKeys', () => {
+  const strategy = new LedgerStrategy(['year', 'city'], CTX);
+
+  it('merges as without, and keys each output row by its own cells (a null key cell is not carried over)', () => {
+    const state = new MemoryState();
+    state.commit(strategy, HISTORY);
+    const batch = [input(2021, 'oslo', 5), input(2020, 'seattle', 2), input(null, 'lima', 6), input(2021, 'oslo', 7)];
+    const keys = new BatchKeys(strategy.primaryKey);
+    const merged = strategy.merge(state.prior(strategy.stateNeed(batch, keys)), batch, keys);
+    expect(merged).toEqual(state.merge(strategy, batch));
+    // The engine fills null event times after the merge: the filled row's key is its new one.
+    for (const row of merged) row.year ??= 2030;
+    expect(merged.map((row) => keys.state(row))).toEqual(merged.map((row) => stateKeyOf(strategy.primaryKey, row)));
   });
 });

@@ -1,0 +1,111 @@
+/**
+ * npm run bench:prepare — the CPU the ingest core spends per message, without a broker: the real
+ * SliceWriter (read → merge → key state → stage → slice encoding) preparing and committing
+ * BENCH_MESSAGES (100,000) synthetic QoS 1 messages (benchPayload) to a throwaway Postgres, in
+ * batches of 2,500 published every 4th batch (10,000-row slices), as a pull does; for a Ledger
+ * merge on [event_time, device_id] and for an Append merge.
+ *
+ * Prints the process's CPU per message (process.cpuUsage: every thread of this process, so other
+ * load on the machine moves it less than the wall clock), the CPU of prepare alone, and wall ms.
+ * Postgres works in its own processes and is not counted. Env: BENCH_MESSAGES, BENCH_ROUNDS (runs
+ * per merge, the best is printed; default 3), BENCH_CPU_PROF (a directory: a V8 CPU profile of the
+ * last Ledger run is written there).
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { addDataset } from '../lib/datasets/add-dataset';
+import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
+import type { ReceivedMessage } from '../lib/ingest/fetch/mqtt-session';
+import { mqttSourceConfig } from '../lib/ingest/mqtt-source-config';
+import { configureSchema, SliceWriter, systemClock } from '../lib/ingest/slice-writer';
+import type { Store } from '../lib/store/open-store';
+import { mqttManifest } from '../test/support/manifests';
+import { startPostgres } from '../test/support/postgres-server';
+import { BENCH_FIELDS, benchPayload, openFreshDatabase } from './support';
+
+const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BATCH = 2_500;
+const PUBLISH_EVERY = 4;
+const MERGES = {
+  Ledger: '        kind: Ledger\n        primaryKey: [event_time, device_id]',
+  Append: '        kind: Append',
+};
+
+interface Run {
+  cpuUsPerMsg: number;
+  prepareCpuUsPerMsg: number;
+  wallMs: number;
+}
+
+/** The messages a pull would receive: built once, outside the measured part. */
+function messages(): ReceivedMessage[] {
+  const receivedAt = new Date();
+  return Array.from({ length: N }, (_, i) => ({ topic: 'bench/prepare/a', payload: Buffer.from(benchPayload(i)), qos: 1, retain: false, dup: false, messageId: (i % 65_535) + 1, receivedAt }));
+}
+
+async function run(store: Store, name: string, merge: string, received: ReceivedMessage[]): Promise<Run> {
+  await addDataset({ store, manifest: mqttManifest({ name, port: 1883, topics: [{ path: 'bench/prepare/#', qos: 'AtLeastOnce' }], fields: BENCH_FIELDS, merge }) });
+  const head = (await store.ingest.getDatasetHead(defaultWorkspaceKey(name)))!;
+  const source = mqttSourceConfig(head.snapshot, () => undefined);
+  const schema = configureSchema(source.readSchema!, source, head);
+  const pullId = `bench-prepare-${Date.now()}`;
+  const lease = await store.ingest.acquirePullLease(head.id, pullId);
+  await store.ingest.startPull(head.id, pullId);
+  const writer = new SliceWriter({ store: store.ingest, clock: systemClock, head, source, schema, pullId, maxPayloadBytes: 1 << 20 });
+  await writer.start();
+  let prepareCpu = 0;
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  for (let b = 0; b * BATCH < received.length; b++) {
+    const batch = received.slice(b * BATCH, (b + 1) * BATCH);
+    const publish = (b + 1) % PUBLISH_EVERY === 0 || (b + 1) * BATCH >= received.length;
+    const before = process.cpuUsage();
+    const prepared = await writer.prepare(batch, [], publish);
+    const spent = process.cpuUsage(before);
+    prepareCpu += spent.user + spent.system;
+    await writer.commit(prepared);
+  }
+  const wallMs = performance.now() - t0;
+  const { user, system } = process.cpuUsage(cpu);
+  await store.ingest.finishPull(pullId, { status: 'updated', hasMore: false });
+  await lease.release();
+  if (writer.counters.rowsCommitted !== received.length) throw new Error(`committed ${writer.counters.rowsCommitted} of ${received.length} rows`);
+  return { cpuUsPerMsg: (user + system) / received.length, prepareCpuUsPerMsg: prepareCpu / received.length, wallMs };
+}
+
+async function main() {
+  const server = await startPostgres();
+  const { store } = await openFreshDatabase(server.adminUrl, 'bench_prepare');
+  const profDir = process.env.BENCH_CPU_PROF;
+  try {
+    const received = messages();
+    console.log(`# SliceWriter prepare + commit: ${N.toLocaleString('en-US')} messages (~${received[0].payload.length} bytes), batches of ${BATCH}, a slice every ${PUBLISH_EVERY} batches; best of ${ROUNDS}`);
+    for (const [kind, merge] of Object.entries(MERGES)) {
+      let best: Run | undefined;
+      for (let round = 0; round < ROUNDS; round++) {
+        const profile = profDir && kind === 'Ledger' && round === ROUNDS - 1 ? new Session() : undefined;
+        if (profile) {
+          profile.connect();
+          await profile.post('Profiler.enable');
+          await profile.post('Profiler.start');
+        }
+        const r = await run(store, `bench.prepare.${kind.toLowerCase()}${round}`, merge, received);
+        if (profile) {
+          const { profile: cpuProfile } = await profile.post('Profiler.stop');
+          mkdirSync(profDir!, { recursive: true });
+          writeFileSync(path.join(profDir!, `prepare-${Date.now()}.cpuprofile`), JSON.stringify(cpuProfile));
+          profile.disconnect();
+        }
+        if (!best || r.cpuUsPerMsg < best.cpuUsPerMsg) best = r;
+      }
+      console.log(`${kind.padEnd(7)} CPU ${best!.cpuUsPerMsg.toFixed(2)} µs/msg (prepare ${best!.prepareCpuUsPerMsg.toFixed(2)} µs/msg), wall ${Math.round(best!.wallMs)} ms`);
+    }
+  } finally {
+    await store.close();
+    server.stop();
+  }
+}
+
+await main();
