@@ -24,6 +24,9 @@ import { startDeviceEndpoint } from '../lib/device-endpoint/device-endpoint';
 import { deviceEndpointConfig } from '../lib/device-endpoint/endpoint-config';
 import { startOpeningEngine } from '../lib/query/opening-engine';
 
+/** How long a client may take to send a request's headers (see createServer below). */
+const HEADERS_TIMEOUT_MS = 10_000;
+
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** The header Better Auth reads the client address from (lib/auth/create-auth.ts); set here only. */
@@ -43,7 +46,9 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   void startOpeningEngine().catch(() => undefined); // logged there
   const trustProxy = process.env.SLUICE_TRUST_PROXY === '1';
   const assets = opts.dev ? undefined : precompressedAssets(path.join(ROOT, '.next'));
-  const server = http.createServer((req, res) => {
+  // A client gets HEADERS_TIMEOUT_MS to send its request headers (Node's default 60 s, checked
+  // every 30 s, let one that trickles them hold a connection for up to 90 s: slowloris).
+  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, trustProxy);
     if (!pathDecodes(req)) {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'INVALID_INPUT', message: 'the address holds a malformed percent-escape' }));

@@ -1,0 +1,24 @@
+/**
+ * `sluice serve` against a client that opens connections and sends its request headers a byte at a
+ * time (slowloris): each such connection is answered 408 and dropped once the headers timeout
+ * passes, not held for the minute or more Node allows by default.
+ */
+import net from 'node:net';
+import { expect, test } from './fixtures';
+
+const BASE_URL = new URL(process.env.SLUICE_E2E_BASE_URL!);
+
+test('a client that never finishes its request headers is answered 408 and disconnected within the 10 s headers timeout; the console keeps answering', async () => {
+  test.setTimeout(60_000);
+  const socket = net.connect(Number(BASE_URL.port), BASE_URL.hostname);
+  let answer = '';
+  socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  const opened = Date.now();
+  socket.write('GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
+  // Node's default (60 s, checked every 30 s) would keep it past the test's timeout.
+  expect((await closed) - opened).toBeLessThan(45_000);
+  expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  expect((await fetch(new URL('/sign-in', BASE_URL))).status).toBeLessThan(500);
+});
