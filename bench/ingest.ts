@@ -21,7 +21,7 @@ import pg from 'pg';
 import { addDataset } from '../lib/datasets/add-dataset';
 import { runPollingIngest } from '../lib/ingest/run-polling-ingest';
 import type { MqttSession, ReceivedMessage } from '../lib/ingest/fetch/mqtt-session';
-import { openThreadedMqttSession } from '../lib/ingest/fetch/threaded-mqtt-session';
+import { openThreadedMqttSession, prepareSessionThread } from '../lib/ingest/fetch/threaded-mqtt-session';
 import { openStore, type Store } from '../lib/store/open-store';
 import { mqttManifest } from '../test/support/manifests';
 import { startMosquitto } from '../test/support/mosquitto-server';
@@ -62,6 +62,8 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
   createSession(port, 'bench-sub-5', 'bench/throughput/#', true);
   const transport = { url: `mqtt://127.0.0.1:${port}`, clientId: 'bench-transport', topics: [{ path: 'bench/throughput/#', qos: 1 as const }] };
   await (await openBenchSession(transport, () => {})).close();
+  // As `sluice pull` does, the session thread loads before the timing starts (while the backlog is published).
+  prepareSessionThread();
   await publishBacklog(port, 'bench/throughput/a', 0, N);
 
   const sub311 = N / timeMosquittoSub(port, 'bench-sub-311', 'bench/throughput/#', N, false);
