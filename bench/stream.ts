@@ -3,7 +3,7 @@
  *
  * A publisher process sends a steady BENCH_RATE (default 5,000) QoS 1 messages a second to a
  * throwaway Mosquitto for BENCH_SECONDS (default 300); this process runs a follow pull (what
- * `sluice pull --follow` and an always-on dataset run) of a Ledger dataset on a throwaway
+ * `sluice pull --follow` and an always-on dataset run, its session on its own thread) of a Ledger dataset on a throwaway
  * Postgres. Each message's event_time is the instant it was published, so publish → committed
  * (visible to readers: the slice and its AddData block are in Postgres) is measured per message
  * when its commit returns. Prints p50/p95/p99/max, this process's RSS and heap (after a GC) once
@@ -20,6 +20,7 @@ import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 import { verifyDataset } from '../lib/datasets/verify-dataset';
 import { followPull, type FollowCommit } from '../lib/ingest/follow-pull';
 import { DEFAULT_COMPACTION } from '../lib/ingest/compact-tail';
+import { openThreadedMqttSession } from '../lib/ingest/fetch/threaded-mqtt-session';
 import { openStore } from '../lib/store/open-store';
 import { mqttManifest } from '../test/support/manifests';
 import { startMosquitto } from '../test/support/mosquitto-server';
@@ -134,6 +135,8 @@ async function main() {
     store: store.ingest,
     dataset,
     follow: { commitIntervalMs: INTERVAL_MS, compaction: { ...DEFAULT_COMPACTION, enabled: COMPACTION } },
+    // Its session on a thread of its own, as `sluice pull --follow` and `sluice worker` open it.
+    openSession: openThreadedMqttSession,
     signal: stop.signal,
     onCommit,
     onConnected: () => connected(),
