@@ -103,6 +103,36 @@ export function deliverSessionEvents(batch: SessionEventBatch, sink: SessionEven
   return count;
 }
 
+/**
+ * What the session thread posted and the pulling thread has not yet taken in. Past either limit
+ * the thread stops reading the socket (TCP then holds the broker back) until both are below half.
+ * QoS 1/2 traffic is bounded by the receive window anyway; QoS 0 is not, and a busy pulling thread
+ * must not let it pile up in memory (20,000 messages of up to 16 MiB would not fit).
+ */
+export class UnconsumedEvents {
+  static readonly MAX_EVENTS = 20_000;
+  static readonly MAX_BYTES = 64 * 1024 * 1024;
+  /** The pulling thread reports what it took in this many events or bytes at a time: below half the limits. */
+  static readonly REPORT_EVENTS = 4_096;
+  static readonly REPORT_BYTES = 8 * 1024 * 1024;
+  private events = 0;
+  private bytes = 0;
+
+  /** Counts a posted batch; true when the thread should stop reading. */
+  posted(events: number, bytes: number): boolean {
+    this.events += events;
+    this.bytes += bytes;
+    return this.events >= UnconsumedEvents.MAX_EVENTS || this.bytes >= UnconsumedEvents.MAX_BYTES;
+  }
+
+  /** Counts what the pulling thread reported taken in; true when the thread may read again. */
+  consumed(events: number, bytes: number): boolean {
+    this.events -= events;
+    this.bytes -= bytes;
+    return this.events <= UnconsumedEvents.MAX_EVENTS / 2 && this.bytes <= UnconsumedEvents.MAX_BYTES / 2;
+  }
+}
+
 /** An acknowledgement the pulling thread released, as one number: kind in the high bits, packet id in the low 16. */
 export type ReleasedAck = 'puback' | 'pubrec' | 'pubcomp';
 const ACK_KINDS: ReleasedAck[] = ['puback', 'pubrec', 'pubcomp'];

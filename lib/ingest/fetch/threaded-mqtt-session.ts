@@ -3,7 +3,7 @@ import { activeBrokerPolicy, installBrokerPolicy } from '../../brokers/active-br
 import type { BrokerPolicy } from '../../brokers/broker-policy';
 import { isSluiceError, SluiceError, type ErrorCode } from '../../errors';
 import { openMqttSession, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type TopicSubscription } from './mqtt-session';
-import { decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, type SessionEventBatch } from './session-thread-wire';
+import { decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, UnconsumedEvents, type SessionEventBatch } from './session-thread-wire';
 
 /**
  * A pull's broker session on a thread of its own: the socket, TLS, mqtt.js's parsing and the ack
@@ -43,7 +43,7 @@ export function openThreadedMqttSession(options: MqttSessionOptions, handlers: M
         default:
           session?.receive(m);
           // Events before the CONNACK's answer (a resumed session's queue follows it at once) go straight to the handlers.
-          if (!session && m.t === 'events') worker.postMessage({ t: 'consumed', count: deliverSessionEvents(m.batch, handlers) } satisfies ToSessionThread);
+          if (!session && m.t === 'events') worker.postMessage({ t: 'consumed', count: deliverSessionEvents(m.batch, handlers), bytes: m.batch.payloads.byteLength } satisfies ToSessionThread);
       }
     });
     worker.on('error', (err) => fail(new SluiceError('CONNECTION_LOST', `the pull's session thread failed: ${err.message}`, { cause: err })));
@@ -84,19 +84,11 @@ type FromSessionThread =
 type ToSessionThread =
   | { t: 'open'; options: MqttSessionOptions; policy: BrokerPolicy }
   | { t: 'acks'; codes: Uint32Array }
-  | { t: 'consumed'; count: number }
+  | { t: 'consumed'; count: number; bytes: number }
   | { t: 'stop' }
   | { t: 'resume' }
   | { t: 'close' };
 
-/**
- * Events posted and not yet taken in by the pulling thread past which the session thread stops
- * reading the socket (TCP then holds the broker back). QoS 1/2 traffic is bounded by the receive
- * window anyway; QoS 0 is not, and a busy pulling thread must not let it pile up in memory.
- */
-const MAX_UNCONSUMED_EVENTS = 20_000;
-/** Taken-in events are reported to the thread this many at a time (below MAX_UNCONSUMED_EVENTS / 2). */
-const CONSUMED_REPORT = 4_096;
 /** A batch is posted at the end of each socket read, or once this large. */
 const MAX_BATCH_EVENTS = 2_000;
 /** How long a closing session thread may take before it is stopped (the session closes within 3 s). */
@@ -123,6 +115,7 @@ class ThreadSession implements MqttSession {
   private acksScheduled = false;
   /** Events taken in and not yet reported to the thread (reported a few thousand at a time). */
   private consumed = 0;
+  private consumedBytes = 0;
   /** What was last asked of the thread: a pull at its cap asks to stop on every later message. */
   private receiving = true;
   private closing: Promise<void> | undefined;
@@ -142,7 +135,7 @@ class ThreadSession implements MqttSession {
   receive(m: FromSessionThread): void {
     if (m.t === 'closed') return this.onClosed();
     if (this.closing) return; // a closing session's traffic is the broker's again
-    if (m.t === 'events') this.reportConsumed(deliverSessionEvents(m.batch, this.handlers));
+    if (m.t === 'events') this.reportConsumed(deliverSessionEvents(m.batch, this.handlers), m.batch.payloads.byteLength);
     else if (m.t === 'error') this.failed(fromWire(m.error));
   }
 
@@ -180,15 +173,17 @@ class ThreadSession implements MqttSession {
   }
 
   /**
-   * Lets the thread know how much was taken in, CONSUMED_REPORT events at a time: what is never
-   * reported stays below that, so a thread that stopped reading (MAX_UNCONSUMED_EVENTS) always
-   * learns enough to fall below its resume mark (half that) again.
+   * Lets the thread know how much was taken in, a few thousand events (or megabytes) at a time
+   * (UnconsumedEvents.REPORT_*): what is never reported stays below half the thread's limits, so a
+   * thread that stopped reading always learns enough to read again.
    */
-  private reportConsumed(count: number): void {
+  private reportConsumed(count: number, bytes: number): void {
     this.consumed += count;
-    if (this.consumed < CONSUMED_REPORT) return;
-    this.post({ t: 'consumed', count: this.consumed });
+    this.consumedBytes += bytes;
+    if (this.consumed < UnconsumedEvents.REPORT_EVENTS && this.consumedBytes < UnconsumedEvents.REPORT_BYTES) return;
+    this.post({ t: 'consumed', count: this.consumed, bytes: this.consumedBytes });
     this.consumed = 0;
+    this.consumedBytes = 0;
   }
 
   close(): Promise<void> {
@@ -240,7 +235,7 @@ function serveSessionThread(): void {
   const batcher = new SessionEventBatcher();
   let session: MqttSession | undefined;
   let flushScheduled = false;
-  let unconsumed = 0;
+  const backlog = new UnconsumedEvents();
   let stopped = false;
   let congested = false;
   const applyPause = () => {
@@ -251,9 +246,9 @@ function serveSessionThread(): void {
     flushScheduled = false;
     if (batcher.size === 0) return;
     const batch = batcher.take();
-    unconsumed += batch.receivedAt.length;
+    const full = backlog.posted(batch.receivedAt.length, batch.payloads.byteLength);
     port.postMessage({ t: 'events', batch } satisfies FromSessionThread, [batch.payloads]);
-    if (!congested && unconsumed >= MAX_UNCONSUMED_EVENTS) {
+    if (full && !congested) {
       congested = true;
       applyPause();
     }
@@ -307,8 +302,7 @@ function serveSessionThread(): void {
         }
         break;
       case 'consumed':
-        unconsumed -= m.count;
-        if (congested && unconsumed <= MAX_UNCONSUMED_EVENTS / 2) {
+        if (backlog.consumed(m.count, m.bytes) && congested) {
           congested = false;
           applyPause();
         }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../../../lib/ingest/fetch/mqtt-session';
-import { decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher } from '../../../lib/ingest/fetch/session-thread-wire';
+import { decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, UnconsumedEvents } from '../../../lib/ingest/fetch/session-thread-wire';
 
 function received(batcher: SessionEventBatcher) {
   const events: (ReceivedMessage | { pubrel: number })[] = [];
@@ -47,5 +47,28 @@ describe('session thread wire: what the broker sent crosses threads as it was se
     for (const kind of ['puback', 'pubrec', 'pubcomp'] as const) {
       for (const messageId of [0, 1, 65_535]) expect(decodeAck(encodeAck(kind, messageId))).toEqual({ kind, messageId });
     }
+  });
+});
+
+describe('session thread flow control: what the pulling thread has not taken in is bounded', () => {
+  it('stops reading at 20,000 unconsumed events and reads again once at most half are left', () => {
+    const u = new UnconsumedEvents();
+    expect(u.posted(19_999, 1000)).toBe(false);
+    expect(u.posted(1, 10)).toBe(true);
+    expect(u.consumed(9_999, 0)).toBe(false);
+    expect(u.consumed(1, 0)).toBe(true);
+  });
+
+  it('stops reading at 64 MiB of unconsumed payloads however few the messages (QoS 0 has no window)', () => {
+    const u = new UnconsumedEvents();
+    expect(u.posted(3, 48 * 1024 * 1024)).toBe(false);
+    expect(u.posted(1, 16 * 1024 * 1024)).toBe(true);
+    expect(u.consumed(1, 16 * 1024 * 1024)).toBe(false);
+    expect(u.consumed(1, 16 * 1024 * 1024)).toBe(true);
+  });
+
+  it('reports come often enough that what is never reported cannot keep the thread stopped', () => {
+    expect(UnconsumedEvents.REPORT_EVENTS).toBeLessThan(UnconsumedEvents.MAX_EVENTS / 2);
+    expect(UnconsumedEvents.REPORT_BYTES).toBeLessThan(UnconsumedEvents.MAX_BYTES / 2);
   });
 });
