@@ -12,14 +12,17 @@ export class MqttFrameError extends Error {
 /**
  * Splits a byte stream into whole MQTT control packets (fixed header + remaining length, MQTT 3.1.1
  * §2.2 and 5.0 §2.1), without parsing them. A packet whose declared remaining length exceeds
- * `maxPacketBytes` is refused from its first bytes, before any of its body is buffered: at most one
- * packet's worth (plus a 5-byte header) is ever held. Chunks are joined only when a packet is
- * complete, so a packet trickled in one byte at a time costs one copy, not one per byte.
+ * `maxPacketBytes` is refused from its first bytes, before any of its body is buffered. Packets
+ * whole inside a chunk are views into it (no copy). A packet split across chunks is copied, as
+ * its bytes arrive, into one buffer of its declared size: at most one packet's worth is held, and
+ * a packet trickled one byte per chunk (one byte per WebSocket message) costs one copy of each
+ * byte, not a Buffer object per byte (holding the chunks cost ~190 bytes of memory per byte).
  */
 export class MqttFramer {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  /** Total bytes of the packet at the head of the buffer, once its header is complete. */
+  /** The split packet's bytes so far: its header (at most 5 bytes) until its size is known, then the packet. */
+  private partial: Buffer = Buffer.alloc(0);
+  private partialBytes = 0;
+  /** Total bytes of the split packet, once its header is complete. */
   private packetBytes: number | undefined;
 
   constructor(private maxPacketBytes: number) {}
@@ -31,35 +34,58 @@ export class MqttFramer {
 
   /** Takes bytes in and returns the packets they complete, in order; throws MqttFrameError. */
   push(bytes: Buffer): Buffer[] {
-    if (bytes.length) {
-      this.chunks.push(bytes);
-      this.buffered += bytes.length;
-    }
     const packets: Buffer[] = [];
-    for (;;) {
-      if (this.packetBytes === undefined) {
-        const header = readFixedHeader(this.head(5));
-        if (!header) return packets;
-        if (header.remainingLength > this.maxPacketBytes) {
-          throw new MqttFrameError(`an MQTT packet of ${header.remainingLength} bytes exceeds the limit of ${this.maxPacketBytes}`, 'too-large');
-        }
-        this.packetBytes = header.headerBytes + header.remainingLength;
-      }
-      if (this.buffered < this.packetBytes) return packets;
-      const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
-      packets.push(all.subarray(0, this.packetBytes));
-      const rest = all.subarray(this.packetBytes);
-      this.chunks = rest.length ? [rest] : [];
-      this.buffered = rest.length;
+    let rest = bytes;
+    if (this.partialBytes > 0) {
+      rest = this.fillPartial(rest);
+      if (this.packetBytes === undefined || this.partialBytes < this.packetBytes) return packets;
+      packets.push(this.partial);
+      this.partial = Buffer.alloc(0);
+      this.partialBytes = 0;
       this.packetBytes = undefined;
     }
+    while (rest.length) {
+      const size = this.packetSize(rest);
+      if (size === undefined || size > rest.length) {
+        this.fillPartial(rest);
+        return packets;
+      }
+      packets.push(rest.subarray(0, size));
+      rest = rest.subarray(size);
+    }
+    return packets;
   }
 
-  /** Up to `n` bytes from the start of the buffer (copies at most n bytes). */
-  private head(n: number): Buffer {
-    const first = this.chunks[0];
-    if (!first || first.length >= n || this.chunks.length === 1) return first ?? Buffer.alloc(0);
-    return Buffer.concat(this.chunks, Math.min(n, this.buffered)).subarray(0, n);
+  /** Adds the start of `bytes` to the split packet (up to its end); returns what is left. */
+  private fillPartial(bytes: Buffer): Buffer {
+    let at = 0;
+    while (this.packetBytes === undefined && at < bytes.length) {
+      // The header first, a byte at a time (at most 5): its size decides the buffer.
+      if (this.partial.length < 5) this.partial = Buffer.concat([this.partial.subarray(0, this.partialBytes), Buffer.alloc(5)], 5);
+      this.partial[this.partialBytes++] = bytes[at++];
+      const size = this.packetSize(this.partial.subarray(0, this.partialBytes));
+      if (size !== undefined) {
+        const packet = Buffer.allocUnsafe(size);
+        this.partial.copy(packet, 0, 0, this.partialBytes);
+        this.partial = packet;
+        this.packetBytes = size;
+      }
+    }
+    if (this.packetBytes === undefined) return bytes.subarray(at);
+    const n = Math.min(bytes.length - at, this.packetBytes - this.partialBytes);
+    bytes.copy(this.partial, this.partialBytes, at, at + n);
+    this.partialBytes += n;
+    return bytes.subarray(at + n);
+  }
+
+  /** The size of the packet whose header starts `bytes`, undefined while the header is incomplete; refuses one over the limit. */
+  private packetSize(bytes: Buffer): number | undefined {
+    const header = readFixedHeader(bytes);
+    if (!header) return undefined;
+    if (header.remainingLength > this.maxPacketBytes) {
+      throw new MqttFrameError(`an MQTT packet of ${header.remainingLength} bytes exceeds the limit of ${this.maxPacketBytes}`, 'too-large');
+    }
+    return header.headerBytes + header.remainingLength;
   }
 }
 

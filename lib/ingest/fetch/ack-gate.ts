@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
-import { MqttFrameError, MqttFramer, MqttPacketSizeGuard } from '../../mqtt/mqtt-framer';
+import { MqttFrameError, MqttFramer, MqttPacketSizeGuard, readFixedHeader } from '../../mqtt/mqtt-framer';
 import { decodePublish, type DecodedPublish } from '../../mqtt/publish-packet';
 import { SluiceError } from '../../errors';
 
@@ -22,12 +22,14 @@ import { SluiceError } from '../../errors';
  * broker is asked for that window while mqtt.js, which counts inbound QoS 2 messages against the
  * value it was given, is given MQTT's maximum (see mqtt-session.ts for why).
  *
- * `publishes`: QoS 0 and 1 PUBLISH packets are decoded here (decodePublish) and handed to
- * `onPublish` instead of passing through mqtt.js, and a QoS 1 one's PUBACK is held as if mqtt.js
- * had sent it. Why: mqtt.js took ~60% of a pull's receiving time on them (its client machinery,
- * then generating each PUBACK and writing it through this stream, which parsed it again), for
- * messages that need no client state. QoS 2 messages (PUBREC/PUBREL/PUBCOMP state) and every other
- * packet still go to mqtt.js, whole and in order.
+ * `publishes`: PUBLISH and PUBREL packets are decoded here (decodePublish) and handed to
+ * `onPublish`/`onPubrel`, in the order they arrived, instead of passing through mqtt.js; the
+ * acknowledgement each needs (PUBACK, PUBREC, PUBCOMP) is made here and held until released. Why:
+ * mqtt.js took ~60% of a pull's receiving time on them (its client machinery, then generating each
+ * acknowledgement and writing it through this stream, which parsed it again), and kept every QoS 2
+ * message, payload and all, until its PUBREL: a broker that never sent one could fill the memory.
+ * The QoS 2 state a pull needs (which packet ids await their PUBREL) is the ingest engine's
+ * receipts. Every other packet still goes to mqtt.js, whole and in order.
  */
 export type HeldAck = 'puback' | 'pubrec' | 'pubcomp';
 
@@ -46,10 +48,11 @@ interface HeldPacket {
  */
 export const MAX_INCOMING_PACKET_BYTES = 16 * 1024 * 1024;
 
-/** Where the gate hands the QoS 0/1 PUBLISH packets it decodes itself, and in which protocol version they come. */
+/** Where the gate hands the PUBLISH and PUBREL packets it decodes itself, and in which protocol version they come. */
 export interface GatePublishes {
   protocolVersion: 4 | 5;
   onPublish(packet: DecodedPublish): void;
+  onPubrel(messageId: number): void;
 }
 
 export class AckGate extends Duplex {
@@ -76,14 +79,14 @@ export class AckGate extends Duplex {
     if (publishes) this.framer = new MqttFramer(MAX_INCOMING_PACKET_BYTES);
     transport.on('data', (chunk: Buffer) => {
       if (this.discardIncoming) return;
-      let toClient: Buffer | undefined;
+      let packets: Buffer[];
       try {
-        toClient = this.framer ? this.takePublishes(this.framer.push(chunk)) : (this.sizeGuard.check(chunk), chunk);
+        packets = this.framer ? this.framer.push(chunk) : (this.sizeGuard.check(chunk), [chunk]);
       } catch (err) {
-        const e = err as MqttFrameError;
-        return this.destroy(new SluiceError('CONNECTION_LOST', `the broker sent ${e.kind === 'too-large' ? 'an oversized' : 'a malformed'} packet: ${e.message}`));
+        return this.fail(err as MqttFrameError);
       }
-      if (toClient && !this.push(toClient)) transport.pause();
+      if (this.framer) return this.takeMessages(packets);
+      if (!this.push(chunk)) transport.pause();
     });
     transport.on('end', () => this.push(null));
     transport.on('error', (err) => this.destroy(err));
@@ -175,22 +178,54 @@ export class AckGate extends Duplex {
     callback(err);
   }
 
+  private fail(e: MqttFrameError): void {
+    this.destroy(new SluiceError('CONNECTION_LOST', `the broker sent ${e.kind === 'too-large' ? 'an oversized' : 'a malformed'} packet: ${e.message}`));
+  }
+
   /**
-   * Hands the QoS 0/1 PUBLISH packets among `packets` to `onPublish`, holding each QoS 1 one's
-   * PUBACK; returns the other packets' bytes, in order, for mqtt.js.
+   * Hands PUBLISH and PUBREL packets to the session, holding the acknowledgement each needs, and
+   * the other packets to mqtt.js, in the order they came. A packet for mqtt.js is pushed before
+   * the messages after it are handed on, and mqtt.js reads what is pushed at once (this stream
+   * flows), so a CONNACK is seen before the messages that follow it.
    */
-  private takePublishes(packets: Buffer[]): Buffer | undefined {
-    const rest: Buffer[] = [];
+  private takeMessages(packets: Buffer[]): void {
+    const { protocolVersion, onPublish, onPubrel } = this.publishes!;
     for (const packet of packets) {
-      if (packet[0] >> 4 !== PUBLISH || ((packet[0] >> 1) & 3) === 2) {
-        rest.push(packet);
-        continue;
-      }
-      const publish = decodePublish(packet, this.publishes!.protocolVersion);
-      if (publish.qos === 1) this.held.push({ kind: 'puback', id: publish.messageId!, bytes: Buffer.from([PUBACK << 4, 2, publish.messageId! >> 8, publish.messageId! & 0xff]) });
-      this.publishes!.onPublish(publish);
+      const type = packet[0] >> 4;
+      if (type === PUBLISH) {
+        let publish: DecodedPublish;
+        try {
+          publish = decodePublish(packet, protocolVersion);
+        } catch (err) {
+          return this.fail(err as MqttFrameError);
+        }
+        if (publish.qos > 0) this.hold(publish.qos === 1 ? 'puback' : 'pubrec', publish.messageId!);
+        if (!this.deliver(() => onPublish(publish))) return;
+      } else if (type === PUBREL) {
+        const header = readFixedHeader(packet);
+        if (!header || header.remainingLength < 2) return this.fail(new MqttFrameError('a PUBREL without a packet identifier', 'malformed'));
+        const id = packet.readUInt16BE(header.headerBytes);
+        this.hold('pubcomp', id);
+        if (!this.deliver(() => onPubrel(id))) return;
+      } else if (!this.push(packet)) this.transport.pause();
     }
-    return rest.length === 0 ? undefined : rest.length === 1 ? rest[0] : Buffer.concat(rest);
+  }
+
+  /** A handler's own failure ends the connection as itself (not as the broker's fault), never as an uncaught exception. */
+  private deliver(handle: () => void): boolean {
+    try {
+      handle();
+      return true;
+    } catch (err) {
+      this.destroy(err as Error);
+      return false;
+    }
+  }
+
+  /** Holds the acknowledgement mqtt.js would have sent (4 bytes: a success needs no reason code in MQTT 5 either). */
+  private hold(kind: HeldAck, id: number): void {
+    const bytes = Buffer.from([ACK_TYPES[kind] << 4, 2, id >> 8, id & 0xff]);
+    this.held.push({ kind, id, bytes });
   }
 
   private takeCredit(kind: HeldAck, id: number): boolean {
@@ -210,12 +245,17 @@ export class AckGate extends Duplex {
       return false;
     });
     if (out.length && !this.transport.destroyed) this.transport.write(Buffer.concat(out));
+    // Decoding messages here, the gate holds each acknowledgement before its message reaches the
+    // engine: a release that found nothing held is stray (a message of an earlier connection, say)
+    // and must not let a later message's acknowledgement out before its commit.
+    if (this.publishes) this.credits.clear();
   }
 }
 
 const CONNECT = 1;
 const PUBLISH = 3;
-const PUBACK = 4;
+const PUBREL = 6;
+const ACK_TYPES: Record<HeldAck, number> = { puback: 4, pubrec: 5, pubcomp: 7 };
 
 /** An MQTT 5 CONNECT packet with its Receive Maximum property set to `value`. */
 function withReceiveMaximum(connect: Buffer, value: number): Buffer {

@@ -1,4 +1,4 @@
-import { MqttClient, type IClientOptions, type IPublishPacket, type Packet } from 'mqtt';
+import { MqttClient, type IClientOptions } from 'mqtt';
 import { isSluiceError, SluiceError } from '../../errors';
 import type { DecodedPublish } from '../../mqtt/publish-packet';
 import { AckGate } from './ack-gate';
@@ -91,9 +91,11 @@ const SESSION_NEVER_EXPIRES = 0xffffffff;
 
 /**
  * The broker is asked for `receiveMaximum` (the ack gate writes it into the CONNECT), but mqtt.js
- * is told MQTT's maximum, so its own check of inbound QoS 2 messages can never end a pull.
+ * is told MQTT's maximum, so its own check of inbound QoS 2 messages can never end a pull. (The
+ * gate now decodes every PUBLISH itself, so mqtt.js counts none; the gate's rewrite stays the one
+ * place the window is set.)
  *
- * Why: mqtt.js 5.16 counts a QoS 2 packet id from its PUBLISH to its PUBREL (released correctly,
+ * Why it was needed: mqtt.js 5.16 counts a QoS 2 packet id from its PUBLISH to its PUBREL (released correctly,
  * whatever the ack gate holds) and closes the connection with "Receive Maximum exceeded" when the
  * broker sends more than the advertised window. Mosquitto 2.0.11 does: on each PUBACK/PUBCOMP it
  * refills its in-flight list counting only the messages ahead of the acknowledged one
@@ -145,15 +147,15 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
       : {}),
   };
   const client = new MqttClient(() => {
-    // QoS 0/1 messages are decoded by the gate; QoS 2 ones, with their PUBREC/PUBREL/PUBCOMP state, by mqtt.js.
-    gate = new AckGate(openBrokerTransport(url, opts.tls), version === 5 ? opts.receiveMaximum : undefined, { protocolVersion: version, onPublish: (p) => handlers.onMessage(received(p)) });
+    // Messages and releases are decoded by the gate, in arrival order (a resumed session's queued
+    // messages follow the CONNACK in the same read); mqtt.js sees the rest of the session.
+    gate = new AckGate(openBrokerTransport(url, opts.tls), version === 5 ? opts.receiveMaximum : undefined, {
+      protocolVersion: version,
+      onPublish: (p) => handlers.onMessage(received(p)),
+      onPubrel: (id) => handlers.onPubrel(id),
+    });
     return gate;
   }, clientOptions);
-  // Attached before the CONNACK: a resumed session's queued messages follow it in the same read.
-  client.on('packetreceive', (packet: Packet) => {
-    if (packet.cmd === 'publish') handlers.onMessage(toMessage(packet));
-    else if (packet.cmd === 'pubrel' && packet.messageId !== undefined) handlers.onPubrel(packet.messageId);
-  });
 
   const connack = await new Promise<{ sessionPresent: boolean }>((resolve, reject) => {
     // Only our own listeners are removed afterwards: mqtt.js keeps its 'close' bookkeeping.
@@ -313,17 +315,6 @@ function received(p: DecodedPublish): ReceivedMessage {
   return { topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, dup: p.dup, messageId: p.messageId, receivedAt: new Date() };
 }
 
-function toMessage(packet: IPublishPacket): ReceivedMessage {
-  return {
-    topic: packet.topic,
-    payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
-    qos: packet.qos as QosLevel,
-    retain: packet.retain,
-    dup: packet.dup,
-    messageId: packet.messageId,
-    receivedAt: new Date(),
-  };
-}
 
 /** Bad username or password, and "not authorized", which Mosquitto answers for a wrong password too. */
 const CONNACK_AUTH = new Set([4, 5, 134, 135, 140]);

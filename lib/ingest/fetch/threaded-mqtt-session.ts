@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { activeBrokerPolicy, installBrokerPolicy } from '../../brokers/active-broker-policy';
 import type { BrokerPolicy } from '../../brokers/broker-policy';
@@ -20,8 +21,13 @@ import { decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, Uncons
  * installed before it connects: one policy, whichever thread opens the socket.
  */
 export function openThreadedMqttSession(options: MqttSessionOptions, handlers: MqttSessionHandlers): Promise<MqttSession> {
+  // A thread costs tens of MB and helps only while a core is free for it: past one per core (a
+  // worker streaming many always-on datasets), sessions run on the pulling thread.
+  if (sessionThreads >= MAX_SESSION_THREADS) return openMqttSession(options, handlers);
   const worker = spare ?? startSessionThread();
   spare = undefined;
+  sessionThreads++;
+  worker.once('exit', () => sessionThreads--);
   worker.ref();
   worker.postMessage({ t: 'open', options, policy: activeBrokerPolicy() } satisfies ToSessionThread);
   return new Promise<MqttSession>((resolve, reject) => {
@@ -47,9 +53,16 @@ export function openThreadedMqttSession(options: MqttSessionOptions, handlers: M
       }
     });
     worker.on('error', (err) => fail(new SluiceError('CONNECTION_LOST', `the pull's session thread failed: ${err.message}`, { cause: err })));
-    worker.on('exit', () => session?.exited());
+    worker.on('exit', () => {
+      if (session) session.exited();
+      else reject(new SluiceError('CONNECTION_LOST', "the pull's session thread ended before its session opened"));
+    });
   });
 }
+
+/** Session threads open in this process, and how many may be. */
+let sessionThreads = 0;
+const MAX_SESSION_THREADS = os.availableParallelism();
 
 /** A session thread started ahead of need, its modules loaded by the time a pull opens its session. */
 let spare: Worker | undefined;

@@ -93,9 +93,9 @@ describe('AckGate', () => {
     expect(packets[0]).toMatchObject({ ...connect, properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: 500 } });
   });
 
-  it('with publishes: takes QoS 0/1 PUBLISH packets itself and holds each QoS 1 PUBACK until released; passes QoS 2 and every other packet to the client whole and in order', async () => {
+  it('with publishes: takes PUBLISH and PUBREL packets itself, in arrival order, holding each one\'s acknowledgement until released; passes every other packet to the client whole', async () => {
     const { s, sent } = socket();
-    const gate = new AckGate(s, undefined, { protocolVersion: 4, onPublish: (p) => published.push(`${p.topic}:${p.qos}:${p.payload}`) });
+    const gate = new AckGate(s, undefined, { protocolVersion: 4, onPublish: (p) => published.push(`${p.topic}:${p.qos}:${p.payload}`), onPubrel: (id) => published.push(`pubrel:${id}`) });
     const published: string[] = [];
     const toClient: Buffer[] = [];
     gate.on('data', (d: Buffer) => toClient.push(d));
@@ -110,18 +110,39 @@ describe('AckGate', () => {
     s.push(incoming.subarray(0, 9));
     s.push(incoming.subarray(9));
     await tick();
-    expect(published).toEqual(['a:0:0', 'b:1:1']);
-    expect(parse(Buffer.concat(toClient))).toEqual(['connack', 'publish:6', 'pubrel:4']);
+    expect(published).toEqual(['a:0:0', 'b:1:1', 'c:2:2', 'pubrel:4']);
+    expect(parse(Buffer.concat(toClient))).toEqual(['connack']);
     expect(sent()).toEqual([]);
-    expect(gate.heldCount).toBe(1);
+    expect(gate.heldCount).toBe(3);
+    gate.release('pubcomp', 4);
     gate.release('puback', 5);
     await tick();
-    expect(sent()).toEqual(['puback:5']);
+    expect(sent()).toEqual(['puback:5', 'pubcomp:4']);
+    gate.release('pubrec', 6);
+    await tick();
+    expect(sent()).toEqual(['puback:5', 'pubcomp:4', 'pubrec:6']);
+  });
+
+  it('with publishes: a release that finds nothing held is dropped, so it never lets a later message with that id be acknowledged before its commit', async () => {
+    const { s, sent } = socket();
+    const gate = new AckGate(s, undefined, { protocolVersion: 4, onPublish: () => {}, onPubrel: () => {} });
+    gate.release('puback', 9); // stray: no message 9 is held
+    await tick();
+    s.push(gen({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: 9, retain: false, dup: false }));
+    s.push(gen({ cmd: 'publish', topic: 't', payload: Buffer.from('y'), qos: 1, messageId: 10, retain: false, dup: false }));
+    await tick();
+    gate.release('puback', 10); // message 10 committed; message 9 not yet
+    await tick();
+    expect(sent()).toEqual(['puback:10']);
+    expect(gate.heldCount).toBe(1);
+    gate.release('puback', 9);
+    await tick();
+    expect(sent()).toEqual(['puback:10', 'puback:9']);
   });
 
   it('with publishes: a PUBLISH that does not decode ends the connection as CONNECTION_LOST', async () => {
     const { s } = socket();
-    const gate = new AckGate(s, undefined, { protocolVersion: 4, onPublish: () => {} });
+    const gate = new AckGate(s, undefined, { protocolVersion: 4, onPublish: () => {}, onPubrel: () => {} });
     const failed = new Promise<Error>((resolve) => gate.on('error', resolve));
     s.push(Buffer.from([0x30, 0x03, 0x00, 0x00, 0x78])); // no topic
     expect(await failed).toMatchObject({ code: 'CONNECTION_LOST', message: expect.stringContaining('without a topic') });

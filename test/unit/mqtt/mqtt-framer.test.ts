@@ -18,6 +18,19 @@ describe('MqttFramer', () => {
     }
   });
 
+  it('holds a packet trickled one byte per chunk in one buffer, not one object per byte (a broker sending 1-byte WebSocket messages)', () => {
+    const big = publish(Buffer.alloc(2 * 1024 * 1024, 7));
+    const framer = new MqttFramer(4 * 1024 * 1024);
+    const heapBefore = process.memoryUsage().heapUsed;
+    const out: Buffer[] = [];
+    for (let i = 0; i < big.length - 1; i++) out.push(...framer.push(big.subarray(i, i + 1)));
+    // Every byte but the last is in: holding each chunk kept ~100 bytes of heap per byte (200+ MB here).
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+    out.push(...framer.push(big.subarray(big.length - 1)));
+    expect(out).toHaveLength(1);
+    expect(out[0].equals(big)).toBe(true);
+  });
+
   it('refuses a packet whose declared length exceeds the limit from its header, before its body arrives', () => {
     const framer = new MqttFramer(1024 * 1024);
     // PUBLISH declaring 256 MiB - 1: the header alone is refused.
