@@ -7,6 +7,12 @@ export interface PullOptions {
   /** At most this many QoS 1/2 messages per pull (Kamu's targetRecordsPerSlice); more waiting → hasMore. */
   recordCap: number;
   /**
+   * At most this many payload bytes per pull, the record cap's bound in memory: a broker that
+   * ignores the receive window, or sends large messages, cannot make a pull hold more than this
+   * (and as much again read ahead for the next pull of its run); more waiting → hasMore.
+   */
+  byteCap: number;
+  /**
    * A topic that never goes quiet (a device publishing every second) would keep a pull open until
    * the cap; past this duration the pull commits what it has and ends.
    */
@@ -43,6 +49,7 @@ export interface PullOptions {
 export const DEFAULT_PULL_OPTIONS: PullOptions = {
   idleTimeoutMs: 1000,
   recordCap: 10_000,
+  byteCap: 256 * 1024 * 1024,
   maxDurationMs: 30_000,
   connectTimeoutMs: 5000,
   maxPayloadBytes: 1024 * 1024,

@@ -163,8 +163,11 @@ class PullRun {
   private idleCheckedAt = 0;
   private readonly waker = new Waker();
   private readonly window = new InflightWindow();
-  /** QoS 1/2 messages taken into this pull; past the cap the rest stays with the broker. */
+  /** Messages taken into this pull, and their payload bytes; past either cap the rest stays with the broker. */
   private accepted = 0;
+  private acceptedBytes = 0;
+  /** Payload bytes of `notTaken`. */
+  private notTakenBytes = 0;
   /** QoS 1/2 messages the broker marked DUP: it resends what a previous session left unacknowledged. */
   private redelivered = 0;
   /** Set once the pull's slice is being published: later messages are left to the broker. */
@@ -303,17 +306,19 @@ class PullRun {
     if (m.dup && m.qos > 0) this.redelivered++;
     // Past the cap or the duration a message is not taken: unacknowledged (QoS 1/2), the broker
     // keeps it for the next pull; reading stops so QoS 0 traffic cannot stretch the pull either.
-    if (this.accepted >= this.a.options.recordCap || Date.now() >= this.stopAt) {
-      this.notTaken.push(m);
+    if (this.full || Date.now() >= this.stopAt) {
+      this.leave(m);
       this.stopTaking();
       return;
     }
     // Still read (PUBRELs must arrive to settle QoS 2), but this pull's slice is already on its way.
     if (this.ending) {
-      this.notTaken.push(m);
+      this.leave(m);
       return;
     }
-    if (++this.accepted === this.a.options.recordCap) this.stopTaking();
+    this.accepted++;
+    this.acceptedBytes += m.payload.length;
+    if (this.full) this.stopTaking();
     if (m.qos > 0) this.window.received();
     this.queue.push(m);
     this.touch();
@@ -326,7 +331,18 @@ class PullRun {
    * stops, and what was not taken stays with the broker.
    */
   private stopTaking(): void {
-    if (this.a.keepSession !== true || this.notTaken.length >= this.a.options.recordCap) this.session?.stopReceiving();
+    const o = this.a.options;
+    if (this.a.keepSession !== true || this.notTaken.length >= o.recordCap || this.notTakenBytes >= o.byteCap) this.session?.stopReceiving();
+  }
+
+  /** At the record cap or the byte cap: the pull takes no more messages. */
+  private get full(): boolean {
+    return this.accepted >= this.a.options.recordCap || this.acceptedBytes >= this.a.options.byteCap;
+  }
+
+  private leave(m: ReceivedMessage): void {
+    this.notTaken.push(m);
+    this.notTakenBytes += m.payload.length;
   }
 
   private touch(): void {
@@ -349,7 +365,7 @@ class PullRun {
       if (this.failure) throw this.failure;
       const now = Date.now();
       if (now >= this.stopAt && !this.ending) this.outOfTime = true;
-      const capReached = this.accepted >= o.recordCap || now >= this.stopAt;
+      const capReached = this.full || now >= this.stopAt;
       if (capReached) this.stopTaking();
       const idleFor = now - this.lastActivity;
       const idleTimeout = this.idleTimeout();
@@ -371,7 +387,7 @@ class PullRun {
             this.inFlight = undefined;
             continue;
           }
-          if (this.writer.stagedCount === 0) return this.accepted >= o.recordCap || this.outOfTime;
+          if (this.writer.stagedCount === 0) return this.full || this.outOfTime;
           await this.commitBatch([], [], true);
           continue;
         }

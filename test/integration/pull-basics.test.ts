@@ -65,3 +65,22 @@ describe('[PULL] one slice and one AddData block per pull', () => {
     await pullOf('v311slices', 4);
   });
 });
+
+describe('[PULL] a pull holds at most its byte cap of payloads', () => {
+  it('stops taking messages past byteCap, says it has more, and the next pulls take the rest: nothing lost, none twice', async () => {
+    const name = 'bytecap';
+    await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
+    const pull = () => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS, byteCap: 10 * 1024 } });
+    await pull();
+    // 30 readings of ~1 KB: the cap is reached after 10 of them.
+    const padded = (i: number) => JSON.stringify({ ...JSON.parse(reading(i)), pad: 'x'.repeat(1000) });
+    await publish(`${name}/a`, Array.from({ length: 30 }, (_, i) => padded(i)));
+    const first = await pull();
+    expect(first).toMatchObject({ status: 'updated', hasMore: true });
+    expect(first.messagesReceived).toBeLessThan(30);
+    let pulls = 1;
+    for (let r = first; r.hasMore; pulls++) r = await pull();
+    expect(pulls).toBeGreaterThanOrEqual(3);
+    expect((await committedRows(env.store, name)).map((row) => row.value)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+});
