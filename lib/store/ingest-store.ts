@@ -247,7 +247,8 @@ export class PostgresIngestStore implements IngestStore {
 
   async loadInbox(datasetId: string, limit: number): Promise<InboxRow[]> {
     const r = await this.pool.query<{ id: string; topic: string; payload: Buffer; qos: number; received_at: Date }>(
-      'SELECT id::text AS id, topic, payload, qos, received_at FROM device_inbox WHERE dataset_id = $1 ORDER BY id LIMIT $2',
+      // `ORDER BY i.id`, the column: a bare `id` names the id::text output (text order: "10" before "9").
+      'SELECT i.id::text AS id, i.topic, i.payload, i.qos, i.received_at FROM device_inbox i WHERE i.dataset_id = $1 ORDER BY i.id LIMIT $2',
       [datasetId, limit],
     );
     return r.rows.map((m) => ({ id: BigInt(m.id), topic: m.topic, payload: m.payload, qos: m.qos, receivedAt: m.received_at }));

@@ -104,9 +104,14 @@ export async function appendSeenKeys(db: pg.ClientBase, datasetNum: number, grou
   );
 }
 
-/** The bucket with the highest `lo`: it holds the dataset's highest positions. */
+/**
+ * The bucket with the highest `lo`: it holds the dataset's highest positions. `ORDER BY b.lo`, the
+ * column: a bare `lo` named the `lo::text` output, so buckets were ordered as text (a full scan
+ * and sort, ~21,000 pages at 10 million keys) and "999…" (14 digits) came after "100…" (15): the
+ * lookup then skipped every position above the wrong bucket and let those keys in again.
+ */
 async function newestBucket(db: pg.Pool | pg.ClientBase, datasetNum: number): Promise<{ lo: bigint; entries: Buffer } | undefined> {
-  const { rows } = await db.query<{ lo: string; entries: Buffer }>('SELECT lo::text AS lo, entries FROM seen_key_bucket WHERE dataset_num = $1 ORDER BY lo DESC LIMIT 1', [datasetNum]);
+  const { rows } = await db.query<{ lo: string; entries: Buffer }>('SELECT b.lo::text AS lo, b.entries FROM seen_key_bucket b WHERE b.dataset_num = $1 ORDER BY b.lo DESC LIMIT 1', [datasetNum]);
   return rows[0] && { lo: BigInt(rows[0].lo), entries: rows[0].entries };
 }
 

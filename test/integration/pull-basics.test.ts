@@ -84,3 +84,18 @@ describe('[PULL] a pull holds at most its byte cap of payloads', () => {
     expect((await committedRows(env.store, name)).map((row) => row.value)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 });
+
+describe('[PULL] a Ledger keyed without its event time first (seen keys in hash order) recognises every key it has seen', () => {
+  it('the same 2,000 readings published again add no row', async () => {
+    const name = 'hashledger';
+    await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }], merge: '        kind: Ledger\n        primaryKey: [device, value]' }) });
+    const pull = () => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS } });
+    await pull();
+    const readings = Array.from({ length: 2000 }, (_, i) => reading(i, `d${i % 7}`));
+    await publish(`${name}/a`, readings);
+    expect(await pull()).toMatchObject({ rowsCommitted: 2000 });
+    // Hash-order positions span 48 bits, so the buckets' lowest positions have 12 to 15 digits.
+    await publish(`${name}/a`, readings);
+    expect(await pull()).toMatchObject({ messagesReceived: 2000, rowsCommitted: 0 });
+  });
+});

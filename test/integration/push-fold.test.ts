@@ -66,6 +66,15 @@ describe('[PUSH] folding a push dataset\'s inbox into its chain', () => {
   });
 });
 
+describe('[PUSH] arrival order', () => {
+  it('folds messages in the order they arrived, across inbox ids of different lengths (9 → 10, 99 → 100)', async () => {
+    await addDataset({ store, manifest: pushManifest('ordered', { merge: '        kind: Append' }) });
+    await deliver('ordered', Array.from({ length: 120 }, (_, i) => JSON.stringify({ event_time: '2026-01-01T00:00:00Z', device: 'd', value: i })));
+    await pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey('ordered') });
+    expect((await committedRows(store, 'ordered')).map((row) => row.value)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+  });
+});
+
 describe('[PUSH] the embedded default\'s demo push device', () => {
   it('publishes through the device endpoint into the demo push dataset, whose fold commits its readings', async () => {
     const endpoint = await startDeviceEndpoint({ store: store.devices, port: 0, wsPort: 0 });
