@@ -73,9 +73,6 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const scheduler = opts.worker === false ? undefined : await startScheduler({ store, databaseUrl: store.databaseUrl, environment, openSession: openThreadedMqttSession });
   const folder = opts.worker === false ? undefined : startInboxFolder({ store: store.ingest, log });
   const streams = opts.worker === false ? undefined : startAlwaysOnRunner({ store: store.ingest, log, environment, openSession: openThreadedMqttSession });
-  // Devices publish to this process unless `sluice start` runs the endpoint itself (--no-devices) or SLUICE_DEVICES=0.
-  const deviceConfig = opts.devices === false ? undefined : deviceEndpointConfig(env);
-  const devices = deviceConfig && (await startDeviceEndpoint({ ...deviceConfig, store: store.devices, log: (line) => console.error(line) }));
   const nextUpgrade = app.getUpgradeHandler();
   server.on('upgrade', (req, socket, head) => {
     const route = upgradeRoute(req, { relayPath: RELAY_PATH, dev: !!opts.dev });
@@ -84,6 +81,11 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
     else refuseUpgrade(socket, route.refuse);
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(opts.port, opts.host, resolve));
+  // Devices publish to this process unless `sluice start` runs the endpoint itself (--no-devices) or
+  // SLUICE_DEVICES=0. Started once the console holds its port: an endpoint on port 0 takes any free
+  // port, and took the console's own (chosen free a moment before) from under it.
+  const deviceConfig = opts.devices === false ? undefined : deviceEndpointConfig(env);
+  const devices = deviceConfig && (await startDeviceEndpoint({ ...deviceConfig, store: store.devices, log: (line) => console.error(line) }));
   return {
     stop: async () => {
       server.close();
