@@ -7,8 +7,8 @@ import { openMqttSession, type MqttSession, type MqttSessionHandlers, type MqttS
 import { decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, UnconsumedEvents, type SessionEventBatch } from './session-thread-wire';
 
 /**
- * A pull's broker session on a thread of its own: the socket, TLS, mqtt.js's parsing and the ack
- * gate run there, and the pulling thread receives what the broker sent in batches
+ * A pull's broker session on a thread of its own: the socket, TLS, the ack gate (which decodes the
+ * broker's messages) and mqtt.js run there, and the pulling thread receives what the broker sent in batches
  * (session-thread-wire.ts) and releases acknowledgements back. The same MqttSession contract as
  * openMqttSession: nothing is acknowledged until `acknowledge`/`complete` is called (after the
  * commit), and events reach the handlers in the order the broker sent them.
