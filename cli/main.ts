@@ -435,4 +435,9 @@ export async function main(argv: string[]): Promise<number> {
 
 // Register long-running commands (broker, start) from their own modules.
 await import('./long-running').then((m) => m.register(program));
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+process.exitCode = code;
+// A command that failed may leave handles open (a console that could not take its port had already
+// opened its store and started its scheduler, and ran on without serving): a failure ends the
+// process. Output is not lost: on Linux, writes to pipes and files are synchronous.
+if (code !== EXIT.ok) process.exit(code);
