@@ -5,31 +5,30 @@ import { decodePublish, type DecodedPublish } from '../../mqtt/publish-packet';
 import { SluiceError } from '../../errors';
 
 /**
- * A transport between mqtt.js and the broker's socket that holds back outgoing PUBACK, PUBREC and
- * PUBCOMP packets until the ingest engine says the data they acknowledge is committed.
+ * A transport between mqtt.js and the broker's socket that holds back PUBACK, PUBREC and PUBCOMP
+ * packets until the ingest engine says the data they acknowledge is committed.
  *
- * Why here: mqtt.js handles incoming packets strictly one at a time and sends an acknowledgement as
- * soon as a message is handled; delaying its callbacks stalls every later message. Holding the
- * acknowledgement bytes on the wire instead lets mqtt.js keep reading while nothing reaches the
- * broker before the commit. Only MQTT's fixed header is parsed (type nibble + remaining-length
- * varint + packet identifier), so this relies on no private mqtt.js API.
+ * Why here: mqtt.js handles incoming packets strictly one at a time and acknowledges a message as
+ * soon as it is handled; delaying its callbacks stalls every later message. Holding the
+ * acknowledgement bytes on the wire instead lets reading go on while nothing reaches the broker
+ * before the commit.
  *
- * Release works by credits: `release('puback', id)` lets the held (or next) PUBACK for `id`
- * through at once. The engine releases in the order the PUBLISH packets arrived, which keeps
- * MQTT's acknowledgement ordering (3.1.1 §4.6, 5.0 §4.6).
+ * With `publishes` (every pull session): PUBLISH and PUBREL packets are decoded here
+ * (decodePublish) and handed to `onPublish`/`onPubrel` in the order they arrived, instead of
+ * passing through mqtt.js, and the acknowledgement each needs is made here and held until released.
+ * Why: mqtt.js took ~60% of a pull's receiving time on them (its client machinery, then generating
+ * each acknowledgement and writing it through this stream, which parsed it again), and kept every
+ * QoS 2 message, payload and all, until its PUBREL: a broker that never sent one could fill the
+ * memory. The QoS 2 state a pull needs (which packet ids await their PUBREL) is the ingest
+ * engine's receipts. Every other packet still goes to mqtt.js, whole and in order. Without it, the
+ * acknowledgements mqtt.js writes are held instead (only their fixed header and packet id are read).
+ *
+ * Release works by credits: `release('puback', id)` lets the held PUBACK for `id` through at once
+ * (without `publishes`, also the next one written). The engine releases in the order the PUBLISH
+ * packets arrived, which keeps MQTT's acknowledgement ordering (3.1.1 §4.6, 5.0 §4.6).
  *
  * `advertiseReceiveMaximum` (MQTT 5) rewrites the Receive Maximum of the outgoing CONNECT: the
- * broker is asked for that window while mqtt.js, which counts inbound QoS 2 messages against the
- * value it was given, is given MQTT's maximum (see mqtt-session.ts for why).
- *
- * `publishes`: PUBLISH and PUBREL packets are decoded here (decodePublish) and handed to
- * `onPublish`/`onPubrel`, in the order they arrived, instead of passing through mqtt.js; the
- * acknowledgement each needs (PUBACK, PUBREC, PUBCOMP) is made here and held until released. Why:
- * mqtt.js took ~60% of a pull's receiving time on them (its client machinery, then generating each
- * acknowledgement and writing it through this stream, which parsed it again), and kept every QoS 2
- * message, payload and all, until its PUBREL: a broker that never sent one could fill the memory.
- * The QoS 2 state a pull needs (which packet ids await their PUBREL) is the ingest engine's
- * receipts. Every other packet still goes to mqtt.js, whole and in order.
+ * broker is asked for that window while mqtt.js is given MQTT's maximum (see mqtt-session.ts).
  */
 export type HeldAck = 'puback' | 'pubrec' | 'pubcomp';
 
