@@ -12,6 +12,7 @@ import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver } from './recorded-pull';
 import { Waker } from './waker';
 import { InflightWindow, SMALLEST_INFLIGHT_WINDOW } from './inflight-window';
+import { readAheadPlan } from './read/read-ahead';
 import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
 
 export { systemClock, stateSignature, type Clock } from './slice-writer';
@@ -127,7 +128,7 @@ export async function resolvePullSource(args: Pick<RunPollingIngestArgs, 'store'
  * The broker session of a dataset's pull: its stable client id, a persistent session, the
  * source's filters and the window of unacknowledged messages the broker may send.
  */
-export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head' | 'options'>, receiveMaximum: number, forceSubscribe: boolean): MqttSessionOptions {
+export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head' | 'options' | 'schema'>, receiveMaximum: number, forceSubscribe: boolean): MqttSessionOptions {
   return {
     url: r.source.brokerUrl,
     username: r.source.username,
@@ -140,6 +141,8 @@ export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head'
     sessionTopics: r.head.sessionTopics ?? undefined,
     forceSubscribe,
     tls: r.options.tls,
+    // Read as the pull's SliceWriter reads (a schema inferred during this pull is not known yet).
+    readAhead: r.schema && readAheadPlan(r.source.read, r.schema.readSchema, r.options.maxPayloadBytes),
   };
 }
 

@@ -14,6 +14,7 @@ import { sumCounters, zeroCounters, type DatasetHead, type IngestStore, type Jso
 import { findSeenKeys, KeyPositions, seenKeyForm, seenKeyGroup, seenKeyOrder } from './seen-keys';
 import { latestPerTopic } from '../datasets/snapshot-scope';
 import { inferReadSchema } from './read/infer-schema';
+import { readAheadPlan } from './read/read-ahead';
 import { readMessage } from './read/read-message';
 import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, withEventTimeColumn, type SliceLayout } from './slice-layout';
 import { fillEventTimes, fromStagedRow, stageSlice, toStagedRow } from './stage-slice';
@@ -110,6 +111,8 @@ export class SliceWriter {
   /** The key-state signature the dataset records (once the commits prepared land): a commit sets it only when it changes. */
   private recordedSignature: string | null;
   private schema: ConfiguredSchema | undefined;
+  /** The read-ahead plan key of `schema`: a message read ahead under it need not be read again. */
+  private readKey: string | undefined;
   /** Set when this ingest inferred the read schema: it is recorded with the first commit. */
   private inferredReadSchema: DataSchema | undefined;
 
@@ -121,6 +124,7 @@ export class SliceWriter {
     this.head = a.head;
     this.recordedSignature = a.head.stateSignature;
     this.schema = a.schema;
+    this.readKey = this.readKeyOf(a.schema);
     this.singleBatch = a.source.merge.kind === 'Snapshot';
   }
 
@@ -192,7 +196,8 @@ export class SliceWriter {
         this.receipts.add(id);
         newReceipts.push(id);
       }
-      const result = readMessage(source.read, schema?.readSchema ?? { fields: [] }, m, { maxPayloadBytes: this.a.maxPayloadBytes });
+      const ahead = m.readAhead;
+      const result = ahead !== undefined && ahead.readKey === this.readKey ? ahead : readMessage(source.read, schema?.readSchema ?? { fields: [] }, m, { maxPayloadBytes: this.a.maxPayloadBytes });
       // Without a schema only a blank payload reads (as no rows): nothing here held a record.
       if (result.ok) rows.push(...result.rows.map((r) => withEventTimeColumn(r, schema!.layout)));
       else {
@@ -402,9 +407,14 @@ export class SliceWriter {
     );
     if (!inferred) return undefined;
     this.schema = configureSchema(inferred, source, head);
+    this.readKey = this.readKeyOf(this.schema);
     this.inferredReadSchema = inferred;
     await this.ensureKeyState(this.schema);
     return this.schema;
+  }
+
+  private readKeyOf(schema: ConfiguredSchema | undefined): string | undefined {
+    return schema && readAheadPlan(this.a.source.read, schema.readSchema, this.a.maxPayloadBytes).key;
   }
 
   private takeInferredReadSchema(): DataSchema | undefined {

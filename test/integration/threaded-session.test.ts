@@ -6,6 +6,7 @@ import { addDataset } from '../../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import type { MqttSessionHandlers, MqttSessionOptions, ReceivedMessage } from '../../lib/ingest/fetch/mqtt-session';
 import { openThreadedMqttSession } from '../../lib/ingest/fetch/threaded-mqtt-session';
+import { readAheadPlan } from '../../lib/ingest/read/read-ahead';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import type { SluiceError } from '../../lib/errors';
 import { useBrokerAndStore } from '../support/broker-and-store';
@@ -81,6 +82,23 @@ describe('[THREADED SESSION] a pull whose socket runs on its own thread keeps th
     ]);
     for (const m of second.messages) again.acknowledge(m);
     await again.close();
+  });
+
+  it('reads ahead on the thread: each message arrives with the rows (or quarantine reason) the pull would read from it', async () => {
+    const plan = readAheadPlan({ kind: 'NdJson' }, { fields: [{ name: 'device', type: { kind: 'String' } }, { name: 'value', type: { kind: 'Int64' } }] }, 1024);
+    const r = recorder();
+    const session = await openThreadedMqttSession(sessionOptions('threaded-read-ahead', 'threaded/read/#', { readAhead: plan }), r.handlers);
+    const c = await mqtt.connectAsync(env.broker.url);
+    for (const payload of ['{"device":"d1","value":7}', '{"device":"d2","value":"x"}', '{"device":"d3","value":1} {"device":"d4","value":2}']) await c.publishAsync('threaded/read/a', payload, { qos: 1 });
+    await c.endAsync();
+    await vi.waitFor(() => expect(r.messages).toHaveLength(3), { timeout: 30_000 });
+    for (const m of r.messages) session.acknowledge(m);
+    await session.close();
+    expect(r.messages.map((m) => m.readAhead)).toEqual([
+      { ok: true, rows: [{ device: 'd1', value: 7n }], readKey: plan.key },
+      { ok: false, reason: 'field "value": expected Int64, got string "x"', readKey: plan.key },
+      { ok: true, rows: [{ device: 'd3', value: 1n }, { device: 'd4', value: 2n }], readKey: plan.key },
+    ]);
   });
 
   it('a broker that goes away is reported once as CONNECTION_LOST', async () => {

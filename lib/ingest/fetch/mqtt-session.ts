@@ -4,6 +4,7 @@ import type { DecodedPublish } from '../../mqtt/publish-packet';
 import { AckGate } from './ack-gate';
 import { assertValidFilter } from './topic-filter';
 import { openBrokerTransport, type BrokerTlsOptions } from './broker-transport';
+import type { ReadAheadPlan, ReadAheadResult } from '../read/read-ahead';
 
 export type QosLevel = 0 | 1 | 2;
 
@@ -49,6 +50,11 @@ export interface MqttSessionOptions {
   /** Subscribe even to filters the session holds (so the broker resends retained messages). */
   forceSubscribe?: boolean;
   tls?: BrokerTlsOptions;
+  /**
+   * How the pull will read the messages: a session on its own thread reads them there as they
+   * arrive (read-ahead.ts); one on the pulling thread leaves reading to the pull.
+   */
+  readAhead?: ReadAheadPlan;
 }
 
 export interface ReceivedMessage {
@@ -60,6 +66,8 @@ export interface ReceivedMessage {
   /** Packet identifier of QoS 1/2 messages. */
   messageId?: number;
   receivedAt: Date;
+  /** The message read on the session thread (see MqttSessionOptions.readAhead). */
+  readAhead?: ReadAheadResult;
 }
 
 export interface MqttSessionHandlers {

@@ -1,3 +1,4 @@
+import { packedTransferables, ReadAheadPacker, ReadAheadUnpacker, type PackedReadResults, type ReadAheadPlan } from '../read/read-ahead';
 import type { QosLevel, ReceivedMessage } from './mqtt-session';
 
 /**
@@ -14,6 +15,13 @@ export interface SessionEventBatch {
   /** Per event, when it was received (epoch ms). */
   receivedAt: Float64Array;
   payloads: ArrayBuffer;
+  /** With a read-ahead plan: each message's rows, read on the session thread. */
+  reads?: PackedReadResults;
+}
+
+/** The buffers of a batch that move to the receiving thread without a copy. */
+export function batchTransferables(batch: SessionEventBatch): ArrayBuffer[] {
+  return [batch.payloads, ...(batch.reads ? packedTransferables(batch.reads) : [])];
 }
 
 const EVENT_FIELDS = 4;
@@ -29,11 +37,16 @@ export interface SessionEventSink {
 
 /** Collects a thread's events until `take` packs them into one batch. */
 export class SessionEventBatcher {
+  private readonly reader: ReadAheadPacker | undefined;
   private topics = new Map<string, number>();
   private fields: number[] = [];
   private receivedAt: number[] = [];
   private payloads: Buffer[] = [];
   private payloadBytes = 0;
+
+  constructor(readAhead?: ReadAheadPlan) {
+    this.reader = readAhead && new ReadAheadPacker(readAhead);
+  }
 
   get size(): number {
     return this.receivedAt.length;
@@ -47,6 +60,7 @@ export class SessionEventBatcher {
     this.receivedAt.push(receivedAt);
     this.payloads.push(m.payload);
     this.payloadBytes += m.payload.length;
+    this.reader?.read(m);
   }
 
   addPubrel(messageId: number, receivedAt: number): void {
@@ -64,7 +78,7 @@ export class SessionEventBatcher {
       bytes.set(p, at);
       at += p.length;
     }
-    const batch = { topics: [...this.topics.keys()], fields: Uint32Array.from(this.fields), receivedAt: Float64Array.from(this.receivedAt), payloads };
+    const batch = { topics: [...this.topics.keys()], fields: Uint32Array.from(this.fields), receivedAt: Float64Array.from(this.receivedAt), payloads, ...(this.reader ? { reads: this.reader.take() } : {}) };
     this.topics = new Map();
     this.fields = [];
     this.receivedAt = [];
@@ -78,6 +92,7 @@ export class SessionEventBatcher {
 export function deliverSessionEvents(batch: SessionEventBatch, sink: SessionEventSink): number {
   const { fields, topics, receivedAt, payloads } = batch;
   const count = receivedAt.length;
+  const reads = batch.reads && new ReadAheadUnpacker(batch.reads);
   let at = 0;
   for (let i = 0; i < count; i++) {
     const f = i * EVENT_FIELDS;
@@ -97,6 +112,7 @@ export function deliverSessionEvents(batch: SessionEventBatch, sink: SessionEven
       dup: (flags & 8) !== 0,
       messageId: id === NO_ID ? undefined : id,
       receivedAt: new Date(receivedAt[i]),
+      readAhead: reads?.next(),
     });
     at += length;
   }

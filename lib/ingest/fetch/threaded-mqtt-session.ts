@@ -4,7 +4,7 @@ import { activeBrokerPolicy, installBrokerPolicy } from '../../brokers/active-br
 import type { BrokerPolicy } from '../../brokers/broker-policy';
 import { isSluiceError, SluiceError, type ErrorCode } from '../../errors';
 import { openMqttSession, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type TopicSubscription } from './mqtt-session';
-import { decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, UnconsumedEvents, type SessionEventBatch } from './session-thread-wire';
+import { batchTransferables, decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, UnconsumedEvents, type SessionEventBatch } from './session-thread-wire';
 
 /**
  * A pull's broker session on a thread of its own: the socket, TLS, the ack gate (which decodes the
@@ -245,7 +245,8 @@ function fromWire(e: WireError): Error {
 /** The session thread's side: opens the session it is asked for and relays between it and the pulling thread. */
 function serveSessionThread(): void {
   const port = parentPort!;
-  const batcher = new SessionEventBatcher();
+  // Replaced when the session opens, by one reading ahead as the open request asks.
+  let batcher = new SessionEventBatcher();
   let session: MqttSession | undefined;
   let flushScheduled = false;
   const backlog = new UnconsumedEvents();
@@ -260,7 +261,7 @@ function serveSessionThread(): void {
     if (batcher.size === 0) return;
     const batch = batcher.take();
     const full = backlog.posted(batch.receivedAt.length, batch.payloads.byteLength);
-    port.postMessage({ t: 'events', batch } satisfies FromSessionThread, [batch.payloads]);
+    port.postMessage({ t: 'events', batch } satisfies FromSessionThread, batchTransferables(batch));
     if (full && !congested) {
       congested = true;
       applyPause();
@@ -289,6 +290,8 @@ function serveSessionThread(): void {
   };
   const open = (options: MqttSessionOptions, policy: BrokerPolicy) => {
     installBrokerPolicy(policy);
+    // Reading runs here too, beside the pulling thread's merging and encoding.
+    batcher = new SessionEventBatcher(options.readAhead);
     openMqttSession(options, handlers).then(
       (s) => {
         session = s;

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { benchPayload, BENCH_FIELDS } from '../../../bench/support';
 import { mqttSourceConfig } from '../../../lib/ingest/mqtt-source-config';
 import type { DatasetHead, IngestStore, SliceCommit } from '../../../lib/ingest/ports';
+import { readAheadPlan } from '../../../lib/ingest/read/read-ahead';
+import { readMessage } from '../../../lib/ingest/read/read-message';
 import { configureSchema, SliceWriter, stateSignature } from '../../../lib/ingest/slice-writer';
 import { parseManifest } from '../../../lib/odf/parse-manifest';
 import { mqttManifest } from '../../support/manifests';
@@ -41,6 +43,31 @@ describe('SliceWriter commits', () => {
       expect(commits.map((c) => c.keyState && 'signature' in c.keyState ? c.keyState.signature : 'none')).toEqual([undefined, undefined]);
       expect(commits.map((c) => c.keyState?.seen?.rowCount)).toEqual([10, 10]);
     }
+  });
+});
+
+describe('SliceWriter reading', () => {
+  // The read-ahead rows stand in for the payload only under the writer's own plan: a message whose
+  // rows say device "ahead" but whose payload says otherwise shows which one was used.
+  async function committedDevice(readKey: (plan: string) => string): Promise<unknown> {
+    const schema = configureSchema(source.readSchema!, source, head(null));
+    const commits: SliceCommit[] = [];
+    const writer = new SliceWriter({ store: recordingStore(commits), clock: { now: () => new Date() }, head: head(stateSignature(schema.strategy)), source, schema, pullId: 'p', maxPayloadBytes: 1 << 20 });
+    const plan = readAheadPlan(source.read, schema.readSchema, 1 << 20);
+    const [m] = messages(0, 1);
+    const direct = readMessage(source.read, schema.readSchema, m, { maxPayloadBytes: 1 << 20 });
+    if (!direct.ok) throw new Error(direct.reason);
+    const readAhead = { ok: true as const, rows: [{ ...direct.rows[0], device_id: 'ahead' }], readKey: readKey(plan.key) };
+    await writer.commit(await writer.prepare([{ ...m, readAhead }] as never, [], true));
+    return commits[0].slice!.rows[0].data[schema.layout.dataFields.findIndex((f) => f.name === 'device_id')];
+  }
+
+  it('takes a message\'s rows from the session thread when they were read under its own read step, schema and limit', async () => {
+    expect(await committedDevice((key) => key)).toBe('ahead');
+  });
+
+  it('reads the payload itself when the rows were read under another plan', async () => {
+    expect(await committedDevice(() => 'another plan')).toBe('device-00000');
   });
 });
 
