@@ -5,6 +5,7 @@ import { recordedPull, type PullResult } from './recorded-pull';
 import { pullSessionOptions, resolvePullSource, type ResolvedPullSource, type RunPollingIngestArgs } from './run-polling-ingest';
 import { SliceWriter, type PreparedCommit } from './slice-writer';
 import { Waker } from './waker';
+import { PendingPubrels } from './pending-pubrels';
 import { DEFAULT_COMPACTION, TailCompactor, type CompactionOptions, type CompactionResult } from './compact-tail';
 
 /** How a follow run commits and reconnects (`sluice pull --follow`, always-on datasets). */
@@ -97,7 +98,7 @@ class FollowRun {
   private session: MqttSession | undefined;
   /** Messages received on the current session, not yet prepared. */
   private queue: ReceivedMessage[] = [];
-  private pubrels: number[] = [];
+  private pubrels = new PendingPubrels();
   /** Arrival of the oldest message not yet in a published slice (queued or staged). */
   private oldestHeldAt: number | undefined;
   private lastActivity = Date.now();
@@ -154,8 +155,8 @@ class FollowRun {
         delay = Math.min(delay * 2, this.o.reconnectMaxMs);
       }
       // Stopping: what is held (queued and staged) becomes one last slice before the session closes.
-      if (this.session && !this.lost && (this.queue.length || this.writer.stagedCount || this.pubrels.length)) {
-        await this.commitBatch(this.queue.splice(0), this.pubrels.splice(0), true);
+      if (this.session && !this.lost && (this.queue.length || this.writer.stagedCount || this.pubrels.size)) {
+        await this.commitBatch(this.queue.splice(0), this.pubrels.take(), true);
       }
       await this.inFlight;
       // Staged rows would lead the next slice: merge between slices only.
@@ -193,8 +194,8 @@ class FollowRun {
       },
       onPubrel: (id) => {
         if (generation !== this.generation) return;
-        this.pubrels.push(id);
-        this.touch();
+        const session = this.session;
+        if (this.pubrels.add(id, this.writer.receipts, session && ((unknown) => session.complete(unknown)))) this.touch();
       },
       onError: (err) => {
         if (generation !== this.generation) return;
@@ -207,6 +208,7 @@ class FollowRun {
     const sessionOptions = pullSessionOptions({ ...this.r, head: { ...this.r.head, sessionTopics: this.sessionTopics } }, 2 * this.o.batchSize, false);
     const session = await (this.a.openSession ?? openMqttSession)(sessionOptions, handlers);
     this.session = session;
+    this.pubrels.completeUnknown(this.writer.receipts, (id) => session.complete(id));
     // A resumed session keeps these: reconnecting does not subscribe again (which would resend retained messages).
     this.sessionTopics = session.topics;
     if (!session.sessionPresent && this.writer.receipts.size > 0) {
@@ -229,7 +231,7 @@ class FollowRun {
     this.resumeReading();
     await this.inFlight;
     this.queue = [];
-    this.pubrels = [];
+    this.pubrels = new PendingPubrels();
     this.oldestHeldAt = this.writer.stagedCount ? this.oldestHeldAt : undefined;
     const session = this.session;
     this.session = undefined;
@@ -253,17 +255,17 @@ class FollowRun {
       const waited = this.oldestHeldAt === undefined ? -1 : now - this.oldestHeldAt;
       const due = waited >= o.commitIntervalMs || (!this.committing && waited >= Math.min(o.lingerMs, o.commitIntervalMs));
       if (this.queue.length >= o.batchSize || (due && (this.queue.length || this.writer.stagedCount))) {
-        await this.commitBatch(this.queue.splice(0, o.batchSize), this.pubrels.splice(0), true);
+        await this.commitBatch(this.queue.splice(0, o.batchSize), this.pubrels.take(), true);
         continue;
       }
       const quiet = now - this.lastActivity >= flushGapMs;
       // An MQTT 3.1.1 broker sends a window (Mosquitto: 20) and waits: stage it so it can be acknowledged.
       if (quiet && this.queue.length && this.session?.protocolVersion === 4) {
-        await this.commitBatch(this.queue.splice(0), this.pubrels.splice(0), false);
+        await this.commitBatch(this.queue.splice(0), this.pubrels.take(), false);
         continue;
       }
-      if (quiet && this.pubrels.length && !this.queue.length) {
-        await this.commitBatch([], this.pubrels.splice(0), false);
+      if (quiet && this.pubrels.size && !this.queue.length) {
+        await this.commitBatch([], this.pubrels.take(), false);
         continue;
       }
       // Slices wait to be taken into the compaction: read messages, then go on.
@@ -273,7 +275,7 @@ class FollowRun {
       }
       // A commit landing wakes the loop (touch), so while one runs the interval is the only deadline.
       const untilDue = this.oldestHeldAt === undefined ? o.commitIntervalMs : this.oldestHeldAt + (this.committing ? o.commitIntervalMs : o.lingerMs) - now;
-      const wantsGap = this.pubrels.length || (this.queue.length && this.session?.protocolVersion === 4);
+      const wantsGap = this.pubrels.size || (this.queue.length && this.session?.protocolVersion === 4);
       await this.sleep(wantsGap ? Math.min(flushGapMs, untilDue) : untilDue);
     }
   }

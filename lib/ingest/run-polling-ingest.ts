@@ -12,6 +12,7 @@ import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
 import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver } from './recorded-pull';
 import { Waker } from './waker';
 import { InflightWindow, SMALLEST_INFLIGHT_WINDOW } from './inflight-window';
+import { PendingPubrels } from './pending-pubrels';
 import { readAheadPlan } from './read/read-ahead';
 import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
 
@@ -159,7 +160,7 @@ interface PullRunArgs extends Omit<RunPollingIngestArgs, 'options' | 'clock'>, R
 
 class PullRun {
   private readonly queue: ReceivedMessage[] = [];
-  private readonly pubrels: number[] = [];
+  private readonly pubrels = new PendingPubrels();
   private failure: SluiceError | undefined;
   private lastActivity = Date.now();
   /** The lastActivity for which unread socket data was last looked for (see receiveLoop). */
@@ -212,8 +213,8 @@ class PullRun {
     const handlers: MqttSessionHandlers = {
       onMessage: (m) => this.onMessage(m),
       onPubrel: (id) => {
-        this.pubrels.push(id);
-        this.touch();
+        const session = this.session;
+        if (this.pubrels.add(id, this.writer.receipts, session && ((unknown) => session.complete(unknown)))) this.touch();
       },
       onError: (err) => {
         this.failure ??= err;
@@ -232,6 +233,8 @@ class PullRun {
     // Snapshot pulls re-subscribe so retained messages (each topic's current state) arrive again.
     this.session ??= await (this.a.openSession ?? openMqttSession)(pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay);
     if (handed) this.session.resumeReceiving();
+    const session = this.session;
+    this.pubrels.completeUnknown(this.writer.receipts, (id) => session.complete(id));
     try {
       if (!handed && !this.session.sessionPresent && this.writer.receipts.size > 0) {
         // A new session starts packet ids afresh: receipts of the lost one would drop new messages.
@@ -281,7 +284,7 @@ class PullRun {
       session,
       relay: this.relay,
       messages: this.notTaken,
-      pubrels: this.pubrels.splice(0),
+      pubrels: this.pubrels.take(),
       lease: this.a.lease,
       source: { options, clock, source, head: this.writer.head, schema },
       writer: this.writer,
@@ -382,7 +385,7 @@ class PullRun {
         continue;
       }
       const done = this.ending || capReached || idleFor >= idleTimeout;
-      if (this.queue.length === 0 && this.pubrels.length === 0) {
+      if (this.queue.length === 0 && this.pubrels.size === 0) {
         if (done) {
           if (this.inFlight) {
             // Let the last commit land; look again, in case messages (QoS 0, PUBRELs) came meanwhile.
@@ -404,7 +407,7 @@ class PullRun {
         continue;
       }
       const batch = this.queue.splice(0, this.singleBatch ? this.queue.length : o.batchSize);
-      const pubrels = this.pubrels.splice(0);
+      const pubrels = this.pubrels.take();
       // The pull's slice goes with this batch unless completing PUBRELs lets the broker send more:
       // a resumed session's PUBREC'd messages hold its window until their PUBCOMPs.
       const last = this.queue.length === 0 && (capReached || (done && pubrels.length === 0));
@@ -457,8 +460,8 @@ class PullRun {
   private async settleQos2(): Promise<void> {
     const deadline = Date.now() + Math.min(500, this.a.options.idleTimeoutMs);
     while (this.writer.receipts.size > 0 && Date.now() < deadline && !this.failure) {
-      if (this.pubrels.length) {
-        await this.commitBatch([], this.pubrels.splice(0), false);
+      if (this.pubrels.size) {
+        await this.commitBatch([], this.pubrels.take(), false);
         await this.inFlight;
         continue;
       }

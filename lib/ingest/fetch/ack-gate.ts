@@ -34,10 +34,15 @@ export type HeldAck = 'puback' | 'pubrec' | 'pubcomp';
 
 const HELD_TYPES: Record<number, HeldAck> = { 4: 'puback', 5: 'pubrec', 7: 'pubcomp' };
 
+/** The acknowledgements held for one kind and packet id: the same bytes, `count` times. */
 interface HeldPacket {
-  kind: HeldAck;
-  id: number;
   bytes: Buffer;
+  count: number;
+}
+
+/** One number per acknowledgement kind and packet id: the key of held packets and credits. */
+function ackKey(kind: HeldAck, id: number): number {
+  return (ACK_TYPES[kind] << 16) | id;
 }
 
 /**
@@ -56,11 +61,21 @@ export interface GatePublishes {
 
 export class AckGate extends Duplex {
   private pending: Buffer = Buffer.alloc(0);
-  private held: HeldPacket[] = [];
-  private credits = new Map<string, number>();
+  /**
+   * Held acknowledgements by kind and packet id, so at most one entry per id and kind whatever a
+   * broker sends (a flood of PUBRELs for one id held a PUBCOMP object each, without bound).
+   */
+  private held = new Map<number, HeldPacket>();
+  private heldTotal = 0;
+  private credits = new Map<number, number>();
   private flushScheduled = false;
   /** Set by pauseIncoming(): the broker's further messages wait in TCP buffers for the next session. */
   private incomingPaused = false;
+  /**
+   * Set while the broker does not read the acknowledgements written to it: reading waits for it
+   * (a broker flooding PUBRELs without reading their PUBCOMPs piled them up in memory).
+   */
+  private awaitingDrain = false;
   /** Set while closing: what still arrives is read and dropped, so the close is a clean FIN. */
   private discardIncoming = false;
 
@@ -94,15 +109,15 @@ export class AckGate extends Duplex {
 
   /** Number of acknowledgements currently held back. */
   get heldCount(): number {
-    return this.held.length;
+    return this.heldTotal;
   }
 
   /**
    * Allows the held (or next) acknowledgement of this kind for this packet id to reach the broker.
-   * Releases made in one tick are sent together, in one pass over the held packets.
+   * Releases made in one tick are sent together, in the order they were made.
    */
   release(kind: HeldAck, id: number): void {
-    const key = `${kind}:${id}`;
+    const key = ackKey(kind, id);
     this.credits.set(key, (this.credits.get(key) ?? 0) + 1);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -124,11 +139,11 @@ export class AckGate extends Duplex {
   /** Hands incoming bytes to mqtt.js again: the session passed to the next pull. */
   resumeIncoming(): void {
     this.incomingPaused = false;
-    this.transport.resume();
+    if (!this.awaitingDrain) this.transport.resume();
   }
 
   override _read(): void {
-    if (!this.incomingPaused) this.transport.resume();
+    if (!this.incomingPaused && !this.awaitingDrain) this.transport.resume();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -146,8 +161,8 @@ export class AckGate extends Duplex {
       const kind = HELD_TYPES[packet[0] >> 4];
       // PUBACK/PUBREC/PUBCOMP carry the packet identifier right after the fixed header.
       const id = kind ? packet.readUInt16BE(header.length) : 0;
-      if (kind && !this.takeCredit(kind, id)) {
-        this.held.push({ kind, id, bytes: Buffer.from(packet) });
+      if (kind && !this.takeCredit(ackKey(kind, id))) {
+        this.holdBytes(ackKey(kind, id), Buffer.from(packet));
       } else {
         out.push(Buffer.from(packet));
       }
@@ -172,7 +187,8 @@ export class AckGate extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    this.held = [];
+    this.held.clear();
+    this.heldTotal = 0;
     this.transport.destroy();
     callback(err);
   }
@@ -223,12 +239,33 @@ export class AckGate extends Duplex {
 
   /** Holds the acknowledgement mqtt.js would have sent (4 bytes: a success needs no reason code in MQTT 5 either). */
   private hold(kind: HeldAck, id: number): void {
-    const bytes = Buffer.from([ACK_TYPES[kind] << 4, 2, id >> 8, id & 0xff]);
-    this.held.push({ kind, id, bytes });
+    const key = ackKey(kind, id);
+    const held = this.held.get(key);
+    if (held) {
+      held.count++;
+      this.heldTotal++;
+    } else this.holdBytes(key, Buffer.from([ACK_TYPES[kind] << 4, 2, id >> 8, id & 0xff]));
   }
 
-  private takeCredit(kind: HeldAck, id: number): boolean {
-    const key = `${kind}:${id}`;
+  private holdBytes(key: number, bytes: Buffer): void {
+    const held = this.held.get(key);
+    if (held) held.count++;
+    else this.held.set(key, { bytes, count: 1 });
+    this.heldTotal++;
+  }
+
+  /** Writes released acknowledgements; past the socket's buffer, reading pauses until the broker has read them. */
+  private writeAcknowledgements(bytes: Buffer): void {
+    if (this.transport.write(bytes) || this.awaitingDrain) return;
+    this.awaitingDrain = true;
+    this.transport.pause();
+    this.transport.once('drain', () => {
+      this.awaitingDrain = false;
+      if (!this.incomingPaused) this.transport.resume();
+    });
+  }
+
+  private takeCredit(key: number): boolean {
     const n = this.credits.get(key);
     if (!n) return false;
     if (n === 1) this.credits.delete(key);
@@ -236,14 +273,29 @@ export class AckGate extends Duplex {
     return true;
   }
 
+  /**
+   * Sends what the credits release, in the order the messages arrived (MQTT's order for
+   * acknowledgements, whatever order the engine released them in). The engine releases the oldest
+   * first, so the pass over the held packets ends soon after it started.
+   */
   private flushCredited(): void {
     const out: Buffer[] = [];
-    this.held = this.held.filter((p) => {
-      if (!this.takeCredit(p.kind, p.id)) return true;
-      out.push(p.bytes);
-      return false;
-    });
-    if (out.length && !this.transport.destroyed) this.transport.write(Buffer.concat(out));
+    let credits = 0;
+    for (const n of this.credits.values()) credits += n;
+    for (const [key, held] of this.held) {
+      if (credits === 0) break;
+      const n = this.credits.get(key);
+      if (!n) continue;
+      const sent = Math.min(n, held.count);
+      for (let i = 0; i < sent; i++) out.push(held.bytes);
+      credits -= sent;
+      held.count -= sent;
+      this.heldTotal -= sent;
+      if (held.count === 0) this.held.delete(key);
+      if (sent === n) this.credits.delete(key);
+      else this.credits.set(key, n - sent);
+    }
+    if (out.length && !this.transport.destroyed) this.writeAcknowledgements(out.length === 1 ? out[0] : Buffer.concat(out));
     // Decoding messages here, the gate holds each acknowledgement before its message reaches the
     // engine: a release that found nothing held is stray (a message of an earlier connection, say)
     // and must not let a later message's acknowledgement out before its commit.

@@ -148,6 +148,20 @@ describe('AckGate', () => {
     expect(await failed).toMatchObject({ code: 'CONNECTION_LOST', message: expect.stringContaining('without a topic') });
   });
 
+  it('with publishes: stops reading from a broker that does not read its acknowledgements, until it has read them', async () => {
+    const callbacks: (() => void)[] = [];
+    const s = new Duplex({ read() {}, writableHighWaterMark: 4, write: (_chunk, _enc, cb) => void callbacks.push(cb) });
+    const gate = new AckGate(s, undefined, { protocolVersion: 4, onPublish: () => {}, onPubrel: () => {} });
+    s.push(Buffer.concat([1, 2, 3].map((messageId) => gen({ cmd: 'pubrel', messageId }))));
+    await tick();
+    for (const id of [1, 2, 3]) gate.release('pubcomp', id);
+    await tick();
+    expect(s.isPaused()).toBe(true);
+    for (const cb of callbacks.splice(0)) cb();
+    await tick();
+    expect(s.isPaused()).toBe(false);
+  });
+
   it('passes incoming bytes through unchanged', async () => {
     const inner = new PassThrough();
     const gate = new AckGate(inner);
