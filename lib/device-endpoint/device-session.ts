@@ -6,6 +6,7 @@ import { authenticateDevice } from '../devices/authenticate-device';
 import { publishTopicRefusal, topicMatches } from '../ingest/fetch/topic-filter';
 import { MqttCodec, type MqttVersion } from '../mqtt/mqtt-codec';
 import { MqttFrameError, MqttFramer } from '../mqtt/mqtt-framer';
+import { unpinnedPayload } from '../mqtt/publish-packet';
 import type { DeviceEndpointContext } from './endpoint-context';
 import type { InboxMessage, PushTarget } from './ports';
 
@@ -364,7 +365,8 @@ export class DeviceSession {
       return;
     }
     const receivedAt = this.ctx.now();
-    const payload = Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload);
+    // mqtt-packet's payload is a view into the packet's buffer: held until the commit, it would keep all of it alive.
+    const payload = Buffer.isBuffer(p.payload) ? unpinnedPayload(p.payload, p.payload.buffer.byteLength) : Buffer.from(p.payload);
     const messages: InboxMessage[] = refusal.map((datasetId) => ({ workspaceId: identity.workspaceId, datasetId, credentialId: identity.credentialId, topic: p.topic, payload, qos, receivedAt }));
     const receipt = qos === 2 ? [{ credentialId: identity.credentialId, clientId: this.clientId, packetId: id! }] : [];
     const committed = this.ctx.inbox.write({ messages, receipts: receipt, releases: [] });

@@ -7,7 +7,7 @@ export interface PullOptions {
   /** At most this many QoS 1/2 messages per pull (Kamu's targetRecordsPerSlice); more waiting → hasMore. */
   recordCap: number;
   /**
-   * At most this many payload bytes per pull, the record cap's bound in memory: a broker that
+   * At most this many bytes of payloads and topics per pull, the record cap's bound in memory: a broker that
    * ignores the receive window, or sends large messages, cannot make a pull hold more than this
    * (and as much again read ahead for the next pull of its run); more waiting → hasMore.
    */

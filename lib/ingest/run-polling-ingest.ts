@@ -323,7 +323,7 @@ class PullRun {
       return;
     }
     this.accepted++;
-    this.acceptedBytes += m.payload.length;
+    this.acceptedBytes += messageBytes(m);
     if (this.full) this.stopTaking();
     if (m.qos > 0) this.window.received();
     this.queue.push(m);
@@ -348,7 +348,7 @@ class PullRun {
 
   private leave(m: ReceivedMessage): void {
     this.notTaken.push(m);
-    this.notTakenBytes += m.payload.length;
+    this.notTakenBytes += messageBytes(m);
   }
 
   private touch(): void {
@@ -484,6 +484,11 @@ class PullRun {
   private progress(stage: PullStage): void {
     this.a.onProgress?.({ stage, ...this.writer.counters });
   }
+}
+
+/** What a received message holds in memory for the byte cap: its payload and its topic (up to 64 KiB). */
+function messageBytes(m: ReceivedMessage): number {
+  return m.payload.length + m.topic.length;
 }
 
 /** How long a pull that found its broker idle looks once more for messages already on their way. */

@@ -85,6 +85,22 @@ describe('[PULL] a pull holds at most its byte cap of payloads', () => {
   });
 });
 
+describe('[PULL] topics count toward the byte cap too', () => {
+  it('small payloads on 2,000-character topics (a topic may have 65,535) reach the cap as their bytes would', async () => {
+    const name = 'bytecaptopics';
+    await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
+    const pull = () => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS, byteCap: 10 * 1024 } });
+    await pull();
+    // 30 readings of ~100 bytes (3 KB of payloads) on a topic of 2,000 characters: 60 KB in all.
+    await publish(`${name}/${'x'.repeat(2000)}`, Array.from({ length: 30 }, (_, i) => reading(i)));
+    const first = await pull();
+    expect(first).toMatchObject({ status: 'updated', hasMore: true });
+    expect(first.messagesReceived).toBeLessThan(30);
+    for (let r = first; r.hasMore; ) r = await pull();
+    expect((await committedRows(env.store, name)).map((row) => row.value)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+});
+
 describe('[PULL] a Ledger keyed without its event time first (seen keys in hash order) recognises every key it has seen', () => {
   it('the same 2,000 readings published again add no row', async () => {
     const name = 'hashledger';

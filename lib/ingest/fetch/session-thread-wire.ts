@@ -19,6 +19,16 @@ export interface SessionEventBatch {
   reads?: PackedReadResults;
 }
 
+/**
+ * The memory a batch holds for flow control (UnconsumedEvents): its payloads and its topics, which
+ * may be up to 64 KiB each (counted as UTF-16 code units, at least their bytes in memory).
+ */
+export function batchBytes(batch: SessionEventBatch): number {
+  let bytes = batch.payloads.byteLength;
+  for (const topic of batch.topics) bytes += topic.length;
+  return bytes;
+}
+
 /** The buffers of a batch that move to the receiving thread without a copy. */
 export function batchTransferables(batch: SessionEventBatch): ArrayBuffer[] {
   return [batch.payloads, ...(batch.reads ? packedTransferables(batch.reads) : [])];

@@ -4,7 +4,7 @@ import { activeBrokerPolicy, installBrokerPolicy } from '../../brokers/active-br
 import type { BrokerPolicy } from '../../brokers/broker-policy';
 import { isSluiceError, SluiceError, type ErrorCode } from '../../errors';
 import { openMqttSession, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type TopicSubscription } from './mqtt-session';
-import { batchTransferables, decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, UnconsumedEvents, type SessionEventBatch } from './session-thread-wire';
+import { batchBytes, batchTransferables, decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, UnconsumedEvents, type SessionEventBatch } from './session-thread-wire';
 
 /**
  * A pull's broker session on a thread of its own: the socket, TLS, the ack gate (which decodes the
@@ -49,7 +49,7 @@ export function openThreadedMqttSession(options: MqttSessionOptions, handlers: M
         default:
           session?.receive(m);
           // Events before the CONNACK's answer (a resumed session's queue follows it at once) go straight to the handlers.
-          if (!session && m.t === 'events') worker.postMessage({ t: 'consumed', count: deliverSessionEvents(m.batch, handlers), bytes: m.batch.payloads.byteLength } satisfies ToSessionThread);
+          if (!session && m.t === 'events') worker.postMessage({ t: 'consumed', count: deliverSessionEvents(m.batch, handlers), bytes: batchBytes(m.batch) } satisfies ToSessionThread);
       }
     });
     worker.on('error', (err) => fail(new SluiceError('CONNECTION_LOST', `the pull's session thread failed: ${err.message}`, { cause: err })));
@@ -148,7 +148,7 @@ class ThreadSession implements MqttSession {
   receive(m: FromSessionThread): void {
     if (m.t === 'closed') return this.onClosed();
     if (this.closing) return; // a closing session's traffic is the broker's again
-    if (m.t === 'events') this.reportConsumed(deliverSessionEvents(m.batch, this.handlers), m.batch.payloads.byteLength);
+    if (m.t === 'events') this.reportConsumed(deliverSessionEvents(m.batch, this.handlers), batchBytes(m.batch));
     else if (m.t === 'error') this.failed(fromWire(m.error));
   }
 
@@ -260,7 +260,7 @@ function serveSessionThread(): void {
     flushScheduled = false;
     if (batcher.size === 0) return;
     const batch = batcher.take();
-    const full = backlog.posted(batch.receivedAt.length, batch.payloads.byteLength);
+    const full = backlog.posted(batch.receivedAt.length, batchBytes(batch));
     port.postMessage({ t: 'events', batch } satisfies FromSessionThread, batchTransferables(batch));
     if (full && !congested) {
       congested = true;

@@ -1,7 +1,7 @@
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { MqttFrameError } from '../../../lib/mqtt/mqtt-framer';
-import { decodePublish } from '../../../lib/mqtt/publish-packet';
+import { decodePublish, unpinnedPayload } from '../../../lib/mqtt/publish-packet';
 
 const generate = (p: Partial<mqttPacket.IPublishPacket>, protocolVersion: 4 | 5) =>
   mqttPacket.generate({ cmd: 'publish', topic: 't', payload: '', qos: 0, retain: false, dup: false, ...p } as mqttPacket.IPublishPacket, { protocolVersion });
@@ -32,6 +32,30 @@ describe('decodePublish reads what mqtt-packet encodes', () => {
       5,
     );
     expect(decodePublish(packet, 5)).toMatchObject({ topic: 'p', payload: Buffer.from('payload'), messageId: 9 });
+  });
+});
+
+describe('decodePublish keeps no more memory alive than the message needs', () => {
+  it('copies a payload out of a packet mostly made of something else (MQTT 5 properties, a long topic), so the packet can go', () => {
+    const heavy = generate({ topic: 'p', payload: Buffer.from('{"v":1}'), qos: 1, messageId: 1, properties: { userProperties: { junk: 'x'.repeat(60_000) } } }, 5);
+    const { payload } = decodePublish(heavy, 5);
+    expect(payload.toString()).toBe('{"v":1}');
+    expect(payload.buffer).not.toBe(heavy.buffer);
+    expect(payload.buffer.byteLength).toBeLessThan(heavy.length);
+    const longTopic = generate({ topic: 't'.repeat(10_000), payload: Buffer.from('1'), qos: 0 }, 4);
+    expect(decodePublish(longTopic, 4).payload.buffer).not.toBe(longTopic.buffer);
+  });
+
+  it('unpinnedPayload (the device endpoint\'s, on mqtt-packet\'s views): a 2-byte view into a 240 kB buffer is copied out', () => {
+    const frame = Buffer.alloc(240_000);
+    const view = frame.subarray(100, 102);
+    expect(unpinnedPayload(view, frame.buffer.byteLength).buffer).not.toBe(frame.buffer);
+    expect(unpinnedPayload(frame.subarray(0, 200_000), frame.buffer.byteLength).buffer).toBe(frame.buffer);
+  });
+
+  it('keeps a view into an ordinary packet (no copy per message)', () => {
+    const packet = generate({ topic: 'sensors/a', payload: Buffer.from('{"v":1}'), qos: 1, messageId: 1 }, 5);
+    expect(decodePublish(packet, 5).payload.buffer).toBe(packet.buffer);
   });
 });
 
