@@ -8,6 +8,7 @@ import type { SnapshotScope } from '../lib/datasets/snapshot-scope';
 import type { Store } from '../lib/store/open-store';
 import { openConfiguredStore } from './configured-store';
 import { EXIT, exitCodeFor } from './exit-codes';
+import { MAX_TIMER_MS } from '../lib/ingest/timer-limit';
 import { printTable } from './print-table';
 import { readManifestSources, readTextFile } from './manifest-sources';
 
@@ -30,10 +31,15 @@ async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
   }
 }
 
+/** Milliseconds a timer can wait: past MAX_TIMER_MS Node fires at once. */
+const timer = (v: string, n: number) => {
+  if (n > MAX_TIMER_MS) throw new SluiceError('INVALID_INPUT', `"${v}" is longer than a timer can wait (at most ${MAX_TIMER_MS} ms, ~24.8 days)`);
+  return n;
+};
 const ms = (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new SluiceError('INVALID_INPUT', `"${v}" is not a number of milliseconds`);
-  return n;
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new SluiceError('INVALID_INPUT', `"${v}" is not a number of milliseconds`);
+  return timer(v, n);
 };
 const count = (v: string) => {
   const n = Number(v);
@@ -45,7 +51,7 @@ const count = (v: string) => {
 const duration = (v: string) => {
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
   if (!m) throw new SluiceError('INVALID_INPUT', `"${v}" is not a duration (e.g. 1s, 500ms)`);
-  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+  return timer(v, Number(m[1]) * (m[2] === 's' ? 1000 : 1));
 };
 
 const snapshotScopeOption = () =>
@@ -126,6 +132,7 @@ program
   .option('--all', 'pull every dataset')
   .option('--idle-timeout <ms>', 'end a pull after the broker was idle this long', ms, 1000)
   .option('--record-cap <n>', 'at most this many QoS 1/2 messages per pull (then pull again)', count, 10_000)
+  .option('--byte-cap <bytes>', 'at most this many bytes of payloads and topics per pull (then pull again)', count, 256 * 1024 * 1024)
   .option('--max-duration <ms>', 'end a pull after this long even if messages keep coming', ms, 30_000)
   .option('--connect-timeout <ms>', 'give up connecting after this long', ms, 5000)
   .option('--redelivery-wait <ms>', "how long the broker holds unacknowledged messages before redelivering them (NATS: mqtt.ack_wait); a pull waits this long once when the broker withholds them", ms, 30_000)
@@ -192,6 +199,7 @@ interface PullCommandOptions {
   all?: boolean;
   idleTimeout: number;
   recordCap: number;
+  byteCap: number;
   maxDuration: number;
   connectTimeout: number;
   redeliveryWait: number;
@@ -209,6 +217,7 @@ function pullOptionsOf(opts: PullCommandOptions) {
   return {
     idleTimeoutMs: opts.idleTimeout,
     recordCap: opts.recordCap,
+    byteCap: opts.byteCap,
     maxDurationMs: opts.maxDuration,
     connectTimeoutMs: opts.connectTimeout,
     redeliveryWaitMs: opts.redeliveryWait,

@@ -26,6 +26,8 @@ import { startOpeningEngine } from '../lib/query/opening-engine';
 
 /** How long a client may take to send a request's headers (see createServer below). */
 const HEADERS_TIMEOUT_MS = 10_000;
+/** …and REQUEST_TIMEOUT_MS for the whole request, body included (Node's default: 5 minutes). */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -47,8 +49,9 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const trustProxy = process.env.SLUICE_TRUST_PROXY === '1';
   const assets = opts.dev ? undefined : precompressedAssets(path.join(ROOT, '.next'));
   // A client gets HEADERS_TIMEOUT_MS to send its request headers (Node's default 60 s, checked
-  // every 30 s, let one that trickles them hold a connection for up to 90 s: slowloris).
-  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
+  // every 30 s, let one that trickles them hold a connection for up to 90 s: slowloris), and
+  // REQUEST_TIMEOUT_MS for its body (a body sent a byte every 2 s held one for 5 minutes).
+  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, trustProxy);
     if (!pathDecodes(req)) {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'INVALID_INPUT', message: 'the address holds a malformed percent-escape' }));

@@ -2,7 +2,7 @@ import { SluiceError } from '../errors';
 import type { DatasetKey } from '../datasets/dataset-key';
 import type { ReceivedMessage } from './fetch/mqtt-session';
 import type { IngestStore, InboxRow } from './ports';
-import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
+import { resolvePullOptions, type PullOptions } from './pull-options';
 import { pushSourceConfig } from './push-source-config';
 import { recordedPull, type PullResult } from './recorded-pull';
 import type { PullProgress } from './run-polling-ingest';
@@ -26,7 +26,7 @@ export interface FoldInboxArgs {
  * under the dataset's pull lease and is recorded as a pull.
  */
 export async function foldInbox(args: FoldInboxArgs): Promise<PullResult> {
-  const options = { ...DEFAULT_PULL_OPTIONS, ...args.options };
+  const options = resolvePullOptions(args.options);
   const clock = args.clock ?? systemClock;
   const { store } = args;
   const head = await store.getDatasetHead(args.dataset);

@@ -5,6 +5,8 @@ import { recordedPull, type PullResult } from './recorded-pull';
 import { pullSessionOptions, resolvePullSource, type ResolvedPullSource, type RunPollingIngestArgs } from './run-polling-ingest';
 import { SliceWriter, type PreparedCommit } from './slice-writer';
 import { Waker } from './waker';
+import { z } from 'zod';
+import { checkedOptions, positiveCount, timerMs } from './pull-options';
 import { PendingPubrels } from './pending-pubrels';
 import { DEFAULT_COMPACTION, TailCompactor, type CompactionOptions, type CompactionResult } from './compact-tail';
 
@@ -35,6 +37,13 @@ export const DEFAULT_FOLLOW_OPTIONS: FollowOptions = {
   reconnectMaxMs: 10_000,
   compaction: DEFAULT_COMPACTION,
 };
+
+const FollowOptionsInput = z.object({ commitIntervalMs: timerMs(1), lingerMs: timerMs(0), batchSize: positiveCount, reconnectMinMs: timerMs(1), reconnectMaxMs: timerMs(1) }).partial();
+
+/** A follow run's options: the defaults with `options` over them, checked as resolvePullOptions checks a pull's. */
+export function resolveFollowOptions(options: Partial<FollowOptions> = {}): FollowOptions {
+  return checkedOptions('follow option', FollowOptionsInput, DEFAULT_FOLLOW_OPTIONS, options);
+}
 
 /** One commit of a follow run that published a slice (rows became visible). */
 export interface FollowCommit {
@@ -81,7 +90,7 @@ export interface FollowPullArgs extends Omit<RunPollingIngestArgs, 'keepSession'
 export async function followPull(args: FollowPullArgs): Promise<PullResult> {
   const resolved = await resolvePullSource(args);
   if (resolved.source.merge.kind === 'Snapshot') throw snapshotNotStreamable(resolved.head.name);
-  const follow = { ...DEFAULT_FOLLOW_OPTIONS, ...args.follow };
+  const follow = resolveFollowOptions(args.follow);
   return recordedPull(args.store, resolved.head.id, (pullId) => new FollowRun(args, resolved, follow, pullId));
 }
 

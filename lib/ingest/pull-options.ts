@@ -1,4 +1,7 @@
+import { z } from 'zod';
+import { SluiceError } from '../errors';
 import type { MqttSessionOptions } from './fetch/mqtt-session';
+import { MAX_TIMER_MS } from './timer-limit';
 
 /** Bounds that make a pull safe inside a request, a cron call or a CLI loop (Kamu's names where it has them). */
 export interface PullOptions {
@@ -59,3 +62,43 @@ export const DEFAULT_PULL_OPTIONS: PullOptions = {
   batchSize: 2500,
   redeliveryWaitMs: 30_000,
 };
+
+/** A wait in milliseconds: finite, at least `min`, at most MAX_TIMER_MS. */
+export const timerMs = (min: number) => z.number().finite().min(min).max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (~24.8 days)`);
+/** A count: a whole number, at least 1. */
+export const positiveCount = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+const PullOptionsInput = z
+  .object({
+    idleTimeoutMs: timerMs(1),
+    recordCap: positiveCount,
+    byteCap: positiveCount,
+    maxDurationMs: timerMs(1),
+    connectTimeoutMs: timerMs(1),
+    maxPayloadBytes: positiveCount,
+    protocolVersion: z.union([z.literal(4), z.literal(5), z.literal('auto')]),
+    flushGapMs: timerMs(0),
+    smallBatchQuietMs: timerMs(0),
+    batchSize: positiveCount,
+    redeliveryWaitMs: timerMs(0),
+    tls: z.custom<NonNullable<PullOptions['tls']>>((v) => typeof v === 'object' && v !== null),
+  })
+  .partial();
+
+/**
+ * A pull's options: the defaults with `options` over them, checked (from the CLI, a schedule, the
+ * console or an API caller alike). Throws INVALID_INPUT naming the option: a NaN cap was never
+ * reached, a cap of 0 took nothing, and a timer past MAX_TIMER_MS fired at once (a connect timeout
+ * of 1e10 ms reported a broker that was up as unreachable).
+ */
+export function resolvePullOptions(options: Partial<PullOptions> = {}): PullOptions {
+  return checkedOptions('pull option', PullOptionsInput, DEFAULT_PULL_OPTIONS, options);
+}
+
+/** `defaults` with the options given (undefined ones left out) over them, once `schema` accepts those. */
+export function checkedOptions<T extends object>(what: string, schema: z.ZodType, defaults: T, options: Partial<T>): T {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const r = schema.safeParse(given);
+  if (!r.success) throw new SluiceError('INVALID_INPUT', r.error.issues.map((i) => `${what} ${i.path.join('.')}: ${i.message}`).join('; '));
+  return { ...defaults, ...given };
+}

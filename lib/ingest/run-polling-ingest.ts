@@ -8,7 +8,7 @@ import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt
 import type { DatasetHead, IngestStore, PullCounters, PullLease } from './ports';
 import type { DatasetKey } from '../datasets/dataset-key';
 import { withheldAfterCap, withheldAfterInterruption, type PendingAtBroker } from './pending-at-broker';
-import { DEFAULT_PULL_OPTIONS, type PullOptions } from './pull-options';
+import { resolvePullOptions, type PullOptions } from './pull-options';
 import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver } from './recorded-pull';
 import { Waker } from './waker';
 import { InflightWindow, SMALLEST_INFLIGHT_WINDOW } from './inflight-window';
@@ -105,7 +105,7 @@ export interface ResolvedPullSource {
 
 /** Reads the dataset's head and resolves its MQTT source; shared by a pull and a follow run. */
 export async function resolvePullSource(args: Pick<RunPollingIngestArgs, 'store' | 'dataset' | 'options' | 'environment' | 'clock'>): Promise<ResolvedPullSource> {
-  const options = { ...DEFAULT_PULL_OPTIONS, ...args.options };
+  const options = resolvePullOptions(args.options);
   const clock = args.clock ?? systemClock;
   const head = await args.store.getDatasetHead(args.dataset);
   if (!head) throw new SluiceError('DATASET_NOT_FOUND', `no dataset named "${args.dataset.name}"`);

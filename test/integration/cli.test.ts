@@ -110,6 +110,21 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
     expect((await sluice(db, 'frobnicate')).code).toBe(64);
   });
 
+  it('refuses a pull option no timer or cap can honour, naming it, before connecting (exit 64)', async () => {
+    for (const [flag, value, says] of [
+      ['--connect-timeout', '1e10', 'longer than a timer can wait'],
+      ['--connect-timeout', '', 'is not a number of milliseconds'],
+      ['--idle-timeout', '99999999999', 'longer than a timer can wait'],
+      ['--byte-cap', '0', 'is not a positive whole number'],
+      ['--byte-cap', 'NaN', 'is not a positive whole number'],
+      ['--commit-interval', '99999999999s', 'longer than a timer can wait'],
+    ]) {
+      const r = await sluice(db, 'pull', 'nope', flag, value);
+      expect(r.code, `${flag} ${value}`).toBe(64);
+      expect(r.stderr, `${flag} ${value}`).toContain(says);
+    }
+  });
+
   it("adds Kamu's account/name into that account's workspace, refuses an unknown one, and never crashes on a second add", async () => {
     const file = path.join(tmp, 'account.yaml');
     fs.writeFileSync(file, fs.readFileSync(kamuExample(), 'utf8').replace('name: temp', 'name: acme/temp'));
