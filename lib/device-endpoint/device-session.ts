@@ -366,7 +366,7 @@ export class DeviceSession {
     }
     const receivedAt = this.ctx.now();
     // mqtt-packet's payload is a view into the packet's buffer: held until the commit, it would keep all of it alive.
-    const payload = Buffer.isBuffer(p.payload) ? unpinnedPayload(p.payload, p.payload.buffer.byteLength) : Buffer.from(p.payload);
+    const payload = Buffer.isBuffer(p.payload) ? unpinnedPayload(p.payload) : Buffer.from(p.payload);
     const messages: InboxMessage[] = refusal.map((datasetId) => ({ workspaceId: identity.workspaceId, datasetId, credentialId: identity.credentialId, topic: p.topic, payload, qos, receivedAt }));
     const receipt = qos === 2 ? [{ credentialId: identity.credentialId, clientId: this.clientId, packetId: id! }] : [];
     const committed = this.ctx.inbox.write({ messages, receipts: receipt, releases: [] });

@@ -82,13 +82,14 @@ export interface PreparedCommit {
  * order they were prepared (the head, key state and staged rows advance at `prepare`).
  *
  * QoS 2 packet ids of messages with one (a pull's broker session) are remembered in `receipts`
- * until a PUBREL releases them, so a redelivery is counted as a duplicate and not read twice.
+ * until the commit of a PUBREL releasing them lands, so a redelivery is counted as a duplicate and
+ * not read twice.
  */
 export class SliceWriter {
   /** The head as it will be once every prepared commit landed. */
   head: DatasetHead;
   counters: PullCounters = zeroCounters();
-  /** QoS 2 ids committed (or being committed) whose PUBREL has not arrived: a PUBLISH with one is a redelivery. */
+  /** QoS 2 ids committed (or being committed) whose release (PUBREL) is not committed yet: a PUBLISH with one is a redelivery. */
   receipts = new Set<number>();
   /**
    * Rows committed (or being committed) to the staging rows and not yet published, in slice order:
@@ -171,8 +172,6 @@ export class SliceWriter {
     const schema = await this.schemaFor(messages);
     const systemTime = this.a.clock.now();
     const add: PullCounters = { messagesReceived: messages.length, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
-    // A PUBREL ends the broker's use of that packet id: a later PUBLISH with it is a new message.
-    for (const id of pubrels) this.receipts.delete(id);
     const newReceipts: number[] = [];
     const quarantine: QuarantineRecord[] = [];
     const rows: Row[] = [];
@@ -303,6 +302,11 @@ export class SliceWriter {
   /** Commits a prepared batch; its messages may be acknowledged (or its inbox rows are gone) once this resolves. */
   async commit(p: PreparedCommit): Promise<void> {
     await this.a.store.commit(p.commit);
+    // A PUBREL ends the broker's use of its packet id once its PUBCOMP goes, after this commit: a
+    // PUBLISH with the id before then is a redelivery, and a PUBREL repeated meanwhile waits for
+    // the next commit (answered at once, its PUBCOMP went before the receipt's removal was
+    // committed, and a pull killed then found the receipt and dropped the id's next message).
+    for (const id of p.pubrels) this.receipts.delete(id);
     this.counters = sumCounters(this.counters, p.commit.pull.add);
     for (const k of p.overlay.keys) if (this.stateOverlay.get(k)?.generation === p.overlay.generation) this.stateOverlay.delete(k);
   }

@@ -13,7 +13,7 @@ export interface DecodedPublish {
 
 /**
  * Decodes one whole PUBLISH packet (as MqttFramer cuts it); the payload is a view into `packet`,
- * or a copy when the rest of the packet (topic, properties) outweighs it (unpinnedPayload).
+ * or a copy when the memory behind it is mostly other bytes (unpinnedPayload).
  *
  * Why not mqtt-packet, which the rest of Sluice decodes with: its streaming parser spent ~7 µs on
  * each PUBLISH a pull receives (BufferList copies, a debug call per field), more than everything
@@ -46,17 +46,19 @@ export function decodePublish(packet: Buffer, protocolVersion: 4 | 5): DecodedPu
     at = properties.end + properties.value;
     need(packet, at, 0);
   }
-  return { topic, payload: unpinnedPayload(packet.subarray(at), packet.length), qos: qos as 0 | 1 | 2, retain: (flags & 1) !== 0, dup: (flags & 8) !== 0, messageId };
+  return { topic, payload: unpinnedPayload(packet.subarray(at)), qos: qos as 0 | 1 | 2, retain: (flags & 1) !== 0, dup: (flags & 8) !== 0, messageId };
 }
 
 /**
- * `payload`, or a copy of it when the buffer it is a view into (`pinned` bytes) is mostly other
- * bytes: more than the payload again and 1 KiB. A message is held until its commit, and a view
- * keeps all of its buffer alive: a broker sending 8 MiB of MQTT 5 properties with each 65-byte
- * payload pinned gigabytes that no byte cap counted.
+ * `payload`, or a copy of it when the memory it is a view into (the read chunk the framer cut its
+ * packet from, up to 64 KiB over TCP and 16 MiB over WebSocket; the packet mqtt-packet assembled)
+ * is mostly other bytes: more than the payload again and 1 KiB. A message is held until its
+ * commit and a view keeps all of that memory alive, which no byte cap counted: a broker sending
+ * 8 MiB of MQTT 5 properties (or a 64 KiB PUBREL reason string in the same chunk) with each
+ * small payload pinned gigabytes.
  */
-export function unpinnedPayload(payload: Buffer, pinned: number): Buffer {
-  return pinned - payload.length > Math.max(payload.length, 1024) ? Buffer.from(payload) : payload;
+export function unpinnedPayload(payload: Buffer): Buffer {
+  return payload.buffer.byteLength - payload.length > Math.max(payload.length, 1024) ? Buffer.from(payload) : payload;
 }
 
 function need(packet: Buffer, at: number, bytes: number): Buffer {

@@ -34,16 +34,18 @@ export type HeldAck = 'puback' | 'pubrec' | 'pubcomp';
 
 const HELD_TYPES: Record<number, HeldAck> = { 4: 'puback', 5: 'pubrec', 7: 'pubcomp' };
 
-/** The acknowledgements held for one kind and packet id: the same bytes, `count` times. */
+/** A held PUBACK or PUBREC (or, without `publishes`, whatever mqtt.js wrote). */
 interface HeldPacket {
+  key: number;
   bytes: Buffer;
-  count: number;
 }
 
 /** One number per acknowledgement kind and packet id: the key of held packets and credits. */
 function ackKey(kind: HeldAck, id: number): number {
   return (ACK_TYPES[kind] << 16) | id;
 }
+
+const PUBCOMP_KEY = (7 << 16) >>> 0;
 
 /**
  * The largest MQTT packet a pull takes from a broker: far above any payload it reads (larger ones
@@ -62,11 +64,17 @@ export interface GatePublishes {
 export class AckGate extends Duplex {
   private pending: Buffer = Buffer.alloc(0);
   /**
-   * Held acknowledgements by kind and packet id, so at most one entry per id and kind whatever a
-   * broker sends (a flood of PUBRELs for one id held a PUBCOMP object each, without bound).
+   * PUBACKs and PUBRECs held, in the order their messages arrived: MQTT wants them sent in that
+   * order (3.1.1 §4.6, 5.0 §4.6). Each stands for a message the pull holds, so they are as bounded
+   * as those.
    */
-  private held = new Map<number, HeldPacket>();
-  private heldTotal = 0;
+  private held: HeldPacket[] = [];
+  /**
+   * PUBCOMPs held, by packet id with how many: a PUBREL stands for no message, and a flood of them
+   * for one id held a PUBCOMP object each, without bound. Their order is not prescribed.
+   */
+  private heldPubcomps = new Map<number, { bytes: Buffer; count: number }>();
+  private heldPubcompCount = 0;
   private credits = new Map<number, number>();
   private flushScheduled = false;
   /** Set by pauseIncoming(): the broker's further messages wait in TCP buffers for the next session. */
@@ -109,12 +117,12 @@ export class AckGate extends Duplex {
 
   /** Number of acknowledgements currently held back. */
   get heldCount(): number {
-    return this.heldTotal;
+    return this.held.length + this.heldPubcompCount;
   }
 
   /**
    * Allows the held (or next) acknowledgement of this kind for this packet id to reach the broker.
-   * Releases made in one tick are sent together, in the order they were made.
+   * Releases made in one tick are sent together: PUBACKs and PUBRECs in the order their messages arrived.
    */
   release(kind: HeldAck, id: number): void {
     const key = ackKey(kind, id);
@@ -187,8 +195,9 @@ export class AckGate extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    this.held.clear();
-    this.heldTotal = 0;
+    this.held = [];
+    this.heldPubcomps.clear();
+    this.heldPubcompCount = 0;
     this.transport.destroy();
     callback(err);
   }
@@ -240,18 +249,21 @@ export class AckGate extends Duplex {
   /** Holds the acknowledgement mqtt.js would have sent (4 bytes: a success needs no reason code in MQTT 5 either). */
   private hold(kind: HeldAck, id: number): void {
     const key = ackKey(kind, id);
-    const held = this.held.get(key);
-    if (held) {
-      held.count++;
-      this.heldTotal++;
+    if (kind === 'pubcomp' && this.heldPubcomps.has(key)) {
+      this.heldPubcomps.get(key)!.count++;
+      this.heldPubcompCount++;
     } else this.holdBytes(key, Buffer.from([ACK_TYPES[kind] << 4, 2, id >> 8, id & 0xff]));
   }
 
   private holdBytes(key: number, bytes: Buffer): void {
-    const held = this.held.get(key);
+    if ((key & 0xff0000) !== PUBCOMP_KEY) {
+      this.held.push({ key, bytes });
+      return;
+    }
+    const held = this.heldPubcomps.get(key);
     if (held) held.count++;
-    else this.held.set(key, { bytes, count: 1 });
-    this.heldTotal++;
+    else this.heldPubcomps.set(key, { bytes, count: 1 });
+    this.heldPubcompCount++;
   }
 
   /** Writes released acknowledgements; past the socket's buffer, reading pauses until the broker has read them. */
@@ -274,24 +286,32 @@ export class AckGate extends Duplex {
   }
 
   /**
-   * Sends what the credits release, in the order the messages arrived (MQTT's order for
-   * acknowledgements, whatever order the engine released them in). The engine releases the oldest
-   * first, so the pass over the held packets ends soon after it started.
+   * Sends what the credits release: PUBACKs and PUBRECs in the order their messages arrived
+   * (MQTT's, whatever order the engine released them in; the engine releases the oldest first, so
+   * the pass over them ends soon after it started), then PUBCOMPs.
    */
   private flushCredited(): void {
     const out: Buffer[] = [];
     let credits = 0;
-    for (const n of this.credits.values()) credits += n;
-    for (const [key, held] of this.held) {
-      if (credits === 0) break;
-      const n = this.credits.get(key);
-      if (!n) continue;
+    for (const [key, n] of this.credits) if ((key & 0xff0000) !== PUBCOMP_KEY) credits += n;
+    let i = 0;
+    const kept: HeldPacket[] = [];
+    for (; i < this.held.length && credits > 0; i++) {
+      const p = this.held[i];
+      if (this.takeCredit(p.key)) {
+        out.push(p.bytes);
+        credits--;
+      } else kept.push(p);
+    }
+    if (i > 0) this.held = i === this.held.length ? kept : kept.concat(this.held.slice(i));
+    for (const [key, n] of this.credits) {
+      const held = (key & 0xff0000) === PUBCOMP_KEY ? this.heldPubcomps.get(key) : undefined;
+      if (!held) continue;
       const sent = Math.min(n, held.count);
-      for (let i = 0; i < sent; i++) out.push(held.bytes);
-      credits -= sent;
+      for (let c = 0; c < sent; c++) out.push(held.bytes);
       held.count -= sent;
-      this.heldTotal -= sent;
-      if (held.count === 0) this.held.delete(key);
+      this.heldPubcompCount -= sent;
+      if (held.count === 0) this.heldPubcomps.delete(key);
       if (sent === n) this.credits.delete(key);
       else this.credits.set(key, n - sent);
     }

@@ -162,6 +162,32 @@ describe('AckGate', () => {
     expect(s.isPaused()).toBe(false);
   });
 
+  it('with publishes: sends PUBACKs in the order their messages arrived, a redelivered id in its new place (MQTT 4.6), however they are released', async () => {
+    const { s, sent } = socket();
+    const gate = new AckGate(s, undefined, { protocolVersion: 4, onPublish: () => {}, onPubrel: () => {} });
+    const publish = (messageId: number, dup: boolean) => gen({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId, retain: false, dup });
+    s.push(Buffer.concat([publish(5, false), publish(6, false), publish(5, true)]));
+    await tick();
+    gate.release('puback', 5);
+    await tick();
+    gate.release('puback', 5);
+    gate.release('puback', 6);
+    await tick();
+    expect(sent()).toEqual(['puback:5', 'puback:6', 'puback:5']);
+  });
+
+  it('with publishes: a PUBREL repeated for one id holds one entry however often it comes, and each release sends one PUBCOMP', async () => {
+    const { s, sent } = socket();
+    const gate = new AckGate(s, undefined, { protocolVersion: 4, onPublish: () => {}, onPubrel: () => {} });
+    s.push(Buffer.concat(Array.from({ length: 1000 }, () => gen({ cmd: 'pubrel', messageId: 3 }))));
+    await tick();
+    expect(gate.heldCount).toBe(1000);
+    gate.release('pubcomp', 3);
+    await tick();
+    expect(sent()).toEqual(['pubcomp:3']);
+    expect(gate.heldCount).toBe(999);
+  });
+
   it('passes incoming bytes through unchanged', async () => {
     const inner = new PassThrough();
     const gate = new AckGate(inner);

@@ -71,6 +71,24 @@ describe('SliceWriter reading', () => {
   });
 });
 
+describe('SliceWriter QoS 2 receipts', () => {
+  it('keep a released packet id until the release is committed: a PUBLISH with it meanwhile is a redelivery, a PUBREL repeated meanwhile still has its receipt', async () => {
+    const schema = configureSchema(source.readSchema!, source, head(null));
+    const writer = new SliceWriter({ store: recordingStore([]), clock: { now: () => new Date() }, head: head(stateSignature(schema.strategy)), source, schema, pullId: 'p', maxPayloadBytes: 1 << 20 });
+    const [m] = messages(0, 1);
+    const qos2 = { ...m, qos: 2 as const, messageId: 9 };
+    await writer.commit(await writer.prepare([qos2] as never, [], false));
+    expect(writer.receipts.has(9)).toBe(true);
+    const release = await writer.prepare([], [9], false);
+    expect(writer.receipts.has(9)).toBe(true);
+    const redelivered = await writer.prepare([{ ...qos2, dup: true }] as never, [], false);
+    expect(redelivered.commit.pull.add.duplicates).toBe(1);
+    await writer.commit(release);
+    expect(writer.receipts.has(9)).toBe(false);
+    await writer.commit(redelivered);
+  });
+});
+
 /** A promise and what settles it. */
 function deferred<T>() {
   let resolve!: (value: T) => void;
