@@ -194,12 +194,38 @@ export function decodePayloadCell(type: DataType, value: unknown): Cell {
       return decodeTimestamp(type, value);
     case 'List':
       if (!Array.isArray(value)) throw mismatch(type, value);
-      return value as JsonValue[];
+      return withinNesting(type, value) as JsonValue[];
     case 'Struct':
     case 'Map':
       if (!isPlainObject(value)) throw mismatch(type, value);
-      return value;
+      return withinNesting(type, value);
   }
+}
+
+/**
+ * How deep a nested cell's JSON may go. Every consumer of a cell (the slice encoder's
+ * JSON.stringify, structured clone between threads, Arrow) recurses through it: a 10 kB payload
+ * nested 5,000 deep overflowed their stacks, and as the broker redelivered it, failed every pull.
+ */
+export const MAX_CELL_NESTING = 64;
+
+function withinNesting<T>(type: DataType, value: T): T {
+  if (nestingDepth(value, MAX_CELL_NESTING + 1) > MAX_CELL_NESTING) throw new CellTypeError(`${typeLabel(type)} value nested deeper than ${MAX_CELL_NESTING} levels`);
+  return value;
+}
+
+/** Depth of arrays and objects in `value`, counted no further than `limit` (iteratively: no stack to overflow). */
+function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > deepest) deepest = depth;
+    if (deepest >= limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /**

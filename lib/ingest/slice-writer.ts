@@ -198,7 +198,8 @@ export class SliceWriter {
       const ahead = m.readAhead;
       const result = ahead !== undefined && ahead.readKey === this.readKey ? ahead : readMessage(source.read, schema?.readSchema ?? { fields: [] }, m, { maxPayloadBytes: this.a.maxPayloadBytes });
       // Without a schema only a blank payload reads (as no rows): nothing here held a record.
-      if (result.ok) rows.push(...result.rows.map((r) => withEventTimeColumn(r, schema!.layout)));
+      // A loop, not push(...rows): spreading a message of some 150,000 rows overflowed the stack.
+      if (result.ok) for (const r of result.rows) rows.push(withEventTimeColumn(r, schema!.layout));
       else {
         add.quarantined++;
         quarantine.push({ topic: m.topic, qos: m.qos, retained: m.retain, payload: m.payload, reason: result.reason, receivedAt: m.receivedAt });

@@ -19,12 +19,27 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const decodeCsvCell: CellDecoder = (type, value) =>
   value === null ? decodePayloadCell(type, null) : decodeTextCell(type, value as string);
 
+/**
+ * The most cells (records × schema fields) a message may become: 16 per payload byte, and at least
+ * 65,536. Missing Option fields cost a payload nothing: `{}` repeated over 60 kB with a 200-field
+ * schema made 4 million cells (250 MB of rows) from it. Real messages stay far below (a dense
+ * JSON record carries a cell in 4 bytes or more; a sparse one, a few fields of many).
+ */
+export const CELLS_PER_PAYLOAD_BYTE = 16;
+export const MIN_CELL_ALLOWANCE = 65_536;
+
 function toRows(
   records: Record<string, unknown>[],
   fields: readonly DataField[],
   topic: string,
   decode: CellDecoder,
+  payloadBytes: number,
 ): Row[] {
+  const cells = records.length * fields.length;
+  const allowed = Math.max(MIN_CELL_ALLOWANCE, CELLS_PER_PAYLOAD_BYTE * payloadBytes);
+  if (cells > allowed) {
+    throw new PayloadError(`${records.length} records × ${fields.length} fields = ${cells} cells from ${payloadBytes} bytes: more than the ${allowed} a message of this size may hold`);
+  }
   return records.map((record, index) => {
     try {
       return recordToRow(fields, record, topic, decode);
@@ -55,12 +70,12 @@ export function readMessage(
     const { fields } = schema;
     switch (read.kind) {
       case 'NdJson':
-        return { ok: true, rows: toRows(readNdJsonRecords(text.text), fields, msg.topic, decodePayloadCell) };
+        return { ok: true, rows: toRows(readNdJsonRecords(text.text), fields, msg.topic, decodePayloadCell, msg.payload.byteLength) };
       case 'Json':
-        return { ok: true, rows: toRows(readJsonRecords(text.text, read), fields, msg.topic, decodePayloadCell) };
+        return { ok: true, rows: toRows(readJsonRecords(text.text, read), fields, msg.topic, decodePayloadCell, msg.payload.byteLength) };
       case 'Csv': {
         const records = readCsvRecords(text.text, read, fields.map((f) => f.name));
-        return { ok: true, rows: toRows(records, fields, msg.topic, decodeCsvCell) };
+        return { ok: true, rows: toRows(records, fields, msg.topic, decodeCsvCell, msg.payload.byteLength) };
       }
     }
   } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchPayload, BENCH_FIELDS } from '../../../bench/support';
+import { benchFields, benchPayload, BENCH_FIELDS } from '../../../bench/support';
 import { mqttSourceConfig } from '../../../lib/ingest/mqtt-source-config';
 import type { DatasetHead, IngestStore, SliceCommit } from '../../../lib/ingest/ports';
 import { readAheadPlan } from '../../../lib/ingest/read/read-ahead';
@@ -86,6 +86,21 @@ describe('SliceWriter QoS 2 receipts', () => {
     await writer.commit(release);
     expect(writer.receipts.has(9)).toBe(false);
     await writer.commit(redelivered);
+  });
+});
+
+describe('SliceWriter with a message of many rows', () => {
+  it('takes a message of 160,000 records (spreading its rows into the batch overflowed the stack past ~150,000)', async () => {
+    const wide = mqttSourceConfig(parseManifest(mqttManifest({ name: 'm', port: 1883, topics: [{ path: 'm/#', qos: 'AtLeastOnce' }], fields: benchFields(1), merge: '        kind: Append' })), () => undefined);
+    const h = { ...head(null), snapshot: wide } as DatasetHead;
+    const schema = configureSchema(wide.readSchema!, wide, h);
+    const commits: SliceCommit[] = [];
+    const writer = new SliceWriter({ store: recordingStore(commits), clock: { now: () => new Date() }, head: h, source: wide, schema, pullId: 'p', maxPayloadBytes: 1 << 24 });
+    const payload = Array.from({ length: 160_000 }, (_, i) => `{"event_time":"${new Date(Date.UTC(2026, 0, 1) + i).toISOString()}"}`).join('\n');
+    const [m] = messages(0, 1);
+    await writer.commit(await writer.prepare([{ ...m, topic: 'm/a', payload: Buffer.from(payload) }] as never, [], true));
+    expect(commits[0].quarantine.map((q) => q.reason)).toEqual([]);
+    expect(commits[0].slice!.rows).toHaveLength(160_000);
   });
 });
 

@@ -112,3 +112,27 @@ describe('read config', () => {
     expect(() => assertReaderConfig({ kind: 'Csv', separator: '', quote: '', escape: '' } as { kind: string })).not.toThrow();
   });
 });
+
+describe('readMessage bounds what a message can become', () => {
+  const optionalFields = (n: number): DataField[] => Array.from({ length: n }, (_, i) => ({ name: `f${i}`, type: { kind: 'Option', inner: { kind: 'Float64' } } }));
+
+  it('quarantines a payload that would become far more cells than it has bytes (empty records against a wide schema)', () => {
+    const payload = '{}\n'.repeat(20_000); // 60 kB: 4,000,000 cells against 200 Option fields
+    expect(reasonOf(read({ kind: 'NdJson' }, optionalFields(200), payload, { maxPayloadBytes: 1 << 20 }))).toBe(
+      '20000 records × 200 fields = 4000000 cells from 60000 bytes: more than the 960000 a message of this size may hold',
+    );
+  });
+
+  it('reads a sparse record of a wide schema, and many small records of a narrow one', () => {
+    expect(rowsOf(read({ kind: 'NdJson' }, optionalFields(1000), '{"f3":1}'))[0].f3).toBe(1);
+    expect(rowsOf(read({ kind: 'Json' }, optionalFields(1), `[${Array(50_000).fill('{}').join(',')}]`, { maxPayloadBytes: 1 << 20 }))).toHaveLength(50_000);
+  });
+
+  it('quarantines a nested value deeper than 64 levels (its consumers recurse), and reads one 64 deep', () => {
+    const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+    const list: DataField[] = [{ name: 'l', type: { kind: 'List', itemType: { kind: 'Float64' } } }];
+    expect(reasonOf(read({ kind: 'NdJson' }, list, `{"l":${nested(5000)}}`))).toBe('field "l": List value nested deeper than 64 levels');
+    expect(rowsOf(read({ kind: 'NdJson' }, list, `{"l":${nested(64)}}`))).toHaveLength(1);
+  });
+});
+
