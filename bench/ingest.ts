@@ -27,6 +27,7 @@ import { mqttManifest } from '../test/support/manifests';
 import { startMosquitto } from '../test/support/mosquitto-server';
 import { startPostgres } from '../test/support/postgres-server';
 import { BENCH_FIELDS, benchPayload, createSession, prefill, publishBacklog, timeMosquittoSub } from './support';
+import { listenerPid, treeCpuMs } from './server-cpu';
 import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
@@ -79,9 +80,13 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
 
   const load = () => os.loadavg()[0].toFixed(1);
   const loadBefore = load();
+  const servers = [listenerPid(port), listenerPid(Number(new URL(databaseUrl).port))];
+  const serversCpu = () => servers.map((pid) => (pid === undefined ? undefined : treeCpuMs(pid)));
+  const serversBefore = serversCpu();
   const t0 = Date.now();
   const pull = measuredPull(databaseUrl, 'bench.throughput', process.env.BENCH_CPU_PROF);
   const wall = (Date.now() - t0) / 1000;
+  const [mosquittoMs, postgresMs] = serversCpu().map((after, i) => (after === undefined || serversBefore[i] === undefined ? undefined : after - serversBefore[i]!));
   const loadAfter = load();
   // The same command with nothing waiting: its CPU is the start-up's and an empty pull's, not the messages'.
   const empty = measuredPull(databaseUrl, 'bench.throughput');
@@ -94,6 +99,11 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
   console.log(`RATIO sluice / mosquitto_sub:     ${(N / pulling / best).toFixed(2)}; wall clock ${(N / wall / best).toFixed(2)}`);
   const perThousand = (ms: number) => (ms / (N / 1000)).toFixed(1);
   console.log(`CPU per 1,000 messages:           pull ${perThousand(pull.cpuMs - empty.cpuMs)} ms (its process, every thread, less ${fmt(empty.cpuMs)} ms for start-up and an empty pull); transport alone ${perThousand(transportCpuMs)} ms`);
+  if (mosquittoMs !== undefined && postgresMs !== undefined) {
+    const pullMs = pull.cpuMs - empty.cpuMs;
+    console.log(`Servers' CPU per 1,000 messages:  Mosquitto ${perThousand(mosquittoMs)} ms, Postgres ${perThousand(postgresMs)} ms (their processes, during the pull's command)`);
+    console.log(`Cores kept busy while it pulled:  ${((pullMs + mosquittoMs + postgresMs) / (pulling * 1000)).toFixed(2)} of ${os.cpus().length} (pull ${(pullMs / (pulling * 1000)).toFixed(2)}, Mosquitto ${(mosquittoMs / (pulling * 1000)).toFixed(2)}, Postgres ${(postgresMs / (pulling * 1000)).toFixed(2)})`);
+  }
   console.log(`Postgres transactions:            ${fmt(((pull.transactions - empty.transactions) * 100_000) / N)} per 100,000 messages (${fmt(pull.transactions)} in the pull, ${fmt(empty.transactions)} in an empty one; single statements included)`);
   console.log(`Load (1 min) before / after the pull: ${loadBefore} / ${loadAfter} on ${os.cpus().length} cores`);
 }

@@ -8,8 +8,8 @@
  * Prints the process's CPU per message (process.cpuUsage: every thread of this process, so other
  * load on the machine moves it less than the wall clock), the CPU of prepare alone, and wall ms.
  * The Ledger runs again with its messages read ahead, as a pull's session thread reads them
- * (read-ahead.ts): packed outside the measured part, unpacked into the messages within it; the
- * difference is what reading costs the pulling thread.
+ * (read-ahead.ts): packed outside the measured part, handed to the messages and unpacked (in
+ * prepare) within it; the difference is what reading costs the pulling thread.
  * Postgres works in its own processes and is not counted. Env: BENCH_MESSAGES, BENCH_ROUNDS (runs
  * per merge, the best is printed; default 3), BENCH_CPU_PROF (a directory: a V8 CPU profile of the
  * last Ledger run is written there).
@@ -21,7 +21,7 @@ import { addDataset } from '../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 import type { ReceivedMessage } from '../lib/ingest/fetch/mqtt-session';
 import { mqttSourceConfig } from '../lib/ingest/mqtt-source-config';
-import { packedTransferables, ReadAheadPacker, readAheadPlan, ReadAheadUnpacker, type PackedReadResults, type ReadAheadPlan } from '../lib/ingest/read/read-ahead';
+import { packedTransferables, ReadAheadPacker, readAheadPlan, ReadAheadResults, type PackedReadResults, type ReadAheadPlan } from '../lib/ingest/read/read-ahead';
 import { configureSchema, SliceWriter, systemClock } from '../lib/ingest/slice-writer';
 import type { Store } from '../lib/store/open-store';
 import { mqttManifest } from '../test/support/manifests';
@@ -95,10 +95,10 @@ function packReadAhead(received: ReceivedMessage[], plan: ReadAheadPlan): Packed
   return batches;
 }
 
-/** What the pulling thread does with batch `b` as it arrives (deliverSessionEvents): a message object each, its rows unpacked. */
+/** What the pulling thread does with batch `b` as it arrives (deliverSessionEvents): a message object each, referring to its results (prepare unpacks them). */
 function unpackReadAhead(received: ReceivedMessage[], packed: PackedReadResults[], b: number): ReceivedMessage[] {
-  const unpacker = new ReadAheadUnpacker(packed[b]);
-  return received.slice(b * BATCH, (b + 1) * BATCH).map((m) => ({ ...m, readAhead: unpacker.next() }));
+  const results = new ReadAheadResults(packed[b]);
+  return received.slice(b * BATCH, (b + 1) * BATCH).map((m, index) => ({ ...m, readAhead: { results, index } }));
 }
 
 async function main() {

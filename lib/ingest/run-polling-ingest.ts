@@ -13,7 +13,7 @@ import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver 
 import { Waker } from './waker';
 import { InflightWindow, SMALLEST_INFLIGHT_WINDOW } from './inflight-window';
 import { PendingPubrels } from './pending-pubrels';
-import { readAheadPlan } from './read/read-ahead';
+import { PACKED_BYTES_PER_CELL, readAheadPlan } from './read/read-ahead';
 import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
 
 export { systemClock, stateSignature, type Clock } from './slice-writer';
@@ -486,9 +486,9 @@ class PullRun {
   }
 }
 
-/** What a received message holds in memory for the byte cap: its payload and its topic (up to 64 KiB). */
+/** What a received message holds in memory for the byte cap: its payload, its topic (up to 64 KiB) and what was read ahead from it. */
 function messageBytes(m: ReceivedMessage): number {
-  return m.payload.length + m.topic.length;
+  return m.payload.length + m.topic.length + (m.readAhead ? m.readAhead.results.cellsOf(m.readAhead.index) * PACKED_BYTES_PER_CELL : 0);
 }
 
 /** How long a pull that found its broker idle looks once more for messages already on their way. */

@@ -195,8 +195,8 @@ export class SliceWriter {
         this.receipts.add(id);
         newReceipts.push(id);
       }
-      const ahead = m.readAhead;
-      const result = ahead !== undefined && ahead.readKey === this.readKey ? ahead : readMessage(source.read, schema?.readSchema ?? { fields: [] }, m, { maxPayloadBytes: this.a.maxPayloadBytes });
+      const ahead = m.readAhead?.results.key === this.readKey ? m.readAhead!.results.at(m.readAhead!.index) : undefined;
+      const result = ahead ?? readMessage(source.read, schema?.readSchema ?? { fields: [] }, m, { maxPayloadBytes: this.a.maxPayloadBytes });
       // Without a schema only a blank payload reads (as no rows): nothing here held a record.
       // A loop, not push(...rows): spreading a message of some 150,000 rows overflowed the stack.
       if (result.ok) for (const r of result.rows) rows.push(withEventTimeColumn(r, schema!.layout));

@@ -94,10 +94,11 @@ describe('[THREADED SESSION] a pull whose socket runs on its own thread keeps th
     await vi.waitFor(() => expect(r.messages).toHaveLength(3), { timeout: 30_000 });
     for (const m of r.messages) session.acknowledge(m);
     await session.close();
-    expect(r.messages.map((m) => m.readAhead)).toEqual([
-      { ok: true, rows: [{ device: 'd1', value: 7n }], readKey: plan.key },
-      { ok: false, reason: 'field "value": expected Int64, got string "x"', readKey: plan.key },
-      { ok: true, rows: [{ device: 'd3', value: 1n }, { device: 'd4', value: 2n }], readKey: plan.key },
+    expect(r.messages.map((m) => m.readAhead && m.readAhead.results.key)).toEqual([plan.key, plan.key, plan.key]);
+    expect(r.messages.map((m) => m.readAhead!.results.at(m.readAhead!.index))).toEqual([
+      { ok: true, rows: [{ device: 'd1', value: 7n }] },
+      { ok: false, reason: 'field "value": expected Int64, got string "x"' },
+      { ok: true, rows: [{ device: 'd3', value: 1n }, { device: 'd4', value: 2n }] },
     ]);
   });
 

@@ -4,7 +4,7 @@ import type { DecodedPublish } from '../../mqtt/publish-packet';
 import { AckGate } from './ack-gate';
 import { assertValidFilter } from './topic-filter';
 import { openBrokerTransport, type BrokerTlsOptions } from './broker-transport';
-import type { ReadAheadPlan, ReadAheadResult } from '../read/read-ahead';
+import type { ReadAheadPlan, ReadAheadRef } from '../read/read-ahead';
 
 export type QosLevel = 0 | 1 | 2;
 
@@ -67,7 +67,7 @@ export interface ReceivedMessage {
   messageId?: number;
   receivedAt: Date;
   /** The message read on the session thread (see MqttSessionOptions.readAhead). */
-  readAhead?: ReadAheadResult;
+  readAhead?: ReadAheadRef;
 }
 
 export interface MqttSessionHandlers {

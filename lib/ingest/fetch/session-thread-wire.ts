@@ -1,4 +1,4 @@
-import { packedTransferables, ReadAheadPacker, ReadAheadUnpacker, type PackedReadResults, type ReadAheadPlan } from '../read/read-ahead';
+import { packedBytes, packedTransferables, ReadAheadPacker, ReadAheadResults, type PackedReadResults, type ReadAheadPlan } from '../read/read-ahead';
 import type { QosLevel, ReceivedMessage } from './mqtt-session';
 
 /**
@@ -20,11 +20,11 @@ export interface SessionEventBatch {
 }
 
 /**
- * The memory a batch holds for flow control (UnconsumedEvents): its payloads and its topics, which
- * may be up to 64 KiB each (counted as UTF-16 code units, at least their bytes in memory).
+ * The memory a batch holds for flow control (UnconsumedEvents): its payloads, its topics (up to
+ * 64 KiB each, counted as UTF-16 code units) and what was read ahead from them.
  */
 export function batchBytes(batch: SessionEventBatch): number {
-  let bytes = batch.payloads.byteLength;
+  let bytes = batch.payloads.byteLength + (batch.reads ? packedBytes(batch.reads) : 0);
   for (const topic of batch.topics) bytes += topic.length;
   return bytes;
 }
@@ -102,7 +102,8 @@ export class SessionEventBatcher {
 export function deliverSessionEvents(batch: SessionEventBatch, sink: SessionEventSink): number {
   const { fields, topics, receivedAt, payloads } = batch;
   const count = receivedAt.length;
-  const reads = batch.reads && new ReadAheadUnpacker(batch.reads);
+  const results = batch.reads && new ReadAheadResults(batch.reads);
+  let read = 0;
   let at = 0;
   for (let i = 0; i < count; i++) {
     const f = i * EVENT_FIELDS;
@@ -122,7 +123,7 @@ export function deliverSessionEvents(batch: SessionEventBatch, sink: SessionEven
       dup: (flags & 8) !== 0,
       messageId: id === NO_ID ? undefined : id,
       receivedAt: new Date(receivedAt[i]),
-      readAhead: reads?.next(),
+      readAhead: results && { results, index: read++ },
     });
     at += length;
   }

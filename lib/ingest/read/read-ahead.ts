@@ -8,9 +8,10 @@ import { readMessage, type ReaderConfig, type ReadResult } from './read-message'
  * Reading ahead: a pull's session thread runs `readMessage` on each message as it arrives, beside
  * the pulling thread's merging and encoding, and sends the typed rows along with the messages in a
  * packed form (a few typed arrays per batch, not one cloned object per cell). The pulling thread
- * takes a message's rows from there instead of reading it again (a seventh of its work at 45,000
- * msg/s), provided they were read exactly as it would read them: same read step, read schema and
- * payload limit, which `key` names.
+ * unpacks a message's rows from there when it prepares the message, instead of reading it again
+ * (a seventh of its work at 45,000 msg/s; `npm run bench:prepare` prints the difference), provided
+ * they were read exactly as it would read them: same read step, read schema and payload limit,
+ * which `key` names.
  */
 export interface ReadAheadPlan {
   /** Names the read step, schema and limit (a hash of them): rows read under another key are not used. */
@@ -25,8 +26,11 @@ export function readAheadPlan(read: ReaderConfig, readSchema: DataSchema, maxPay
   return { key, read, readSchema, maxPayloadBytes };
 }
 
-/** readMessage's result for a message under the plan named `readKey`. */
-export type ReadAheadResult = ReadResult & { readKey: string };
+/** A message's read-ahead result: its batch's results and its place in them. */
+export interface ReadAheadRef {
+  results: ReadAheadResults;
+  index: number;
+}
 
 /** Rows and failures of a batch's messages, in message order (see ReadAheadPacker). */
 export interface PackedReadResults {
@@ -153,52 +157,111 @@ export function packedTransferables(p: PackedReadResults): ArrayBuffer[] {
   return [p.rowCounts.buffer, p.tags.buffer, p.numbers.buffer, p.bigints.buffer] as ArrayBuffer[];
 }
 
+/** Bytes a cell holds packed, about (a tag, a number or a reference): what the pull counts it as. */
+export const PACKED_BYTES_PER_CELL = 16;
+
+/** The memory a packed batch holds, about: what flow control between the threads counts. */
+export function packedBytes(p: PackedReadResults): number {
+  let bytes = p.rowCounts.byteLength + p.tags.length * PACKED_BYTES_PER_CELL;
+  for (const s of p.strings) bytes += 2 * s.length;
+  for (const r of p.reasons) bytes += 2 * r.length;
+  return bytes;
+}
+
+/** Per message, where its cells, numbers, bigints, strings, others and reason start. */
+const CURSORS = 6;
+
 /**
- * Unpacks a batch message by message, in the order they were read: `next` returns the next
- * message's result, or undefined for one the reader threw on. Rows come out as readMessage made
- * them: the schema's fields, in schema order.
+ * A batch's read-ahead results on the pulling thread. A message's rows are made when the pull asks
+ * for them (`at`, in prepare), not when the batch arrives: rows weigh many times their packed
+ * cells, and a pull holds messages long before it prepares them (its queue, and a cap's worth read
+ * ahead for the next pull of its run). Rows come out as readMessage made them: the schema's
+ * fields, in schema order.
  */
-export class ReadAheadUnpacker {
-  private message = 0;
-  private cell = 0;
-  private number = 0;
-  private bigint = 0;
-  private string = 0;
-  private other = 0;
-  private reason = 0;
+export class ReadAheadResults {
+  readonly key: string;
+  private cursors: Int32Array | undefined;
 
-  constructor(private readonly p: PackedReadResults) {}
+  constructor(private readonly p: PackedReadResults) {
+    this.key = p.key;
+  }
 
-  next(): ReadAheadResult | undefined {
-    const count = this.p.rowCounts[this.message++];
+  /** readMessage's result for message `i` of the batch; undefined for one the reader threw on. */
+  at(i: number): ReadResult | undefined {
+    const p = this.p;
+    const count = p.rowCounts[i];
     if (count === NOT_READ) return undefined;
-    if (count === FAILED) return { ok: false, reason: this.p.reasons[this.reason++], readKey: this.p.key };
+    const c = this.cursorsOf(i);
+    if (count === FAILED) return { ok: false, reason: p.reasons[c[5]] };
+    let [cell, number, bigint, string, other] = c;
     const rows: Row[] = new Array(count);
     for (let r = 0; r < count; r++) {
       const row: Row = {};
-      for (const field of this.p.fields) row[field] = this.nextCell();
+      for (const field of p.fields) {
+        let value: Cell;
+        switch (p.tags[cell++] as Tag) {
+          case Tag.Null:
+            value = null;
+            break;
+          case Tag.False:
+            value = false;
+            break;
+          case Tag.True:
+            value = true;
+            break;
+          case Tag.Number:
+            value = p.numbers[number++];
+            break;
+          case Tag.BigInt:
+            value = p.bigints[bigint++];
+            break;
+          case Tag.String:
+            value = p.strings[string++];
+            break;
+          case Tag.Other:
+            value = p.others[other++];
+            break;
+        }
+        row[field] = value;
+      }
       rows[r] = row;
     }
-    return { ok: true, rows, readKey: this.p.key };
+    return { ok: true, rows };
   }
 
-  private nextCell(): Cell {
-    const p = this.p;
-    switch (p.tags[this.cell++] as Tag) {
-      case Tag.Null:
-        return null;
-      case Tag.False:
-        return false;
-      case Tag.True:
-        return true;
-      case Tag.Number:
-        return p.numbers[this.number++];
-      case Tag.BigInt:
-        return p.bigints[this.bigint++];
-      case Tag.String:
-        return p.strings[this.string++];
-      case Tag.Other:
-        return p.others[this.other++];
+  /** Cells message `i` was read into (none when it failed or was not read). */
+  cellsOf(i: number): number {
+    return Math.max(0, this.p.rowCounts[i]) * this.p.fields.length;
+  }
+
+  private cursorsOf(i: number): Int32Array {
+    this.cursors ??= this.findCursors();
+    return this.cursors.subarray(i * CURSORS, (i + 1) * CURSORS);
+  }
+
+  /** One pass over the tags: where each message's values start in each array. */
+  private findCursors(): Int32Array {
+    const { rowCounts, tags, fields } = this.p;
+    const cursors = new Int32Array(rowCounts.length * CURSORS);
+    let cell = 0;
+    let number = 0;
+    let bigint = 0;
+    let string = 0;
+    let other = 0;
+    let reason = 0;
+    for (let i = 0; i < rowCounts.length; i++) {
+      cursors.set([cell, number, bigint, string, other, reason], i * CURSORS);
+      const count = rowCounts[i];
+      if (count === FAILED) reason++;
+      const end = cell + Math.max(0, count) * fields.length;
+      for (; cell < end; cell++) {
+        const tag = tags[cell] as Tag;
+        if (tag === Tag.Number) number++;
+        else if (tag === Tag.BigInt) bigint++;
+        else if (tag === Tag.String) string++;
+        else if (tag === Tag.Other) other++;
+      }
     }
+    return cursors;
   }
 }

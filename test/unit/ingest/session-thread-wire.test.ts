@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../../../lib/ingest/fetch/mqtt-session';
-import { decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, UnconsumedEvents } from '../../../lib/ingest/fetch/session-thread-wire';
+import { batchBytes, decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, UnconsumedEvents } from '../../../lib/ingest/fetch/session-thread-wire';
+import { readAheadPlan } from '../../../lib/ingest/read/read-ahead';
 
 function received(batcher: SessionEventBatcher) {
   const events: (ReceivedMessage | { pubrel: number })[] = [];
@@ -41,6 +42,15 @@ describe('session thread wire: what the broker sent crosses threads as it was se
     expect(b.size).toBe(0);
     b.addPubrel(3, 0);
     expect(received(b)).toEqual({ count: 1, events: [{ pubrel: 3 }] });
+  });
+
+  it('counts what was read ahead from a batch in its bytes for flow control, not only its payloads', () => {
+    const fields = Array.from({ length: 200 }, (_, i) => ({ name: `f${i}`, type: { kind: 'Option' as const, inner: { kind: 'Float64' as const } } }));
+    const b = new SessionEventBatcher(readAheadPlan({ kind: 'NdJson' }, { fields }, 1 << 20));
+    b.addMessage({ topic: 't', payload: Buffer.from('{}\n'.repeat(100)), qos: 1, retain: false, dup: false, messageId: 1 }, 0);
+    const batch = b.take();
+    expect(batchBytes(batch)).toBeGreaterThan(100 * 200);
+    expect(batch.payloads.byteLength).toBe(300);
   });
 
   it('encodes each acknowledgement kind with any 16-bit packet id', () => {

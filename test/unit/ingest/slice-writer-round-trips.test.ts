@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { benchFields, benchPayload, BENCH_FIELDS } from '../../../bench/support';
 import { mqttSourceConfig } from '../../../lib/ingest/mqtt-source-config';
 import type { DatasetHead, IngestStore, SliceCommit } from '../../../lib/ingest/ports';
-import { readAheadPlan } from '../../../lib/ingest/read/read-ahead';
-import { readMessage } from '../../../lib/ingest/read/read-message';
+import { ReadAheadPacker, readAheadPlan, ReadAheadResults } from '../../../lib/ingest/read/read-ahead';
 import { configureSchema, SliceWriter, stateSignature } from '../../../lib/ingest/slice-writer';
 import { parseManifest } from '../../../lib/odf/parse-manifest';
 import { mqttManifest } from '../../support/manifests';
@@ -48,22 +47,22 @@ describe('SliceWriter commits', () => {
 
 describe('SliceWriter reading', () => {
   // The read-ahead rows stand in for the payload only under the writer's own plan: a message whose
-  // rows say device "ahead" but whose payload says otherwise shows which one was used.
+  // rows were read from another payload shows which one was used.
   async function committedDevice(readKey: (plan: string) => string): Promise<unknown> {
     const schema = configureSchema(source.readSchema!, source, head(null));
     const commits: SliceCommit[] = [];
     const writer = new SliceWriter({ store: recordingStore(commits), clock: { now: () => new Date() }, head: head(stateSignature(schema.strategy)), source, schema, pullId: 'p', maxPayloadBytes: 1 << 20 });
     const plan = readAheadPlan(source.read, schema.readSchema, 1 << 20);
     const [m] = messages(0, 1);
-    const direct = readMessage(source.read, schema.readSchema, m, { maxPayloadBytes: 1 << 20 });
-    if (!direct.ok) throw new Error(direct.reason);
-    const readAhead = { ok: true as const, rows: [{ ...direct.rows[0], device_id: 'ahead' }], readKey: readKey(plan.key) };
+    const packer = new ReadAheadPacker({ ...plan, key: readKey(plan.key) });
+    packer.read({ ...m, payload: Buffer.from(m.payload.toString().replace('device-00000', 'ahead-00000')) });
+    const readAhead = { results: new ReadAheadResults(packer.take()), index: 0 };
     await writer.commit(await writer.prepare([{ ...m, readAhead }] as never, [], true));
     return commits[0].slice!.rows[0].data[schema.layout.dataFields.findIndex((f) => f.name === 'device_id')];
   }
 
   it('takes a message\'s rows from the session thread when they were read under its own read step, schema and limit', async () => {
-    expect(await committedDevice((key) => key)).toBe('ahead');
+    expect(await committedDevice((key) => key)).toBe('ahead-00000');
   });
 
   it('reads the payload itself when the rows were read under another plan', async () => {
@@ -91,8 +90,9 @@ describe('SliceWriter QoS 2 receipts', () => {
 
 describe('SliceWriter with a message of many rows', () => {
   it('takes a message of 160,000 records (spreading its rows into the batch overflowed the stack past ~150,000)', async () => {
-    const wide = mqttSourceConfig(parseManifest(mqttManifest({ name: 'm', port: 1883, topics: [{ path: 'm/#', qos: 'AtLeastOnce' }], fields: benchFields(1), merge: '        kind: Append' })), () => undefined);
-    const h = { ...head(null), snapshot: wide } as DatasetHead;
+    const manifest = parseManifest(mqttManifest({ name: 'm', port: 1883, topics: [{ path: 'm/#', qos: 'AtLeastOnce' }], fields: benchFields(1), merge: '        kind: Append' }));
+    const wide = mqttSourceConfig(manifest, () => undefined);
+    const h: DatasetHead = { ...head(null), snapshot: manifest };
     const schema = configureSchema(wide.readSchema!, wide, h);
     const commits: SliceCommit[] = [];
     const writer = new SliceWriter({ store: recordingStore(commits), clock: { now: () => new Date() }, head: h, source: wide, schema, pullId: 'p', maxPayloadBytes: 1 << 24 });
