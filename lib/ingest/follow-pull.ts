@@ -38,11 +38,26 @@ export const DEFAULT_FOLLOW_OPTIONS: FollowOptions = {
   compaction: DEFAULT_COMPACTION,
 };
 
-const FollowOptionsInput = z.object({ commitIntervalMs: timerMs(1), lingerMs: timerMs(0), batchSize: positiveCount, reconnectMinMs: timerMs(1), reconnectMaxMs: timerMs(1) }).partial();
+const FollowOptionsSchema = z
+  .object({
+    commitIntervalMs: timerMs(1),
+    lingerMs: timerMs(0),
+    batchSize: positiveCount,
+    reconnectMinMs: timerMs(1),
+    reconnectMaxMs: timerMs(1),
+    compaction: z.object({ enabled: z.boolean(), minSlices: z.number().int().min(2), targetRows: positiveCount }).partial(),
+  })
+  .partial();
 
 /** A follow run's options: the defaults with `options` over them, checked as resolvePullOptions checks a pull's. */
-export function resolveFollowOptions(options: Partial<FollowOptions> = {}): FollowOptions {
-  return checkedOptions('follow option', FollowOptionsInput, DEFAULT_FOLLOW_OPTIONS, options);
+/** Follow options as given: any of them, compaction's in part. */
+export type FollowOptionsInput = Partial<Omit<FollowOptions, 'compaction'> & { compaction: Partial<CompactionOptions> }>;
+
+export function resolveFollowOptions(options: FollowOptionsInput = {}): FollowOptions {
+  const o = checkedOptions('follow option', FollowOptionsSchema, DEFAULT_FOLLOW_OPTIONS, options as Partial<FollowOptions>);
+  if (o.reconnectMinMs > o.reconnectMaxMs) throw new SluiceError('INVALID_INPUT', `follow option reconnectMinMs (${o.reconnectMinMs}) is above reconnectMaxMs (${o.reconnectMaxMs})`);
+  // Given in part, compaction keeps the defaults of the rest (given whole before, { enabled } alone never merged).
+  return { ...o, compaction: { ...DEFAULT_COMPACTION, ...options.compaction } };
 }
 
 /** One commit of a follow run that published a slice (rows became visible). */
@@ -56,7 +71,7 @@ export interface FollowCommit {
 }
 
 export interface FollowPullArgs extends Omit<RunPollingIngestArgs, 'keepSession' | 'handOver' | 'onProgress'> {
-  follow?: Partial<FollowOptions>;
+  follow?: FollowOptionsInput;
   /** Aborting ends the run: what is held is committed, the session closed, and the result returned. */
   signal: AbortSignal;
   onCommit?: (commit: FollowCommit) => void;

@@ -52,6 +52,7 @@ export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<Ca
   let first: PullResult | undefined;
   let previous: PullResult | undefined;
   let pending: PendingAtBroker | undefined;
+  if (args.maxPulls !== undefined && !(Number.isInteger(args.maxPulls) && args.maxPulls >= 1)) throw new SluiceError('INVALID_INPUT', `maxPulls must be a whole number of at least 1, got ${args.maxPulls}`);
   let waited = false;
   let pulls = 0;
   const head = await args.store.getDatasetHead(args.dataset);
@@ -65,7 +66,7 @@ export async function pullUntilCaughtUp(args: PullUntilCaughtUpArgs): Promise<Ca
     const before = done;
     const onProgress = args.onProgress && ((p: PullProgress) => args.onProgress!({ ...p, ...sumCounters(before, p), pulls }));
     const r = await (push
-      ? foldInbox({ store: args.store, dataset: args.dataset, clock: args.clock, onProgress })
+      ? foldInbox({ store: args.store, dataset: args.dataset, clock: args.clock, onProgress, options: { batchSize: args.options?.batchSize, recordCap: args.options?.recordCap, maxPayloadBytes: args.options?.maxPayloadBytes } })
       : runPollingIngest({ ...args, onProgress, keepSession: true, handOver: previous?.handOver })
     ).catch((err: unknown) => {
       throw head?.alwaysOn && isSluiceError(err, 'PULL_ALREADY_RUNNING') ? alwaysOnRefusal(args.dataset.name) : err;

@@ -3,7 +3,7 @@
  * against those interfaces so the two cannot drift apart.
  */
 import { z } from 'zod';
-import type { DataField, DataSchema, DataType } from './data-type';
+import { RESERVED_FIELD_NAME, type DataField, type DataSchema, type DataType } from './data-type';
 import { aliasedEnum, nonEmptyString, odfObject, taggedUnion } from './zod-helpers';
 
 export const timeUnitSchema = aliasedEnum(['Second', 'Millisecond', 'Microsecond', 'Nanosecond']);
@@ -49,7 +49,7 @@ export const dataTypeSchema: z.ZodType<DataType> = z.lazy(() =>
 
 export const dataFieldSchema: z.ZodType<DataField> = z.lazy(() =>
   odfObject('schema field', {
-    name: nonEmptyString,
+    name: nonEmptyString.refine((name) => name !== RESERVED_FIELD_NAME, `"${RESERVED_FIELD_NAME}" cannot name a field in Sluice (JavaScript reserves it); rename it`),
     type: dataTypeSchema,
     extra: extraAttributesSchema.optional(),
   }),

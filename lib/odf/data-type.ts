@@ -37,6 +37,12 @@ export interface DataSchema {
 }
 
 /** The type under any Option wrappers: what a non-null value of the column is. */
+/**
+ * A column name Sluice cannot hold: its rows are JavaScript objects, where `row["__proto__"] = v`
+ * sets the row's prototype instead of a column (a Struct value became every row's prototype).
+ */
+export const RESERVED_FIELD_NAME = '__proto__';
+
 export function unwrapOption(type: DataType): Exclude<DataType, { kind: 'Option' }> {
   return type.kind === 'Option' ? unwrapOption(type.inner) : type;
 }

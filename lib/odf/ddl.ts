@@ -9,7 +9,7 @@
  * ARRAY<T> items are nullable too (`List<Option<T>>`), as in the Arrow list DataFusion builds for ARRAY<T>.
  * Unquoted column names keep their case (sqlparser does not fold them).
  */
-import type { DataField, DataSchema, DataType } from './data-type';
+import { RESERVED_FIELD_NAME, type DataField, type DataSchema, type DataType } from './data-type';
 import { DdlSchemaError } from './errors';
 import type { ReadStep } from './read-step-schema';
 
@@ -201,6 +201,7 @@ export function ddlToDataSchema(ddl: readonly string[]): DataSchema {
     }
     for (const column of columns) {
       if (seen.has(column.name)) throw new DdlSchemaError(index, `duplicate column "${column.name}"`);
+      if (column.name === RESERVED_FIELD_NAME) throw new DdlSchemaError(index, `"${RESERVED_FIELD_NAME}" cannot name a column in Sluice (JavaScript reserves it); rename it`);
       seen.add(column.name);
       fields.push(column);
     }

@@ -66,6 +66,15 @@ describe('[PUSH] folding a push dataset\'s inbox into its chain', () => {
   });
 });
 
+describe('[PUSH] a push dataset pulled with a record cap', () => {
+  it('folds at most --record-cap messages a fold, and as many folds as the inbox needs', async () => {
+    await addDataset({ store, manifest: pushManifest('capped', { merge: '        kind: Append' }) });
+    await deliver('capped', Array.from({ length: 25 }, (_, i) => reading('d', i)));
+    const r = await pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey('capped'), options: { recordCap: 10 } });
+    expect(r).toMatchObject({ messagesReceived: 25, rowsCommitted: 25, pulls: 3 });
+  });
+});
+
 describe('[PUSH] arrival order', () => {
   it('folds messages in the order they arrived, across inbox ids of different lengths (9 → 10, 99 → 100)', async () => {
     await addDataset({ store, manifest: pushManifest('ordered', { merge: '        kind: Append' }) });

@@ -1,4 +1,4 @@
-import type { DataField, DataSchema, DataType } from '../../odf/data-type';
+import { RESERVED_FIELD_NAME, type DataField, type DataSchema, type DataType } from '../../odf/data-type';
 import { ReadConfigError, readJsonPayloadRecords, type ReaderConfig } from './read-message';
 
 type JsonKind = 'integer' | 'number' | 'boolean' | 'string' | 'object' | 'array';
@@ -23,6 +23,7 @@ export function inferReadSchema(
   for (const payload of payloads) {
     for (const record of readJsonPayloadRecords(read, { payload }, opts) ?? []) {
       for (const [name, value] of Object.entries(record)) {
+        if (name === RESERVED_FIELD_NAME) continue; // no column can hold it (data-type.ts)
         const seen = kinds.get(name) ?? new Set<JsonKind>();
         kinds.set(name, seen);
         if (value !== null && value !== undefined) seen.add(jsonKind(value));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_COMPACTION } from '../../../lib/ingest/compact-tail';
 import { resolveFollowOptions } from '../../../lib/ingest/follow-pull';
 import { DEFAULT_PULL_OPTIONS, resolvePullOptions } from '../../../lib/ingest/pull-options';
 
@@ -24,5 +25,12 @@ describe('pull and follow options: checked in one place, whoever passes them', (
     expect(() => resolveFollowOptions({ batchSize: Number.NaN })).toThrow(/follow option batchSize/);
     expect(() => resolveFollowOptions({ reconnectMaxMs: 1e12 })).toThrow(/follow option reconnectMaxMs/);
     expect(resolveFollowOptions({ lingerMs: 0 }).lingerMs).toBe(0);
+    expect(() => resolveFollowOptions({ reconnectMinMs: 5000, reconnectMaxMs: 1000 })).toThrow(/reconnectMinMs \(5000\) is above reconnectMaxMs \(1000\)/);
+    expect(() => resolveFollowOptions({ compaction: { minSlices: 0 } })).toThrow(/follow option compaction.minSlices/);
+  });
+
+  it('keeps the compaction defaults a partial compaction option leaves out', () => {
+    expect(resolveFollowOptions({ compaction: { enabled: true } }).compaction).toEqual(DEFAULT_COMPACTION);
+    expect(resolveFollowOptions({ compaction: { targetRows: 5 } }).compaction).toEqual({ ...DEFAULT_COMPACTION, targetRows: 5 });
   });
 });

@@ -649,3 +649,12 @@ describe('parseManifest: the errors found running Kamu manifests, each at the pl
     expect(issuesOf(jsonLines)[0].message).toMatch(/unknown kind "jsonLines"; .* \("jsonLines" is the name before ODF 1.0; write "NdJson"\)$/);
   });
 });
+
+describe('parseManifest refuses a column JavaScript objects cannot hold', () => {
+  it('names "__proto__" as a schema field, in a schema and in a ddlSchema', () => {
+    const schema = issuesOf(pollingManifest(`${MQTT_FETCH}\nread:\n  kind: NdJson\n  schema:\n    fields:\n      - name: __proto__\n        type: String\nmerge:\n  kind: Append`));
+    expect(schema.map((i) => i.message)).toContainEqual(expect.stringContaining('"__proto__" cannot name a field in Sluice'));
+    const ddl = issuesOf(pollingManifest(`${MQTT_FETCH}\nread:\n  kind: NdJson\n  ddlSchema: ['__proto__ STRING']\nmerge:\n  kind: Append`));
+    expect(ddl.map((i) => i.message)).toContainEqual(expect.stringContaining('"__proto__" cannot name a column in Sluice'));
+  });
+});

@@ -20,6 +20,10 @@ describe('inferReadSchema (reads without a declared schema, as Kamu infers one)'
     });
   });
 
+  it('leaves out a "__proto__" key, which no column can hold', () => {
+    expect(inferReadSchema({ kind: 'NdJson' }, enc('{"__proto__": {"x": 1}, "a": "v"}'), opts)).toEqual({ fields: [{ name: 'a', type: opt({ kind: 'String' }) }] });
+  });
+
   it('keeps integers Int64 and mixed kinds as text', () => {
     const schema = inferReadSchema({ kind: 'NdJson' }, enc({ n: 1 }, { n: 2, m: 'x' }, { m: 3 }), opts);
     expect(schema!.fields.map((f) => [f.name, (f.type as { inner: { kind: string } }).inner.kind])).toEqual([
