@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openConfiguredStore } from './configured-store';
+import { duration } from './option-parsers';
 
 /**
  * Commands that keep running until interrupted (the console, the worker, the embedded broker) and
@@ -23,7 +24,8 @@ export function register(program: Command): void {
     .option('--dev', 'Next.js development mode (hot reload)')
     .option('--no-worker', 'do not run scheduled pulls in this process (run `sluice worker` instead)')
     .option('--no-devices', 'do not run the device endpoint in this process (SLUICE_DEVICE_PORT, SLUICE_DEVICE_WS_PORT, SLUICE_DEVICE_TLS_*)')
-    .action(async (opts: { port: number; host: string; dev?: boolean; worker: boolean; devices: boolean }) => {
+    .option('--request-timeout <duration>', 'drop a request not received whole within this long (e.g. 30s; raise it for devices pushing large bodies over slow links)', duration, 30_000)
+    .action(async (opts: { port: number; host: string; dev?: boolean; worker: boolean; devices: boolean; requestTimeout: number }) => {
       const server = await (await import('./web-server')).serveConsole(opts);
       await untilSignal();
       await server.stop();

@@ -8,7 +8,7 @@ import type { SnapshotScope } from '../lib/datasets/snapshot-scope';
 import type { Store } from '../lib/store/open-store';
 import { openConfiguredStore } from './configured-store';
 import { EXIT, exitCodeFor } from './exit-codes';
-import { MAX_TIMER_MS } from '../lib/ingest/timer-limit';
+import { count, duration, ms } from './option-parsers';
 import { printTable } from './print-table';
 import { readManifestSources, readTextFile } from './manifest-sources';
 
@@ -30,29 +30,6 @@ async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
     await store.close();
   }
 }
-
-/** Milliseconds a timer can wait: past MAX_TIMER_MS Node fires at once. */
-const timer = (v: string, n: number) => {
-  if (n > MAX_TIMER_MS) throw new SluiceError('INVALID_INPUT', `"${v}" is longer than a timer can wait (at most ${MAX_TIMER_MS} ms, ~24.8 days)`);
-  return n;
-};
-const ms = (v: string) => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new SluiceError('INVALID_INPUT', `"${v}" is not a number of milliseconds`);
-  return timer(v, n);
-};
-const count = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new SluiceError('INVALID_INPUT', `"${v}" is not a positive whole number`);
-  return n;
-};
-
-/** A duration: milliseconds, or with a unit (`500ms`, `1s`, `1.5s`). */
-const duration = (v: string) => {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
-  if (!m) throw new SluiceError('INVALID_INPUT', `"${v}" is not a duration (e.g. 1s, 500ms)`);
-  return timer(v, Number(m[1]) * (m[2] === 's' ? 1000 : 1));
-};
 
 const snapshotScopeOption = () =>
   new Option('--snapshot-scope <scope>', "what a Snapshot pull's snapshot is: every record of the pull (pull, Kamu's), or each topic's latest message (topic)").choices(['pull', 'topic']);

@@ -12,7 +12,7 @@ import { startAlwaysOnRunner } from '../lib/ingest/always-on-runner';
 import { openThreadedMqttSession } from '../lib/ingest/fetch/threaded-mqtt-session';
 import { workerEnvironment } from '../lib/config/pull-environment';
 import { loadMasterKey } from '../lib/config/secret-key';
-import { isSluiceError } from '../lib/errors';
+import { isSluiceError, SluiceError } from '../lib/errors';
 import { ConnectionsPerAccount } from '../lib/relay/connections-per-account';
 import { relayMqtt } from '../lib/relay/mqtt-relay';
 import { pathDecodes, refuseUpgrade, upgradeRoute } from '../lib/http/request-path';
@@ -26,8 +26,6 @@ import { startOpeningEngine } from '../lib/query/opening-engine';
 
 /** How long a client may take to send a request's headers (see createServer below). */
 const HEADERS_TIMEOUT_MS = 10_000;
-/** …and REQUEST_TIMEOUT_MS for the whole request, body included (Node's default: 5 minutes). */
-const REQUEST_TIMEOUT_MS = 30_000;
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -39,7 +37,17 @@ export const CLIENT_IP_HEADER = 'x-sluice-client-ip';
  * from the socket (or, behind a reverse proxy with SLUICE_TRUST_PROXY=1, from the address the proxy
  * appended) and not from a header the client chose — sign-in rate limits key on it.
  */
-export async function serveConsole(opts: { port: number; host: string; dev?: boolean; worker?: boolean; devices?: boolean }): Promise<{ stop(): Promise<void> }> {
+export async function serveConsole(opts: {
+  port: number;
+  host: string;
+  dev?: boolean;
+  worker?: boolean;
+  devices?: boolean;
+  /** The whole request, body included, must arrive within this long (`--request-timeout`; default 30 s, Node's 5 minutes). */
+  requestTimeout?: number;
+}): Promise<{ stop(): Promise<void> }> {
+  const requestTimeout = opts.requestTimeout ?? 30_000;
+  if (requestTimeout < HEADERS_TIMEOUT_MS) throw new SluiceError('INVALID_INPUT', `the request timeout must be at least ${HEADERS_TIMEOUT_MS / 1000} s, the time a request's headers alone may take`);
   const app = next({ dev: !!opts.dev, dir: ROOT, hostname: opts.host, port: opts.port });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -50,8 +58,8 @@ export async function serveConsole(opts: { port: number; host: string; dev?: boo
   const assets = opts.dev ? undefined : precompressedAssets(path.join(ROOT, '.next'));
   // A client gets HEADERS_TIMEOUT_MS to send its request headers (Node's default 60 s, checked
   // every 30 s, let one that trickles them hold a connection for up to 90 s: slowloris), and
-  // REQUEST_TIMEOUT_MS for its body (a body sent a byte every 2 s held one for 5 minutes).
-  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
+  // the request timeout for its body (a body sent a byte every 2 s held one for 5 minutes).
+  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout, connectionsCheckingInterval: 1_000 }, (req, res) => {
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, trustProxy);
     if (!pathDecodes(req)) {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'INVALID_INPUT', message: 'the address holds a malformed percent-escape' }));
