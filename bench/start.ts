@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../test/support/free-port';
+import { freePorts } from '../test/support/free-port';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -28,7 +28,7 @@ const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
 /** Seconds from spawning `sluice start` to its console answering; stops it again with SIGINT. */
 async function timedStart(dataDir: string): Promise<number> {
-  const [port, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
+  const [port, mqtt, ws] = await freePorts(3);
   const t0 = performance.now();
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/sluice.mjs'), 'start'], {
     cwd: ROOT,

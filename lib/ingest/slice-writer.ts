@@ -195,7 +195,8 @@ export class SliceWriter {
         this.receipts.add(id);
         newReceipts.push(id);
       }
-      const ahead = m.readAhead?.results.key === this.readKey ? m.readAhead!.results.at(m.readAhead!.index) : undefined;
+      const ref = m.readAhead;
+      const ahead = ref !== undefined && ref.results.key === this.readKey ? ref.results.at(ref.index) : undefined;
       const result = ahead ?? readMessage(source.read, schema?.readSchema ?? { fields: [] }, m, { maxPayloadBytes: this.a.maxPayloadBytes });
       // Without a schema only a blank payload reads (as no rows): nothing here held a record.
       // A loop, not push(...rows): spreading a message of some 150,000 rows overflowed the stack.

@@ -3,7 +3,7 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitForPort } from './free-port';
+import { freePorts, waitForPort } from './free-port';
 import { superviseBroker, type ThrowawayBroker } from './throwaway-server';
 
 /**
@@ -59,7 +59,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   // other ports rather than waited for.
   for (let attempt = 1; ; attempt++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mosquitto-')); // a failed start removes it
-    const [port, wsPort] = [await freePort(), await freePort()];
+    const [port, wsPort] = await freePorts(2);
     const conf = writeConfig(dir, port, wsPort, options);
     try {
       const broker = await superviseBroker({
@@ -77,7 +77,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       });
       return withSaved(broker, dir, wsPort);
     } catch (err) {
-      if (!(err instanceof MosquittoExited && /address already in use/i.test(err.log)) || attempt >= 5) throw err;
+      // Taken meanwhile: libwebsockets says only that it could not create its listener.
+      if (!(err instanceof MosquittoExited && /address already in use|unable to create websockets listener/i.test(err.log)) || attempt >= 5) throw err;
     }
   }
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitForPort } from './free-port';
+import { freePorts, waitForPort } from './free-port';
 import { superviseBroker, type ThrowawayBroker } from './throwaway-server';
 
 /**
@@ -23,7 +23,7 @@ export interface NatsOptions {
 
 export async function startNats(options: NatsOptions = {}): Promise<NatsServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-nats-'));
-  const [clientPort, port] = [await freePort(), await freePort()];
+  const [clientPort, port] = await freePorts(2);
   const users = Object.entries(options.users ?? {});
   const lines = [
     `server_name: sluice_test_${path.basename(dir).replace(/\W/g, '_')}`,

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitForPort } from './free-port';
+import { freePorts, waitForPort } from './free-port';
 import { superviseBroker, type ThrowawayBroker } from './throwaway-server';
 
 /**
@@ -47,7 +47,7 @@ function definitions(user: RabbitmqOptions['user'], denied: string[]): string {
 
 export async function startRabbitmq(options: RabbitmqOptions): Promise<RabbitmqServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-rabbitmq-'));
-  const [port, amqpPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [port, amqpPort, distPort, epmdPort] = await freePorts(4);
   const home = path.join(dir, 'home');
   fs.mkdirSync(home);
   fs.writeFileSync(path.join(home, '.erlang.cookie'), randomBytes(16).toString('hex'), { mode: 0o400 });

@@ -2,7 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitForPort } from './free-port';
+import { freePorts, waitForPort } from './free-port';
 
 /** A throwaway certificate authority and a server certificate it signed, as PEM files in `dir`. */
 export interface TestPki {
@@ -73,7 +73,7 @@ export interface TlsMosquittoServer {
 export async function startTlsMosquitto(opts: { requireClientCertificate?: boolean } = {}): Promise<TlsMosquittoServer> {
   const pki = createTestPki();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mosquitto-tls-'));
-  const [port, tlsPort] = [await freePort(), await freePort()];
+  const [port, tlsPort] = await freePorts(2);
   const lines = [
     `per_listener_settings false`,
     `allow_anonymous true`,
