@@ -9,7 +9,8 @@
  * load on the machine moves it less than the wall clock), the CPU of prepare alone, and wall ms.
  * The Ledger runs again with its messages read ahead, as a pull's session thread reads them
  * (read-ahead.ts): packed outside the measured part, handed to the messages and unpacked (in
- * prepare) within it; the difference is what reading costs the pulling thread.
+ * prepare) within it; the difference is what reading costs the pulling thread. It is smaller than
+ * the runs' noise, so reading is also timed alone: readMessage against unpacking read-ahead rows.
  * Postgres works in its own processes and is not counted. Env: BENCH_MESSAGES, BENCH_ROUNDS (runs
  * per merge, the best is printed; default 3), BENCH_CPU_PROF (a directory: a V8 CPU profile of the
  * last Ledger run is written there).
@@ -22,6 +23,7 @@ import { defaultWorkspaceKey } from '../lib/datasets/dataset-key';
 import type { ReceivedMessage } from '../lib/ingest/fetch/mqtt-session';
 import { mqttSourceConfig } from '../lib/ingest/mqtt-source-config';
 import { packedTransferables, ReadAheadPacker, readAheadPlan, ReadAheadResults, type PackedReadResults, type ReadAheadPlan } from '../lib/ingest/read/read-ahead';
+import { readMessage } from '../lib/ingest/read/read-message';
 import { configureSchema, SliceWriter, systemClock } from '../lib/ingest/slice-writer';
 import type { Store } from '../lib/store/open-store';
 import { mqttManifest } from '../test/support/manifests';
@@ -101,6 +103,33 @@ function unpackReadAhead(received: ReceivedMessage[], packed: PackedReadResults[
   return received.slice(b * BATCH, (b + 1) * BATCH).map((m, index) => ({ ...m, readAhead: { results, index } }));
 }
 
+/**
+ * Reading's own cost on the pulling thread, without the rest of prepare (whose run-to-run noise is
+ * larger than the difference): readMessage over every message, against unpacking the same rows
+ * from read-ahead batches (ReadAheadResults.at), best of ROUNDS, in µs a message.
+ */
+async function readingCosts(store: Store, received: ReceivedMessage[]): Promise<{ read: number; unpack: number }> {
+  await addDataset({ store, manifest: mqttManifest({ name: 'bench.prepare.reading', port: 1883, topics: [{ path: 'bench/prepare/#', qos: 'AtLeastOnce' }], fields: BENCH_FIELDS, merge: LEDGER }) });
+  const head = (await store.ingest.getDatasetHead(defaultWorkspaceKey('bench.prepare.reading')))!;
+  const source = mqttSourceConfig(head.snapshot, () => undefined);
+  const plan = readAheadPlan(source.read, source.readSchema!, 1 << 20);
+  const packed = packReadAhead(received, plan);
+  let read = Infinity;
+  let unpack = Infinity;
+  for (let round = 0; round < ROUNDS; round++) {
+    let t = performance.now();
+    for (const m of received) readMessage(plan.read, plan.readSchema, m, { maxPayloadBytes: plan.maxPayloadBytes });
+    read = Math.min(read, ((performance.now() - t) * 1000) / received.length);
+    t = performance.now();
+    for (const batch of packed) {
+      const results = new ReadAheadResults(batch);
+      for (let i = 0; i < batch.rowCounts.length; i++) results.at(i);
+    }
+    unpack = Math.min(unpack, ((performance.now() - t) * 1000) / received.length);
+  }
+  return { read, unpack };
+}
+
 async function main() {
   const server = await startPostgres();
   const { store } = await openFreshDatabase(server.adminUrl, 'bench_prepare');
@@ -130,6 +159,8 @@ async function main() {
       }
     }
     for (const [kind, r] of best) console.log(`${kind.padEnd(18)} CPU ${r.cpuUsPerMsg.toFixed(2)} µs/msg (prepare ${r.prepareCpuUsPerMsg.toFixed(2)} µs/msg), wall ${Math.round(r.wallMs)} ms`);
+    const reading = await readingCosts(store, received);
+    console.log(`Reading alone: readMessage ${reading.read.toFixed(2)} µs/msg; its rows unpacked from the session thread's read-ahead ${reading.unpack.toFixed(2)} µs/msg (what the pulling thread pays instead; best of ${ROUNDS})`);
   } finally {
     await store.close();
     server.stop();
