@@ -8,6 +8,7 @@ import { Waker } from './waker';
 import { z } from 'zod';
 import { checkedOptions, positiveCount, timerMs } from './pull-options';
 import { PendingPubrels } from './pending-pubrels';
+import { MAX_BATCH_BYTES, MessageQueue } from './message-queue';
 import { DEFAULT_COMPACTION, TailCompactor, type CompactionOptions, type CompactionResult } from './compact-tail';
 
 /** How a follow run commits and reconnects (`sluice pull --follow`, always-on datasets). */
@@ -57,7 +58,8 @@ export function resolveFollowOptions(options: FollowOptionsInput = {}): FollowOp
   const o = checkedOptions('follow option', FollowOptionsSchema, DEFAULT_FOLLOW_OPTIONS, options as Partial<FollowOptions>);
   if (o.reconnectMinMs > o.reconnectMaxMs) throw new SluiceError('INVALID_INPUT', `follow option reconnectMinMs (${o.reconnectMinMs}) is above reconnectMaxMs (${o.reconnectMaxMs})`);
   // Given in part, compaction keeps the defaults of the rest (given whole before, { enabled } alone never merged).
-  return { ...o, compaction: { ...DEFAULT_COMPACTION, ...options.compaction } };
+  const compaction = Object.fromEntries(Object.entries(options.compaction ?? {}).filter(([, v]) => v !== undefined));
+  return { ...o, compaction: { ...DEFAULT_COMPACTION, ...compaction } };
 }
 
 /** One commit of a follow run that published a slice (rows became visible). */
@@ -121,7 +123,7 @@ class FollowRun {
   private readonly writer: SliceWriter;
   private session: MqttSession | undefined;
   /** Messages received on the current session, not yet prepared. */
-  private queue: ReceivedMessage[] = [];
+  private readonly queue = new MessageQueue();
   private pubrels = new PendingPubrels();
   /** Arrival of the oldest message not yet in a published slice (queued or staged). */
   private oldestHeldAt: number | undefined;
@@ -180,7 +182,7 @@ class FollowRun {
       }
       // Stopping: what is held (queued and staged) becomes one last slice before the session closes.
       if (this.session && !this.lost && (this.queue.length || this.writer.stagedCount || this.pubrels.size)) {
-        await this.commitBatch(this.queue.splice(0), this.pubrels.take(), true);
+        await this.commitBatch(this.queue.takeAll(), this.pubrels.take(), true);
       }
       await this.inFlight;
       // Staged rows would lead the next slice: merge between slices only.
@@ -213,8 +215,8 @@ class FollowRun {
         this.lastActivity = Date.now();
         // The loop sleeps until the oldest message is due; it only needs waking when that changes,
         // when a batch is full, or (MQTT 3.1.1) to notice the quiet gap after a window.
-        if (this.queue.length === 1 || this.queue.length >= this.o.batchSize || this.session?.protocolVersion === 4) this.touch();
-        if (this.queue.length > 2 * this.o.batchSize) this.pauseReading();
+        if (this.queue.length === 1 || this.queue.holdsBatch(this.o.batchSize) || this.session?.protocolVersion === 4) this.touch();
+        if (this.queue.length > 2 * this.o.batchSize || this.queue.bytes > 2 * MAX_BATCH_BYTES) this.pauseReading();
       },
       onPubrel: (id) => {
         if (generation !== this.generation) return;
@@ -254,7 +256,7 @@ class FollowRun {
     this.generation++;
     this.resumeReading();
     await this.inFlight;
-    this.queue = [];
+    this.queue.clear();
     this.pubrels = new PendingPubrels();
     this.oldestHeldAt = this.writer.stagedCount ? this.oldestHeldAt : undefined;
     const session = this.session;
@@ -278,14 +280,14 @@ class FollowRun {
       const now = Date.now();
       const waited = this.oldestHeldAt === undefined ? -1 : now - this.oldestHeldAt;
       const due = waited >= o.commitIntervalMs || (!this.committing && waited >= Math.min(o.lingerMs, o.commitIntervalMs));
-      if (this.queue.length >= o.batchSize || (due && (this.queue.length || this.writer.stagedCount))) {
-        await this.commitBatch(this.queue.splice(0, o.batchSize), this.pubrels.take(), true);
+      if (this.queue.holdsBatch(o.batchSize) || (due && (this.queue.length || this.writer.stagedCount))) {
+        await this.commitBatch(this.queue.takeBatch(o.batchSize), this.pubrels.take(), true);
         continue;
       }
       const quiet = now - this.lastActivity >= flushGapMs;
       // An MQTT 3.1.1 broker sends a window (Mosquitto: 20) and waits: stage it so it can be acknowledged.
       if (quiet && this.queue.length && this.session?.protocolVersion === 4) {
-        await this.commitBatch(this.queue.splice(0), this.pubrels.take(), false);
+        await this.commitBatch(this.queue.takeBatch(o.batchSize), this.pubrels.take(), false);
         continue;
       }
       if (quiet && this.pubrels.size && !this.queue.length) {
@@ -306,9 +308,9 @@ class FollowRun {
 
   /** Prepares a batch, waits for the commit in flight, then starts this one's (see PullRun.commitBatch). */
   private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
-    if (this.queue.length <= this.o.batchSize) this.resumeReading();
+    if (this.queue.length <= this.o.batchSize && this.queue.bytes <= MAX_BATCH_BYTES) this.resumeReading();
     // What stays queued (past a full batch) is due from its own oldest message.
-    if (publish) this.oldestHeldAt = this.queue[0]?.receivedAt.getTime();
+    if (publish) this.oldestHeldAt = this.queue.first?.receivedAt.getTime();
     const prepared = await this.writer.prepare(messages, pubrels, publish);
     await this.inFlight;
     const session = this.session;

@@ -13,7 +13,8 @@ import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver 
 import { Waker } from './waker';
 import { InflightWindow, SMALLEST_INFLIGHT_WINDOW } from './inflight-window';
 import { PendingPubrels } from './pending-pubrels';
-import { PACKED_BYTES_PER_CELL, readAheadPlan } from './read/read-ahead';
+import { readAheadPlan } from './read/read-ahead';
+import { MessageQueue, messageBytes } from './message-queue';
 import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
 
 export { systemClock, stateSignature, type Clock } from './slice-writer';
@@ -159,7 +160,7 @@ interface PullRunArgs extends Omit<RunPollingIngestArgs, 'options' | 'clock'>, R
 }
 
 class PullRun {
-  private readonly queue: ReceivedMessage[] = [];
+  private readonly queue = new MessageQueue();
   private readonly pubrels = new PendingPubrels();
   private failure: SluiceError | undefined;
   private lastActivity = Date.now();
@@ -401,12 +402,12 @@ class PullRun {
         continue;
       }
       const quietLimit = this.quietLimit();
-      const batchFull = !this.singleBatch && this.queue.length >= o.batchSize;
+      const batchFull = !this.singleBatch && this.queue.holdsBatch(o.batchSize);
       if (!done && !batchFull && idleFor < quietLimit) {
         await this.sleep(quietLimit - idleFor);
         continue;
       }
-      const batch = this.queue.splice(0, this.singleBatch ? this.queue.length : o.batchSize);
+      const batch = this.singleBatch ? this.queue.takeAll() : this.queue.takeBatch(o.batchSize);
       const pubrels = this.pubrels.take();
       // The pull's slice goes with this batch unless completing PUBRELs lets the broker send more:
       // a resumed session's PUBREC'd messages hold its window until their PUBCOMPs.
@@ -484,11 +485,6 @@ class PullRun {
   private progress(stage: PullStage): void {
     this.a.onProgress?.({ stage, ...this.writer.counters });
   }
-}
-
-/** What a received message holds in memory for the byte cap: its payload, its topic (up to 64 KiB) and what was read ahead from it. */
-function messageBytes(m: ReceivedMessage): number {
-  return m.payload.length + m.topic.length + (m.readAhead ? m.readAhead.results.cellsOf(m.readAhead.index) * PACKED_BYTES_PER_CELL : 0);
 }
 
 /** How long a pull that found its broker idle looks once more for messages already on their way. */

@@ -207,6 +207,9 @@ export class SliceWriter {
       }
     }
 
+    // A PUBREL releases the receipt of a message before it; one repeated by the broker after the
+    // id was released and reused by a message of this batch must not take the new receipt along.
+    const released = pubrels.filter((id) => !newReceipts.includes(id));
     // Each row's merge key, computed once for the lookup, the merge and the state changes.
     const keys = schema?.strategy.primaryKey.length ? new BatchKeys(schema.strategy.primaryKey) : undefined;
     // A Ledger's key positions too: its keys are looked up, then its new ones recorded as its group.
@@ -285,7 +288,7 @@ export class SliceWriter {
         unstage: staged ? unstage : undefined,
         inferredReadSchema: stage || staged ? this.takeInferredReadSchema() : undefined,
         keyState: changes && { signature: this.signatureChange(schema!.strategy), upserts, deletes: [...changes.deletes], seen },
-        qos2Receipts: { add: newReceipts, remove: pubrels },
+        qos2Receipts: { add: newReceipts, remove: released },
         quarantine,
         pull: { id: this.pullId, add },
       },
@@ -308,7 +311,7 @@ export class SliceWriter {
     // PUBLISH with the id before then is a redelivery, and a PUBREL repeated meanwhile waits for
     // the next commit (answered at once, its PUBCOMP went before the receipt's removal was
     // committed, and a pull killed then found the receipt and dropped the id's next message).
-    for (const id of p.pubrels) this.receipts.delete(id);
+    for (const id of p.commit.qos2Receipts.remove) this.receipts.delete(id);
     this.counters = sumCounters(this.counters, p.commit.pull.add);
     for (const k of p.overlay.keys) if (this.stateOverlay.get(k)?.generation === p.overlay.generation) this.stateOverlay.delete(k);
   }

@@ -309,11 +309,12 @@ export class PostgresIngestStore implements IngestStore {
         }
         if (c.keyState.signature !== undefined) await db.query('UPDATE dataset SET state_signature = $1 WHERE id = $2', [c.keyState.signature, c.datasetId]);
       }
-      if (c.qos2Receipts.add.length) {
-        await db.query('INSERT INTO qos2_receipt (dataset_id, packet_id) SELECT $1, unnest($2::int[]) ON CONFLICT DO NOTHING', [c.datasetId, c.qos2Receipts.add]);
-      }
+      // Releases first: they end receipts of earlier messages, and a new message may reuse the id.
       if (c.qos2Receipts.remove.length) {
         await db.query('DELETE FROM qos2_receipt WHERE dataset_id = $1 AND packet_id = ANY($2::int[])', [c.datasetId, c.qos2Receipts.remove]);
+      }
+      if (c.qos2Receipts.add.length) {
+        await db.query('INSERT INTO qos2_receipt (dataset_id, packet_id) SELECT $1, unnest($2::int[]) ON CONFLICT DO NOTHING', [c.datasetId, c.qos2Receipts.add]);
       }
       for (const q of c.quarantine) {
         await db.query(

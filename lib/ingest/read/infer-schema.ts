@@ -4,6 +4,12 @@ import { ReadConfigError, readJsonPayloadRecords, type ReaderConfig } from './re
 type JsonKind = 'integer' | 'number' | 'boolean' | 'string' | 'object' | 'array';
 
 /**
+ * The most columns an inferred schema takes (the first keys seen); a dataset that needs more
+ * declares its read schema.
+ */
+export const MAX_INFERRED_FIELDS = 256;
+
+/**
  * A read schema inferred from the first messages of a dataset whose manifest has none, as Kamu
  * infers one for a read step without a schema: every column nullable, integers Int64, other
  * numbers Float64, booleans Bool, strings String, objects and arrays kept as JSON (Struct, List),
@@ -24,6 +30,9 @@ export function inferReadSchema(
     for (const record of readJsonPayloadRecords(read, { payload }, opts) ?? []) {
       for (const [name, value] of Object.entries(record)) {
         if (name === RESERVED_FIELD_NAME) continue; // no column can hold it (data-type.ts)
+        // The first messages choose the schema every later one is read with: one of 65,000 keys
+        // made each 2-byte `{}` after it 65,000 cells (3 MB of rows).
+        if (!kinds.has(name) && kinds.size >= MAX_INFERRED_FIELDS) continue;
         const seen = kinds.get(name) ?? new Set<JsonKind>();
         kinds.set(name, seen);
         if (value !== null && value !== undefined) seen.add(jsonKind(value));

@@ -20,13 +20,13 @@ const decodeCsvCell: CellDecoder = (type, value) =>
   value === null ? decodePayloadCell(type, null) : decodeTextCell(type, value as string);
 
 /**
- * The most cells (records × schema fields) a message may become: 16 per payload byte, and at least
- * 65,536. Missing Option fields cost a payload nothing: `{}` repeated over 60 kB with a 200-field
- * schema made 4 million cells (250 MB of rows) from it. Real messages stay far below (a dense
- * JSON record carries a cell in 4 bytes or more; a sparse one, a few fields of many).
+ * The most cells (records × schema fields) a message may become: one record's worth, and 4 more
+ * per payload byte. A row takes ~43 bytes of memory a cell, and missing Option fields cost a
+ * payload nothing: `{}` repeated over 60 kB against a 200-field schema made 4 million cells
+ * (250 MB of rows). Real messages stay below (a dense JSON record carries a cell in 4 bytes or
+ * more; a sparse one is a few fields of many, and one record is always allowed).
  */
-export const CELLS_PER_PAYLOAD_BYTE = 16;
-export const MIN_CELL_ALLOWANCE = 65_536;
+export const CELLS_PER_PAYLOAD_BYTE = 4;
 
 function toRows(
   records: Record<string, unknown>[],
@@ -36,7 +36,7 @@ function toRows(
   payloadBytes: number,
 ): Row[] {
   const cells = records.length * fields.length;
-  const allowed = Math.max(MIN_CELL_ALLOWANCE, CELLS_PER_PAYLOAD_BYTE * payloadBytes);
+  const allowed = fields.length + CELLS_PER_PAYLOAD_BYTE * payloadBytes;
   if (cells > allowed) {
     throw new PayloadError(`${records.length} records × ${fields.length} fields = ${cells} cells from ${payloadBytes} bytes: more than the ${allowed} a message of this size may hold`);
   }

@@ -32,5 +32,6 @@ describe('pull and follow options: checked in one place, whoever passes them', (
   it('keeps the compaction defaults a partial compaction option leaves out', () => {
     expect(resolveFollowOptions({ compaction: { enabled: true } }).compaction).toEqual(DEFAULT_COMPACTION);
     expect(resolveFollowOptions({ compaction: { targetRows: 5 } }).compaction).toEqual({ ...DEFAULT_COMPACTION, targetRows: 5 });
+    expect(resolveFollowOptions({ compaction: { enabled: undefined, minSlices: undefined } }).compaction).toEqual(DEFAULT_COMPACTION);
   });
 });

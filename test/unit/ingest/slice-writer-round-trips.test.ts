@@ -86,6 +86,16 @@ describe('SliceWriter QoS 2 receipts', () => {
     expect(writer.receipts.has(9)).toBe(false);
     await writer.commit(redelivered);
   });
+
+  it('keep the receipt of a new message whose id a PUBREL repeated in the same batch names (the broker released the id, then reused it)', async () => {
+    const schema = configureSchema(source.readSchema!, source, head(null));
+    const writer = new SliceWriter({ store: recordingStore([]), clock: { now: () => new Date() }, head: head(stateSignature(schema.strategy)), source, schema, pullId: 'p', maxPayloadBytes: 1 << 20 });
+    const [m] = messages(0, 1);
+    const reused = await writer.prepare([{ ...m, qos: 2, messageId: 9 }] as never, [9], false);
+    expect(reused.commit.qos2Receipts).toEqual({ add: [9], remove: [] });
+    await writer.commit(reused);
+    expect(writer.receipts.has(9)).toBe(true);
+  });
 });
 
 describe('SliceWriter with a message of many rows', () => {

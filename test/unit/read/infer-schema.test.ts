@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inferReadSchema } from '../../../lib/ingest/read/infer-schema';
+import { inferReadSchema, MAX_INFERRED_FIELDS } from '../../../lib/ingest/read/infer-schema';
 
 const enc = (...payloads: unknown[]) => payloads.map((p) => Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)));
 const opts = { eventTimeColumn: 'event_time', maxPayloadBytes: 1 << 20 };
@@ -22,6 +22,13 @@ describe('inferReadSchema (reads without a declared schema, as Kamu infers one)'
 
   it('leaves out a "__proto__" key, which no column can hold', () => {
     expect(inferReadSchema({ kind: 'NdJson' }, enc('{"__proto__": {"x": 1}, "a": "v"}'), opts)).toEqual({ fields: [{ name: 'a', type: opt({ kind: 'String' }) }] });
+  });
+
+  it('takes at most 256 columns, the first keys seen', () => {
+    const wide = Object.fromEntries(Array.from({ length: 65_000 }, (_, i) => [`k${i}`, i]));
+    const schema = inferReadSchema({ kind: 'NdJson' }, enc(wide), opts)!;
+    expect(schema.fields).toHaveLength(MAX_INFERRED_FIELDS);
+    expect(schema.fields.at(-1)!.name).toBe('k255');
   });
 
   it('keeps integers Int64 and mixed kinds as text', () => {

@@ -119,8 +119,12 @@ describe('readMessage bounds what a message can become', () => {
   it('quarantines a payload that would become far more cells than it has bytes (empty records against a wide schema)', () => {
     const payload = '{}\n'.repeat(20_000); // 60 kB: 4,000,000 cells against 200 Option fields
     expect(reasonOf(read({ kind: 'NdJson' }, optionalFields(200), payload, { maxPayloadBytes: 1 << 20 }))).toBe(
-      '20000 records × 200 fields = 4000000 cells from 60000 bytes: more than the 960000 a message of this size may hold',
+      '20000 records × 200 fields = 4000000 cells from 60000 bytes: more than the 240200 a message of this size may hold',
     );
+  });
+
+  it('quarantines a small payload of empty records against a wide schema too (no floor to hide under)', () => {
+    expect(reasonOf(read({ kind: 'NdJson' }, optionalFields(300), '{}\n'.repeat(218)))).toContain('218 records × 300 fields = 65400 cells from 654 bytes');
   });
 
   it('reads a sparse record of a wide schema, and many small records of a narrow one', () => {
