@@ -3,6 +3,7 @@ import type { DatasetKey } from '../datasets/dataset-key';
 import type { ReceivedMessage } from './fetch/mqtt-session';
 import type { IngestStore, InboxRow } from './ports';
 import { resolvePullOptions, type PullOptions } from './pull-options';
+import { MAX_BATCH_BYTES } from './message-queue';
 import { pushSourceConfig } from './push-source-config';
 import { recordedPull, type PullResult } from './recorded-pull';
 import type { PullProgress } from './run-polling-ingest';
@@ -44,7 +45,8 @@ export async function foldInbox(args: FoldInboxArgs): Promise<PullResult> {
     for (;;) {
       // A Snapshot merge needs the whole snapshot at once: one batch, up to the cap.
       const limit = Math.min(writer.singleBatch ? options.recordCap : options.batchSize, options.recordCap - folded);
-      const rows = limit > 0 ? await store.loadInbox(head.id, limit) : [];
+      // A batch is read into rows at once: at most MAX_BATCH_BYTES of messages, as a pull's (a Snapshot's is the whole fold).
+      const rows = limit > 0 ? await store.loadInbox(head.id, limit, writer.singleBatch ? undefined : MAX_BATCH_BYTES) : [];
       if (limit <= 0) hasMore = (await store.loadInbox(head.id, 1)).length > 0;
       if (rows.length === 0) {
         // Rows a killed pull staged (a dataset that had a polling source) are published on their own.

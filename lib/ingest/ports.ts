@@ -271,8 +271,11 @@ export interface IngestStore {
   /** The slice starting at `offsetStart`, with its stored Arrow segment; undefined if none starts there. */
   loadSliceArrow(datasetId: string, offsetStart: bigint): Promise<StoredSliceArrow | undefined>;
   replaceTail(replacement: TailReplacement): Promise<void>;
-  /** The oldest `limit` messages of a push dataset's inbox, in arrival order. */
-  loadInbox(datasetId: string, limit: number): Promise<InboxRow[]>;
+  /**
+   * The oldest messages of a push dataset's inbox, in arrival order: up to `limit`, and none after
+   * those whose payloads and topics reach `maxBytes` (at least one).
+   */
+  loadInbox(datasetId: string, limit: number, maxBytes?: number): Promise<InboxRow[]>;
   /** Datasets with device messages waiting in their inbox. */
   datasetsWithInbox(): Promise<DatasetKey[]>;
   /** Datasets set to be streamed by the worker. */

@@ -245,11 +245,16 @@ export class PostgresIngestStore implements IngestStore {
     return r.rows.map((d) => datasetKey(d.workspace_id, d.name));
   }
 
-  async loadInbox(datasetId: string, limit: number): Promise<InboxRow[]> {
+  async loadInbox(datasetId: string, limit: number, maxBytes = Number.MAX_SAFE_INTEGER): Promise<InboxRow[]> {
     const r = await this.pool.query<{ id: string; topic: string; payload: Buffer; qos: number; received_at: Date }>(
       // `ORDER BY i.id`, the column: a bare `id` names the id::text output (text order: "10" before "9").
-      'SELECT i.id::text AS id, i.topic, i.payload, i.qos, i.received_at FROM device_inbox i WHERE i.dataset_id = $1 ORDER BY i.id LIMIT $2',
-      [datasetId, limit],
+      // A message is taken while the ones before it hold less than maxBytes (payload and topic).
+      `SELECT m.id::text AS id, m.topic, m.payload, m.qos, m.received_at FROM (
+         SELECT i.id, i.topic, i.payload, i.qos, i.received_at,
+                sum(octet_length(i.payload) + octet_length(i.topic)) OVER (ORDER BY i.id) - (octet_length(i.payload) + octet_length(i.topic)) AS before
+         FROM device_inbox i WHERE i.dataset_id = $1 ORDER BY i.id LIMIT $2) m
+       WHERE m.before < $3 ORDER BY m.id`,
+      [datasetId, limit, maxBytes],
     );
     return r.rows.map((m) => ({ id: BigInt(m.id), topic: m.topic, payload: m.payload, qos: m.qos, receivedAt: m.received_at }));
   }

@@ -75,6 +75,19 @@ describe('[PUSH] a push dataset pulled with a record cap', () => {
   });
 });
 
+describe('[PUSH] a fold reads its inbox in batches bounded by bytes', () => {
+  it('folds 12 messages of 512 kB in batches of at most 2 MiB (four messages), one slice each, all of them once', async () => {
+    await addDataset({ store, manifest: pushManifest('heavy', { merge: '        kind: Append' }) });
+    const padded = (i: number) => JSON.stringify({ ...JSON.parse(reading('d', i)), pad: 'x'.repeat(512 * 1024) });
+    await deliver('heavy', Array.from({ length: 12 }, (_, i) => padded(i)));
+    const ds = (await store.datasets.find(defaultWorkspaceKey('heavy')))!;
+    expect(await store.ingest.loadInbox(ds.id, 2500, 2 * 1024 * 1024)).toHaveLength(4);
+    const r = await pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey('heavy'), options: { maxPayloadBytes: 1 << 20 } });
+    expect(r).toMatchObject({ messagesReceived: 12, rowsCommitted: 12 });
+    expect(r.slices).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe('[PUSH] arrival order', () => {
   it('folds messages in the order they arrived, across inbox ids of different lengths (9 → 10, 99 → 100)', async () => {
     await addDataset({ store, manifest: pushManifest('ordered', { merge: '        kind: Append' }) });
