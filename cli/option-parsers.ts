@@ -16,8 +16,9 @@ export function ms(v: string): number {
 }
 
 export function count(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new SluiceError('INVALID_INPUT', `"${v}" is not a positive whole number`);
+  // Digits only: Number() also reads "0x10", "1e3" and " 7 ".
+  const n = /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new SluiceError('INVALID_INPUT', `"${v}" is not a positive whole number`);
   return n;
 }
 

@@ -4,7 +4,7 @@ import { SluiceError } from '../errors';
 import { datasetKey, type DatasetKey } from '../datasets/dataset-key';
 import { snapshotScopeOf } from '../datasets/snapshot-scope';
 import type { JsonValue } from '../data/row';
-import type { DataSchema } from '../odf/data-type';
+import { RESERVED_FIELD_NAME, type DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
 import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullLease, PullOutcome, SeenKeyGroup, SliceCommit, StagedRow, StoredBlock, StoredRow, StoredSliceArrow, TailAddData, TailReplacement } from '../ingest/ports';
@@ -74,7 +74,8 @@ export class PostgresIngestStore implements IngestStore {
       nextOffset: BigInt(d.next_offset),
       watermark: d.watermark,
       dataSchema: d.data_schema,
-      inferredReadSchema: d.inferred_read_schema,
+      // Inferred before "__proto__" was refused, a schema could hold it: no row can (data-type.ts).
+      inferredReadSchema: d.inferred_read_schema && { ...d.inferred_read_schema, fields: d.inferred_read_schema.fields.filter((f) => f.name !== RESERVED_FIELD_NAME) },
       stateSignature: d.state_signature,
       mqttClientId: d.mqtt_client_id,
       sessionTopics: d.session_topics,

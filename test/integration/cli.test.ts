@@ -117,6 +117,7 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
       ['--idle-timeout', '99999999999', 'longer than a timer can wait'],
       ['--byte-cap', '0', 'is not a positive whole number'],
       ['--byte-cap', 'NaN', 'is not a positive whole number'],
+      ['--record-cap', '0x10', 'is not a positive whole number'],
       ['--commit-interval', '99999999999s', 'longer than a timer can wait'],
     ]) {
       const r = await sluice(db, 'pull', 'nope', flag, value);

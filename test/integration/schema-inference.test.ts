@@ -57,3 +57,17 @@ describe('[PULL] a read step without a schema', () => {
     expect((await verifyDataset(env.store, defaultWorkspaceKey('inferred'))).problems).toEqual([]);
   });
 });
+
+describe('[PULL] an inferred schema stored before "__proto__" was refused', () => {
+  it('reads without that column: no row can hold it', async () => {
+    await addDataset({ store: env.store, manifest: manifest('protoinferred') });
+    await pull('protoinferred'); // the broker session, so that what is published next is kept for it
+    const ds = (await env.store.datasets.find(defaultWorkspaceKey('protoinferred')))!;
+    const schema = { fields: [{ name: '__proto__', type: { kind: 'Option', inner: { kind: 'String' } } }, { name: 'device', type: { kind: 'Option', inner: { kind: 'String' } } }] };
+    await env.store.prisma.$executeRaw`UPDATE dataset SET inferred_read_schema = ${JSON.stringify(schema)}::jsonb WHERE id = ${ds.id}`;
+    const head = (await env.store.ingest.getDatasetHead(defaultWorkspaceKey('protoinferred')))!;
+    expect(head.inferredReadSchema!.fields.map((f) => f.name)).toEqual(['device']);
+    await publish('protoinferred/a', ['{"device":"d1","__proto__":{"x":1}}']);
+    expect(await pull('protoinferred')).toMatchObject({ rowsCommitted: 1, quarantined: 0 });
+  });
+});

@@ -18,19 +18,22 @@ export async function freePort(): Promise<number> {
  * and a server given it twice fails to start.
  */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
+  const listening = Array.from(
+    { length: count },
+    () =>
+      new Promise<net.Server>((resolve, reject) => {
+        const server = net.createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve(server));
+      }),
   );
+  const settled = await Promise.allSettled(listening);
+  const servers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  // All of them are closed, the found ones also when another could not listen.
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
   return ports;
 }
 
