@@ -6,7 +6,7 @@ import { pullSessionOptions, resolvePullSource, type ResolvedPullSource, type Ru
 import { SliceWriter, type PreparedCommit } from './slice-writer';
 import { Waker } from './waker';
 import { z } from 'zod';
-import { checkedOptions, positiveCount, timerMs } from './pull-options';
+import { checkedOptions, definedOptions, positiveCount, timerMs } from './pull-options';
 import { PendingPubrels } from './pending-pubrels';
 import { MAX_BATCH_BYTES, MessageQueue } from './message-queue';
 import { DEFAULT_COMPACTION, TailCompactor, type CompactionOptions, type CompactionResult } from './compact-tail';
@@ -50,16 +50,15 @@ const FollowOptionsSchema = z
   })
   .partial();
 
-/** A follow run's options: the defaults with `options` over them, checked as resolvePullOptions checks a pull's. */
 /** Follow options as given: any of them, compaction's in part. */
 export type FollowOptionsInput = Partial<Omit<FollowOptions, 'compaction'> & { compaction: Partial<CompactionOptions> }>;
 
+/** A follow run's options: the defaults with `options` over them, checked as resolvePullOptions checks a pull's. */
 export function resolveFollowOptions(options: FollowOptionsInput = {}): FollowOptions {
   const o = checkedOptions('follow option', FollowOptionsSchema, DEFAULT_FOLLOW_OPTIONS, options as Partial<FollowOptions>);
   if (o.reconnectMinMs > o.reconnectMaxMs) throw new SluiceError('INVALID_INPUT', `follow option reconnectMinMs (${o.reconnectMinMs}) is above reconnectMaxMs (${o.reconnectMaxMs})`);
   // Given in part, compaction keeps the defaults of the rest (given whole before, { enabled } alone never merged).
-  const compaction = Object.fromEntries(Object.entries(options.compaction ?? {}).filter(([, v]) => v !== undefined));
-  return { ...o, compaction: { ...DEFAULT_COMPACTION, ...compaction } };
+  return { ...o, compaction: { ...DEFAULT_COMPACTION, ...definedOptions(options.compaction ?? {}) } };
 }
 
 /** One commit of a follow run that published a slice (rows became visible). */

@@ -27,9 +27,12 @@ export class MessageQueue {
     return this.items[0];
   }
 
-  push(m: ReceivedMessage): void {
+  /** Adds a message; returns the bytes it holds (messageBytes). */
+  push(m: ReceivedMessage): number {
+    const bytes = messageBytes(m);
     this.items.push(m);
-    this.bytes += messageBytes(m);
+    this.bytes += bytes;
+    return bytes;
   }
 
   /** Whether a batch of `count` messages is waiting, or MAX_BATCH_BYTES of them. */

@@ -97,8 +97,13 @@ export function resolvePullOptions(options: Partial<PullOptions> = {}): PullOpti
 
 /** `defaults` with the options given (undefined ones left out) over them, once `schema` accepts those. */
 export function checkedOptions<T extends object>(what: string, schema: z.ZodType, defaults: T, options: Partial<T>): T {
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const given = definedOptions(options);
   const r = schema.safeParse(given);
   if (!r.success) throw new SluiceError('INVALID_INPUT', r.error.issues.map((i) => `${what} ${i.path.join('.')}: ${i.message}`).join('; '));
   return { ...defaults, ...given };
+}
+
+/** The options given a value: an undefined one leaves its default. */
+export function definedOptions<T extends object>(options: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -168,10 +168,10 @@ class PullRun {
   private idleCheckedAt = 0;
   private readonly waker = new Waker();
   private readonly window = new InflightWindow();
-  /** Messages taken into this pull, and their payload bytes; past either cap the rest stays with the broker. */
+  /** Messages taken into this pull, and the bytes they hold (messageBytes); past either cap the rest stays with the broker. */
   private accepted = 0;
   private acceptedBytes = 0;
-  /** Payload bytes of `notTaken`. */
+  /** The bytes `notTaken` holds (messageBytes). */
   private notTakenBytes = 0;
   /** QoS 1/2 messages the broker marked DUP: it resends what a previous session left unacknowledged. */
   private redelivered = 0;
@@ -324,10 +324,9 @@ class PullRun {
       return;
     }
     this.accepted++;
-    this.acceptedBytes += messageBytes(m);
+    this.acceptedBytes += this.queue.push(m);
     if (this.full) this.stopTaking();
     if (m.qos > 0) this.window.received();
-    this.queue.push(m);
     this.touch();
   }
 

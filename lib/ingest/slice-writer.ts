@@ -209,7 +209,8 @@ export class SliceWriter {
 
     // A PUBREL releases the receipt of a message before it; one repeated by the broker after the
     // id was released and reused by a message of this batch must not take the new receipt along.
-    const released = pubrels.filter((id) => !newReceipts.includes(id));
+    const reused = new Set(newReceipts);
+    const released = reused.size ? pubrels.filter((id) => !reused.has(id)) : pubrels;
     // Each row's merge key, computed once for the lookup, the merge and the state changes.
     const keys = schema?.strategy.primaryKey.length ? new BatchKeys(schema.strategy.primaryKey) : undefined;
     // A Ledger's key positions too: its keys are looked up, then its new ones recorded as its group.

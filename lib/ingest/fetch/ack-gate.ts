@@ -170,7 +170,9 @@ export class AckGate extends Duplex {
       // PUBACK/PUBREC/PUBCOMP carry the packet identifier right after the fixed header.
       const id = kind ? packet.readUInt16BE(header.length) : 0;
       if (kind && !this.takeCredit(ackKey(kind, id))) {
-        this.holdBytes(ackKey(kind, id), Buffer.from(packet));
+        const key = ackKey(kind, id);
+        if (kind === 'pubcomp') this.holdPubcomp(key, () => Buffer.from(packet));
+        else this.held.push({ key, bytes: Buffer.from(packet) });
       } else {
         out.push(Buffer.from(packet));
       }
@@ -249,20 +251,16 @@ export class AckGate extends Duplex {
   /** Holds the acknowledgement mqtt.js would have sent (4 bytes: a success needs no reason code in MQTT 5 either). */
   private hold(kind: HeldAck, id: number): void {
     const key = ackKey(kind, id);
-    if (kind === 'pubcomp' && this.heldPubcomps.has(key)) {
-      this.heldPubcomps.get(key)!.count++;
-      this.heldPubcompCount++;
-    } else this.holdBytes(key, Buffer.from([ACK_TYPES[kind] << 4, 2, id >> 8, id & 0xff]));
+    const bytes = () => Buffer.from([ACK_TYPES[kind] << 4, 2, id >> 8, id & 0xff]);
+    if (kind === 'pubcomp') this.holdPubcomp(key, bytes);
+    else this.held.push({ key, bytes: bytes() });
   }
 
-  private holdBytes(key: number, bytes: Buffer): void {
-    if ((key & 0xff0000) !== PUBCOMP_KEY) {
-      this.held.push({ key, bytes });
-      return;
-    }
+  /** A PUBCOMP is held once per packet id and counted again for each PUBREL repeating it; `bytes` makes it the first time. */
+  private holdPubcomp(key: number, bytes: () => Buffer): void {
     const held = this.heldPubcomps.get(key);
     if (held) held.count++;
-    else this.heldPubcomps.set(key, { bytes, count: 1 });
+    else this.heldPubcomps.set(key, { bytes: bytes(), count: 1 });
     this.heldPubcompCount++;
   }
 
