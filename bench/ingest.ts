@@ -71,8 +71,10 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
   const sub5 = N / timeMosquittoSub(port, 'bench-sub-5', 'bench/throughput/#', N, true);
   console.log(`mosquitto_sub drain, MQTT 3.1.1:  ${fmt(sub311)} msg/s`);
   console.log(`mosquitto_sub drain, MQTT 5:      ${fmt(sub5)} msg/s`);
+  const servers = [listenerPid(port), listenerPid(Number(new URL(databaseUrl).port))];
+  const serversCpu = () => servers.map((pid) => (pid === undefined ? undefined : treeCpuMs(pid)));
   const transportCpu = process.cpuUsage();
-  const ceiling = await transportCeiling(transport);
+  const { rate: ceiling, mosquittoMs: ceilingMosquittoMs } = await transportCeiling(transport, () => serversCpu()[0]);
   const { user, system } = process.cpuUsage(transportCpu);
   const transportCpuMs = (user + system) / 1000;
   console.log(`Sluice's transport alone:         ${fmt(ceiling)} msg/s (the pull's session thread: ack gate, mqtt.js; acknowledging in batches, no processing)`);
@@ -80,8 +82,6 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
 
   const load = () => os.loadavg()[0].toFixed(1);
   const loadBefore = load();
-  const servers = [listenerPid(port), listenerPid(Number(new URL(databaseUrl).port))];
-  const serversCpu = () => servers.map((pid) => (pid === undefined ? undefined : treeCpuMs(pid)));
   const serversBefore = serversCpu();
   const t0 = Date.now();
   const pull = measuredPull(databaseUrl, 'bench.throughput', process.env.BENCH_CPU_PROF);
@@ -101,8 +101,17 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
   console.log(`CPU per 1,000 messages:           pull ${perThousand(pull.cpuMs - empty.cpuMs)} ms (its process, every thread, less ${fmt(empty.cpuMs)} ms for start-up and an empty pull); transport alone ${perThousand(transportCpuMs)} ms`);
   if (mosquittoMs !== undefined && postgresMs !== undefined) {
     const pullMs = pull.cpuMs - empty.cpuMs;
-    console.log(`Servers' CPU per 1,000 messages:  Mosquitto ${perThousand(mosquittoMs)} ms, Postgres ${perThousand(postgresMs)} ms (their processes, during the pull's command)`);
-    console.log(`Cores kept busy while it pulled:  ${((pullMs + mosquittoMs + postgresMs) / (pulling * 1000)).toFixed(2)} of ${os.cpus().length} (pull ${(pullMs / (pulling * 1000)).toFixed(2)}, Mosquitto ${(mosquittoMs / (pulling * 1000)).toFixed(2)}, Postgres ${(postgresMs / (pulling * 1000)).toFixed(2)})`);
+    const cores = os.cpus().length;
+    console.log(`Servers' CPU per 1,000 messages:  Mosquitto ${perThousand(mosquittoMs)} ms, Postgres ${perThousand(postgresMs)} ms (their processes, during the pull's command)${ceilingMosquittoMs === undefined ? '' : `; Mosquitto ${perThousand(ceilingMosquittoMs)} ms during the transport alone`}`);
+    console.log(`Cores kept busy while it pulled:  ${((pullMs + mosquittoMs + postgresMs) / (pulling * 1000)).toFixed(2)} of ${cores} (pull ${(pullMs / (pulling * 1000)).toFixed(2)}, Mosquitto ${(mosquittoMs / (pulling * 1000)).toFixed(2)}, Postgres ${(postgresMs / (pulling * 1000)).toFixed(2)})`);
+    // The machine's bound on the ratio: every message costs the pull, Mosquitto and Postgres CPU,
+    // and they share the cores, so at 0.6 of the ceiling the pull has what the cores give that
+    // rate less the servers' cost of a message. Mosquitto is counted at the lower of its two
+    // figures (a busier machine makes each message cost it more): the budget most in the
+    // target's favour.
+    const brokerMs = Math.min(mosquittoMs, ceilingMosquittoMs ?? mosquittoMs);
+    const budgetUs = (cores * 1e6) / (0.6 * ceiling) - ((brokerMs + postgresMs) * 1000) / N;
+    console.log(`CPU the pull may spend for 0.6:   ${budgetUs.toFixed(1)} µs a message (${cores} cores at 0.6 × the ceiling, less Mosquitto's (the lower figure) and Postgres's µs a message above); it spends ${(pullMs * 1000 / N).toFixed(1)}`);
   }
   console.log(`Postgres transactions:            ${fmt(((pull.transactions - empty.transactions) * 100_000) / N)} per 100,000 messages (${fmt(pull.transactions)} in the pull, ${fmt(empty.transactions)} in an empty one; single statements included)`);
   console.log(`Load (1 min) before / after the pull: ${loadBefore} / ${loadAfter} on ${os.cpus().length} cores`);
@@ -147,8 +156,11 @@ function openBenchSession(o: BenchSessionOptions, onMessage: (m: ReceivedMessage
   );
 }
 
-/** Receive-and-acknowledge rate of the pull's transport with no reading, merging or committing. */
-async function transportCeiling(o: BenchSessionOptions): Promise<number> {
+/**
+ * Receive-and-acknowledge rate of the pull's transport with no reading, merging or committing, and
+ * what Mosquitto spent meanwhile (`mosquittoCpuMs` sampled when the timing starts and ends).
+ */
+async function transportCeiling(o: BenchSessionOptions, mosquittoCpuMs: () => number | undefined): Promise<{ rate: number; mosquittoMs: number | undefined }> {
   let got = 0;
   let batch: ReceivedMessage[] = [];
   let session: MqttSession | undefined;
@@ -160,6 +172,7 @@ async function transportCeiling(o: BenchSessionOptions): Promise<number> {
     batch = [];
     for (const m of done) session.acknowledge(m);
   };
+  const mosquittoBefore = mosquittoCpuMs();
   const t0 = performance.now();
   session = await openBenchSession(o, (m) => {
     batch.push(m);
@@ -169,8 +182,9 @@ async function transportCeiling(o: BenchSessionOptions): Promise<number> {
   flush();
   await finished;
   const rate = N / ((performance.now() - t0) / 1000);
+  const mosquittoAfter = mosquittoCpuMs();
   await session.close();
-  return rate;
+  return { rate, mosquittoMs: mosquittoBefore === undefined || mosquittoAfter === undefined ? undefined : mosquittoAfter - mosquittoBefore };
 }
 
 /**
