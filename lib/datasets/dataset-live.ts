@@ -7,6 +7,11 @@ export interface DatasetLive {
   alwaysOn: boolean;
   /** Since when a run holds the dataset (the always-on runner, or a `pull --follow`), or null. */
   streamingSince: string | null;
+  /**
+   * Since when that run's broker session is open (subscribed), or null: connecting, or reconnecting
+   * after the broker went away. Only then does what a device publishes reach the dataset.
+   */
+  connectedSince: string | null;
   /** Committed rows: successive samples give the rate. */
   rows: string;
   lastCommitAt: string | null;
@@ -20,6 +25,7 @@ export async function getDatasetLive(store: Pick<Store, 'datasets'>, dataset: Da
   return {
     alwaysOn: d.alwaysOn,
     streamingSince: latest?.status === 'running' ? latest.startedAt.toISOString() : null,
+    connectedSince: latest?.status === 'running' ? (latest.connectedAt?.toISOString() ?? null) : null,
     rows: d.rows.toString(),
     lastCommitAt: lastCommitAt?.toISOString() ?? null,
     now: new Date().toISOString(),

@@ -242,6 +242,8 @@ class FollowRun {
       this.writer.receipts.clear();
     }
     await store.saveSessionTopics(head.id, session.topics);
+    // Subscribed: from now on what is published reaches this run (the page says Live only now).
+    await store.setPullConnected(this.pullId, new Date());
     this.a.onConnected?.({ sessionPresent: session.sessionPresent });
   }
 
@@ -253,6 +255,7 @@ class FollowRun {
    */
   private async dropSession(): Promise<void> {
     this.generation++;
+    await this.a.store.setPullConnected(this.pullId, null);
     this.resumeReading();
     await this.inFlight;
     this.queue.clear();

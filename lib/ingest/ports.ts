@@ -260,7 +260,8 @@ export interface IngestStore {
   /** Forgets the QoS 2 receipts of a broker session that no longer exists. */
   clearQos2Receipts(datasetId: string): Promise<void>;
   saveSessionTopics(datasetId: string, topics: TopicSubscription[]): Promise<void>;
-  /** The dataset's and its workspace's stored secrets, decrypted (dataset ones win). */
+  /** A streaming run's broker session opened (subscribed) at `at`, or is not connected (null): what the dataset page's Live says. */
+  setPullConnected(pullId: string, at: Date | null): Promise<void>;
   /** The dataset's and workspace's stored secrets with their broker bindings (see lib/secrets/secret-release.ts). */
   loadSecrets(head: Pick<DatasetHead, 'id' | 'workspaceId'>): Promise<StoredSecrets>;
   commit(commit: SliceCommit): Promise<void>;

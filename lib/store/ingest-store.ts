@@ -235,6 +235,10 @@ export class PostgresIngestStore implements IngestStore {
     await this.pool.query('UPDATE dataset SET session_topics = $2::jsonb WHERE id = $1', [datasetId, JSON.stringify(topics)]);
   }
 
+  async setPullConnected(pullId: string, at: Date | null): Promise<void> {
+    await this.pool.query('UPDATE pull SET connected_at = $2 WHERE id = $1', [pullId, at]);
+  }
+
   /**
    * The hot path: one transaction over a pooled pg connection with plain SQL. Prisma's interactive
    * transactions cost ~20 ms per statement here, more than the statements themselves.

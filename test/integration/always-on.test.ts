@@ -13,15 +13,11 @@ import { useBrokerAndStore } from '../support/broker-and-store';
 import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
 import { TEST_SECRET_KEY } from '../support/test-store';
+import { until } from '../support/until';
 
 const env = useBrokerAndStore();
 
 const reading = (i: number) => JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, i)).toISOString(), device: 'd', value: i });
-
-/** Resolves once `check` holds, looking again every 50 ms (a condition, not a duration). */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 50));
-}
 
 describe('[STREAM] always-on datasets', () => {
   it('only maintainers may turn it on or off', async () => {
@@ -42,8 +38,8 @@ describe('[STREAM] always-on datasets', () => {
     const workers = [0, 1].map(() => startAlwaysOnRunner({ store: env.store.ingest, everyMs: 100 }));
     try {
       await setAlwaysOn(env.store, dataset, true);
-      // Streaming and subscribed: the broker keeps the session's messages from now on.
-      await until(async () => (await getDatasetLive(env.store, dataset)).streamingSince !== null && (await env.store.datasets.find(dataset))!.sessionTopics !== null);
+      // Live (subscribed): the broker keeps the session's messages from now on.
+      await until(async () => (await getDatasetLive(env.store, dataset)).connectedSince !== null);
       const publisher = await mqtt.connectAsync(env.broker.url);
       await Promise.all(Array.from({ length: 50 }, (_, i) => publisher.publishAsync('always/a', reading(i), { qos: 1 })));
       await publisher.endAsync();

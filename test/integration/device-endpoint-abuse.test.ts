@@ -14,7 +14,8 @@ import { foldInbox } from '../../lib/ingest/fold-inbox';
 import { datasetKey } from '../../lib/datasets/dataset-key';
 import { pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
-import { ACME, connectDevice, gatedStore, rawDevice, startTestEndpoint, testCredential, until } from '../support/device-endpoint';
+import { ACME, connectDevice, gatedStore, rawDevice, startTestEndpoint, testCredential } from '../support/device-endpoint';
+import { until } from '../support/until';
 
 let store: Store;
 

@@ -11,7 +11,8 @@ import type { Store } from '../../lib/store/open-store';
 import { pushManifest } from '../support/manifests';
 import { createTestPki } from '../support/tls-mosquitto';
 import { createTestStore } from '../support/test-store';
-import { connectDevice, rawDevice, startTestEndpoint, testCredential, until } from '../support/device-endpoint';
+import { connectDevice, rawDevice, startTestEndpoint, testCredential } from '../support/device-endpoint';
+import { until } from '../support/until';
 
 let store: Store;
 

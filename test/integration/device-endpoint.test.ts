@@ -7,7 +7,8 @@ import { FailedAuthLimiter } from '../../lib/device-endpoint/failed-auth-limiter
 import { pushOverHttp, type HttpPush } from '../../lib/devices/push-over-http';
 import { mqttManifest, pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
-import { ACME, connectDevice, gatedStore, startTestEndpoint, testCredential, until } from '../support/device-endpoint';
+import { ACME, connectDevice, gatedStore, startTestEndpoint, testCredential } from '../support/device-endpoint';
+import { until } from '../support/until';
 
 let store: Store;
 

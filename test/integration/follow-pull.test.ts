@@ -6,6 +6,7 @@ import { inflateSegment } from '../../lib/data/deflate-segments';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { committedLayout, getDatasetOrThrow } from '../../lib/datasets/dataset-layout';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { getDatasetLive } from '../../lib/datasets/dataset-live';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { followPull, type FollowCommit, type FollowPullArgs } from '../../lib/ingest/follow-pull';
 import type { IngestStore } from '../../lib/ingest/ports';
@@ -17,6 +18,7 @@ import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
 import { TEST_IDLE_MS } from '../support/pull-timing';
 import { TEST_SECRET_KEY } from '../support/test-store';
+import { until } from '../support/until';
 
 const env = useBrokerAndStore();
 
@@ -138,6 +140,35 @@ describe('[STREAM] sluice pull --follow', () => {
     expect(new Set(values).size).toBe(400);
     expect(values.length).toBe(400); // Ledger: a redelivery of a committed message is dropped by key
     expect((await verifyDataset(env.store, defaultWorkspaceKey('follow-restart'))).problems).toEqual([]);
+  });
+
+  it('says Live only while its broker session is open: once subscribed, not while it reconnects after a broker restart', async () => {
+    await add('follow-live');
+    const key = defaultWorkspaceKey('follow-live');
+    // What the dataset page reads at the moment the run records its session gone (before it reconnects).
+    const whileGone: (string | null)[] = [];
+    const store = Object.create(env.store.ingest, {
+      setPullConnected: {
+        value: async (pullId: string, at: Date | null) => {
+          await env.store.ingest.setPullConnected(pullId, at);
+          if (at === null) whileGone.push((await getDatasetLive(env.store, key)).connectedSince);
+        },
+      },
+    }) as IngestStore;
+    const run = follow('follow-live', { store });
+    await run.subscribed;
+    const first = await getDatasetLive(env.store, key);
+    expect(first.streamingSince).not.toBeNull();
+    expect(first.connectedSince).not.toBeNull();
+
+    await env.broker.restart();
+    await until(async () => whileGone.length > 0);
+    expect(whileGone[0]).toBeNull();
+    expect((await getDatasetLive(env.store, key)).streamingSince).toBe(first.streamingSince);
+    await until(async () => ((await getDatasetLive(env.store, key)).connectedSince ?? '') > first.connectedSince!);
+    run.stop.abort();
+    await run.result;
+    expect((await getDatasetLive(env.store, key)).streamingSince).toBeNull();
   });
 
   it('merges the small slices at the tail: offsets contiguous, rows unchanged, verify passes', async () => {

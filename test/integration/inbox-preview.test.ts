@@ -4,7 +4,7 @@ import { addDataset } from '../../lib/datasets/add-dataset';
 import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_ID, defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { inboxFollower, type InboxPreviewEvent, type PreviewReader } from '../../lib/devices/inbox-preview';
 import type { Store } from '../../lib/store/open-store';
-import { until } from '../support/device-endpoint';
+import { until } from '../support/until';
 import { mqttManifest, pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
 

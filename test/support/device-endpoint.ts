@@ -94,7 +94,3 @@ export async function rawDevice(port: number): Promise<RawDevice> {
   };
 }
 
-/** Polls a condition until it holds (the test's timeout bounds it). */
-export async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
-  while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
-}
