@@ -1,0 +1,74 @@
+import { request as playwrightRequest, type Page } from '@playwright/test';
+import { expect, signedInAs, test, uniqueName } from './fixtures';
+import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+
+/**
+ * An always-on dataset as a maintainer makes one in the console: the worker of `sluice serve`
+ * streams it, the dataset's header says Live, and what a device publishes reaches the Data tab
+ * with nobody pressing Pull; turned off, the stream stops and the header says nothing. The switch
+ * is the maintainer's: the same action replayed as an editor or a reader is refused and changes
+ * nothing.
+ */
+
+async function captureAction(page: Page, click: () => Promise<void>) {
+  const [req] = await Promise.all([page.waitForRequest((r) => r.method() === 'POST' && !!r.headers()['next-action']), click()]);
+  return { url: req.url(), headers: req.headers(), body: req.postData() ?? '' };
+}
+
+async function replayAs(role: 'reader' | 'editor', action: { url: string; headers: Record<string, string>; body: string }) {
+  const ctx = await playwrightRequest.newContext({ storageState: signedInAs(role) });
+  const { cookie: _cookie, ...headers } = action.headers;
+  const res = await ctx.post(action.url, { headers, data: action.body });
+  const text = await res.text();
+  await ctx.dispose();
+  return text;
+}
+
+test.describe('[ALWAYS ON]', () => {
+  test('a maintainer makes a dataset always on: it shows Live and a published reading reaches the Data tab without a pull; off, it stops', async ({ page, sluice }) => {
+    test.setTimeout(120_000);
+    const name = uniqueName('live');
+    await sluice.addDataset({ name, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    const key = defaultWorkspaceKey(name);
+
+    await page.goto(`/w/default/datasets/${name}/settings`);
+    await expect(page.getByTestId('live-status')).toHaveCount(0);
+    const turnOn = await captureAction(page, () => page.getByRole('button', { name: 'Make always on' }).click());
+    await expect(page.getByRole('button', { name: 'Turn always on off' })).toBeVisible();
+    expect((await sluice.store.datasets.find(key))!.alwaysOn).toBe(true);
+
+    // The worker looks for always-on datasets every 2 s and the header refreshes every 2 s. Live
+    // means subscribed: what a device publishes from then on reaches the dataset (this new
+    // dataset had no broker session before, so a message published earlier would not).
+    const status = page.getByTestId('live-status');
+    await expect(status).toContainText('Live', { timeout: 30_000 });
+
+    await sluice.publish(`${name}/a`, JSON.stringify({ event_time: '2026-12-06T09:00:00Z', device: 'a', value: 41 }));
+    await page.getByRole('link', { name: 'Data', exact: true }).click();
+    const table = page.getByTestId('data-table');
+    // No Pull button is pressed: the row is there once the stream committed it (within about a second).
+    await expect(async () => {
+      await page.reload();
+      await expect(table).toContainText('2026-12-06T09:00:00.000Z', { timeout: 1_000 });
+    }).toPass({ timeout: 30_000 });
+    await expect(status).toContainText(/last commit [\d.]+ s ago/);
+
+    // Editors and readers may not stop (or start) it: the maintainer's own request, replayed as them.
+    const turnOff = { ...turnOn, body: turnOn.body.replace('"on":true', '"on":false') };
+    expect(turnOff.body).toContain('"on":false');
+    for (const role of ['editor', 'reader'] as const) {
+      expect(await replayAs(role, turnOff)).toContain('"code":"FORBIDDEN"');
+      expect((await sluice.store.datasets.find(key))!.alwaysOn).toBe(true);
+    }
+
+    await page.goto(`/w/default/datasets/${name}/settings`);
+    await page.getByRole('button', { name: 'Turn always on off' }).click();
+    await expect(page.getByRole('button', { name: 'Make always on' })).toBeVisible();
+    expect((await sluice.store.datasets.find(key))!.alwaysOn).toBe(false);
+    // The worker stops the run within a round: the header no longer says Live.
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByTestId('live-status')).toHaveCount(0, { timeout: 1_000 });
+    }).toPass({ timeout: 30_000 });
+  });
+});
