@@ -50,7 +50,10 @@ describe('[HOSTILE BROKER] what a broken or hostile broker sends cannot grow a p
         const result = await runPollingIngest({
           store: store.ingest,
           dataset: defaultWorkspaceKey(name),
-          options: { idleTimeoutMs: TEST_IDLE_MS, protocolVersion: 4, maxDurationMs: 120_000 },
+          // The session stops reading while the broker has not read the PUBCOMPs written to it;
+          // with 3 test files at once on 2 cores this broker (in this process) fell that far behind
+          // for longer than TEST_IDLE_MS, and the pull ended idle with PUBRELs still unread.
+          options: { idleTimeoutMs: 5 * TEST_IDLE_MS, protocolVersion: 4, maxDurationMs: 120_000 },
           ...(threaded ? { openSession: openThreadedMqttSession } : {}),
           onProgress: (p) => stages.add(p.stage),
         });
