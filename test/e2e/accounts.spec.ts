@@ -1,12 +1,12 @@
 import { request as playwrightRequest, type Page } from '@playwright/test';
 import type { TestAccount } from '../support/accounts';
 import { createdInvitationLink, expect, signedInAs, test, uniqueName } from './fixtures';
+import { NO_SESSION } from './server-actions';
 
 /**
  * Accounts as a visitor meets them on a production build: where sign-in leads, who may sign up
  * (closed by default: by invitation), an invitation's sign-up form, who may create workspaces.
  */
-const NO_SESSION = { cookies: [], origins: [] };
 const base = () => process.env.SLUICE_E2E_BASE_URL!;
 const account = (role: 'reader' | 'maintainer'): TestAccount => (JSON.parse(process.env.SLUICE_E2E_ACCOUNTS!) as Record<string, TestAccount>)[role];
 

@@ -1,5 +1,5 @@
-import { request as playwrightRequest, type Page } from '@playwright/test';
-import { expect, signedInAs, test, uniqueName } from './fixtures';
+import { expect, test, uniqueName } from './fixtures';
+import { captureAction, replayAs } from './server-actions';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 /**
@@ -9,20 +9,6 @@ import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
  * is the maintainer's: the same action replayed as an editor or a reader is refused and changes
  * nothing.
  */
-
-async function captureAction(page: Page, click: () => Promise<void>) {
-  const [req] = await Promise.all([page.waitForRequest((r) => r.method() === 'POST' && !!r.headers()['next-action']), click()]);
-  return { url: req.url(), headers: req.headers(), body: req.postData() ?? '' };
-}
-
-async function replayAs(role: 'reader' | 'editor', action: { url: string; headers: Record<string, string>; body: string }) {
-  const ctx = await playwrightRequest.newContext({ storageState: signedInAs(role) });
-  const { cookie: _cookie, ...headers } = action.headers;
-  const res = await ctx.post(action.url, { headers, data: action.body });
-  const text = await res.text();
-  await ctx.dispose();
-  return text;
-}
 
 test.describe('[ALWAYS ON]', () => {
   test('a maintainer makes a dataset always on: it shows Live and a published reading reaches the Data tab without a pull; off, it stops', async ({ page, sluice }) => {

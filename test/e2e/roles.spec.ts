@@ -1,28 +1,12 @@
-import { request as playwrightRequest, type Page } from '@playwright/test';
+import { request as playwrightRequest } from '@playwright/test';
 import { createdInvitationLink, expect, signedInAs, test, uniqueName } from './fixtures';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { captureAction, NO_SESSION, replayAs } from './server-actions';
 
 /**
  * Enforcement is on the server: a refused role gets a refusal from the action itself, replayed
  * with the exact request the browser of an allowed role sent.
  */
-const NO_SESSION = { cookies: [], origins: [] };
-
-async function captureAction(page: Page, click: () => Promise<void>) {
-  const [req] = await Promise.all([page.waitForRequest((r) => r.method() === 'POST' && !!r.headers()['next-action']), click()]);
-  return { url: req.url(), headers: req.headers(), body: req.postData() ?? '' };
-}
-
-async function replayAs(role: 'reader' | 'editor' | null, action: { url: string; headers: Record<string, string>; body: string }) {
-  // Explicit: contexts made inside a test otherwise inherit the test's (maintainer) session.
-  const ctx = await playwrightRequest.newContext({ storageState: role ? signedInAs(role) : NO_SESSION });
-  const { cookie: _cookie, ...headers } = action.headers;
-  const res = await ctx.post(action.url, { headers, data: action.body });
-  const text = await res.text();
-  await ctx.dispose();
-  return text;
-}
-
 test.describe('[ROLES] reader', () => {
   test('sees data but no edit, pull or publish controls; the edit page says not allowed', async ({ browser, sluice }) => {
     const name = uniqueName('ro');

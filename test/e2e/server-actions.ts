@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { request as playwrightRequest } from '@playwright/test';
+import { request as playwrightRequest, type Page } from '@playwright/test';
 import type { Role } from '../../lib/auth/roles';
 import { signedInAs } from './fixtures';
 
@@ -33,3 +33,30 @@ export function actionResult(text: string): unknown {
   return line ? JSON.parse(line.slice(2)) : text.slice(0, 300);
 }
 
+
+/** A storage state with no session: a visitor who is not signed in. */
+export const NO_SESSION = { cookies: [], origins: [] };
+
+/** A server action request the page sent when `click` ran: its URL, headers and body, to replay. */
+export interface CapturedAction {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Runs `click` and returns the server action request it made. */
+export async function captureAction(page: Page, click: () => Promise<void>): Promise<CapturedAction> {
+  const [req] = await Promise.all([page.waitForRequest((r) => r.method() === 'POST' && !!r.headers()['next-action']), click()]);
+  return { url: req.url(), headers: req.headers(), body: req.postData() ?? '' };
+}
+
+/** Sends a captured action again with `role`'s session (null: none) instead of the one it carried; returns the answer's text. */
+export async function replayAs(role: Role | null, action: CapturedAction): Promise<string> {
+  // Explicit: contexts made inside a test otherwise inherit the test's (maintainer) session.
+  const ctx = await playwrightRequest.newContext({ storageState: role ? signedInAs(role) : NO_SESSION });
+  const { cookie: _cookie, ...headers } = action.headers;
+  const res = await ctx.post(action.url, { headers, data: action.body });
+  const text = await res.text();
+  await ctx.dispose();
+  return text;
+}
