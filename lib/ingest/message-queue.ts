@@ -17,6 +17,8 @@ export function messageBytes(m: ReceivedMessage): number {
 /** Received messages waiting to be prepared, in arrival order, with the bytes they hold. */
 export class MessageQueue {
   private items: ReceivedMessage[] = [];
+  /** messageBytes of each of `items`, counted once when it came. */
+  private sizes: number[] = [];
   bytes = 0;
 
   get length(): number {
@@ -31,6 +33,7 @@ export class MessageQueue {
   push(m: ReceivedMessage): number {
     const bytes = messageBytes(m);
     this.items.push(m);
+    this.sizes.push(bytes);
     this.bytes += bytes;
     return bytes;
   }
@@ -44,19 +47,22 @@ export class MessageQueue {
   takeBatch(count: number): ReceivedMessage[] {
     let n = 0;
     let bytes = 0;
-    while (n < this.items.length && n < count && (n === 0 || bytes < MAX_BATCH_BYTES)) bytes += messageBytes(this.items[n++]);
+    while (n < this.items.length && n < count && (n === 0 || bytes < MAX_BATCH_BYTES)) bytes += this.sizes[n++];
     this.bytes -= bytes;
+    this.sizes.splice(0, n);
     return this.items.splice(0, n);
   }
 
   /** Every waiting message (a Snapshot's whole pull, a stopping follow run's last slice). */
   takeAll(): ReceivedMessage[] {
     this.bytes = 0;
+    this.sizes = [];
     return this.items.splice(0);
   }
 
   clear(): void {
     this.items = [];
+    this.sizes = [];
     this.bytes = 0;
   }
 }

@@ -170,9 +170,7 @@ export class AckGate extends Duplex {
       // PUBACK/PUBREC/PUBCOMP carry the packet identifier right after the fixed header.
       const id = kind ? packet.readUInt16BE(header.length) : 0;
       if (kind && !this.takeCredit(ackKey(kind, id))) {
-        const key = ackKey(kind, id);
-        if (kind === 'pubcomp') this.holdPubcomp(key, () => Buffer.from(packet));
-        else this.held.push({ key, bytes: Buffer.from(packet) });
+        this.holdAck(kind, id, () => Buffer.from(packet));
       } else {
         out.push(Buffer.from(packet));
       }
@@ -250,14 +248,19 @@ export class AckGate extends Duplex {
 
   /** Holds the acknowledgement mqtt.js would have sent (4 bytes: a success needs no reason code in MQTT 5 either). */
   private hold(kind: HeldAck, id: number): void {
-    const key = ackKey(kind, id);
-    const bytes = () => Buffer.from([ACK_TYPES[kind] << 4, 2, id >> 8, id & 0xff]);
-    if (kind === 'pubcomp') this.holdPubcomp(key, bytes);
-    else this.held.push({ key, bytes: bytes() });
+    this.holdAck(kind, id, () => Buffer.from([ACK_TYPES[kind] << 4, 2, id >> 8, id & 0xff]));
   }
 
-  /** A PUBCOMP is held once per packet id and counted again for each PUBREL repeating it; `bytes` makes it the first time. */
-  private holdPubcomp(key: number, bytes: () => Buffer): void {
+  /**
+   * Holds an acknowledgement (`bytes` makes its packet): PUBACKs and PUBRECs in arrival order; a
+   * PUBCOMP once per packet id, counted again for each PUBREL repeating it.
+   */
+  private holdAck(kind: HeldAck, id: number, bytes: () => Buffer): void {
+    const key = ackKey(kind, id);
+    if (kind !== 'pubcomp') {
+      this.held.push({ key, bytes: bytes() });
+      return;
+    }
     const held = this.heldPubcomps.get(key);
     if (held) held.count++;
     else this.heldPubcomps.set(key, { bytes: bytes(), count: 1 });
