@@ -21,11 +21,14 @@ export interface DatasetLive {
 
 export async function getDatasetLive(store: Pick<Store, 'datasets'>, dataset: DatasetKey): Promise<DatasetLive> {
   const d = await getDatasetOrThrow(store.datasets, dataset);
-  const [[latest], lastCommitAt] = await Promise.all([store.datasets.pulls(d.id, 1), store.datasets.lastCommitAt(d.id)]);
+  const [[latest], holder, lastCommitAt] = await Promise.all([store.datasets.pulls(d.id, 1), store.datasets.leaseHolder(d.id), store.datasets.lastCommitAt(d.id)]);
+  // A run streams while its record says running and it holds the lease: a process killed mid-run
+  // leaves its record running, but its lease expires within seconds.
+  const streaming = latest?.status === 'running' && latest.id === holder ? latest : undefined;
   return {
     alwaysOn: d.alwaysOn,
-    streamingSince: latest?.status === 'running' ? latest.startedAt.toISOString() : null,
-    connectedSince: latest?.status === 'running' ? (latest.connectedAt?.toISOString() ?? null) : null,
+    streamingSince: streaming?.startedAt.toISOString() ?? null,
+    connectedSince: streaming?.connectedAt?.toISOString() ?? null,
     rows: d.rows.toString(),
     lastCommitAt: lastCommitAt?.toISOString() ?? null,
     now: new Date().toISOString(),

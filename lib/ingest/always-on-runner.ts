@@ -17,6 +17,8 @@ export interface AlwaysOnRunner {
  */
 const RETRY_AFTER_FAILURE_MS = 10_000;
 const MAX_RETRY_AFTER_FAILURE_MS = 60 * RETRY_AFTER_FAILURE_MS;
+/** A run that keeps losing its broker is logged at most this often: enough to see, not a line per attempt. */
+const RECONNECT_LOG_EVERY_MS = 60_000;
 
 /**
  * Streams every always-on dataset: about every `everyMs` the worker looks for always-on datasets
@@ -43,6 +45,8 @@ export function startAlwaysOnRunner(opts: {
   const retryAt = new Map<string, number>();
   /** Failures in a row per dataset (since it last connected). */
   const failures = new Map<string, number>();
+  /** When each dataset's reconnection was last logged. */
+  const reconnectLoggedAt = new Map<string, number>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> = Promise.resolve();
@@ -56,6 +60,12 @@ export function startAlwaysOnRunner(opts: {
       openSession: opts.openSession,
       signal: stop.signal,
       onConnected: () => failures.delete(id),
+      onReconnect: ({ error, delayMs }) => {
+        const now = Date.now();
+        if (now - (reconnectLoggedAt.get(id) ?? -Infinity) < RECONNECT_LOG_EVERY_MS) return;
+        reconnectLoggedAt.set(id, now);
+        log(`always-on ${dataset.name}: ${error.message}; connecting again in ${(delayMs / 1000).toFixed(1)} s`);
+      },
       onCompactionStopped: (error) => log(`always-on ${dataset.name}: ${error.message}; its run commits on without merging slices`),
     })
       .then(
@@ -72,7 +82,10 @@ export function startAlwaysOnRunner(opts: {
           log(`always-on ${dataset.name} failed: ${(err as Error).message}; trying again in ${delayMs / 1000} s`);
         },
       )
-      .finally(() => running.delete(id));
+      .finally(() => {
+        running.delete(id);
+        reconnectLoggedAt.delete(id);
+      });
     running.set(id, { stop, done });
   };
 

@@ -1,6 +1,6 @@
 import { SluiceError, isSluiceError } from '../errors';
 import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type ReceivedMessage, type TopicSubscription } from './fetch/mqtt-session';
-import type { PullCounters } from './ports';
+import type { PullCounters, PullLease } from './ports';
 import { recordedPull, type PullResult } from './recorded-pull';
 import { pullSessionOptions, resolvePullSource, type ResolvedPullSource, type RunPollingIngestArgs } from './run-polling-ingest';
 import { SliceWriter, type PreparedCommit } from './slice-writer';
@@ -8,6 +8,7 @@ import { Waker } from './waker';
 import { z } from 'zod';
 import { checkedOptions, definedOptions, positiveCount, timerMs } from './pull-options';
 import { PendingPubrels } from './pending-pubrels';
+import { assertLeaseHeld } from './lease-fence';
 import { MAX_BATCH_BYTES, MessageQueue } from './message-queue';
 import { DEFAULT_COMPACTION, TailCompactor, type CompactionOptions, type CompactionResult } from './compact-tail';
 
@@ -107,13 +108,16 @@ export async function followPull(args: FollowPullArgs): Promise<PullResult> {
   const resolved = await resolvePullSource(args);
   if (resolved.source.merge.kind === 'Snapshot') throw snapshotNotStreamable(resolved.head.name);
   const follow = resolveFollowOptions(args.follow);
-  return recordedPull(args.store, resolved.head.id, (pullId) => new FollowRun(args, resolved, follow, pullId));
+  return recordedPull(args.store, resolved.head.id, (pullId, _previous, lease) => new FollowRun(args, resolved, follow, pullId, lease));
 }
 
 /** A Snapshot merge takes each pull as the whole snapshot: a commit per interval would retract every key it did not see. */
 export function snapshotNotStreamable(name: string): SluiceError {
   return new SluiceError('INVALID_INPUT', `"${name}" merges as Snapshot: each pull is a whole snapshot, which a stream of commits cannot be; pull it on a schedule instead`);
 }
+
+/** A follow session that lasted this long was not a broker hanging up at once: the next reconnection backs off from the start. */
+const STABLE_SESSION_MS = 30_000;
 
 /** Connection failures a follow run outlives: it connects again. Anything else (credentials, TLS, policy) ends it. */
 const RECONNECTABLE = new Set(['CONNECTION_LOST', 'BROKER_UNREACHABLE']);
@@ -144,11 +148,13 @@ class FollowRun {
     private readonly r: ResolvedPullSource,
     private readonly o: FollowOptions,
     private readonly pullId: string,
+    private readonly lease: PullLease,
   ) {
     this.sessionTopics = r.head.sessionTopics;
     this.writer = new SliceWriter({ store: a.store, clock: r.clock, head: r.head, source: r.source, schema: r.schema, pullId, maxPayloadBytes: r.options.maxPayloadBytes });
     if (o.compaction.enabled) this.compactor = new TailCompactor({ store: a.store, datasetId: r.head.id, pullId, options: o.compaction, layout: () => this.writer.layout, onStopped: a.onCompactionStopped });
     a.signal.addEventListener('abort', () => this.touch(), { once: true });
+    lease.lost.addEventListener('abort', () => this.touch(), { once: true });
   }
 
   get qosDowngrades() {
@@ -164,9 +170,10 @@ class FollowRun {
     let delay = this.o.reconnectMinMs;
     try {
       while (!this.a.signal.aborted) {
+        let connectedAt: number;
         try {
           await this.connect();
-          delay = this.o.reconnectMinMs;
+          connectedAt = Date.now();
         } catch (err) {
           if (!isSluiceError(err) || !RECONNECTABLE.has(err.code)) throw err;
           await this.backOff(err, delay);
@@ -176,6 +183,10 @@ class FollowRun {
         const lost = await this.receiveLoop();
         if (!lost) break;
         await this.dropSession();
+        // Only a session that lasted starts the backoff over: a broker that accepts each connection
+        // and hangs up at once (or another client taking the session) would be reconnected to
+        // every reconnectMinMs for as long as the run lasts.
+        if (Date.now() - connectedAt >= STABLE_SESSION_MS) delay = this.o.reconnectMinMs;
         await this.backOff(lost, delay);
         delay = Math.min(delay * 2, this.o.reconnectMaxMs);
       }
@@ -205,6 +216,8 @@ class FollowRun {
   private async connect(): Promise<void> {
     const { store } = this.a;
     const { head } = this.r;
+    // Connecting takes the broker session from whoever holds it: only the lease holder may.
+    assertLeaseHeld(this.lease);
     const generation = ++this.generation;
     const handlers: MqttSessionHandlers = {
       onMessage: (m) => {
@@ -220,7 +233,10 @@ class FollowRun {
       onPubrel: (id) => {
         if (generation !== this.generation) return;
         const session = this.session;
-        if (this.pubrels.add(id, this.writer.receipts, session && ((unknown) => session.complete(unknown)))) this.touch();
+        // Answered at once only while the lease holds: without it the receipts this run knows may
+        // be stale (another holder may have one for this id), and the PUBREL waits for a commit,
+        // which checks the lease.
+        if (this.pubrels.add(id, this.writer.receipts, session && this.lease.held() ? (unknown) => session.complete(unknown) : undefined)) this.touch();
       },
       onError: (err) => {
         if (generation !== this.generation) return;
@@ -233,6 +249,7 @@ class FollowRun {
     const sessionOptions = pullSessionOptions({ ...this.r, head: { ...this.r.head, sessionTopics: this.sessionTopics } }, 2 * this.o.batchSize, false);
     const session = await (this.a.openSession ?? openMqttSession)(sessionOptions, handlers);
     this.session = session;
+    assertLeaseHeld(this.lease);
     this.pubrels.completeUnknown(this.writer.receipts, (id) => session.complete(id));
     // A resumed session keeps these: reconnecting does not subscribe again (which would resend retained messages).
     this.sessionTopics = session.topics;
@@ -267,15 +284,20 @@ class FollowRun {
   }
 
   private async backOff(error: SluiceError, delayMs: number): Promise<void> {
-    this.a.onReconnect?.({ error, delayMs });
-    await this.sleep(delayMs);
+    // Jittered (half to all of the delay): runs that lost one broker together do not return together.
+    const jittered = Math.round(delayMs / 2 + Math.random() * (delayMs / 2));
+    this.a.onReconnect?.({ error, delayMs: jittered });
+    await this.sleep(jittered);
+    assertLeaseHeld(this.lease);
   }
+
 
   /** Commits per interval or batch until stopped (returns undefined) or the connection is lost (returns why). */
   private async receiveLoop(): Promise<SluiceError | undefined> {
     const o = this.o;
     const flushGapMs = this.r.options.flushGapMs;
     for (;;) {
+      assertLeaseHeld(this.lease);
       if (this.lost) return this.lost;
       if (this.a.signal.aborted) return undefined;
       await this.compactionStep();

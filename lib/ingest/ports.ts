@@ -228,6 +228,17 @@ export interface PullLease {
    * receipts) stays current. Throws PULL_ALREADY_RUNNING when the lease was lost meanwhile.
    */
   passTo(pullId: string): Promise<void>;
+  /**
+   * Whether this process may still act for the dataset: false once a renewal found the lease taken
+   * or once no renewal has succeeded for long enough that another process could take it (the TTL
+   * less a margin, from when the last successful renewal was sent), counted on this process's own
+   * clock, so it holds even when a stall kept the timers from firing. Commits check the lease in
+   * the database; what a run does without a commit (answering a PUBREL it has no receipt for,
+   * connecting its broker session, which takes the session from any other holder) must check this.
+   */
+  held(): boolean;
+  /** Aborted (reason: PULL_ALREADY_RUNNING) when this process notices held() turned false. */
+  readonly lost: AbortSignal;
 }
 
 /** The store port the ingest engine writes through (Postgres via Prisma in lib/store). */

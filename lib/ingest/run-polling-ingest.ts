@@ -13,6 +13,7 @@ import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver 
 import { Waker } from './waker';
 import { InflightWindow, SMALLEST_INFLIGHT_WINDOW } from './inflight-window';
 import { PendingPubrels } from './pending-pubrels';
+import { assertLeaseHeld } from './lease-fence';
 import { readAheadPlan } from './read/read-ahead';
 import { MessageQueue, messageBytes } from './message-queue';
 import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
@@ -202,7 +203,18 @@ class PullRun {
     this.singleBatch = this.writer.singleBatch;
   }
 
+  /** The pull; a lease lost meanwhile wakes it (the pulls of a run share one lease: each removes its listener). */
   async run(): Promise<PullResult> {
+    const wake = () => this.touch();
+    this.a.lease.lost.addEventListener('abort', wake, { once: true });
+    try {
+      return await this.pull();
+    } finally {
+      this.a.lease.lost.removeEventListener('abort', wake);
+    }
+  }
+
+  private async pull(): Promise<PullResult> {
     const { store, options, head } = this.a;
     this.progress('connecting');
     this.stopAt = Date.now() + options.maxDurationMs;
@@ -215,7 +227,8 @@ class PullRun {
       onMessage: (m) => this.onMessage(m),
       onPubrel: (id) => {
         const session = this.session;
-        if (this.pubrels.add(id, this.writer.receipts, session && ((unknown) => session.complete(unknown)))) this.touch();
+        // Answered at once only while the lease holds (PullLease.held); else it waits for a commit.
+        if (this.pubrels.add(id, this.writer.receipts, session && this.a.lease.held() ? (unknown) => session.complete(unknown) : undefined)) this.touch();
       },
       onError: (err) => {
         this.failure ??= err;
@@ -235,6 +248,7 @@ class PullRun {
     this.session ??= await (this.a.openSession ?? openMqttSession)(pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay);
     if (handed) this.session.resumeReceiving();
     const session = this.session;
+    assertLeaseHeld(this.a.lease);
     this.pubrels.completeUnknown(this.writer.receipts, (id) => session.complete(id));
     try {
       if (!handed && !this.session.sessionPresent && this.writer.receipts.size > 0) {
@@ -369,6 +383,7 @@ class PullRun {
     const o = this.a.options;
     for (;;) {
       if (this.failure) throw this.failure;
+      assertLeaseHeld(this.a.lease);
       const now = Date.now();
       if (now >= this.stopAt && !this.ending) this.outOfTime = true;
       const capReached = this.full || now >= this.stopAt;

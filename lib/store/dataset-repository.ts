@@ -220,6 +220,15 @@ export class DatasetRepository {
     return s?.systemTime ?? null;
   }
 
+  /**
+   * The pull holding the dataset's lease while the lease is alive (its expiry ahead of the
+   * database's clock), or null: a pull record still marked running after its process died is not.
+   */
+  async leaseHolder(datasetId: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ lease_pull_id: string | null }>('SELECT lease_pull_id FROM dataset WHERE id = $1 AND lease_expires_at > now()', [datasetId]);
+    return rows[0]?.lease_pull_id ?? null;
+  }
+
   async countSlices(datasetId: string): Promise<number> {
     return this.prisma.dataSlice.count({ where: { datasetId } });
   }

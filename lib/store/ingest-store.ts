@@ -38,6 +38,11 @@ interface HeadRow {
 
 /** A lease lives this long without a heartbeat; heartbeats come at a third of it. */
 const LEASE_TTL_MS = 15_000;
+/**
+ * A holder stops acting this long before its lease could expire (PullLease.held): time to close its
+ * broker session before another process may take the lease and open the same one.
+ */
+const LEASE_FENCE_MARGIN_MS = 3_000;
 const OWNER = `${os.hostname()}:${process.pid}`;
 
 /**
@@ -87,18 +92,38 @@ export class PostgresIngestStore implements IngestStore {
   async acquirePullLease(datasetId: string, first: string): Promise<PullLease> {
     let pullId = first;
     const ttl = LEASE_TTL_MS / 1000;
+    const lost = new AbortController();
+    // performance.now() when the statement that last set the lease's expiry was sent: the database
+    // set it to its now() plus the TTL, no earlier than this plus the TTL on this process's clock.
+    let confirmedAt = -Infinity;
+    let fence: NodeJS.Timeout | undefined;
+    const lose = () => {
+      clearInterval(heartbeat);
+      clearTimeout(fence);
+      if (!lost.signal.aborted) lost.abort(new SluiceError('PULL_ALREADY_RUNNING', 'this run lost its pull lease (another process may hold it now)'));
+    };
+    const confirmed = (sentAt: number) => {
+      confirmedAt = sentAt;
+      clearTimeout(fence);
+      fence = setTimeout(lose, Math.max(0, confirmedAt + LEASE_TTL_MS - LEASE_FENCE_MARGIN_MS - performance.now()));
+      fence.unref();
+    };
     const take = async (): Promise<boolean> => {
+      const sentAt = performance.now();
       const { rowCount } = await this.pool.query(
         `UPDATE dataset SET lease_pull_id = $2, lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4)
          WHERE id = $1 AND (lease_pull_id IS NULL OR lease_pull_id = $2 OR lease_expires_at < now())`,
         [datasetId, pullId, OWNER, ttl],
       );
+      if (rowCount === 1) confirmed(sentAt);
       return rowCount === 1;
     };
     const renew = async (): Promise<void> => {
+      const sentAt = performance.now();
       const { rowCount } = await this.pool.query('UPDATE dataset SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_pull_id = $2', [datasetId, pullId, ttl]);
-      // Lost (e.g. this process stalled past the TTL): commits check the lease and will fail.
-      if (rowCount !== 1) clearInterval(heartbeat);
+      // Taken (e.g. this process stalled past the TTL): commits check the lease and will fail.
+      if (rowCount === 1) confirmed(sentAt);
+      else lose();
     };
     if (!(await take())) {
       const { rows } = await this.pool.query<{ lease_owner: string | null; lease_pull_id: string | null }>('SELECT lease_owner, lease_pull_id FROM dataset WHERE id = $1', [datasetId]);
@@ -107,21 +132,27 @@ export class PostgresIngestStore implements IngestStore {
         throw new SluiceError('PULL_ALREADY_RUNNING', `a pull of this dataset is already running (${holder?.lease_owner ?? 'unknown owner'}); try again when it ends`);
       }
       // The holder was killed on this machine: its lease is void, take it over.
+      const sentAt = performance.now();
       const { rowCount } = await this.pool.query(
         'UPDATE dataset SET lease_pull_id = $2, lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4) WHERE id = $1 AND lease_pull_id = $5',
         [datasetId, pullId, OWNER, ttl, holder.lease_pull_id],
       );
       if (rowCount !== 1) throw new SluiceError('PULL_ALREADY_RUNNING', 'another pull of this dataset started just now');
+      confirmed(sentAt);
     }
     const heartbeat: NodeJS.Timeout = setInterval(() => void renew().catch(() => undefined), LEASE_TTL_MS / 3);
     heartbeat.unref();
     return {
+      lost: lost.signal,
+      held: () => !lost.signal.aborted && performance.now() < confirmedAt + LEASE_TTL_MS - LEASE_FENCE_MARGIN_MS,
       release: async () => {
         clearInterval(heartbeat);
+        clearTimeout(fence);
         await this.pool.query('UPDATE dataset SET lease_pull_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_pull_id = $2', [datasetId, pullId]);
       },
       // One statement: between the pulls of a backlog this replaces a release, a take and startPull's transaction.
       passTo: async (next) => {
+        const sentAt = performance.now();
         const { rowCount } = await this.pool.query(
           `WITH lease AS (
              UPDATE dataset SET lease_pull_id = $3, lease_expires_at = now() + make_interval(secs => $4)
@@ -130,9 +161,10 @@ export class PostgresIngestStore implements IngestStore {
           [datasetId, pullId, next, ttl],
         );
         if (rowCount !== 1) {
-          clearInterval(heartbeat);
+          lose();
           throw new SluiceError('PULL_ALREADY_RUNNING', 'this run lost its pull lease to another pull of the dataset');
         }
+        confirmed(sentAt);
         pullId = next;
       },
     };

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { tableFromIPC } from 'apache-arrow';
+import net from 'node:net';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { inflateSegment } from '../../lib/data/deflate-segments';
@@ -9,6 +10,7 @@ import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { getDatasetLive } from '../../lib/datasets/dataset-live';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { followPull, type FollowCommit, type FollowPullArgs } from '../../lib/ingest/follow-pull';
+import { openMqttSession } from '../../lib/ingest/fetch/mqtt-session';
 import type { IngestStore } from '../../lib/ingest/ports';
 import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
 import { arrowStreamSchema } from '../../lib/ingest/slice-arrow';
@@ -169,6 +171,63 @@ describe('[STREAM] sluice pull --follow', () => {
     run.stop.abort();
     await run.result;
     expect((await getDatasetLive(env.store, key)).streamingSince).toBeNull();
+  });
+
+  it('a run whose lease another process took stops at its next heartbeat: it ends PULL_ALREADY_RUNNING and does not connect again', async () => {
+    await add('follow-fenced');
+    const key = defaultWorkspaceKey('follow-fenced');
+    let sessions = 0;
+    const run = follow('follow-fenced', { openSession: (o, h) => (sessions++, openMqttSession(o, h)) });
+    await run.subscribed;
+    const { id } = await getDatasetOrThrow(env.store.datasets, key);
+    // As after this run stalled past its lease: another process holds the dataset now. Before, the
+    // run went on holding the broker session (and answering its PUBRELs from stale receipts) until
+    // its next commit, and each reconnection took the session back from the new holder.
+    await env.store.prisma.$executeRawUnsafe(`UPDATE dataset SET lease_pull_id = 'another-pull', lease_owner = 'elsewhere:1' WHERE id = $1`, id);
+    await expect(run.result).rejects.toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
+    expect(sessions).toBe(1);
+  });
+
+  it('a run record left running by a process that died is not Live once its lease expired', async () => {
+    await add('follow-died');
+    const key = defaultWorkspaceKey('follow-died');
+    const { id } = await getDatasetOrThrow(env.store.datasets, key);
+    // What a killed run leaves: its record running and subscribed, its lease no longer renewed.
+    await env.store.ingest.startPull(id, 'died-pull');
+    await env.store.ingest.setPullConnected('died-pull', new Date());
+    const lease = (expires: string) => env.store.prisma.$executeRawUnsafe(`UPDATE dataset SET lease_pull_id = 'died-pull', lease_owner = 'gone:1', lease_expires_at = now() + interval '${expires}' WHERE id = $1`, id);
+    await lease('10 seconds');
+    expect((await getDatasetLive(env.store, key)).connectedSince).not.toBeNull();
+    await lease('-1 second');
+    const live = await getDatasetLive(env.store, key);
+    expect(live.streamingSince).toBeNull();
+    expect(live.connectedSince).toBeNull();
+  });
+
+  it('backs off from a broker that accepts each connection and hangs up: only a session that lasted starts the backoff over', async () => {
+    // A proxy to the broker that cuts every connection 300 ms after it opened (CONNACK and SUBACK pass).
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(env.broker.port, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => {});
+      upstream.on('error', () => {});
+      setTimeout(() => (client.destroy(), upstream.destroy()), 300);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (proxy.address() as net.AddressInfo).port;
+      await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-hangup', port, topics: [{ path: 'follow-hangup/#', qos: 'AtLeastOnce' }] }) });
+      const delays: number[] = [];
+      const run = follow('follow-hangup', { follow: { reconnectMinMs: 20, reconnectMaxMs: 640 }, onReconnect: ({ delayMs }) => delays.push(delayMs) });
+      await until(async () => delays.length >= 6);
+      run.stop.abort();
+      await run.result;
+      // Doubled per attempt from 20 ms, each wait jittered to half-to-all of it: the sixth is at
+      // least 320 ms. Before, every successful connection reset it to 20 ms, for ever.
+      expect(delays[5]).toBeGreaterThanOrEqual(320);
+    } finally {
+      proxy.close();
+    }
   });
 
   it('merges the small slices at the tail: offsets contiguous, rows unchanged, verify passes', async () => {
