@@ -22,46 +22,98 @@ export function sliceArrowIpc(rows: readonly StoredRow[], layout: SliceLayout, c
   const n = rows.length;
   const offsets = new BigInt64Array(n);
   const ops = new Int8Array(n);
-  const systemTimes = new BigInt64Array(n);
   rows.forEach((r, i) => {
     offsets[i] = r.offset;
     ops[i] = r.op;
-    systemTimes[i] = BigInt(r.systemTime.getTime());
   });
   const eventTime: Vector =
     layout.eventTimeType.kind === 'Date'
       ? makeVector({ type: new DateDay(), data: Int32Array.from(rows, (r) => Math.floor(r.eventTime.getTime() / 86_400_000)) })
-      : makeVector({ type: new TimestampMillisecond(), data: BigInt64Array.from(rows, (r) => BigInt(r.eventTime.getTime())) });
+      : makeVector({ type: new TimestampMillisecond(), data: int64FromMs(n, (i) => rows[i].eventTime.getTime()) });
   const columns: Record<string, Vector> = {
     [v.offsetColumn]: makeVector({ type: new Int64(), data: offsets }),
     [v.operationTypeColumn]: makeVector({ type: new Int8(), data: ops }),
-    [v.systemTimeColumn]: makeVector({ type: new TimestampMillisecond(), data: systemTimes }),
+    [v.systemTimeColumn]: makeVector({ type: new TimestampMillisecond(), data: int64FromMs(n, (i) => rows[i].systemTime.getTime()) }),
     [v.eventTimeColumn]: eventTime,
   };
   layout.dataFields.forEach((f, j) => {
-    const { type, convert } = arrowColumn(f.type);
-    const values = rows.map((r, i) => {
-      const cell = cells ? (cells[i][f.name] ?? null) : decodeStoredCell(f.type, r.data[j] ?? null);
-      return cell === null ? null : convert(cell);
-    });
-    columns[f.name] = directVector(type, values) ?? vectorFromArray(values, type);
+    const cellAt = cells ? (i: number) => cells[i][f.name] ?? null : (i: number) => decodeStoredCell(f.type, rows[i].data[j] ?? null);
+    columns[f.name] = dataVector(arrowColumn(f.type), n, cellAt);
   });
   return tableToIPC(new Table(columns), 'stream');
 }
 
 /**
- * A null-free Float64, Int32, Int64, millisecond timestamp or Utf8 column straight from typed
- * arrays: the same vector (and IPC bytes) vectorFromArray builds, without its per-value builder
- * calls and per-string TextEncoder buffers (together a third of a pull's slice encoding).
+ * A data column of `n` cells: a null-free column of a type directVector writes is written in one
+ * pass straight into its typed array; any other (or one whose pass meets a null) goes through
+ * vectorFromArray, which writes the same bytes value by value.
  */
-function directVector(type: ArrowType, values: unknown[]): Vector | undefined {
-  if (values.includes(null)) return undefined;
-  if (type instanceof Float64) return makeVector({ type, data: Float64Array.from(values as number[]) });
-  if (type instanceof Int32) return makeVector({ type, data: Int32Array.from(values as number[]) });
-  if (type instanceof Int64) return makeVector({ type, data: BigInt64Array.from(values as bigint[]) });
-  if (type instanceof TimestampMillisecond) return makeVector({ type, data: BigInt64Array.from(values as number[], (ms) => BigInt(ms)) });
-  if (type instanceof Utf8) return utf8Vector(type, values as string[]);
+function dataVector({ type, convert }: ArrowColumn, n: number, cellAt: (i: number) => Cell): Vector {
+  const converted = (i: number) => {
+    const cell = cellAt(i);
+    return cell === null ? null : convert(cell);
+  };
+  return directVector(type, n, converted) ?? vectorFromArray(Array.from({ length: n }, (_, i) => converted(i)), type);
+}
+
+/**
+ * A null-free Float64, Int32, Int64, millisecond timestamp or Utf8 column straight into typed
+ * arrays, the values `valueAt` converts: the same vector (and IPC bytes) vectorFromArray builds,
+ * without its per-value builder calls and per-string TextEncoder buffers. Undefined, as soon as
+ * a value is null, or for any other type. A value is stored as the typed array converts it, as
+ * `TypedArray.from` of the values did.
+ */
+function directVector(type: ArrowType, n: number, valueAt: (i: number) => unknown): Vector | undefined {
+  if (type instanceof Float64) {
+    const data = filled(new Float64Array(n), valueAt);
+    return data && makeVector({ type, data });
+  }
+  if (type instanceof Int32) {
+    const data = filled(new Int32Array(n), valueAt);
+    return data && makeVector({ type, data });
+  }
+  if (type instanceof Int64) {
+    const data = filled(new BigInt64Array(n), valueAt);
+    return data && makeVector({ type, data });
+  }
+  if (type instanceof TimestampMillisecond) {
+    const ms = filled(new Array<number>(n), valueAt);
+    return ms && makeVector({ type, data: int64FromMs(n, (i) => ms[i]) });
+  }
+  if (type instanceof Utf8) {
+    const values = filled(new Array<string>(n), valueAt);
+    return values && utf8Vector(type, values);
+  }
   return undefined;
+}
+
+/** `data` with every value in (as its element type converts it), or undefined at the first null. */
+function filled<T extends { length: number; [i: number]: unknown }>(data: T, valueAt: (i: number) => unknown): T | undefined {
+  for (let i = 0; i < data.length; i++) {
+    const value = valueAt(i);
+    if (value === null) return undefined;
+    data[i] = value;
+  }
+  return data;
+}
+
+/**
+ * Epoch milliseconds as an int64 array without a BigInt per value: a safe integer is written as
+ * its two's-complement low and high 32-bit words, little-endian as Arrow's buffers are (and the
+ * typed arrays apache-arrow writes, on every platform Node runs this on); anything else (NaN, a
+ * fraction) goes through BigInt(), which throws for it as before.
+ */
+function int64FromMs(n: number, msAt: (i: number) => number): BigInt64Array {
+  const data = new BigInt64Array(n);
+  const words = new Int32Array(data.buffer);
+  for (let i = 0; i < n; i++) {
+    const ms = msAt(i);
+    if (Number.isSafeInteger(ms)) {
+      words[2 * i] = ms; // ToInt32: the low 32 bits
+      words[2 * i + 1] = Math.floor(ms / 4_294_967_296);
+    } else data[i] = BigInt(ms);
+  }
+  return data;
 }
 
 /** Values a utf8Vector write takes at once. */
@@ -157,7 +209,12 @@ const toBigInt = (c: Cell) => (typeof c === 'bigint' ? c : BigInt(c as number));
 const toJsonText = (c: Cell) =>
   typeof c === 'string' ? c : typeof c === 'bigint' ? c.toString() : JSON.stringify(c, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 
-function arrowColumn(t: DataType): { type: ArrowType; convert: (c: Cell) => unknown } {
+interface ArrowColumn {
+  type: ArrowType;
+  convert: (c: Cell) => unknown;
+}
+
+function arrowColumn(t: DataType): ArrowColumn {
   switch (unwrapOption(t).kind) {
     case 'Int8':
     case 'Int16':
