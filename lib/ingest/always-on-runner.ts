@@ -17,8 +17,8 @@ export interface AlwaysOnRunner {
  */
 const RETRY_AFTER_FAILURE_MS = 10_000;
 const MAX_RETRY_AFTER_FAILURE_MS = 60 * RETRY_AFTER_FAILURE_MS;
-/** A run that keeps losing its broker is logged at most this often: enough to see, not a line per attempt. */
-const RECONNECT_LOG_EVERY_MS = 60_000;
+/** A run that keeps losing its broker (or its lease) is logged at most this often: enough to see, not a line per attempt. */
+const REPEATED_LOG_EVERY_MS = 60_000;
 
 /**
  * Streams every always-on dataset: about every `everyMs` the worker looks for always-on datasets
@@ -45,27 +45,34 @@ export function startAlwaysOnRunner(opts: {
   const retryAt = new Map<string, number>();
   /** Failures in a row per dataset (since it last connected). */
   const failures = new Map<string, number>();
-  /** When each dataset's reconnection was last logged. */
-  const reconnectLoggedAt = new Map<string, number>();
+  /** When each dataset's lost broker or lease was last logged. */
+  const loggedAt = new Map<string, number>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> = Promise.resolve();
 
+  const logAtMostOncePerMinute = (id: string, line: string) => {
+    const now = Date.now();
+    if (now - (loggedAt.get(id) ?? -Infinity) < REPEATED_LOG_EVERY_MS) return;
+    loggedAt.set(id, now);
+    log(line);
+  };
+
   const start = (dataset: DatasetKey, id: string) => {
     const stop = new AbortController();
+    /** The run subscribed: a lease lost after that was this process's, not another instance's. */
+    let connected = false;
     const done = followPull({
       store: opts.store,
       dataset,
       environment: opts.environment?.(dataset),
       openSession: opts.openSession,
       signal: stop.signal,
-      onConnected: () => failures.delete(id),
-      onReconnect: ({ error, delayMs }) => {
-        const now = Date.now();
-        if (now - (reconnectLoggedAt.get(id) ?? -Infinity) < RECONNECT_LOG_EVERY_MS) return;
-        reconnectLoggedAt.set(id, now);
-        log(`always-on ${dataset.name}: ${error.message}; connecting again in ${(delayMs / 1000).toFixed(1)} s`);
+      onConnected: () => {
+        connected = true;
+        failures.delete(id);
       },
+      onReconnect: ({ error, delayMs }) => logAtMostOncePerMinute(id, `always-on ${dataset.name}: ${error.message}; connecting again in ${(delayMs / 1000).toFixed(1)} s`),
       onCompactionStopped: (error) => log(`always-on ${dataset.name}: ${error.message}; its run commits on without merging slices`),
     })
       .then(
@@ -74,7 +81,11 @@ export function startAlwaysOnRunner(opts: {
         },
         (err: unknown) => {
           // Another instance holds the dataset: it streams it, this one waits for its next round.
-          if (isSluiceError(err, 'PULL_ALREADY_RUNNING')) return;
+          // A run of this process that lost its lease mid-stream is said, at most once a minute.
+          if (isSluiceError(err, 'PULL_ALREADY_RUNNING')) {
+            if (connected) logAtMostOncePerMinute(id, `always-on ${dataset.name}: ${err.message}; it is tried again in the next round`);
+            return;
+          }
           const n = (failures.get(id) ?? 0) + 1;
           failures.set(id, n);
           const delayMs = Math.min(retryBaseMs * 2 ** (n - 1), MAX_RETRY_AFTER_FAILURE_MS);
@@ -84,7 +95,6 @@ export function startAlwaysOnRunner(opts: {
       )
       .finally(() => {
         running.delete(id);
-        reconnectLoggedAt.delete(id);
       });
     running.set(id, { stop, done });
   };

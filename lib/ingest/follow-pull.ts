@@ -216,8 +216,10 @@ class FollowRun {
   private async connect(): Promise<void> {
     const { store } = this.a;
     const { head } = this.r;
-    // Connecting takes the broker session from whoever holds it: only the lease holder may.
+    // Connecting takes the broker session from whoever holds it: only the lease holder may, and
+    // it asks the database, not only its own clock (a clock that did not see a suspended machine).
     assertLeaseHeld(this.lease);
+    await this.lease.confirm();
     const generation = ++this.generation;
     const handlers: MqttSessionHandlers = {
       onMessage: (m) => {

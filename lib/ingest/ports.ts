@@ -237,6 +237,8 @@ export interface PullLease {
    * connecting its broker session, which takes the session from any other holder) must check this.
    */
   held(): boolean;
+  /** Renews the lease now (a database round trip); throws PULL_ALREADY_RUNNING if it was taken. */
+  confirm(): Promise<void>;
   /** Aborted (reason: PULL_ALREADY_RUNNING) when this process notices held() turned false. */
   readonly lost: AbortSignal;
 }

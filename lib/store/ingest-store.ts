@@ -1,4 +1,3 @@
-import os from 'node:os';
 import pg from 'pg';
 import { SluiceError } from '../errors';
 import { datasetKey, type DatasetKey } from '../datasets/dataset-key';
@@ -11,6 +10,7 @@ import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullL
 import type { HashedBlock } from '../chain/metadata-block';
 import type { PrismaClient } from './prisma';
 import { inTransaction } from './pg-transaction';
+import { HeldLease, instant, LEASE_OWNER, LEASE_TTL_MS, ownerIsDeadLocalProcess, ownerName } from './pull-lease';
 import type { SecretRepository } from './secret-repository';
 import type { StoredSecrets } from '../secrets/secret-release';
 import { appendSeenKeys, findSeenKeyGroups, replaceSeenKeys } from './seen-key-buckets';
@@ -36,14 +36,6 @@ interface HeadRow {
   always_on: boolean;
 }
 
-/** A lease lives this long without a heartbeat; heartbeats come at a third of it. */
-const LEASE_TTL_MS = 15_000;
-/**
- * A holder stops acting this long before its lease could expire (PullLease.held): time to close its
- * broker session before another process may take the lease and open the same one.
- */
-const LEASE_FENCE_MARGIN_MS = 3_000;
-const OWNER = `${os.hostname()}:${process.pid}`;
 
 /**
  * IngestStore over Postgres, on the shared pg pool: a pull's statements, from reading the head to
@@ -53,6 +45,9 @@ const OWNER = `${os.hostname()}:${process.pid}`;
  * statement per table and commit.
  */
 export class PostgresIngestStore implements IngestStore {
+  /** The leases this process holds, by dataset: a lease-locked commit that lands renews its lease. */
+  private readonly leases = new Map<string, HeldLease>();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly pool: pg.Pool,
@@ -89,85 +84,32 @@ export class PostgresIngestStore implements IngestStore {
     };
   }
 
-  async acquirePullLease(datasetId: string, first: string): Promise<PullLease> {
-    let pullId = first;
+  async acquirePullLease(datasetId: string, pullId: string): Promise<PullLease> {
     const ttl = LEASE_TTL_MS / 1000;
-    const lost = new AbortController();
-    // performance.now() when the statement that last set the lease's expiry was sent: the database
-    // set it to its now() plus the TTL, no earlier than this plus the TTL on this process's clock.
-    let confirmedAt = -Infinity;
-    let fence: NodeJS.Timeout | undefined;
-    const lose = () => {
-      clearInterval(heartbeat);
-      clearTimeout(fence);
-      if (!lost.signal.aborted) lost.abort(new SluiceError('PULL_ALREADY_RUNNING', 'this run lost its pull lease (another process may hold it now)'));
-    };
-    const confirmed = (sentAt: number) => {
-      confirmedAt = sentAt;
-      clearTimeout(fence);
-      fence = setTimeout(lose, Math.max(0, confirmedAt + LEASE_TTL_MS - LEASE_FENCE_MARGIN_MS - performance.now()));
-      fence.unref();
-    };
-    const take = async (): Promise<boolean> => {
-      const sentAt = performance.now();
-      const { rowCount } = await this.pool.query(
-        `UPDATE dataset SET lease_pull_id = $2, lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4)
-         WHERE id = $1 AND (lease_pull_id IS NULL OR lease_pull_id = $2 OR lease_expires_at < now())`,
-        [datasetId, pullId, OWNER, ttl],
-      );
-      if (rowCount === 1) confirmed(sentAt);
-      return rowCount === 1;
-    };
-    const renew = async (): Promise<void> => {
-      const sentAt = performance.now();
-      const { rowCount } = await this.pool.query('UPDATE dataset SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_pull_id = $2', [datasetId, pullId, ttl]);
-      // Taken (e.g. this process stalled past the TTL): commits check the lease and will fail.
-      if (rowCount === 1) confirmed(sentAt);
-      else lose();
-    };
-    if (!(await take())) {
+    const sentAt = instant();
+    const taken = await this.pool.query(
+      `UPDATE dataset SET lease_pull_id = $2, lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4)
+       WHERE id = $1 AND (lease_pull_id IS NULL OR lease_pull_id = $2 OR lease_expires_at < now())`,
+      [datasetId, pullId, LEASE_OWNER, ttl],
+    );
+    if (taken.rowCount !== 1) {
       const { rows } = await this.pool.query<{ lease_owner: string | null; lease_pull_id: string | null }>('SELECT lease_owner, lease_pull_id FROM dataset WHERE id = $1', [datasetId]);
       const holder = rows[0];
       if (!holder?.lease_owner || !ownerIsDeadLocalProcess(holder.lease_owner)) {
-        throw new SluiceError('PULL_ALREADY_RUNNING', `a pull of this dataset is already running (${holder?.lease_owner ?? 'unknown owner'}); try again when it ends`);
+        throw new SluiceError('PULL_ALREADY_RUNNING', `a pull of this dataset is already running (${holder?.lease_owner ? ownerName(holder.lease_owner) : 'unknown owner'}); try again when it ends`);
       }
       // The holder was killed on this machine: its lease is void, take it over.
-      const sentAt = performance.now();
       const { rowCount } = await this.pool.query(
         'UPDATE dataset SET lease_pull_id = $2, lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4) WHERE id = $1 AND lease_pull_id = $5',
-        [datasetId, pullId, OWNER, ttl, holder.lease_pull_id],
+        [datasetId, pullId, LEASE_OWNER, ttl, holder.lease_pull_id],
       );
       if (rowCount !== 1) throw new SluiceError('PULL_ALREADY_RUNNING', 'another pull of this dataset started just now');
-      confirmed(sentAt);
     }
-    const heartbeat: NodeJS.Timeout = setInterval(() => void renew().catch(() => undefined), LEASE_TTL_MS / 3);
-    heartbeat.unref();
-    return {
-      lost: lost.signal,
-      held: () => !lost.signal.aborted && performance.now() < confirmedAt + LEASE_TTL_MS - LEASE_FENCE_MARGIN_MS,
-      release: async () => {
-        clearInterval(heartbeat);
-        clearTimeout(fence);
-        await this.pool.query('UPDATE dataset SET lease_pull_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_pull_id = $2', [datasetId, pullId]);
-      },
-      // One statement: between the pulls of a backlog this replaces a release, a take and startPull's transaction.
-      passTo: async (next) => {
-        const sentAt = performance.now();
-        const { rowCount } = await this.pool.query(
-          `WITH lease AS (
-             UPDATE dataset SET lease_pull_id = $3, lease_expires_at = now() + make_interval(secs => $4)
-             WHERE id = $1 AND lease_pull_id = $2 RETURNING id)
-           INSERT INTO pull (id, dataset_id, status) SELECT $3, id, 'running' FROM lease`,
-          [datasetId, pullId, next, ttl],
-        );
-        if (rowCount !== 1) {
-          lose();
-          throw new SluiceError('PULL_ALREADY_RUNNING', 'this run lost its pull lease to another pull of the dataset');
-        }
-        confirmed(sentAt);
-        pullId = next;
-      },
-    };
+    const lease: HeldLease = new HeldLease(this.pool, datasetId, pullId, sentAt, () => {
+      if (this.leases.get(datasetId) === lease) this.leases.delete(datasetId);
+    });
+    this.leases.set(datasetId, lease);
+    return lease;
   }
 
   /**
@@ -298,6 +240,7 @@ export class PostgresIngestStore implements IngestStore {
 
   async commit(c: SliceCommit): Promise<void> {
     const last = c.blocks.at(-1);
+    const sentAt = instant();
     await inTransaction(this.pool, async (db) => {
       await lockLease(db, c.datasetId, c.pull.id);
       if (last) {
@@ -375,6 +318,7 @@ export class PostgresIngestStore implements IngestStore {
         [c.pull.id, a.messagesReceived, a.rowsCommitted, a.quarantined, a.duplicates, a.slices],
       );
     });
+    this.leases.get(c.datasetId)?.renewed(sentAt, c.pull.id);
   }
 
   async alwaysOnDatasets(): Promise<DatasetKey[]> {
@@ -425,6 +369,7 @@ export class PostgresIngestStore implements IngestStore {
   async replaceTail(t: TailReplacement): Promise<void> {
     const [merged, last] = [t.blocks[0], t.blocks.at(-1)];
     if (!merged || !last) throw new Error('a tail replacement needs the merged block');
+    const sentAt = instant();
     await inTransaction(this.pool, async (db) => {
       await lockLease(db, t.datasetId, t.pullId);
       const moved = await db.query('UPDATE dataset SET head_hash = $1, head_sequence = $2 WHERE id = $3 AND head_hash = $4', [last.hash, last.block.sequenceNumber, t.datasetId, t.expectedHeadHash]);
@@ -439,6 +384,7 @@ export class PostgresIngestStore implements IngestStore {
         await db.query('UPDATE data_slice SET block_sequence = block_sequence - $3 WHERE dataset_id = $1 AND offset_start > $2', [t.datasetId, t.slice.offsetEnd.toString(), t.replacedSlices - 1]);
       }
     });
+    this.leases.get(t.datasetId)?.renewed(sentAt, t.pullId);
   }
 }
 
@@ -475,20 +421,13 @@ async function upsertKeyState(db: pg.ClientBase, datasetNum: number, state: Map<
   );
 }
 
-function ownerIsDeadLocalProcess(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  if (host !== os.hostname()) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-/** Holds the lease row's lock for the transaction: a pull that lost its lease writes nothing. */
+/**
+ * Holds the lease row's lock for the transaction, and renews the lease with it (HeldLease.renewed
+ * once it commits): a pull that lost its lease writes nothing, and a long commit, whose lock makes
+ * the heartbeat wait, does not let the lease run out under it.
+ */
 async function lockLease(db: pg.PoolClient, datasetId: string, pullId: string): Promise<void> {
-  const lease = await db.query('SELECT 1 FROM dataset WHERE id = $1 AND lease_pull_id = $2 FOR UPDATE', [datasetId, pullId]);
+  const lease = await db.query('UPDATE dataset SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_pull_id = $2', [datasetId, pullId, LEASE_TTL_MS / 1000]);
   if (lease.rowCount !== 1) throw new SluiceError('PULL_ALREADY_RUNNING', 'this pull lost its lease to another pull of the dataset; nothing was committed');
 }
 

@@ -10,7 +10,6 @@ import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { getDatasetLive } from '../../lib/datasets/dataset-live';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { followPull, type FollowCommit, type FollowPullArgs } from '../../lib/ingest/follow-pull';
-import { openMqttSession } from '../../lib/ingest/fetch/mqtt-session';
 import type { IngestStore } from '../../lib/ingest/ports';
 import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
 import { arrowStreamSchema } from '../../lib/ingest/slice-arrow';
@@ -173,19 +172,30 @@ describe('[STREAM] sluice pull --follow', () => {
     expect((await getDatasetLive(env.store, key)).streamingSince).toBeNull();
   });
 
-  it('a run whose lease another process took stops at its next heartbeat: it ends PULL_ALREADY_RUNNING and does not connect again', async () => {
+  it('a run whose lease another process took ends at its next heartbeat, with PULL_ALREADY_RUNNING', async () => {
     await add('follow-fenced');
-    const key = defaultWorkspaceKey('follow-fenced');
-    let sessions = 0;
-    const run = follow('follow-fenced', { openSession: (o, h) => (sessions++, openMqttSession(o, h)) });
+    const run = follow('follow-fenced');
     await run.subscribed;
-    const { id } = await getDatasetOrThrow(env.store.datasets, key);
+    const { id } = await getDatasetOrThrow(env.store.datasets, defaultWorkspaceKey('follow-fenced'));
     // As after this run stalled past its lease: another process holds the dataset now. Before, the
     // run went on holding the broker session (and answering its PUBRELs from stale receipts) until
-    // its next commit, and each reconnection took the session back from the new holder.
+    // its next commit, which on a quiet topic never came.
     await env.store.prisma.$executeRawUnsafe(`UPDATE dataset SET lease_pull_id = 'another-pull', lease_owner = 'elsewhere:1' WHERE id = $1`, id);
     await expect(run.result).rejects.toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
-    expect(sessions).toBe(1);
+  });
+
+  it('a renewal sent while the lease passes to the next pull of a run waits its turn and does not fence the run', async () => {
+    await add('lease-turns');
+    const { id } = await getDatasetOrThrow(env.store.datasets, defaultWorkspaceKey('lease-turns'));
+    const lease = await env.store.ingest.acquirePullLease(id, 'turns-0');
+    try {
+      // A heartbeat that fires while a backlog's pull hands over: it named the pull being replaced,
+      // matched nothing, and the healthy run ended PULL_ALREADY_RUNNING.
+      for (let i = 1; i <= 20; i++) await Promise.all([lease.passTo(`turns-${i}`), lease.confirm()]);
+      expect(lease.held()).toBe(true);
+    } finally {
+      await lease.release();
+    }
   });
 
   it('a run record left running by a process that died is not Live once its lease expired', async () => {

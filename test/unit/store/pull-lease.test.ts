@@ -1,0 +1,26 @@
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { LEASE_OWNER, ownerIsDeadLocalProcess, ownerName } from '../../../lib/store/pull-lease';
+
+/** A pid no process has (above Linux's pid_max ceiling of 2^22). */
+const NO_SUCH_PID = 4_194_304 + 12_345;
+const [, , ...space] = LEASE_OWNER.split(':');
+
+describe('a lease owner whose process is gone', () => {
+  it('is void at once only when it was a process of this boot and pid namespace', () => {
+    expect(ownerIsDeadLocalProcess(`${os.hostname()}:${NO_SUCH_PID}:${space.join(':')}`)).toBe(true);
+    // Another container with the same host name: its pids are not ours to check, so its lease runs out instead.
+    expect(ownerIsDeadLocalProcess(`${os.hostname()}:${NO_SUCH_PID}:another-boot/pid:[4026531836]`)).toBe(false);
+    // Recorded before owners carried their process space.
+    expect(ownerIsDeadLocalProcess(`${os.hostname()}:${NO_SUCH_PID}`)).toBe(false);
+    expect(ownerIsDeadLocalProcess(`another-host:${NO_SUCH_PID}:${space.join(':')}`)).toBe(false);
+  });
+
+  it('is not void while its process lives', () => {
+    expect(ownerIsDeadLocalProcess(LEASE_OWNER)).toBe(false);
+  });
+
+  it('is named host:pid to a person', () => {
+    expect(ownerName(LEASE_OWNER)).toBe(`${os.hostname()}:${process.pid}`);
+  });
+});
