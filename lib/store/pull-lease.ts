@@ -73,6 +73,8 @@ export class HeldLease implements PullLease {
   private fence: NodeJS.Timeout | undefined;
   private readonly heartbeat: NodeJS.Timeout;
   private turn: Promise<unknown> = Promise.resolve();
+  /** Released or lost: nothing renews it any more. */
+  private ended = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -104,6 +106,7 @@ export class HeldLease implements PullLease {
   confirm(): Promise<void> {
     return this.inTurn(async () => {
       if (this.lost.aborted) throw this.lost.reason;
+      if (this.ended) return;
       const sentAt = instant();
       const { rowCount } = await this.pool.query('UPDATE dataset SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_pull_id = $2', [this.datasetId, this.currentPullId, LEASE_TTL_MS / 1000]);
       if (rowCount !== 1) throw this.lose();
@@ -129,14 +132,17 @@ export class HeldLease implements PullLease {
     });
   }
 
-  async release(): Promise<void> {
+  /** Ends the lease, after any renewal or hand-over under way (a renewal cannot extend it afterwards). */
+  release(): Promise<void> {
     this.stop();
-    await this.pool.query('UPDATE dataset SET lease_pull_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_pull_id = $2', [this.datasetId, this.currentPullId]);
+    return this.inTurn(async () => {
+      await this.pool.query('UPDATE dataset SET lease_pull_id = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_pull_id = $2', [this.datasetId, this.currentPullId]);
+    });
   }
 
   /** A statement sent at `sentAt` set the lease's expiry (a lease-locked commit of `pullId` landed). */
   renewed(sentAt: Instant, pullId = this.currentPullId): void {
-    if (this.lost.aborted || pullId !== this.currentPullId || sentAt.mono < this.confirmedAt.mono) return;
+    if (this.ended || pullId !== this.currentPullId || sentAt.mono < this.confirmedAt.mono) return;
     this.confirmedAt = sentAt;
     this.armFence();
   }
@@ -156,6 +162,7 @@ export class HeldLease implements PullLease {
   }
 
   private stop(): void {
+    this.ended = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.fence);
     this.onEnd();
