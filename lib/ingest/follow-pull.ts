@@ -8,7 +8,7 @@ import { Waker } from './waker';
 import { z } from 'zod';
 import { checkedOptions, definedOptions, positiveCount, timerMs } from './pull-options';
 import { PendingPubrels } from './pending-pubrels';
-import { assertLeaseHeld } from './lease-fence';
+import { ensureLeaseHeld } from './lease-fence';
 import { MAX_BATCH_BYTES, MessageQueue } from './message-queue';
 import { DEFAULT_COMPACTION, TailCompactor, type CompactionOptions, type CompactionResult } from './compact-tail';
 
@@ -218,7 +218,6 @@ class FollowRun {
     const { head } = this.r;
     // Connecting takes the broker session from whoever holds it: only the lease holder may, and
     // it asks the database, not only its own clock (a clock that did not see a suspended machine).
-    assertLeaseHeld(this.lease);
     await this.lease.confirm();
     const generation = ++this.generation;
     const handlers: MqttSessionHandlers = {
@@ -251,7 +250,7 @@ class FollowRun {
     const sessionOptions = pullSessionOptions({ ...this.r, head: { ...this.r.head, sessionTopics: this.sessionTopics } }, 2 * this.o.batchSize, false);
     const session = await (this.a.openSession ?? openMqttSession)(sessionOptions, handlers);
     this.session = session;
-    assertLeaseHeld(this.lease);
+    await ensureLeaseHeld(this.lease);
     this.pubrels.completeUnknown(this.writer.receipts, (id) => session.complete(id));
     // A resumed session keeps these: reconnecting does not subscribe again (which would resend retained messages).
     this.sessionTopics = session.topics;
@@ -290,7 +289,7 @@ class FollowRun {
     const jittered = Math.round(delayMs / 2 + Math.random() * (delayMs / 2));
     this.a.onReconnect?.({ error, delayMs: jittered });
     await this.sleep(jittered);
-    assertLeaseHeld(this.lease);
+    await ensureLeaseHeld(this.lease);
   }
 
 
@@ -299,7 +298,7 @@ class FollowRun {
     const o = this.o;
     const flushGapMs = this.r.options.flushGapMs;
     for (;;) {
-      assertLeaseHeld(this.lease);
+      await ensureLeaseHeld(this.lease);
       if (this.lost) return this.lost;
       if (this.a.signal.aborted) return undefined;
       await this.compactionStep();

@@ -1,13 +1,11 @@
-import { isSluiceError, SluiceError } from '../errors';
 import type { PullLease } from './ports';
 
 /**
- * Throws PULL_ALREADY_RUNNING once `lease` no longer holds (PullLease.held): another process may
- * act for the dataset now, so a run stops before it connects its broker session again or answers
- * its broker without a commit.
+ * Returns once `lease` holds (PullLease.held), renewing it first when its fence passed without a
+ * renewal; throws PULL_ALREADY_RUNNING when it was taken. A run calls this before it connects its
+ * broker session or answers its broker without a commit, and between batches: while it waits here
+ * it does neither, so another process that may hold the lease meanwhile is never contradicted.
  */
-export function assertLeaseHeld(lease: PullLease): void {
-  if (lease.held()) return;
-  const reason: unknown = lease.lost.reason;
-  throw isSluiceError(reason) ? reason : new SluiceError('PULL_ALREADY_RUNNING', 'this run lost its pull lease (another process may hold it now)');
+export async function ensureLeaseHeld(lease: PullLease): Promise<void> {
+  if (!lease.held()) await lease.confirm();
 }

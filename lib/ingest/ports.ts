@@ -229,17 +229,18 @@ export interface PullLease {
    */
   passTo(pullId: string): Promise<void>;
   /**
-   * Whether this process may still act for the dataset: false once a renewal found the lease taken
-   * or once no renewal has succeeded for long enough that another process could take it (the TTL
-   * less a margin, from when the last successful renewal was sent), counted on this process's own
-   * clock, so it holds even when a stall kept the timers from firing. Commits check the lease in
-   * the database; what a run does without a commit (answering a PUBREL it has no receipt for,
-   * connecting its broker session, which takes the session from any other holder) must check this.
+   * Whether this process may act for the dataset now: false while no renewal has succeeded for long
+   * enough that another process could take the lease (the TTL less a margin, from when the last
+   * successful renewal was sent), counted on this process's own clocks, so a stall or a suspended
+   * machine counts, until a renewal succeeds (confirm); false for good once a renewal found the
+   * lease taken, or it was released. Commits check the lease in the database; what a run does
+   * without a commit (answering a PUBREL it has no receipt for, connecting its broker session,
+   * which takes the session from any other holder) must check this (ensureLeaseHeld).
    */
   held(): boolean;
-  /** Renews the lease now (a database round trip); throws PULL_ALREADY_RUNNING if it was taken. */
+  /** Renews the lease now (a database round trip); throws PULL_ALREADY_RUNNING if it was taken or released. */
   confirm(): Promise<void>;
-  /** Aborted (reason: PULL_ALREADY_RUNNING) when this process notices held() turned false. */
+  /** Aborted (reason: PULL_ALREADY_RUNNING) once a renewal or hand-over found the lease taken. */
   readonly lost: AbortSignal;
 }
 

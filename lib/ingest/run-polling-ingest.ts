@@ -13,7 +13,7 @@ import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver 
 import { Waker } from './waker';
 import { InflightWindow, SMALLEST_INFLIGHT_WINDOW } from './inflight-window';
 import { PendingPubrels } from './pending-pubrels';
-import { assertLeaseHeld } from './lease-fence';
+import { ensureLeaseHeld } from './lease-fence';
 import { readAheadPlan } from './read/read-ahead';
 import { MessageQueue, messageBytes } from './message-queue';
 import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
@@ -248,7 +248,7 @@ class PullRun {
     this.session ??= await (this.a.openSession ?? openMqttSession)(pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay);
     if (handed) this.session.resumeReceiving();
     const session = this.session;
-    assertLeaseHeld(this.a.lease);
+    await ensureLeaseHeld(this.a.lease);
     this.pubrels.completeUnknown(this.writer.receipts, (id) => session.complete(id));
     try {
       if (!handed && !this.session.sessionPresent && this.writer.receipts.size > 0) {
@@ -383,7 +383,7 @@ class PullRun {
     const o = this.a.options;
     for (;;) {
       if (this.failure) throw this.failure;
-      assertLeaseHeld(this.a.lease);
+      await ensureLeaseHeld(this.a.lease);
       const now = Date.now();
       if (now >= this.stopAt && !this.ending) this.outOfTime = true;
       const capReached = this.full || now >= this.stopAt;

@@ -427,7 +427,8 @@ async function upsertKeyState(db: pg.ClientBase, datasetNum: number, state: Map<
  * the heartbeat wait, does not let the lease run out under it.
  */
 async function lockLease(db: pg.PoolClient, datasetId: string, pullId: string): Promise<void> {
-  const lease = await db.query('UPDATE dataset SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_pull_id = $2', [datasetId, pullId, LEASE_TTL_MS / 1000]);
+  // clock_timestamp(), not now(): a long transaction's start would leave an expiry already past.
+  const lease = await db.query('UPDATE dataset SET lease_expires_at = clock_timestamp() + make_interval(secs => $3) WHERE id = $1 AND lease_pull_id = $2', [datasetId, pullId, LEASE_TTL_MS / 1000]);
   if (lease.rowCount !== 1) throw new SluiceError('PULL_ALREADY_RUNNING', 'this pull lost its lease to another pull of the dataset; nothing was committed');
 }
 

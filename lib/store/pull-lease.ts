@@ -61,11 +61,12 @@ export const instant = (): Instant => ({ mono: performance.now(), wall: Date.now
 const since = (at: Instant) => Math.max(performance.now() - at.mono, Date.now() - at.wall);
 
 /**
- * A lease this process took: renewed every third of its TTL, passed from pull to pull of a run,
- * and fenced — held() turns false once a renewal found it taken, or once no renewal has
- * succeeded for the TTL less a margin, counted from when that renewal was sent (the database set
- * the expiry to its now() plus the TTL, no earlier). Renewals and hand-overs run one at a time: a
- * renewal naming the pull a hand-over just replaced matched nothing and fenced a healthy run.
+ * A lease this process took: renewed every third of its TTL (and by each lease-locked commit),
+ * passed from pull to pull of a run, and fenced — held() is false once no renewal has succeeded
+ * for the TTL less a margin, counted from when that renewal was sent (the database set the expiry
+ * to its clock plus the TTL, no earlier), until one does; and for good once a renewal found the
+ * lease taken (`lost`) or it was released. Renewals, hand-overs and the release run one at a time:
+ * a renewal naming the pull a hand-over just replaced matched nothing and fenced a healthy run.
  */
 export class HeldLease implements PullLease {
   private readonly lostController = new AbortController();
@@ -99,14 +100,13 @@ export class HeldLease implements PullLease {
   }
 
   held(): boolean {
-    return !this.lost.aborted && since(this.confirmedAt) < LEASE_TTL_MS - LEASE_FENCE_MARGIN_MS;
+    return !this.ended && since(this.confirmedAt) < LEASE_TTL_MS - LEASE_FENCE_MARGIN_MS;
   }
 
   /** Renews the lease now (in turn with hand-overs); throws PULL_ALREADY_RUNNING if it was taken. */
   confirm(): Promise<void> {
     return this.inTurn(async () => {
-      if (this.lost.aborted) throw this.lost.reason;
-      if (this.ended) return;
+      if (this.ended) throw this.endedError();
       const sentAt = instant();
       const { rowCount } = await this.pool.query('UPDATE dataset SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_pull_id = $2', [this.datasetId, this.currentPullId, LEASE_TTL_MS / 1000]);
       if (rowCount !== 1) throw this.lose();
@@ -117,7 +117,7 @@ export class HeldLease implements PullLease {
   /** One statement: between the pulls of a backlog this replaces a release, a take and startPull's transaction. */
   passTo(next: string): Promise<void> {
     return this.inTurn(async () => {
-      if (this.lost.aborted) throw this.lost.reason;
+      if (this.ended) throw this.endedError();
       const sentAt = instant();
       const { rowCount } = await this.pool.query(
         `WITH lease AS (
@@ -147,10 +147,19 @@ export class HeldLease implements PullLease {
     this.armFence();
   }
 
+  /**
+   * At the fence held() turns false by itself; the lease is only lost once a renewal finds it taken.
+   * So the fence asks at once: a renewal that waited (behind the run's own long commit, which holds
+   * the lease row, or a database that was slow to answer) makes the lease held again when it lands.
+   */
   private armFence(): void {
     clearTimeout(this.fence);
-    this.fence = setTimeout(() => (this.held() ? this.armFence() : this.lose()), Math.max(0, LEASE_TTL_MS - LEASE_FENCE_MARGIN_MS - since(this.confirmedAt)));
+    this.fence = setTimeout(() => (this.held() ? this.armFence() : void this.confirm().catch(() => undefined)), Math.max(0, LEASE_TTL_MS - LEASE_FENCE_MARGIN_MS - since(this.confirmedAt)));
     this.fence.unref();
+  }
+
+  private endedError(): SluiceError {
+    return this.lost.aborted ? (this.lost.reason as SluiceError) : new SluiceError('PULL_ALREADY_RUNNING', 'this run released its pull lease');
   }
 
   private lose(): SluiceError {
