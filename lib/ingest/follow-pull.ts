@@ -256,10 +256,10 @@ class FollowRun {
     this.sessionTopics = session.topics;
     if (!session.sessionPresent && this.writer.receipts.size > 0) {
       // A new broker session starts packet ids afresh: receipts of the lost one would drop new messages.
-      await store.clearQos2Receipts(head.id);
+      await store.clearQos2Receipts(head.id, this.pullId);
       this.writer.receipts.clear();
     }
-    await store.saveSessionTopics(head.id, session.topics);
+    await store.saveSessionTopics(head.id, this.pullId, session.topics);
     // Subscribed: from now on what is published reaches this run (the page says Live only now).
     await store.setPullConnected(this.pullId, new Date());
     this.a.onConnected?.({ sessionPresent: session.sessionPresent });

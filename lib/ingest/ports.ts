@@ -271,9 +271,14 @@ export interface IngestStore {
   /** Staged rows a pull left unpublished (it was killed), in slice order. */
   loadStagedRows(datasetNum: number): Promise<StagedRow[]>;
   loadQos2Receipts(datasetId: string): Promise<Set<number>>;
-  /** Forgets the QoS 2 receipts of a broker session that no longer exists. */
-  clearQos2Receipts(datasetId: string): Promise<void>;
-  saveSessionTopics(datasetId: string, topics: TopicSubscription[]): Promise<void>;
+  /**
+   * Forgets the QoS 2 receipts of a broker session that no longer exists. Only while `pullId` holds
+   * the dataset's lease (the database says so in the same statement): a run that lost it would
+   * delete the holder's receipts. Throws PULL_ALREADY_RUNNING otherwise.
+   */
+  clearQos2Receipts(datasetId: string, pullId: string): Promise<void>;
+  /** Records the filters the broker session holds; only while `pullId` holds the lease, as clearQos2Receipts. */
+  saveSessionTopics(datasetId: string, pullId: string, topics: TopicSubscription[]): Promise<void>;
   /** A streaming run's broker session opened (subscribed) at `at`, or is not connected (null): what the dataset page's Live says. */
   setPullConnected(pullId: string, at: Date | null): Promise<void>;
   /** The dataset's and workspace's stored secrets with their broker bindings (see lib/secrets/secret-release.ts). */

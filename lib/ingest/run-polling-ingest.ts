@@ -253,12 +253,12 @@ class PullRun {
     try {
       if (!handed && !this.session.sessionPresent && this.writer.receipts.size > 0) {
         // A new session starts packet ids afresh: receipts of the lost one would drop new messages.
-        await store.clearQos2Receipts(head.id);
+        await store.clearQos2Receipts(head.id, this.a.pullId);
         this.writer.receipts.clear();
       }
       // A backlog's later pulls resume the session the first one recorded: nothing to write again.
       if (canonicalJson(this.session.topics) !== canonicalJson(head.sessionTopics)) {
-        await store.saveSessionTopics(head.id, this.session.topics);
+        await store.saveSessionTopics(head.id, this.a.pullId, this.session.topics);
         this.writer.head = { ...this.writer.head, sessionTopics: this.session.topics };
       }
       // Idleness counts from here: connecting (an MQTT 5 attempt, then 3.1.1) must not use up the

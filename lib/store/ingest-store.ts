@@ -197,16 +197,23 @@ export class PostgresIngestStore implements IngestStore {
     return new Set(rows.map((r) => r.packet_id));
   }
 
-  async clearQos2Receipts(datasetId: string): Promise<void> {
-    await this.pool.query('DELETE FROM qos2_receipt WHERE dataset_id = $1', [datasetId]);
+  async clearQos2Receipts(datasetId: string, pullId: string): Promise<void> {
+    const { rows } = await this.pool.query<{ held: boolean }>(
+      `WITH lease AS (SELECT id FROM dataset WHERE id = $1 AND lease_pull_id = $2 FOR SHARE),
+            gone AS (DELETE FROM qos2_receipt r USING lease WHERE r.dataset_id = lease.id)
+       SELECT EXISTS (SELECT 1 FROM lease) AS held`,
+      [datasetId, pullId],
+    );
+    if (!rows[0]?.held) throw leaseNotHeld();
   }
 
   loadSecrets(head: { id: string; workspaceId: string }): Promise<StoredSecrets> {
     return this.secrets.resolve(head.workspaceId, head.id);
   }
 
-  async saveSessionTopics(datasetId: string, topics: TopicSubscription[]): Promise<void> {
-    await this.pool.query('UPDATE dataset SET session_topics = $2::jsonb WHERE id = $1', [datasetId, JSON.stringify(topics)]);
+  async saveSessionTopics(datasetId: string, pullId: string, topics: TopicSubscription[]): Promise<void> {
+    const { rowCount } = await this.pool.query('UPDATE dataset SET session_topics = $3::jsonb WHERE id = $1 AND lease_pull_id = $2', [datasetId, pullId, JSON.stringify(topics)]);
+    if (rowCount !== 1) throw leaseNotHeld();
   }
 
   async setPullConnected(pullId: string, at: Date | null): Promise<void> {
@@ -420,6 +427,8 @@ async function upsertKeyState(db: pg.ClientBase, datasetNum: number, state: Map<
     [datasetNum, keys, rows.map((r) => (r === null ? null : JSON.stringify(r)))],
   );
 }
+
+const leaseNotHeld = () => new SluiceError('PULL_ALREADY_RUNNING', 'this pull lost its lease to another pull of the dataset; nothing was written');
 
 /**
  * Holds the lease row's lock for the transaction, and renews the lease with it (HeldLease.renewed

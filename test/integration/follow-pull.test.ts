@@ -184,6 +184,23 @@ describe('[STREAM] sluice pull --follow', () => {
     await expect(run.result).rejects.toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
   });
 
+  it("a pull that does not hold the lease cannot forget the dataset's QoS 2 receipts or rewrite its session's filters", async () => {
+    await add('lease-writes');
+    const { id } = await getDatasetOrThrow(env.store.datasets, defaultWorkspaceKey('lease-writes'));
+    const lease = await env.store.ingest.acquirePullLease(id, 'holder');
+    try {
+      await env.store.prisma.$executeRawUnsafe(`INSERT INTO qos2_receipt (dataset_id, packet_id) VALUES ($1, 7)`, id);
+      // A run that lost the lease and got a fresh broker session: before, it deleted the holder's receipts.
+      await expect(env.store.ingest.clearQos2Receipts(id, 'stale')).rejects.toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
+      await expect(env.store.ingest.saveSessionTopics(id, 'stale', [])).rejects.toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
+      expect([...(await env.store.ingest.loadQos2Receipts(id))]).toEqual([7]);
+      await env.store.ingest.clearQos2Receipts(id, 'holder');
+      expect((await env.store.ingest.loadQos2Receipts(id)).size).toBe(0);
+    } finally {
+      await lease.release();
+    }
+  });
+
   it('a renewal sent while the lease passes to the next pull of a run waits its turn and does not fence the run', async () => {
     await add('lease-turns');
     const { id } = await getDatasetOrThrow(env.store.datasets, defaultWorkspaceKey('lease-turns'));
