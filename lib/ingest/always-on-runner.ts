@@ -93,9 +93,7 @@ export function startAlwaysOnRunner(opts: {
           log(`always-on ${dataset.name} failed: ${(err as Error).message}; trying again in ${delayMs / 1000} s`);
         },
       )
-      .finally(() => {
-        running.delete(id);
-      });
+      .finally(() => running.delete(id));
     running.set(id, { stop, done });
   };
 

@@ -8,7 +8,7 @@ import { Waker } from './waker';
 import { z } from 'zod';
 import { checkedOptions, definedOptions, positiveCount, timerMs } from './pull-options';
 import { PendingPubrels } from './pending-pubrels';
-import { ensureLeaseHeld } from './lease-fence';
+import { completeWhileHeld, ensureLeaseHeld } from './lease-fence';
 import { MAX_BATCH_BYTES, MessageQueue } from './message-queue';
 import { DEFAULT_COMPACTION, TailCompactor, type CompactionOptions, type CompactionResult } from './compact-tail';
 
@@ -233,11 +233,7 @@ class FollowRun {
       },
       onPubrel: (id) => {
         if (generation !== this.generation) return;
-        const session = this.session;
-        // Answered at once only while the lease holds: without it the receipts this run knows may
-        // be stale (another holder may have one for this id), and the PUBREL waits for a commit,
-        // which checks the lease.
-        if (this.pubrels.add(id, this.writer.receipts, session && this.lease.held() ? (unknown) => session.complete(unknown) : undefined)) this.touch();
+        if (this.pubrels.add(id, this.writer.receipts, completeWhileHeld(this.lease, this.session))) this.touch();
       },
       onError: (err) => {
         if (generation !== this.generation) return;

@@ -1,3 +1,4 @@
+import type { MqttSession } from './fetch/mqtt-session';
 import type { PullLease } from './ports';
 
 /**
@@ -8,4 +9,13 @@ import type { PullLease } from './ports';
  */
 export async function ensureLeaseHeld(lease: PullLease): Promise<void> {
   if (!lease.held()) await lease.confirm();
+}
+
+/**
+ * How a run answers a PUBREL it has no receipt for (PendingPubrels.add): at once on `session`
+ * while the lease holds; otherwise not (undefined), so it waits for a commit, which checks the
+ * lease — the receipts a run without the lease knows may be stale.
+ */
+export function completeWhileHeld(lease: PullLease, session: MqttSession | undefined): ((id: number) => void) | undefined {
+  return session && lease.held() ? (id) => session.complete(id) : undefined;
 }

@@ -13,7 +13,7 @@ import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver 
 import { Waker } from './waker';
 import { InflightWindow, SMALLEST_INFLIGHT_WINDOW } from './inflight-window';
 import { PendingPubrels } from './pending-pubrels';
-import { ensureLeaseHeld } from './lease-fence';
+import { completeWhileHeld, ensureLeaseHeld } from './lease-fence';
 import { readAheadPlan } from './read/read-ahead';
 import { MessageQueue, messageBytes } from './message-queue';
 import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
@@ -226,9 +226,7 @@ class PullRun {
     const handlers: MqttSessionHandlers = {
       onMessage: (m) => this.onMessage(m),
       onPubrel: (id) => {
-        const session = this.session;
-        // Answered at once only while the lease holds (PullLease.held); else it waits for a commit.
-        if (this.pubrels.add(id, this.writer.receipts, session && this.a.lease.held() ? (unknown) => session.complete(unknown) : undefined)) this.touch();
+        if (this.pubrels.add(id, this.writer.receipts, completeWhileHeld(this.a.lease, this.session))) this.touch();
       },
       onError: (err) => {
         this.failure ??= err;
