@@ -121,6 +121,13 @@ const STABLE_SESSION_MS = 30_000;
 
 /** Connection failures a follow run outlives: it connects again. Anything else (credentials, TLS, policy) ends it. */
 const RECONNECTABLE = new Set(['CONNECTION_LOST', 'BROKER_UNREACHABLE']);
+/**
+ * Once this run's subscription was accepted, a refusal of it on a later connection is outlived too:
+ * a broker that restarts hangs up between CONNACK and SUBACK, which is how RabbitMQ says "not
+ * authorized" (the run ended for good on a restart it happened to meet mid-subscription), and a
+ * permission taken away may be given back. Each attempt is reported (onReconnect) with the reason.
+ */
+const RECONNECTABLE_AFTER_A_SESSION = new Set([...RECONNECTABLE, 'BROKER_NOT_AUTHORIZED']);
 
 class FollowRun {
   private readonly writer: SliceWriter;
@@ -168,14 +175,16 @@ class FollowRun {
     await this.compactor?.start();
     this.writer.receipts = await store.loadQos2Receipts(head.id);
     let delay = this.o.reconnectMinMs;
+    let hadSession = false;
     try {
       while (!this.a.signal.aborted) {
         let connectedAt: number;
         try {
           await this.connect();
           connectedAt = Date.now();
+          hadSession = true;
         } catch (err) {
-          if (!isSluiceError(err) || !RECONNECTABLE.has(err.code)) throw err;
+          if (!isSluiceError(err) || !(hadSession ? RECONNECTABLE_AFTER_A_SESSION : RECONNECTABLE).has(err.code)) throw err;
           await this.backOff(err, delay);
           delay = Math.min(delay * 2, this.o.reconnectMaxMs);
           continue;

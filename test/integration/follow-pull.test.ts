@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { tableFromIPC } from 'apache-arrow';
-import net from 'node:net';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { inflateSegment } from '../../lib/data/deflate-segments';
@@ -17,6 +16,7 @@ import { useBrokerAndStore } from '../support/broker-and-store';
 import { SLUICE } from '../support/cli';
 import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
+import { startPacketProxy } from '../support/packet-proxy';
 import { TEST_IDLE_MS } from '../support/pull-timing';
 import { TEST_SECRET_KEY } from '../support/test-store';
 import { until } from '../support/until';
@@ -232,28 +232,60 @@ describe('[STREAM] sluice pull --follow', () => {
   });
 
   it('backs off from a broker that accepts each connection and hangs up: only a session that lasted starts the backoff over', async () => {
-    // A proxy to the broker that cuts every connection 300 ms after it opened (CONNACK and SUBACK pass).
-    const proxy = net.createServer((client) => {
-      const upstream = net.connect(env.broker.port, '127.0.0.1');
-      client.pipe(upstream).pipe(client);
-      client.on('error', () => {});
-      upstream.on('error', () => {});
-      setTimeout(() => (client.destroy(), upstream.destroy()), 300);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    // Each connection is cut once the run says it is connected.
+    const proxy = await startPacketProxy({ brokerPort: env.broker.port });
     try {
-      const port = (proxy.address() as net.AddressInfo).port;
-      await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-hangup', port, topics: [{ path: 'follow-hangup/#', qos: 'AtLeastOnce' }] }) });
+      await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-hangup', port: proxy.port, topics: [{ path: 'follow-hangup/#', qos: 'AtLeastOnce' }] }) });
       const delays: number[] = [];
-      const run = follow('follow-hangup', { follow: { reconnectMinMs: 20, reconnectMaxMs: 640 }, onReconnect: ({ delayMs }) => delays.push(delayMs) });
-      await until(async () => delays.length >= 6);
+      const run = follow('follow-hangup', { follow: { reconnectMinMs: 20, reconnectMaxMs: 640 }, onConnected: () => proxy.hangUp(), onReconnect: ({ delayMs }) => delays.push(delayMs) });
+      await Promise.race([until(async () => delays.length >= 6), run.result]);
       run.stop.abort();
       await run.result;
       // Doubled per attempt from 20 ms, each wait jittered to half-to-all of it: the sixth is at
       // least 320 ms. Before, every successful connection reset it to 20 ms, for ever.
       expect(delays[5]).toBeGreaterThanOrEqual(320);
     } finally {
-      proxy.close();
+      await proxy.close();
+    }
+  });
+
+  it('outlives a broker that hangs up on its resubscription, once its subscription was accepted; a refusal on its first connection ends it', async () => {
+    // The first session subscribes and is cut once connected; the next is told its session is gone
+    // (as by a broker restarted without persistence) and hung up on when it subscribes again, as a
+    // broker going down mid-subscription does and as RabbitMQ says "not authorized"; the one after
+    // resumes. Before, the run ended at the second with BROKER_NOT_AUTHORIZED.
+    let refuseNextSubscription = false;
+    const proxy = await startPacketProxy({
+      brokerPort: env.broker.port,
+      fromBroker: (p) => (refuseNextSubscription && p.cmd === 'connack' ? { rewrite: { ...p, sessionPresent: false } } : 'pass'),
+      fromClient: (p) => (refuseNextSubscription && p.cmd === 'subscribe' ? ((refuseNextSubscription = false), 'hang up') : 'pass'),
+    });
+    try {
+      await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-resubscribe', port: proxy.port, topics: [{ path: 'follow-resubscribe/#', qos: 'AtLeastOnce' }] }) });
+      const errors: string[] = [];
+      let sessions = 0;
+      const onConnected = () => {
+        if (++sessions > 1) return;
+        refuseNextSubscription = true;
+        proxy.hangUp();
+      };
+      const run = follow('follow-resubscribe', { follow: { reconnectMinMs: 10, reconnectMaxMs: 20 }, onConnected, onReconnect: ({ error }) => errors.push(error.code) });
+      await Promise.race([until(() => sessions === 2), run.result]);
+      expect(errors).toContain('BROKER_NOT_AUTHORIZED');
+      await publish('follow-resubscribe/a', range(0, 3));
+      await run.committed(3);
+      run.stop.abort();
+      await run.result;
+    } finally {
+      await proxy.close();
+    }
+    // The same hang-up on a run's first connection is an answer, not an accident: it ends the run.
+    const refusing = await startPacketProxy({ brokerPort: env.broker.port, fromClient: (p) => (p.cmd === 'subscribe' ? 'hang up' : 'pass') });
+    try {
+      await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-refused', port: refusing.port, topics: [{ path: 'follow-refused/#', qos: 'AtLeastOnce' }] }) });
+      await expect(followPull({ store: env.store.ingest, dataset: defaultWorkspaceKey('follow-refused'), signal: new AbortController().signal })).rejects.toMatchObject({ code: 'BROKER_NOT_AUTHORIZED' });
+    } finally {
+      await refusing.close();
     }
   });
 

@@ -1,0 +1,70 @@
+import net from 'node:net';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+
+/** What the proxy does with a packet: pass it on (as given, or rewritten), or hang up instead of passing it. */
+export type PacketVerdict = 'pass' | 'hang up' | { rewrite: Packet };
+type Judge = (packet: Packet) => PacketVerdict;
+
+/**
+ * A TCP proxy in front of a real MQTT broker that decides packet by packet what reaches the other
+ * side: fault injection at exact points of a session (instead of a SUBSCRIBE, once the client is
+ * connected), where a timer would race a busy machine. Packets are parsed and generated again in the
+ * protocol version the client's CONNECT asked for (Sluice tries MQTT 5 first).
+ */
+export interface PacketProxy {
+  port: number;
+  /**
+   * Hangs up every open connection. A hang-up the test calls once its client says it is connected,
+   * not one written right behind a packet: mqtt.js may see such a close before it has handled the
+   * packet, as a hang-up instead of it.
+   */
+  hangUp(): void;
+  close(): Promise<void>;
+}
+
+export async function startPacketProxy(opts: { brokerPort: number; fromBroker?: Judge; fromClient?: Judge }): Promise<PacketProxy> {
+  const open = new Set<() => void>();
+  const server = net.createServer((client) => {
+    const broker = net.connect({ host: '127.0.0.1', port: opts.brokerPort });
+    const end = () => {
+      open.delete(end);
+      client.destroy();
+      broker.destroy();
+    };
+    open.add(end);
+    client.on('close', end).on('error', end);
+    broker.on('close', end).on('error', end);
+
+    let protocolVersion = 4;
+    const relay = (packet: Packet, to: net.Socket, judge?: Judge) => {
+      if (!open.has(end)) return;
+      const verdict = judge?.(packet) ?? 'pass';
+      if (verdict === 'hang up') return end();
+      to.write(mqttPacket.generate(typeof verdict === 'object' ? verdict.rewrite : packet, { protocolVersion }));
+    };
+    const fromClient = mqttPacket.parser({ protocolVersion });
+    fromClient.on('packet', (packet) => {
+      if (packet.cmd === 'connect') protocolVersion = packet.protocolVersion ?? 4;
+      relay(packet, broker, opts.fromClient);
+    });
+    client.on('data', (chunk) => fromClient.parse(chunk));
+    // The broker speaks only after the client's CONNECT, so its parser is made knowing the version.
+    let fromBroker: ReturnType<typeof mqttPacket.parser> | undefined;
+    broker.on('data', (chunk) => {
+      fromBroker ??= mqttPacket.parser({ protocolVersion }).on('packet', (packet) => relay(packet, client, opts.fromBroker));
+      fromBroker.parse(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    hangUp: () => {
+      for (const end of [...open]) end();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const end of [...open]) end();
+        server.close(() => resolve());
+      }),
+  };
+}
