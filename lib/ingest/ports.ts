@@ -54,6 +54,13 @@ export interface StoredRow {
 /** A row staged for the pull's slice: a StoredRow before it has an offset and a system time. */
 export type StagedRow = Omit<StoredRow, 'offset' | 'systemTime'>;
 
+/** Rows staged in one commit, with the data schema (dataSchemaOf their layout) they were staged under: their cells are by its column positions. */
+export interface StagedBatch {
+  /** Null for a batch staged before staged batches recorded it: read under the pull's own layout. */
+  dataSchema: DataSchema | null;
+  rows: StagedRow[];
+}
+
 export interface QuarantineRecord {
   topic: string;
   qos: number;
@@ -118,7 +125,7 @@ export interface SliceCommit {
    * acknowledged after this commit (a window of an MQTT 3.1.1 broker, a batch of a large backlog).
    * `position` is the first row's place in the coming slice.
    */
-  stage?: { position: number; rows: StagedRow[] };
+  stage?: { position: number; rows: StagedRow[]; dataSchema: DataSchema };
   /**
    * With `slice`: how many staged rows lead it. They are every staged row of the dataset (the
    * lease admits one pull) and are deleted in the same transaction.
@@ -268,8 +275,8 @@ export interface IngestStore {
   replaceKeyState(dataset: { id: string; num: number }, signature: string, state: Map<string, JsonRow | null>, seen?: SeenKeyGroup[]): Promise<void>;
   /** Committed rows with offsets in [fromOffset, toOffset), in offset order, in batches (one per slice). */
   readRows(datasetNum: number, opts?: { fromOffset?: bigint; toOffset?: bigint; batchSize?: number }): AsyncIterable<StoredRow[]>;
-  /** Staged rows a pull left unpublished (it was killed), in slice order. */
-  loadStagedRows(datasetNum: number): Promise<StagedRow[]>;
+  /** Staged rows a pull left unpublished (it was killed), batch by batch in slice order. */
+  loadStagedRows(datasetNum: number): Promise<StagedBatch[]>;
   loadQos2Receipts(datasetId: string): Promise<Set<number>>;
   /**
    * Forgets the QoS 2 receipts of a broker session that no longer exists. Only while `pullId` holds

@@ -17,7 +17,7 @@ import { inferReadSchema } from './read/infer-schema';
 import { readAheadPlan } from './read/read-ahead';
 import { readMessage } from './read/read-message';
 import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, withEventTimeColumn, type SliceLayout } from './slice-layout';
-import { fillEventTimes, fromStagedRow, stageSlice, toStagedRow } from './stage-slice';
+import { fillEventTimes, fromStagedRow, stageSlice, takeOverStaged, toStagedRow } from './stage-slice';
 
 export interface Clock {
   now(): Date;
@@ -153,11 +153,12 @@ export class SliceWriter {
   /** Takes in the rows a killed pull staged (they lead the next slice) and brings the key state up to date. */
   async start(): Promise<void> {
     const { store, head } = this.a;
-    const leftovers = await store.loadStagedRows(head.num);
-    if (leftovers.length && !this.schema) throw new Error(`${head.name} has staged rows but no read schema to read them with`);
+    const batches = await store.loadStagedRows(head.num);
+    if (batches.length && !this.schema) throw new Error(`${head.name} has staged rows but no read schema to read them with`);
     if (this.schema) {
-      this.staged = leftovers.map((r) => fromStagedRow(r, this.schema!.layout));
-      this.stagedStored = leftovers;
+      const { layout } = this.schema;
+      this.stagedStored = takeOverStaged(batches, layout, head.name);
+      this.staged = this.stagedStored.map((r) => fromStagedRow(r, layout));
       await this.ensureKeyState(this.schema);
     }
   }
@@ -238,7 +239,7 @@ export class SliceWriter {
     if (seen) for (const k of changes!.upserts.keys()) overlay(k, null);
     for (const k of changes?.deletes ?? []) overlay(k, DELETED);
     const stored = merged.map((r) => toStagedRow(r, schema!.layout));
-    const stage = !publish && merged.length ? { position: unstage, rows: stored } : undefined;
+    const stage = !publish && merged.length ? { position: unstage, rows: stored, dataSchema: dataSchemaOf(schema!.layout) } : undefined;
     for (const row of merged) this.staged.push(row);
     for (const row of stored) this.stagedStored.push(row);
     const head = this.head;

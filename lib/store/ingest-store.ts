@@ -6,7 +6,7 @@ import type { JsonValue } from '../data/row';
 import { RESERVED_FIELD_NAME, type DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
-import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullLease, PullOutcome, SeenKeyGroup, SliceCommit, StagedRow, StoredBlock, StoredRow, StoredSliceArrow, TailAddData, TailReplacement } from '../ingest/ports';
+import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullLease, PullOutcome, SeenKeyGroup, SliceCommit, StagedBatch, StagedRow, StoredBlock, StoredRow, StoredSliceArrow, TailAddData, TailReplacement } from '../ingest/ports';
 import type { HashedBlock } from '../chain/metadata-block';
 import type { PrismaClient } from './prisma';
 import { inTransaction } from './pg-transaction';
@@ -187,9 +187,9 @@ export class PostgresIngestStore implements IngestStore {
     return sliceRows(this.pool, datasetNum, opts.fromOffset ?? 0n, opts.toOffset);
   }
 
-  async loadStagedRows(datasetNum: number): Promise<StagedRow[]> {
-    const { rows } = await this.pool.query<{ rows: string }>('SELECT rows FROM staged_batch WHERE dataset_num = $1 ORDER BY position', [datasetNum]);
-    return rows.flatMap((b) => parseStagedBatch(b.rows));
+  async loadStagedRows(datasetNum: number): Promise<StagedBatch[]> {
+    const { rows } = await this.pool.query<{ rows: string; data_schema: string | null }>('SELECT rows, data_schema FROM staged_batch WHERE dataset_num = $1 ORDER BY position', [datasetNum]);
+    return rows.map((b) => ({ dataSchema: b.data_schema === null ? null : (JSON.parse(b.data_schema) as DataSchema), rows: parseStagedBatch(b.rows) }));
   }
 
   async loadQos2Receipts(datasetId: string): Promise<Set<number>> {
@@ -273,11 +273,12 @@ export class PostgresIngestStore implements IngestStore {
         await db.query('UPDATE dataset SET inferred_read_schema = $1::jsonb WHERE id = $2', [JSON.stringify(c.inferredReadSchema), c.datasetId]);
       }
       if (c.stage && c.stage.rows.length) {
-        await db.query('INSERT INTO staged_batch (dataset_num, position, row_count, rows) VALUES ($1, $2, $3, $4)', [
+        await db.query('INSERT INTO staged_batch (dataset_num, position, row_count, rows, data_schema) VALUES ($1, $2, $3, $4, $5)', [
           c.datasetNum,
           c.stage.position,
           c.stage.rows.length,
           stagedBatchText(c.stage.rows),
+          JSON.stringify(c.stage.dataSchema),
         ]);
       }
       if (c.slice) {

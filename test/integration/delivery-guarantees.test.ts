@@ -2,6 +2,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
+import { updateDatasetManifest } from '../../lib/datasets/update-dataset-manifest';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { openStore, type Store } from '../../lib/store/open-store';
@@ -123,6 +124,46 @@ describe('[DELIVERY] SIGKILL at random points of MQTT 3.1.1 pulls: one slice per
     expect(addData).toHaveLength(pulls.reduce((n, p) => n + p.slices, 0));
     expect(await store.ingest.loadStagedRows(ds.num)).toEqual([]);
     expect((await verifyDataset(store, defaultWorkspaceKey(name))).problems).toEqual([]);
+  });
+});
+
+describe('[DELIVERY] rows a killed MQTT 3.1.1 pull staged outlive a change of the read schema', () => {
+  // Staged rows were acknowledged to the broker: the next pull must publish them. They are stored
+  // by column position; before, the next pull read them with the schema of the day, so a column
+  // added in the middle (allowed while nothing is committed) moved every value one column over.
+  const fields = (...columns: [string, string][]) => columns.map(([name, type]) => `            - name: ${name}\n              type: ${type}`).join('\n');
+  const original = fields(['event_time', 'Timestamp'], ['device', 'String'], ['value', 'Float64']);
+  const manifest = (name: string, f: string) => mqttManifest({ name, port: broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }], fields: f });
+  const pull311 = (name: string) => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, protocolVersion: 4 } });
+  const stagedCount = async (name: string) => (await store.ingest.loadStagedRows((await store.datasets.find(defaultWorkspaceKey(name)))!.num)).reduce((n, b) => n + b.rows.length, 0);
+
+  /** A dataset whose pull was killed after staging its first window of 20 of 60 readings. */
+  async function killedWhileStaging(name: string) {
+    await addDataset({ store, manifest: manifest(name, original) });
+    await pull311(name);
+    await publish(`${name}/x`, Array.from({ length: 60 }, (_, v) => reading(v)));
+    expect((await crashingPull(name, 'after', 'stage:1', '4')).signal).toBe('SIGKILL');
+    expect(await stagedCount(name)).toBe(20);
+  }
+
+  it('a column added between staging and publishing: every staged value stays in its column, the new one is null', async () => {
+    await killedWhileStaging('staged-moved');
+    await updateDatasetManifest({ store, dataset: defaultWorkspaceKey('staged-moved'), manifest: manifest('staged-moved', fields(['event_time', 'Timestamp'], ['site', '{kind: Option, inner: String}'], ['device', 'String'], ['value', 'Float64'])) });
+    expect(await pull311('staged-moved')).toMatchObject({ rowsCommitted: 60, quarantined: 0 });
+    const rows = await committedRows(store, 'staged-moved');
+    expect(rows.map((r) => [r.site, r.device, r.value]).sort((a, b) => (a[2] as number) - (b[2] as number))).toEqual(Array.from({ length: 60 }, (_, v) => [null, 'd1', v]));
+    expect((await verifyDataset(store, defaultWorkspaceKey('staged-moved'))).problems).toEqual([]);
+  });
+
+  it('a staged column retyped: the pull is refused naming it, nothing staged is lost, and it publishes once the type is back', async () => {
+    await killedWhileStaging('staged-retyped');
+    const key = defaultWorkspaceKey('staged-retyped');
+    await updateDatasetManifest({ store, dataset: key, manifest: manifest('staged-retyped', fields(['event_time', 'Timestamp'], ['device', 'String'], ['value', 'String'])) });
+    await expect(pull311('staged-retyped')).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringMatching(/20 rows.*"value" as Float64.*String/s) });
+    expect(await stagedCount('staged-retyped')).toBe(20);
+    await updateDatasetManifest({ store, dataset: key, manifest: manifest('staged-retyped', original) });
+    await pull311('staged-retyped');
+    expect((await values('staged-retyped')).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, v) => v));
   });
 });
 

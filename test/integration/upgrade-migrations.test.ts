@@ -179,7 +179,7 @@ describe('[UPGRADE] slices become the one copy of committed data (20261205120000
       expect((await db.query('SELECT count(*)::int AS n FROM key_state')).rows[0].n).toBe(0);
       expect((await db.query(`SELECT state_signature FROM dataset WHERE id = $1`, [d.id])).rows[0].state_signature).toBeNull();
       await expect(db.query('SELECT 1 FROM data_row')).rejects.toThrow(/does not exist/);
-      expect(await store.ingest.loadStagedRows(d.num)).toEqual([{ op: 0, eventTime: new Date('2026-01-03T00:00:00.123Z'), data: ['d9', 1.25] }]);
+      expect(await store.ingest.loadStagedRows(d.num)).toEqual([{ dataSchema: null, rows: [{ op: 0, eventTime: new Date('2026-01-03T00:00:00.123Z'), data: ['d9', 1.25] }] }]);
     } finally {
       await store.close();
       await db.end();
