@@ -1,8 +1,8 @@
 import { SluiceError, isSluiceError } from '../errors';
-import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type ReceivedMessage, type TopicSubscription } from './fetch/mqtt-session';
+import { qosDowngrades, SubscriptionFailed, type MqttSession, type MqttSessionHandlers, type ReceivedMessage, type TopicSubscription } from './fetch/mqtt-session';
 import type { PullCounters, PullLease } from './ports';
 import { recordedPull, type PullResult } from './recorded-pull';
-import { pullSessionOptions, resolvePullSource, type ResolvedPullSource, type RunPollingIngestArgs } from './run-polling-ingest';
+import { openPullSession, pullSessionOptions, resolvePullSource, type ResolvedPullSource, type RunPollingIngestArgs } from './run-polling-ingest';
 import { SliceWriter, type PreparedCommit } from './slice-writer';
 import { Waker } from './waker';
 import { z } from 'zod';
@@ -122,12 +122,13 @@ const STABLE_SESSION_MS = 30_000;
 /** Connection failures a follow run outlives: it connects again. Anything else (credentials, TLS, policy) ends it. */
 const RECONNECTABLE = new Set(['CONNECTION_LOST', 'BROKER_UNREACHABLE']);
 /**
- * Once this run's subscription was accepted, a refusal of it on a later connection is outlived too:
- * a broker that restarts hangs up between CONNACK and SUBACK, which is how RabbitMQ says "not
- * authorized" (the run ended for good on a restart it happened to meet mid-subscription), and a
- * permission taken away may be given back. Each attempt is reported (onReconnect) with the reason.
+ * Once this run's subscription was accepted, a refusal of it on a later connection is outlived a
+ * few times in a row: a broker that restarts can hang up between CONNACK and SUBACK, which is how
+ * RabbitMQ says "not authorized" (the run ended for good on a restart it happened to meet
+ * mid-subscription). A refusal that persists is an answer: the run ends with it (the always-on
+ * worker tries the dataset again later, with its own backoff) rather than hold the lease for ever.
  */
-const RECONNECTABLE_AFTER_A_SESSION = new Set([...RECONNECTABLE, 'BROKER_NOT_AUTHORIZED']);
+const REFUSALS_OUTLIVED = 5;
 
 class FollowRun {
   private readonly writer: SliceWriter;
@@ -176,6 +177,7 @@ class FollowRun {
     this.writer.receipts = await store.loadQos2Receipts(head.id);
     let delay = this.o.reconnectMinMs;
     let hadSession = false;
+    let refusedInARow = 0;
     try {
       while (!this.a.signal.aborted) {
         let connectedAt: number;
@@ -183,8 +185,10 @@ class FollowRun {
           await this.connect();
           connectedAt = Date.now();
           hadSession = true;
+          refusedInARow = 0;
         } catch (err) {
-          if (!isSluiceError(err) || !(hadSession ? RECONNECTABLE_AFTER_A_SESSION : RECONNECTABLE).has(err.code)) throw err;
+          const outlived = isSluiceError(err) && (RECONNECTABLE.has(err.code) || (err.code === 'BROKER_NOT_AUTHORIZED' && hadSession && ++refusedInARow < REFUSALS_OUTLIVED));
+          if (!outlived) throw err;
           await this.backOff(err, delay);
           delay = Math.min(delay * 2, this.o.reconnectMaxMs);
           continue;
@@ -192,6 +196,12 @@ class FollowRun {
         const lost = await this.receiveLoop();
         if (!lost) break;
         await this.dropSession();
+        // Rows staged for an MQTT 3.1.1 broker were acknowledged: they become a slice now, not
+        // whenever the broker is back.
+        if (this.writer.stagedCount) {
+          await this.commitBatch([], [], true);
+          await this.inFlight;
+        }
         // Only a session that lasted starts the backoff over: a broker that accepts each connection
         // and hangs up at once (or another client taking the session) would be reconnected to
         // every reconnectMinMs for as long as the run lasts.
@@ -253,7 +263,13 @@ class FollowRun {
     this.lost = undefined;
     // Two batches may be unacknowledged at once: one committing, the next filling.
     const sessionOptions = pullSessionOptions({ ...this.r, head: { ...this.r.head, sessionTopics: this.sessionTopics } }, 2 * this.o.batchSize, false);
-    const session = await (this.a.openSession ?? openMqttSession)(sessionOptions, handlers);
+    let session: MqttSession;
+    try {
+      session = await openPullSession({ store, head, pullId: this.pullId, openSession: this.a.openSession }, sessionOptions, handlers);
+    } catch (err) {
+      if (err instanceof SubscriptionFailed) this.sessionTopics = [];
+      throw err;
+    }
     this.session = session;
     await ensureLeaseHeld(this.lease);
     this.pubrels.completeUnknown(this.writer.receipts, (id) => session.complete(id));

@@ -2,7 +2,7 @@ import { canonicalJson } from '../data/canonical-json';
 import { SluiceError } from '../errors';
 import { secretsForConnection, type StoredSecrets } from '../secrets/secret-release';
 import type { TemplateLookup } from '../odf';
-import { openMqttSession, qosDowngrades, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type OpenMqttSession, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
+import { openMqttSession, qosDowngrades, SubscriptionFailed, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type OpenMqttSession, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
 import { SessionRelay } from './fetch/session-relay';
 import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt-source-config';
 import type { DatasetHead, IngestStore, PullCounters, PullLease } from './ports';
@@ -149,6 +149,24 @@ export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head'
   };
 }
 
+/**
+ * Opens a dataset's broker session for `pullId` (which holds the lease). When its subscription
+ * failed, the broker may keep a session holding only some of the filters: the filters recorded
+ * for it are forgotten, so the next connection subscribes them all instead of resuming it.
+ */
+export async function openPullSession(
+  a: { store: IngestStore; head: DatasetHead; pullId: string; openSession?: OpenMqttSession },
+  options: MqttSessionOptions,
+  handlers: MqttSessionHandlers,
+): Promise<MqttSession> {
+  try {
+    return await (a.openSession ?? openMqttSession)(options, handlers);
+  } catch (err) {
+    if (err instanceof SubscriptionFailed) await a.store.saveSessionTopics(a.head.id, a.pullId, []);
+    throw err;
+  }
+}
+
 interface PullRunArgs extends Omit<RunPollingIngestArgs, 'options' | 'clock'>, ResolvedPullSource {
   pullId: string;
   lease: PullLease;
@@ -243,7 +261,7 @@ class PullRun {
     // Attached before the CONNACK: a resumed session's queued messages follow it in the same read.
     this.relay.attach(handlers);
     // Snapshot pulls re-subscribe so retained messages (each topic's current state) arrive again.
-    this.session ??= await (this.a.openSession ?? openMqttSession)(pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay);
+    this.session ??= await openPullSession(this.a, pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay);
     if (handed) this.session.resumeReceiving();
     const session = this.session;
     await ensureLeaseHeld(this.a.lease);

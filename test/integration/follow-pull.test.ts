@@ -16,7 +16,7 @@ import { useBrokerAndStore } from '../support/broker-and-store';
 import { SLUICE } from '../support/cli';
 import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
-import { startPacketProxy } from '../support/packet-proxy';
+import { lostSessionRefusing, startPacketProxy } from '../support/packet-proxy';
 import { TEST_IDLE_MS } from '../support/pull-timing';
 import { TEST_SECRET_KEY } from '../support/test-store';
 import { until } from '../support/until';
@@ -56,12 +56,16 @@ function follow(name: string, extra: Partial<FollowPullArgs> = {}) {
     ...extra,
   });
   // A run that fails ends every wait with its error instead of leaving the test hanging.
+  // A test that expects the failure awaits `result`, not these: they count as handled.
   const failed = result.then(() => new Promise<never>(() => {}));
+  failed.catch(() => undefined);
+  const subscribedOrFailed = Promise.race([subscribed, failed]);
+  subscribedOrFailed.catch(() => undefined);
   return {
     stop,
     commits,
     result,
-    subscribed: Promise.race([subscribed, failed]),
+    subscribed: subscribedOrFailed,
     committed: (rows: number) =>
       Promise.race([new Promise<void>((resolve) => ((commits.at(-1)?.totals.rowsCommitted ?? 0) >= rows ? resolve() : waiters.push({ rows, resolve }))), failed]),
   };
@@ -249,33 +253,38 @@ describe('[STREAM] sluice pull --follow', () => {
     }
   });
 
-  it('outlives a broker that hangs up on its resubscription, once its subscription was accepted; a refusal on its first connection ends it', async () => {
+  it('outlives a broker that hangs up on its resubscription, once its subscription was accepted; a refusal that persists, or on its first connection, ends it', async () => {
     // The first session subscribes and is cut once connected; the next is told its session is gone
     // (as by a broker restarted without persistence) and hung up on when it subscribes again, as a
     // broker going down mid-subscription does and as RabbitMQ says "not authorized"; the one after
-    // resumes. Before, the run ended at the second with BROKER_NOT_AUTHORIZED.
-    let refuseNextSubscription = false;
+    // subscribes again. Before, the run ended at the second with BROKER_NOT_AUTHORIZED.
+    let refuseSubscriptions = 0;
     const proxy = await startPacketProxy({
       brokerPort: env.broker.port,
-      fromBroker: (p) => (refuseNextSubscription && p.cmd === 'connack' ? { rewrite: { ...p, sessionPresent: false } } : 'pass'),
-      fromClient: (p) => (refuseNextSubscription && p.cmd === 'subscribe' ? ((refuseNextSubscription = false), 'hang up') : 'pass'),
+      fromBroker: (p) => (refuseSubscriptions && p.cmd === 'connack' ? { rewrite: { ...p, sessionPresent: false } } : 'pass'),
+      fromClient: (p) => (refuseSubscriptions && p.cmd === 'subscribe' ? (refuseSubscriptions--, 'hang up') : 'pass'),
     });
     try {
       await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-resubscribe', port: proxy.port, topics: [{ path: 'follow-resubscribe/#', qos: 'AtLeastOnce' }] }) });
       const errors: string[] = [];
       let sessions = 0;
-      const onConnected = () => {
-        if (++sessions > 1) return;
-        refuseNextSubscription = true;
-        proxy.hangUp();
-      };
-      const run = follow('follow-resubscribe', { follow: { reconnectMinMs: 10, reconnectMaxMs: 20 }, onConnected, onReconnect: ({ error }) => errors.push(error.code) });
+      const run = follow('follow-resubscribe', {
+        follow: { reconnectMinMs: 10, reconnectMaxMs: 20 },
+        onConnected: () => void sessions++,
+        onReconnect: ({ error }) => errors.push(error.code),
+      });
+      await Promise.race([until(() => sessions === 1), run.result]);
+      refuseSubscriptions = 1;
+      proxy.hangUp();
       await Promise.race([until(() => sessions === 2), run.result]);
-      expect(errors).toContain('BROKER_NOT_AUTHORIZED');
+      expect(errors).toEqual(['CONNECTION_LOST', 'BROKER_NOT_AUTHORIZED']);
       await publish('follow-resubscribe/a', range(0, 3));
       await run.committed(3);
-      run.stop.abort();
-      await run.result;
+      // Refused for good: after four refusals in a row the fifth ends the run with it.
+      refuseSubscriptions = Infinity;
+      proxy.hangUp();
+      await expect(run.result).rejects.toMatchObject({ code: 'BROKER_NOT_AUTHORIZED' });
+      expect(errors.slice(2)).toEqual(['CONNECTION_LOST', ...Array(4).fill('BROKER_NOT_AUTHORIZED')]);
     } finally {
       await proxy.close();
     }
@@ -286,6 +295,57 @@ describe('[STREAM] sluice pull --follow', () => {
       await expect(followPull({ store: env.store.ingest, dataset: defaultWorkspaceKey('follow-refused'), signal: new AbortController().signal })).rejects.toMatchObject({ code: 'BROKER_NOT_AUTHORIZED' });
     } finally {
       await refusing.close();
+    }
+  });
+
+  it('a filter refused on a reconnection is subscribed again on the next one: the session the broker kept is not taken to hold it', async () => {
+    // Before, the run's third connection resumed the session the broker kept after the refusal,
+    // which lacked fr/b/#, and sent no SUBSCRIBE: what was published there never came, silently.
+    const broker = lostSessionRefusing('follow-partial/b/#');
+    const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromClient: broker.fromClient, fromBroker: broker.fromBroker });
+    try {
+      const topics = [{ path: 'follow-partial/a/#', qos: 'AtLeastOnce' as const }, { path: 'follow-partial/b/#', qos: 'AtLeastOnce' as const }];
+      await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-partial', port: proxy.port, topics }) });
+      const errors: string[] = [];
+      let sessions = 0;
+      const run = follow('follow-partial', { follow: { reconnectMinMs: 10, reconnectMaxMs: 20 }, onConnected: () => void sessions++, onReconnect: ({ error }) => errors.push(error.code) });
+      await Promise.race([until(() => sessions === 1), run.result]);
+      broker.arm();
+      proxy.hangUp();
+      await Promise.race([until(() => sessions === 2), run.result]);
+      expect(errors).toEqual(['CONNECTION_LOST', 'BROKER_NOT_AUTHORIZED']);
+      await publish('follow-partial/a/x', [0, 1]);
+      await publish('follow-partial/b/x', [2, 3]);
+      await run.committed(4);
+      run.stop.abort();
+      await run.result;
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('rows staged for an MQTT 3.1.1 broker become a slice when the broker goes away, not when it is back', async () => {
+    let brokerGone = false;
+    const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromClient: (p) => (brokerGone && p.cmd === 'connect' ? 'hang up' : 'pass') });
+    try {
+      await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-staged-gone', port: proxy.port, topics: [{ path: 'follow-staged-gone/#', qos: 'AtLeastOnce' }] }) });
+      const { num } = await getDatasetOrThrow(env.store.datasets, defaultWorkspaceKey('follow-staged-gone'));
+      const staged = async () => (await env.store.ingest.loadStagedRows(num)).reduce((n, b) => n + b.rows.length, 0);
+      // A commit interval far off: Mosquitto's 3.1.1 windows are staged and acknowledged, not published.
+      const run = follow('follow-staged-gone', { options: { connectTimeoutMs: 2000, protocolVersion: 4 }, follow: { commitIntervalMs: 600_000, reconnectMinMs: 10, reconnectMaxMs: 20 } });
+      await run.subscribed;
+      await publish('follow-staged-gone/a', range(0, 30));
+      await until(async () => (await staged()) === 30);
+      expect(await committedRows(env.store, 'follow-staged-gone')).toEqual([]);
+      brokerGone = true;
+      proxy.hangUp();
+      // Before, the rows waited unpublished for as long as the broker stayed away.
+      await until(async () => (await committedRows(env.store, 'follow-staged-gone')).length === 30);
+      expect(await staged()).toBe(0);
+      run.stop.abort();
+      await run.result;
+    } finally {
+      await proxy.close();
     }
   });
 

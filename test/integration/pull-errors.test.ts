@@ -10,6 +10,7 @@ import { committedRows } from '../support/committed-rows';
 import { freePort } from '../support/free-port';
 import { mqttManifest, type TestManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
+import { lostSessionRefusing, startPacketProxy } from '../support/packet-proxy';
 import { createTestStore } from '../support/test-store';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { TEST_IDLE_MS } from '../support/pull-timing';
@@ -82,6 +83,13 @@ describe('[PULL] bad payloads are quarantined, good ones committed', () => {
   });
 });
 
+/** Publishes one reading of `value` (its own event time) at QoS 1 straight to the broker. */
+async function publishTo(topic: string, value: number) {
+  const c = await mqtt.connectAsync(broker.url);
+  await c.publishAsync(topic, JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1, 0, 0, value)).toISOString(), device: 'd', value }), { qos: 1 });
+  await c.endAsync();
+}
+
 describe('[PULL] errors a user can act on', () => {
   it('wrong password', async () => {
     await add({ name: 'authbad', port: secured.port, username: 'sensor', password: '${{ env.MQTT_PASSWORD }}' });
@@ -99,6 +107,25 @@ describe('[PULL] errors a user can act on', () => {
     await add({ name: 'unreachable', port: await freePort() });
     // Ending at all proves it: a pull that kept retrying would run into the test's timeout.
     await expect(pull('unreachable')).rejects.toMatchObject({ code: 'BROKER_UNREACHABLE', message: expect.stringContaining('no MQTT broker answered') });
+  });
+
+  it('a filter the broker refused fails the pull naming it, and the next pull subscribes it again instead of resuming the session the broker kept without it', async () => {
+    const refusing = lostSessionRefusing('refused-part/b/#');
+    const proxy = await startPacketProxy({ brokerPort: broker.port, fromClient: refusing.fromClient, fromBroker: refusing.fromBroker });
+    try {
+      await add({ name: 'refused-part', port: proxy.port, topics: [{ path: 'refused-part/a/#', qos: 'AtLeastOnce' }, { path: 'refused-part/b/#', qos: 'AtLeastOnce' }] });
+      await pull('refused-part');
+      refusing.arm();
+      await expect(pull('refused-part')).rejects.toMatchObject({ code: 'BROKER_NOT_AUTHORIZED', message: expect.stringContaining('"refused-part/b/#"') });
+      // Before, this pull resumed the kept session and sent no SUBSCRIBE: readings on b never came.
+      await pull('refused-part');
+      await publishTo('refused-part/a/x', 2);
+      await publishTo('refused-part/b/x', 3);
+      await pull('refused-part');
+      expect((await committedRows(store, 'refused-part')).map((r) => r.value).sort()).toEqual([2, 3]);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a broker declaring a huge packet fails the pull from its header, without buffering its body', async () => {

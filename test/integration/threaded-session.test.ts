@@ -4,7 +4,7 @@ import { activeBrokerPolicy, installBrokerPolicy } from '../../lib/brokers/activ
 import { brokerPolicyFrom } from '../../lib/brokers/broker-policy';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
-import type { MqttSessionHandlers, MqttSessionOptions, ReceivedMessage } from '../../lib/ingest/fetch/mqtt-session';
+import { SubscriptionFailed, type MqttSessionHandlers, type MqttSessionOptions, type ReceivedMessage } from '../../lib/ingest/fetch/mqtt-session';
 import { openThreadedMqttSession } from '../../lib/ingest/fetch/threaded-mqtt-session';
 import { readAheadPlan } from '../../lib/ingest/read/read-ahead';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
@@ -13,6 +13,7 @@ import { useBrokerAndStore } from '../support/broker-and-store';
 import { committedRows } from '../support/committed-rows';
 import { freePort } from '../support/free-port';
 import { mqttManifest } from '../support/manifests';
+import { startPacketProxy } from '../support/packet-proxy';
 import { TEST_IDLE_MS } from '../support/pull-timing';
 
 const env = useBrokerAndStore();
@@ -117,6 +118,17 @@ describe('[THREADED SESSION] a pull whose socket runs on its own thread keeps th
     await expect(openThreadedMqttSession(sessionOptions('threaded-none', 'x/#', { url: `mqtt://127.0.0.1:${port}`, connectTimeoutMs: 2000 }), recorder().handlers)).rejects.toMatchObject({
       code: 'BROKER_UNREACHABLE',
     });
+  });
+
+  it('a failed subscription stays one across the thread, so the pull forgets the filters it recorded for the session', async () => {
+    const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromClient: (p) => (p.cmd === 'subscribe' ? 'hang up' : 'pass') });
+    try {
+      const failure = await openThreadedMqttSession(sessionOptions('threaded-refused', 'x/#', { url: `mqtt://127.0.0.1:${proxy.port}` }), recorder().handlers).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(SubscriptionFailed);
+      expect(failure).toMatchObject({ code: 'BROKER_NOT_AUTHORIZED' });
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

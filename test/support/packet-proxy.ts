@@ -68,3 +68,26 @@ export async function startPacketProxy(opts: { brokerPort: number; fromBroker?: 
       }),
   };
 }
+
+/**
+ * Judges for a broker that, once armed, has lost the client's session (its CONNECT is turned into
+ * a clean start) and now refuses one filter: the SUBSCRIBE it gets lacks the filter, and its SUBACK
+ * grants the others and answers 0x80 for it. The session the broker keeps holds the others only.
+ * Disarms itself after that SUBACK.
+ */
+export function lostSessionRefusing(refused: string) {
+  let armed = false;
+  return {
+    arm: () => void (armed = true),
+    fromClient: (p: Packet): PacketVerdict => {
+      if (armed && p.cmd === 'connect') return { rewrite: { ...p, clean: true } };
+      if (armed && p.cmd === 'subscribe') return { rewrite: { ...p, subscriptions: p.subscriptions.filter((s) => s.topic !== refused) } };
+      return 'pass';
+    },
+    fromBroker: (p: Packet): PacketVerdict => {
+      if (!armed || p.cmd !== 'suback') return 'pass';
+      armed = false;
+      return { rewrite: { ...p, granted: [...(p.granted as number[]), 0x80] } };
+    },
+  };
+}

@@ -218,7 +218,7 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
     );
   } catch (err) {
     await close();
-    throw err;
+    throw subscriptionFailed(err, opts.url);
   }
   return {
     sessionPresent: connack.sessionPresent,
@@ -297,6 +297,19 @@ async function ensureSubscribed(client: MqttClient, opts: MqttSessionOptions, se
     const granted = grants.get(t.path);
     return granted === undefined ? { path: t.path, qos: t.qos } : { path: t.path, qos: t.qos, granted };
   });
+}
+
+/**
+ * A session's subscription failed after its CONNACK: refused, hung up on or unanswered. The broker
+ * may keep the session with some, all or none of the filters, so what was recorded of them no
+ * longer holds: the opener forgets it (openPullSession), and the next connection subscribes them
+ * all instead of resuming a session that lacks one (its messages would never come, silently).
+ */
+export class SubscriptionFailed extends SluiceError {}
+
+function subscriptionFailed(err: unknown, url: string): SubscriptionFailed {
+  if (isSluiceError(err)) return new SubscriptionFailed(err.code, err.message, { cause: err });
+  return new SubscriptionFailed('CONNECTION_LOST', `connection to ${url} failed while subscribing: ${(err as Error).message}`, { cause: err });
 }
 
 function subscriptionRefused(filters: string[], code: number): SluiceError {

@@ -3,7 +3,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { activeBrokerPolicy, installBrokerPolicy } from '../../brokers/active-broker-policy';
 import type { BrokerPolicy } from '../../brokers/broker-policy';
 import { isSluiceError, SluiceError, type ErrorCode } from '../../errors';
-import { openMqttSession, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type TopicSubscription } from './mqtt-session';
+import { openMqttSession, SubscriptionFailed, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type TopicSubscription } from './mqtt-session';
 import { batchBytes, batchTransferables, decodeAck, deliverSessionEvents, encodeAck, SessionEventBatcher, UnconsumedEvents, type SessionEventBatch } from './session-thread-wire';
 
 /**
@@ -85,7 +85,7 @@ export function prepareSessionThread(): void {
 
 const SESSION_THREAD_ROLE = 'sluice-mqtt-session';
 
-type WireError = { code?: ErrorCode; message: string };
+type WireError = { code?: ErrorCode; message: string; subscriptionFailed?: true };
 
 type FromSessionThread =
   | { t: 'open'; sessionPresent: boolean; protocolVersion: 4 | 5; topics: TopicSubscription[] }
@@ -234,12 +234,13 @@ class ThreadSession implements MqttSession {
 }
 
 function toWire(err: unknown): WireError {
-  if (isSluiceError(err)) return { code: err.code, message: err.message };
+  if (isSluiceError(err)) return { code: err.code, message: err.message, ...(err instanceof SubscriptionFailed ? { subscriptionFailed: true } : {}) };
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
 function fromWire(e: WireError): Error {
-  return e.code ? new SluiceError(e.code, e.message) : new Error(e.message);
+  if (e.code) return e.subscriptionFailed ? new SubscriptionFailed(e.code, e.message) : new SluiceError(e.code, e.message);
+  return new Error(e.message);
 }
 
 /** The session thread's side: opens the session it is asked for and relays between it and the pulling thread. */
