@@ -17,7 +17,8 @@ import { inferReadSchema } from './read/infer-schema';
 import { readAheadPlan } from './read/read-ahead';
 import { readMessage } from './read/read-message';
 import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, withEventTimeColumn, type SliceLayout } from './slice-layout';
-import { fillEventTimes, fromStagedRow, stageSlice, takeOverStaged, toStagedRow } from './stage-slice';
+import { fillEventTimes, fromStagedRow, stageSlice, toStagedRow } from './stage-slice';
+import { stagedWithoutSchema, takeOverStaged } from './take-over-staged';
 
 export interface Clock {
   now(): Date;
@@ -154,10 +155,10 @@ export class SliceWriter {
   async start(): Promise<void> {
     const { store, head } = this.a;
     const batches = await store.loadStagedRows(head.num);
-    if (batches.length && !this.schema) throw new Error(`${head.name} has staged rows but no read schema to read them with`);
+    if (batches.length && !this.schema) throw stagedWithoutSchema(batches, head.name);
     if (this.schema) {
-      const { layout } = this.schema;
-      this.stagedStored = takeOverStaged(batches, layout, head.name);
+      const { layout, strategy } = this.schema;
+      this.stagedStored = takeOverStaged(batches, layout, strategy.primaryKey, head.name);
       this.staged = this.stagedStored.map((r) => fromStagedRow(r, layout));
       await this.ensureKeyState(this.schema);
     }

@@ -1,13 +1,12 @@
 import type { MetadataEventJson } from '../chain/metadata-block';
 import { encodeStoredCell } from '../data/cell-codec';
 import type { Cell, Row } from '../data/row';
-import { SluiceError } from '../errors';
-import type { DataSchema, DataType } from '../odf/data-type';
+import type { DataSchema } from '../odf/data-type';
 import type { JsonValue } from '../data/row';
-import type { CommittedSlice, StagedBatch, StagedRow, StoredRow } from './ports';
+import type { CommittedSlice, StagedRow, StoredRow } from './ports';
 import { arrowSchemaKey, sliceArrowSegment } from './slice-arrow';
 import { decodeStoredData, encodeSliceLine, SliceBytes, type SliceRow } from './slice-encoding';
-import { dataSchemaOf, layoutFromDataSchema, type SliceLayout } from './slice-layout';
+import { dataSchemaOf, type SliceLayout } from './slice-layout';
 
 /**
  * Turns merged rows into a committable slice (pure): fills null event times with the commit's
@@ -111,48 +110,6 @@ export function toStagedRow(row: Row, layout: SliceLayout): StagedRow {
   const data: JsonValue[] = layout.dataFields.map((f) => encodeStoredCell(f.type, row[f.name] ?? null));
   return { op: Number(row[v.operationTypeColumn]), eventTime: eventCellToDate(row[v.eventTimeColumn] ?? null), data };
 }
-
-/**
- * A killed pull's staged rows as `layout` stores them. They were acknowledged to the broker, so
- * they are published whatever the read schema has become since: a batch staged under another data
- * schema is taken over by column name (a column the schema gained is null, one it lost is left
- * out). A column whose type changed cannot be: its cells were encoded for the old type, so this is
- * refused, naming it, until the type is back (nothing staged is lost meanwhile).
- */
-export function takeOverStaged(batches: StagedBatch[], layout: SliceLayout, dataset: string): StagedRow[] {
-  const now = dataSchemaOf(layout).fields;
-  const nowJson = JSON.stringify(now);
-  const rows: StagedRow[] = [];
-  for (const batch of batches) {
-    // Staged before batches recorded their schema, or under this very one: by position, as stored.
-    if (!batch.dataSchema || JSON.stringify(batch.dataSchema.fields) === nowJson) {
-      for (const r of batch.rows) rows.push(r);
-      continue;
-    }
-    const was = batch.dataSchema.fields;
-    // Offset, op and system time lead both schemas; the event time is kept apart in a staged row.
-    for (const f of was.slice(SYSTEM_COLUMNS)) {
-      const next = now.find((n) => n.name === f.name);
-      if (next && JSON.stringify(next.type) !== JSON.stringify(f.type)) {
-        const staged = batches.filter((b) => b.dataSchema && JSON.stringify(b.dataSchema.fields) !== nowJson).reduce((n, b) => n + b.rows.length, 0);
-        throw new SluiceError(
-          'SCHEMA_INVALID',
-          `dataset "${dataset}": an interrupted pull staged ${staged} rows (acknowledged to the broker, not yet in a slice) with column "${f.name}" as ${typeName(f.type)}; ` +
-            `the read schema now makes it ${typeName(next.type)}. Change it back until a pull has published them, then change it`,
-        );
-      }
-    }
-    const wasData = layoutFromDataSchema(batch.dataSchema, layout.vocab).dataFields;
-    const from = layout.dataFields.map((f) => wasData.findIndex((w) => w.name === f.name));
-    for (const r of batch.rows) rows.push({ op: r.op, eventTime: r.eventTime, data: from.map((i) => (i === -1 ? null : (r.data[i] ?? null))) });
-  }
-  return rows;
-}
-
-/** Columns of a data schema before the event time: offset, op, system time. */
-const SYSTEM_COLUMNS = 3;
-
-const typeName = (t: DataType): string => (t.kind === 'Option' ? `optional ${typeName(t.inner)}` : t.kind);
 
 /** Event-time cells are epoch milliseconds (Timestamp) or "YYYY-MM-DD" (Date). */
 function eventCellToDate(cell: Cell): Date {

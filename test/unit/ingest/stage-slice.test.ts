@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VOCAB } from '../../../lib/odf/vocab';
 import { layoutFromReadSchema, dataSchemaOf } from '../../../lib/ingest/slice-layout';
-import { stageSlice, takeOverStaged } from '../../../lib/ingest/stage-slice';
-import type { DataType } from '../../../lib/odf/data-type';
+import { stageSlice } from '../../../lib/ingest/stage-slice';
 import { encodeSliceLine, hashSlice, SliceBytes } from '../../../lib/ingest/slice-encoding';
 import { sha3Multihash } from '../../../lib/chain/hash';
 
@@ -98,28 +97,5 @@ describe('stageSlice', () => {
       for (const line of lines) slice.add(line);
       expect(slice.finish(), `guess ${guess}`).toEqual({ hash: sha3Multihash(bytes), size: bytes.length, bytes });
     }
-  });
-});
-
-describe("takeOverStaged: a killed pull's staged rows under the read schema of the next pull", () => {
-  const t = new Date('2026-01-01T00:00:00Z');
-  const staged = [{ op: 0, eventTime: t, data: ['a', '1'] }];
-  const under = (fields: { name: string; type: DataType }[]) => layoutFromReadSchema({ fields: [{ name: 'event_time', type: { kind: 'Option', inner: { kind: 'Timestamp', unit: 'Second' } } }, ...fields] }, DEFAULT_VOCAB);
-  const was = dataSchemaOf(layout);
-
-  it('keeps rows staged under the same schema, or before batches recorded theirs, as stored', () => {
-    expect(takeOverStaged([{ dataSchema: was, rows: staged }, { dataSchema: null, rows: staged }], layout, 'd')).toEqual([...staged, ...staged]);
-  });
-
-  it('moves each cell to its column by name: a column gained is null, one lost is left out', () => {
-    const next = under([{ name: 'n', type: { kind: 'Int64' } }, { name: 'site', type: { kind: 'String' } }]);
-    expect(takeOverStaged([{ dataSchema: was, rows: staged }], next, 'd')).toEqual([{ op: 0, eventTime: t, data: ['1', null] }]);
-  });
-
-  it('refuses a retyped column, the event time included, naming it and both types', () => {
-    const retyped = under([{ name: 'device', type: { kind: 'String' } }, { name: 'n', type: { kind: 'Option', inner: { kind: 'Int64' } } }]);
-    expect(() => takeOverStaged([{ dataSchema: was, rows: staged }], retyped, 'd')).toThrow(/staged 1 rows .*column "n" as Int64; the read schema now makes it optional Int64/);
-    const dated = layoutFromReadSchema({ fields: [{ name: 'event_time', type: { kind: 'Date' } }, { name: 'device', type: { kind: 'String' } }, { name: 'n', type: { kind: 'Int64' } }] }, DEFAULT_VOCAB);
-    expect(() => takeOverStaged([{ dataSchema: was, rows: staged }], dated, 'd')).toThrow(/column "event_time" as Timestamp; the read schema now makes it Date/);
   });
 });
