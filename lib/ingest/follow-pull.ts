@@ -1,9 +1,10 @@
 import { SluiceError, isSluiceError } from '../errors';
-import { qosDowngrades, SubscriptionFailed, type MqttSession, type MqttSessionHandlers, type ReceivedMessage, type TopicSubscription } from './fetch/mqtt-session';
+import { qosDowngrades, type MqttSession, type MqttSessionHandlers, type ReceivedMessage } from './fetch/mqtt-session';
 import type { PullCounters, PullLease } from './ports';
 import { recordedPull, type PullResult } from './recorded-pull';
-import { openPullSession, pullSessionOptions, resolvePullSource, type ResolvedPullSource, type RunPollingIngestArgs } from './run-polling-ingest';
+import { pullSessionOptions, resolvePullSource, type ResolvedPullSource, type RunPollingIngestArgs } from './run-polling-ingest';
 import { SliceWriter, type PreparedCommit } from './slice-writer';
+import { SessionRecord } from './session-record';
 import { Waker } from './waker';
 import { z } from 'zod';
 import { checkedOptions, definedOptions, positiveCount, timerMs } from './pull-options';
@@ -142,8 +143,8 @@ class FollowRun {
   private lost: SluiceError | undefined;
   private readonly waker = new Waker();
   private pausedUntil: NodeJS.Timeout | undefined;
-  /** The filters the broker session holds (as recorded before the run, then as this run subscribed them). */
-  private sessionTopics: TopicSubscription[] | null;
+  /** What the broker session holds, as recorded before the run, then as this run's connections leave it. */
+  private readonly sessionRecord: SessionRecord;
   private inFlight: Promise<void> | undefined;
   /** A commit is running (not just prepared): the next batch keeps filling until it lands or the interval passes. */
   private committing = false;
@@ -158,7 +159,7 @@ class FollowRun {
     private readonly pullId: string,
     private readonly lease: PullLease,
   ) {
-    this.sessionTopics = r.head.sessionTopics;
+    this.sessionRecord = new SessionRecord(a.store, r.head.id, pullId, r.head.sessionTopics, r.head.sessionTopicsConfirmed);
     this.writer = new SliceWriter({ store: a.store, clock: r.clock, head: r.head, source: r.source, schema: r.schema, pullId, maxPayloadBytes: r.options.maxPayloadBytes });
     if (o.compaction.enabled) this.compactor = new TailCompactor({ store: a.store, datasetId: r.head.id, pullId, options: o.compaction, layout: () => this.writer.layout, onStopped: a.onCompactionStopped });
     a.signal.addEventListener('abort', () => this.touch(), { once: true });
@@ -175,6 +176,7 @@ class FollowRun {
     await this.writer.start();
     await this.compactor?.start();
     this.writer.receipts = await store.loadQos2Receipts(head.id);
+    await this.publishStaged();
     let delay = this.o.reconnectMinMs;
     let hadSession = false;
     let refusedInARow = 0;
@@ -196,12 +198,7 @@ class FollowRun {
         const lost = await this.receiveLoop();
         if (!lost) break;
         await this.dropSession();
-        // Rows staged for an MQTT 3.1.1 broker were acknowledged: they become a slice now, not
-        // whenever the broker is back.
-        if (this.writer.stagedCount) {
-          await this.commitBatch([], [], true);
-          await this.inFlight;
-        }
+        await this.publishStaged();
         // Only a session that lasted starts the backoff over: a broker that accepts each connection
         // and hangs up at once (or another client taking the session) would be reconnected to
         // every reconnectMinMs for as long as the run lasts.
@@ -262,25 +259,16 @@ class FollowRun {
     };
     this.lost = undefined;
     // Two batches may be unacknowledged at once: one committing, the next filling.
-    const sessionOptions = pullSessionOptions({ ...this.r, head: { ...this.r.head, sessionTopics: this.sessionTopics } }, 2 * this.o.batchSize, false);
-    let session: MqttSession;
-    try {
-      session = await openPullSession({ store, head, pullId: this.pullId, openSession: this.a.openSession }, sessionOptions, handlers);
-    } catch (err) {
-      if (err instanceof SubscriptionFailed) this.sessionTopics = [];
-      throw err;
-    }
+    // A resumed session keeps its filters: reconnecting does not subscribe again (which would resend retained messages).
+    const session = await this.sessionRecord.open(pullSessionOptions(this.r, 2 * this.o.batchSize, false), handlers, this.a.openSession);
     this.session = session;
     await ensureLeaseHeld(this.lease);
     this.pubrels.completeUnknown(this.writer.receipts, (id) => session.complete(id));
-    // A resumed session keeps these: reconnecting does not subscribe again (which would resend retained messages).
-    this.sessionTopics = session.topics;
     if (!session.sessionPresent && this.writer.receipts.size > 0) {
       // A new broker session starts packet ids afresh: receipts of the lost one would drop new messages.
       await store.clearQos2Receipts(head.id, this.pullId);
       this.writer.receipts.clear();
     }
-    await store.saveSessionTopics(head.id, this.pullId, session.topics);
     // Subscribed: from now on what is published reaches this run (the page says Live only now).
     await store.setPullConnected(this.pullId, new Date());
     this.a.onConnected?.({ sessionPresent: session.sessionPresent });
@@ -303,6 +291,16 @@ class FollowRun {
     const session = this.session;
     this.session = undefined;
     await session?.close();
+  }
+
+  /**
+   * Rows staged for an MQTT 3.1.1 broker (by this run, or by a pull killed before it) were
+   * acknowledged: without a session they become a slice now, not whenever the broker is back.
+   */
+  private async publishStaged(): Promise<void> {
+    if (!this.writer.stagedCount) return;
+    await this.commitBatch([], [], true);
+    await this.inFlight;
   }
 
   private async backOff(error: SluiceError, delayMs: number): Promise<void> {

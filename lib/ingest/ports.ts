@@ -29,6 +29,8 @@ export interface DatasetHead {
   stateSignature: string | null;
   mqttClientId: string;
   sessionTopics: TopicSubscription[] | null;
+  /** False: a connection began changing the session's filters and did not confirm them; the session may hold any of sessionTopics (session-record.ts). */
+  sessionTopicsConfirmed: boolean;
   /** What a Snapshot pull's snapshot is (a dataset setting outside the manifest). */
   snapshotScope: SnapshotScope;
   /** Streamed by the worker (always-on-runner.ts), a dataset setting outside the manifest. */
@@ -284,8 +286,10 @@ export interface IngestStore {
    * delete the holder's receipts. Throws PULL_ALREADY_RUNNING otherwise.
    */
   clearQos2Receipts(datasetId: string, pullId: string): Promise<void>;
-  /** Records the filters the broker session holds; only while `pullId` holds the lease, as clearQos2Receipts. */
-  saveSessionTopics(datasetId: string, pullId: string, topics: TopicSubscription[]): Promise<void>;
+  /** Records the filters the broker session holds (null: no session), confirmed; only while `pullId` holds the lease, as clearQos2Receipts. */
+  saveSessionTopics(datasetId: string, pullId: string, topics: TopicSubscription[] | null): Promise<void>;
+  /** Records that the broker session may hold any of `topics` until a connection confirms them (saveSessionTopics); lease-checked too. */
+  markSessionTopicsUnconfirmed(datasetId: string, pullId: string, topics: TopicSubscription[]): Promise<void>;
   /** A streaming run's broker session opened (subscribed) at `at`, or is not connected (null): what the dataset page's Live says. */
   setPullConnected(pullId: string, at: Date | null): Promise<void>;
   /** The dataset's and workspace's stored secrets with their broker bindings (see lib/secrets/secret-release.ts). */

@@ -1,9 +1,9 @@
-import { canonicalJson } from '../data/canonical-json';
 import { SluiceError } from '../errors';
 import { secretsForConnection, type StoredSecrets } from '../secrets/secret-release';
 import type { TemplateLookup } from '../odf';
-import { openMqttSession, qosDowngrades, SubscriptionFailed, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type OpenMqttSession, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
+import { qosDowngrades, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type OpenMqttSession, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
 import { SessionRelay } from './fetch/session-relay';
+import { SessionRecord } from './session-record';
 import { mqttSourceConfig, sourceBrokerUrl, type MqttSourceConfig } from './mqtt-source-config';
 import type { DatasetHead, IngestStore, PullCounters, PullLease } from './ports';
 import type { DatasetKey } from '../datasets/dataset-key';
@@ -141,30 +141,11 @@ export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head'
     protocolVersion: r.options.protocolVersion,
     receiveMaximum: Math.min(65_535, Math.max(1, receiveMaximum)),
     connectTimeoutMs: r.options.connectTimeoutMs,
-    sessionTopics: r.head.sessionTopics ?? undefined,
     forceSubscribe,
     tls: r.options.tls,
     // Read as the pull's SliceWriter reads (a schema inferred during this pull is not known yet).
     readAhead: r.schema && readAheadPlan(r.source.read, r.schema.readSchema, r.options.maxPayloadBytes),
   };
-}
-
-/**
- * Opens a dataset's broker session for `pullId` (which holds the lease). When its subscription
- * failed, the broker may keep a session holding only some of the filters: the filters recorded
- * for it are forgotten, so the next connection subscribes them all instead of resuming it.
- */
-export async function openPullSession(
-  a: { store: IngestStore; head: DatasetHead; pullId: string; openSession?: OpenMqttSession },
-  options: MqttSessionOptions,
-  handlers: MqttSessionHandlers,
-): Promise<MqttSession> {
-  try {
-    return await (a.openSession ?? openMqttSession)(options, handlers);
-  } catch (err) {
-    if (err instanceof SubscriptionFailed) await a.store.saveSessionTopics(a.head.id, a.pullId, []);
-    throw err;
-  }
 }
 
 interface PullRunArgs extends Omit<RunPollingIngestArgs, 'options' | 'clock'>, ResolvedPullSource {
@@ -261,7 +242,11 @@ class PullRun {
     // Attached before the CONNACK: a resumed session's queued messages follow it in the same read.
     this.relay.attach(handlers);
     // Snapshot pulls re-subscribe so retained messages (each topic's current state) arrive again.
-    this.session ??= await openPullSession(this.a, pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay);
+    if (!this.session) {
+      const record = new SessionRecord(store, head.id, this.a.pullId, head.sessionTopics, head.sessionTopicsConfirmed);
+      this.session = await record.open(pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay, this.a.openSession);
+      this.writer.head = { ...this.writer.head, sessionTopics: record.topics, sessionTopicsConfirmed: record.confirmed };
+    }
     if (handed) this.session.resumeReceiving();
     const session = this.session;
     await ensureLeaseHeld(this.a.lease);
@@ -271,11 +256,6 @@ class PullRun {
         // A new session starts packet ids afresh: receipts of the lost one would drop new messages.
         await store.clearQos2Receipts(head.id, this.a.pullId);
         this.writer.receipts.clear();
-      }
-      // A backlog's later pulls resume the session the first one recorded: nothing to write again.
-      if (canonicalJson(this.session.topics) !== canonicalJson(head.sessionTopics)) {
-        await store.saveSessionTopics(head.id, this.a.pullId, this.session.topics);
-        this.writer.head = { ...this.writer.head, sessionTopics: this.session.topics };
       }
       // Idleness counts from here: connecting (an MQTT 5 attempt, then 3.1.1) must not use up the
       // time the broker has to start sending a resumed session's backlog (aedes: up to ~0.8 s seen).

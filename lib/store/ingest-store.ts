@@ -32,6 +32,7 @@ interface HeadRow {
   state_signature: string | null;
   mqtt_client_id: string;
   session_topics: TopicSubscription[] | null;
+  session_topics_confirmed: boolean;
   snapshot_scope: string;
   always_on: boolean;
 }
@@ -57,7 +58,7 @@ export class PostgresIngestStore implements IngestStore {
   async getDatasetHead(dataset: DatasetKey): Promise<DatasetHead | undefined> {
     const { rows } = await this.pool.query<HeadRow>(
       `SELECT id, workspace_id, num, name, manifest, head_hash, head_sequence, next_offset, watermark, data_schema, inferred_read_schema,
-              state_signature, mqtt_client_id, session_topics, snapshot_scope, always_on
+              state_signature, mqtt_client_id, session_topics, session_topics_confirmed, snapshot_scope, always_on
        FROM dataset WHERE workspace_id = $1 AND name = $2`,
       [dataset.workspaceId, dataset.name],
     );
@@ -79,6 +80,7 @@ export class PostgresIngestStore implements IngestStore {
       stateSignature: d.state_signature,
       mqttClientId: d.mqtt_client_id,
       sessionTopics: d.session_topics,
+      sessionTopicsConfirmed: d.session_topics_confirmed,
       snapshotScope: snapshotScopeOf(d.snapshot_scope),
       alwaysOn: d.always_on,
     };
@@ -211,8 +213,21 @@ export class PostgresIngestStore implements IngestStore {
     return this.secrets.resolve(head.workspaceId, head.id);
   }
 
-  async saveSessionTopics(datasetId: string, pullId: string, topics: TopicSubscription[]): Promise<void> {
-    const { rowCount } = await this.pool.query('UPDATE dataset SET session_topics = $3::jsonb WHERE id = $1 AND lease_pull_id = $2', [datasetId, pullId, JSON.stringify(topics)]);
+  saveSessionTopics(datasetId: string, pullId: string, topics: TopicSubscription[] | null): Promise<void> {
+    return this.recordSessionTopics(datasetId, pullId, topics, true);
+  }
+
+  markSessionTopicsUnconfirmed(datasetId: string, pullId: string, topics: TopicSubscription[]): Promise<void> {
+    return this.recordSessionTopics(datasetId, pullId, topics, false);
+  }
+
+  private async recordSessionTopics(datasetId: string, pullId: string, topics: TopicSubscription[] | null, confirmed: boolean): Promise<void> {
+    const { rowCount } = await this.pool.query('UPDATE dataset SET session_topics = $3::jsonb, session_topics_confirmed = $4 WHERE id = $1 AND lease_pull_id = $2', [
+      datasetId,
+      pullId,
+      topics === null ? null : JSON.stringify(topics),
+      confirmed,
+    ]);
     if (rowCount !== 1) throw leaseNotHeld();
   }
 

@@ -4,13 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { updateDatasetManifest } from '../../lib/datasets/update-dataset-manifest';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
+import { followPull } from '../../lib/ingest/follow-pull';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { openStore, type Store } from '../../lib/store/open-store';
-import { runNode } from '../support/cli';
+import { runNode, startNode } from '../support/cli';
 import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
+import { startPacketProxy } from '../support/packet-proxy';
 import { createTestDatabase } from '../support/test-store';
+import { freePort } from '../support/free-port';
+import { until } from '../support/until';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 
 let broker: MosquittoServer;
@@ -155,6 +159,20 @@ describe('[DELIVERY] rows a killed MQTT 3.1.1 pull staged outlive a change of th
     expect((await verifyDataset(store, defaultWorkspaceKey('staged-moved'))).problems).toEqual([]);
   });
 
+  it('a follow run started while the broker is away publishes them at once, not once the broker is back', async () => {
+    await killedWhileStaging('staged-follow');
+    await updateDatasetManifest({ store, dataset: defaultWorkspaceKey('staged-follow'), manifest: manifest('staged-follow', original).replace(`port: ${broker.port}`, `port: ${await freePort()}`) });
+    const stop = new AbortController();
+    const run = followPull({ store: store.ingest, dataset: defaultWorkspaceKey('staged-follow'), signal: stop.signal, options: { connectTimeoutMs: 500 }, follow: { reconnectMinMs: 50, reconnectMaxMs: 100 } });
+    try {
+      await until(async () => (await committedRows(store, 'staged-follow')).length === 20);
+      expect(await stagedCount('staged-follow')).toBe(0);
+    } finally {
+      stop.abort();
+      await run;
+    }
+  });
+
   it('a staged column retyped: the pull is refused naming it, nothing staged is lost, and it publishes once the type is back', async () => {
     await killedWhileStaging('staged-retyped');
     const key = defaultWorkspaceKey('staged-retyped');
@@ -164,6 +182,79 @@ describe('[DELIVERY] rows a killed MQTT 3.1.1 pull staged outlive a change of th
     await updateDatasetManifest({ store, dataset: key, manifest: manifest('staged-retyped', original) });
     await pull311('staged-retyped');
     expect((await values('staged-retyped')).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, v) => v));
+  });
+});
+
+describe("[DELIVERY] the record of a broker session's filters stays true whatever befalls a connection", () => {
+  const pullOf = (name: string) => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
+  const addVia = (name: string, port: number, paths: string[]) =>
+    addDataset({ store, manifest: mqttManifest({ name, port, topics: paths.map((path) => ({ path, qos: 'AtLeastOnce' as const })), merge: '        kind: Append' }) });
+
+  it('a pull killed between its CONNACK and its SUBACK: the next pull subscribes again, though the broker kept a session', async () => {
+    let killing: number | undefined;
+    const proxy = await startPacketProxy({
+      brokerPort: broker.port,
+      fromClient: (p) => {
+        if (killing === undefined) return 'pass';
+        // As a broker that lost the session: the pull's session is created afresh, and the pull dies before it subscribed.
+        if (p.cmd === 'connect') return { rewrite: { ...p, clean: true } };
+        if (p.cmd !== 'subscribe') return 'pass';
+        process.kill(killing, 'SIGKILL');
+        killing = undefined;
+        return { rewrite: { cmd: 'pingreq' } };
+      },
+    });
+    try {
+      await addVia('killed-subscribing', proxy.port, ['killed-subscribing/#']);
+      await pullOf('killed-subscribing');
+      const crashed = startNode(path.resolve(import.meta.dirname, '../support/crashing-pull.ts'), ['killed-subscribing', 'before', 'publish'], { DATABASE_URL: databaseUrl });
+      killing = crashed.pid;
+      expect((await crashed.result).signal).toBe('SIGKILL');
+      // Before, this pull found the session present and its filters recorded, and resumed it: nothing came, ever.
+      await pullOf('killed-subscribing');
+      await publish('killed-subscribing/x', [1, 2, 3].map((v) => reading(v)));
+      await pullOf('killed-subscribing');
+      expect((await values('killed-subscribing')).sort()).toEqual([1, 2, 3]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a dropped filter whose UNSUBSCRIBE was hung up on is unsubscribed by the next pull: nothing comes twice', async () => {
+    let hangUpOnUnsubscribe = false;
+    const proxy = await startPacketProxy({ brokerPort: broker.port, fromClient: (p) => (hangUpOnUnsubscribe && p.cmd === 'unsubscribe' ? ((hangUpOnUnsubscribe = false), 'hang up') : 'pass') });
+    try {
+      await addVia('narrowed', proxy.port, ['narrowed/#']);
+      await pullOf('narrowed');
+      await updateDatasetManifest({ store, dataset: defaultWorkspaceKey('narrowed'), manifest: mqttManifest({ name: 'narrowed', port: proxy.port, topics: [{ path: 'narrowed/temp', qos: 'AtLeastOnce' }], merge: '        kind: Append' }) });
+      hangUpOnUnsubscribe = true;
+      await expect(pullOf('narrowed')).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+      await pullOf('narrowed');
+      await publish('narrowed/temp', [1, 2, 3].map((v) => reading(v)));
+      await publish('narrowed/other', [reading(100)]);
+      await pullOf('narrowed');
+      // The session held narrowed/# and narrowed/temp: Mosquitto sends a message once per matching subscription.
+      expect((await values('narrowed')).sort()).toEqual([1, 2, 3]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a pull that never reached the broker leaves the record as it was: the next resumes without subscribing, so no retained message comes again', async () => {
+    let unreachable = false;
+    const proxy = await startPacketProxy({ brokerPort: broker.port, fromClient: (p) => (unreachable && p.cmd === 'connect' ? 'hang up' : 'pass') });
+    try {
+      await addVia('unreached', proxy.port, ['unreached/#']);
+      await publish('unreached/state', [reading(7)], { retain: true });
+      await pullOf('unreached');
+      unreachable = true;
+      await expect(pullOf('unreached')).rejects.toMatchObject({ code: 'BROKER_UNREACHABLE' });
+      unreachable = false;
+      expect(await pullOf('unreached')).toMatchObject({ messagesReceived: 0 });
+      expect(await values('unreached')).toEqual([7]);
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

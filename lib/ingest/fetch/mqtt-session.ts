@@ -47,6 +47,12 @@ export interface MqttSessionOptions {
   connectTimeoutMs: number;
   /** Topic filters the broker session held after the previous pull; a present session is not re-subscribed. */
   sessionTopics?: TopicSubscription[];
+  /**
+   * False: a connection began changing the session's filters and never confirmed them (it failed,
+   * or its process was killed): the session may hold any of sessionTopics, so every wanted filter
+   * is subscribed again (and the others unsubscribed) even when the session is present.
+   */
+  sessionTopicsConfirmed?: boolean;
   /** Subscribe even to filters the session holds (so the broker resends retained messages). */
   forceSubscribe?: boolean;
   tls?: BrokerTlsOptions;
@@ -261,7 +267,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Pr
  */
 async function ensureSubscribed(client: MqttClient, opts: MqttSessionOptions, sessionPresent: boolean): Promise<TopicSubscription[]> {
   const wanted = opts.topics;
-  const resumed = sessionPresent && !opts.forceSubscribe && sameTopics(wanted, opts.sessionTopics ?? []);
+  const resumed = sessionPresent && !opts.forceSubscribe && opts.sessionTopicsConfirmed !== false && sameTopics(wanted, opts.sessionTopics ?? []);
   const subscribe = resumed ? wanted.filter((t) => t.qos === 0) : wanted;
   const grants = new Map<string, QosLevel>();
   if (resumed) for (const t of opts.sessionTopics ?? []) if (t.granted !== undefined) grants.set(t.path, t.granted);
@@ -301,9 +307,8 @@ async function ensureSubscribed(client: MqttClient, opts: MqttSessionOptions, se
 
 /**
  * A session's subscription failed after its CONNACK: refused, hung up on or unanswered. The broker
- * may keep the session with some, all or none of the filters, so what was recorded of them no
- * longer holds: the opener forgets it (openPullSession), and the next connection subscribes them
- * all instead of resuming a session that lacks one (its messages would never come, silently).
+ * may keep the session with some, all or none of the filters: the record of them stays unconfirmed
+ * (session-record.ts), so the next connection subscribes them all again.
  */
 export class SubscriptionFailed extends SluiceError {}
 
