@@ -264,6 +264,7 @@ class FollowRun {
     this.session = session;
     await ensureLeaseHeld(this.lease);
     this.pubrels.completeUnknown(this.writer.receipts, (id) => session.complete(id));
+    await this.sessionRecord.confirm(session);
     if (!session.sessionPresent && this.writer.receipts.size > 0) {
       // A new broker session starts packet ids afresh: receipts of the lost one would drop new messages.
       await store.clearQos2Receipts(head.id, this.pullId);

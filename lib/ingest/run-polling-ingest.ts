@@ -242,16 +242,17 @@ class PullRun {
     // Attached before the CONNACK: a resumed session's queued messages follow it in the same read.
     this.relay.attach(handlers);
     // Snapshot pulls re-subscribe so retained messages (each topic's current state) arrive again.
-    if (!this.session) {
-      const record = new SessionRecord(store, head.id, this.a.pullId, head.sessionTopics, head.sessionTopicsConfirmed);
-      this.session = await record.open(pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay, this.a.openSession);
-      this.writer.head = { ...this.writer.head, sessionTopics: record.topics, sessionTopicsConfirmed: record.confirmed };
-    }
+    const record = handed ? undefined : new SessionRecord(store, head.id, this.a.pullId, head.sessionTopics, head.sessionTopicsConfirmed);
+    this.session ??= await record!.open(pullSessionOptions(this.a, options.recordCap, this.singleBatch), this.relay, this.a.openSession);
     if (handed) this.session.resumeReceiving();
     const session = this.session;
     await ensureLeaseHeld(this.a.lease);
     this.pubrels.completeUnknown(this.writer.receipts, (id) => session.complete(id));
     try {
+      if (record) {
+        await record.confirm(session);
+        this.writer.head = { ...this.writer.head, sessionTopics: record.topics, sessionTopicsConfirmed: true };
+      }
       if (!handed && !this.session.sessionPresent && this.writer.receipts.size > 0) {
         // A new session starts packet ids afresh: receipts of the lost one would drop new messages.
         await store.clearQos2Receipts(head.id, this.a.pullId);

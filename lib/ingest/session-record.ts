@@ -6,7 +6,9 @@ import type { IngestStore } from './ports';
  * What a dataset's broker session holds, as its record says (dataset.session_topics), and the one
  * way a pull or a follow run opens that session so the record stays true whatever happens to the
  * connection: written ahead as unconfirmed (the session may hold any of the recorded and the
- * wanted filters), then confirmed with the filters the subscription left. A subscription that
+ * wanted filters) by `open`, then confirmed with the filters the subscription left by `confirm`,
+ * which the caller awaits once the session answers its broker (PUBRELs that arrive meanwhile
+ * wait unanswered, and a flood of them repeats ids that are answered once). A subscription that
  * failed (refused in part, hung up on, unanswered), or a process killed between CONNACK and
  * SUBACK, leaves it unconfirmed, and the next connection subscribes every wanted filter again and
  * unsubscribes every other the session may hold, instead of resuming a session that lacks one
@@ -41,15 +43,14 @@ export class SessionRecord {
       }
       throw err;
     }
-    try {
-      await this.store.saveSessionTopics(this.datasetId, this.pullId, session.topics);
-    } catch (err) {
-      await session.close();
-      throw err;
-    }
+    return session;
+  }
+
+  /** Records what `session` (from `open`) holds. Throws PULL_ALREADY_RUNNING if the lease was lost; the caller closes the session then. */
+  async confirm(session: MqttSession): Promise<void> {
+    await this.store.saveSessionTopics(this.datasetId, this.pullId, session.topics);
     this.topics = session.topics;
     this.confirmed = true;
-    return session;
   }
 }
 
