@@ -4,19 +4,12 @@ import type { DatasetKey } from '../datasets/dataset-key';
 import { followPull } from './follow-pull';
 import type { IngestStore } from './ports';
 import type { OpenMqttSession } from './fetch/mqtt-session';
+import { RetryBackoff } from './retry-backoff';
 
 export interface AlwaysOnRunner {
   stop(): Promise<void>;
 }
 
-/**
- * A dataset whose run failed waits this long before this process tries it again, doubled for each
- * failure in a row up to MAX_RETRY_AFTER_FAILURE_MS: a run that cannot start (credentials refused,
- * a broker the policy refuses, a manifest an editor broke) would otherwise connect, log and record
- * a failed pull every 10 s for as long as the dataset stays always on. Connecting resets it.
- */
-const RETRY_AFTER_FAILURE_MS = 10_000;
-const MAX_RETRY_AFTER_FAILURE_MS = 60 * RETRY_AFTER_FAILURE_MS;
 /** A run that keeps losing its broker (or its lease) is logged at most this often: enough to see, not a line per attempt. */
 const REPEATED_LOG_EVERY_MS = 60_000;
 
@@ -39,12 +32,11 @@ export function startAlwaysOnRunner(opts: {
   openSession?: OpenMqttSession;
 }): AlwaysOnRunner {
   const everyMs = opts.everyMs ?? 2000;
-  const retryBaseMs = opts.retryAfterFailureMs ?? RETRY_AFTER_FAILURE_MS;
   const log = opts.log ?? (() => {});
   const running = new Map<string, { stop: AbortController; done: Promise<void> }>();
-  const retryAt = new Map<string, number>();
-  /** Failures in a row per dataset (since it last connected). */
-  const failures = new Map<string, number>();
+  // A run that cannot start (credentials refused, a broker the policy refuses, a manifest an editor
+  // broke) would otherwise connect, log and record a failed pull every round. Connecting resets it.
+  const retries = new RetryBackoff(opts.retryAfterFailureMs);
   /** When each dataset's lost broker or lease was last logged. */
   const loggedAt = new Map<string, number>();
   let stopped = false;
@@ -70,7 +62,7 @@ export function startAlwaysOnRunner(opts: {
       signal: stop.signal,
       onConnected: () => {
         connected = true;
-        failures.delete(id);
+        retries.succeeded(id);
       },
       onReconnect: ({ error, delayMs }) => logAtMostOncePerMinute(id, `always-on ${dataset.name}: ${error.message}; connecting again in ${(delayMs / 1000).toFixed(1)} s`),
       onCompactionStopped: (error) => log(`always-on ${dataset.name}: ${error.message}; its run commits on without merging slices`),
@@ -86,10 +78,7 @@ export function startAlwaysOnRunner(opts: {
             if (connected) logAtMostOncePerMinute(id, `always-on ${dataset.name}: ${err.message}; it is tried again in the next round`);
             return;
           }
-          const n = (failures.get(id) ?? 0) + 1;
-          failures.set(id, n);
-          const delayMs = Math.min(retryBaseMs * 2 ** (n - 1), MAX_RETRY_AFTER_FAILURE_MS);
-          retryAt.set(id, Date.now() + delayMs);
+          const delayMs = retries.failed(id);
           log(`always-on ${dataset.name} failed: ${(err as Error).message}; trying again in ${delayMs / 1000} s`);
         },
       )
@@ -102,7 +91,7 @@ export function startAlwaysOnRunner(opts: {
       const wanted = new Map((await opts.store.alwaysOnDatasets()).map((d) => [`${d.workspaceId}/${d.name}`, d]));
       for (const [id, r] of running) if (!wanted.has(id)) r.stop.abort();
       for (const [id, dataset] of wanted) {
-        if (stopped || running.has(id) || (retryAt.get(id) ?? 0) > Date.now()) continue;
+        if (stopped || running.has(id) || !retries.due(id)) continue;
         start(dataset, id);
       }
     } catch (err) {

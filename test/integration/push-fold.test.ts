@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { foldInbox } from '../../lib/ingest/fold-inbox';
+import { startInboxFolder } from '../../lib/ingest/inbox-folder';
 import type { InboxRow } from '../../lib/ingest/ports';
 import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
 import type { Store } from '../../lib/store/open-store';
@@ -10,6 +11,7 @@ import { startDeviceEndpoint } from '../../lib/device-endpoint/device-endpoint';
 import { committedRows } from '../support/committed-rows';
 import { pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
+import { until } from '../support/until';
 
 let store: Store;
 beforeAll(async () => {
@@ -85,6 +87,43 @@ describe('[PUSH] a fold reads its inbox in batches bounded by bytes', () => {
     const r = await pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey('heavy'), options: { maxPayloadBytes: 1 << 20 } });
     expect(r).toMatchObject({ messagesReceived: 12, rowsCommitted: 12 });
     expect(r.slices).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('[PUSH] the inbox folder', () => {
+  it('tries a dataset whose fold failed again after a growing wait, not every round, and folds it once it can', async () => {
+    await addDataset({ store, manifest: pushManifest('failing-fold', { merge: '        kind: Append' }) });
+    const ds = (await store.datasets.find(defaultWorkspaceKey('failing-fold')))!;
+    await deliver('failing-fold', [reading('a', 1)]);
+    const attempts: number[] = [];
+    let failing = true;
+    // The store as the folder sees it: reading this dataset's inbox fails until `failing` is lifted.
+    const flaky = new Proxy(store.ingest, {
+      get: (target, key) => {
+        const value = Reflect.get(target, key) as unknown;
+        if (key !== 'loadInbox') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<typeof target.loadInbox>) => {
+          if (args[0] === ds.id) {
+            attempts.push(Date.now());
+            if (failing) throw new Error('inbox unreadable');
+          }
+          return target.loadInbox(...args);
+        };
+      },
+    });
+    const lines: string[] = [];
+    const folder = startInboxFolder({ store: flaky, everyMs: 10, retryAfterFailureMs: 100, log: (line) => lines.push(line) });
+    try {
+      await until(() => attempts.length >= 3);
+      // Rounds come every 10 ms; before, each one folded it again (and recorded a failed pull).
+      expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(100);
+      expect(attempts[2] - attempts[1]).toBeGreaterThanOrEqual(200);
+      expect(lines[0]).toBe('folding the inbox of failing-fold failed: inbox unreadable; trying again in 0.1 s');
+      failing = false;
+      await until(async () => (await committedRows(store, 'failing-fold')).length === 1);
+    } finally {
+      await folder.stop();
+    }
   });
 });
 
