@@ -11,7 +11,8 @@ import { runNode, startNode } from '../support/cli';
 import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
-import { startPacketProxy } from '../support/packet-proxy';
+import type { Packet } from 'mqtt-packet';
+import { startPacketProxy, type PacketVerdict } from '../support/packet-proxy';
 import { createTestDatabase } from '../support/test-store';
 import { freePort } from '../support/free-port';
 import { until } from '../support/until';
@@ -190,61 +191,66 @@ describe("[DELIVERY] the record of a broker session's filters stays true whateve
   const addVia = (name: string, port: number, paths: string[]) =>
     addDataset({ store, manifest: mqttManifest({ name, port, topics: paths.map((path) => ({ path, qos: 'AtLeastOnce' as const })), merge: '        kind: Append' }) });
 
+  /** Runs `body` with a packet proxy (judging what the client sends) in front of the broker. */
+  async function throughProxy(fromClient: Parameters<typeof startPacketProxy>[0]['fromClient'], body: (port: number) => Promise<void>) {
+    const proxy = await startPacketProxy({ brokerPort: broker.port, fromClient });
+    try {
+      await body(proxy.port);
+    } finally {
+      await proxy.close();
+    }
+  }
+
+  /** Three readings published on `topic` reach the Append dataset once each with the next pull. */
+  async function arriveOnce(name: string, topic: string) {
+    await publish(topic, [1, 2, 3].map((v) => reading(v)));
+    await pullOf(name);
+    expect((await values(name)).sort()).toEqual([1, 2, 3]);
+  }
+
   it('a pull killed between its CONNACK and its SUBACK: the next pull subscribes again, though the broker kept a session', async () => {
     let killing: number | undefined;
-    const proxy = await startPacketProxy({
-      brokerPort: broker.port,
-      fromClient: (p) => {
-        if (killing === undefined) return 'pass';
-        // As a broker that lost the session: the pull's session is created afresh, and the pull dies before it subscribed.
-        if (p.cmd === 'connect') return { rewrite: { ...p, clean: true } };
-        if (p.cmd !== 'subscribe') return 'pass';
-        process.kill(killing, 'SIGKILL');
-        killing = undefined;
-        return { rewrite: { cmd: 'pingreq' } };
-      },
-    });
-    try {
-      await addVia('killed-subscribing', proxy.port, ['killed-subscribing/#']);
+    const judge = (p: Packet): PacketVerdict => {
+      if (killing === undefined) return 'pass';
+      // As a broker that lost the session: the pull's session is created afresh, and the pull dies before it subscribed.
+      if (p.cmd === 'connect') return { rewrite: { ...p, clean: true } };
+      if (p.cmd !== 'subscribe') return 'pass';
+      process.kill(killing, 'SIGKILL');
+      killing = undefined;
+      return { rewrite: { cmd: 'pingreq' } };
+    };
+    await throughProxy(judge, async (port) => {
+      await addVia('killed-subscribing', port, ['killed-subscribing/#']);
       await pullOf('killed-subscribing');
       const crashed = startNode(path.resolve(import.meta.dirname, '../support/crashing-pull.ts'), ['killed-subscribing', 'before', 'publish'], { DATABASE_URL: databaseUrl });
       killing = crashed.pid;
       expect((await crashed.result).signal).toBe('SIGKILL');
       // Before, this pull found the session present and its filters recorded, and resumed it: nothing came, ever.
       await pullOf('killed-subscribing');
-      await publish('killed-subscribing/x', [1, 2, 3].map((v) => reading(v)));
-      await pullOf('killed-subscribing');
-      expect((await values('killed-subscribing')).sort()).toEqual([1, 2, 3]);
-    } finally {
-      await proxy.close();
-    }
+      await arriveOnce('killed-subscribing', 'killed-subscribing/x');
+    });
   });
 
   it('a dropped filter whose UNSUBSCRIBE was hung up on is unsubscribed by the next pull: nothing comes twice', async () => {
     let hangUpOnUnsubscribe = false;
-    const proxy = await startPacketProxy({ brokerPort: broker.port, fromClient: (p) => (hangUpOnUnsubscribe && p.cmd === 'unsubscribe' ? ((hangUpOnUnsubscribe = false), 'hang up') : 'pass') });
-    try {
-      await addVia('narrowed', proxy.port, ['narrowed/#']);
+    const judge = (p: Packet): PacketVerdict => (hangUpOnUnsubscribe && p.cmd === 'unsubscribe' ? ((hangUpOnUnsubscribe = false), 'hang up') : 'pass');
+    await throughProxy(judge, async (port) => {
+      await addVia('narrowed', port, ['narrowed/#']);
       await pullOf('narrowed');
-      await updateDatasetManifest({ store, dataset: defaultWorkspaceKey('narrowed'), manifest: mqttManifest({ name: 'narrowed', port: proxy.port, topics: [{ path: 'narrowed/temp', qos: 'AtLeastOnce' }], merge: '        kind: Append' }) });
+      await updateDatasetManifest({ store, dataset: defaultWorkspaceKey('narrowed'), manifest: mqttManifest({ name: 'narrowed', port, topics: [{ path: 'narrowed/temp', qos: 'AtLeastOnce' }], merge: '        kind: Append' }) });
       hangUpOnUnsubscribe = true;
       await expect(pullOf('narrowed')).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
       await pullOf('narrowed');
-      await publish('narrowed/temp', [1, 2, 3].map((v) => reading(v)));
       await publish('narrowed/other', [reading(100)]);
-      await pullOf('narrowed');
       // The session held narrowed/# and narrowed/temp: Mosquitto sends a message once per matching subscription.
-      expect((await values('narrowed')).sort()).toEqual([1, 2, 3]);
-    } finally {
-      await proxy.close();
-    }
+      await arriveOnce('narrowed', 'narrowed/temp');
+    });
   });
 
   it('a pull that never reached the broker leaves the record as it was: the next resumes without subscribing, so no retained message comes again', async () => {
     let unreachable = false;
-    const proxy = await startPacketProxy({ brokerPort: broker.port, fromClient: (p) => (unreachable && p.cmd === 'connect' ? 'hang up' : 'pass') });
-    try {
-      await addVia('unreached', proxy.port, ['unreached/#']);
+    await throughProxy((p) => (unreachable && p.cmd === 'connect' ? 'hang up' : 'pass'), async (port) => {
+      await addVia('unreached', port, ['unreached/#']);
       await publish('unreached/state', [reading(7)], { retain: true });
       await pullOf('unreached');
       unreachable = true;
@@ -252,9 +258,7 @@ describe("[DELIVERY] the record of a broker session's filters stays true whateve
       unreachable = false;
       expect(await pullOf('unreached')).toMatchObject({ messagesReceived: 0 });
       expect(await values('unreached')).toEqual([7]);
-    } finally {
-      await proxy.close();
-    }
+    });
   });
 });
 

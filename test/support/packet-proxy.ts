@@ -72,8 +72,8 @@ export async function startPacketProxy(opts: { brokerPort: number; fromBroker?: 
 /**
  * Judges for a broker that, once armed, has lost the client's session (its CONNECT is turned into
  * a clean start) and now refuses one filter: the SUBSCRIBE it gets lacks the filter, and its SUBACK
- * grants the others and answers 0x80 for it. The session the broker keeps holds the others only.
- * Disarms itself after that SUBACK.
+ * grants the others and answers 0x80 for it, last (so `refused` must be the last filter the client
+ * subscribes). The session the broker keeps holds the others only. Disarms itself after that SUBACK.
  */
 export function lostSessionRefusing(refused: string) {
   let armed = false;
