@@ -126,6 +126,7 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
     console.log(`CPU the pull may spend for 0.6:   ${budgetUs.toFixed(1)} µs a message (${cores} cores at 0.6 × the ceiling, less Mosquitto's (the lower figure in all) and Postgres's µs a message above); it spends ${(pullMs * 1000 / N).toFixed(1)}`);
   }
   console.log(`Postgres transactions:            ${fmt(((pull.transactions - empty.transactions) * 100_000) / N)} per 100,000 messages (${fmt(pull.transactions)} in the pull, ${fmt(empty.transactions)} in an empty one; single statements included)`);
+  console.log(`Postgres write-ahead log:         ${fmt((pull.walBytes - empty.walBytes) / N)} bytes a message (${fmt(pull.walBytes / 1024)} KiB in the pull, ${fmt(empty.walBytes / 1024)} KiB in an empty one)`);
   console.log(`Load (1 min) before / after the pull: ${loadBefore} / ${loadAfter} on ${os.cpus().length} cores`);
 }
 
@@ -134,12 +135,12 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
  * change: the process's CPU time (every thread, start-up included; written as it exits) and the
  * transactions the database committed meanwhile.
  */
-function measuredPull(databaseUrl: string, dataset: string, cpuProfDir?: string): { stdout: string; cpuMs: number; transactions: number } {
+function measuredPull(databaseUrl: string, dataset: string, cpuProfDir?: string): { stdout: string; cpuMs: number; transactions: number; walBytes: number } {
   const cpuFile = path.join(os.tmpdir(), `sluice-bench-cpu-${process.pid}.json`);
   const cpuProbe = `data:text/javascript,import{writeFileSync}from'node:fs';process.on('exit',()=>writeFileSync(${JSON.stringify(cpuFile)},JSON.stringify(process.cpuUsage())))`;
   // BENCH_CPU_PROF=<dir>: the pull writes a V8 CPU profile there (node --cpu-prof).
   const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
-  const before = committedTransactions(databaseUrl);
+  const before = databaseCounters(databaseUrl);
   const cli = spawnSync(process.execPath, ['--import', cpuProbe, ...prof, path.join(ROOT, 'bin/sluice.mjs'), 'pull', dataset, ...(process.env.BENCH_PULL_ARGS ?? '').split(' ').filter(Boolean)], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl },
@@ -148,14 +149,21 @@ function measuredPull(databaseUrl: string, dataset: string, cpuProfDir?: string)
   if (cli.status !== 0) throw new Error(`sluice pull failed: ${cli.stderr}`);
   const cpu = JSON.parse(readFileSync(cpuFile, 'utf8')) as { user: number; system: number };
   rmSync(cpuFile);
-  return { stdout: cli.stdout.trim(), cpuMs: (cpu.user + cpu.system) / 1000, transactions: committedTransactions(databaseUrl) - before };
+  const after = databaseCounters(databaseUrl);
+  return { stdout: cli.stdout.trim(), cpuMs: (cpu.user + cpu.system) / 1000, transactions: after.transactions - before.transactions, walBytes: after.walBytes - before.walBytes };
 }
 
-/** Transactions the database committed so far (pg_stat_database; psql, so a pull's measure stays synchronous). */
-function committedTransactions(databaseUrl: string): number {
-  const psql = spawnSync('psql', [databaseUrl, '-Atc', 'SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()'], { encoding: 'utf8' });
+/**
+ * Transactions the database committed so far (pg_stat_database) and the write-ahead log's position
+ * in bytes: what a replica or a backup of a managed Postgres receives (psql, so a pull's measure
+ * stays synchronous).
+ */
+function databaseCounters(databaseUrl: string): { transactions: number; walBytes: number } {
+  const sql = "SELECT xact_commit, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') FROM pg_stat_database WHERE datname = current_database()";
+  const psql = spawnSync('psql', [databaseUrl, '-AtF', ' ', '-c', sql], { encoding: 'utf8' });
   if (psql.status !== 0) throw new Error(`psql failed: ${psql.stderr}`);
-  return Number(psql.stdout.trim());
+  const [transactions, walBytes] = psql.stdout.trim().split(' ').map(Number);
+  return { transactions, walBytes };
 }
 
 type BenchSessionOptions = { url: string; clientId: string; topics: { path: string; qos: 1 }[] };

@@ -294,7 +294,8 @@ export interface IngestStore {
   setPullConnected(pullId: string, at: Date | null): Promise<void>;
   /** The dataset's and workspace's stored secrets with their broker bindings (see lib/secrets/secret-release.ts). */
   loadSecrets(head: Pick<DatasetHead, 'id' | 'workspaceId'>): Promise<StoredSecrets>;
-  commit(commit: SliceCommit): Promise<void>;
+  /** Applies one pull's commits in order, in one transaction: all of them land, or none. */
+  commit(...commits: SliceCommit[]): Promise<void>;
   /** The chain's trailing AddData blocks that add a slice, newest first, at most `limit`; stops at any other block. */
   loadTailAddData(datasetId: string, limit: number): Promise<TailAddData[]>;
   /** The chain's blocks from `fromSequence` to the head, in order. */

@@ -62,9 +62,10 @@ export interface RunPollingIngestArgs {
  *
  * Delivery guarantee: a QoS 1/2 message is acknowledged to the broker (PUBACK/PUBREC) only after
  * the transaction holding its rows (or its quarantine record) committed. A broker that waits for
- * acknowledgements (an MQTT 3.1.1 in-flight window, or a backlog larger than a batch) gets them
- * per window: the window's merged rows are committed to the dataset's staging rows together with
- * its key state and QoS 2 receipts, and the pull's end publishes every staged row as the pull's
+ * acknowledgements (an MQTT 3.1.1 in-flight window) gets them per window: the window's merged
+ * rows are committed to the dataset's staging rows together with its key state and QoS 2
+ * receipts, and the pull's end publishes every staged row as the pull's slice. An MQTT 5 broker
+ * sends the whole record cap unacknowledged: its batches are held in memory and commit with the
  * slice. QoS 2 packet identifiers are remembered until the broker's PUBREL, so a redelivery after
  * a crash is recognised and not ingested twice; the PUBCOMP leaves only once that receipt is
  * deleted. Rows a killed pull staged lead the next pull's slice. A crash at any point therefore
@@ -405,7 +406,7 @@ class PullRun {
             this.inFlight = undefined;
             continue;
           }
-          if (this.writer.stagedCount === 0) return this.full || this.outOfTime;
+          if (this.writer.stagedCount === 0 && !this.writer.holding) return this.full || this.outOfTime;
           await this.commitBatch([], [], true);
           continue;
         }
@@ -454,8 +455,14 @@ class PullRun {
   /**
    * Prepares a batch, waits for the commit in flight, then starts this one's commit. With
    * `publish` the batch's rows go straight into the pull's slice with every staged row.
+   *
+   * An MQTT 5 session lets the broker send the pull's whole record cap unacknowledged
+   * (pullSessionOptions), so nothing is gained by acknowledging before the slice: a batch is held
+   * in memory, not staged, and commits with the slice (SliceWriter.hold). A batch with PUBRELs is
+   * committed at once, with the batches held before it: their PUBCOMPs free the broker's window.
    */
   private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
+    if (!publish && pubrels.length === 0 && this.session?.protocolVersion === 5) return this.writer.hold(messages, pubrels);
     if (publish) this.ending = true;
     this.progress('committing');
     const prepared = await this.writer.prepare(messages, pubrels, publish);
@@ -484,10 +491,14 @@ class PullRun {
   private async commitPrepared(p: PreparedCommit): Promise<void> {
     await this.writer.commit(p);
     // Committed: only now may the broker learn that these messages arrived.
-    for (const m of p.messages) this.session!.acknowledge(m);
-    for (const id of p.pubrels) this.session!.complete(id);
-    // A QoS 2 message holds its window slot until its PUBCOMP, a QoS 1 one until its PUBACK.
-    this.window.released(p.messages.filter((m) => m.qos === 1).length + p.pubrels.length);
+    let released = 0;
+    for (const b of [...(p.held ?? []), p]) {
+      for (const m of b.messages) this.session!.acknowledge(m);
+      for (const id of b.pubrels) this.session!.complete(id);
+      // A QoS 2 message holds its window slot until its PUBCOMP, a QoS 1 one until its PUBACK.
+      released += b.messages.filter((m) => m.qos === 1).length + b.pubrels.length;
+    }
+    this.window.released(released);
     // The broker answers released acknowledgements with more messages: idleness starts again now.
     this.touch();
     this.progress('receiving');

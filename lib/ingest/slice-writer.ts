@@ -72,6 +72,11 @@ export interface PreparedCommit {
   commit: SliceCommit;
   /** The key-state overlay entries this batch set (see SliceWriter.stateOverlay), dropped once it commits. */
   overlay: { generation: number; keys: string[] };
+  /**
+   * Batches held before this one (SliceWriter.hold), committed ahead of it in the same
+   * transaction: their messages may be acknowledged, and their PUBRELs completed, once it lands.
+   */
+  held?: PreparedCommit[];
 }
 
 /**
@@ -99,6 +104,10 @@ export class SliceWriter {
   private staged: Row[] = [];
   /** `staged` as stored (toStagedRow), made once when they are staged: the slice is encoded from them. */
   private stagedStored: StagedRow[] = [];
+  /** Batches prepared and held in memory (see hold), in order: the next prepared batch commits them. */
+  private held: PreparedCommit[] = [];
+  /** The rows of `held`: the last of `staged`, not in the store's staging rows. */
+  private heldRows = 0;
   /** Snapshot merges need the whole snapshot at once, so they commit once, at the end. */
   readonly singleBatch: boolean;
   /**
@@ -135,9 +144,14 @@ export class SliceWriter {
     return this.schema?.layout;
   }
 
-  /** Rows staged and not yet published. */
+  /** Rows staged or held and not yet published. */
   get stagedCount(): number {
     return this.staged.length;
+  }
+
+  /** Batches held (see hold) that no commit has taken yet: they hold rows, quarantine records or receipts. */
+  get holding(): boolean {
+    return this.held.length > 0;
   }
 
   /**
@@ -146,7 +160,7 @@ export class SliceWriter {
    * Between slices only: staged rows belong to the pull that staged them.
    */
   nextPull(pullId: string): void {
-    if (this.staged.length) throw new Error('a writer with staged rows cannot pass to another pull');
+    if (this.staged.length || this.held.length) throw new Error('a writer with staged or held rows cannot pass to another pull');
     this.pullId = pullId;
     this.counters = zeroCounters();
   }
@@ -167,9 +181,33 @@ export class SliceWriter {
   /**
    * Reads and merges a batch against the state as it will be once the commit in flight lands.
    * Its rows are staged, or with `publish` become the slice after the staged ones; then
-   * `head` advances to what this commit will make it.
+   * `head` advances to what this commit will make it. Batches held before it commit in the same
+   * transaction, ahead of it: staged with it, or published in its slice.
    */
   async prepare(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<PreparedCommit> {
+    const prepared = await this.prepareBatch(messages, pubrels, publish);
+    if (!this.held.length) return prepared;
+    const held = this.held.splice(0);
+    this.heldRows = 0;
+    // Published, their rows are in this slice (counted out of `unstage`): they are not staged.
+    if (publish) for (const h of held) delete h.commit.stage;
+    return { ...prepared, held };
+  }
+
+  /**
+   * Reads and merges a batch as `prepare` does, and keeps its commit in memory instead of
+   * returning it: the next prepared batch commits it, in the same transaction, and its messages
+   * may be acknowledged only then. For a pull whose broker needs no acknowledgement to go on
+   * sending (an MQTT 5 session allows the pull's whole record cap in flight): its rows need not
+   * be staged, written and read back only to be deleted when the slice is published.
+   */
+  async hold(messages: ReceivedMessage[], pubrels: number[]): Promise<void> {
+    const prepared = await this.prepareBatch(messages, pubrels, false);
+    this.held.push(prepared);
+    this.heldRows += prepared.commit.stage?.rows.length ?? 0;
+  }
+
+  private async prepareBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<PreparedCommit> {
     const { source } = this.a;
     const schema = await this.schemaFor(messages);
     const systemTime = this.a.clock.now();
@@ -226,9 +264,10 @@ export class SliceWriter {
     const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema, keys, positions), rows, keys), schema.layout, systemTime) : [];
     // The key state moves with every batch, staged or published: the next batch's merge sees these rows.
     const changes = merged.length && keys ? stateChanges(schema!.strategy, merged, keys) : undefined;
-    const unstage = this.staged.length;
+    // The batch's first row's place in the coming slice, after every staged and held row.
+    const position = this.staged.length;
     // Ledger records the batch's keys as a seen-key group; the others their current rows.
-    const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(unstage), changes.upserts.keys(), positions) : undefined;
+    const seen = changes && schema!.strategy.kind === 'Ledger' ? seenKeyGroup(schema!.strategy, merged, this.head.nextOffset + BigInt(position), changes.upserts.keys(), positions) : undefined;
     const upserts = new Map(seen ? [] : [...(changes?.upserts ?? [])].map(([k, r]) => [k, encodeStateRow(r, schema!.layout)]));
     const generation = ++this.overlayGeneration;
     const overlaid: string[] = [];
@@ -240,7 +279,7 @@ export class SliceWriter {
     if (seen) for (const k of changes!.upserts.keys()) overlay(k, null);
     for (const k of changes?.deletes ?? []) overlay(k, DELETED);
     const stored = merged.map((r) => toStagedRow(r, schema!.layout));
-    const stage = !publish && merged.length ? { position: unstage, rows: stored, dataSchema: dataSchemaOf(schema!.layout) } : undefined;
+    const stage = !publish && merged.length ? { position, rows: stored, dataSchema: dataSchemaOf(schema!.layout) } : undefined;
     for (const row of merged) this.staged.push(row);
     for (const row of stored) this.stagedStored.push(row);
     const head = this.head;
@@ -288,7 +327,8 @@ export class SliceWriter {
         watermark,
         dataSchema: staged?.dataSchema,
         stage,
-        unstage: staged ? unstage : undefined,
+        // The staged rows the store holds: a held batch's rows (the last of `staged`) are not among them.
+        unstage: staged ? position - this.heldRows : undefined,
         inferredReadSchema: stage || staged ? this.takeInferredReadSchema() : undefined,
         keyState: changes && { signature: this.signatureChange(schema!.strategy), upserts, deletes: [...changes.deletes], seen },
         qos2Receipts: { add: newReceipts, remove: released },
@@ -307,16 +347,22 @@ export class SliceWriter {
     return signature;
   }
 
-  /** Commits a prepared batch; its messages may be acknowledged (or its inbox rows are gone) once this resolves. */
+  /**
+   * Commits a prepared batch, and the batches held before it, in one transaction; their messages
+   * may be acknowledged (or its inbox rows are gone) once this resolves.
+   */
   async commit(p: PreparedCommit): Promise<void> {
-    await this.a.store.commit(p.commit);
-    // A PUBREL ends the broker's use of its packet id once its PUBCOMP goes, after this commit: a
-    // PUBLISH with the id before then is a redelivery, and a PUBREL repeated meanwhile waits for
-    // the next commit (answered at once, its PUBCOMP went before the receipt's removal was
-    // committed, and a pull killed then found the receipt and dropped the id's next message).
-    for (const id of p.commit.qos2Receipts.remove) this.receipts.delete(id);
-    this.counters = sumCounters(this.counters, p.commit.pull.add);
-    for (const k of p.overlay.keys) if (this.stateOverlay.get(k)?.generation === p.overlay.generation) this.stateOverlay.delete(k);
+    const batches = [...(p.held ?? []), p];
+    await this.a.store.commit(...batches.map((b) => b.commit));
+    for (const b of batches) {
+      // A PUBREL ends the broker's use of its packet id once its PUBCOMP goes, after this commit: a
+      // PUBLISH with the id before then is a redelivery, and a PUBREL repeated meanwhile waits for
+      // the next commit (answered at once, its PUBCOMP went before the receipt's removal was
+      // committed, and a pull killed then found the receipt and dropped the id's next message).
+      for (const id of b.commit.qos2Receipts.remove) this.receipts.delete(id);
+      this.counters = sumCounters(this.counters, b.commit.pull.add);
+      for (const k of b.overlay.keys) if (this.stateOverlay.get(k)?.generation === b.overlay.generation) this.stateOverlay.delete(k);
+    }
   }
 
   private async priorState(rows: Row[], schema: ConfiguredSchema, keys: BatchKeys | undefined, positions: KeyPositions | undefined): Promise<PriorState> {

@@ -260,88 +260,16 @@ export class PostgresIngestStore implements IngestStore {
     return r.rows.map((m) => ({ id: BigInt(m.id), topic: m.topic, payload: m.payload, qos: m.qos, receivedAt: m.received_at }));
   }
 
-  async commit(c: SliceCommit): Promise<void> {
-    const last = c.blocks.at(-1);
+  async commit(...commits: SliceCommit[]): Promise<void> {
+    const first = commits[0];
+    if (!first) return;
+    if (commits.some((c) => c.datasetId !== first.datasetId || c.pull.id !== first.pull.id)) throw new Error('commits applied together must be one pull\'s');
     const sentAt = instant();
     await inTransaction(this.pool, async (db) => {
-      await lockLease(db, c.datasetId, c.pull.id);
-      if (last) {
-        const moved = await db.query(
-          `UPDATE dataset SET head_hash = $1, head_sequence = $2, next_offset = $3, watermark = $4,
-                  data_schema = COALESCE($5::jsonb, data_schema), inferred_read_schema = COALESCE($8::jsonb, inferred_read_schema)
-           WHERE id = $6 AND head_hash = $7`,
-          [
-            last.hash,
-            last.block.sequenceNumber,
-            c.nextOffset.toString(),
-            c.watermark,
-            c.dataSchema ? JSON.stringify(c.dataSchema) : null,
-            c.datasetId,
-            c.expectedHeadHash,
-            c.inferredReadSchema ? JSON.stringify(c.inferredReadSchema) : null,
-          ],
-        );
-        if (moved.rowCount !== 1) throw new SluiceError('HEAD_MOVED', 'the dataset head moved during the commit (a concurrent writer); nothing was committed');
-        await insertBlocks(db, c.datasetId, c.blocks);
-      }
-      if (!last && c.inferredReadSchema) {
-        await db.query('UPDATE dataset SET inferred_read_schema = $1::jsonb WHERE id = $2', [JSON.stringify(c.inferredReadSchema), c.datasetId]);
-      }
-      if (c.stage && c.stage.rows.length) {
-        await db.query('INSERT INTO staged_batch (dataset_num, position, row_count, rows, data_schema) VALUES ($1, $2, $3, $4, $5)', [
-          c.datasetNum,
-          c.stage.position,
-          c.stage.rows.length,
-          stagedBatchText(c.stage.rows),
-          JSON.stringify(c.stage.dataSchema),
-        ]);
-      }
-      if (c.slice) {
-        // The slice holds every staged row: a count that differs means the pull's idea of them is
-        // wrong, and publishing would lose or repeat rows.
-        const unstaged = await db.query<{ n: number }>(
-          'WITH gone AS (DELETE FROM staged_batch WHERE dataset_num = $1 RETURNING row_count) SELECT coalesce(sum(row_count), 0)::int AS n FROM gone',
-          [c.datasetNum],
-        );
-        if (unstaged.rows[0].n !== (c.unstage ?? 0)) {
-          throw new Error(`the slice holds ${c.unstage ?? 0} staged rows but ${unstaged.rows[0].n} were staged; nothing was committed`);
-        }
-        await insertSlice(db, c.datasetId, c.slice, last!.block.sequenceNumber, c.systemTime);
-      }
-      if (c.keyState) {
-        if (c.keyState.seen) await appendSeenKeys(db, c.datasetNum, c.keyState.seen);
-        await upsertKeyState(db, c.datasetNum, c.keyState.upserts);
-        if (c.keyState.deletes.length) {
-          // One index lookup per key whatever the statistics say (see loadKeyState).
-          await db.query('DELETE FROM key_state s USING unnest($2::text[]) AS k(key) WHERE s.dataset_num = $1 AND s.key = k.key', [c.datasetNum, c.keyState.deletes]);
-        }
-        if (c.keyState.signature !== undefined) await db.query('UPDATE dataset SET state_signature = $1 WHERE id = $2', [c.keyState.signature, c.datasetId]);
-      }
-      // Releases first: they end receipts of earlier messages, and a new message may reuse the id.
-      if (c.qos2Receipts.remove.length) {
-        await db.query('DELETE FROM qos2_receipt WHERE dataset_id = $1 AND packet_id = ANY($2::int[])', [c.datasetId, c.qos2Receipts.remove]);
-      }
-      if (c.qos2Receipts.add.length) {
-        await db.query('INSERT INTO qos2_receipt (dataset_id, packet_id) SELECT $1, unnest($2::int[]) ON CONFLICT DO NOTHING', [c.datasetId, c.qos2Receipts.add]);
-      }
-      for (const q of c.quarantine) {
-        await db.query(
-          `INSERT INTO quarantined_message (dataset_id, pull_id, topic, qos, retained, payload, reason, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [c.datasetId, c.pull.id, q.topic, q.qos, q.retained, q.payload, q.reason, q.receivedAt],
-        );
-      }
-      if (c.inbox?.length) {
-        const folded = await db.query('DELETE FROM device_inbox WHERE dataset_id = $1 AND id = ANY($2::bigint[])', [c.datasetId, c.inbox.map(String)]);
-        if (folded.rowCount !== c.inbox.length) throw new Error(`${c.inbox.length - (folded.rowCount ?? 0)} inbox messages were folded elsewhere; nothing was committed`);
-      }
-      const a = c.pull.add;
-      await db.query(
-        `UPDATE pull SET messages_received = messages_received + $2, rows_committed = rows_committed + $3,
-                quarantined = quarantined + $4, duplicates = duplicates + $5, slices = slices + $6 WHERE id = $1`,
-        [c.pull.id, a.messagesReceived, a.rowsCommitted, a.quarantined, a.duplicates, a.slices],
-      );
+      await lockLease(db, first.datasetId, first.pull.id);
+      for (const c of commits) await applyCommit(db, c);
     });
-    this.leases.get(c.datasetId)?.renewed(sentAt, c.pull.id);
+    this.leases.get(first.datasetId)?.renewed(sentAt, first.pull.id);
   }
 
   async alwaysOnDatasets(): Promise<DatasetKey[]> {
@@ -409,6 +337,86 @@ export class PostgresIngestStore implements IngestStore {
     });
     this.leases.get(t.datasetId)?.renewed(sentAt, t.pullId);
   }
+}
+
+/** One commit's writes, inside the transaction that holds its lease (IngestStore.commit). */
+async function applyCommit(db: pg.PoolClient, c: SliceCommit): Promise<void> {
+  const last = c.blocks.at(-1);
+  if (last) {
+    const moved = await db.query(
+      `UPDATE dataset SET head_hash = $1, head_sequence = $2, next_offset = $3, watermark = $4,
+              data_schema = COALESCE($5::jsonb, data_schema), inferred_read_schema = COALESCE($8::jsonb, inferred_read_schema)
+       WHERE id = $6 AND head_hash = $7`,
+      [
+        last.hash,
+        last.block.sequenceNumber,
+        c.nextOffset.toString(),
+        c.watermark,
+        c.dataSchema ? JSON.stringify(c.dataSchema) : null,
+        c.datasetId,
+        c.expectedHeadHash,
+        c.inferredReadSchema ? JSON.stringify(c.inferredReadSchema) : null,
+      ],
+    );
+    if (moved.rowCount !== 1) throw new SluiceError('HEAD_MOVED', 'the dataset head moved during the commit (a concurrent writer); nothing was committed');
+    await insertBlocks(db, c.datasetId, c.blocks);
+  }
+  if (!last && c.inferredReadSchema) {
+    await db.query('UPDATE dataset SET inferred_read_schema = $1::jsonb WHERE id = $2', [JSON.stringify(c.inferredReadSchema), c.datasetId]);
+  }
+  if (c.stage && c.stage.rows.length) {
+    await db.query('INSERT INTO staged_batch (dataset_num, position, row_count, rows, data_schema) VALUES ($1, $2, $3, $4, $5)', [
+      c.datasetNum,
+      c.stage.position,
+      c.stage.rows.length,
+      stagedBatchText(c.stage.rows),
+      JSON.stringify(c.stage.dataSchema),
+    ]);
+  }
+  if (c.slice) {
+    // The slice holds every staged row: a count that differs means the pull's idea of them is
+    // wrong, and publishing would lose or repeat rows.
+    const unstaged = await db.query<{ n: number }>(
+      'WITH gone AS (DELETE FROM staged_batch WHERE dataset_num = $1 RETURNING row_count) SELECT coalesce(sum(row_count), 0)::int AS n FROM gone',
+      [c.datasetNum],
+    );
+    if (unstaged.rows[0].n !== (c.unstage ?? 0)) {
+      throw new Error(`the slice holds ${c.unstage ?? 0} staged rows but ${unstaged.rows[0].n} were staged; nothing was committed`);
+    }
+    await insertSlice(db, c.datasetId, c.slice, last!.block.sequenceNumber, c.systemTime);
+  }
+  if (c.keyState) {
+    if (c.keyState.seen) await appendSeenKeys(db, c.datasetNum, c.keyState.seen);
+    await upsertKeyState(db, c.datasetNum, c.keyState.upserts);
+    if (c.keyState.deletes.length) {
+      // One index lookup per key whatever the statistics say (see loadKeyState).
+      await db.query('DELETE FROM key_state s USING unnest($2::text[]) AS k(key) WHERE s.dataset_num = $1 AND s.key = k.key', [c.datasetNum, c.keyState.deletes]);
+    }
+    if (c.keyState.signature !== undefined) await db.query('UPDATE dataset SET state_signature = $1 WHERE id = $2', [c.keyState.signature, c.datasetId]);
+  }
+  // Releases first: they end receipts of earlier messages, and a new message may reuse the id.
+  if (c.qos2Receipts.remove.length) {
+    await db.query('DELETE FROM qos2_receipt WHERE dataset_id = $1 AND packet_id = ANY($2::int[])', [c.datasetId, c.qos2Receipts.remove]);
+  }
+  if (c.qos2Receipts.add.length) {
+    await db.query('INSERT INTO qos2_receipt (dataset_id, packet_id) SELECT $1, unnest($2::int[]) ON CONFLICT DO NOTHING', [c.datasetId, c.qos2Receipts.add]);
+  }
+  for (const q of c.quarantine) {
+    await db.query(
+      `INSERT INTO quarantined_message (dataset_id, pull_id, topic, qos, retained, payload, reason, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [c.datasetId, c.pull.id, q.topic, q.qos, q.retained, q.payload, q.reason, q.receivedAt],
+    );
+  }
+  if (c.inbox?.length) {
+    const folded = await db.query('DELETE FROM device_inbox WHERE dataset_id = $1 AND id = ANY($2::bigint[])', [c.datasetId, c.inbox.map(String)]);
+    if (folded.rowCount !== c.inbox.length) throw new Error(`${c.inbox.length - (folded.rowCount ?? 0)} inbox messages were folded elsewhere; nothing was committed`);
+  }
+  const a = c.pull.add;
+  await db.query(
+    `UPDATE pull SET messages_received = messages_received + $2, rows_committed = rows_committed + $3,
+            quarantined = quarantined + $4, duplicates = duplicates + $5, slices = slices + $6 WHERE id = $1`,
+    [c.pull.id, a.messagesReceived, a.rowsCommitted, a.quarantined, a.duplicates, a.slices],
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import { addDataset } from '../../lib/datasets/add-dataset';
 import { updateDatasetManifest } from '../../lib/datasets/update-dataset-manifest';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { followPull } from '../../lib/ingest/follow-pull';
+import type { SliceCommit } from '../../lib/ingest/ports';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { openStore, type Store } from '../../lib/store/open-store';
 import { runNode, startNode } from '../support/cli';
@@ -50,8 +51,8 @@ async function values(name: string): Promise<number[]> {
   return (await committedRows(store, name)).map((r) => r.value as number);
 }
 
-const crashingPull = (dataset: string, when: 'before' | 'after', at = 'first', protocolVersion = 'auto') =>
-  runNode(path.resolve(import.meta.dirname, '../support/crashing-pull.ts'), [dataset, when, at, protocolVersion], { DATABASE_URL: databaseUrl });
+const crashingPull = (dataset: string, when: 'before' | 'after', at = 'first', protocolVersion = 'auto', batchSize?: number) =>
+  runNode(path.resolve(import.meta.dirname, '../support/crashing-pull.ts'), [dataset, when, at, protocolVersion, ...(batchSize ? [String(batchSize)] : [])], { DATABASE_URL: databaseUrl });
 
 // The delivery suite (test/integration/brokers/) proves on every broker, Mosquitto included: SIGKILL
 // after a commit with Ledger, retained messages with Ledger, QoS 2 Append after a kill. What stays
@@ -128,6 +129,51 @@ describe('[DELIVERY] SIGKILL at random points of MQTT 3.1.1 pulls: one slice per
     const addData = (await store.datasets.blocks(ds.id)).filter((b) => b.event.kind === 'AddData');
     expect(addData).toHaveLength(pulls.reduce((n, p) => n + p.slices, 0));
     expect(await store.ingest.loadStagedRows(ds.num)).toEqual([]);
+    expect((await verifyDataset(store, defaultWorkspaceKey(name))).problems).toEqual([]);
+  });
+});
+
+describe('[DELIVERY] an MQTT 5 pull holds its batches in memory and commits them with its slice', () => {
+  // The broker sends an MQTT 5 pull its whole record cap unacknowledged: staging a batch (writing
+  // its rows to be read back and deleted at the publish) bought no acknowledgement the broker
+  // waited for. 60 messages in batches of 20 make two held batches and the publishing one.
+  const MESSAGES = 60;
+  const pull5 = (name: string) => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, protocolVersion: 5, batchSize: 20 } });
+
+  it('stages nothing and commits the backlog in one transaction', async () => {
+    await add('held.one', 'held-one/#', 'AtLeastOnce');
+    await publish('held-one/x', Array.from({ length: MESSAGES }, (_, v) => reading(v)));
+    const transactions: SliceCommit[][] = [];
+    const commit = store.ingest.commit;
+    store.ingest.commit = async (...cs) => {
+      transactions.push(cs);
+      return commit.apply(store.ingest, cs);
+    };
+    try {
+      expect(await pull5('held.one')).toMatchObject({ rowsCommitted: MESSAGES, slices: 1 });
+    } finally {
+      store.ingest.commit = commit;
+    }
+    expect(transactions.flat().filter((c) => c.stage)).toEqual([]);
+    // One transaction: at least the two full batches held, then the publishing one.
+    expect(transactions).toHaveLength(1);
+    expect(transactions[0].length).toBeGreaterThanOrEqual(3);
+    expect(await values('held.one')).toEqual(Array.from({ length: MESSAGES }, (_, v) => v));
+  });
+
+  it.for(['before', 'after'] as const)('killed %s its publish, the next pull has every message once (Ledger, QoS 1)', async (when, { expect }) => {
+    const name = `held.${when}`;
+    await add(name, `held-${when}/#`, 'AtLeastOnce');
+    await publish(`held-${when}/x`, Array.from({ length: MESSAGES }, (_, v) => reading(v)));
+    const crashed = await crashingPull(name, when, 'publish', '5', 20);
+    expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
+    const ds = (await store.datasets.find(defaultWorkspaceKey(name)))!;
+    // Nothing was staged on the way: killed before, the broker still holds every message.
+    expect(await store.ingest.loadStagedRows(ds.num)).toEqual([]);
+    expect((await values(name)).length).toBe(when === 'before' ? 0 : MESSAGES);
+    const recovery = await pull5(name);
+    expect(recovery.rowsCommitted).toBe(when === 'before' ? MESSAGES : 0);
+    expect(await values(name)).toEqual(Array.from({ length: MESSAGES }, (_, v) => v));
     expect((await verifyDataset(store, defaultWorkspaceKey(name))).problems).toEqual([]);
   });
 });

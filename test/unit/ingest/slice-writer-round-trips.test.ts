@@ -12,14 +12,20 @@ const snapshot = parseManifest(
 );
 const source = mqttSourceConfig(snapshot, () => undefined);
 
-/** What a commit writes depends only on the writer; this store records commits and knows nothing. */
-function recordingStore(commits: SliceCommit[]): IngestStore {
+/**
+ * What a commit writes depends only on the writer; this store records commits and knows nothing.
+ * `transactions` gets the commits of each call: what one transaction applies.
+ */
+function recordingStore(commits: SliceCommit[], transactions: SliceCommit[][] = []): IngestStore {
   return {
     loadStagedRows: async () => [],
     findSeenKeyGroups: async () => [],
     readRows: async function* () {},
     replaceKeyState: async () => {},
-    commit: async (c: SliceCommit) => void commits.push(c),
+    commit: async (...cs: SliceCommit[]) => {
+      commits.push(...cs);
+      transactions.push(cs);
+    },
   } as unknown as IngestStore;
 }
 
@@ -138,9 +144,9 @@ describe('SliceWriter key state while a commit is in flight', () => {
         }
         return Promise.resolve([]);
       },
-      commit: async (c: SliceCommit) => {
+      commit: async (...cs: SliceCommit[]) => {
         await landed.promise;
-        commits.push(c);
+        commits.push(...cs);
       },
     } as unknown as IngestStore;
     const schema = configureSchema(source.readSchema!, source, head(null));
@@ -154,5 +160,59 @@ describe('SliceWriter key state while a commit is in flight', () => {
     await first;
     answer.resolve([]);
     expect((await second).commit.stage?.rows ?? []).toHaveLength(0);
+  });
+});
+
+describe('SliceWriter held batches', () => {
+  const schema = configureSchema(source.readSchema!, source, head(null));
+  const writerOn = (store: IngestStore) => new SliceWriter({ store, clock: { now: () => new Date() }, head: head(stateSignature(schema.strategy)), source, schema, pullId: 'p', maxPayloadBytes: 1 << 20 });
+
+  it('commit with the batch that publishes them, in its transaction, and are not staged: the slice holds their rows first', async () => {
+    const transactions: SliceCommit[][] = [];
+    const writer = writerOn(recordingStore([], transactions));
+    await writer.hold(messages(0, 10) as never, []);
+    await writer.hold(messages(10, 10) as never, []);
+    expect(writer.holding).toBe(true);
+    expect(transactions).toEqual([]);
+    const published = await writer.prepare(messages(20, 10) as never, [], true);
+    // Their messages are acknowledged after this commit: the run takes them from `held`.
+    expect([...(published.held ?? []), published].flatMap((b) => b.messages.map((m) => m.messageId))).toEqual(messages(0, 30).map((m) => m.messageId));
+    await writer.commit(published);
+    expect(writer.holding).toBe(false);
+    expect(transactions).toHaveLength(1);
+    const [first, second, last] = transactions[0];
+    expect([first.stage, second.stage, last.stage]).toEqual([undefined, undefined, undefined]);
+    // No row was staged in the store, so the publish expects none to delete.
+    expect(last.unstage).toBe(0);
+    expect(last.slice!.rows.map((r) => r.offset)).toEqual(Array.from({ length: 30 }, (_, i) => BigInt(i)));
+    // Each batch's seen keys start at its rows' offsets in the slice.
+    expect([first, second, last].map((c) => c.keyState?.seen?.rowCount)).toEqual([10, 10, 10]);
+    expect(writer.counters).toMatchObject({ messagesReceived: 30, rowsCommitted: 30, slices: 1 });
+  });
+
+  it('are staged by a batch committed before the slice (one with PUBRELs), in its transaction; the publish then unstages them all', async () => {
+    const transactions: SliceCommit[][] = [];
+    const writer = writerOn(recordingStore([], transactions));
+    await writer.hold(messages(0, 10) as never, []);
+    await writer.commit(await writer.prepare(messages(10, 10) as never, [7], false));
+    expect(writer.holding).toBe(false);
+    expect(transactions).toHaveLength(1);
+    expect(transactions[0].map((c) => [c.stage?.position, c.stage?.rows.length])).toEqual([
+      [0, 10],
+      [10, 10],
+    ]);
+    await writer.hold(messages(20, 10) as never, []);
+    await writer.commit(await writer.prepare(messages(30, 10) as never, [], true));
+    const [held, last] = transactions[1];
+    expect(held.stage).toBeUndefined();
+    // The 20 rows staged in the store lead the slice; the held 10 follow them, then the last 10.
+    expect(last.unstage).toBe(20);
+    expect(last.slice!.rows).toHaveLength(40);
+  });
+
+  it('keep the writer from passing to another pull until a commit took them', async () => {
+    const writer = writerOn(recordingStore([]));
+    await writer.hold([] as never, []);
+    expect(() => writer.nextPull('q')).toThrow(/held/);
   });
 });
