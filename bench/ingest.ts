@@ -104,7 +104,7 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
   console.log(`RATIO sluice / acknowledged:      ${(N / pulling / transportRun.ackedRate).toFixed(2)} (the transport alone timed until Mosquitto had read every acknowledgement)`);
   console.log(`RATIO sluice / mosquitto_sub:     ${(N / pulling / best).toFixed(2)}; wall clock ${(N / wall / best).toFixed(2)}`);
   const perThousand = (ms: number) => (ms / (N / 1000)).toFixed(1);
-  console.log(`CPU per 1,000 messages:           pull ${perThousand(pull.cpuMs - empty.cpuMs)} ms (its process, every thread, less ${fmt(empty.cpuMs)} ms for start-up and an empty pull); transport alone ${perThousand(transportCpuMs)} ms`);
+  console.log(`CPU per 1,000 messages:           pull ${perThousand(pull.cpuMs - empty.cpuMs)} ms, ${perThousand(pull.systemMs - empty.systemMs)} of it in the kernel (its process, every thread, less ${fmt(empty.cpuMs)} ms for start-up and an empty pull); transport alone ${perThousand(transportCpuMs)} ms`);
   if (mosquittoMs !== undefined && postgresMs !== undefined) {
     const pullMs = pull.cpuMs - empty.cpuMs;
     const cores = os.cpus().length;
@@ -135,7 +135,7 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
  * change: the process's CPU time (every thread, start-up included; written as it exits) and the
  * transactions the database committed meanwhile.
  */
-function measuredPull(databaseUrl: string, dataset: string, cpuProfDir?: string): { stdout: string; cpuMs: number; transactions: number; walBytes: number } {
+function measuredPull(databaseUrl: string, dataset: string, cpuProfDir?: string): { stdout: string; cpuMs: number; systemMs: number; transactions: number; walBytes: number } {
   const cpuFile = path.join(os.tmpdir(), `sluice-bench-cpu-${process.pid}.json`);
   const cpuProbe = `data:text/javascript,import{writeFileSync}from'node:fs';process.on('exit',()=>writeFileSync(${JSON.stringify(cpuFile)},JSON.stringify(process.cpuUsage())))`;
   // BENCH_CPU_PROF=<dir>: the pull writes a V8 CPU profile there (node --cpu-prof).
@@ -150,7 +150,7 @@ function measuredPull(databaseUrl: string, dataset: string, cpuProfDir?: string)
   const cpu = JSON.parse(readFileSync(cpuFile, 'utf8')) as { user: number; system: number };
   rmSync(cpuFile);
   const after = databaseCounters(databaseUrl);
-  return { stdout: cli.stdout.trim(), cpuMs: (cpu.user + cpu.system) / 1000, transactions: after.transactions - before.transactions, walBytes: after.walBytes - before.walBytes };
+  return { stdout: cli.stdout.trim(), cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000, transactions: after.transactions - before.transactions, walBytes: after.walBytes - before.walBytes };
 }
 
 /**
