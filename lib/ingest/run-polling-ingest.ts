@@ -132,7 +132,7 @@ export async function resolvePullSource(args: Pick<RunPollingIngestArgs, 'store'
  * The broker session of a dataset's pull: its stable client id, a persistent session, the
  * source's filters and the window of unacknowledged messages the broker may send.
  */
-export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head' | 'options' | 'schema'>, receiveMaximum: number, forceSubscribe: boolean): MqttSessionOptions {
+export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head' | 'options' | 'schema'>, window: number, forceSubscribe: boolean): MqttSessionOptions {
   return {
     url: r.source.brokerUrl,
     username: r.source.username,
@@ -140,13 +140,18 @@ export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head'
     clientId: r.head.mqttClientId,
     topics: r.source.topics,
     protocolVersion: r.options.protocolVersion,
-    receiveMaximum: Math.min(65_535, Math.max(1, receiveMaximum)),
+    receiveMaximum: receiveMaximum(window),
     connectTimeoutMs: r.options.connectTimeoutMs,
     forceSubscribe,
     tls: r.options.tls,
     // Read as the pull's SliceWriter reads (a schema inferred during this pull is not known yet).
     readAhead: r.schema && readAheadPlan(r.source.read, r.schema.readSchema, r.options.maxPayloadBytes),
   };
+}
+
+/** The MQTT 5 receive maximum asked for a window of `messages` unacknowledged messages: the protocol allows at most 65,535. */
+function receiveMaximum(messages: number): number {
+  return Math.min(65_535, Math.max(1, messages));
 }
 
 interface PullRunArgs extends Omit<RunPollingIngestArgs, 'options' | 'clock'>, ResolvedPullSource {
@@ -187,6 +192,13 @@ class PullRun {
   private stopAt = Infinity;
   /** The pull reached stopAt before the broker went idle: it did not see the broker run dry. */
   private outOfTime = false;
+  /** Messages of the batches the writer holds (SliceWriter.hold): unacknowledged until the slice. */
+  private heldMessages = 0;
+  /**
+   * The broker went quiet while batches were held: it may allow fewer unacknowledged messages
+   * than the pull asked for (a broker-side in-flight limit), so this pull stages instead.
+   */
+  private brokerWaitsBeforeReceiveMaximum = false;
   private session: MqttSession | undefined;
   /** Read → merge → stage → commit; its head, receipts and staged rows describe the prepared commits. */
   private readonly writer: SliceWriter;
@@ -410,7 +422,12 @@ class PullRun {
           await this.commitBatch([], [], true);
           continue;
         }
-        await this.sleep(Math.min(idleTimeout - idleFor, this.stopAt - now));
+        const quietLimit = this.quietLimit();
+        if (this.writer.holding && idleFor >= quietLimit) {
+          await this.stageHeld();
+          continue;
+        }
+        await this.sleep(Math.min(this.writer.holding ? quietLimit - idleFor : Infinity, idleTimeout - idleFor, this.stopAt - now));
         continue;
       }
       const quietLimit = this.quietLimit();
@@ -424,8 +441,33 @@ class PullRun {
       // The pull's slice goes with this batch unless completing PUBRELs lets the broker send more:
       // a resumed session's PUBREC'd messages hold its window until their PUBCOMPs.
       const last = this.queue.length === 0 && (capReached || (done && pubrels.length === 0));
+      if (!last && !done && idleFor >= quietLimit && this.writer.holding) this.brokerWaitsBeforeReceiveMaximum = true;
       await this.commitBatch(batch, pubrels, last);
     }
+  }
+
+  /**
+   * The broker went quiet before the pull was done while batches were held: it may be waiting
+   * for acknowledgements (a window below the receive maximum asked for). Stage what is held and
+   * acknowledge it; the rest of the pull stages as over MQTT 3.1.1.
+   */
+  private async stageHeld(): Promise<void> {
+    this.brokerWaitsBeforeReceiveMaximum = true;
+    await this.commitBatch([], [], false);
+  }
+
+  /**
+   * Whether a batch may be held (SliceWriter.hold) rather than staged: over MQTT 5, with no
+   * PUBRELs to complete, while the broker may send what the pull still takes without an
+   * acknowledgement. The receive maximum asked for is the record cap up to 65,535: past that, a
+   * batch is held only with room left for another full one besides what is held and queued, or the
+   * broker would wait for acknowledgements until the pull went quiet.
+   */
+  private mayHold(messages: ReceivedMessage[], pubrels: number[]): boolean {
+    if (this.session?.protocolVersion !== 5 || pubrels.length > 0 || this.brokerWaitsBeforeReceiveMaximum) return false;
+    const o = this.a.options;
+    const window = receiveMaximum(o.recordCap);
+    return o.recordCap <= window || this.heldMessages + messages.length + this.queue.length + o.batchSize <= window;
   }
 
   /**
@@ -448,7 +490,9 @@ class PullRun {
    */
   private quietLimit(): number {
     const o = this.a.options;
-    if (this.singleBatch || this.session?.protocolVersion === 5) return o.idleTimeoutMs;
+    if (this.singleBatch) return o.idleTimeoutMs;
+    // Held batches wait for the slice: a broker quiet meanwhile may be waiting for them (stageHeld).
+    if (this.session?.protocolVersion === 5) return this.writer.holding ? Math.min(o.smallBatchQuietMs, o.idleTimeoutMs) : o.idleTimeoutMs;
     return this.queue.length >= SMALLEST_INFLIGHT_WINDOW ? o.flushGapMs : Math.min(o.smallBatchQuietMs, o.idleTimeoutMs);
   }
 
@@ -458,11 +502,15 @@ class PullRun {
    *
    * An MQTT 5 session lets the broker send the pull's whole record cap unacknowledged
    * (pullSessionOptions), so nothing is gained by acknowledging before the slice: a batch is held
-   * in memory, not staged, and commits with the slice (SliceWriter.hold). A batch with PUBRELs is
-   * committed at once, with the batches held before it: their PUBCOMPs free the broker's window.
+   * in memory, not staged, and commits with the slice (SliceWriter.hold). A batch that may not be
+   * held (mayHold) is committed at once, staging the batches held before it.
    */
   private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
-    if (!publish && pubrels.length === 0 && this.session?.protocolVersion === 5) return this.writer.hold(messages, pubrels);
+    if (!publish && this.mayHold(messages, pubrels)) {
+      this.heldMessages += messages.length;
+      return this.writer.hold(messages, pubrels);
+    }
+    this.heldMessages = 0;
     if (publish) this.ending = true;
     this.progress('committing');
     const prepared = await this.writer.prepare(messages, pubrels, publish);

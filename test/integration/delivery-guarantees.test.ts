@@ -6,6 +6,7 @@ import { updateDatasetManifest } from '../../lib/datasets/update-dataset-manifes
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { followPull } from '../../lib/ingest/follow-pull';
 import type { SliceCommit } from '../../lib/ingest/ports';
+import type { PullOptions } from '../../lib/ingest/pull-options';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { openStore, type Store } from '../../lib/store/open-store';
 import { runNode, startNode } from '../support/cli';
@@ -51,8 +52,8 @@ async function values(name: string): Promise<number[]> {
   return (await committedRows(store, name)).map((r) => r.value as number);
 }
 
-const crashingPull = (dataset: string, when: 'before' | 'after', at = 'first', protocolVersion = 'auto', batchSize?: number) =>
-  runNode(path.resolve(import.meta.dirname, '../support/crashing-pull.ts'), [dataset, when, at, protocolVersion, ...(batchSize ? [String(batchSize)] : [])], { DATABASE_URL: databaseUrl });
+const crashingPull = (dataset: string, when: 'before' | 'after', at = 'first', protocolVersion = 'auto', options?: Partial<PullOptions>) =>
+  runNode(path.resolve(import.meta.dirname, '../support/crashing-pull.ts'), [dataset, when, at, protocolVersion, ...(options ? [JSON.stringify(options)] : [])], { DATABASE_URL: databaseUrl });
 
 // The delivery suite (test/integration/brokers/) proves on every broker, Mosquitto included: SIGKILL
 // after a commit with Ledger, retained messages with Ledger, QoS 2 Append after a kill. What stays
@@ -136,9 +137,11 @@ describe('[DELIVERY] SIGKILL at random points of MQTT 3.1.1 pulls: one slice per
 describe('[DELIVERY] an MQTT 5 pull holds its batches in memory and commits them with its slice', () => {
   // The broker sends an MQTT 5 pull its whole record cap unacknowledged: staging a batch (writing
   // its rows to be read back and deleted at the publish) bought no acknowledgement the broker
-  // waited for. 60 messages in batches of 20 make two held batches and the publishing one.
+  // waited for. 60 messages in batches of 20 make two held batches and the publishing one; the
+  // pull ends at its record cap, as each pull of a backlog larger than one does.
   const MESSAGES = 60;
-  const pull5 = (name: string) => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, protocolVersion: 5, batchSize: 20 } });
+  const held = { protocolVersion: 5, batchSize: 20, recordCap: MESSAGES } as const;
+  const pull5 = (name: string) => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, ...held } });
 
   it('stages nothing and commits the backlog in one transaction', async () => {
     await add('held.one', 'held-one/#', 'AtLeastOnce');
@@ -161,11 +164,33 @@ describe('[DELIVERY] an MQTT 5 pull holds its batches in memory and commits them
     expect(await values('held.one')).toEqual(Array.from({ length: MESSAGES }, (_, v) => v));
   });
 
+  it('a broker that allows fewer unacknowledged messages than the pull asked for gets the held batches staged once it waits: one pull takes the whole backlog', async () => {
+    // The proxy asks Mosquitto for a receive maximum of 50 while the pull believes it asked for
+    // its record cap: a broker-side in-flight limit (EMQX's max_inflight, for one). Held batches
+    // would leave the broker waiting until the pull went idle, and the pull would end with 50.
+    const proxy = await startPacketProxy({
+      brokerPort: broker.port,
+      fromClient: (p) => (p.cmd === 'connect' && p.protocolVersion === 5 ? { rewrite: { ...p, properties: { ...p.properties, receiveMaximum: 50 } } } : 'pass'),
+    });
+    try {
+      await addDataset({ store, manifest: mqttManifest({ name: 'held.window', port: proxy.port, topics: [{ path: 'held-window/#', qos: 'AtLeastOnce' }] }) });
+      const pull = (idleTimeoutMs: number) => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('held.window'), options: { idleTimeoutMs, protocolVersion: 5, batchSize: 20 } });
+      await pull(300); // creates the session
+      await publish('held-window/x', Array.from({ length: 200 }, (_, v) => reading(v)));
+      // An idle timeout well above the quiet gap that stages held batches (250 ms).
+      const r = await pull(1000);
+      expect(r).toMatchObject({ rowsCommitted: 200, slices: 1 });
+      expect(await values('held.window')).toEqual(Array.from({ length: 200 }, (_, v) => v));
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it.for(['before', 'after'] as const)('killed %s its publish, the next pull has every message once (Ledger, QoS 1)', async (when, { expect }) => {
     const name = `held.${when}`;
     await add(name, `held-${when}/#`, 'AtLeastOnce');
     await publish(`held-${when}/x`, Array.from({ length: MESSAGES }, (_, v) => reading(v)));
-    const crashed = await crashingPull(name, when, 'publish', '5', 20);
+    const crashed = await crashingPull(name, when, 'publish', '5', { batchSize: held.batchSize, recordCap: held.recordCap });
     expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
     const ds = (await store.datasets.find(defaultWorkspaceKey(name)))!;
     // Nothing was staged on the way: killed before, the broker still holds every message.

@@ -4,16 +4,17 @@
  *   after:  that commit is durable, but no acknowledgement for it has left for the broker.
  * The commit is the first that writes rows or quarantine records (`first`, the default), the N-th
  * that stages rows (`stage:N`), or the one that publishes the pull's slice (`publish`).
- * Usage: tsx crashing-pull.ts <dataset> <before|after> [first|stage:N|publish] [auto|4|5] [batch size]
+ * Usage: tsx crashing-pull.ts <dataset> <before|after> [first|stage:N|publish] [auto|4|5] [pull options as JSON]
  *        (DATABASE_URL in the environment)
  */
 import type { SliceCommit } from '../../lib/ingest/ports';
+import type { PullOptions } from '../../lib/ingest/pull-options';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { openStore } from '../../lib/store/open-store';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { TEST_IDLE_MS } from './pull-timing';
 
-const [dataset, when, at = 'first', version = 'auto', batchSize] = process.argv.slice(2);
+const [dataset, when, at = 'first', version = 'auto', options = '{}'] = process.argv.slice(2);
 const store = await openStore({ databaseUrl: process.env.DATABASE_URL });
 let stagings = 0;
 function chosen(c: SliceCommit): boolean {
@@ -34,5 +35,5 @@ store.ingest.commit = async (...cs) => {
   if (when === 'after') process.kill(process.pid, 'SIGKILL');
 };
 const protocolVersion = version === 'auto' ? 'auto' : (Number(version) as 4 | 5);
-await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: TEST_IDLE_MS, protocolVersion, ...(batchSize ? { batchSize: Number(batchSize) } : {}) } });
+await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: TEST_IDLE_MS, protocolVersion, ...(JSON.parse(options) as Partial<PullOptions>) } });
 await store.close();
