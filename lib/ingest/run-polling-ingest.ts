@@ -195,10 +195,13 @@ class PullRun {
   /** Messages of the batches the writer holds (SliceWriter.hold): unacknowledged until the slice. */
   private heldMessages = 0;
   /**
-   * The broker went quiet while batches were held: it may allow fewer unacknowledged messages
-   * than the pull asked for (a broker-side in-flight limit), so this pull stages instead.
+   * Messages the pull's last commit released to the broker (QoS 1 acknowledged, PUBRELs
+   * completed), and whether the idle pull looked since for what the broker sends in answer.
    */
-  private brokerWaitsBeforeReceiveMaximum = false;
+  private releasedByLastCommit = 0;
+  private lookedForAnswer = false;
+  /** Set when that look found the broker sending: see SessionHandOver.brokerWaitsForAcknowledgements. */
+  private brokerWaitsForAcknowledgements: boolean;
   private session: MqttSession | undefined;
   /** Read → merge → stage → commit; its head, receipts and staged rows describe the prepared commits. */
   private readonly writer: SliceWriter;
@@ -213,6 +216,7 @@ class PullRun {
   constructor(private readonly a: PullRunArgs) {
     this.writer = a.writer ?? new SliceWriter({ store: a.store, clock: a.clock, head: a.head, source: a.source, schema: a.schema, pullId: a.pullId, maxPayloadBytes: a.options.maxPayloadBytes });
     this.singleBatch = this.writer.singleBatch;
+    this.brokerWaitsForAcknowledgements = a.handOver?.brokerWaitsForAcknowledgements ?? false;
   }
 
   /** The pull; a lease lost meanwhile wakes it (the pulls of a run share one lease: each removes its listener). */
@@ -313,6 +317,7 @@ class PullRun {
       lease: this.a.lease,
       source: { options, clock, source, head: this.writer.head, schema },
       writer: this.writer,
+      brokerWaitsForAcknowledgements: this.brokerWaitsForAcknowledgements,
     };
   }
 
@@ -345,6 +350,7 @@ class PullRun {
     // Still read (PUBRELs must arrive to settle QoS 2), but this pull's slice is already on its way.
     if (this.ending) {
       this.leave(m);
+      this.waker.wake(); // ends the look for the broker's answer (receiveLoop)
       return;
     }
     this.accepted++;
@@ -418,16 +424,25 @@ class PullRun {
             this.inFlight = undefined;
             continue;
           }
-          if (this.writer.stagedCount === 0 && !this.writer.holding) return this.full || this.outOfTime;
+          if (this.writer.stagedCount === 0 && !this.writer.holding) {
+            // A pull that went idle with messages unacknowledged may have left a broker waiting
+            // for them: one that allows fewer in flight than the pull asked for (EMQX's
+            // max_inflight), whose window the pull's held or unstaged messages filled. It sends
+            // on as soon as the slice's acknowledgements arrive: a short look catches that, so
+            // the pull says it has more instead of caught up.
+            if (this.releasedByLastCommit > 0 && !this.full && !this.outOfTime && !this.lookedForAnswer) {
+              this.lookedForAnswer = true;
+              const answered = this.notTaken.length;
+              await this.sleep(this.a.options.windowAnswerMs);
+              if (this.session?.protocolVersion === 5 && this.notTaken.slice(answered).some((m) => m.qos > 0)) this.brokerWaitsForAcknowledgements = true;
+              continue;
+            }
+            return this.full || this.outOfTime;
+          }
           await this.commitBatch([], [], true);
           continue;
         }
-        const quietLimit = this.quietLimit();
-        if (this.writer.holding && idleFor >= quietLimit) {
-          await this.stageHeld();
-          continue;
-        }
-        await this.sleep(Math.min(this.writer.holding ? quietLimit - idleFor : Infinity, idleTimeout - idleFor, this.stopAt - now));
+        await this.sleep(Math.min(idleTimeout - idleFor, this.stopAt - now));
         continue;
       }
       const quietLimit = this.quietLimit();
@@ -441,19 +456,16 @@ class PullRun {
       // The pull's slice goes with this batch unless completing PUBRELs lets the broker send more:
       // a resumed session's PUBREC'd messages hold its window until their PUBCOMPs.
       const last = this.queue.length === 0 && (capReached || (done && pubrels.length === 0));
-      if (!last && !done && idleFor >= quietLimit && this.writer.holding) this.brokerWaitsBeforeReceiveMaximum = true;
       await this.commitBatch(batch, pubrels, last);
     }
   }
 
   /**
-   * The broker went quiet before the pull was done while batches were held: it may be waiting
-   * for acknowledgements (a window below the receive maximum asked for). Stage what is held and
-   * acknowledge it; the rest of the pull stages as over MQTT 3.1.1.
+   * The broker may send the pull's receive maximum unacknowledged: an MQTT 5 session, unless an
+   * earlier pull of the run saw it wait for acknowledgements before that.
    */
-  private async stageHeld(): Promise<void> {
-    this.brokerWaitsBeforeReceiveMaximum = true;
-    await this.commitBatch([], [], false);
+  private get sendsReceiveMaximum(): boolean {
+    return this.session?.protocolVersion === 5 && !this.brokerWaitsForAcknowledgements;
   }
 
   /**
@@ -464,7 +476,7 @@ class PullRun {
    * broker would wait for acknowledgements until the pull went quiet.
    */
   private mayHold(messages: ReceivedMessage[], pubrels: number[]): boolean {
-    if (this.session?.protocolVersion !== 5 || pubrels.length > 0 || this.brokerWaitsBeforeReceiveMaximum) return false;
+    if (!this.sendsReceiveMaximum || pubrels.length > 0) return false;
     const o = this.a.options;
     const window = receiveMaximum(o.recordCap);
     return o.recordCap <= window || this.heldMessages + messages.length + this.queue.length + o.batchSize <= window;
@@ -486,13 +498,12 @@ class PullRun {
    * it can be acknowledged, unless the pull is ending. A pull that goes quiet commits once, with
    * its slice; a backlog is also staged at `batchSize`, and an MQTT 3.1.1 broker stops after its
    * in-flight window (Mosquitto: 20) until acknowledgements arrive. An MQTT 5 session allows the
-   * whole record cap in flight; a Snapshot merge needs all of a pull at once.
+   * whole record cap in flight (unless the run saw its broker wait for acknowledgements); a
+   * Snapshot merge needs all of a pull at once.
    */
   private quietLimit(): number {
     const o = this.a.options;
-    if (this.singleBatch) return o.idleTimeoutMs;
-    // Held batches wait for the slice: a broker quiet meanwhile may be waiting for them (stageHeld).
-    if (this.session?.protocolVersion === 5) return this.writer.holding ? Math.min(o.smallBatchQuietMs, o.idleTimeoutMs) : o.idleTimeoutMs;
+    if (this.singleBatch || this.sendsReceiveMaximum) return o.idleTimeoutMs;
     return this.queue.length >= SMALLEST_INFLIGHT_WINDOW ? o.flushGapMs : Math.min(o.smallBatchQuietMs, o.idleTimeoutMs);
   }
 
@@ -547,6 +558,7 @@ class PullRun {
       released += b.messages.filter((m) => m.qos === 1).length + b.pubrels.length;
     }
     this.window.released(released);
+    this.releasedByLastCommit = released;
     // The broker answers released acknowledgements with more messages: idleness starts again now.
     this.touch();
     this.progress('receiving');

@@ -76,7 +76,15 @@ export interface PreparedCommit {
    * Batches held before this one (SliceWriter.hold), committed ahead of it in the same
    * transaction: their messages may be acknowledged, and their PUBRELs completed, once it lands.
    */
-  held?: PreparedCommit[];
+  held?: HeldBatch[];
+}
+
+/**
+ * A held batch: its commit, and of its messages only what acknowledging them needs, so a pull
+ * holding its record cap does not also hold every payload and read-ahead result until its slice.
+ */
+export interface HeldBatch extends Omit<PreparedCommit, 'messages' | 'held'> {
+  messages: Pick<ReceivedMessage, 'qos' | 'messageId'>[];
 }
 
 /**
@@ -105,7 +113,7 @@ export class SliceWriter {
   /** `staged` as stored (toStagedRow), made once when they are staged: the slice is encoded from them. */
   private stagedStored: StagedRow[] = [];
   /** Batches prepared and held in memory (see hold), in order: the next prepared batch commits them. */
-  private held: PreparedCommit[] = [];
+  private held: HeldBatch[] = [];
   /** The rows of `held`: the last of `staged`, not in the store's staging rows. */
   private heldRows = 0;
   /** Snapshot merges need the whole snapshot at once, so they commit once, at the end. */
@@ -202,9 +210,9 @@ export class SliceWriter {
    * be staged, written and read back only to be deleted when the slice is published.
    */
   async hold(messages: ReceivedMessage[], pubrels: number[]): Promise<void> {
-    const prepared = await this.prepareBatch(messages, pubrels, false);
-    this.held.push(prepared);
-    this.heldRows += prepared.commit.stage?.rows.length ?? 0;
+    const { commit, overlay } = await this.prepareBatch(messages, pubrels, false);
+    this.held.push({ messages: messages.map(({ qos, messageId }) => ({ qos, messageId })), pubrels, commit, overlay });
+    this.heldRows += commit.stage?.rows.length ?? 0;
   }
 
   private async prepareBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<PreparedCommit> {

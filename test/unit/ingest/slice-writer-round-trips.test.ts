@@ -175,8 +175,10 @@ describe('SliceWriter held batches', () => {
     expect(writer.holding).toBe(true);
     expect(transactions).toEqual([]);
     const published = await writer.prepare(messages(20, 10) as never, [], true);
-    // Their messages are acknowledged after this commit: the run takes them from `held`.
+    // Their messages are acknowledged after this commit: the run takes them from `held`, which
+    // keeps only what an acknowledgement needs (not a pull's worth of payloads until its slice).
     expect([...(published.held ?? []), published].flatMap((b) => b.messages.map((m) => m.messageId))).toEqual(messages(0, 30).map((m) => m.messageId));
+    expect(published.held![0].messages[0]).toEqual({ qos: 1, messageId: 1 });
     await writer.commit(published);
     expect(writer.holding).toBe(false);
     expect(transactions).toHaveLength(1);
