@@ -1,9 +1,8 @@
 /**
  * npm run bench:prepare — the CPU the ingest core spends per message, without a broker: the real
- * SliceWriter (read → merge → key state → slice encoding) preparing and committing
+ * SliceWriter (read → merge → key state → stage → slice encoding) preparing and committing
  * BENCH_MESSAGES (100,000) synthetic QoS 1 messages (benchPayload) to a throwaway Postgres, in
- * batches of 2,500, three held and the fourth published with them (10,000-row slices), as an MQTT 5
- * pull does; for a Ledger
+ * batches of 2,500 published every 4th batch (10,000-row slices), as a pull does; for a Ledger
  * merge on [event_time, device_id] and for an Append merge.
  *
  * Prints the process's CPU per message (process.cpuUsage: every thread of this process, so other
@@ -73,10 +72,10 @@ async function run(store: Store, name: string, merge: string, received: Received
     const batch = packed ? unpackReadAhead(received, packed, b) : received.slice(b * BATCH, (b + 1) * BATCH);
     const publish = (b + 1) % PUBLISH_EVERY === 0 || (b + 1) * BATCH >= received.length;
     const before = process.cpuUsage();
-    const prepared = publish ? await writer.prepare(batch, [], true) : await writer.hold(batch, []);
+    const prepared = await writer.prepare(batch, [], publish);
     const spent = process.cpuUsage(before);
     prepareCpu += spent.user + spent.system;
-    if (prepared) await writer.commit(prepared);
+    await writer.commit(prepared);
   }
   const wallMs = performance.now() - t0;
   const { user, system } = process.cpuUsage(cpu);
@@ -137,7 +136,7 @@ async function main() {
   const profDir = process.env.BENCH_CPU_PROF;
   try {
     const received = messages();
-    console.log(`# SliceWriter prepare + commit: ${N.toLocaleString('en-US')} messages (~${received[0].payload.length} bytes), batches of ${BATCH}, ${PUBLISH_EVERY - 1} held and published with the next as one slice; best of ${ROUNDS}`);
+    console.log(`# SliceWriter prepare + commit: ${N.toLocaleString('en-US')} messages (~${received[0].payload.length} bytes), batches of ${BATCH}, a slice every ${PUBLISH_EVERY} batches; best of ${ROUNDS}`);
     // Rounds take the merges in turn, so that what one run leaves (a grown heap, a warmer JIT) weighs on each alike.
     const best = new Map<string, Run>();
     for (let round = 0; round < ROUNDS; round++) {

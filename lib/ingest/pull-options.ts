@@ -40,12 +40,6 @@ export interface PullOptions {
    */
   batchSize: number;
   /**
-   * How long a pull that went idle looks, after its last commit acknowledged messages, for what
-   * the broker sends in answer: a broker that allows fewer messages in flight than the pull asked
-   * for (EMQX's max_inflight under MQTT 5) sends on only then, and the pull then has more.
-   */
-  windowAnswerMs: number;
-  /**
    * How long the broker may hold a message it delivered without getting its acknowledgement before
    * it sends it again. Mosquitto, RabbitMQ and the embedded broker resend at the next connection;
    * NATS only once its `mqtt.ack_wait` (30 s by default) has passed, so messages a killed pull or a
@@ -66,7 +60,6 @@ export const DEFAULT_PULL_OPTIONS: PullOptions = {
   flushGapMs: 5,
   smallBatchQuietMs: 250,
   batchSize: 2500,
-  windowAnswerMs: 50,
   redeliveryWaitMs: 30_000,
 };
 
@@ -87,7 +80,6 @@ const PullOptionsInput = z
     flushGapMs: timerMs(0),
     smallBatchQuietMs: timerMs(0),
     batchSize: positiveCount,
-    windowAnswerMs: timerMs(0),
     redeliveryWaitMs: timerMs(0),
     tls: z.custom<NonNullable<PullOptions['tls']>>((v) => typeof v === 'object' && v !== null),
   })

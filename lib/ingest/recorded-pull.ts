@@ -40,11 +40,6 @@ export interface SessionHandOver {
   lease: PullLease;
   source: ResolvedPullSource;
   writer: SliceWriter;
-  /**
-   * The broker was seen sending on only once the pull's acknowledgements arrived, though it had
-   * been asked for more in flight (MQTT 5): the next pulls acknowledge per window, as over 3.1.1.
-   */
-  brokerWaitsForAcknowledgements: boolean;
 }
 
 /** What the dataset's pull records say of the pull before this one (see IngestStore.startPull). */

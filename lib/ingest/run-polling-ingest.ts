@@ -64,9 +64,8 @@ export interface RunPollingIngestArgs {
  * the transaction holding its rows (or its quarantine record) committed. A broker that waits for
  * acknowledgements (an MQTT 3.1.1 in-flight window) gets them per window: the window's merged
  * rows are committed to the dataset's staging rows together with its key state and QoS 2
- * receipts, and the pull's end publishes every staged row as the pull's slice. An MQTT 5 broker
- * sends the whole record cap unacknowledged: its batches are held in memory and commit with the
- * slice. QoS 2 packet identifiers are remembered until the broker's PUBREL, so a redelivery after
+ * receipts, and the pull's end publishes every staged row as the pull's slice. Batches taken
+ * once the pull takes no more messages are held in memory instead and commit with the slice. QoS 2 packet identifiers are remembered until the broker's PUBREL, so a redelivery after
  * a crash is recognised and not ingested twice; the PUBCOMP leaves only once that receipt is
  * deleted. Rows a killed pull staged lead the next pull's slice. A crash at any point therefore
  * loses nothing and, for QoS 2 (or a merge with keys), duplicates nothing.
@@ -132,7 +131,7 @@ export async function resolvePullSource(args: Pick<RunPollingIngestArgs, 'store'
  * The broker session of a dataset's pull: its stable client id, a persistent session, the
  * source's filters and the window of unacknowledged messages the broker may send.
  */
-export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head' | 'options' | 'schema'>, window: number, forceSubscribe: boolean): MqttSessionOptions {
+export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head' | 'options' | 'schema'>, receiveMaximum: number, forceSubscribe: boolean): MqttSessionOptions {
   return {
     url: r.source.brokerUrl,
     username: r.source.username,
@@ -140,18 +139,13 @@ export function pullSessionOptions(r: Pick<ResolvedPullSource, 'source' | 'head'
     clientId: r.head.mqttClientId,
     topics: r.source.topics,
     protocolVersion: r.options.protocolVersion,
-    receiveMaximum: receiveMaximum(window),
+    receiveMaximum: Math.min(65_535, Math.max(1, receiveMaximum)),
     connectTimeoutMs: r.options.connectTimeoutMs,
     forceSubscribe,
     tls: r.options.tls,
     // Read as the pull's SliceWriter reads (a schema inferred during this pull is not known yet).
     readAhead: r.schema && readAheadPlan(r.source.read, r.schema.readSchema, r.options.maxPayloadBytes),
   };
-}
-
-/** The MQTT 5 receive maximum asked for a window of `messages` unacknowledged messages: the protocol allows at most 65,535. */
-function receiveMaximum(messages: number): number {
-  return Math.min(65_535, Math.max(1, messages));
 }
 
 interface PullRunArgs extends Omit<RunPollingIngestArgs, 'options' | 'clock'>, ResolvedPullSource {
@@ -192,16 +186,6 @@ class PullRun {
   private stopAt = Infinity;
   /** The pull reached stopAt before the broker went idle: it did not see the broker run dry. */
   private outOfTime = false;
-  /** Messages of the batches the writer holds (SliceWriter.hold): unacknowledged until the slice. */
-  private heldMessages = 0;
-  /**
-   * Messages the pull's last commit released to the broker (QoS 1 acknowledged, PUBRELs
-   * completed), and whether the idle pull looked since for what the broker sends in answer.
-   */
-  private releasedByLastCommit = 0;
-  private lookedForAnswer = false;
-  /** Set when that look found the broker sending: see SessionHandOver.brokerWaitsForAcknowledgements. */
-  private brokerWaitsForAcknowledgements: boolean;
   private session: MqttSession | undefined;
   /** Read → merge → stage → commit; its head, receipts and staged rows describe the prepared commits. */
   private readonly writer: SliceWriter;
@@ -216,7 +200,6 @@ class PullRun {
   constructor(private readonly a: PullRunArgs) {
     this.writer = a.writer ?? new SliceWriter({ store: a.store, clock: a.clock, head: a.head, source: a.source, schema: a.schema, pullId: a.pullId, maxPayloadBytes: a.options.maxPayloadBytes });
     this.singleBatch = this.writer.singleBatch;
-    this.brokerWaitsForAcknowledgements = a.handOver?.brokerWaitsForAcknowledgements ?? false;
   }
 
   /** The pull; a lease lost meanwhile wakes it (the pulls of a run share one lease: each removes its listener). */
@@ -317,7 +300,6 @@ class PullRun {
       lease: this.a.lease,
       source: { options, clock, source, head: this.writer.head, schema },
       writer: this.writer,
-      brokerWaitsForAcknowledgements: this.brokerWaitsForAcknowledgements,
     };
   }
 
@@ -350,7 +332,6 @@ class PullRun {
     // Still read (PUBRELs must arrive to settle QoS 2), but this pull's slice is already on its way.
     if (this.ending) {
       this.leave(m);
-      this.waker.wake(); // ends the look for the broker's answer (receiveLoop)
       return;
     }
     this.accepted++;
@@ -424,21 +405,7 @@ class PullRun {
             this.inFlight = undefined;
             continue;
           }
-          if (this.writer.stagedCount === 0 && !this.writer.holding) {
-            // A pull that went idle with messages unacknowledged may have left a broker waiting
-            // for them: one that allows fewer in flight than the pull asked for (EMQX's
-            // max_inflight), whose window the pull's held or unstaged messages filled. It sends
-            // on as soon as the slice's acknowledgements arrive: a short look catches that, so
-            // the pull says it has more instead of caught up.
-            if (this.releasedByLastCommit > 0 && !this.full && !this.outOfTime && !this.lookedForAnswer) {
-              this.lookedForAnswer = true;
-              const answered = this.notTaken.length;
-              await this.sleep(this.a.options.windowAnswerMs);
-              if (this.session?.protocolVersion === 5 && this.notTaken.slice(answered).some((m) => m.qos > 0)) this.brokerWaitsForAcknowledgements = true;
-              continue;
-            }
-            return this.full || this.outOfTime;
-          }
+          if (this.writer.stagedCount === 0 && !this.writer.holding) return this.full || this.outOfTime;
           await this.commitBatch([], [], true);
           continue;
         }
@@ -456,30 +423,8 @@ class PullRun {
       // The pull's slice goes with this batch unless completing PUBRELs lets the broker send more:
       // a resumed session's PUBREC'd messages hold its window until their PUBCOMPs.
       const last = this.queue.length === 0 && (capReached || (done && pubrels.length === 0));
-      await this.commitBatch(batch, pubrels, last);
+      await this.commitBatch(batch, pubrels, last, done);
     }
-  }
-
-  /**
-   * The broker may send the pull's receive maximum unacknowledged: an MQTT 5 session, unless an
-   * earlier pull of the run saw it wait for acknowledgements before that.
-   */
-  private get sendsReceiveMaximum(): boolean {
-    return this.session?.protocolVersion === 5 && !this.brokerWaitsForAcknowledgements;
-  }
-
-  /**
-   * Whether a batch may be held (SliceWriter.hold) rather than staged: over MQTT 5, with no
-   * PUBRELs to complete, while the broker may send what the pull still takes without an
-   * acknowledgement. The receive maximum asked for is the record cap up to 65,535: past that, a
-   * batch is held only with room left for another full one besides what is held and queued, or the
-   * broker would wait for acknowledgements until the pull went quiet.
-   */
-  private mayHold(messages: ReceivedMessage[], pubrels: number[]): boolean {
-    if (!this.sendsReceiveMaximum || pubrels.length > 0) return false;
-    const o = this.a.options;
-    const window = receiveMaximum(o.recordCap);
-    return o.recordCap <= window || this.heldMessages + messages.length + this.queue.length + o.batchSize <= window;
   }
 
   /**
@@ -498,12 +443,11 @@ class PullRun {
    * it can be acknowledged, unless the pull is ending. A pull that goes quiet commits once, with
    * its slice; a backlog is also staged at `batchSize`, and an MQTT 3.1.1 broker stops after its
    * in-flight window (Mosquitto: 20) until acknowledgements arrive. An MQTT 5 session allows the
-   * whole record cap in flight (unless the run saw its broker wait for acknowledgements); a
-   * Snapshot merge needs all of a pull at once.
+   * whole record cap in flight; a Snapshot merge needs all of a pull at once.
    */
   private quietLimit(): number {
     const o = this.a.options;
-    if (this.singleBatch || this.sendsReceiveMaximum) return o.idleTimeoutMs;
+    if (this.singleBatch || this.session?.protocolVersion === 5) return o.idleTimeoutMs;
     return this.queue.length >= SMALLEST_INFLIGHT_WINDOW ? o.flushGapMs : Math.min(o.smallBatchQuietMs, o.idleTimeoutMs);
   }
 
@@ -511,17 +455,15 @@ class PullRun {
    * Prepares a batch, waits for the commit in flight, then starts this one's commit. With
    * `publish` the batch's rows go straight into the pull's slice with every staged row.
    *
-   * An MQTT 5 session lets the broker send the pull's whole record cap unacknowledged
-   * (pullSessionOptions), so nothing is gained by acknowledging before the slice: a batch is held
-   * in memory, not staged, and commits with the slice (SliceWriter.hold). A batch that may not be
-   * held (mayHold) is committed at once, staging the batches held before it.
+   * Once the pull takes no more messages (`takingDone`: idle, at its cap or out of time) no
+   * acknowledgement lets the broker send anything more to it, so a batch taken then is held in
+   * memory (SliceWriter.hold) and commits with the slice that follows at once, instead of being
+   * staged: written, read back and deleted. A batch with PUBRELs is committed at once, with the
+   * batches held before it: their PUBCOMPs free the broker's window. Before then batches are
+   * staged and acknowledged as they fill, whatever in-flight window the broker keeps.
    */
-  private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<void> {
-    if (!publish && this.mayHold(messages, pubrels)) {
-      this.heldMessages += messages.length;
-      return this.writer.hold(messages, pubrels);
-    }
-    this.heldMessages = 0;
+  private async commitBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean, takingDone = false): Promise<void> {
+    if (!publish && takingDone && pubrels.length === 0) return this.writer.hold(messages, pubrels);
     if (publish) this.ending = true;
     this.progress('committing');
     const prepared = await this.writer.prepare(messages, pubrels, publish);
@@ -558,7 +500,6 @@ class PullRun {
       released += b.messages.filter((m) => m.qos === 1).length + b.pubrels.length;
     }
     this.window.released(released);
-    this.releasedByLastCommit = released;
     // The broker answers released acknowledgements with more messages: idleness starts again now.
     this.touch();
     this.progress('receiving');

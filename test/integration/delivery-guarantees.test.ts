@@ -8,7 +8,6 @@ import { followPull } from '../../lib/ingest/follow-pull';
 import type { SliceCommit } from '../../lib/ingest/ports';
 import type { PullOptions } from '../../lib/ingest/pull-options';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
-import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
 import { openStore, type Store } from '../../lib/store/open-store';
 import { runNode, startNode } from '../support/cli';
 import { committedRows } from '../support/committed-rows';
@@ -16,6 +15,7 @@ import { mqttManifest } from '../support/manifests';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
 import type { Packet } from 'mqtt-packet';
 import { startPacketProxy, type PacketVerdict } from '../support/packet-proxy';
+import { burstSession } from '../support/burst-session';
 import { createTestDatabase } from '../support/test-store';
 import { freePort } from '../support/free-port';
 import { until } from '../support/until';
@@ -53,8 +53,8 @@ async function values(name: string): Promise<number[]> {
   return (await committedRows(store, name)).map((r) => r.value as number);
 }
 
-const crashingPull = (dataset: string, when: 'before' | 'after', at = 'first', protocolVersion = 'auto', options?: Partial<PullOptions>) =>
-  runNode(path.resolve(import.meta.dirname, '../support/crashing-pull.ts'), [dataset, when, at, protocolVersion, ...(options ? [JSON.stringify(options)] : [])], { DATABASE_URL: databaseUrl });
+const crashingPull = (dataset: string, when: 'before' | 'after', at = 'first', protocolVersion = 'auto', options: Partial<PullOptions> = {}, burst?: number) =>
+  runNode(path.resolve(import.meta.dirname, '../support/crashing-pull.ts'), [dataset, when, at, protocolVersion, JSON.stringify(options), ...(burst ? [String(burst)] : [])], { DATABASE_URL: databaseUrl });
 
 // The delivery suite (test/integration/brokers/) proves on every broker, Mosquitto included: SIGKILL
 // after a commit with Ledger, retained messages with Ledger, QoS 2 Append after a kill. What stays
@@ -135,14 +135,14 @@ describe('[DELIVERY] SIGKILL at random points of MQTT 3.1.1 pulls: one slice per
   });
 });
 
-describe('[DELIVERY] an MQTT 5 pull holds its batches in memory and commits them with its slice', () => {
-  // The broker sends an MQTT 5 pull its whole record cap unacknowledged: staging a batch (writing
-  // its rows to be read back and deleted at the publish) bought no acknowledgement the broker
-  // waited for. 60 messages in batches of 20 make two held batches and the publishing one; the
-  // pull ends at its record cap, as each pull of a backlog larger than one does.
+describe('[DELIVERY] batches taken once a pull takes no more messages are held and commit with its slice', () => {
+  // Once a pull is at its cap (or idle, or out of time) no acknowledgement makes the broker send
+  // it anything more, so staging its remaining batches (writing their rows to read them back and
+  // delete them with the slice) bought nothing. 60 messages reach a pull capped at 60 at once
+  // (burstSession): two batches of 20 held, the third publishing them.
   const MESSAGES = 60;
-  const held = { protocolVersion: 5, batchSize: 20, recordCap: MESSAGES } as const;
-  const pull5 = (name: string) => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, ...held } });
+  const capped = { batchSize: 20, recordCap: MESSAGES } as const;
+  const pullAtOnce = (name: string) => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300, ...capped }, openSession: burstSession(MESSAGES) });
 
   it('stages nothing and commits the backlog in one transaction', async () => {
     await add('held.one', 'held-one/#', 'AtLeastOnce');
@@ -154,66 +154,52 @@ describe('[DELIVERY] an MQTT 5 pull holds its batches in memory and commits them
       return commit.apply(store.ingest, cs);
     };
     try {
-      expect(await pull5('held.one')).toMatchObject({ rowsCommitted: MESSAGES, slices: 1 });
+      expect(await pullAtOnce('held.one')).toMatchObject({ rowsCommitted: MESSAGES, slices: 1 });
     } finally {
       store.ingest.commit = commit;
     }
     expect(transactions.flat().filter((c) => c.stage)).toEqual([]);
-    // One transaction: at least the two full batches held, then the publishing one.
-    expect(transactions).toHaveLength(1);
-    expect(transactions[0].length).toBeGreaterThanOrEqual(3);
+    expect(transactions.map((cs) => cs.length)).toEqual([3]);
     expect(await values('held.one')).toEqual(Array.from({ length: MESSAGES }, (_, v) => v));
-  });
-
-  it('a broker that allows fewer unacknowledged messages than the pull asked for: the first pull ends at its window and says it has more, the next ones acknowledge per window', async () => {
-    // The proxy asks Mosquitto for a receive maximum of 50 while the pull believes it asked for
-    // its record cap: a broker-side in-flight limit (EMQX's max_inflight, for one). The first pull
-    // holds what the window allows, goes idle and publishes it; the broker then sends on, which
-    // the pull's look after its acknowledgements sees (a long look here: it ends at the first
-    // message, and a busy machine must not make the broker's answer miss it).
-    const proxy = await startPacketProxy({
-      brokerPort: broker.port,
-      fromClient: (p) => (p.cmd === 'connect' && p.protocolVersion === 5 ? { rewrite: { ...p, properties: { ...p.properties, receiveMaximum: 50 } } } : 'pass'),
-    });
-    try {
-      await addDataset({ store, manifest: mqttManifest({ name: 'held.window', port: proxy.port, topics: [{ path: 'held-window/#', qos: 'AtLeastOnce' }] }) });
-      const options = { idleTimeoutMs: 300, protocolVersion: 5, batchSize: 20, windowAnswerMs: 3000 } as const;
-      await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('held.window'), options }); // creates the session
-      await publish('held-window/x', Array.from({ length: 500 }, (_, v) => reading(v)));
-      const transactions: SliceCommit[][] = [];
-      const commit = store.ingest.commit;
-      store.ingest.commit = async (...cs) => {
-        transactions.push(cs);
-        return commit.apply(store.ingest, cs);
-      };
-      const run = await pullUntilCaughtUp({ store: store.ingest, dataset: defaultWorkspaceKey('held.window'), options }).finally(() => (store.ingest.commit = commit));
-      expect(run).toMatchObject({ rowsCommitted: 500, status: 'updated' });
-      expect(run.pending).toBeUndefined();
-      // The first pull held its batches and published them with its slice.
-      expect(transactions[0].filter((c) => c.stage)).toEqual([]);
-      expect(transactions[0].at(-1)?.slice).toBeDefined();
-      // The next pulls knew the broker waits: they staged and acknowledged as messages came.
-      expect(transactions.slice(1).flat().filter((c) => c.stage).length).toBeGreaterThan(0);
-      expect(await values('held.window')).toEqual(Array.from({ length: 500 }, (_, v) => v));
-    } finally {
-      await proxy.close();
-    }
   });
 
   it.for(['before', 'after'] as const)('killed %s its publish, the next pull has every message once (Ledger, QoS 1)', async (when, { expect }) => {
     const name = `held.${when}`;
     await add(name, `held-${when}/#`, 'AtLeastOnce');
     await publish(`held-${when}/x`, Array.from({ length: MESSAGES }, (_, v) => reading(v)));
-    const crashed = await crashingPull(name, when, 'publish', '5', { batchSize: held.batchSize, recordCap: held.recordCap });
+    const crashed = await crashingPull(name, when, 'publish', 'auto', capped, MESSAGES);
     expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
     const ds = (await store.datasets.find(defaultWorkspaceKey(name)))!;
     // Nothing was staged on the way: killed before, the broker still holds every message.
     expect(await store.ingest.loadStagedRows(ds.num)).toEqual([]);
     expect((await values(name)).length).toBe(when === 'before' ? 0 : MESSAGES);
-    const recovery = await pull5(name);
+    const recovery = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: 300 } });
     expect(recovery.rowsCommitted).toBe(when === 'before' ? MESSAGES : 0);
     expect(await values(name)).toEqual(Array.from({ length: MESSAGES }, (_, v) => v));
     expect((await verifyDataset(store, defaultWorkspaceKey(name))).problems).toEqual([]);
+  });
+
+  it('a broker that allows fewer unacknowledged messages than the pull asked for still gets batches acknowledged as they fill: one pull takes the whole backlog', async () => {
+    // The proxy asks Mosquitto for a receive maximum of 50 while the pull believes it asked for
+    // its record cap: a broker-side in-flight limit (EMQX's max_inflight, for one). Holding
+    // batches before the pull stopped taking messages would leave such a broker waiting until the
+    // pull went idle (it ended with 50 and reported the broker caught up).
+    const proxy = await startPacketProxy({
+      brokerPort: broker.port,
+      fromClient: (p) => (p.cmd === 'connect' && p.protocolVersion === 5 ? { rewrite: { ...p, properties: { ...p.properties, receiveMaximum: 50 } } } : 'pass'),
+    });
+    try {
+      await addDataset({ store, manifest: mqttManifest({ name: 'held.window', port: proxy.port, topics: [{ path: 'held-window/#', qos: 'AtLeastOnce' }] }) });
+      // An idle timeout no pause of a busy machine reaches: only a stalled broker ends the pull early.
+      const options = { idleTimeoutMs: 5000, protocolVersion: 5, batchSize: 20 } as const;
+      await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('held.window'), options: { ...options, idleTimeoutMs: 300 } }); // creates the session
+      await publish('held-window/x', Array.from({ length: 500 }, (_, v) => reading(v)));
+      const r = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('held.window'), options });
+      expect(r).toMatchObject({ rowsCommitted: 500, slices: 1 });
+      expect(await values('held.window')).toEqual(Array.from({ length: 500 }, (_, v) => v));
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

@@ -4,7 +4,8 @@
  *   after:  that commit is durable, but no acknowledgement for it has left for the broker.
  * The commit is the first that writes rows or quarantine records (`first`, the default), the N-th
  * that stages rows (`stage:N`), or the one that publishes the pull's slice (`publish`).
- * Usage: tsx crashing-pull.ts <dataset> <before|after> [first|stage:N|publish] [auto|4|5] [pull options as JSON]
+ * Usage: tsx crashing-pull.ts <dataset> <before|after> [first|stage:N|publish] [auto|4|5] [pull options as JSON] [burst N]
+ * (burst N: the first N messages reach the pull at once, see burst-session.ts)
  *        (DATABASE_URL in the environment)
  */
 import type { SliceCommit } from '../../lib/ingest/ports';
@@ -13,8 +14,9 @@ import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import { openStore } from '../../lib/store/open-store';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { TEST_IDLE_MS } from './pull-timing';
+import { burstSession } from './burst-session';
 
-const [dataset, when, at = 'first', version = 'auto', options = '{}'] = process.argv.slice(2);
+const [dataset, when, at = 'first', version = 'auto', options = '{}', burst] = process.argv.slice(2);
 const store = await openStore({ databaseUrl: process.env.DATABASE_URL });
 let stagings = 0;
 function chosen(c: SliceCommit): boolean {
@@ -35,5 +37,5 @@ store.ingest.commit = async (...cs) => {
   if (when === 'after') process.kill(process.pid, 'SIGKILL');
 };
 const protocolVersion = version === 'auto' ? 'auto' : (Number(version) as 4 | 5);
-await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: TEST_IDLE_MS, protocolVersion, ...(JSON.parse(options) as Partial<PullOptions>) } });
+await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: TEST_IDLE_MS, protocolVersion, ...(JSON.parse(options) as Partial<PullOptions>) }, ...(burst ? { openSession: burstSession(Number(burst)) } : {}) });
 await store.close();
