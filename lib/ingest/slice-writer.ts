@@ -205,9 +205,9 @@ export class SliceWriter {
   /**
    * Reads and merges a batch as `prepare` does, and keeps its commit in memory instead of
    * returning it: the next prepared batch commits it, in the same transaction, and its messages
-   * may be acknowledged only then. For a pull whose broker needs no acknowledgement to go on
-   * sending (an MQTT 5 session allows the pull's whole record cap in flight): its rows need not
-   * be staged, written and read back only to be deleted when the slice is published.
+   * may be acknowledged only then. For a batch no acknowledgement would make the broker follow
+   * with more (a pull's, once it takes no more messages): its rows need not be staged, written
+   * and read back only to be deleted when the slice is published.
    */
   async hold(messages: ReceivedMessage[], pubrels: number[]): Promise<void> {
     const { commit, overlay } = await this.prepareBatch(messages, pubrels, false);
