@@ -67,9 +67,9 @@ export interface RunPollingIngestArgs {
  * its key state and QoS 2 receipts, and the pull's end publishes every staged row as the pull's
  * slice. Batches taken once the pull takes no more messages are held in memory instead and
  * commit with the slice. QoS 2 packet identifiers are remembered until the broker's PUBREL, so a
- * redelivery after a crash is recognised and not ingested twice; the PUBCOMP leaves only once that receipt is
- * deleted. Rows a killed pull staged lead the next pull's slice. A crash at any point therefore
- * loses nothing and, for QoS 2 (or a merge with keys), duplicates nothing.
+ * redelivery after a crash is recognised and not ingested twice; the PUBCOMP leaves only once
+ * that receipt is deleted. Rows a killed pull staged lead the next pull's slice. A crash at any
+ * point therefore loses nothing and, for QoS 2 (or a merge with keys), duplicates nothing.
  */
 export async function runPollingIngest(args: RunPollingIngestArgs): Promise<PullResult> {
   let started = false;
