@@ -272,7 +272,10 @@ class PullRun {
       // goes quiet). A broker slower than the cap allows in maxDurationMs (RabbitMQ's window of
       // 10 under load: 380–620 msg/s) is not caught up when its pull runs out of time.
       const more = cut || this.notTaken.some((m) => m.qos > 0);
-      this.handingOver = more && !pending && this.a.keepSession === true && !this.failure;
+      // A Snapshot pull's records are the whole state only with the retained messages its new
+      // subscription brings: a handed-over session would make the next pull's snapshot just what
+      // came after this slice, and every other key would be retracted. Its next pull connects anew.
+      this.handingOver = more && !pending && this.a.keepSession === true && !this.failure && !this.singleBatch;
       if (this.handingOver) this.relay.detach();
       return {
         pullId: this.a.pullId,

@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { runPollingIngest, type PullResult } from '../../lib/ingest/run-polling-ingest';
+import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
 import { committedKeyState } from '../../lib/ingest/committed-key-state';
 import { mqttSourceConfig } from '../../lib/ingest/mqtt-source-config';
 import { previewMerge } from '../../lib/ingest/preview-merge';
@@ -207,6 +208,37 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     expect(second).toMatchObject({ messagesReceived: 2, rowsCommitted: 2 });
     const rows = await committedRows(env.store, name);
     expect(rows.map((r) => [r.op, r.population])).toEqual([[0, 1n], [2, 1n], [3, 11n]]);
+    await expectVerified(name);
+  });
+
+  it("a state that changes while a run's slice commits retracts nothing: the run's next pull subscribes again and has the whole state", async () => {
+    const name = 'snaprun';
+    await add({ name, topics: [{ path: `${name}/+`, qos: 'AtLeastOnce' }], fields: fields(F.eventTimeOpt, F.city, F.population), merge: `        kind: Snapshot\n        primaryKey: [city]` });
+    const state = (c: string, population: number) => publish(`${name}/${c}`, [{ city: c, population }], { retain: true });
+    for (const [c, p] of [['A', 1], ['B', 2], ['C', 3], ['D', 4]] as const) await state(c, p);
+    // A device reports a new state while the run's first slice commits: the pull has it as more to
+    // take. Its next pull took only that message as the snapshot on the handed-over session (no
+    // new subscription, so no retained states): B, C and D were retracted.
+    const commit = env.store.ingest.commit;
+    let changed = false;
+    env.store.ingest.commit = async (...cs) => {
+      if (!changed && cs.some((c) => c.slice)) {
+        changed = true;
+        await state('A', 11);
+      }
+      return commit.apply(env.store.ingest, cs);
+    };
+    await pullUntilCaughtUp({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: PULL_OPTIONS }).finally(() => (env.store.ingest.commit = commit));
+    await pull(name); // whatever the run left to a later pull
+    const rows = await committedRows(env.store, name);
+    expect(rows.map((r) => [r.op, r.city, r.population])).toEqual([
+      [0, 'A', 1n],
+      [0, 'B', 2n],
+      [0, 'C', 3n],
+      [0, 'D', 4n],
+      [2, 'A', 1n],
+      [3, 'A', 11n],
+    ]);
     await expectVerified(name);
   });
 
