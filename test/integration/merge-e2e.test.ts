@@ -85,6 +85,9 @@ const city = (event_time: string, name: string, population: number): City => ({ 
 const row = (offset: number, op: 0 | 1 | 2 | 3, c: City) => ({ offset, op, event_time: c.event_time, city: c.city, population: c.population });
 
 describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
+  /** The committed rows as [op, city, population], in offset order. */
+  const changelog = async (name: string) => (await committedRows(env.store, name)).map((r) => [r.op, r.city, r.population]);
+
   /*
    * What is published: the whole snapshot as ONE retained Json-array message on one topic, and the
    * topic is subscribed at QoS 0 (AtMostOnce). Every Snapshot pull re-subscribes, so the env.broker sends
@@ -230,8 +233,7 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     };
     await pullUntilCaughtUp({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: PULL_OPTIONS }).finally(() => (env.store.ingest.commit = commit));
     await pull(name); // whatever the run left to a later pull
-    const rows = await committedRows(env.store, name);
-    expect(rows.map((r) => [r.op, r.city, r.population])).toEqual([
+    expect(await changelog(name)).toEqual([
       [0, 'A', 1n],
       [0, 'B', 2n],
       [0, 'C', 3n],
@@ -256,8 +258,7 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     // One message, three records: A changed, B unchanged, C gone, D new.
     await publish(`${name}/all`, ['{"city":"A","population":10}\n{"city":"B","population":2}\n{"city":"D","population":4}']);
     expect(await pull(name)).toMatchObject({ messagesReceived: 1, rowsCommitted: 4 });
-    const rows = await committedRows(env.store, name);
-    expect(rows.map((r) => [r.op, r.city, r.population])).toEqual([
+    expect(await changelog(name)).toEqual([
       [0, 'A', 1n],
       [0, 'B', 2n],
       [0, 'C', 3n],
