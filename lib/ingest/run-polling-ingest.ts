@@ -16,7 +16,7 @@ import { PendingPubrels } from './pending-pubrels';
 import { completeWhileHeld, ensureLeaseHeld } from './lease-fence';
 import { readAheadPlan } from './read/read-ahead';
 import { MessageQueue, messageBytes } from './message-queue';
-import { configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
+import { batchesOf, configureSchema, SliceWriter, systemClock, type Clock, type ConfiguredSchema, type PreparedCommit } from './slice-writer';
 
 export { systemClock, stateSignature, type Clock } from './slice-writer';
 
@@ -497,7 +497,7 @@ class PullRun {
     await this.writer.commit(p);
     // Committed: only now may the broker learn that these messages arrived.
     let released = 0;
-    for (const b of [...(p.held ?? []), p]) {
+    for (const b of batchesOf(p)) {
       for (const m of b.messages) this.session!.acknowledge(m);
       for (const id of b.pubrels) this.session!.complete(id);
       // A QoS 2 message holds its window slot until its PUBCOMP, a QoS 1 one until its PUBACK.

@@ -87,6 +87,11 @@ export interface HeldBatch extends Omit<PreparedCommit, 'messages' | 'held'> {
   messages: Pick<ReceivedMessage, 'qos' | 'messageId'>[];
 }
 
+/** The batches a prepared commit lands, in the order its transaction applies them: the held ones, then its own. */
+export function batchesOf(p: PreparedCommit): HeldBatch[] {
+  return [...(p.held ?? []), p];
+}
+
 /**
  * The core every ingest shares, whatever brings the messages (a pull's MQTT session, a push
  * dataset's inbox): read → merge → stage → commit. `prepare` reads and merges a batch of received
@@ -360,7 +365,7 @@ export class SliceWriter {
    * may be acknowledged (or its inbox rows are gone) once this resolves.
    */
   async commit(p: PreparedCommit): Promise<void> {
-    const batches = [...(p.held ?? []), p];
+    const batches = batchesOf(p);
     await this.a.store.commit(...batches.map((b) => b.commit));
     for (const b of batches) {
       // A PUBREL ends the broker's use of its packet id once its PUBCOMP goes, after this commit: a
