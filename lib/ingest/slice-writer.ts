@@ -121,6 +121,8 @@ export class SliceWriter {
   private held: HeldBatch[] = [];
   /** The rows of `held`: the last of `staged`, not in the store's staging rows. */
   private heldRows = 0;
+  /** The system time of the slice `staged` leads to: its first rows' batch's (rows a killed pull staged have their own). */
+  private sliceSystemTime: Date | undefined;
   /** Snapshot merges need the whole snapshot at once, so they commit once, at the end. */
   readonly singleBatch: boolean;
   /**
@@ -223,7 +225,9 @@ export class SliceWriter {
   private async prepareBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<PreparedCommit> {
     const { source } = this.a;
     const schema = await this.schemaFor(messages);
-    const systemTime = this.a.clock.now();
+    // One system time a slice (Kamu's ingest time), taken when its first rows are prepared: rows
+    // without an event time get the slice's, whether their batch was staged, held or published.
+    const systemTime = (this.staged.length && this.sliceSystemTime) || this.a.clock.now();
     const add: PullCounters = { messagesReceived: messages.length, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
     const newReceipts: number[] = [];
     const quarantine: QuarantineRecord[] = [];
@@ -294,6 +298,7 @@ export class SliceWriter {
     const stored = merged.map((r) => toStagedRow(r, schema!.layout));
     const stage = !publish && merged.length ? { position, rows: stored, dataSchema: dataSchemaOf(schema!.layout) } : undefined;
     for (const row of merged) this.staged.push(row);
+    this.sliceSystemTime = systemTime;
     for (const row of stored) this.stagedStored.push(row);
     const head = this.head;
     const staged =

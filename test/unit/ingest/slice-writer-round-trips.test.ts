@@ -218,3 +218,32 @@ describe('SliceWriter held batches', () => {
     expect(() => writer.nextPull('q')).toThrow(/held/);
   });
 });
+
+describe('SliceWriter system time', () => {
+  it("is one per slice, taken at its first rows: rows without an event time get the slice's system time, whether their batch was staged or published", async () => {
+    const manifest = parseManifest(
+      mqttManifest({ name: 'n', port: 1883, topics: [{ path: 'n/#', qos: 'AtLeastOnce' }], fields: '            - name: device\n              type: String', merge: '        kind: Append' }),
+    );
+    const noEventTime = mqttSourceConfig(manifest, () => undefined);
+    const h: DatasetHead = { ...head(null), snapshot: manifest };
+    const schema = configureSchema(noEventTime.readSchema!, noEventTime, h);
+    // Every reading of the clock is a second later than the one before.
+    let tick = Date.UTC(2026, 0, 1);
+    const clock = { now: () => new Date((tick += 1000)) };
+    const commits: SliceCommit[] = [];
+    const writer = new SliceWriter({ store: recordingStore(commits), clock, head: h, source: noEventTime, schema, pullId: 'p', maxPayloadBytes: 1 << 20 });
+    const batch = (device: string) => [{ ...messages(0, 1)[0], topic: 'n/a', payload: Buffer.from(JSON.stringify({ device })) }];
+    // A batch with nothing to stage (a PUBREL) sets no slice's time.
+    await writer.commit(await writer.prepare([], [1], false));
+    for (const [device, publish] of [['staged', false], ['published', true], ['next slice', true]] as const) await writer.commit(await writer.prepare(batch(device) as never, [], publish));
+    const slices = commits.filter((c) => c.slice);
+    expect(slices.map((c) => c.slice!.rows.map((r) => r.eventTime.getTime()))).toEqual([
+      [slices[0].systemTime.getTime(), slices[0].systemTime.getTime()],
+      [slices[1].systemTime.getTime()],
+    ]);
+    // The staged batch's time is the first slice's; the second slice has its own, later one.
+    expect(commits.find((c) => c.stage)!.systemTime).toEqual(slices[0].systemTime);
+    expect(slices[0].systemTime.getTime()).toBeGreaterThan(commits[0].systemTime.getTime());
+    expect(slices[1].systemTime.getTime()).toBeGreaterThan(slices[0].systemTime.getTime());
+  });
+});
