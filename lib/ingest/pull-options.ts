@@ -25,13 +25,12 @@ export interface PullOptions {
   maxPayloadBytes: number;
   protocolVersion: MqttSessionOptions['protocolVersion'];
   /**
-   * MQTT 3.1.1 only (with MQTT 5 the broker may send up to the record cap unacknowledged, so a
-   * pull stages when a batch is full and publishes at its end): a quiet gap this long after a
-   * burst of messages stages them, as the broker has probably filled its in-flight window and
-   * waits for acknowledgements.
+   * A quiet gap this long after a burst of messages stages them, as the broker has probably filled
+   * its in-flight window and waits for acknowledgements: any MQTT 3.1.1 broker, and an MQTT 5 one
+   * whose own limit is below the receive maximum the pull asked for (EMQX: 32).
    */
   flushGapMs: number;
-  /** MQTT 3.1.1 only: a handful of messages (a trickle, or a broker with a tiny window) is staged after this long without a new one. */
+  /** A handful of messages (a trickle, or a broker with a tiny window) is staged after this long without a new one. */
   smallBatchQuietMs: number;
   /**
    * A backlog is staged in batches of this many messages while the rest is still arriving (and

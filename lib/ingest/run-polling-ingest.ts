@@ -444,14 +444,20 @@ class PullRun {
 
   /**
    * How long the broker must have been quiet before what was received is committed: staged, so
-   * it can be acknowledged, unless the pull is ending. A pull that goes quiet commits once, with
-   * its slice; a backlog is also staged at `batchSize`, and an MQTT 3.1.1 broker stops after its
-   * in-flight window (Mosquitto: 20) until acknowledgements arrive. An MQTT 5 session allows the
-   * whole record cap in flight; a Snapshot merge needs all of a pull at once.
+   * it can be acknowledged, unless the pull is ending. A backlog is also staged at `batchSize`.
+   *
+   * A broker may stop after an in-flight window of its own until acknowledgements arrive: every
+   * MQTT 3.1.1 broker (Mosquitto: 20, RabbitMQ: 10), and over MQTT 5 one whose limit is below the
+   * receive maximum the pull asked for (EMQX's max_inflight: 32, VerneMQ's: 20), which MQTT 5 lets
+   * it keep without telling the client. From the client such a stop looks like the end of a backlog,
+   * so both protocols stage after a short quiet: waiting for the idle timeout instead made each
+   * window cost a second and end the pull with the rest at the broker. On a broker that honours
+   * the receive maximum this stages a backlog's last batch, which the slice then reads back.
+   * A Snapshot merge needs all of a pull at once.
    */
   private quietLimit(): number {
     const o = this.a.options;
-    if (this.singleBatch || this.session?.protocolVersion === 5) return o.idleTimeoutMs;
+    if (this.singleBatch) return o.idleTimeoutMs;
     return this.queue.length >= SMALLEST_INFLIGHT_WINDOW ? o.flushGapMs : Math.min(o.smallBatchQuietMs, o.idleTimeoutMs);
   }
 
