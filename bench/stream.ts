@@ -128,6 +128,13 @@ async function main() {
       measured++;
     }
   };
+  // Batches staged before their slice (windows of a broker waiting for acknowledgements): each is one more transaction.
+  let stagings = 0;
+  const commit = store.ingest.commit;
+  store.ingest.commit = (...cs) => {
+    stagings += cs.filter((c) => c.stage).length;
+    return commit.apply(store.ingest, cs);
+  };
   const stop = new AbortController();
   let connected!: () => void;
   const subscribed = new Promise<void>((resolve) => (connected = resolve));
@@ -192,7 +199,7 @@ async function main() {
   console.log(`  at the end, 2 s later: ${memoryLine(end.settled)}`);
   // Robust to load: what the runner spent per message, so what one idle core would sustain.
   console.log(`runner CPU: ${cpuSeconds.toFixed(1)} s over ${wallSeconds.toFixed(0)} s wall (${((100 * cpuSeconds) / wallSeconds).toFixed(0)}% of a core), ${((1e6 * cpuSeconds) / Math.max(1, measured)).toFixed(0)} µs per message: one idle core sustains ~${Math.round(measured / cpuSeconds).toLocaleString('en-US')} msg/s`);
-  console.log(`chain: ${commits} commits → ${slices.length} slices, ${blocks.length} blocks (${compactions} compactions); verify: ${verify.problems.length ? verify.problems.join('; ') : 'ok'}`);
+  console.log(`chain: ${commits} commits → ${slices.length} slices, ${blocks.length} blocks (${compactions} compactions), ${stagings} batches staged before their slice; verify: ${verify.problems.length ? verify.problems.join('; ') : 'ok'}`);
   console.log(`load average at the end: ${load()} (uptime: ${execFileSync('uptime').toString().trim()})`);
   await store.close();
   server.stop();

@@ -1,3 +1,5 @@
+import type { PullOptions } from './pull-options';
+
 /**
  * What a pull learns of its broker's in-flight window, to tell "the broker ran dry" from "the
  * broker is slow to answer the acknowledgements that released its window".
@@ -32,6 +34,9 @@ export class InflightWindow {
    */
   awaitingAnswer = false;
 
+  /** `held` when the broker last went quiet (quietAgain); -1 before it first did. */
+  private heldAtLastQuiet = -1;
+
   received(): void {
     if (this.releasedSinceSend) this.resumed(this.heldAtLastSend);
     this.releasedSinceSend = false;
@@ -47,6 +52,19 @@ export class InflightWindow {
     this.awaitingAnswer = this.steady;
   }
 
+  /**
+   * The broker went quiet (called once a quiet): whether with as many messages outstanding as at
+   * its last quiet. A broker's window stops it at the same count each time; a stream pauses between
+   * bursts at whatever count it has. For a run that never ends idle (follow), which can afford to
+   * learn a window from its second stop rather than stage every pause of a stream.
+   */
+  quietAgain(): boolean {
+    // With no QoS 1/2 message outstanding there is no window to wait on.
+    const same = this.held > 0 && this.held === this.heldAtLastQuiet;
+    this.heldAtLastQuiet = this.held;
+    return same;
+  }
+
   /** The broker sent again after a release, having stopped at `stop` outstanding messages. */
   private resumed(stop: number): void {
     if (this.steady || stop < SMALLEST_INFLIGHT_WINDOW) return;
@@ -56,8 +74,29 @@ export class InflightWindow {
   }
 }
 
-/** Fewest unacknowledged messages common MQTT 3.1.1 brokers send (RabbitMQ's prefetch: 10). */
+/**
+ * The window slots acknowledging a committed batch frees: a QoS 1 message holds its slot until its
+ * PUBACK, a QoS 2 one until its PUBCOMP (a completed PUBREL).
+ */
+export function slotsFreed(batch: { messages: readonly { qos: number }[]; pubrels: readonly number[] }): number {
+  let freed = batch.pubrels.length;
+  for (const m of batch.messages) if (m.qos === 1) freed++;
+  return freed;
+}
+
+/** Fewest unacknowledged messages common brokers send (RabbitMQ's prefetch: 10). */
 export const SMALLEST_INFLIGHT_WINDOW = 10;
+
+/**
+ * How long a broker must have sent nothing before what it sent is taken for a full in-flight
+ * window and staged, so that it can be acknowledged: `flushGapMs` after a burst of at least
+ * SMALLEST_INFLIGHT_WINDOW messages, `smallBatchQuietMs` after fewer (a trickle is not worth a
+ * commit a message). Any MQTT 3.1.1 broker keeps such a window, and over MQTT 5 one may keep a
+ * limit below the receive maximum the client asked for without telling it (EMQX: 32).
+ */
+export function windowQuietMs(queued: number, o: Pick<PullOptions, 'flushGapMs' | 'smallBatchQuietMs'>): number {
+  return queued >= SMALLEST_INFLIGHT_WINDOW ? o.flushGapMs : o.smallBatchQuietMs;
+}
 
 /** Resumptions from one count that make it a window rather than chance. */
 const STEADY_STOPS = 3;

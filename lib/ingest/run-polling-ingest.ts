@@ -11,7 +11,7 @@ import { withheldAfterCap, withheldAfterInterruption, type PendingAtBroker } fro
 import { resolvePullOptions, type PullOptions } from './pull-options';
 import { recordedPull, type PreviousPull, type PullResult, type SessionHandOver } from './recorded-pull';
 import { Waker } from './waker';
-import { InflightWindow, SMALLEST_INFLIGHT_WINDOW } from './inflight-window';
+import { InflightWindow, slotsFreed, windowQuietMs } from './inflight-window';
 import { PendingPubrels } from './pending-pubrels';
 import { completeWhileHeld, ensureLeaseHeld } from './lease-fence';
 import { readAheadPlan } from './read/read-ahead';
@@ -446,19 +446,16 @@ class PullRun {
    * How long the broker must have been quiet before what was received is committed: staged, so
    * it can be acknowledged, unless the pull is ending. A backlog is also staged at `batchSize`.
    *
-   * A broker may stop after an in-flight window of its own until acknowledgements arrive: every
-   * MQTT 3.1.1 broker (Mosquitto: 20, RabbitMQ: 10), and over MQTT 5 one whose limit is below the
-   * receive maximum the pull asked for (EMQX's max_inflight: 32, VerneMQ's: 20), which MQTT 5 lets
-   * it keep without telling the client. From the client such a stop looks like the end of a backlog,
-   * so both protocols stage after a short quiet: waiting for the idle timeout instead made each
-   * window cost a second and end the pull with the rest at the broker. On a broker that honours
-   * the receive maximum this stages a backlog's last batch, which the slice then reads back.
-   * A Snapshot merge needs all of a pull at once.
+   * A broker may stop after an in-flight window of its own (windowQuietMs), over MQTT 5 too: a
+   * stop that looks like the end of a backlog, so both protocols stage after the same quiet.
+   * Waiting for the idle timeout instead made each window of such a broker cost a second and ended
+   * the pull with the rest at the broker. On a broker that honours the receive maximum this stages
+   * a backlog's last batch, which the slice then reads back. A Snapshot merge needs all of a pull at once.
    */
   private quietLimit(): number {
     const o = this.a.options;
     if (this.singleBatch) return o.idleTimeoutMs;
-    return this.queue.length >= SMALLEST_INFLIGHT_WINDOW ? o.flushGapMs : Math.min(o.smallBatchQuietMs, o.idleTimeoutMs);
+    return Math.min(windowQuietMs(this.queue.length, o), o.idleTimeoutMs);
   }
 
   /**
@@ -506,8 +503,7 @@ class PullRun {
     for (const b of batchesOf(p)) {
       for (const m of b.messages) this.session!.acknowledge(m);
       for (const id of b.pubrels) this.session!.complete(id);
-      // A QoS 2 message holds its window slot until its PUBCOMP, a QoS 1 one until its PUBACK.
-      released += b.messages.filter((m) => m.qos === 1).length + b.pubrels.length;
+      released += slotsFreed(b);
     }
     this.window.released(released);
     // The broker answers released acknowledgements with more messages: idleness starts again now.

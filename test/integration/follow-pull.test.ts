@@ -9,7 +9,7 @@ import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { getDatasetLive } from '../../lib/datasets/dataset-live';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { followPull, type FollowCommit, type FollowPullArgs } from '../../lib/ingest/follow-pull';
-import type { IngestStore } from '../../lib/ingest/ports';
+import type { IngestStore, SliceCommit } from '../../lib/ingest/ports';
 import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
 import { arrowStreamSchema } from '../../lib/ingest/slice-arrow';
 import { useBrokerAndStore } from '../support/broker-and-store';
@@ -319,6 +319,42 @@ describe('[STREAM] sluice pull --follow', () => {
       await run.committed(4);
       run.stop.abort();
       await run.result;
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('an MQTT 5 broker that keeps fewer messages in flight than asked (EMQX: 32) has its window learned at its second stop: then each window is staged and acknowledged, not one a linger', async () => {
+    // The proxy keeps 32 messages in flight, whatever receive maximum the run asked for (two batches).
+    const proxy = await startPacketProxy({ brokerPort: env.broker.port, inflightLimit: 32 });
+    try {
+      await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-window', port: proxy.port, topics: [{ path: 'follow-window/#', qos: 'AtLeastOnce' }] }) });
+      const stagings: number[] = [];
+      const store = new Proxy(env.store.ingest, {
+        get: (target, key) => {
+          const value = Reflect.get(target, key) as unknown;
+          if (key !== 'commit' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+          return (...cs: SliceCommit[]) => {
+            for (const c of cs) if (c.stage) stagings.push(c.stage.rows.length);
+            return value.apply(target, cs);
+          };
+        },
+      });
+      // No commit falls due for 10 minutes, and the first window waits out a 1 s linger: it looks
+      // the same as a pause of the stream. From the second stop at 32 on the windows are staged
+      // (before, one window was published a linger: 16 slices, nothing staged).
+      const run = follow('follow-window', { store, options: { connectTimeoutMs: 2000, protocolVersion: 5 }, follow: { commitIntervalMs: 600_000, lingerMs: 1000 } });
+      await run.subscribed;
+      await publish('follow-window/a', range(0, 500));
+      await run.committed(500);
+      run.stop.abort();
+      await run.result;
+      expect(stagings.length).toBeGreaterThanOrEqual(10);
+      expect(stagings.every((n) => n <= 32)).toBe(true);
+      expect((await committedRows(env.store, 'follow-window')).map((r) => r.value).sort((x, y) => Number(x) - Number(y))).toEqual(range(0, 500));
+      // The slices' messages include the staged ones: every message is reported once.
+      expect(run.commits.reduce((n, c) => n + c.messages.length, 0)).toBe(500);
+      expect((await verifyDataset(env.store, defaultWorkspaceKey('follow-window'))).problems).toEqual([]);
     } finally {
       await proxy.close();
     }

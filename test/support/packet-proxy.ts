@@ -22,7 +22,13 @@ export interface PacketProxy {
   close(): Promise<void>;
 }
 
-export async function startPacketProxy(opts: { brokerPort: number; fromBroker?: Judge; fromClient?: Judge }): Promise<PacketProxy> {
+/**
+ * `inflightLimit`: the proxy lets at most this many QoS 1/2 messages from the broker reach the
+ * client unacknowledged (a QoS 1 message until its PUBACK, a QoS 2 one until its PUBCOMP) and
+ * holds the rest until acknowledgements pass: a broker's own in-flight limit, which over MQTT 5 it
+ * may keep below the client's receive maximum without saying so (EMQX's max_inflight: 32).
+ */
+export async function startPacketProxy(opts: { brokerPort: number; fromBroker?: Judge; fromClient?: Judge; inflightLimit?: number }): Promise<PacketProxy> {
   const open = new Set<() => void>();
   const server = net.createServer((client) => {
     const broker = net.connect({ host: '127.0.0.1', port: opts.brokerPort });
@@ -42,16 +48,29 @@ export async function startPacketProxy(opts: { brokerPort: number; fromBroker?: 
       if (verdict === 'hang up') return end();
       to.write(mqttPacket.generate(typeof verdict === 'object' ? verdict.rewrite : packet, { protocolVersion }));
     };
+    const limit = opts.inflightLimit ?? Infinity;
+    let unacknowledged = 0;
+    const held: Packet[] = [];
+    const toClient = (packet: Packet) => {
+      if (packet.cmd === 'publish' && packet.qos > 0) {
+        if (unacknowledged >= limit) return void held.push(packet);
+        unacknowledged++;
+      }
+      relay(packet, client, opts.fromBroker);
+    };
     const fromClient = mqttPacket.parser({ protocolVersion });
     fromClient.on('packet', (packet) => {
       if (packet.cmd === 'connect') protocolVersion = packet.protocolVersion ?? 4;
       relay(packet, broker, opts.fromClient);
+      if (packet.cmd !== 'puback' && packet.cmd !== 'pubcomp') return;
+      unacknowledged--;
+      while (held.length && unacknowledged < limit) toClient(held.shift()!);
     });
     client.on('data', (chunk) => fromClient.parse(chunk));
     // The broker speaks only after the client's CONNECT, so its parser is made knowing the version.
     let fromBroker: ReturnType<typeof mqttPacket.parser> | undefined;
     broker.on('data', (chunk) => {
-      fromBroker ??= mqttPacket.parser({ protocolVersion }).on('packet', (packet) => relay(packet, client, opts.fromBroker));
+      fromBroker ??= mqttPacket.parser({ protocolVersion }).on('packet', toClient);
       fromBroker.parse(chunk);
     });
   });

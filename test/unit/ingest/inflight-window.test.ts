@@ -55,3 +55,32 @@ describe('InflightWindow', () => {
     expect(w.awaitingAnswer).toBe(false);
   });
 });
+
+describe('InflightWindow.quietAgain', () => {
+  it('takes a quiet for a window when the broker went quiet with as many messages outstanding as at its last quiet (EMQX: 32 each time)', () => {
+    const w = new InflightWindow();
+    receive(w, 32);
+    expect(w.quietAgain()).toBe(false); // the first stop: a window or a pause, nothing to tell them apart
+    w.released(32);
+    receive(w, 32);
+    expect(w.quietAgain()).toBe(true);
+    w.released(32);
+    receive(w, 32);
+    expect(w.quietAgain()).toBe(true);
+  });
+
+  it('does not take the pauses of a stream for a window: each at whatever count it had', () => {
+    const w = new InflightWindow();
+    for (const n of [25, 50, 75, 25]) {
+      receive(w, n);
+      expect(w.quietAgain()).toBe(false);
+      w.released(n);
+    }
+  });
+
+  it('has no window to wait on with no QoS 1/2 message outstanding (a QoS 0 stream)', () => {
+    const w = new InflightWindow();
+    expect(w.quietAgain()).toBe(false);
+    expect(w.quietAgain()).toBe(false);
+  });
+});
