@@ -8,8 +8,9 @@
  * compiled CLI) under /usr/bin/time, and prints: drained or not (rows committed against
  * published, and whether the CLI said "up to date" or "not caught up"), pulls, seconds, msg/s and
  * the pull's peak RSS. A second `sluice pull` then must find nothing more. Loopback only.
- * BENCH_BROKERS picks brokers (default mosquitto,nats,rabbitmq); BENCH_PULL_ARGS adds options to
- * both pulls (e.g. "--idle-timeout 5000").
+ * BENCH_BROKERS picks brokers (default mosquitto,nats,rabbitmq; also mosquitto-window32: Mosquitto
+ * behind a proxy that keeps 32 messages in flight, as EMQX does over MQTT 5); BENCH_PULL_ARGS adds
+ * options to both pulls (e.g. "--idle-timeout 5000").
  */
 import { spawn } from 'node:child_process';
 import mqtt from 'mqtt';
@@ -23,6 +24,7 @@ import { committedRows } from '../test/support/committed-rows';
 import { mqttManifest } from '../test/support/manifests';
 import { startMosquitto } from '../test/support/mosquitto-server';
 import { startNats } from '../test/support/nats-server';
+import { startPacketProxy } from '../test/support/packet-proxy';
 import { startPostgres } from '../test/support/postgres-server';
 import { startRabbitmq } from '../test/support/rabbitmq-server';
 import { TEST_BROKER_USER } from '../test/support/test-broker';
@@ -34,9 +36,29 @@ const PULL_ARGS = (process.env.BENCH_PULL_ARGS ?? '').split(' ').filter(Boolean)
 const user = TEST_BROKER_USER;
 const users = { [user.username]: user.password };
 
+/**
+ * Mosquitto behind a proxy that keeps at most `limit` QoS 1/2 messages in flight to a client,
+ * whatever receive maximum the client asked for: an MQTT 5 broker with its own limit (EMQX's
+ * max_inflight, 32 by default), which Sluice does not run here.
+ */
+async function windowedMosquitto(limit: number): Promise<ThrowawayBroker> {
+  const broker = await startMosquitto({ users });
+  const proxy = await startPacketProxy({ brokerPort: broker.port, inflightLimit: limit });
+  return {
+    ...broker,
+    port: proxy.port,
+    url: `mqtt://127.0.0.1:${proxy.port}`,
+    stop: async () => {
+      await proxy.close();
+      await broker.stop();
+    },
+  };
+}
+
 /** Each broker with its defaults for delivery (only persistence and users set). */
 const START: Record<string, () => Promise<ThrowawayBroker>> = {
   mosquitto: () => startMosquitto({ users }),
+  'mosquitto-window32': () => windowedMosquitto(32),
   nats: () => startNats({ users }),
   rabbitmq: () => startRabbitmq({ user }),
 };

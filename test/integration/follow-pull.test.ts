@@ -367,8 +367,8 @@ describe('[STREAM] sluice pull --follow', () => {
       await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-staged-gone', port: proxy.port, topics: [{ path: 'follow-staged-gone/#', qos: 'AtLeastOnce' }] }) });
       const { num } = await getDatasetOrThrow(env.store.datasets, defaultWorkspaceKey('follow-staged-gone'));
       const staged = async () => (await env.store.ingest.loadStagedRows(num)).reduce((n, b) => n + b.rows.length, 0);
-      // A commit interval far off: Mosquitto's 3.1.1 windows are staged and acknowledged, not published.
-      const run = follow('follow-staged-gone', { options: { connectTimeoutMs: 2000, protocolVersion: 4 }, follow: { commitIntervalMs: 600_000, reconnectMinMs: 10, reconnectMaxMs: 20 } });
+      // No commit falls due: Mosquitto's 3.1.1 windows are staged and acknowledged, not published.
+      const run = follow('follow-staged-gone', { options: { connectTimeoutMs: 2000, protocolVersion: 4 }, follow: { commitIntervalMs: 600_000, lingerMs: 600_000, reconnectMinMs: 10, reconnectMaxMs: 20 } });
       await run.subscribed;
       await publish('follow-staged-gone/a', range(0, 30));
       await until(async () => (await staged()) === 30);
