@@ -100,7 +100,7 @@ function timedPull(databaseUrl: string, name: string): Promise<{ code: number | 
 
 async function runBroker(kind: string, adminUrl: string) {
   const broker = await START[kind]();
-  const { databaseUrl, store } = await openFreshDatabase(adminUrl, `backlog_${kind}`);
+  const { databaseUrl, store } = await openFreshDatabase(adminUrl, `backlog_${kind.replace(/\W/g, "_")}`);
   try {
     const name = 'backlog';
     await addDataset({ store, manifest: mqttManifest({ name, port: broker.port, topics: [{ path: 'backlog/#', qos: 'AtLeastOnce' }], ...user }) });
