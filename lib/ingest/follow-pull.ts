@@ -24,7 +24,7 @@ export interface FollowOptions {
    * batches grow by themselves while a commit runs (rate × commit time), up to the interval.
    */
   lingerMs: number;
-  /** A slice is committed as soon as this many messages wait (staged windows included), whatever the interval. */
+  /** A slice is committed as soon as this many messages wait (a staged window's rows count as its messages), whatever the interval. */
   batchSize: number;
   /** First wait before reconnecting to a broker that went away; doubled per failed attempt… */
   reconnectMinMs: number;
@@ -335,7 +335,7 @@ class FollowRun {
       const now = Date.now();
       const waited = this.oldestHeldAt === undefined ? -1 : now - this.oldestHeldAt;
       const due = waited >= o.commitIntervalMs || (!this.committing && waited >= Math.min(o.lingerMs, o.commitIntervalMs));
-      // Staged windows count towards the batch: a slice holds about batchSize messages' rows.
+      // Staged windows count towards the batch by their rows: a slice holds about batchSize messages' rows.
       const room = o.batchSize - this.writer.stagedCount;
       if (this.queue.holdsBatch(room) || (due && (this.queue.length || this.writer.stagedCount))) {
         await this.commitBatch(this.queue.takeBatch(room), this.pubrels.take(), true);
@@ -345,8 +345,10 @@ class FollowRun {
       // A broker may send an in-flight window and wait for its acknowledgements (windowQuietMs).
       // Staged, the window can be acknowledged; waiting for the linger took one window a linger
       // (EMQX's 32 over MQTT 5: some 300 msg/s).
-      if (this.queue.length && quietFor >= windowQuietMs(this.queue.length, this.r.options) && this.stalledOnWindow()) {
+      if (this.queue.length && quietFor >= windowQuietMs(this.queue.length, this.pubrels.size, this.r.options) && this.stalledOnWindow()) {
         await this.commitBatch(this.queue.takeBatch(o.batchSize), this.pubrels.take(), false);
+        // A batch that staged no rows (duplicates, quarantined) leaves nothing due but what is queued.
+        if (!this.writer.stagedCount) this.oldestHeldAt = this.queue.first?.receivedAt.getTime();
         continue;
       }
       if (quietFor >= flushGapMs && this.pubrels.size && !this.queue.length) {
@@ -379,7 +381,8 @@ class FollowRun {
     if (this.committing) return false;
     if (this.quietJudged?.at !== this.lastActivity) {
       const quietAgain = this.window.quietAgain();
-      this.quietJudged = { at: this.lastActivity, stalled: this.session?.protocolVersion === 4 || quietAgain };
+      // QoS 0 messages are never acknowledged: with no QoS 1/2 message outstanding no window waits.
+      this.quietJudged = { at: this.lastActivity, stalled: this.window.outstanding > 0 && (this.session?.protocolVersion === 4 || quietAgain) };
     }
     return this.quietJudged.stalled;
   }
@@ -412,7 +415,8 @@ class FollowRun {
       this.window.released(slotsFreed(p));
     }
     if (!p.commit.slice) {
-      for (const m of p.messages) this.stagedMessages.push(m);
+      // Only a batch that staged rows leads into the slice; one whose messages gave none is done.
+      if (p.commit.stage) for (const m of p.messages) this.stagedMessages.push(m);
       return;
     }
     this.compactor?.committed(p.commit);

@@ -37,6 +37,11 @@ export class InflightWindow {
   /** `held` when the broker last went quiet (quietAgain); -1 before it first did. */
   private heldAtLastQuiet = -1;
 
+  /** QoS 1/2 messages taken and not yet released: none, and no broker waits on the run's acknowledgements. */
+  get outstanding(): number {
+    return this.held;
+  }
+
   received(): void {
     if (this.releasedSinceSend) this.resumed(this.heldAtLastSend);
     this.releasedSinceSend = false;
@@ -90,12 +95,13 @@ export const SMALLEST_INFLIGHT_WINDOW = 10;
 /**
  * How long a broker must have sent nothing before what it sent is taken for a full in-flight
  * window and staged, so that it can be acknowledged: `flushGapMs` after a burst of at least
- * SMALLEST_INFLIGHT_WINDOW messages, `smallBatchQuietMs` after fewer (a trickle is not worth a
- * commit a message). Any MQTT 3.1.1 broker keeps such a window, and over MQTT 5 one may keep a
+ * SMALLEST_INFLIGHT_WINDOW messages or with PUBRELs to complete, `smallBatchQuietMs` after fewer
+ * messages (a trickle is not worth a commit a message). Any MQTT 3.1.1 broker keeps such a window, and over MQTT 5 one may keep a
  * limit below the receive maximum the client asked for without telling it (EMQX: 32).
  */
-export function windowQuietMs(queued: number, o: Pick<PullOptions, 'flushGapMs' | 'smallBatchQuietMs'>): number {
-  return queued >= SMALLEST_INFLIGHT_WINDOW ? o.flushGapMs : o.smallBatchQuietMs;
+export function windowQuietMs(queued: number, pubrels: number, o: Pick<PullOptions, 'flushGapMs' | 'smallBatchQuietMs'>): number {
+  // A PUBREL holds its message's slot until the PUBCOMP, however few came: they wait only the gap.
+  return queued >= SMALLEST_INFLIGHT_WINDOW || pubrels > 0 ? o.flushGapMs : o.smallBatchQuietMs;
 }
 
 /** Resumptions from one count that make it a window rather than chance. */

@@ -455,7 +455,10 @@ class PullRun {
   private quietLimit(): number {
     const o = this.a.options;
     if (this.singleBatch) return o.idleTimeoutMs;
-    return Math.min(windowQuietMs(this.queue.length, o), o.idleTimeoutMs);
+    // QoS 0 messages are never acknowledged: without a QoS 1/2 message or a PUBREL outstanding no
+    // broker waits on this pull (staging them wrote their rows twice).
+    if (this.window.outstanding === 0 && this.pubrels.size === 0) return o.idleTimeoutMs;
+    return Math.min(windowQuietMs(this.queue.length, this.pubrels.size, o), o.idleTimeoutMs);
   }
 
   /**

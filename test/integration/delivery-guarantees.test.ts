@@ -231,6 +231,30 @@ describe('[DELIVERY] an MQTT 5 broker that keeps fewer messages in flight than a
   });
 });
 
+describe('[DELIVERY] QoS 0 messages are never acknowledged, so a quiet does not stage them', () => {
+  it('an MQTT 5 pull of 30 retained QoS 0 states commits once, with its slice', async () => {
+    const c = await mqtt.connectAsync(broker.url);
+    for (let i = 0; i < 30; i++) await c.publishAsync(`qos0-quiet/${i}`, reading(i), { qos: 1, retain: true });
+    await c.endAsync();
+    await addDataset({ store, manifest: mqttManifest({ name: 'qos0.quiet', port: broker.port, topics: [{ path: 'qos0-quiet/+', qos: 'AtMostOnce' }] }) });
+    const transactions: SliceCommit[][] = [];
+    const commit = store.ingest.commit;
+    store.ingest.commit = async (...cs) => {
+      transactions.push(cs);
+      return commit.apply(store.ingest, cs);
+    };
+    try {
+      // The retained states come in a burst at the subscription, then the broker is quiet: before,
+      // the quiet staged them (written, read back and deleted at the idle timeout).
+      expect(await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('qos0.quiet'), options: { idleTimeoutMs: 300, protocolVersion: 5 } })).toMatchObject({ rowsCommitted: 30, slices: 1 });
+    } finally {
+      store.ingest.commit = commit;
+    }
+    expect(transactions.flat().filter((c) => c.stage)).toEqual([]);
+    expect(transactions).toHaveLength(1);
+  });
+});
+
 describe('[DELIVERY] rows a killed MQTT 3.1.1 pull staged outlive a change of the read schema', () => {
   // Staged rows were acknowledged to the broker: the next pull must publish them. They are stored
   // by column position; before, the next pull read them with the schema of the day, so a column

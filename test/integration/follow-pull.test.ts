@@ -360,6 +360,26 @@ describe('[STREAM] sluice pull --follow', () => {
     }
   });
 
+  it('reports with each slice the messages of the batches it holds: its staged windows, not a staged batch that gave no rows', async () => {
+    await add('follow-report');
+    const { id } = await getDatasetOrThrow(env.store.datasets, defaultWorkspaceKey('follow-report'));
+    // Over MQTT 3.1.1 Mosquitto's windows of 20 are staged; the linger publishes them.
+    const run = follow('follow-report', { options: { connectTimeoutMs: 2000, protocolVersion: 4 }, follow: { commitIntervalMs: 600_000, lingerMs: 300 } });
+    await run.subscribed;
+    await publish('follow-report/a', range(0, 30));
+    await run.committed(30);
+    // The same readings again: Ledger keeps none of them, so their staged batches stage no rows.
+    await publish('follow-report/a', range(0, 30));
+    await until(async () => (await env.store.datasets.pulls(id, 1))[0]?.messagesReceived === 60);
+    await publish('follow-report/a', [30]);
+    await run.committed(31);
+    run.stop.abort();
+    await run.result;
+    // Before, the redelivered 30 came along with the next slice (and were held until it came).
+    expect(run.commits.at(-1)!.messages.map((m) => JSON.parse(m.payload.toString()).value)).toEqual([30]);
+    expect(run.commits.reduce((n, c) => n + c.messages.length, 0)).toBe(31);
+  });
+
   it('rows staged for an MQTT 3.1.1 broker become a slice when the broker goes away, not when it is back', async () => {
     let brokerGone = false;
     const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromClient: (p) => (brokerGone && p.cmd === 'connect' ? 'hang up' : 'pass') });

@@ -24,9 +24,10 @@ export interface PacketProxy {
 
 /**
  * `inflightLimit`: the proxy lets at most this many QoS 1/2 messages from the broker reach the
- * client unacknowledged (a QoS 1 message until its PUBACK, a QoS 2 one until its PUBCOMP) and
- * holds the rest until acknowledgements pass: a broker's own in-flight limit, which over MQTT 5 it
- * may keep below the client's receive maximum without saying so (EMQX's max_inflight: 32).
+ * client unacknowledged (a QoS 1 message until its PUBACK, a QoS 2 one until its PUBCOMP, matched
+ * by packet id) and holds what follows until acknowledgements pass: a broker's own in-flight
+ * limit, which over MQTT 5 it may keep below the client's receive maximum without saying so
+ * (EMQX's max_inflight: 32). Per connection, as the broker's window is.
  */
 export async function startPacketProxy(opts: { brokerPort: number; fromBroker?: Judge; fromClient?: Judge; inflightLimit?: number }): Promise<PacketProxy> {
   const open = new Set<() => void>();
@@ -48,13 +49,17 @@ export async function startPacketProxy(opts: { brokerPort: number; fromBroker?: 
       if (verdict === 'hang up') return end();
       to.write(mqttPacket.generate(typeof verdict === 'object' ? verdict.rewrite : packet, { protocolVersion }));
     };
+    // The packet ids of QoS 1/2 messages sent to the client and not yet acknowledged by it (a
+    // resent DUP is one of them); PUBLISHes past the limit wait in order, QoS 0 ones too (EMQX
+    // queues those behind a full window as well).
     const limit = opts.inflightLimit ?? Infinity;
-    let unacknowledged = 0;
-    const held: Packet[] = [];
+    const inFlight = new Set<number>();
+    const waiting: Packet[] = [];
     const toClient = (packet: Packet) => {
-      if (packet.cmd === 'publish' && packet.qos > 0) {
-        if (unacknowledged >= limit) return void held.push(packet);
-        unacknowledged++;
+      if (packet.cmd === 'publish' && limit !== Infinity) {
+        const id = packet.qos > 0 ? packet.messageId : undefined;
+        if (waiting.length || (id !== undefined && !inFlight.has(id) && inFlight.size >= limit)) return void waiting.push(packet);
+        if (id !== undefined) inFlight.add(id);
       }
       relay(packet, client, opts.fromBroker);
     };
@@ -62,9 +67,13 @@ export async function startPacketProxy(opts: { brokerPort: number; fromBroker?: 
     fromClient.on('packet', (packet) => {
       if (packet.cmd === 'connect') protocolVersion = packet.protocolVersion ?? 4;
       relay(packet, broker, opts.fromClient);
-      if (packet.cmd !== 'puback' && packet.cmd !== 'pubcomp') return;
-      unacknowledged--;
-      while (held.length && unacknowledged < limit) toClient(held.shift()!);
+      if ((packet.cmd !== 'puback' && packet.cmd !== 'pubcomp') || !inFlight.delete(packet.messageId!)) return;
+      while (waiting.length && inFlight.size < limit) {
+        const next = waiting.shift()!;
+        const id = next.cmd === 'publish' && next.qos > 0 ? next.messageId : undefined;
+        if (id !== undefined) inFlight.add(id);
+        relay(next, client, opts.fromBroker);
+      }
     });
     client.on('data', (chunk) => fromClient.parse(chunk));
     // The broker speaks only after the client's CONNECT, so its parser is made knowing the version.
