@@ -53,6 +53,21 @@ async function values(name: string): Promise<number[]> {
   return (await committedRows(store, name)).map((r) => r.value as number);
 }
 
+/** Runs `pull` with each transaction of the store recorded as the commits it applied. */
+async function recordingTransactions<T>(pull: () => Promise<T>): Promise<{ result: T; transactions: SliceCommit[][] }> {
+  const transactions: SliceCommit[][] = [];
+  const commit = store.ingest.commit;
+  store.ingest.commit = async (...cs) => {
+    transactions.push(cs);
+    return commit.apply(store.ingest, cs);
+  };
+  try {
+    return { result: await pull(), transactions };
+  } finally {
+    store.ingest.commit = commit;
+  }
+}
+
 const crashingPull = (dataset: string, when: 'before' | 'after', at = 'first', protocolVersion = 'auto', options: Partial<PullOptions> = {}, burst?: number) =>
   runNode(path.resolve(import.meta.dirname, '../support/crashing-pull.ts'), [dataset, when, at, protocolVersion, JSON.stringify(options), ...(burst ? [String(burst)] : [])], { DATABASE_URL: databaseUrl });
 
@@ -149,17 +164,8 @@ describe('[DELIVERY] batches taken once a pull takes no more messages are held a
   it('stages nothing and commits the backlog in one transaction', async () => {
     await add('held.one', 'held-one/#', 'AtLeastOnce');
     await publish('held-one/x', Array.from({ length: MESSAGES }, (_, v) => reading(v)));
-    const transactions: SliceCommit[][] = [];
-    const commit = store.ingest.commit;
-    store.ingest.commit = async (...cs) => {
-      transactions.push(cs);
-      return commit.apply(store.ingest, cs);
-    };
-    try {
-      expect(await pullAtOnce('held.one')).toMatchObject({ rowsCommitted: MESSAGES, slices: 1 });
-    } finally {
-      store.ingest.commit = commit;
-    }
+    const { result, transactions } = await recordingTransactions(() => pullAtOnce('held.one'));
+    expect(result).toMatchObject({ rowsCommitted: MESSAGES, slices: 1 });
     expect(transactions.flat().filter((c) => c.stage)).toEqual([]);
     expect(transactions.map((cs) => cs.length)).toEqual([3]);
     expect(await values('held.one')).toEqual(Array.from({ length: MESSAGES }, (_, v) => v));
@@ -237,19 +243,10 @@ describe('[DELIVERY] QoS 0 messages are never acknowledged, so a quiet does not 
     for (let i = 0; i < 30; i++) await c.publishAsync(`qos0-quiet/${i}`, reading(i), { qos: 1, retain: true });
     await c.endAsync();
     await addDataset({ store, manifest: mqttManifest({ name: 'qos0.quiet', port: broker.port, topics: [{ path: 'qos0-quiet/+', qos: 'AtMostOnce' }] }) });
-    const transactions: SliceCommit[][] = [];
-    const commit = store.ingest.commit;
-    store.ingest.commit = async (...cs) => {
-      transactions.push(cs);
-      return commit.apply(store.ingest, cs);
-    };
-    try {
-      // The retained states come in a burst at the subscription, then the broker is quiet: before,
-      // the quiet staged them (written, read back and deleted at the idle timeout).
-      expect(await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('qos0.quiet'), options: { idleTimeoutMs: 300, protocolVersion: 5 } })).toMatchObject({ rowsCommitted: 30, slices: 1 });
-    } finally {
-      store.ingest.commit = commit;
-    }
+    // The retained states come in a burst at the subscription, then the broker is quiet: before,
+    // the quiet staged them (written, read back and deleted at the idle timeout).
+    const { result, transactions } = await recordingTransactions(() => runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('qos0.quiet'), options: { idleTimeoutMs: 300, protocolVersion: 5 } }));
+    expect(result).toMatchObject({ rowsCommitted: 30, slices: 1 });
     expect(transactions.flat().filter((c) => c.stage)).toEqual([]);
     expect(transactions).toHaveLength(1);
   });
