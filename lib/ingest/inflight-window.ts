@@ -26,8 +26,8 @@ export class InflightWindow {
   private releasedSinceSend = false;
   /** How often the broker resumed after a release from each outstanding count (of at least SMALLEST_INFLIGHT_WINDOW). */
   private readonly resumedFrom = new Map<number, number>();
-  /** The broker showed a steady window (kept for the pull's life). */
-  private steady = false;
+  /** The outstanding count the broker showed as its steady window (kept for the pull's life). */
+  private steadySize: number | undefined;
   /**
    * The broker has a steady window and sent nothing since the pull's last release: its silence
    * may be a pause, so idleness should be judged with more patience.
@@ -36,6 +36,16 @@ export class InflightWindow {
 
   /** `held` when the broker last went quiet (quietAgain); -1 before it first did. */
   private heldAtLastQuiet = -1;
+
+  /**
+   * `queued` messages make a whole steady window: the broker sends nothing more until they are
+   * acknowledged, so waiting for a quiet to take them for a window only costs time (5 ms a window).
+   * Counted in the queue, not among all outstanding messages: while a commit is in flight those
+   * stay outstanding, and a window wrongly learned from a stream would stage every message alone.
+   */
+  holdsWindow(queued: number): boolean {
+    return this.steadySize !== undefined && queued >= this.steadySize;
+  }
 
   /** QoS 1/2 messages taken and not yet released: none, and no broker waits on the run's acknowledgements. */
   get outstanding(): number {
@@ -54,7 +64,7 @@ export class InflightWindow {
     if (count === 0) return;
     this.held = Math.max(0, this.held - count);
     this.releasedSinceSend = true;
-    this.awaitingAnswer = this.steady;
+    this.awaitingAnswer = this.steadySize !== undefined;
   }
 
   /**
@@ -72,10 +82,10 @@ export class InflightWindow {
 
   /** The broker sent again after a release, having stopped at `stop` outstanding messages. */
   private resumed(stop: number): void {
-    if (this.steady || stop < SMALLEST_INFLIGHT_WINDOW) return;
+    if (this.steadySize !== undefined || stop < SMALLEST_INFLIGHT_WINDOW) return;
     const times = (this.resumedFrom.get(stop) ?? 0) + 1;
     this.resumedFrom.set(stop, times);
-    this.steady = times >= STEADY_STOPS;
+    if (times >= STEADY_STOPS) this.steadySize = stop;
   }
 }
 

@@ -458,6 +458,8 @@ class PullRun {
     // QoS 0 messages are never acknowledged: without a QoS 1/2 message or a PUBREL outstanding no
     // broker waits on this pull (staging them wrote their rows twice).
     if (this.window.outstanding === 0 && this.pubrels.size === 0) return o.idleTimeoutMs;
+    // A whole learned window queued is staged at once (PUBRELs still gather for the gap).
+    if (this.window.holdsWindow(this.queue.length) && this.pubrels.size === 0) return 0;
     return Math.min(windowQuietMs(this.queue.length, this.pubrels.size, o), o.idleTimeoutMs);
   }
 

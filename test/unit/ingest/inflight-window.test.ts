@@ -56,6 +56,18 @@ describe('InflightWindow', () => {
   });
 });
 
+describe('InflightWindow.holdsWindow', () => {
+  it('is true of a queue of as many messages as the steady window it learned (EMQX: 32), and of none before it learned one', () => {
+    const w = new InflightWindow();
+    receive(w, 32);
+    expect(w.holdsWindow(32)).toBe(false); // nothing learned yet: a quiet must tell
+    w.released(32);
+    for (let i = 0; i < 3; i++) cycle(w, 32); // resumed from 32 three times
+    expect(w.holdsWindow(31)).toBe(false);
+    expect(w.holdsWindow(32)).toBe(true);
+  });
+});
+
 describe('InflightWindow.quietAgain', () => {
   it('takes a quiet for a window when the broker went quiet with as many messages outstanding as at its last quiet (EMQX: 32 each time)', () => {
     const w = new InflightWindow();
