@@ -1,12 +1,14 @@
 import type { PullOptions } from './pull-options';
 
 /**
- * What a pull learns of its broker's in-flight window, to tell "the broker ran dry" from "the
- * broker is slow to answer the acknowledgements that released its window".
+ * What a pull or a follow run learns of its broker's in-flight window: to tell "the broker ran
+ * dry" from "the broker is slow to answer the acknowledgements that released its window"
+ * (awaitingAnswer), to stage a whole window without waiting for a quiet (holdsWindow), and, for a
+ * follow run, to tell a window's stop from a pause of the stream (quietAgain).
  *
- * An MQTT 3.1.1 broker with a window sends at most N unacknowledged messages (RabbitMQ's
- * `mqtt.prefetch`: 10), then waits; the pull commits them, acknowledges, and the broker sends the
- * next N. RabbitMQ at load 15–22 answered a release in 1–16 ms, then once sent 6 of its 10 and
+ * A broker with a window sends at most N unacknowledged messages (over MQTT 3.1.1 RabbitMQ's
+ * `mqtt.prefetch`: 10; over MQTT 5 EMQX's max_inflight: 32, below the receive maximum asked for),
+ * then waits; the pull commits them, acknowledges, and the broker sends the next N. RabbitMQ at load 15–22 answered a release in 1–16 ms, then once sent 6 of its 10 and
  * stayed quiet for over a second in the middle of a 200,000-message backlog: the pull ended
  * "updated" with messages queued. From the client, a pause like that and the end of the backlog
  * look the same, so a pull on such a broker waits longer before calling it idle.
@@ -14,8 +16,8 @@ import type { PullOptions } from './pull-options';
  * The window is learned, not assumed: a broker has a steady window once it resumed after a release
  * from the same outstanding count STEADY_STOPS times. Mosquitto over 3.1.1 sends 20 after a
  * reconnection, then everything else at once, so it never shows one and pays no wait.
- * Contract: `received` for every QoS 1/2 message the pull takes, `released` when it acknowledges
- * (QoS 1 PUBACK) or completes (QoS 2 PUBCOMP) messages.
+ * Contract: `received` for every QoS 1/2 message the run takes, `released` when it acknowledges
+ * (QoS 1 PUBACK) or completes (QoS 2 PUBCOMP) messages; one instance per broker session.
  */
 export class InflightWindow {
   /** QoS 1/2 messages taken and not yet released back to the broker. */
@@ -106,8 +108,9 @@ export const SMALLEST_INFLIGHT_WINDOW = 10;
  * How long a broker must have sent nothing before what it sent is taken for a full in-flight
  * window and staged, so that it can be acknowledged: `flushGapMs` after a burst of at least
  * SMALLEST_INFLIGHT_WINDOW messages or with PUBRELs to complete, `smallBatchQuietMs` after fewer
- * messages (a trickle is not worth a commit a message). Any MQTT 3.1.1 broker keeps such a window, and over MQTT 5 one may keep a
- * limit below the receive maximum the client asked for without telling it (EMQX: 32).
+ * messages (a trickle is not worth a commit a message). Any MQTT 3.1.1 broker keeps such a window,
+ * and over MQTT 5 one may keep a limit below the receive maximum the client asked for without
+ * telling it (EMQX: 32).
  */
 export function windowQuietMs(queued: number, pubrels: number, o: Pick<PullOptions, 'flushGapMs' | 'smallBatchQuietMs'>): number {
   // A PUBREL holds its message's slot until the PUBCOMP, however few came: they wait only the gap.
