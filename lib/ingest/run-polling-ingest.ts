@@ -62,10 +62,10 @@ export interface RunPollingIngestArgs {
  *
  * Delivery guarantee: a QoS 1/2 message is acknowledged to the broker (PUBACK/PUBREC) only after
  * the transaction holding its rows (or its quarantine record) committed. A broker that waits for
- * acknowledgements (an MQTT 3.1.1 in-flight window, or a backlog larger than a batch) gets them
- * per window: the window's merged rows are committed to the dataset's staging rows together with
- * its key state and QoS 2 receipts, and the pull's end publishes every staged row as the pull's
- * slice. Batches taken once the pull takes no more messages are held in memory instead and
+ * acknowledgements (an in-flight window of its own, over MQTT 3.1.1 or 5, or a backlog larger than
+ * a batch) gets them per window: the window's merged rows are committed to the dataset's staging
+ * rows together with its key state and QoS 2 receipts, and the pull's end publishes every staged
+ * row as the pull's slice. Batches taken once the pull takes no more messages are held in memory instead and
  * commit with the slice. QoS 2 packet identifiers are remembered until the broker's PUBREL, so a
  * redelivery after a crash is recognised and not ingested twice; the PUBCOMP leaves only once
  * that receipt is deleted. Rows a killed pull staged lead the next pull's slice. A crash at any
