@@ -10,7 +10,8 @@
  * the pull's peak RSS. A second `sluice pull` then must find nothing more. Loopback only.
  * BENCH_BROKERS picks brokers (default mosquitto,nats,rabbitmq; also mosquitto-window32: Mosquitto
  * behind a proxy that keeps 32 messages in flight, as EMQX does over MQTT 5); BENCH_PULL_ARGS adds
- * options to both pulls (e.g. "--idle-timeout 5000").
+ * options to both pulls (e.g. "--idle-timeout 5000"); BENCH_QOS=2 publishes and subscribes at QoS 2
+ * (ExactlyOnce) instead of 1.
  */
 import { spawn } from 'node:child_process';
 import mqtt from 'mqtt';
@@ -33,6 +34,7 @@ import type { ThrowawayBroker } from '../test/support/throwaway-server';
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
 const BROKERS = (process.env.BENCH_BROKERS ?? 'mosquitto,nats,rabbitmq').split(',');
 const PULL_ARGS = (process.env.BENCH_PULL_ARGS ?? '').split(' ').filter(Boolean);
+const QOS = process.env.BENCH_QOS === '2' ? 2 : 1;
 const user = TEST_BROKER_USER;
 const users = { [user.username]: user.password };
 
@@ -65,15 +67,18 @@ const START: Record<string, () => Promise<ThrowawayBroker>> = {
 
 const reading = (i: number) => JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), device: 'd', value: i });
 
-/** QoS 1 with at most 500 unacknowledged (mqtt.js slows down ~40x without a window). */
+/**
+ * At QOS with at most 500 unacknowledged (mqtt.js slows down ~40x without a window); at QoS 2 at
+ * most 20, Mosquitto's max_inflight_messages, beyond which it drops a 3.1.1 client's QoS 2 PUBLISHes.
+ */
 async function publish(url: string, topic: string, count: number): Promise<number> {
   const t = performance.now();
   const c = await mqtt.connectAsync(url, { ...user, protocolVersion: 4, reconnectPeriod: 0 });
   const inFlight = new Set<Promise<unknown>>();
   for (let i = 0; i < count; i++) {
-    const p = c.publishAsync(topic, reading(i), { qos: 1 }).finally(() => inFlight.delete(p));
+    const p = c.publishAsync(topic, reading(i), { qos: QOS }).finally(() => inFlight.delete(p));
     inFlight.add(p);
-    if (inFlight.size >= 500) await Promise.race(inFlight);
+    if (inFlight.size >= (QOS === 2 ? 20 : 500)) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   await c.endAsync();
@@ -103,7 +108,7 @@ async function runBroker(kind: string, adminUrl: string) {
   const { databaseUrl, store } = await openFreshDatabase(adminUrl, `backlog_${kind.replace(/\W/g, "_")}`);
   try {
     const name = 'backlog';
-    await addDataset({ store, manifest: mqttManifest({ name, port: broker.port, topics: [{ path: 'backlog/#', qos: 'AtLeastOnce' }], ...user }) });
+    await addDataset({ store, manifest: mqttManifest({ name, port: broker.port, topics: [{ path: 'backlog/#', qos: QOS === 2 ? 'ExactlyOnce' : 'AtLeastOnce' }], ...user }) });
     await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey(name) }); // the broker session
     const published = await publish(broker.url, 'backlog/x', BACKLOG);
     const load = (await import('node:os')).loadavg()[0].toFixed(2);
@@ -115,7 +120,7 @@ async function runBroker(kind: string, adminUrl: string) {
     const said = (r: { out: string }) => /^\S+: ([^(]+?) \(/m.exec(r.out)?.[1] ?? r.out.split('\n')[0];
     const pulls = /(\d+) pulls?\)/.exec(first.out)?.[1];
     console.log(
-      `${kind.padEnd(9)} backlog ${BACKLOG}${PULL_ARGS.length ? ` (sluice pull ${PULL_ARGS.join(' ')})` : ''} (published in ${published.toFixed(0)} s): first sluice pull exit ${first.code}, ${afterFirst} rows in ${pulls} pulls, ` +
+      `${kind.padEnd(9)} QoS ${QOS} backlog ${BACKLOG}${PULL_ARGS.length ? ` (sluice pull ${PULL_ARGS.join(' ')})` : ''} (published in ${published.toFixed(0)} s): first sluice pull exit ${first.code}, ${afterFirst} rows in ${pulls} pulls, ` +
         `${first.seconds.toFixed(1)} s, ${Math.round(Number(afterFirst) / first.seconds)} msg/s, peak RSS ${Math.round(first.peakKiB / 1024)} MiB, said "${said(first)}"; ` +
         `second pull exit ${second.code}: "${said(second)}"; in the end ${distinct} distinct of ${BACKLOG}, ${values.length - distinct} duplicated; load ${load}`,
     );

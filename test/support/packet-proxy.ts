@@ -31,8 +31,8 @@ export interface PacketProxy {
  */
 export async function startPacketProxy(opts: { brokerPort: number; fromBroker?: Judge; fromClient?: Judge; inflightLimit?: number }): Promise<PacketProxy> {
   const open = new Set<() => void>();
-  const server = net.createServer((client) => {
-    const broker = net.connect({ host: '127.0.0.1', port: opts.brokerPort });
+  const server = net.createServer({ noDelay: true }, (client) => {
+    const broker = net.connect({ host: '127.0.0.1', port: opts.brokerPort, noDelay: true });
     const end = () => {
       open.delete(end);
       client.destroy();
