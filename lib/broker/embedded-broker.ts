@@ -131,7 +131,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
 
     // TCP
     const tcpSockets = new Set<net.Socket>();
-    const tcpServer = net.createServer((socket) => {
+    // Without Nagle's algorithm, as Sluice's own connections: acknowledgements are small writes a
+    // client's window waits on.
+    const tcpServer = net.createServer({ noDelay: true }, (socket) => {
       tcpSockets.add(socket);
       socket.once('close', () => tcpSockets.delete(socket));
       aedes.handle(socket);

@@ -107,7 +107,9 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
     for (const s of servers) await stopListening(s);
   };
   try {
-    const tcp = net.createServer((socket) => accept(socket, socket.remoteAddress));
+    // Without Nagle's algorithm: a PUBACK held behind an unacknowledged segment waited for the
+    // device's delayed ACK (40 ms), and a device with a small window waits on its PUBACKs.
+    const tcp = net.createServer({ noDelay: true }, (socket) => accept(socket, socket.remoteAddress));
     servers.push(tcp);
     const port = await listenOn(tcp, host, opts.port, !!opts.portFallback, 'MQTT', log);
 
@@ -132,7 +134,7 @@ export async function startDeviceEndpoint(opts: DeviceEndpointOptions): Promise<
 
     let tlsPort: number | undefined;
     if (opts.tls) {
-      const secure = tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.connectTimeoutMs }, (socket) => {
+      const secure = tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.connectTimeoutMs, noDelay: true }, (socket) => {
         handshaken(socket);
         accept(socket, socket.remoteAddress);
       });

@@ -4,12 +4,15 @@
  * `host` in a manifest may be a URL (Sluice's extension); the manifest `port` is then used.
  */
 import mqtt, { type IClientOptions } from 'mqtt';
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../lib/broker/embedded-broker';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
 import type { PullOptions } from '../../lib/ingest/pull-options';
+import { openBrokerTransport } from '../../lib/ingest/fetch/broker-transport';
 import type { Store } from '../../lib/store/open-store';
 import { committedRows } from '../support/committed-rows';
 import { mqttManifest, type TestManifest } from '../support/manifests';
@@ -74,6 +77,24 @@ async function lastPull(name: string) {
 async function expectVerified(name: string): Promise<void> {
   expect((await verifyDataset(store, defaultWorkspaceKey(name))).problems).toEqual([]);
 }
+
+describe('[TRANSPORT] TCP without delay', () => {
+  /** Whether Node sent TCP_NODELAY for the socket: its own record of setNoDelay (no public getter). */
+  const noDelay = (socket: Socket) => {
+    const flag = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'kSetNoDelay');
+    expect(flag, 'Node records setNoDelay under kSetNoDelay').toBeDefined();
+    return (socket as unknown as Record<symbol, boolean>)[flag!];
+  };
+
+  it("opens mqtt:// and mqtts:// connections without Nagle's algorithm (acknowledgements must not wait for the broker's delayed ACK)", async () => {
+    for (const url of [`mqtt://127.0.0.1:${mosquitto.port}`, `mqtts://localhost:${tlsBroker.tlsPort}`]) {
+      const socket = openBrokerTransport(new URL(url), { ca: tlsBroker.pki.ca }) as Socket;
+      await once(socket, url.startsWith('mqtts') ? 'secureConnect' : 'connect');
+      expect(noDelay(socket), url).toBe(true);
+      socket.destroy();
+    }
+  });
+});
 
 describe('[TRANSPORT] MQTT over WebSocket', () => {
   it('pulls from Mosquitto through its WebSocket listener (host ws://127.0.0.1, port = the ws port)', async () => {

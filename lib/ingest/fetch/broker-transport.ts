@@ -55,23 +55,28 @@ export function openBrokerTransport(url: URL, tlsOptions?: BrokerTlsOptions, pol
     if (!verdict.ok) return failedStream(brokerNotAllowed(verdict.reason));
   }
   const lookup = policyLookup(policy, endpoint);
+  // Without Nagle's algorithm: acknowledgements are small writes (one buffer a release), and a
+  // broker with an in-flight window sends nothing until it reads them. Held behind an
+  // unacknowledged segment, each waited for the broker's delayed ACK (~40 ms). ws sets it itself.
   switch (url.protocol) {
     case 'mqtt:':
     case 'tcp:':
-      return net.connect({ host: hostname, port, lookup });
+      return net.connect({ host: hostname, port, lookup, noDelay: true });
     case 'mqtts:':
     case 'ssl:':
     case 'tls:':
-      return tls.connect({
-        host: hostname,
-        port,
-        lookup,
-        servername: net.isIP(url.hostname) ? undefined : url.hostname,
-        ca: tlsOptions?.ca,
-        cert: tlsOptions?.cert,
-        key: tlsOptions?.key,
-        rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? true,
-      });
+      return tls
+        .connect({
+          host: hostname,
+          port,
+          lookup,
+          servername: net.isIP(url.hostname) ? undefined : url.hostname,
+          ca: tlsOptions?.ca,
+          cert: tlsOptions?.cert,
+          key: tlsOptions?.key,
+          rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? true,
+        })
+        .setNoDelay(true);
     case 'ws:':
     case 'wss:': {
       // No compression and a bounded message: a broker cannot inflate 100 KB into 100 MiB before
