@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { SluiceError } from '../errors';
 import { committedLayout } from '../datasets/dataset-layout';
 import type { StoredRow } from '../ingest/ports';
 import type { DataSchema } from '../odf/data-type';
@@ -36,25 +37,28 @@ export async function* sliceRows(pool: pg.Pool, datasetNum: number, from = 0n, t
   const end = to ?? BigInt(d.next_offset);
   // Arrow is imported by the first read, not with the store: most commands never decode a slice.
   const reader = await import('../ingest/slice-arrow-reader');
-  // The first query starts at the slice holding `from`; the next ones after the last slice read.
-  let lastStart: bigint | undefined;
-  for (;;) {
+  // Each query starts at the slice holding the next offset to read, found again every time: a
+  // compaction may merge slices between two queries, and the merged slice starts at or before the
+  // offset (asking for slices after the last one read skipped it, and a read ended short).
+  let next = from;
+  while (next < end) {
     const { rows: slices } = await pool.query<SliceRecord>(
       `SELECT offset_start, offset_end, arrow, arrow_adler32, arrow_size, arrow_schema FROM data_slice
-        WHERE dataset_id = $1 AND ${
-          lastStart === undefined
-            ? 'offset_start >= coalesce((SELECT max(offset_start) FROM data_slice WHERE dataset_id = $1 AND offset_start <= $2), 0)'
-            : 'offset_start > $2'
-        } AND offset_start < $3 ORDER BY offset_start LIMIT ${SLICES_PER_QUERY}`,
-      [d.id, (lastStart ?? from).toString(), end.toString()],
+        WHERE dataset_id = $1
+          AND offset_start >= coalesce((SELECT max(offset_start) FROM data_slice WHERE dataset_id = $1 AND offset_start <= $2), 0)
+          AND offset_start < $3 ORDER BY offset_start LIMIT ${SLICES_PER_QUERY}`,
+      [d.id, next.toString(), end.toString()],
     );
-    for (const s of slices) {
-      const rows = decodeStoredSlice(reader, s, layout).filter((r) => r.offset >= from && r.offset < end);
-      if (rows.length) yield rows;
+    // Offsets below `end` were committed when it was read: none left means the dataset was replaced meanwhile.
+    if (!slices.length || BigInt(slices.at(-1)!.offset_end) < next) {
+      throw new SluiceError('DATASET_CHANGED', `rows from offset ${next} on are no longer in the dataset's slices: it was replaced or reset while it was read`);
     }
-    const last = slices.at(-1);
-    if (!last || slices.length < SLICES_PER_QUERY || BigInt(last.offset_end) + 1n >= end) return;
-    lastStart = BigInt(last.offset_start);
+    for (const s of slices) {
+      if (BigInt(s.offset_end) < next) continue;
+      const rows = decodeStoredSlice(reader, s, layout).filter((r) => r.offset >= next && r.offset < end);
+      if (rows.length) yield rows;
+      next = BigInt(s.offset_end) + 1n;
+    }
   }
 }
 

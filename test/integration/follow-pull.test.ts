@@ -465,6 +465,27 @@ describe('[STREAM] sluice pull --follow', () => {
     expect((await verifyDataset(env.store, defaultWorkspaceKey('follow-leftover'))).problems).toEqual([]);
   });
 
+  it('a reader that started before a compaction still reads every row (export, tail and the Data tab read slices in several queries)', async () => {
+    await add('follow-readmerge', '        kind: Append');
+    // 12 slices of 10 rows: more than one query's worth of slices (8).
+    await followInBursts('follow-readmerge', 12, { enabled: false, minSlices: 2 });
+    const ds = (await env.store.datasets.find(defaultWorkspaceKey('follow-readmerge')))!;
+    const reading = env.store.ingest.readRows(ds.num)[Symbol.asyncIterator]();
+    const first = await reading.next();
+    // The next run merges every small slice at the tail into one, [0, 129], while the reader is at offset 10.
+    const second = follow('follow-readmerge', { follow: { commitIntervalMs: 50, compaction: { enabled: true, minSlices: 2, targetRows: 1000 } } });
+    await second.subscribed;
+    await publish('follow-readmerge/a', range(120, 130));
+    await second.committed(10);
+    second.stop.abort();
+    await second.result;
+    expect((await sliceShapes('follow-readmerge')).map((s) => s.offsets)).toEqual([[0, 129]]);
+    const offsets = (first.value as { offset: bigint }[]).map((r) => Number(r.offset));
+    for (let r = await reading.next(); !r.done; r = await reading.next()) offsets.push(...r.value.map((row) => Number(row.offset)));
+    // The rows committed when the read began, each once (asking for slices after the last one read ended at 80).
+    expect(offsets).toEqual(range(0, 120));
+  });
+
   it('a slice that does not encode to its hash stops the compaction with a warning, and the run commits on', async () => {
     await add('follow-badslice', '        kind: Append');
     await followInBursts('follow-badslice', 2, { enabled: false, minSlices: 2 });
