@@ -9,7 +9,7 @@ import { SluiceError } from '../errors';
 import type { DatasetKey, DatasetName } from '../datasets/dataset-key';
 import { snapshotScopeOf, type SnapshotScope } from '../datasets/snapshot-scope';
 import type { PrismaClient } from './prisma';
-import { sliceRowsInRange } from './slice-rows';
+import { sliceRows, sliceRowsInRange } from './slice-rows';
 import { isUniqueViolation } from './unique-violation';
 
 /** Dataset registry reads and writes that are not part of a pull. */
@@ -38,6 +38,18 @@ export interface BlockRecord {
   prevHash: string | null;
   systemTime: Date;
   event: { kind: string } & Record<string, unknown>;
+}
+
+/** A dataset's chain read as of one instant (DatasetRepository.chainSnapshot). */
+export interface ChainSnapshot {
+  blocks: BlockRecord[];
+  headHash: string;
+  nextOffset: bigint;
+  dataSchema: DataSchema | null;
+  /** In offset order, without their Arrow encodings. */
+  slices: { offsetStart: bigint; offsetEnd: bigint; hash: string; size: number }[];
+  /** Every committed row, one batch per slice, in offset order (read once, inside the snapshot). */
+  rows(): AsyncIterable<StoredRow[]>;
 }
 
 export interface DatasetRecord {
@@ -294,9 +306,48 @@ export class DatasetRepository {
     return rows.map((b) => ({ sequenceNumber: b.sequenceNumber, hash: b.hash, prevHash: b.prevHash, systemTime: b.systemTime, event: b.event as BlockRecord['event'] }));
   }
 
-  async head(datasetId: string): Promise<{ headHash: string; nextOffset: bigint }> {
-    const d = await this.prisma.dataset.findUniqueOrThrow({ where: { id: datasetId }, select: { headHash: true, nextOffset: true } });
-    return d;
+  /**
+   * A dataset's chain as of one instant, for `verify`: its blocks, head, data schema and slices,
+   * and its rows (one batch per slice, in offset order), all read in one REPEATABLE READ, READ
+   * ONLY transaction that `read` runs inside. A streaming run commits and compacts while verify
+   * reads; in separate statements it saw a slice without its block, or a head past the blocks it
+   * had read, and reported a sound dataset as damaged. Postgres's snapshot blocks no writer.
+   */
+  async chainSnapshot<T>(datasetId: string, datasetNum: number, read: (chain: ChainSnapshot) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const blocks = await client.query<{ sequence_number: number; hash: string; prev_hash: string | null; system_time: Date; event: BlockRecord['event'] }>(
+        'SELECT sequence_number, hash, prev_hash, system_time, event FROM metadata_block WHERE dataset_id = $1 ORDER BY sequence_number',
+        [datasetId],
+      );
+      const head = await client.query<{ head_hash: string; next_offset: string; data_schema: DataSchema | null }>(
+        'SELECT head_hash, next_offset::text AS next_offset, data_schema FROM dataset WHERE id = $1',
+        [datasetId],
+      );
+      const d = head.rows[0];
+      if (!d) throw new SluiceError('DATASET_NOT_FOUND', 'the dataset was removed while it was read');
+      // Ordered by the column, not by its text (an alias of the same name would sort "100" before "20").
+      const slices = await client.query<{ start_text: string; end_text: string; hash: string; size: number }>(
+        'SELECT offset_start::text AS start_text, offset_end::text AS end_text, hash, size FROM data_slice WHERE dataset_id = $1 ORDER BY offset_start',
+        [datasetId],
+      );
+      const result = await read({
+        blocks: blocks.rows.map((b) => ({ sequenceNumber: b.sequence_number, hash: b.hash, prevHash: b.prev_hash, systemTime: b.system_time, event: b.event })),
+        headHash: d.head_hash,
+        nextOffset: BigInt(d.next_offset),
+        dataSchema: d.data_schema,
+        slices: slices.rows.map((x) => ({ offsetStart: BigInt(x.start_text), offsetEnd: BigInt(x.end_text), hash: x.hash, size: x.size })),
+        rows: () => sliceRows(client, datasetNum),
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   /** The dataset's slices in offset order (those starting after `after`, if given), without their Arrow encodings. */

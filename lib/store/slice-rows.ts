@@ -26,7 +26,7 @@ interface SliceRecord {
 }
 
 /** Rows with offsets in [from, to) of the dataset numbered `datasetNum`, one batch per slice, in offset order. */
-export async function* sliceRows(pool: pg.Pool, datasetNum: number, from = 0n, to?: bigint): AsyncIterable<StoredRow[]> {
+export async function* sliceRows(pool: pg.Pool | pg.PoolClient, datasetNum: number, from = 0n, to?: bigint): AsyncIterable<StoredRow[]> {
   const dataset = await pool.query<{ id: string; manifest: DatasetSnapshot; data_schema: DataSchema | null; next_offset: string }>(
     'SELECT id, manifest, data_schema, next_offset::text AS next_offset FROM dataset WHERE num = $1',
     [datasetNum],

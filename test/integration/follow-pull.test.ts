@@ -486,6 +486,33 @@ describe('[STREAM] sluice pull --follow', () => {
     expect(offsets).toEqual(range(0, 120));
   });
 
+  it('verify reads the chain as of one instant: a run committing and merging slices meanwhile does not make it report damage', async () => {
+    await add('follow-verify', '        kind: Append');
+    await followInBursts('follow-verify', 12, { enabled: false, minSlices: 2 });
+    // A run commits 10 more rows and merges every slice into one after verify read the blocks and
+    // slices, before it reads their rows.
+    const meanwhile = async () => {
+      const run = follow('follow-verify', { follow: { commitIntervalMs: 50, compaction: { enabled: true, minSlices: 2, targetRows: 1000 } } });
+      await run.subscribed;
+      await publish('follow-verify/a', range(120, 130));
+      await run.committed(10);
+      run.stop.abort();
+      await run.result;
+    };
+    const datasets = new Proxy(env.store.datasets, {
+      get: (target, key) =>
+        key === 'chainSnapshot'
+          ? (...[id, num, read]: Parameters<typeof target.chainSnapshot>) => target.chainSnapshot(id, num, async (chain) => (await meanwhile(), read(chain)))
+          : (Reflect.get(target, key) as (...a: unknown[]) => unknown).bind(target),
+    });
+    const report = await verifyDataset({ ...env.store, datasets } as typeof env.store, defaultWorkspaceKey('follow-verify'));
+    // The 12 bursts' slices (a burst may have been committed in two), as they were before the merge.
+    expect(report).toMatchObject({ problems: [], rows: 120 });
+    expect(report.slices).toBeGreaterThanOrEqual(12);
+    expect((await sliceShapes('follow-verify')).map((s) => s.offsets)).toEqual([[0, 129]]);
+    expect(await verifyDataset(env.store, defaultWorkspaceKey('follow-verify'))).toMatchObject({ problems: [], slices: 1, rows: 130 });
+  });
+
   it('a slice that does not encode to its hash stops the compaction with a warning, and the run commits on', async () => {
     await add('follow-badslice', '        kind: Append');
     await followInBursts('follow-badslice', 2, { enabled: false, minSlices: 2 });

@@ -128,10 +128,10 @@ describe('[MERGE] Snapshot: a full state per pull becomes a changelog', () => {
     ]);
 
     // Pull 3: the retained snapshot arrives again, unchanged → nothing to commit (Kamu: up to date).
-    const head = (await env.store.datasets.find(defaultWorkspaceKey(name)))!;
-    const before = (await env.store.datasets.head(head.id)).headHash;
+    const headHash = async () => (await env.store.datasets.find(defaultWorkspaceKey(name)))!.headHash;
+    const before = await headHash();
     expect(await pull(name)).toMatchObject({ status: 'up_to_date', messagesReceived: 1, rowsCommitted: 0 });
-    expect((await env.store.datasets.head(head.id)).headHash).toBe(before);
+    expect(await headHash()).toBe(before);
 
     const adds = await addDataEvents(env.store, name);
     expect(adds.map((a) => a.event.newData?.offsetInterval)).toEqual([
