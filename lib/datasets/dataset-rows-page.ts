@@ -17,7 +17,7 @@ export interface DatasetRowsPage {
 }
 
 /**
- * Page `page` (0 = newest) of `pageSize` rows. Offsets are contiguous from 0, so a page is an
+ * Page `page` (0 = newest; rounded down and clamped to the pages there are) of `pageSize` rows. Offsets are contiguous from 0, so a page is an
  * offset range read through the primary key, as cheap on row 10,000,000 as on row 10.
  */
 export async function getDatasetRowsPage(store: Store, dataset: DatasetKey, page: number, pageSize = 50): Promise<DatasetRowsPage> {
@@ -25,7 +25,8 @@ export async function getDatasetRowsPage(store: Store, dataset: DatasetKey, page
   const layout = committedLayout(d);
   const total = d.rows;
   const pageCount = Math.max(1, Math.ceil(Number(total) / pageSize));
-  const p = Math.min(Math.max(0, page), pageCount - 1);
+  // Any number a URL gives (0.5, NaN, -3, 1e30): a whole page in range, never a fractional offset.
+  const p = Math.min(Math.max(0, Math.trunc(page) || 0), pageCount - 1);
   if (!layout) return { columns: [], kinds: [], rows: [], page: 0, pageCount: 1, total: '0' };
   const to = total - BigInt(p * pageSize);
   const from = to - BigInt(pageSize) > 0n ? to - BigInt(pageSize) : 0n;

@@ -11,6 +11,7 @@ import { mqttManifest } from '../support/manifests';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { TEST_IDLE_MS } from '../support/pull-timing';
 import { committedLayout } from '../../lib/datasets/dataset-layout';
+import { getDatasetRowsPage } from '../../lib/datasets/dataset-rows-page';
 import { arrowSchemaKey, sliceArrowSegment } from '../../lib/ingest/slice-arrow';
 import { queryableDataset } from '../../lib/query/dataset-views';
 import { openingResult } from '../../lib/query/opening-result';
@@ -53,6 +54,27 @@ describe('[QUERY] committed slices served as Arrow', () => {
     expect(await refused({ from: 0n, to: 3n })).toBe('SLICE_NOT_FOUND'); // not a slice boundary
     expect(await refused({ from: 0n, to: 9n })).toBe('SLICE_NOT_FOUND'); // past the head
     expect(await refused({ from: 0n, to: 4n }, { ...pin, schemaKey: 'other' })).toBe('DATASET_CHANGED');
+  });
+
+  it("pages the Data tab's rows newest first, taking any page number a URL gives to a whole page in range", async () => {
+    const name = 'rowspages';
+    await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
+    await runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(name), options: { idleTimeoutMs: TEST_IDLE_MS } });
+    await pullReadings(name, 0, 5);
+    const page = async (p: number) => {
+      const r = await getDatasetRowsPage(env.store, defaultWorkspaceKey(name), p, 2);
+      return { page: r.page, offsets: r.rows.map((row) => Number(row[0])) };
+    };
+    expect(await page(0)).toEqual({ page: 0, offsets: [4, 3] });
+    expect(await page(1)).toEqual({ page: 1, offsets: [2, 1] });
+    expect(await page(2)).toEqual({ page: 2, offsets: [0] });
+    // ?page=0.5 shifted the page by a row; ?page=0.01 was a server error (a fractional BigInt).
+    expect(await page(0.5)).toEqual(await page(0));
+    expect(await page(0.01)).toEqual(await page(0));
+    expect(await page(1.9)).toEqual(await page(1));
+    expect(await page(Number.NaN)).toEqual(await page(0));
+    expect(await page(-3)).toEqual(await page(0));
+    expect(await page(1e30)).toEqual(await page(2));
   });
 
   it('serves a slice stored in an older layout (before a column was appended) in the current one, and keeps that encoding', async () => {
