@@ -16,6 +16,13 @@ import { readManifestSources, readTextFile } from './manifest-sources';
 // Prisma, pg, PGlite, mqtt, DuckDB, YAML, zod) is imported by the command that needs it, so `sluice
 // --help` opens nothing and each command pays only for what it uses.
 
+// A reader that stops early (`sluice export … | head`) closes the pipe: the output ends there,
+// quietly, as any Unix tool's does. Any other error on standard output stays an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(EXIT.ok);
+});
+
 const program = new Command('sluice')
   .description('MQTT device traffic into versioned, Kamu-compatible datasets')
   .showHelpAfterError()

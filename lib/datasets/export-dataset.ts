@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import { formatCell } from '../data/cell-codec';
 import { spreadsheetSafeText } from '../data/csv-safe';
@@ -10,6 +11,7 @@ import { unwrapOption, type DataType } from '../odf/data-type';
 import { encodeSliceLine, formatEventTime, storedToSliceRow, type SliceRow } from '../ingest/slice-encoding';
 import type { SliceLayout } from '../ingest/slice-layout';
 import type { Store } from '../store/open-store';
+import { SluiceError } from '../errors';
 import { committedLayout, getDatasetOrThrow } from './dataset-layout';
 import type { DatasetKey } from './dataset-key';
 
@@ -40,26 +42,31 @@ export async function exportDataset(
     if (typeof out !== 'string') throw new Error('parquet export needs an output file');
     return exportParquet(store, ds.num, layout, out);
   }
-  const stream = typeof out === 'string' ? fs.createWriteStream(out) : out;
   let count = 0;
-  const write = async (text: string) => {
-    if (!stream.write(text)) await once(stream, 'drain');
-  };
-  // Column names come from manifests and device payloads too: the header is made safe like the text cells.
-  if (format === 'csv' && layout) await write(stringify([options.spreadsheetSafe ? columnNames(layout).map(spreadsheetSafeText) : columnNames(layout)]));
-  if (layout) {
+  async function* text() {
+    // Column names come from manifests and device payloads too: the header is made safe like the text cells.
+    if (format === 'csv' && layout) yield stringify([options.spreadsheetSafe ? columnNames(layout).map(spreadsheetSafeText) : columnNames(layout)]);
+    if (!layout) return;
     const safeColumns = options.spreadsheetSafe ? textColumns(layout) : undefined;
     for await (const batch of store.ingest.readRows(ds.num)) {
       const rows = batch.map((r) => storedToSliceRow(r, layout));
-      await write(format === 'ndjson' ? rows.map((r) => encodeSliceLine(r, layout)).join('') : stringify(rows.map((r) => csvRecord(r, layout, safeColumns))));
+      yield format === 'ndjson' ? rows.map((r) => encodeSliceLine(r, layout)).join('') : stringify(rows.map((r) => csvRecord(r, layout, safeColumns)));
       count += rows.length;
     }
   }
-  if (typeof out === 'string') {
-    stream.end();
-    await once(stream, 'finish');
-  }
+  // A pipeline: the output's errors (a missing directory, a reader that went away) reject here
+  // instead of reaching no listener, and the reading waits while the output is behind.
+  if (typeof out !== 'string') await pipeline(Readable.from(text()), out, { end: false });
+  else await pipeline(Readable.from(text()), fs.createWriteStream(out)).catch((err: unknown) => Promise.reject(outputError(out, err)));
   return count;
+}
+
+/** A file the export cannot write, said in a line (the store's own errors pass as they are). */
+function outputError(file: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && (err as NodeJS.ErrnoException).path === file
+    ? new SluiceError('INVALID_INPUT', `cannot write ${file}: ${(err as Error).message.replace(/^[A-Z]+: /, '').replace(/, open '.*'$/, '')}`)
+    : err;
 }
 
 function columnNames(layout: SliceLayout): string[] {

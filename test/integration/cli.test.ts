@@ -1,12 +1,14 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sluice, sluiceStdin } from '../support/cli';
+import { SLUICE, sluice, sluiceStdin } from '../support/cli';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto-server';
-import { createTestDatabase } from '../support/test-store';
+import { createTestDatabase, TEST_SECRET_KEY } from '../support/test-store';
 import { committedLayout } from '../../lib/datasets/dataset-layout';
 import { sliceArrowSegment } from '../../lib/ingest/slice-arrow';
 import { decodeSliceSegment } from '../../lib/ingest/slice-arrow-reader';
@@ -69,6 +71,19 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
     const parquet = await sluice(db, 'export', 'temp', '--format', 'parquet', '-o', parquetFile);
     expect(parquet.code).toBe(0);
     expect(fs.readFileSync(parquetFile).subarray(0, 4).toString()).toBe('PAR1');
+    // A file it cannot write is said in a line (it was an unhandled 'error' event and a stack trace).
+    const missing = path.join(tmp, 'missing', 'temp.csv');
+    for (const format of ['csv', 'ndjson']) {
+      expect(await sluice(db, 'export', 'temp', '--format', format, '-o', missing)).toMatchObject({ code: 64, stderr: `sluice: cannot write ${missing}: no such file or directory\n` });
+    }
+    // A reader that went away (`sluice export temp | head`, its end closed before sluice wrote): the
+    // export ends there, quietly, as any Unix tool does (it printed "Error: write EPIPE" and a stack).
+    const reader = spawn(process.execPath, [SLUICE, 'export', 'temp'], { env: { ...process.env, DATABASE_URL: db, SLUICE_SECRET_KEY: TEST_SECRET_KEY.toString('base64') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    reader.stdout.destroy();
+    let readerErr = '';
+    reader.stderr.on('data', (d) => (readerErr += d));
+    const [readerCode] = (await once(reader, 'close')) as [number | null];
+    expect({ code: readerCode, stderr: readerErr }).toEqual({ code: 0, stderr: '' });
 
     const verify = await sluice(db, 'verify', 'temp');
     expect(verify.stdout).toMatch(/^temp: ok \(4 blocks, 1 slices, 1 rows\)/);
