@@ -8,7 +8,7 @@ import type { SnapshotScope } from '../lib/datasets/snapshot-scope';
 import type { Store } from '../lib/store/open-store';
 import { openConfiguredStore } from './configured-store';
 import { EXIT, exitCodeFor } from './exit-codes';
-import { count, duration, ms } from './option-parsers';
+import { count, duration, ms, positiveDuration } from './option-parsers';
 import { printTable } from './print-table';
 import { readManifestSources, readTextFile } from './manifest-sources';
 
@@ -90,7 +90,7 @@ program
       }
       if (opts.alwaysOn) {
         await setAlwaysOn(store, dataset, opts.alwaysOn === 'on');
-        console.log(`${name}: always on ${opts.alwaysOn}${opts.alwaysOn === 'on' ? ' (streamed by the worker of `sluice start`, `serve` or `worker`)' : ''}`);
+        console.log(opts.alwaysOn === 'on' ? `${name}: always on (streamed by the worker of \`sluice start\`, \`serve\` or \`worker\`)` : `${name}: no longer always on`);
       }
     }),
   );
@@ -126,10 +126,18 @@ program
   .option('--insecure', 'do not verify the broker certificate')
   .option('--env <name=broker[@workspace/dataset]>', 'let ${{ env.NAME }} read this environment variable, for that broker only, and for the datasets named after @ (else only those named on this command line; repeatable; also SLUICE_PULL_ENV)', (v: string, prev: string[] = []) => [...prev, v])
   .option('--follow', 'stream one dataset: keep the session open and commit every --commit-interval or --batch-size until Ctrl+C')
-  .option('--commit-interval <duration>', 'with --follow: a message waits at most this long before it is committed (e.g. 1s, 500ms)', duration, 1000)
-  .option('--batch-size <n>', 'with --follow: commit as soon as this many messages wait', count, 10_000)
-  .action(async (names: string[], opts: PullCommandOptions) => {
-    if (opts.follow) return followCommand(names, opts);
+  .option('--commit-interval <duration>', 'with --follow: a message waits at most this long before it is committed (e.g. 1s, 500ms; default 1s)', positiveDuration)
+  .option('--batch-size <n>', 'with --follow: commit as soon as this many messages wait (default 10000)', count)
+  .action(async (names: string[], opts: PullCommandOptions, command: Command) => {
+    // Options of the other mode are refused, not ignored: a user who gave one expected it to act.
+    const given = (flags: Record<string, string>) => Object.keys(flags).filter((k) => command.getOptionValueSource(k) === 'cli').map((k) => flags[k]);
+    if (opts.follow) {
+      const stray = given({ idleTimeout: '--idle-timeout', recordCap: '--record-cap', maxDuration: '--max-duration' });
+      if (stray.length) throw new SluiceError('INVALID_INPUT', `${stray.join(', ')}: a follow run streams until it is stopped (its commits are set by --commit-interval and --batch-size)`);
+      return followCommand(names, opts);
+    }
+    const stray = given({ commitInterval: '--commit-interval', batchSize: '--batch-size' });
+    if (stray.length) throw new SluiceError('INVALID_INPUT', `${stray.join(', ')} only applies with --follow`);
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
     const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { pullUntilCaughtUp }, { openThreadedMqttSession, prepareSessionThread }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }, { describeQosDowngrades }] = await Promise.all([
       import('../lib/config/env'),
@@ -193,8 +201,8 @@ interface PullCommandOptions {
   insecure?: boolean;
   env?: string[];
   follow?: boolean;
-  commitInterval: number;
-  batchSize: number;
+  commitInterval?: number;
+  batchSize?: number;
 }
 
 function pullOptionsOf(opts: PullCommandOptions) {
@@ -235,10 +243,10 @@ async function followCommand(names: string[], opts: PullCommandOptions): Promise
         dataset,
         environment: (await operatorEnvironment(process.env, bindings, store.workspaces))(dataset, true),
         options: pullOptionsOf(opts),
-        follow: { commitIntervalMs: opts.commitInterval, batchSize: opts.batchSize },
+        follow: { ...(opts.commitInterval === undefined ? {} : { commitIntervalMs: opts.commitInterval }), ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }) },
         openSession: openThreadedMqttSession,
         signal: stop.signal,
-        onCommit: (c) => console.log(`${c.committedAt.toISOString()} ${name}: committed ${c.rows} rows (${c.totals.rowsCommitted} rows, ${c.totals.slices} commits, ${c.totals.quarantined} quarantined, ${c.totals.duplicates} duplicates so far)`),
+        onCommit: (c) => console.log(`${c.committedAt.toISOString()} ${name}: committed ${c.rows} ${c.rows === 1 ? 'row' : 'rows'} (${c.totals.rowsCommitted} rows, ${c.totals.slices} commits, ${c.totals.quarantined} quarantined, ${c.totals.duplicates} duplicates so far)`),
         onConnected: ({ sessionPresent }) => console.error(`${name}: following (${sessionPresent ? 'session resumed' : 'new session'}); Ctrl+C commits what is held and stops`),
         onReconnect: ({ error, delayMs }) => console.error(`${name}: ${error.message}; connecting again in ${(delayMs / 1000).toFixed(2)} s`),
         onCompact: (c) => console.error(`${name}: merged ${c.replaced} small slices into ${c.merged}`),

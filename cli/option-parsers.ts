@@ -22,9 +22,18 @@ export function count(v: string): number {
   return n;
 }
 
-/** A duration: milliseconds, or with a unit (`500ms`, `1s`, `1.5s`). */
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration: milliseconds, or with a unit (`500ms`, `1s`, `1.5s`, `2m`, `1h`). */
 export function duration(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
-  if (!m) throw new SluiceError('INVALID_INPUT', `"${v}" is not a duration (e.g. 1s, 500ms)`);
-  return timer(v, Number(m[1]) * (m[2] === 's' ? 1000 : 1));
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new SluiceError('INVALID_INPUT', `"${v}" is not a duration (e.g. 1s, 500ms, 2m)`);
+  return timer(v, Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 'ms']));
+}
+
+/** A duration of at least a millisecond (an interval: 0 would commit without pause). */
+export function positiveDuration(v: string): number {
+  const n = duration(v);
+  if (n < 1) throw new SluiceError('INVALID_INPUT', `"${v}" is too short: at least 1ms`);
+  return n;
 }

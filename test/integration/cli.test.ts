@@ -96,6 +96,15 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
     expect(manifest.stdout).toContain('kind: Mqtt');
   });
 
+  it("refuses a pull option the mode does not use, instead of ignoring it, and an interval of zero", async () => {
+    expect(await sluice(db, 'pull', 'temp', '--commit-interval', '1s', '--batch-size', '10')).toMatchObject({ code: 64, stderr: 'sluice: --commit-interval, --batch-size only applies with --follow\n' });
+    expect(await sluice(db, 'pull', 'temp', '--follow', '--max-duration', '5000', '--record-cap', '5')).toMatchObject({
+      code: 64,
+      stderr: 'sluice: --record-cap, --max-duration: a follow run streams until it is stopped (its commits are set by --commit-interval and --batch-size)\n',
+    });
+    expect(await sluice(db, 'pull', 'temp', '--follow', '--commit-interval', '0')).toMatchObject({ code: 64, stderr: expect.stringContaining('"0" is too short: at least 1ms') });
+  });
+
   it('refuses a second add of the same name, and replaces with --replace', async () => {
     const dup = await sluice(db, 'add', kamuExample());
     expect(dup.code).toBe(1);
