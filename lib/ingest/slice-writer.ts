@@ -279,6 +279,8 @@ export class SliceWriter {
     }
     // Without a schema (nothing readable to infer one from yet) only quarantine records are written.
     const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema, keys, positions), rows, keys), schema.layout, systemTime) : [];
+    // A Ledger drops each row whose key it has seen: a redelivery or a repeated reading, a duplicate.
+    if (schema?.strategy.kind === 'Ledger') add.duplicates += rows.length - merged.length;
     // The key state moves with every batch, staged or published: the next batch's merge sees these rows.
     const changes = merged.length && keys ? stateChanges(schema!.strategy, merged, keys) : undefined;
     // The batch's first row's place in the coming slice, after every staged and held row.

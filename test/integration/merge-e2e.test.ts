@@ -484,12 +484,13 @@ describe('[MERGE] Ledger with several NdJson records per message', () => {
     // Pull 1: two messages, five records; the last record repeats a key of the same batch.
     const first = lines(rec(2, 'd1', 2), rec(1, 'd1', 1), rec(4, 'd2', 40));
     await publish(topic, [first, `${rec(3, 'd1', 3)} ${rec(1, 'd1', 1)}`]);
-    expect(await pull(name)).toMatchObject({ status: 'updated', messagesReceived: 2, rowsCommitted: 5, quarantined: 0 });
+    expect(await pull(name)).toMatchObject({ status: 'updated', messagesReceived: 2, rowsCommitted: 5, quarantined: 0, duplicates: 0 });
 
     // Pull 2: a seen key with another value (dropped), two new keys, and a message with one bad record
     // (quarantined whole: a message is never half ingested).
     await publish(topic, [lines(rec(2, 'd1', 999), rec(5, 'd1', 5), rec(0, 'd2', 0)), lines(rec(6, 'd1', 6), JSON.stringify({ device: 'd1', value: 7 }))]);
-    expect(await pull(name)).toMatchObject({ status: 'updated', messagesReceived: 2, rowsCommitted: 2, quarantined: 1 });
+    // The dropped row is counted as a duplicate (it was not counted at all).
+    expect(await pull(name)).toMatchObject({ status: 'updated', messagesReceived: 2, rowsCommitted: 2, quarantined: 1, duplicates: 1 });
 
     // Pull 3: everything already seen → nothing committed; with the seen keys dropped first, as the
     // upgrade to slices-only storage leaves a Ledger, so the pull rebuilds them from the slices.
@@ -497,7 +498,7 @@ describe('[MERGE] Ledger with several NdJson records per message', () => {
     await env.store.prisma.$executeRaw`DELETE FROM seen_key_bucket WHERE dataset_num = (SELECT num FROM dataset WHERE name = ${name})`;
     await env.store.prisma.$executeRaw`UPDATE dataset SET state_signature = NULL WHERE name = ${name}`;
     await publish(topic, [first]);
-    expect(await pull(name)).toMatchObject({ status: 'up_to_date', messagesReceived: 1, rowsCommitted: 0 });
+    expect(await pull(name)).toMatchObject({ status: 'up_to_date', messagesReceived: 1, rowsCommitted: 0, duplicates: 3 });
     const groups = await env.store.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM seen_key_group WHERE dataset_num = (SELECT num FROM dataset WHERE name = ${name})`;
     expect(groups[0].n).toBe(2); // one per slice
 
