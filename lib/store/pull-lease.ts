@@ -41,9 +41,22 @@ export function ownerIsDeadLocalProcess(owner: string): boolean {
   if (host !== os.hostname() || space.join(':') !== PROCESS_SPACE || PROCESS_SPACE === 'unknown') return false;
   try {
     process.kill(Number(pid), 0);
-    return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  // Killed and not yet reaped by its parent (a zombie, or dying): it still answers signal 0, and
+  // its lease was refused until the parent reaped it, which a parent that exited first may never do.
+  const state = processState(Number(pid));
+  return state === 'Z' || state === 'X';
+}
+
+/** A process's state letter in /proc/<pid>/stat (R, S, D, Z, X…); the name before it may hold ")". */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { LEASE_OWNER, ownerIsDeadLocalProcess, ownerName } from '../../../lib/store/pull-lease';
+import { until } from '../../support/until';
 
 /** A pid no process has (above Linux's pid_max ceiling of 2^22). */
 const NO_SUCH_PID = 4_194_304 + 12_345;
@@ -14,6 +18,19 @@ describe('a lease owner whose process is gone', () => {
     // Recorded before owners carried their process space.
     expect(ownerIsDeadLocalProcess(`${os.hostname()}:${NO_SUCH_PID}`)).toBe(false);
     expect(ownerIsDeadLocalProcess(`another-host:${NO_SUCH_PID}:${space.join(':')}`)).toBe(false);
+  });
+
+  it('is void once its process was killed, even before its parent reaped it (a zombie)', async () => {
+    // `sleep 0` runs in the background of a shell that then becomes `sleep 30`, which never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+      const zombie = Number(line.toString().trim());
+      await until(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '));
+      expect(ownerIsDeadLocalProcess(`${os.hostname()}:${zombie}:${space.join(':')}`)).toBe(true);
+    } finally {
+      parent.kill();
+    }
   });
 
   it('is not void while its process lives', () => {
