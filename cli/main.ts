@@ -7,7 +7,7 @@ import type { ExportFormat } from '../lib/datasets/export-dataset';
 import type { SnapshotScope } from '../lib/datasets/snapshot-scope';
 import type { Store } from '../lib/store/open-store';
 import { openConfiguredStore } from './configured-store';
-import { EXIT, exitCodeFor } from './exit-codes';
+import { databaseFailure, EXIT, exitCodeFor } from './exit-codes';
 import { count, duration, ms, positiveDuration } from './option-parsers';
 import { printTable } from './print-table';
 import { readManifestSources, readTextFile } from './manifest-sources';
@@ -428,6 +428,11 @@ export async function main(argv: string[]): Promise<number> {
     if (isSluiceError(err)) {
       console.error(`sluice: ${err.message}`);
       return exitCodeFor(err.code);
+    }
+    const database = databaseFailure(err);
+    if (database) {
+      console.error(`sluice: ${database.message}`);
+      return database.exitCode;
     }
     console.error(`sluice: ${(err as Error).stack ?? err}`);
     return EXIT.failure;
