@@ -25,7 +25,7 @@ interface SliceRecord {
   arrow_schema: string;
 }
 
-/** Rows with offsets in [from, to) of the dataset numbered `datasetNum`, one batch per slice, in offset order. */
+/** Committed rows with offsets in [from, to) of the dataset numbered `datasetNum` (none past the committed ones), one batch per slice, in offset order. */
 export async function* sliceRows(pool: pg.Pool | pg.PoolClient, datasetNum: number, from = 0n, to?: bigint): AsyncIterable<StoredRow[]> {
   const dataset = await pool.query<{ id: string; manifest: DatasetSnapshot; data_schema: DataSchema | null; next_offset: string }>(
     'SELECT id, manifest, data_schema, next_offset::text AS next_offset FROM dataset WHERE num = $1',
@@ -34,7 +34,10 @@ export async function* sliceRows(pool: pg.Pool | pg.PoolClient, datasetNum: numb
   const d = dataset.rows[0];
   const layout = d && committedLayout({ snapshot: d.manifest, dataSchema: d.data_schema });
   if (!d || !layout) return;
-  const end = to ?? BigInt(d.next_offset);
+  // Only committed rows: a Ledger asks for a staged group's range past them (and reads those rows
+  // from its staged batches), so the range ends at the dataset's next offset.
+  const committed = BigInt(d.next_offset);
+  const end = to === undefined || to > committed ? committed : to;
   // Arrow is imported by the first read, not with the store: most commands never decode a slice.
   const reader = await import('../ingest/slice-arrow-reader');
   // Each query starts at the slice holding the next offset to read, found again every time: a
