@@ -16,11 +16,20 @@ import { readManifestSources, readTextFile } from './manifest-sources';
 // Prisma, pg, PGlite, mqtt, DuckDB, YAML, zod) is imported by the command that needs it, so `sluice
 // --help` opens nothing and each command pays only for what it uses.
 
-// A reader that stops early (`sluice export … | head`) closes the pipe: the output ends there,
-// quietly, as any Unix tool's does. Any other error on standard output stays an error.
+/**
+ * What a command does when the reader of its standard output went away (`sluice export … | head`):
+ * end there, quietly, as any Unix tool does. A follow run replaces it with its graceful stop, which
+ * commits what it holds.
+ */
+let onStdoutClosed: () => void = () => process.exit(EXIT.ok);
+let stdoutClosed = false;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-  process.exit(EXIT.ok);
+  if (err.code === 'EPIPE' || stdoutClosed) {
+    stdoutClosed = true;
+    return onStdoutClosed();
+  }
+  // Any other error is the command's to report (export's pipeline listens); unheard, it is thrown.
+  if (process.stdout.listenerCount('error') === 1) throw err;
 });
 
 const program = new Command('sluice')
@@ -132,7 +141,7 @@ program
     // Options of the other mode are refused, not ignored: a user who gave one expected it to act.
     const given = (flags: Record<string, string>) => Object.keys(flags).filter((k) => command.getOptionValueSource(k) === 'cli').map((k) => flags[k]);
     if (opts.follow) {
-      const stray = given({ idleTimeout: '--idle-timeout', recordCap: '--record-cap', maxDuration: '--max-duration' });
+      const stray = given({ idleTimeout: '--idle-timeout', recordCap: '--record-cap', byteCap: '--byte-cap', maxDuration: '--max-duration', redeliveryWait: '--redelivery-wait', wait: '--no-wait' });
       if (stray.length) throw new SluiceError('INVALID_INPUT', `${stray.join(', ')}: a follow run streams until it is stopped (its commits are set by --commit-interval and --batch-size)`);
       return followCommand(names, opts);
     }
@@ -235,6 +244,7 @@ async function followCommand(names: string[], opts: PullCommandOptions): Promise
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  onStdoutClosed = onSignal;
   try {
     await withStore(async (store) => {
       const dataset = await resolveDatasetArg(store.workspaces, name);

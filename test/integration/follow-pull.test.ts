@@ -544,6 +544,27 @@ describe('[STREAM] sluice pull --follow', () => {
     expect((await committedRows(env.store, 'follow-badslice')).map((r) => Number(r.value)).sort((a, b) => a - b)).toEqual(range(0, 40));
   });
 
+  it('a follow process whose output reader went away (`| head`) stops as on Ctrl+C: it commits what it holds and ends its pull', async () => {
+    await add('follow-head', '        kind: Append', 'AtLeastOnce');
+    const child = spawn(process.execPath, [SLUICE, 'pull', 'follow-head', '--follow', '--commit-interval', '100ms'], {
+      env: { ...process.env, DATABASE_URL: env.store.databaseUrl, SLUICE_SECRET_KEY: TEST_SECRET_KEY.toString('base64') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const following = new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => (stderr += d) && stderr.includes('following') && resolve()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await Promise.race([following, exited]);
+    // The reader closes its end: the commit line the run writes next meets a closed pipe (EPIPE).
+    child.stdout.destroy();
+    await publish('follow-head/a', range(0, 10));
+    // It exited at once (exit 0, the pull left "running" with its lease) before this.
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/error|EPIPE/i);
+    const ds = (await env.store.datasets.find(defaultWorkspaceKey('follow-head')))!;
+    expect((await env.store.datasets.pulls(ds.id))[0].status).not.toBe('running');
+    expect((await committedRows(env.store, 'follow-head')).map((r) => Number(r.value)).sort((a, b) => a - b)).toEqual(range(0, 10));
+  });
+
   it('a follow process killed with SIGKILL loses nothing and the next pull duplicates nothing (Ledger)', async () => {
     await add('follow-killed');
     const child = spawn(process.execPath, [SLUICE, 'pull', 'follow-killed', '--follow', '--commit-interval', '100ms'], {
