@@ -38,13 +38,14 @@ export function exitCodeFor(code: ErrorCode | undefined): number {
 
 /**
  * A failure Postgres reported (a pg DatabaseError: its SQLSTATE `code` and `severity`), said in a
- * line instead of a stack: a restart or failover (SQLSTATE classes 57, 08) is temporary and what was
+ * line instead of a stack: a restart or failover (SQLSTATE 57P01–57P03, class 08) is temporary and what was
  * committed stays committed, so the command can be run again.
  */
 export function databaseFailure(err: unknown): { message: string; exitCode: number } | undefined {
   const e = err as { code?: unknown; severity?: unknown; message?: unknown };
   if (typeof e?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code) || typeof e.severity !== 'string') return undefined;
-  const temporary = /^(57|08)/.test(e.code);
+  // A shutdown, a crash or a lost connection: not 57014, a cancelled statement (a timeout comes again).
+  const temporary = /^(57P0[123]|08)/.test(e.code);
   return {
     message: `the database failed: ${String(e.message)} (SQLSTATE ${e.code})${temporary ? '; what was committed stays committed: run the command again once it is back' : ''}`,
     exitCode: temporary ? EXIT.tempFail : EXIT.failure,

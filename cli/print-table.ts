@@ -1,9 +1,11 @@
 /** Prints rows as aligned columns (plain text, so it pipes into grep/awk). */
 export function printTable(header: string[], rows: string[][]): void {
+  // Column names too: a dataset's may come from the keys of a device's JSON.
+  const names = header.map(visible);
   const cells = rows.map((r) => r.map(visible));
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const widths = names.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  console.log(line(header));
+  console.log(line(names));
   for (const r of cells) console.log(line(r));
 }
 

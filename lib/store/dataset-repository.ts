@@ -10,6 +10,7 @@ import type { DatasetKey, DatasetName } from '../datasets/dataset-key';
 import { snapshotScopeOf, type SnapshotScope } from '../datasets/snapshot-scope';
 import type { PrismaClient } from './prisma';
 import { sliceRows, sliceRowsInRange } from './slice-rows';
+import { inTransaction } from './pg-transaction';
 import { isUniqueViolation } from './unique-violation';
 
 /** Dataset registry reads and writes that are not part of a pull. */
@@ -314,41 +315,37 @@ export class DatasetRepository {
    * had read, and reported a sound dataset as damaged. Postgres's snapshot blocks no writer.
    */
   async chainSnapshot<T>(datasetId: string, datasetNum: number, read: (chain: ChainSnapshot) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const blocks = await client.query<{ sequence_number: number; hash: string; prev_hash: string | null; system_time: Date; event: BlockRecord['event'] }>(
-        'SELECT sequence_number, hash, prev_hash, system_time, event FROM metadata_block WHERE dataset_id = $1 ORDER BY sequence_number',
-        [datasetId],
-      );
-      const head = await client.query<{ head_hash: string; next_offset: string; data_schema: DataSchema | null }>(
-        'SELECT head_hash, next_offset::text AS next_offset, data_schema FROM dataset WHERE id = $1',
-        [datasetId],
-      );
-      const d = head.rows[0];
-      if (!d) throw new SluiceError('DATASET_NOT_FOUND', 'the dataset was removed while it was read');
-      // Ordered by the column, not by its text (an alias of the same name would sort "100" before "20").
-      const slices = await client.query<{ start_text: string; end_text: string; hash: string; size: number }>(
-        'SELECT offset_start::text AS start_text, offset_end::text AS end_text, hash, size FROM data_slice WHERE dataset_id = $1 ORDER BY offset_start',
-        [datasetId],
-      );
-      const result = await read({
-        blocks: blocks.rows.map((b) => ({ sequenceNumber: b.sequence_number, hash: b.hash, prevHash: b.prev_hash, systemTime: b.system_time, event: b.event })),
-        headHash: d.head_hash,
-        nextOffset: BigInt(d.next_offset),
-        dataSchema: d.data_schema,
-        slices: slices.rows.map((x) => ({ offsetStart: BigInt(x.start_text), offsetEnd: BigInt(x.end_text), hash: x.hash, size: x.size })),
-        rows: () => sliceRows(client, datasetNum),
-      });
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    return inTransaction(
+      this.pool,
+      async (client) => {
+        const blocks = await client.query<{ sequence_number: number; hash: string; prev_hash: string | null; system_time: Date; event: BlockRecord['event'] }>(
+          'SELECT sequence_number, hash, prev_hash, system_time, event FROM metadata_block WHERE dataset_id = $1 ORDER BY sequence_number',
+          [datasetId],
+        );
+        const head = await client.query<{ head_hash: string; next_offset: string; data_schema: DataSchema | null }>(
+          'SELECT head_hash, next_offset::text AS next_offset, data_schema FROM dataset WHERE id = $1',
+          [datasetId],
+        );
+        const d = head.rows[0];
+        if (!d) throw new SluiceError('DATASET_NOT_FOUND', 'the dataset was removed while it was read');
+        // Ordered by the column, not by its text (an alias of the same name would sort "100" before "20").
+        const slices = await client.query<{ start_text: string; end_text: string; hash: string; size: number }>(
+          'SELECT offset_start::text AS start_text, offset_end::text AS end_text, hash, size FROM data_slice WHERE dataset_id = $1 ORDER BY offset_start',
+          [datasetId],
+        );
+        return read({
+          blocks: blocks.rows.map((b) => ({ sequenceNumber: b.sequence_number, hash: b.hash, prevHash: b.prev_hash, systemTime: b.system_time, event: b.event })),
+          headHash: d.head_hash,
+          nextOffset: BigInt(d.next_offset),
+          dataSchema: d.data_schema,
+          slices: slices.rows.map((x) => ({ offsetStart: BigInt(x.start_text), offsetEnd: BigInt(x.end_text), hash: x.hash, size: x.size })),
+          rows: () => sliceRows(client, datasetNum),
+        });
+      },
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
   }
+
 
   /** The dataset's slices in offset order (those starting after `after`, if given), without their Arrow encodings. */
   async slices(datasetId: string, after?: bigint) {

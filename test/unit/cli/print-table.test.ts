@@ -10,10 +10,10 @@ describe('printTable', () => {
     const out: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
     try {
-      printTable(['k', 'v'], [['x\ny', '\u001b]0;title\u0007']]);
+      printTable(['k', 'v\u001b[1m'], [['x\ny', '\u001b]0;title\u0007']]);
     } finally {
       log.mockRestore();
     }
-    expect(out).toEqual(['k     v', 'x\\ny  \\u001b]0;title\\u0007']);
+    expect(out).toEqual(['k     v\\u001b[1m', 'x\\ny  \\u001b]0;title\\u0007']);
   });
 });

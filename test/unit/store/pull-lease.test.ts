@@ -21,8 +21,8 @@ describe('a lease owner whose process is gone', () => {
   });
 
   it('is void once its process was killed, even before its parent reaped it (a zombie)', async () => {
-    // `sleep 0` runs in the background of a shell that then becomes `sleep 30`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // A child that exits at once, of a parent that never waits for it (perl-base is essential in Debian).
+    const parent = spawn('perl', ['-e', '$| = 1; my $pid = fork; exit 0 unless $pid; print "$pid\\n"; sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const [line] = (await once(parent.stdout, 'data')) as [Buffer];
       const zombie = Number(line.toString().trim());
