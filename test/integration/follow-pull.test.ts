@@ -111,6 +111,16 @@ async function followInBursts(name: string, bursts: number, compaction: { enable
   return run;
 }
 
+/** A run that commits readings [from, to), merging the small slices at the tail (runs of `minSlices`), then stops. */
+async function followAndMerge(name: string, from: number, to: number, minSlices: number) {
+  const run = follow(name, { follow: { commitIntervalMs: 50, compaction: { enabled: true, minSlices, targetRows: 1000 } } });
+  await run.subscribed;
+  await publish(`${name}/a`, range(from, to));
+  await run.committed(to - from);
+  run.stop.abort();
+  await run.result;
+}
+
 describe('[STREAM] sluice pull --follow', () => {
   it('commits while the session stays open, and commits what it holds when stopped', async () => {
     await add('follow-basic');
@@ -454,12 +464,7 @@ describe('[STREAM] sluice pull --follow', () => {
   it('takes in the small slices an earlier run left at the tail', async () => {
     await add('follow-leftover', '        kind: Append');
     await followInBursts('follow-leftover', 3, { enabled: false, minSlices: 2 });
-    const second = follow('follow-leftover', { follow: { commitIntervalMs: 50, compaction: { enabled: true, minSlices: 100, targetRows: 1000 } } });
-    await second.subscribed;
-    await publish('follow-leftover/a', range(30, 40));
-    await second.committed(10);
-    second.stop.abort();
-    await second.result;
+    await followAndMerge('follow-leftover', 30, 40, 100);
     expect((await sliceShapes('follow-leftover')).map((s) => s.offsets)).toEqual([[0, 39]]);
     expect((await committedRows(env.store, 'follow-leftover')).map((r) => Number(r.value)).sort((a, b) => a - b)).toEqual(range(0, 40));
     expect((await verifyDataset(env.store, defaultWorkspaceKey('follow-leftover'))).problems).toEqual([]);
@@ -473,12 +478,7 @@ describe('[STREAM] sluice pull --follow', () => {
     const reading = env.store.ingest.readRows(ds.num)[Symbol.asyncIterator]();
     const first = await reading.next();
     // The next run merges every small slice at the tail into one, [0, 129], while the reader is at offset 10.
-    const second = follow('follow-readmerge', { follow: { commitIntervalMs: 50, compaction: { enabled: true, minSlices: 2, targetRows: 1000 } } });
-    await second.subscribed;
-    await publish('follow-readmerge/a', range(120, 130));
-    await second.committed(10);
-    second.stop.abort();
-    await second.result;
+    await followAndMerge('follow-readmerge', 120, 130, 2);
     expect((await sliceShapes('follow-readmerge')).map((s) => s.offsets)).toEqual([[0, 129]]);
     const offsets = (first.value as { offset: bigint }[]).map((r) => Number(r.offset));
     for (let r = await reading.next(); !r.done; r = await reading.next()) offsets.push(...r.value.map((row) => Number(row.offset)));
@@ -491,14 +491,7 @@ describe('[STREAM] sluice pull --follow', () => {
     await followInBursts('follow-verify', 12, { enabled: false, minSlices: 2 });
     // A run commits 10 more rows and merges every slice into one after verify read the blocks and
     // slices, before it reads their rows.
-    const meanwhile = async () => {
-      const run = follow('follow-verify', { follow: { commitIntervalMs: 50, compaction: { enabled: true, minSlices: 2, targetRows: 1000 } } });
-      await run.subscribed;
-      await publish('follow-verify/a', range(120, 130));
-      await run.committed(10);
-      run.stop.abort();
-      await run.result;
-    };
+    const meanwhile = () => followAndMerge('follow-verify', 120, 130, 2);
     const datasets = new Proxy(env.store.datasets, {
       get: (target, key) =>
         key === 'chainSnapshot'
