@@ -146,7 +146,7 @@ program
       return followCommand(names, opts);
     }
     const stray = given({ commitInterval: '--commit-interval', batchSize: '--batch-size' });
-    if (stray.length) throw new SluiceError('INVALID_INPUT', `${stray.join(', ')} only applies with --follow`);
+    if (stray.length) throw new SluiceError('INVALID_INPUT', `${stray.join(', ')} ${stray.length > 1 ? 'apply' : 'applies'} only with --follow`);
     if (!opts.all && names.length === 0) throw new SluiceError('INVALID_INPUT', 'name the datasets to pull, or use --all');
     const [{ readEnv }, { parseEnvBindings, operatorEnvironment }, { pullUntilCaughtUp }, { openThreadedMqttSession, prepareSessionThread }, { atMostOnceTopics }, { formatDatasetArg, resolveDatasetArg }, { describeQosDowngrades }] = await Promise.all([
       import('../lib/config/env'),

@@ -97,7 +97,7 @@ describe('[CLI] a Kamu user adds, pulls, inspects and exports a dataset', () => 
   });
 
   it("refuses a pull option the mode does not use, instead of ignoring it, and an interval of zero", async () => {
-    expect(await sluice(db, 'pull', 'temp', '--commit-interval', '1s', '--batch-size', '10')).toMatchObject({ code: 64, stderr: 'sluice: --commit-interval, --batch-size only applies with --follow\n' });
+    expect(await sluice(db, 'pull', 'temp', '--commit-interval', '1s', '--batch-size', '10')).toMatchObject({ code: 64, stderr: 'sluice: --commit-interval, --batch-size apply only with --follow\n' });
     expect(await sluice(db, 'pull', 'temp', '--follow', '--max-duration', '5000', '--record-cap', '5', '--no-wait')).toMatchObject({
       code: 64,
       stderr: 'sluice: --record-cap, --max-duration, --no-wait: a follow run streams until it is stopped (its commits are set by --commit-interval and --batch-size)\n',
