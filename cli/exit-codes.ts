@@ -38,8 +38,8 @@ export function exitCodeFor(code: ErrorCode | undefined): number {
 
 /**
  * A failure Postgres reported (a pg DatabaseError: its SQLSTATE `code` and `severity`), said in a
- * line instead of a stack: a restart or failover (SQLSTATE 57P01–57P03, class 08) is temporary and what was
- * committed stays committed, so the command can be run again.
+ * line instead of a stack: a restart or failover (SQLSTATE 57P01–57P03, class 08) is temporary and
+ * what was committed stays committed, so the command can be run again.
  */
 export function databaseFailure(err: unknown): { message: string; exitCode: number } | undefined {
   const e = err as { code?: unknown; severity?: unknown; message?: unknown };

@@ -4,7 +4,7 @@ export function printTable(header: string[], rows: string[][]): void {
   const names = header.map(visible);
   const cells = rows.map((r) => r.map(visible));
   const widths = names.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  const line = (row: string[]) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   console.log(line(names));
   for (const r of cells) console.log(line(r));
 }

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
@@ -54,11 +53,18 @@ export async function exportDataset(
       count += rows.length;
     }
   }
-  // A pipeline: the output's errors (a missing directory, a reader that went away) reject here
-  // instead of reaching no listener, and the reading waits while the output is behind.
-  if (typeof out !== 'string') await pipeline(Readable.from(text()), out, { end: false });
-  else await pipeline(Readable.from(text()), fs.createWriteStream(out)).catch((err: unknown) => Promise.reject(outputError(out, err)));
+  await writeText(text(), out);
   return count;
+}
+
+/**
+ * Writes `chunks` to a file (created, then ended) or a caller's stream (left open), through a
+ * pipeline: the output's errors (a missing directory, a reader that went away) reject here instead
+ * of reaching no listener, and the reading waits while the output is behind.
+ */
+async function writeText(chunks: AsyncIterable<string>, out: Writable | string): Promise<void> {
+  if (typeof out !== 'string') return pipeline(Readable.from(chunks), out, { end: false });
+  await pipeline(Readable.from(chunks), fs.createWriteStream(out)).catch((err: unknown) => Promise.reject(outputError(out, err)));
 }
 
 /** A file the export cannot write, said in a line (the store's own errors pass as they are). */
@@ -116,24 +122,24 @@ async function exportParquet(store: Store, datasetNum: number, layout: SliceLayo
 }
 
 async function exportCsvFile(store: Store, datasetNum: number, layout: SliceLayout | undefined, file: string): Promise<number> {
-  const stream = fs.createWriteStream(file);
   let count = 0;
-  if (layout) {
-    stream.write(stringify([columnNames(layout)]));
+  async function* text() {
+    if (!layout) {
+      yield 'offset\n';
+      return;
+    }
+    yield stringify([columnNames(layout)]);
     for await (const batch of store.ingest.readRows(datasetNum)) {
       const records = batch.map((r) => {
         const row = storedToSliceRow(r, layout);
         // Parquet keeps nulls apart from empty strings, so they get an explicit marker here.
         return csvRecord(row, layout).map((v, i) => (i >= 4 && row.data[layout.dataFields[i - 4].name] === null ? '\\N' : v));
       });
-      if (!stream.write(stringify(records))) await once(stream, 'drain');
+      yield stringify(records);
       count += records.length;
     }
-  } else {
-    stream.write('offset\n');
   }
-  stream.end();
-  await once(stream, 'finish');
+  await writeText(text(), file);
   return count;
 }
 
