@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import path from 'node:path';
+import DeliveryFirstSequencer from './test/delivery-first-sequencer';
 
 export default defineConfig({
   resolve: { alias: { '@': path.resolve(import.meta.dirname) } },
@@ -10,6 +11,7 @@ export default defineConfig({
     // the type check and the console build, beside it, got slower). One value for every project,
     // as vitest requires.
     maxWorkers: 2,
+    sequence: { sequencer: DeliveryFirstSequencer },
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [
       {
