@@ -11,7 +11,7 @@ import { encodeSliceLine, formatEventTime, storedToSliceRow, type SliceRow } fro
 import type { SliceLayout } from '../ingest/slice-layout';
 import type { Store } from '../store/open-store';
 import { SluiceError } from '../errors';
-import { committedLayout, getDatasetOrThrow } from './dataset-layout';
+import { expectedLayout, getDatasetOrThrow } from './dataset-layout';
 import type { DatasetKey } from './dataset-key';
 
 export type ExportFormat = 'ndjson' | 'csv' | 'parquet';
@@ -36,7 +36,8 @@ export async function exportDataset(
   options: ExportOptions = {},
 ): Promise<number> {
   const ds = await getDatasetOrThrow(store.datasets, dataset);
-  const layout = committedLayout(ds);
+  // Before any data, the columns the first commit will have: an empty export still says its columns.
+  const layout = expectedLayout(ds);
   if (format === 'parquet') {
     if (typeof out !== 'string') throw new Error('parquet export needs an output file');
     return exportParquet(store, ds.num, layout, out);
@@ -44,8 +45,7 @@ export async function exportDataset(
   let count = 0;
   async function* text() {
     // Column names come from manifests and device payloads too: the header is made safe like the text cells.
-    if (format === 'csv' && layout) yield stringify([options.spreadsheetSafe ? columnNames(layout).map(spreadsheetSafeText) : columnNames(layout)]);
-    if (!layout) return;
+    if (format === 'csv') yield stringify([options.spreadsheetSafe ? columnNames(layout).map(spreadsheetSafeText) : columnNames(layout)]);
     const safeColumns = options.spreadsheetSafe ? textColumns(layout) : undefined;
     for await (const batch of store.ingest.readRows(ds.num)) {
       const rows = batch.map((r) => storedToSliceRow(r, layout));
@@ -100,16 +100,15 @@ function csvRecord(r: SliceRow, layout: SliceLayout, safeColumns?: boolean[]): s
 }
 
 /** Parquet is written by DuckDB (its parquet writer is built into @duckdb/node-api; nothing is downloaded). */
-async function exportParquet(store: Store, datasetNum: number, layout: SliceLayout | undefined, file: string): Promise<number> {
+async function exportParquet(store: Store, datasetNum: number, layout: SliceLayout, file: string): Promise<number> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-export-'));
   try {
     const csv = path.join(dir, 'rows.csv');
     const count = await exportCsvFile(store, datasetNum, layout, csv);
-    const columns = layout ? duckColumns(layout) : { offset: 'BIGINT' };
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
-    const cols = Object.entries(columns).map(([k, t]) => `${quoteSql(k)}: ${quoteSql(t)}`).join(', ');
+    const cols = Object.entries(duckColumns(layout)).map(([k, t]) => `${quoteSql(k)}: ${quoteSql(t)}`).join(', ');
     await conn.run(
       `COPY (SELECT * FROM read_csv(${quoteSql(csv)}, header = true, columns = {${cols}}, nullstr = '\\N', quote = '"', escape = '"'))
        TO ${quoteSql(file)} (FORMAT parquet, COMPRESSION snappy)`,
@@ -121,13 +120,9 @@ async function exportParquet(store: Store, datasetNum: number, layout: SliceLayo
   }
 }
 
-async function exportCsvFile(store: Store, datasetNum: number, layout: SliceLayout | undefined, file: string): Promise<number> {
+async function exportCsvFile(store: Store, datasetNum: number, layout: SliceLayout, file: string): Promise<number> {
   let count = 0;
   async function* text() {
-    if (!layout) {
-      yield 'offset\n';
-      return;
-    }
     yield stringify([columnNames(layout)]);
     for await (const batch of store.ingest.readRows(datasetNum)) {
       const records = batch.map((r) => {

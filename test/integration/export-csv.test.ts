@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { parse } from 'csv-parse/sync';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +20,7 @@ const env = useBrokerAndStore();
 // Text a spreadsheet would run as a formula, beside numbers that start with `-` and must stay numbers.
 const READINGS = FORMULA_READINGS;
 
-async function csvExport(name: string, options?: ExportOptions): Promise<string> {
+async function textExport(name: string, format: 'csv' | 'ndjson', options?: ExportOptions): Promise<string> {
   let text = '';
   const sink = new Writable({
     write(chunk: Buffer | string, _enc, done) {
@@ -24,8 +28,26 @@ async function csvExport(name: string, options?: ExportOptions): Promise<string>
       done();
     },
   });
-  await exportDataset(env.store, defaultWorkspaceKey(name), 'csv', sink, options);
+  await exportDataset(env.store, defaultWorkspaceKey(name), format, sink, options);
   return text;
+}
+
+const csvExport = (name: string, options?: ExportOptions) => textExport(name, 'csv', options);
+
+/** The columns (name and DuckDB type) and row count of a dataset's Parquet export. */
+async function parquetExport(name: string): Promise<{ columns: string[]; rows: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-export-test-'));
+  try {
+    const file = path.join(dir, 'x.parquet');
+    await exportDataset(env.store, defaultWorkspaceKey(name), 'parquet', file);
+    const conn = await (await DuckDBInstance.create(':memory:')).connect();
+    const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjects();
+    const count = (await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${file}')`)).getRowObjects()[0].n as number;
+    conn.closeSync();
+    return { columns: described.map((c) => `${String(c.column_name)} ${String(c.column_type)}`), rows: count };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('[EXPORT] CSV for pipelines and for spreadsheets', () => {
@@ -55,5 +77,24 @@ describe('[EXPORT] CSV for pipelines and for spreadsheets', () => {
     // Only the text cells differ: header and system columns are the same bytes.
     const firstColumns = (csv: string) => csv.split('\n').map((line) => line.split(',').slice(0, 4).join(','));
     expect(firstColumns(safe)).toEqual(firstColumns(plain));
+  });
+});
+
+describe('[EXPORT] a dataset with no data yet', () => {
+  it('names the columns its first commit will have: the declared read schema, or the system columns while the schema is to be inferred', async () => {
+    const declared = 'emptydeclared';
+    await addDataset({ store: env.store, manifest: mqttManifest({ name: declared, port: env.broker.port, topics: [{ path: `${declared}/#` }] }) });
+    // An empty CSV was empty (no header) and the Parquet file had the one column `offset`.
+    expect(await csvExport(declared)).toBe('offset,op,system_time,event_time,device,value\n');
+    expect(await textExport(declared, 'ndjson')).toBe('');
+    expect(await parquetExport(declared)).toEqual({
+      columns: ['offset BIGINT', 'op INTEGER', 'system_time TIMESTAMP WITH TIME ZONE', 'event_time TIMESTAMP WITH TIME ZONE', 'device VARCHAR', 'value DOUBLE'],
+      rows: 0,
+    });
+
+    const inferred = 'emptyinferred';
+    await addDataset({ store: env.store, manifest: mqttManifest({ name: inferred, port: env.broker.port, topics: [{ path: `${inferred}/#` }], fields: null }) });
+    expect(await csvExport(inferred)).toBe('offset,op,system_time,event_time\n');
+    expect((await parquetExport(inferred)).columns).toEqual(['offset BIGINT', 'op INTEGER', 'system_time TIMESTAMP WITH TIME ZONE', 'event_time TIMESTAMP WITH TIME ZONE']);
   });
 });
