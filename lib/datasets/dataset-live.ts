@@ -12,6 +12,8 @@ export interface DatasetLive {
    * after the broker went away. Only then does what a device publishes reach the dataset.
    */
   connectedSince: string | null;
+  /** Why that run has no session open, while it waits to connect again (a broker that is down, refused it…), or null. */
+  waitingOn: { code: string; message: string } | null;
   /** Committed rows: successive samples give the rate. */
   rows: string;
   lastCommitAt: string | null;
@@ -29,6 +31,7 @@ export async function getDatasetLive(store: Pick<Store, 'datasets'>, dataset: Da
     alwaysOn: d.alwaysOn,
     streamingSince: streaming?.startedAt.toISOString() ?? null,
     connectedSince: streaming?.connectedAt?.toISOString() ?? null,
+    waitingOn: streaming && !streaming.connectedAt && streaming.errorCode ? { code: streaming.errorCode, message: streaming.error ?? '' } : null,
     rows: d.rows.toString(),
     lastCommitAt: lastCommitAt?.toISOString() ?? null,
     now: new Date().toISOString(),

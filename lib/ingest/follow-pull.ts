@@ -281,7 +281,7 @@ class FollowRun {
       this.writer.receipts.clear();
     }
     // Subscribed: from now on what is published reaches this run (the page says Live only now).
-    await store.setPullConnected(this.pullId, new Date());
+    await store.setPullConnection(this.pullId, { connectedAt: new Date() });
     this.a.onConnected?.({ sessionPresent: session.sessionPresent });
   }
 
@@ -293,7 +293,7 @@ class FollowRun {
    */
   private async dropSession(): Promise<void> {
     this.generation++;
-    await this.a.store.setPullConnected(this.pullId, null);
+    await this.a.store.setPullConnection(this.pullId, { connectedAt: null });
     this.resumeReading();
     await this.inFlight;
     this.queue.clear();
@@ -317,6 +317,9 @@ class FollowRun {
   private async backOff(error: SluiceError, delayMs: number): Promise<void> {
     // Jittered (half to all of the delay): runs that lost one broker together do not return together.
     const jittered = Math.round(delayMs / 2 + Math.random() * (delayMs / 2));
+    // The page and the pull record say why no session is open (a broker that stays down said nothing).
+    // Advisory: a database that is away too must not end the run here (its lease decides that).
+    await this.a.store.setPullConnection(this.pullId, { connectedAt: null, waitingOn: { code: error.code, message: error.message } }).catch(() => undefined);
     this.a.onReconnect?.({ error, delayMs: jittered });
     await this.sleep(jittered);
     await ensureLeaseHeld(this.lease);

@@ -9,6 +9,9 @@ import type { SnapshotScope } from '../datasets/snapshot-scope';
 import type { StoredSecrets } from '../secrets/secret-release';
 
 /** What a pull needs to know about a dataset: its head and the engine's bookkeeping. */
+/** A streaming run's broker session, as its pull record keeps it (IngestStore.setPullConnection). */
+export type PullConnection = { connectedAt: Date } | { connectedAt: null; waitingOn?: { code: string; message: string } };
+
 export interface DatasetHead {
   id: string;
   workspaceId: string;
@@ -290,8 +293,12 @@ export interface IngestStore {
   saveSessionTopics(datasetId: string, pullId: string, topics: TopicSubscription[] | null): Promise<void>;
   /** Records that the broker session may hold any of `topics` until a connection confirms them (saveSessionTopics); lease-checked too. */
   markSessionTopicsUnconfirmed(datasetId: string, pullId: string, topics: TopicSubscription[]): Promise<void>;
-  /** A streaming run's broker session opened (subscribed) at `at`, or is not connected (null): what the dataset page's Live says. */
-  setPullConnected(pullId: string, at: Date | null): Promise<void>;
+  /**
+   * A streaming run's broker session: open (subscribed) since `connectedAt`, or not open, with why
+   * when the run is waiting to connect again. What the dataset page's Live says; the reason stays
+   * on the pull record (its error) until a connection opens, so a run stopped while it waited says why.
+   */
+  setPullConnection(pullId: string, connection: PullConnection): Promise<void>;
   /** The dataset's and workspace's stored secrets with their broker bindings (see lib/secrets/secret-release.ts). */
   loadSecrets(head: Pick<DatasetHead, 'id' | 'workspaceId'>): Promise<StoredSecrets>;
   /** Applies one pull's commits in order, in one transaction: all of them land, or none. */

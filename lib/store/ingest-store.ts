@@ -6,7 +6,7 @@ import type { JsonValue } from '../data/row';
 import { RESERVED_FIELD_NAME, type DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
-import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullLease, PullOutcome, SeenKeyGroup, SliceCommit, StagedBatch, StagedRow, StoredBlock, StoredRow, StoredSliceArrow, TailAddData, TailReplacement } from '../ingest/ports';
+import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullConnection, PullLease, PullOutcome, SeenKeyGroup, SliceCommit, StagedBatch, StagedRow, StoredBlock, StoredRow, StoredSliceArrow, TailAddData, TailReplacement } from '../ingest/ports';
 import type { HashedBlock } from '../chain/metadata-block';
 import type { PrismaClient } from './prisma';
 import { inTransaction } from './pg-transaction';
@@ -231,8 +231,9 @@ export class PostgresIngestStore implements IngestStore {
     if (rowCount !== 1) throw leaseNotHeld();
   }
 
-  async setPullConnected(pullId: string, at: Date | null): Promise<void> {
-    await this.pool.query('UPDATE pull SET connected_at = $2 WHERE id = $1', [pullId, at]);
+  async setPullConnection(pullId: string, connection: PullConnection): Promise<void> {
+    const waitingOn = connection.connectedAt ? undefined : connection.waitingOn;
+    await this.pool.query('UPDATE pull SET connected_at = $2, error_code = $3, error = $4 WHERE id = $1', [pullId, connection.connectedAt, waitingOn?.code ?? null, waitingOn?.message ?? null]);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { expect, test, uniqueName } from './fixtures';
 import { captureAction, replayAs } from './server-actions';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
+import { freePort } from '../support/free-port';
 
 /**
  * An always-on dataset as a maintainer makes one in the console: the worker of `sluice serve`
@@ -56,5 +57,20 @@ test.describe('[ALWAYS ON]', () => {
       await page.reload();
       await expect(page.getByTestId('live-status')).toHaveCount(0, { timeout: 1_000 });
     }).toPass({ timeout: 30_000 });
+  });
+
+  test('an always-on dataset whose broker is down says why on its page while the worker keeps trying', async ({ page, sluice }) => {
+    test.setTimeout(120_000);
+    const name = uniqueName('down');
+    const port = await freePort(); // nothing listens there
+    await sluice.addDataset({ name, port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] });
+    await page.goto(`/w/default/datasets/${name}/settings`);
+    await page.getByRole('button', { name: 'Make always on' }).click();
+    // It said "Connecting to the broker", and nothing more, for as long as the broker stayed down.
+    const status = page.getByTestId('live-status');
+    await expect(status).toContainText('Connecting to the broker', { timeout: 30_000 });
+    await expect(page.getByTestId('live-waiting-on')).toHaveText(`cannot reach the broker at mqtt://127.0.0.1:${port}: no MQTT broker answered`, { timeout: 30_000 });
+    await page.getByRole('button', { name: 'Turn always on off' }).click();
+    await expect(page.getByRole('button', { name: 'Make always on' })).toBeVisible();
   });
 });

@@ -6,10 +6,11 @@ import { inflateSegment } from '../../lib/data/deflate-segments';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { committedLayout, getDatasetOrThrow } from '../../lib/datasets/dataset-layout';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
-import { getDatasetLive } from '../../lib/datasets/dataset-live';
+import { getDatasetLive, type DatasetLive } from '../../lib/datasets/dataset-live';
+import { listDatasetPulls } from '../../lib/datasets/dataset-pulls';
 import { verifyDataset } from '../../lib/datasets/verify-dataset';
 import { followPull, type FollowCommit, type FollowPullArgs } from '../../lib/ingest/follow-pull';
-import type { IngestStore, SliceCommit } from '../../lib/ingest/ports';
+import type { IngestStore, PullConnection, SliceCommit } from '../../lib/ingest/ports';
 import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
 import { arrowStreamSchema } from '../../lib/ingest/slice-arrow';
 import { useBrokerAndStore } from '../support/broker-and-store';
@@ -19,6 +20,7 @@ import { mqttManifest } from '../support/manifests';
 import { lostSessionRefusing, startPacketProxy } from '../support/packet-proxy';
 import { TEST_IDLE_MS } from '../support/pull-timing';
 import { TEST_SECRET_KEY } from '../support/test-store';
+import { freePort } from '../support/free-port';
 import { until } from '../support/until';
 
 const env = useBrokerAndStore();
@@ -157,16 +159,16 @@ describe('[STREAM] sluice pull --follow', () => {
     expect((await verifyDataset(env.store, defaultWorkspaceKey('follow-restart'))).problems).toEqual([]);
   });
 
-  it('says Live only while its broker session is open: once subscribed, not while it reconnects after a broker restart', async () => {
+  it('says Live only while its broker session is open: once subscribed, not while it reconnects after a broker restart, and then why not', async () => {
     await add('follow-live');
     const key = defaultWorkspaceKey('follow-live');
-    // What the dataset page reads at the moment the run records its session gone (before it reconnects).
-    const whileGone: (string | null)[] = [];
+    // What the dataset page reads each time the run records its session gone, and why (before it reconnects).
+    const whileGone: DatasetLive[] = [];
     const store = Object.create(env.store.ingest, {
-      setPullConnected: {
-        value: async (pullId: string, at: Date | null) => {
-          await env.store.ingest.setPullConnected(pullId, at);
-          if (at === null) whileGone.push((await getDatasetLive(env.store, key)).connectedSince);
+      setPullConnection: {
+        value: async (pullId: string, connection: PullConnection) => {
+          await env.store.ingest.setPullConnection(pullId, connection);
+          if (!connection.connectedAt) whileGone.push(await getDatasetLive(env.store, key));
         },
       },
     }) as IngestStore;
@@ -175,15 +177,38 @@ describe('[STREAM] sluice pull --follow', () => {
     const first = await getDatasetLive(env.store, key);
     expect(first.streamingSince).not.toBeNull();
     expect(first.connectedSince).not.toBeNull();
+    expect(first.waitingOn).toBeNull();
 
     await env.broker.restart();
-    await until(async () => whileGone.length > 0);
-    expect(whileGone[0]).toBeNull();
+    await until(async () => whileGone.some((live) => live.waitingOn));
+    expect(whileGone.map((live) => live.connectedSince)).toEqual(whileGone.map(() => null));
+    expect(whileGone.find((live) => live.waitingOn)!.waitingOn).toMatchObject({ code: 'CONNECTION_LOST', message: expect.stringContaining(`${env.broker.url} `) });
     expect((await getDatasetLive(env.store, key)).streamingSince).toBe(first.streamingSince);
     await until(async () => ((await getDatasetLive(env.store, key)).connectedSince ?? '') > first.connectedSince!);
+    // Connected again: the reason is gone from the page and from the pull record.
+    expect((await getDatasetLive(env.store, key)).waitingOn).toBeNull();
     run.stop.abort();
     await run.result;
     expect((await getDatasetLive(env.store, key)).streamingSince).toBeNull();
+  });
+
+  it('against a broker that stays down, says why on the dataset page while it retries, and its pull record keeps why once stopped', async () => {
+    const port = await freePort();
+    await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-down', port, topics: [{ path: 'follow-down/#', qos: 'AtLeastOnce' }] }) });
+    const key = defaultWorkspaceKey('follow-down');
+    const reconnects: string[] = [];
+    const run = follow('follow-down', { follow: { reconnectMinMs: 50, reconnectMaxMs: 200 }, onReconnect: ({ error }) => reconnects.push(error.code) });
+    const unreachable = { code: 'BROKER_UNREACHABLE', message: `cannot reach the broker at mqtt://127.0.0.1:${port}: no MQTT broker answered` };
+    // The reason is recorded before each retry is announced. Before, the page said "Connecting to
+    // the broker" for as long as the run lasted, and nothing else.
+    await until(async () => reconnects.length >= 2);
+    const live = await getDatasetLive(env.store, key);
+    expect(live).toMatchObject({ connectedSince: null, waitingOn: unreachable });
+    expect(live.streamingSince).not.toBeNull();
+    run.stop.abort();
+    expect((await run.result).rowsCommitted).toBe(0);
+    const [pull] = await listDatasetPulls(env.store, key);
+    expect(pull).toMatchObject({ status: 'up_to_date', errorCode: unreachable.code, error: unreachable.message });
   });
 
   it('a run whose lease another process took ends at its next heartbeat, with PULL_ALREADY_RUNNING', async () => {
@@ -235,7 +260,7 @@ describe('[STREAM] sluice pull --follow', () => {
     const { id } = await getDatasetOrThrow(env.store.datasets, key);
     // What a killed run leaves: its record running and subscribed, its lease no longer renewed.
     await env.store.ingest.startPull(id, 'died-pull');
-    await env.store.ingest.setPullConnected('died-pull', new Date());
+    await env.store.ingest.setPullConnection('died-pull', { connectedAt: new Date() });
     const lease = (expires: string) => env.store.prisma.$executeRawUnsafe(`UPDATE dataset SET lease_pull_id = 'died-pull', lease_owner = 'gone:1', lease_expires_at = now() + interval '${expires}' WHERE id = $1`, id);
     await lease('10 seconds');
     expect((await getDatasetLive(env.store, key)).connectedSince).not.toBeNull();

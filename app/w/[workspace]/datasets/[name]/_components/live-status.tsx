@@ -8,6 +8,7 @@ const REFRESH_MS = 2000;
 /**
  * An always-on dataset's stream, refreshed every 2 s while the page is open: whether a runner holds
  * it and is connected to the broker (Live only then: before, what is published does not reach it),
+ * why not while it waits to connect again,
  * how long ago the last slice was committed, and rows per second between two refreshes.
  */
 export function LiveStatus({ workspace, dataset, initial }: { workspace: string; dataset: string; initial: DatasetLive }) {
@@ -37,6 +38,11 @@ export function LiveStatus({ workspace, dataset, initial }: { workspace: string;
     <span className="inline-flex items-center gap-2 text-xs" data-testid="live-status">
       <span className={`inline-block h-2 w-2 rounded-full ${live.connectedSince ? 'bg-green-500' : 'bg-amber-500'}`} aria-hidden />
       <span className="font-medium">{live.connectedSince ? 'Live' : live.streamingSince ? 'Connecting to the broker' : 'Always on: waiting for the worker'}</span>
+      {live.waitingOn ? (
+        <span className="text-amber-700" title={live.waitingOn.code} data-testid="live-waiting-on">
+          {live.waitingOn.message}
+        </span>
+      ) : null}
       {ago !== null ? <span className="text-muted-foreground">last commit {ago < 10 ? ago.toFixed(1) : Math.round(ago)} s ago</span> : null}
       {rate !== null && live.connectedSince ? <span className="text-muted-foreground">{Math.round(rate).toLocaleString('en-US')} rows/s</span> : null}
     </span>
