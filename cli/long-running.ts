@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { openConfiguredStore } from './configured-store';
 import { duration } from './option-parsers';
+import { messageLine } from '../lib/errors';
 
 /**
  * Commands that keep running until interrupted (the console, the worker, the embedded broker) and
@@ -45,7 +46,7 @@ export function register(program: Command): void {
       // The console may restart with sign-up opened while this worker runs: its record is read
       // again every half minute, so schedules and always-on pulls never judge brokers looser for long.
       const env = readEnv();
-      const policyRefresh = setInterval(() => void installRecordedBrokerPolicy(store, env).catch((err: unknown) => console.error(`sluice worker: the broker policy was not re-read: ${(err as Error).message}`)), 30_000);
+      const policyRefresh = setInterval(() => void installRecordedBrokerPolicy(store, env).catch((err: unknown) => console.error(`sluice worker: the broker policy was not re-read: ${messageLine(err)}`)), 30_000);
       const { startScheduler } = await import('../lib/schedules/scheduler');
       const { startInboxFolder } = await import('../lib/ingest/inbox-folder');
       const { startAlwaysOnRunner } = await import('../lib/ingest/always-on-runner');

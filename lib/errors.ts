@@ -94,3 +94,16 @@ export class SluiceError extends Error {
 export function isSluiceError(err: unknown, code?: ErrorCode): err is SluiceError {
   return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[SLUICE_ERROR] === true && (code === undefined || (err as SluiceError).code === code);
 }
+
+/**
+ * An error's message as one log line: a worker's log is read line by line, and some libraries'
+ * messages span several (Prisma's start with a blank line and the call that failed, then the cause).
+ */
+export function messageLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+}

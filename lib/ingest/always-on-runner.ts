@@ -1,5 +1,5 @@
 import type { PullEnvironment } from '../config/pull-environment';
-import { isSluiceError } from '../errors';
+import { isSluiceError, messageLine } from '../errors';
 import type { DatasetKey } from '../datasets/dataset-key';
 import { followPull } from './follow-pull';
 import type { IngestStore } from './ports';
@@ -79,7 +79,7 @@ export function startAlwaysOnRunner(opts: {
             return;
           }
           const delayMs = retries.failed(id);
-          log(`always-on ${dataset.name} failed: ${(err as Error).message}; trying again in ${delayMs / 1000} s`);
+          log(`always-on ${dataset.name} failed: ${messageLine(err)}; trying again in ${delayMs / 1000} s`);
         },
       )
       .finally(() => running.delete(id));
@@ -95,7 +95,7 @@ export function startAlwaysOnRunner(opts: {
         start(dataset, id);
       }
     } catch (err) {
-      log(`looking for always-on datasets failed: ${(err as Error).message}`);
+      log(`looking for always-on datasets failed: ${messageLine(err)}`);
     }
   };
   const schedule = () => {

@@ -1,4 +1,4 @@
-import { isSluiceError } from '../errors';
+import { isSluiceError, messageLine } from '../errors';
 import { foldInbox } from './fold-inbox';
 import type { IngestStore } from './ports';
 import { RetryBackoff } from './retry-backoff';
@@ -31,12 +31,12 @@ export function startInboxFolder(opts: { store: IngestStore; everyMs?: number; r
           () => retries.succeeded(id),
           (err: unknown) => {
             if (isSluiceError(err, 'PULL_ALREADY_RUNNING')) return;
-            log(`folding the inbox of ${dataset.name} failed: ${(err as Error).message}; trying again in ${retries.failed(id) / 1000} s`);
+            log(`folding the inbox of ${dataset.name} failed: ${messageLine(err)}; trying again in ${retries.failed(id) / 1000} s`);
           },
         );
       }
     } catch (err) {
-      log(`looking for device inboxes failed: ${(err as Error).message}`);
+      log(`looking for device inboxes failed: ${messageLine(err)}`);
     }
   };
   const schedule = () => {

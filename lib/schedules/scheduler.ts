@@ -1,6 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { PullEnvironment } from '../config/pull-environment';
-import { isSluiceError } from '../errors';
+import { isSluiceError, messageLine } from '../errors';
 import { pullUntilCaughtUp } from '../ingest/pull-until-caught-up';
 import type { OpenMqttSession } from '../ingest/fetch/mqtt-session';
 import type { Store } from '../store/open-store';
@@ -34,7 +34,7 @@ export async function startScheduler(opts: {
   const { store } = opts;
   const log = opts.log ?? ((line: string) => console.error(line));
   const boss = new PgBoss({ connectionString: opts.databaseUrl, schema: 'pgboss' });
-  boss.on('error', (err) => log(`scheduler: ${err.message}`));
+  boss.on('error', (err) => log(`scheduler: ${messageLine(err)}`));
   await boss.start();
   await boss.createQueue(TICK_QUEUE, { name: TICK_QUEUE, policy: 'singleton' });
   await boss.createQueue(PULL_QUEUE, { name: PULL_QUEUE, policy: 'stately', retryLimit: 0, expireInSeconds: 15 * 60 });
@@ -59,8 +59,8 @@ export async function startScheduler(opts: {
       await store.activity.record({ workspaceId: s.dataset.workspaceId, actor: null, action: 'dataset.pull', target: s.dataset.name, detail: { schedule: true, rows: r.rowsCommitted } });
     } catch (err) {
       const skipped = isSluiceError(err, 'PULL_ALREADY_RUNNING');
-      await store.schedules.recordRun(datasetId, { at, outcome: skipped ? 'skipped' : 'failed', error: (err as Error).message });
-      if (!skipped) log(`scheduled pull of ${s.dataset.name} failed: ${(err as Error).message}`);
+      await store.schedules.recordRun(datasetId, { at, outcome: skipped ? 'skipped' : 'failed', error: messageLine(err) });
+      if (!skipped) log(`scheduled pull of ${s.dataset.name} failed: ${messageLine(err)}`);
     }
   };
 

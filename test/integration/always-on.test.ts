@@ -71,6 +71,19 @@ describe('[STREAM] always-on datasets', () => {
     expect(failures().slice(0, 4).map((l) => Number(/trying again in ([\d.]+) s/.exec(l)?.[1]))).toEqual([0.02, 0.04, 0.08, 0.16]);
   });
 
+  it("logs a failure of its store in one line (Prisma's messages span several)", async () => {
+    const store = Object.create(env.store.ingest, { alwaysOnDatasets: { value: () => env.store.prisma.$queryRawUnsafe('SELECT * FROM no_such_table') } }) as typeof env.store.ingest;
+    const lines: string[] = [];
+    const runner = startAlwaysOnRunner({ store, everyMs: 10, log: (line) => lines.push(line) });
+    try {
+      await until(async () => lines.length >= 1);
+    } finally {
+      await runner.stop();
+    }
+    expect(lines[0]).toMatch(/^looking for always-on datasets failed: Invalid `prisma\.\$queryRawUnsafe\(\)` invocation: .*relation "no_such_table" does not exist/);
+    expect(lines[0]).not.toMatch(/\n/);
+  });
+
   it('a Snapshot dataset cannot be made always on', async () => {
     await addDataset({ store: env.store, manifest: mqttManifest({ name: 'always-snapshot', port: env.broker.port, topics: [{ path: 'snap/#' }], merge: '        kind: Snapshot\n        primaryKey: [device]' }) });
     await expect(setAlwaysOn(env.store, defaultWorkspaceKey('always-snapshot'), true)).rejects.toThrow(/Snapshot/);
