@@ -9,9 +9,6 @@ import type { SnapshotScope } from '../datasets/snapshot-scope';
 import type { StoredSecrets } from '../secrets/secret-release';
 
 /** What a pull needs to know about a dataset: its head and the engine's bookkeeping. */
-/** A streaming run's broker session, as its pull record keeps it (IngestStore.setPullConnection). */
-export type PullConnection = { connectedAt: Date } | { connectedAt: null; waitingOn?: { code: string; message: string } };
-
 export interface DatasetHead {
   id: string;
   workspaceId: string;
@@ -255,6 +252,9 @@ export interface PullLease {
   /** Aborted (reason: PULL_ALREADY_RUNNING) once a renewal or hand-over found the lease taken. */
   readonly lost: AbortSignal;
 }
+
+/** A streaming run's broker session, as its pull record keeps it (IngestStore.setPullConnection). */
+export type PullConnection = { connectedAt: Date } | { connectedAt: null; waitingOn?: { code: string; message: string } };
 
 /** The store port the ingest engine writes through (Postgres via Prisma in lib/store). */
 export interface IngestStore {

@@ -121,8 +121,8 @@ export class PostgresIngestStore implements IngestStore {
   async startPull(datasetId: string, pullId: string): Promise<{ interruptedPull: boolean; previousCapped: boolean }> {
     let started = { interruptedPull: false, previousCapped: false };
     await inTransaction(this.pool, async (db) => {
-      const { rows } = await db.query<{ has_more: boolean; messages_received: number; error_code: string | null }>(
-        `SELECT has_more, messages_received, error_code FROM pull WHERE dataset_id = $1 AND status <> 'running' ORDER BY started_at DESC LIMIT 1`,
+      const { rows } = await db.query<{ has_more: boolean; messages_received: number; status: string; error_code: string | null }>(
+        `SELECT has_more, messages_received, status, error_code FROM pull WHERE dataset_id = $1 AND status <> 'running' ORDER BY started_at DESC LIMIT 1`,
         [datasetId],
       );
       const interrupted = await db.query(`UPDATE pull SET status = 'failed', ended_at = now(), error_code = 'INTERRUPTED', error = $2 WHERE dataset_id = $1 AND status = 'running'`, [
@@ -133,7 +133,8 @@ export class PostgresIngestStore implements IngestStore {
       const previous = rows[0];
       started = {
         // Killed, or its connection lost mid-pull: either way what it had received was not acknowledged.
-        interruptedPull: (interrupted.rowCount ?? 0) > 0 || previous?.error_code === 'CONNECTION_LOST',
+        // (A follow run stopped while it waited to reconnect ended well: its record keeps why it waited.)
+        interruptedPull: (interrupted.rowCount ?? 0) > 0 || (previous?.status === 'failed' && previous.error_code === 'CONNECTION_LOST'),
         previousCapped: previous !== undefined && previous.has_more && previous.messages_received > 0,
       };
     });
@@ -233,7 +234,14 @@ export class PostgresIngestStore implements IngestStore {
 
   async setPullConnection(pullId: string, connection: PullConnection): Promise<void> {
     const waitingOn = connection.connectedAt ? undefined : connection.waitingOn;
-    await this.pool.query('UPDATE pull SET connected_at = $2, error_code = $3, error = $4 WHERE id = $1', [pullId, connection.connectedAt, waitingOn?.code ?? null, waitingOn?.message ?? null]);
+    // Only while the run is recorded running: a late write must not rewrite how a pull ended (or
+    // the INTERRUPTED a next pull recorded for a run whose lease had lapsed).
+    await this.pool.query(`UPDATE pull SET connected_at = $2, error_code = $3, error = $4 WHERE id = $1 AND status = 'running'`, [
+      pullId,
+      connection.connectedAt,
+      waitingOn?.code ?? null,
+      waitingOn?.message ?? null,
+    ]);
   }
 
   /**

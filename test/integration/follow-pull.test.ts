@@ -211,6 +211,38 @@ describe('[STREAM] sluice pull --follow', () => {
     expect(pull).toMatchObject({ status: 'up_to_date', errorCode: unreachable.code, error: unreachable.message });
   });
 
+  it('stopped while it waits to reconnect, a run keeps why on its record; that is no interrupted pull for the next one, and no later write changes how a pull ended', async () => {
+    await add('follow-stopped-waiting');
+    const key = defaultWorkspaceKey('follow-stopped-waiting');
+    const stop = new AbortController();
+    let subscribed!: () => void;
+    const connected = new Promise<void>((resolve) => (subscribed = resolve));
+    const result = followPull({
+      store: env.store.ingest,
+      dataset: key,
+      options: { connectTimeoutMs: 2000 },
+      signal: stop.signal,
+      follow: { reconnectMinMs: 60_000, reconnectMaxMs: 60_000 },
+      onConnected: () => subscribed(),
+      onReconnect: () => stop.abort(),
+    });
+    await connected;
+    await env.broker.restart();
+    await result;
+    const [stopped] = await listDatasetPulls(env.store, key);
+    expect(stopped).toMatchObject({ status: 'up_to_date', errorCode: 'CONNECTION_LOST' });
+    // The next pull is not told the broker may withhold what an interrupted pull received.
+    expect((await pullUntilCaughtUp({ store: env.store.ingest, dataset: key, options: { idleTimeoutMs: TEST_IDLE_MS } })).pending).toBeUndefined();
+
+    // A write of a run's connection that comes after its pull ended changes nothing.
+    const { id } = await getDatasetOrThrow(env.store.datasets, key);
+    await env.store.ingest.startPull(id, 'ended-pull');
+    await env.store.ingest.finishPull('ended-pull', { status: 'failed', hasMore: false, errorCode: 'BROKER_AUTH_FAILED', error: 'bad password' });
+    await env.store.ingest.setPullConnection('ended-pull', { connectedAt: null, waitingOn: { code: 'CONNECTION_LOST', message: 'lost' } });
+    await env.store.ingest.setPullConnection('ended-pull', { connectedAt: new Date() });
+    expect((await env.store.datasets.pulls(id))[0]).toMatchObject({ id: 'ended-pull', status: 'failed', errorCode: 'BROKER_AUTH_FAILED', error: 'bad password', connectedAt: null });
+  });
+
   it('a run whose lease another process took ends at its next heartbeat, with PULL_ALREADY_RUNNING', async () => {
     await add('follow-fenced');
     const run = follow('follow-fenced');
