@@ -6,12 +6,16 @@ import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import { formatCell } from '../data/cell-codec';
 import { spreadsheetSafeText } from '../data/csv-safe';
-import { unwrapOption, type DataType } from '../odf/data-type';
+import { unwrapOption, type DataSchema, type DataType } from '../odf/data-type';
 import { encodeSliceLine, formatEventTime, storedToSliceRow, type SliceRow } from '../ingest/slice-encoding';
-import type { SliceLayout } from '../ingest/slice-layout';
+import { layoutFromReadSchema, type SliceLayout } from '../ingest/slice-layout';
 import type { Store } from '../store/open-store';
-import { SluiceError } from '../errors';
-import { expectedLayout, getDatasetOrThrow } from './dataset-layout';
+import { isSluiceError, SluiceError } from '../errors';
+import { DdlSchemaError } from '../odf/errors';
+import { effectiveVocab } from '../odf/mqtt-source';
+import type { DatasetSnapshot } from '../odf/manifest-schema';
+import { ingestedReadSchema } from '../ingest/mqtt-source-config';
+import { committedLayout, getDatasetOrThrow } from './dataset-layout';
 import type { DatasetKey } from './dataset-key';
 
 export type ExportFormat = 'ndjson' | 'csv' | 'parquet';
@@ -55,6 +59,28 @@ export async function exportDataset(
   }
   await writeText(text(), out);
   return count;
+}
+
+/**
+ * The columns a dataset has or will have: the committed layout; before the first data commit, the
+ * one that commit will set, as far as it is known: the read schema the source Sluice ingests
+ * declares (it runs no preprocess step, so that is the output's), else the one a first pull
+ * inferred and staged; else the system columns alone (a schema still to be inferred, or a source
+ * Sluice does not ingest). For readers that must name columns before there are rows: an empty
+ * export's CSV header and Parquet schema.
+ */
+function expectedLayout(d: { snapshot: DatasetSnapshot; dataSchema: DataSchema | null; inferredReadSchema?: DataSchema | null }): SliceLayout {
+  const committed = committedLayout(d);
+  if (committed) return committed;
+  const vocab = effectiveVocab(d.snapshot.metadata);
+  try {
+    const schema = ingestedReadSchema(d.snapshot) ?? d.inferredReadSchema;
+    if (schema?.fields.length) return layoutFromReadSchema(schema, vocab);
+  } catch (err) {
+    // A read schema a pull would refuse (checked when the dataset was added): no data can follow it.
+    if (!isSluiceError(err) && !(err instanceof DdlSchemaError)) throw err;
+  }
+  return layoutFromReadSchema({ fields: [] }, vocab);
 }
 
 /**
@@ -157,7 +183,8 @@ const DUCK_TYPES: Partial<Record<DataType['kind'], string>> = {
 
 function duckType(type: DataType): string {
   if (type.kind === 'Option') return duckType(type.inner);
-  if (type.kind === 'Decimal') return `DECIMAL(${type.precision}, ${type.scale})`;
+  // DuckDB's decimals hold 1–38 digits and a scale within them; wider ones stay exact text, as in the query views.
+  if (type.kind === 'Decimal') return type.precision <= 38 && type.scale >= 0 && type.scale <= type.precision ? `DECIMAL(${type.precision}, ${type.scale})` : 'VARCHAR';
   return DUCK_TYPES[type.kind] ?? 'VARCHAR';
 }
 

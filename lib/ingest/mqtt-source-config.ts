@@ -5,7 +5,9 @@ import {
   effectiveReadSchema,
   effectiveVocab,
   findActivePollingSource,
+  findActivePushSource,
   notPullableReason,
+  pushSourceRefusal,
   qosNumber,
   resolveTemplate,
   TemplateInvalidPatternError,
@@ -31,6 +33,19 @@ export interface MqttSourceConfig {
   readSchema?: DataSchema;
   merge: MergeStrategyConfig;
   vocab: DatasetVocab;
+}
+
+/**
+ * The read schema the dataset's active source declares, when it is a source Sluice ingests (an
+ * MQTT polling source or a push source, with no prepare or preprocess step: the read schema is
+ * then the output's); undefined for any other source or a schema to be inferred. Throws, as a pull
+ * would, for a read step it refuses.
+ */
+export function ingestedReadSchema(snapshot: DatasetSnapshot): DataSchema | undefined {
+  const found = datasetSource(snapshot);
+  if (found.kind === 'push') return pushSourceRefusal(snapshot) ? undefined : readStepConfig(snapshot.name, findActivePushSource(snapshot.metadata)!.read).readSchema;
+  if (found.kind !== 'polling' || found.source.fetch.kind !== 'Mqtt' || found.source.prepare?.length || found.source.preprocess) return undefined;
+  return readStepConfig(snapshot.name, found.source.read).readSchema;
 }
 
 /** The broker URL of the dataset's active MQTT source, if it has one. */

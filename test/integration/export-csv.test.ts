@@ -96,5 +96,20 @@ describe('[EXPORT] a dataset with no data yet', () => {
     await addDataset({ store: env.store, manifest: mqttManifest({ name: inferred, port: env.broker.port, topics: [{ path: `${inferred}/#` }], fields: null }) });
     expect(await csvExport(inferred)).toBe('offset,op,system_time,event_time\n');
     expect((await parquetExport(inferred)).columns).toEqual(['offset BIGINT', 'op INTEGER', 'system_time TIMESTAMP WITH TIME ZONE', 'event_time TIMESTAMP WITH TIME ZONE']);
+
+    // A preprocess step (which Sluice does not run) decides the output's columns: the read schema's are not named.
+    const preprocessed = 'emptypreprocessed';
+    const withPreprocess = mqttManifest({ name: preprocessed, port: env.broker.port, topics: [{ path: `${preprocessed}/#` }] }).replace(
+      '      merge:\n',
+      '      preprocess:\n        kind: Sql\n        engine: datafusion\n        query: SELECT event_time, upper(device) AS shouted FROM input\n      merge:\n',
+    );
+    await addDataset({ store: env.store, manifest: withPreprocess });
+    expect(await csvExport(preprocessed)).toBe('offset,op,system_time,event_time\n');
+
+    // A decimal wider than DuckDB's 38 digits is written as its exact text (DuckDB refused to write the file).
+    const wide = 'emptywidedecimal';
+    const amount = '            - name: amount\n              type:\n                kind: Decimal\n                precision: 50\n                scale: 2';
+    await addDataset({ store: env.store, manifest: mqttManifest({ name: wide, port: env.broker.port, topics: [{ path: `${wide}/#` }], fields: amount, merge: '        kind: Append' }) });
+    expect((await parquetExport(wide)).columns.at(-1)).toBe('amount VARCHAR');
   });
 });
