@@ -12,7 +12,7 @@
 // the checkout alone.
 //
 // Vitest's output is shown as it comes; Playwright's is held until vitest is done (the two would
-// interleave line by line), then follows live. The type check's and the build's are shown whole
+// interleave line by line), or the suite is stopped, then follows live. The type check's and the build's are shown whole
 // if they failed, else only their last line.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -61,6 +61,13 @@ function tier(name, [cmd, ...args], output = 'live') {
 }
 
 const playwrightOutput = heldOutput();
+// Stopped from outside (Ctrl+C, a CI timeout) while vitest runs: what Playwright wrote is shown, not lost.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    playwrightOutput.release();
+    process.kill(process.pid, signal);
+  });
+}
 const ahead = tier('type check', ['npx', 'tsc', '--noEmit'], 'summary').then(async (typeCheck) => {
   const build = await tier('console build', [process.execPath, '--import', 'tsx', 'test/support/build-console.ts'], 'summary');
   return [typeCheck, build, await tier('playwright', ['npx', 'playwright', 'test'], playwrightOutput)];
