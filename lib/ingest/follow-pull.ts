@@ -289,11 +289,13 @@ class FollowRun {
    * The session is gone: what it delivered and was not prepared is dropped (never acknowledged,
    * the broker resends it), as are its PUBRELs (resent on the resumed session). Prepared batches
    * stay: their commit lands, their acknowledgements have nowhere to go, and the broker's
-   * redelivery is recognised by key or QoS 2 receipt, as after a killed pull.
+   * redelivery is recognised by key or QoS 2 receipt, as after a killed pull. The next connection
+   * subscribes again: the broker may come back without the session's subscriptions.
    */
   private async dropSession(): Promise<void> {
     this.generation++;
     await this.a.store.setPullConnection(this.pullId, { connectedAt: null });
+    await this.sessionRecord.lost();
     this.resumeReading();
     await this.inFlight;
     this.queue.clear();

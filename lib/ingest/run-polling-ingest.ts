@@ -1,4 +1,4 @@
-import { SluiceError } from '../errors';
+import { isSluiceError, SluiceError } from '../errors';
 import { secretsForConnection, type StoredSecrets } from '../secrets/secret-release';
 import type { TemplateLookup } from '../odf';
 import { qosDowngrades, type MqttSession, type MqttSessionHandlers, type MqttSessionOptions, type OpenMqttSession, type QosDowngrade, type ReceivedMessage } from './fetch/mqtt-session';
@@ -288,6 +288,14 @@ class PullRun {
         newHead: this.writer.head.headHash,
         ...this.writer.counters,
       };
+    } catch (err) {
+      // The broker may come back without the session's subscriptions: the next pull subscribes
+      // again (SessionRecord.lost). A handed-over session's record is the one its first pull confirmed.
+      if (isSluiceError(err, 'CONNECTION_LOST')) {
+        const { sessionTopics, sessionTopicsConfirmed } = this.writer.head;
+        await (record ?? new SessionRecord(store, head.id, this.a.pullId, sessionTopics, sessionTopicsConfirmed)).lost().catch(() => undefined);
+      }
+      throw err;
     } finally {
       await this.inFlight?.catch(() => undefined);
       if (!this.handingOver) await this.session.close();

@@ -46,6 +46,21 @@ export class SessionRecord {
     return session;
   }
 
+  /**
+   * The connection was lost after the subscription: the broker may have gone down and come back
+   * without the session's subscriptions while keeping the session or saying so (RabbitMQ after a
+   * kill -9 kept the session's queue and routed nothing to it; EMQX 2 dropped subscriptions on a
+   * restart). The record is left unconfirmed, so the next connection subscribes every filter again
+   * rather than resume a session that may lack them. A repeated SUBSCRIBE keeps what the session
+   * queued (MQTT-3.8.4-3); the broker resends its retained messages, which a Ledger drops and an
+   * Append keeps once more. Lease-checked, as `open`.
+   */
+  async lost(): Promise<void> {
+    if (!this.confirmed || !this.topics) return;
+    await this.store.markSessionTopicsUnconfirmed(this.datasetId, this.pullId, this.topics);
+    this.confirmed = false;
+  }
+
   /** Records what `session` (from `open`) holds. Throws PULL_ALREADY_RUNNING if the lease was lost; the caller closes the session then. */
   async confirm(session: MqttSession): Promise<void> {
     await this.store.saveSessionTopics(this.datasetId, this.pullId, session.topics);

@@ -7,6 +7,7 @@ import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { TEST_IDLE_MS } from '../support/pull-timing';
+import { forgetfulBroker, startPacketProxy } from '../support/packet-proxy';
 
 const env = useBrokerAndStore();
 
@@ -48,6 +49,36 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
     const ds = (await env.store.datasets.find(defaultWorkspaceKey('brokerdies')))!;
     expect((await env.store.datasets.pulls(ds.id))[0]).toMatchObject({ status: 'failed', errorCode: 'CONNECTION_LOST' });
     await expect(pull('brokerdies')).resolves.toMatchObject({ status: 'up_to_date' });
+  });
+
+  it('the pull after a lost connection subscribes again: a broker that came back without the subscriptions, saying the session is present, still delivers', async () => {
+    const broker = forgetfulBroker();
+    const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromClient: broker.fromClient, fromBroker: broker.fromBroker });
+    try {
+      await addDataset({ store: env.store, manifest: mqttManifest({ name: 'forgetful', port: proxy.port, topics: [{ path: 'forgetful/#', qos: 'AtLeastOnce' }] }) });
+      // A pull that calls `onSubscribed` once, when it starts receiving (the stage comes again after each commit).
+      const receivingPull = (onSubscribed: () => void) => {
+        let called = false;
+        return runPollingIngest({
+          store: env.store.ingest,
+          dataset: defaultWorkspaceKey('forgetful'),
+          options: { idleTimeoutMs: TEST_IDLE_MS, maxDurationMs: 20_000, connectTimeoutMs: 2000 },
+          onProgress: (p) => p.stage === 'receiving' && !called && ((called = true), onSubscribed()),
+        });
+      };
+      // The first pull subscribes, and loses its connection while it receives.
+      const lost = receivingPull(() => proxy.hangUp());
+      await expect(lost).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+      expect(broker.subscribes()).toBe(1);
+      broker.arm();
+      // Before, this pull resumed the "present" session without a SUBSCRIBE and ended up to date
+      // while what was published went nowhere.
+      const next = await receivingPull(() => void publish('forgetful/a', [reading(1), reading(2)]));
+      expect(broker.subscribes()).toBe(2);
+      expect(next.rowsCommitted + (await pull('forgetful')).rowsCommitted).toBe(2);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('QoS 2 receipts of a broker session that was lost do not swallow the new session\'s messages', async () => {

@@ -119,3 +119,28 @@ export function lostSessionRefusing(refused: string) {
     },
   };
 }
+
+/**
+ * A broker that comes back without a session's subscriptions yet says the session is present
+ * (RabbitMQ after a kill -9 kept the session's queue and routed nothing to it; EMQX 2 dropped
+ * subscriptions on a restart), on the first connection after `arm()`: its CONNECT reaches the
+ * broker as a clean one and its CONNACK reaches the client saying the session is present. Counts
+ * the SUBSCRIBEs clients send.
+ */
+export function forgetfulBroker() {
+  let armed = false;
+  let subscribes = 0;
+  return {
+    arm: () => void (armed = true),
+    subscribes: () => subscribes,
+    fromClient: (p: Packet): PacketVerdict => {
+      if (p.cmd === 'subscribe') subscribes++;
+      return armed && p.cmd === 'connect' ? { rewrite: { ...p, clean: true } } : 'pass';
+    },
+    fromBroker: (p: Packet): PacketVerdict => {
+      if (!armed || p.cmd !== 'connack') return 'pass';
+      armed = false;
+      return { rewrite: { ...p, sessionPresent: true } };
+    },
+  };
+}
