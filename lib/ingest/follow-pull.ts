@@ -223,6 +223,8 @@ class FollowRun {
     } finally {
       clearTimeout(this.pausedUntil);
       await this.inFlight?.catch(() => undefined);
+      // Lost while stopping (its last commit), after dropSession's turn: the next run subscribes again.
+      if (this.lost) await this.sessionRecord.lost().catch(() => undefined);
       await this.session?.close();
     }
     return {
@@ -269,7 +271,8 @@ class FollowRun {
     this.window = new InflightWindow();
     this.quietJudged = undefined;
     // Two batches may be unacknowledged at once: one committing, the next filling.
-    // A resumed session keeps its filters: reconnecting does not subscribe again (which would resend retained messages).
+    // A resumed session keeps its filters; after a lost connection the record is unconfirmed
+    // (dropSession) and this connection subscribes again.
     const session = await this.sessionRecord.open(pullSessionOptions(this.r, 2 * this.o.batchSize, false), handlers, this.a.openSession);
     this.session = session;
     await ensureLeaseHeld(this.lease);

@@ -289,15 +289,19 @@ class PullRun {
         ...this.writer.counters,
       };
     } catch (err) {
-      // The broker may come back without the session's subscriptions: the next pull subscribes
-      // again (SessionRecord.lost). A handed-over session's record is the one its first pull confirmed.
-      if (isSluiceError(err, 'CONNECTION_LOST')) {
-        const { sessionTopics, sessionTopicsConfirmed } = this.writer.head;
-        await (record ?? new SessionRecord(store, head.id, this.a.pullId, sessionTopics, sessionTopicsConfirmed)).lost().catch(() => undefined);
-      }
+      if (isSluiceError(err, 'CONNECTION_LOST')) this.failure ??= err;
       throw err;
     } finally {
       await this.inFlight?.catch(() => undefined);
+      // The connection was lost mid-pull, or after the last commit (while PUBRELs were awaited: the
+      // pull then ends as it is). The broker may come back without the session's subscriptions: the
+      // next connection subscribes again (SessionRecord.lost). A handed-over session's record is the
+      // one its first pull confirmed. Not recording it costs a silent resumption at worst; the
+      // pull's own outcome is what is reported.
+      if (isSluiceError(this.failure, 'CONNECTION_LOST')) {
+        const { sessionTopics, sessionTopicsConfirmed } = this.writer.head;
+        await (record ?? new SessionRecord(store, head.id, this.a.pullId, sessionTopics, sessionTopicsConfirmed)).lost().catch(() => undefined);
+      }
       if (!this.handingOver) await this.session.close();
     }
   }

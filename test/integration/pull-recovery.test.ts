@@ -21,6 +21,17 @@ async function publish(topic: string, payloads: string[], qos: 0 | 1 | 2 = 1) {
 
 const pull = (dataset: string, options = {}) => runPollingIngest({ store: env.store.ingest, dataset: defaultWorkspaceKey(dataset), options: { idleTimeoutMs: TEST_IDLE_MS, connectTimeoutMs: 2000, ...options } });
 
+/** A pull that calls `onSubscribed` once, when it starts receiving (the stage comes again after each commit). */
+function pullCalling(dataset: string, onSubscribed: () => void) {
+  let called = false;
+  return runPollingIngest({
+    store: env.store.ingest,
+    dataset: defaultWorkspaceKey(dataset),
+    options: { idleTimeoutMs: TEST_IDLE_MS, maxDurationMs: 20_000, connectTimeoutMs: 2000 },
+    onProgress: (p) => p.stage === 'receiving' && !called && ((called = true), onSubscribed()),
+  });
+}
+
 async function add(name: string, topic: string, qos: 'AtLeastOnce' | 'ExactlyOnce' = 'AtLeastOnce', merge?: string) {
   await addDataset({ store: env.store, manifest: mqttManifest({ name, port: env.broker.port, topics: [{ path: topic, qos }], merge }) });
 }
@@ -56,26 +67,62 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
     const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromClient: broker.fromClient, fromBroker: broker.fromBroker });
     try {
       await addDataset({ store: env.store, manifest: mqttManifest({ name: 'forgetful', port: proxy.port, topics: [{ path: 'forgetful/#', qos: 'AtLeastOnce' }] }) });
-      // A pull that calls `onSubscribed` once, when it starts receiving (the stage comes again after each commit).
-      const receivingPull = (onSubscribed: () => void) => {
-        let called = false;
-        return runPollingIngest({
-          store: env.store.ingest,
-          dataset: defaultWorkspaceKey('forgetful'),
-          options: { idleTimeoutMs: TEST_IDLE_MS, maxDurationMs: 20_000, connectTimeoutMs: 2000 },
-          onProgress: (p) => p.stage === 'receiving' && !called && ((called = true), onSubscribed()),
-        });
-      };
       // The first pull subscribes, and loses its connection while it receives.
-      const lost = receivingPull(() => proxy.hangUp());
+      const lost = pullCalling('forgetful', () => proxy.hangUp());
       await expect(lost).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
       expect(broker.subscribes()).toBe(1);
       broker.arm();
       // Before, this pull resumed the "present" session without a SUBSCRIBE and ended up to date
       // while what was published went nowhere.
-      const next = await receivingPull(() => void publish('forgetful/a', [reading(1), reading(2)]));
+      const next = await pullCalling('forgetful', () => void publish('forgetful/a', [reading(1), reading(2)]));
       expect(broker.subscribes()).toBe(2);
       expect(next.rowsCommitted + (await pull('forgetful')).rowsCommitted).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('over MQTT 5 every pull renews its subscriptions without their retained messages: a broker that lost them between pulls still delivers', async () => {
+    const broker = forgetfulBroker();
+    const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromClient: broker.fromClient, fromBroker: broker.fromBroker });
+    try {
+      await addDataset({ store: env.store, manifest: mqttManifest({ name: 'renewed', port: proxy.port, topics: [{ path: 'renewed/#', qos: 'AtLeastOnce' }], merge: '        kind: Append' }) });
+      const device = await mqtt.connectAsync(env.broker.url);
+      await device.publishAsync('renewed/a', reading(1), { qos: 1, retain: true });
+      await device.endAsync();
+      expect(await pull('renewed')).toMatchObject({ rowsCommitted: 1 });
+      // The session is resumed and subscribed again: the retained reading is not sent twice (Append would keep it).
+      expect(await pull('renewed')).toMatchObject({ rowsCommitted: 0 });
+      expect(broker.subscribes()).toBe(2);
+      // Between pulls, with no connection lost that Sluice saw, the broker forgot the subscription.
+      broker.arm();
+      await pullCalling('renewed', () => void publish('renewed/a', [reading(2)]));
+      await pull('renewed');
+      const values = (await committedRows(env.store, 'renewed')).map((r) => Number(r.value));
+      // Before, nothing published after the broker forgot ever came. The retained reading comes
+      // again with the new subscription, as the broker must send it.
+      expect(values).toContain(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a connection lost after the last commit, while the pull waits for PUBRELs, also has the next connection subscribe again', async () => {
+    // The pull ends as it is then (its rows committed, the PUBCOMPs left for the next pull), and
+    // it had left the session record confirmed.
+    let hangUpAtPubrel = false;
+    const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromBroker: (p) => (hangUpAtPubrel && p.cmd === 'pubrel' ? 'hang up' : 'pass') });
+    try {
+      const name = 'lostatpubrel';
+      await addDataset({ store: env.store, manifest: mqttManifest({ name, port: proxy.port, topics: [{ path: `${name}/#`, qos: 'ExactlyOnce' }], merge: '        kind: Append' }) });
+      const key = defaultWorkspaceKey(name);
+      const capped = () => runPollingIngest({ store: env.store.ingest, dataset: key, options: { idleTimeoutMs: TEST_IDLE_MS, connectTimeoutMs: 2000, recordCap: 3 } });
+      await capped();
+      expect((await env.store.ingest.getDatasetHead(key))!.sessionTopicsConfirmed).toBe(true);
+      await publish(`${name}/a`, [reading(1), reading(2), reading(3)], 2);
+      hangUpAtPubrel = true;
+      expect(await capped()).toMatchObject({ rowsCommitted: 3 });
+      expect((await env.store.ingest.getDatasetHead(key))!.sessionTopicsConfirmed).toBe(false);
     } finally {
       await proxy.close();
     }

@@ -219,7 +219,7 @@ async function connect(opts: MqttSessionOptions, version: 4 | 5, handlers: MqttS
 
   let topics: TopicSubscription[];
   try {
-    topics = await withTimeout(ensureSubscribed(client, opts, connack.sessionPresent), opts.connectTimeoutMs, () =>
+    topics = await withTimeout(ensureSubscribed(client, opts, connack.sessionPresent, version), opts.connectTimeoutMs, () =>
       new SluiceError('BROKER_UNREACHABLE', `the broker at ${opts.url} did not answer the subscription within ${opts.connectTimeoutMs} ms`),
     );
   } catch (err) {
@@ -257,18 +257,26 @@ function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Pr
 
 /**
  * Subscribes what the pull needs. A resumed session that already holds exactly these filters keeps
- * its QoS 1/2 subscriptions: the broker queued their messages, and re-subscribing would resend every
- * retained message on every pull. QoS 0 filters are subscribed again on every pull, as Kamu does:
+ * its QoS 1/2 subscriptions: the broker queued their messages, and re-subscribing over MQTT 3.1.1
+ * would resend every retained message on every pull (over MQTT 5 they are renewed without that). QoS 0 filters are subscribed again on every pull, as Kamu does:
  * the broker queues nothing for them, so their retained messages (the latest value of each topic)
  * only arrive with a subscription. Filters the manifest dropped are unsubscribed.
  *
  * Returns the filters with the QoS the broker granted: from this SUBACK, or for a filter kept from
  * the resumed session, the grant recorded when it was subscribed.
  */
-async function ensureSubscribed(client: MqttClient, opts: MqttSessionOptions, sessionPresent: boolean): Promise<TopicSubscription[]> {
+async function ensureSubscribed(client: MqttClient, opts: MqttSessionOptions, sessionPresent: boolean, version: 4 | 5): Promise<TopicSubscription[]> {
   const wanted = opts.topics;
   const resumed = sessionPresent && !opts.forceSubscribe && opts.sessionTopicsConfirmed !== false && sameTopics(wanted, opts.sessionTopics ?? []);
-  const subscribe = resumed ? wanted.filter((t) => t.qos === 0) : wanted;
+  // Over MQTT 5 a resumed session's QoS 1/2 filters are subscribed again too, with Retain Handling
+  // 1 (retained messages only for a subscription the broker does not hold): a broker that kept
+  // them resends nothing, and one that came back without them while saying the session is present
+  // (RabbitMQ after a kill -9, EMQX 2 after a restart) has them again, whenever it lost them. Over
+  // 3.1.1 such a SUBSCRIBE would resend every retained message on every pull: only a connection
+  // that was lost leads to one there (SessionRecord.lost).
+  const renewed = resumed && version === 5 ? wanted.filter((t) => t.qos > 0) : [];
+  const subscribe = resumed ? [...wanted.filter((t) => t.qos === 0), ...renewed] : wanted;
+  const options = (t: TopicSubscription) => (renewed.includes(t) ? { qos: t.qos, rh: 1 } : { qos: t.qos });
   const grants = new Map<string, QosLevel>();
   if (resumed) for (const t of opts.sessionTopics ?? []) if (t.granted !== undefined) grants.set(t.path, t.granted);
   if (subscribe.length) {
@@ -277,7 +285,7 @@ async function ensureSubscribed(client: MqttClient, opts: MqttSessionOptions, se
     const onClose = () => (hungUp = true);
     client.once('close', onClose);
     try {
-      granted = await client.subscribeAsync(Object.fromEntries(subscribe.map((t) => [t.path, { qos: t.qos }])));
+      granted = await client.subscribeAsync(Object.fromEntries(subscribe.map((t) => [t.path, options(t)])));
     } catch (err) {
       // RabbitMQ 3.x answers a SUBSCRIBE its topic permissions deny by closing the connection, without a SUBACK.
       if (hungUp) throw subscriptionHungUp(subscribe.map((t) => t.path));
