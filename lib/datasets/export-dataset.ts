@@ -131,6 +131,7 @@ async function exportParquet(store: Store, datasetNum: number, layout: SliceLayo
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-export-'));
   try {
     const csv = path.join(dir, 'rows.csv');
+    assertParquetColumnNames(layout);
     const count = await exportCsvFile(store, datasetNum, layout, csv);
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
@@ -162,6 +163,18 @@ async function exportCsvFile(store: Store, datasetNum: number, layout: SliceLayo
   }
   await writeText(text(), file);
   return count;
+}
+
+/** DuckDB's names are case-insensitive: two columns that differ only in case would be one (it refused to write the file). */
+function assertParquetColumnNames(layout: SliceLayout): void {
+  const seen = new Map<string, string>();
+  for (const name of columnNames(layout)) {
+    const other = seen.get(name.toLowerCase());
+    if (other !== undefined) {
+      throw new SluiceError('INVALID_INPUT', `cannot write Parquet: the columns "${other}" and "${name}" differ only in case, which DuckDB's Parquet writer takes as one column; export CSV or NDJSON instead`);
+    }
+    seen.set(name.toLowerCase(), name);
+  }
 }
 
 function duckColumns(layout: SliceLayout): Record<string, string> {

@@ -111,5 +111,15 @@ describe('[EXPORT] a dataset with no data yet', () => {
     const amount = '            - name: amount\n              type:\n                kind: Decimal\n                precision: 50\n                scale: 2';
     await addDataset({ store: env.store, manifest: mqttManifest({ name: wide, port: env.broker.port, topics: [{ path: `${wide}/#` }], fields: amount, merge: '        kind: Append' }) });
     expect((await parquetExport(wide)).columns.at(-1)).toBe('amount VARCHAR');
+
+    // Names that differ only in case are one column to DuckDB: a clear refusal, not its binder error.
+    const cased = 'emptycased';
+    const fields = '            - name: Value\n              type:\n                kind: Float64\n            - name: value\n              type:\n                kind: Float64';
+    await addDataset({ store: env.store, manifest: mqttManifest({ name: cased, port: env.broker.port, topics: [{ path: `${cased}/#` }], fields, merge: '        kind: Append' }) });
+    await expect(parquetExport(cased)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: `cannot write Parquet: the columns "Value" and "value" differ only in case, which DuckDB's Parquet writer takes as one column; export CSV or NDJSON instead`,
+    });
+    expect(await csvExport(cased)).toBe('offset,op,system_time,event_time,Value,value\n');
   });
 });
