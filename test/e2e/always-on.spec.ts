@@ -69,8 +69,17 @@ test.describe('[ALWAYS ON]', () => {
     // It said "Connecting to the broker", and nothing more, for as long as the broker stayed down.
     const status = page.getByTestId('live-status');
     await expect(status).toContainText('Connecting to the broker', { timeout: 30_000 });
-    await expect(page.getByTestId('live-waiting-on')).toHaveText(`cannot reach the broker at mqtt://127.0.0.1:${port}: no MQTT broker answered`, { timeout: 30_000 });
+    const reason = `BROKER_UNREACHABLE: cannot reach the broker at mqtt://127.0.0.1:${port}: no MQTT broker answered`;
+    await expect(page.getByTestId('live-waiting-on')).toHaveText(reason.replace('BROKER_UNREACHABLE: ', ''), { timeout: 30_000 });
+    // The Pulls tab says it of the running pull, and keeps it, as no failure, once the run is stopped.
+    await page.goto(`/w/default/datasets/${name}/pulls`);
+    await expect(page.getByTestId('pull-error').first()).toHaveText(`reconnecting: ${reason}`);
+    await page.goto(`/w/default/datasets/${name}/settings`);
     await page.getByRole('button', { name: 'Turn always on off' }).click();
     await expect(page.getByRole('button', { name: 'Make always on' })).toBeVisible();
+    await expect(async () => {
+      await page.goto(`/w/default/datasets/${name}/pulls`);
+      await expect(page.getByTestId('pull-error').first()).toHaveText(`stopped while reconnecting: ${reason}`, { timeout: 1_000 });
+    }).toPass({ timeout: 30_000 });
   });
 });

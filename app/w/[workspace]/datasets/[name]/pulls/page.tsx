@@ -41,12 +41,21 @@ export default async function DatasetPullsPage({ params }: { params: DatasetPara
             <Td className="text-right">{p.quarantined}</Td>
             <Td className="text-right">{p.duplicates}</Td>
             <Td className="text-right">{p.slices}</Td>
-            <Td className="max-w-[40ch] truncate whitespace-normal text-destructive" title={p.error ?? undefined}>
-              {p.errorCode ? `${p.errorCode}: ${p.error}` : ''}
+            <Td className={`max-w-[40ch] truncate whitespace-normal ${p.status === 'failed' ? 'text-destructive' : 'text-muted-foreground'}`} title={p.error ?? undefined} data-testid="pull-error">
+              {p.errorCode ? `${reconnectNote(p.status)}${p.errorCode}: ${p.error}` : ''}
             </Td>
           </tr>
         ))}
       </tbody>
     </Table>
   );
+}
+
+/**
+ * A streaming run's record holds why it waits to reconnect (lib/ingest/follow-pull.ts), and keeps
+ * it if it was stopped then: that is no failure of the pull, and is said as what it is.
+ */
+function reconnectNote(status: string): string {
+  if (status === 'running') return 'reconnecting: ';
+  return status === 'failed' ? '' : 'stopped while reconnecting: ';
 }
