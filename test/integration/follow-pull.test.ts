@@ -17,7 +17,7 @@ import { useBrokerAndStore } from '../support/broker-and-store';
 import { SLUICE } from '../support/cli';
 import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
-import { forgetfulBroker, lostSessionRefusing, startPacketProxy } from '../support/packet-proxy';
+import { lostSessionRefusing, startForgetfulProxy, startPacketProxy } from '../support/packet-proxy';
 import { TEST_IDLE_MS } from '../support/pull-timing';
 import { TEST_SECRET_KEY } from '../support/test-store';
 import { freePort } from '../support/free-port';
@@ -366,20 +366,19 @@ describe('[STREAM] sluice pull --follow', () => {
   });
 
   it('subscribes again on reconnecting: a broker that came back without the subscriptions, saying the session is present, still delivers', async () => {
-    const broker = forgetfulBroker();
-    const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromClient: broker.fromClient, fromBroker: broker.fromBroker });
+    const proxy = await startForgetfulProxy(env.broker.port);
     try {
       await addDataset({ store: env.store, manifest: mqttManifest({ name: 'follow-forgetful', port: proxy.port, topics: [{ path: 'follow-forgetful/#', qos: 'AtLeastOnce' }] }) });
       let sessions = 0;
       const run = follow('follow-forgetful', { follow: { reconnectMinMs: 10, reconnectMaxMs: 20 }, onConnected: () => void sessions++ });
       await Promise.race([until(() => sessions === 1), run.result]);
-      expect(broker.subscribes()).toBe(1);
-      broker.arm();
+      expect(proxy.subscribes()).toBe(1);
+      proxy.arm();
       proxy.hangUp();
       await Promise.race([until(() => sessions === 2), run.result]);
       // Before, the second connection took the "present" session to hold the filter and sent no
       // SUBSCRIBE: nothing published from then on ever came, silently.
-      expect(broker.subscribes()).toBe(2);
+      expect(proxy.subscribes()).toBe(2);
       await publish('follow-forgetful/a', range(0, 3));
       await run.committed(3);
       run.stop.abort();

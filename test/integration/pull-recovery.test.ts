@@ -7,7 +7,7 @@ import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { TEST_IDLE_MS } from '../support/pull-timing';
-import { forgetfulBroker, startPacketProxy } from '../support/packet-proxy';
+import { startForgetfulProxy, startPacketProxy } from '../support/packet-proxy';
 
 const env = useBrokerAndStore();
 
@@ -63,19 +63,18 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
   });
 
   it('the pull after a lost connection subscribes again: a broker that came back without the subscriptions, saying the session is present, still delivers', async () => {
-    const broker = forgetfulBroker();
-    const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromClient: broker.fromClient, fromBroker: broker.fromBroker });
+    const proxy = await startForgetfulProxy(env.broker.port);
     try {
       await addDataset({ store: env.store, manifest: mqttManifest({ name: 'forgetful', port: proxy.port, topics: [{ path: 'forgetful/#', qos: 'AtLeastOnce' }] }) });
       // The first pull subscribes, and loses its connection while it receives.
       const lost = pullCalling('forgetful', () => proxy.hangUp());
       await expect(lost).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
-      expect(broker.subscribes()).toBe(1);
-      broker.arm();
+      expect(proxy.subscribes()).toBe(1);
+      proxy.arm();
       // Before, this pull resumed the "present" session without a SUBSCRIBE and ended up to date
       // while what was published went nowhere.
       const next = await pullCalling('forgetful', () => void publish('forgetful/a', [reading(1), reading(2)]));
-      expect(broker.subscribes()).toBe(2);
+      expect(proxy.subscribes()).toBe(2);
       expect(next.rowsCommitted + (await pull('forgetful')).rowsCommitted).toBe(2);
     } finally {
       await proxy.close();
@@ -83,8 +82,7 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
   });
 
   it('over MQTT 5 every pull renews its subscriptions without their retained messages: a broker that lost them between pulls still delivers', async () => {
-    const broker = forgetfulBroker();
-    const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromClient: broker.fromClient, fromBroker: broker.fromBroker });
+    const proxy = await startForgetfulProxy(env.broker.port);
     try {
       await addDataset({ store: env.store, manifest: mqttManifest({ name: 'renewed', port: proxy.port, topics: [{ path: 'renewed/#', qos: 'AtLeastOnce' }], merge: '        kind: Append' }) });
       const device = await mqtt.connectAsync(env.broker.url);
@@ -93,9 +91,9 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
       expect(await pull('renewed')).toMatchObject({ rowsCommitted: 1 });
       // The session is resumed and subscribed again: the retained reading is not sent twice (Append would keep it).
       expect(await pull('renewed')).toMatchObject({ rowsCommitted: 0 });
-      expect(broker.subscribes()).toBe(2);
+      expect(proxy.subscribes()).toBe(2);
       // Between pulls, with no connection lost that Sluice saw, the broker forgot the subscription.
-      broker.arm();
+      proxy.arm();
       await pullCalling('renewed', () => void publish('renewed/a', [reading(2)]));
       await pull('renewed');
       const values = (await committedRows(env.store, 'renewed')).map((r) => Number(r.value));

@@ -121,26 +121,26 @@ export function lostSessionRefusing(refused: string) {
 }
 
 /**
- * A broker that comes back without a session's subscriptions yet says the session is present
- * (RabbitMQ after a kill -9 kept the session's queue and routed nothing to it; EMQX 2 dropped
- * subscriptions on a restart), on the first connection after `arm()`: its CONNECT reaches the
- * broker as a clean one and its CONNACK reaches the client saying the session is present. Counts
- * the SUBSCRIBEs clients send.
+ * A proxy in front of the broker at `brokerPort` that makes it one that comes back without a
+ * session's subscriptions yet says the session is present (RabbitMQ after a kill -9 kept the
+ * session's queue and routed nothing to it; EMQX 2 dropped subscriptions on a restart), on the
+ * first connection after `arm()`: its CONNECT reaches the broker as a clean one and its CONNACK
+ * reaches the client saying the session is present. Counts the SUBSCRIBEs clients send.
  */
-export function forgetfulBroker() {
+export async function startForgetfulProxy(brokerPort: number): Promise<PacketProxy & { arm(): void; subscribes(): number }> {
   let armed = false;
   let subscribes = 0;
-  return {
-    arm: () => void (armed = true),
-    subscribes: () => subscribes,
-    fromClient: (p: Packet): PacketVerdict => {
+  const proxy = await startPacketProxy({
+    brokerPort,
+    fromClient: (p) => {
       if (p.cmd === 'subscribe') subscribes++;
       return armed && p.cmd === 'connect' ? { rewrite: { ...p, clean: true } } : 'pass';
     },
-    fromBroker: (p: Packet): PacketVerdict => {
+    fromBroker: (p) => {
       if (!armed || p.cmd !== 'connack') return 'pass';
       armed = false;
       return { rewrite: { ...p, sessionPresent: true } };
     },
-  };
+  });
+  return { ...proxy, arm: () => void (armed = true), subscribes: () => subscribes };
 }
