@@ -258,9 +258,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Pr
 /**
  * Subscribes what the pull needs. A resumed session that already holds exactly these filters keeps
  * its QoS 1/2 subscriptions: the broker queued their messages, and re-subscribing over MQTT 3.1.1
- * would resend every retained message on every pull (over MQTT 5 they are renewed without that). QoS 0 filters are subscribed again on every pull, as Kamu does:
- * the broker queues nothing for them, so their retained messages (the latest value of each topic)
- * only arrive with a subscription. Filters the manifest dropped are unsubscribed.
+ * would resend every retained message on every pull (over MQTT 5 they are renewed without that).
+ * QoS 0 filters are subscribed again on every pull, as Kamu does: the broker queues nothing for
+ * them, so their retained messages (the latest value of each topic) only arrive with a
+ * subscription. Filters the manifest dropped are unsubscribed.
  *
  * Returns the filters with the QoS the broker granted: from this SUBACK, or for a filter kept from
  * the resumed session, the grant recorded when it was subscribed.
