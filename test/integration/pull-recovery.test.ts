@@ -2,6 +2,7 @@ import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { addDataset } from '../../lib/datasets/add-dataset';
 import { runPollingIngest } from '../../lib/ingest/run-polling-ingest';
+import { pullUntilCaughtUp } from '../../lib/ingest/pull-until-caught-up';
 import { useBrokerAndStore } from '../support/broker-and-store';
 import { committedRows } from '../support/committed-rows';
 import { mqttManifest } from '../support/manifests';
@@ -120,6 +121,26 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
       await publish(`${name}/a`, [reading(1), reading(2), reading(3)], 2);
       hangUpAtPubrel = true;
       expect(await capped()).toMatchObject({ rowsCommitted: 3 });
+      expect((await env.store.ingest.getDatasetHead(key))!.sessionTopicsConfirmed).toBe(false);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a connection lost in a run's second pull, on the session the first handed over, also has the next connection subscribe again", async () => {
+    // The first pull (a cap of 2) acknowledges two messages and hands its session to the second,
+    // whose first acknowledgement the proxy answers by hanging up.
+    let acks = 0;
+    const proxy = await startPacketProxy({ brokerPort: env.broker.port, fromClient: (p) => (p.cmd === 'puback' && ++acks === 3 ? 'hang up' : 'pass') });
+    try {
+      const name = 'lostinhandover';
+      await addDataset({ store: env.store, manifest: mqttManifest({ name, port: proxy.port, topics: [{ path: `${name}/#`, qos: 'AtLeastOnce' }] }) });
+      const key = defaultWorkspaceKey(name);
+      await pull(name);
+      acks = 0;
+      await publish(`${name}/a`, [1, 2, 3, 4, 5].map(reading));
+      await expect(pullUntilCaughtUp({ store: env.store.ingest, dataset: key, options: { idleTimeoutMs: TEST_IDLE_MS, connectTimeoutMs: 2000, recordCap: 2 } })).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+      expect(acks).toBe(3);
       expect((await env.store.ingest.getDatasetHead(key))!.sessionTopicsConfirmed).toBe(false);
     } finally {
       await proxy.close();
