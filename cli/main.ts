@@ -253,7 +253,8 @@ async function followCommand(names: string[], opts: PullCommandOptions): Promise
         dataset,
         environment: (await operatorEnvironment(process.env, bindings, store.workspaces))(dataset, true),
         options: pullOptionsOf(opts),
-        follow: { ...(opts.commitInterval === undefined ? {} : { commitIntervalMs: opts.commitInterval }), ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }) },
+        // Not given: undefined, which leaves the default (resolveFollowOptions).
+        follow: { commitIntervalMs: opts.commitInterval, batchSize: opts.batchSize },
         openSession: openThreadedMqttSession,
         signal: stop.signal,
         onCommit: (c) => console.log(`${c.committedAt.toISOString()} ${name}: committed ${c.rows} ${c.rows === 1 ? 'row' : 'rows'} (${c.totals.rowsCommitted} rows, ${c.totals.slices} commits, ${c.totals.quarantined} quarantined, ${c.totals.duplicates} duplicates so far)`),

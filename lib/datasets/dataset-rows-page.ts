@@ -18,8 +18,8 @@ export interface DatasetRowsPage {
 
 /**
  * Page `page` (0 = newest; rounded down and clamped to the pages there are) of `pageSize` rows.
- * Offsets are contiguous from 0, so a page is an
- * offset range read through the primary key, as cheap on row 10,000,000 as on row 10.
+ * Offsets are contiguous from 0, so a page is an offset range read through the primary key, as
+ * cheap on row 10,000,000 as on row 10.
  */
 export async function getDatasetRowsPage(store: Store, dataset: DatasetKey, page: number, pageSize = 50): Promise<DatasetRowsPage> {
   const d = await getDatasetOrThrow(store.datasets, dataset);

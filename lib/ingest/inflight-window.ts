@@ -9,8 +9,9 @@ import type { PullOptions } from './pull-options';
  * A broker with a window sends at most N unacknowledged messages (over MQTT 3.1.1 RabbitMQ's
  * `mqtt.prefetch`: 10; over MQTT 5 EMQX's max_inflight: 32, below the receive maximum asked for),
  * then waits; the pull commits them, acknowledges, and the broker sends the next N. RabbitMQ at
- * load 15–22 answered a release in 1–16 ms, then once sent 6 of its 10 and stayed quiet for over a second in the middle of a 200,000-message backlog: the pull ended
- * "updated" with messages queued. From the client, a pause like that and the end of the backlog
+ * load 15–22 answered a release in 1–16 ms, then once sent 6 of its 10 and stayed quiet for over
+ * a second in the middle of a 200,000-message backlog: the pull ended "updated" with messages
+ * queued. From the client, a pause like that and the end of the backlog
  * look the same, so a pull on such a broker waits longer before calling it idle.
  *
  * The window is learned, not assumed: a broker has a steady window once it resumed after a release

@@ -44,8 +44,20 @@ export interface MqttSourceConfig {
 export function ingestedReadSchema(snapshot: DatasetSnapshot): DataSchema | undefined {
   const found = datasetSource(snapshot);
   if (found.kind === 'push') return pushSourceRefusal(snapshot) ? undefined : readStepConfig(snapshot.name, findActivePushSource(snapshot.metadata)!.read).readSchema;
-  if (found.kind !== 'polling' || found.source.fetch.kind !== 'Mqtt' || found.source.prepare?.length || found.source.preprocess) return undefined;
-  return readStepConfig(snapshot.name, found.source.read).readSchema;
+  const pulled = pulledMqttSource(snapshot);
+  return 'refusal' in pulled ? undefined : readStepConfig(snapshot.name, pulled.source.read).readSchema;
+}
+
+/** The dataset's active source and its fetch step when Sluice pulls it (MQTT, no prepare or preprocess step), else why it does not. */
+function pulledMqttSource(snapshot: DatasetSnapshot): { source: SetPollingSource; fetch: FetchStepMqtt } | { refusal: string } {
+  const found = datasetSource(snapshot);
+  if (found.kind !== 'polling') return { refusal: notPullableReason(snapshot.name, found)! };
+  const source = found.source;
+  if (source.fetch.kind !== 'Mqtt') {
+    return { refusal: `dataset "${snapshot.name}" fetches with ${source.fetch.kind}; Sluice pulls only MQTT sources (fetch kind Mqtt). The manifest is kept and exports unchanged.` };
+  }
+  if (source.prepare?.length || source.preprocess) return { refusal: `dataset "${snapshot.name}" uses ${source.prepare?.length ? 'prepare' : 'preprocess'} steps, which Sluice does not run yet` };
+  return { source, fetch: source.fetch };
 }
 
 /** The broker URL of the dataset's active MQTT source, if it has one. */
@@ -79,19 +91,9 @@ export function readStepConfig(datasetName: string, read: SetPollingSource['read
 }
 
 export function mqttSourceConfig(snapshot: DatasetSnapshot, env: (name: string) => string | undefined): MqttSourceConfig {
-  const found = datasetSource(snapshot);
-  if (found.kind !== 'polling') throw new SluiceError('SOURCE_NOT_PULLABLE', notPullableReason(snapshot.name, found)!);
-  const source: SetPollingSource = found.source;
-  const fetch = source.fetch;
-  if (fetch.kind !== 'Mqtt') {
-    throw new SluiceError(
-      'SOURCE_NOT_PULLABLE',
-      `dataset "${snapshot.name}" fetches with ${fetch.kind}; Sluice pulls only MQTT sources (fetch kind Mqtt). The manifest is kept and exports unchanged.`,
-    );
-  }
-  if (source.prepare?.length || source.preprocess) {
-    throw new SluiceError('SOURCE_NOT_PULLABLE', `dataset "${snapshot.name}" uses ${source.prepare?.length ? 'prepare' : 'preprocess'} steps, which Sluice does not run yet`);
-  }
+  const pulled = pulledMqttSource(snapshot);
+  if ('refusal' in pulled) throw new SluiceError('SOURCE_NOT_PULLABLE', pulled.refusal);
+  const { source, fetch } = pulled;
   const { read, readSchema } = readStepConfig(snapshot.name, source.read);
   let password: string | undefined;
   try {

@@ -346,7 +346,6 @@ export class DatasetRepository {
     );
   }
 
-
   /** The dataset's slices in offset order (those starting after `after`, if given), without their Arrow encodings. */
   async slices(datasetId: string, after?: bigint) {
     return this.prisma.dataSlice.findMany({
