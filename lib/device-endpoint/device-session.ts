@@ -7,8 +7,10 @@ import { publishTopicRefusal, topicMatches } from '../ingest/fetch/topic-filter'
 import { MqttCodec, type MqttVersion } from '../mqtt/mqtt-codec';
 import { MqttFrameError, MqttFramer } from '../mqtt/mqtt-framer';
 import { unpinnedPayload } from '../mqtt/publish-packet';
+import { isRedelivery, qos2MessageDigest } from '../mqtt/qos2-receipts';
 import type { DeviceEndpointContext } from './endpoint-context';
 import type { InboxMessage, PushTarget } from './ports';
+import type { SessionReceipt } from './session-registry';
 
 /** Per-connection limits of the device endpoint. */
 export interface DeviceLimits {
@@ -118,7 +120,7 @@ export class DeviceSession {
   private unsent: Buffer[] = [];
   private resumeTimer: NodeJS.Timeout | undefined;
   /** The MQTT session's state: QoS 2 packet ids stored (or being stored) and not yet released, with their commit. */
-  private receipts = new Map<number, Promise<void>>();
+  private receipts = new Map<number, SessionReceipt>();
   /** Whether the session outlives this connection (not a clean start). */
   private persistent = false;
   /** Before CONNECT, the connect timeout; then the keep-alive check (MQTT §3.1.2.10). */
@@ -295,13 +297,13 @@ export class DeviceSession {
     const state = registered.state;
     this.receipts = state.receipts;
     // An earlier connection's commits land first: a redelivery must find their receipts (or a clean start clear them).
-    await Promise.allSettled([...state.receipts.values()]);
+    await Promise.allSettled([...state.receipts.values()].map((r) => r.committed));
     if (clean) {
       state.receipts.clear();
       await this.ctx.store.clearQos2Receipts(device.credentialId, this.clientId);
       state.loaded = true;
     } else if (!state.loaded) {
-      for (const id of await this.ctx.store.loadQos2Receipts(device.credentialId, this.clientId)) state.receipts.set(id, Promise.resolve());
+      for (const [id, digest] of await this.ctx.store.loadQos2Receipts(device.credentialId, this.clientId)) state.receipts.set(id, { committed: Promise.resolve(), digest });
       state.loaded = true;
     }
     if (state.receipts.size === 0 && (await this.ctx.store.countQos2Sessions(device.credentialId, this.clientId)) >= this.ctx.limits.qos2SessionsPerCredential) {
@@ -336,23 +338,29 @@ export class DeviceSession {
 
   private onPublish(p: IPublishPacket): void | Promise<void> {
     const id = p.messageId;
-    if (p.qos === 2 && this.receipts.has(id!)) {
+    const digest = p.qos === 2 ? qos2MessageDigest(p) : undefined;
+    const receipt = p.qos === 2 ? this.receipts.get(id!) : undefined;
+    if (receipt && isRedelivery(receipt.digest, digest!)) {
       // A redelivery of a message already stored: acknowledged again once its commit is done.
-      return this.acknowledge(this.receipts.get(id!)!, { cmd: 'pubrec', messageId: id });
+      return this.acknowledge(receipt.committed, { cmd: 'pubrec', messageId: id });
     }
-    if (p.qos === 2 && this.receipts.size >= this.ctx.limits.maxInflight) {
+    // Another message under a receipted id (a device that lost its state reused it) is stored, and its receipt replaces the stale one.
+    if (p.qos === 2 && !receipt && this.receipts.size >= this.ctx.limits.maxInflight) {
       // Unreleased QoS 2 messages are in flight until their PUBCOMP (MQTT 5 §4.9): past the receive
       // maximum the CONNACK announced, each would be one more receipt stored for the session.
       this.refuse(`more than ${this.ctx.limits.maxInflight} unreleased QoS 2 messages`);
       return this.close(REASON.receiveMaximumExceeded);
     }
     const route = this.route(this.identity!, p.topic);
-    if (route instanceof Promise) return route.then((datasets) => this.store(p, datasets));
-    return this.store(p, route);
+    if (route instanceof Promise) return route.then((datasets) => this.store(p, datasets, digest));
+    return this.store(p, route, digest);
   }
 
-  /** Stores a PUBLISH in the inbox of its push datasets and acknowledges it once committed, or refuses it (`refusal`). */
-  private store(p: IPublishPacket, refusal: string[] | string): void | Promise<void> {
+  /**
+   * Stores a PUBLISH in the inbox of its push datasets and acknowledges it once committed, or
+   * refuses it (`refusal`). `digest`: a QoS 2 message's, for its receipt.
+   */
+  private store(p: IPublishPacket, refusal: string[] | string, digest: string | undefined): void | Promise<void> {
     const identity = this.identity!;
     const qos = p.qos;
     const id = p.messageId;
@@ -368,7 +376,7 @@ export class DeviceSession {
     // mqtt-packet's payload is a view into the packet's buffer: held until the commit, it would keep all of it alive.
     const payload = Buffer.isBuffer(p.payload) ? unpinnedPayload(p.payload) : Buffer.from(p.payload);
     const messages: InboxMessage[] = refusal.map((datasetId) => ({ workspaceId: identity.workspaceId, datasetId, credentialId: identity.credentialId, topic: p.topic, payload, qos, receivedAt }));
-    const receipt = qos === 2 ? [{ credentialId: identity.credentialId, clientId: this.clientId, packetId: id! }] : [];
+    const receipt = qos === 2 ? [{ credentialId: identity.credentialId, clientId: this.clientId, packetId: id!, digest: digest! }] : [];
     const committed = this.ctx.inbox.write({ messages, receipts: receipt, releases: [] });
     this.ctx.counts.message(identity.credentialId);
     this.inflight++;
@@ -385,7 +393,7 @@ export class DeviceSession {
       }
       return;
     }
-    if (qos === 2) this.receipts.set(id!, committed);
+    if (qos === 2) this.receipts.set(id!, { committed, digest: digest! });
     if (this.inflight >= this.ctx.limits.maxInflight) this.pause();
     this.acknowledge(committed, { cmd: qos === 1 ? 'puback' : 'pubrec', messageId: id }, true);
   }
@@ -403,7 +411,7 @@ export class DeviceSession {
       return this.acknowledge(undefined, { cmd: 'pubcomp', messageId: id, ...(this.version === 5 ? { reasonCode: REASON.packetIdNotFound } : {}) });
     }
     this.receipts.delete(id);
-    const released = stored.then(() => this.ctx.inbox.write({ messages: [], receipts: [], releases: [{ credentialId: identity.credentialId, clientId: this.clientId, packetId: id }] }));
+    const released = stored.committed.then(() => this.ctx.inbox.write({ messages: [], receipts: [], releases: [{ credentialId: identity.credentialId, clientId: this.clientId, packetId: id }] }));
     this.acknowledge(released, { cmd: 'pubcomp', messageId: id });
   }
 

@@ -1,3 +1,4 @@
+import type { Qos2Receipts } from '../mqtt/qos2-receipts';
 import type { DeviceIdentity } from '../devices/device-credential';
 
 /** One device message on its way into a push dataset's inbox. */
@@ -18,13 +19,19 @@ export interface Qos2Receipt {
   packetId: number;
 }
 
+/** A receipt taken for a stored message, with the message's digest (lib/mqtt/qos2-receipts.ts). */
+export interface TakenQos2Receipt extends Qos2Receipt {
+  digest: string;
+}
+
 /**
  * What one group commit writes, atomically: the inbox rows of many devices' messages, the QoS 2
  * receipts of those that came with QoS 2, and the receipts their PUBRELs release.
  */
 export interface InboxBatch {
   messages: InboxMessage[];
-  receipts: Qos2Receipt[];
+  /** In the order taken: a later one under a session's packet id replaces an earlier one. */
+  receipts: TakenQos2Receipt[];
   releases: Qos2Receipt[];
 }
 
@@ -73,7 +80,7 @@ export interface DeviceEndpointStore {
    * and still become visible in the order their ids were taken.
    */
   appendInbox(batch: InboxBatch, order?: InboxOrder): Promise<void>;
-  loadQos2Receipts(credentialId: string, clientId: string): Promise<Set<number>>;
+  loadQos2Receipts(credentialId: string, clientId: string): Promise<Qos2Receipts>;
   /** How many client ids of the credential, other than `exceptClientId`, hold stored QoS 2 receipts. */
   countQos2Sessions(credentialId: string, exceptClientId: string): Promise<number>;
   clearQos2Receipts(credentialId: string, clientId: string): Promise<void>;

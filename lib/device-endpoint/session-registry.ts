@@ -2,14 +2,20 @@ import { REASON, type DeviceSession } from './device-session';
 
 /**
  * What an MQTT session (credential + client id) keeps across its connections in this process: the
- * QoS 2 packet ids stored (or being stored) and not yet released, each with its commit. A new
- * connection of the session waits for those commits before it looks at the stored receipts, so a
- * redelivery racing a commit is still recognised.
+ * QoS 2 packet ids stored (or being stored) and not yet released, each with its commit and its
+ * message's digest (lib/mqtt/qos2-receipts.ts). A new connection of the session waits for those
+ * commits before it looks at the stored receipts, so a redelivery racing a commit is still recognised.
  */
 export interface SessionState {
-  receipts: Map<number, Promise<void>>;
+  receipts: Map<number, SessionReceipt>;
   /** Whether `receipts` holds the persisted ones (loaded, or cleared by a clean start). */
   loaded: boolean;
+}
+
+export interface SessionReceipt {
+  committed: Promise<void>;
+  /** Null for a receipt stored before digests were kept: any message under its id is its redelivery. */
+  digest: string | null;
 }
 
 /**

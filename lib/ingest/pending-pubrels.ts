@@ -17,7 +17,7 @@ export class PendingPubrels {
    * answered it at once (no receipt) or the id was pending already. Without `complete` (no session
    * yet to answer on) every new id waits, for completeUnknown or the commit.
    */
-  add(id: number, receipts: ReadonlySet<number>, complete?: (id: number) => void): boolean {
+  add(id: number, receipts: { has(id: number): boolean }, complete?: (id: number) => void): boolean {
     if (complete && !receipts.has(id)) {
       complete(id);
       return false;
@@ -28,7 +28,7 @@ export class PendingPubrels {
   }
 
   /** Once a session can answer: completes the pending ids without a receipt (taken before it could). */
-  completeUnknown(receipts: ReadonlySet<number>, complete: (id: number) => void): void {
+  completeUnknown(receipts: { has(id: number): boolean }, complete: (id: number) => void): void {
     for (const id of this.ids) {
       if (receipts.has(id)) continue;
       this.ids.delete(id);

@@ -3,6 +3,7 @@ import type { JsonValue } from '../data/row';
 import type { DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { QosDowngrade, TopicSubscription } from './fetch/mqtt-session';
+import type { Qos2Receipts } from '../mqtt/qos2-receipts';
 import type { DeflateSegment } from '../data/deflate-segments';
 import type { DatasetKey } from '../datasets/dataset-key';
 import type { SnapshotScope } from '../datasets/snapshot-scope';
@@ -140,7 +141,8 @@ export interface SliceCommit {
    * `signature` only when the dataset's recorded key-state signature changes with this commit.
    */
   keyState?: { signature?: string; upserts: Map<string, JsonRow | null>; deletes: string[]; seen?: SeenKeyGroup };
-  qos2Receipts: { add: number[]; remove: number[] };
+  /** Receipts taken (each id once, with its message's digest: qos2-receipts.ts) and released. */
+  qos2Receipts: { add: { id: number; digest: string }[]; remove: number[] };
   quarantine: QuarantineRecord[];
   pull: { id: string; add: PullCounters };
   /**
@@ -282,7 +284,7 @@ export interface IngestStore {
   readRows(datasetNum: number, opts?: { fromOffset?: bigint; toOffset?: bigint; batchSize?: number }): AsyncIterable<StoredRow[]>;
   /** Staged rows a pull left unpublished (it was killed), batch by batch in slice order. */
   loadStagedRows(datasetNum: number): Promise<StagedBatch[]>;
-  loadQos2Receipts(datasetId: string): Promise<Set<number>>;
+  loadQos2Receipts(datasetId: string): Promise<Qos2Receipts>;
   /**
    * Forgets the QoS 2 receipts of a broker session that no longer exists. Only while `pullId` holds
    * the dataset's lease (the database says so in the same statement): a run that lost it would

@@ -16,6 +16,7 @@ import { latestPerTopic } from '../datasets/snapshot-scope';
 import { inferReadSchema } from './read/infer-schema';
 import { readAheadPlan } from './read/read-ahead';
 import { readMessage } from './read/read-message';
+import { isRedelivery, qos2MessageDigest, type Qos2Receipts } from '../mqtt/qos2-receipts';
 import { assertSchemaCompatible, dataSchemaOf, layoutFromReadSchema, withEventTimeColumn, type SliceLayout } from './slice-layout';
 import { fillEventTimes, fromStagedRow, stageSlice, toStagedRow } from './stage-slice';
 import { stagedWithoutSchema, takeOverStaged } from './take-over-staged';
@@ -108,8 +109,11 @@ export class SliceWriter {
   /** The head as it will be once every prepared commit landed. */
   head: DatasetHead;
   counters: PullCounters = zeroCounters();
-  /** QoS 2 ids committed (or being committed) whose release (PUBREL) is not committed yet: a PUBLISH with one is a redelivery. */
-  receipts = new Set<number>();
+  /**
+   * QoS 2 ids committed (or being committed) whose release (PUBREL) is not committed yet, with
+   * their messages' digests: a PUBLISH with one is a redelivery when it is the same message.
+   */
+  receipts: Qos2Receipts = new Map();
   /**
    * Rows committed (or being committed) to the staging rows and not yet published, in slice order:
    * a killed pull's first, then this pull's windows. The record cap bounds them.
@@ -229,7 +233,8 @@ export class SliceWriter {
     // without an event time get the slice's, whether their batch was staged, held or published.
     const systemTime = (this.staged.length && this.sliceSystemTime) || this.a.clock.now();
     const add: PullCounters = { messagesReceived: messages.length, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
-    const newReceipts: number[] = [];
+    /** Receipts this batch takes, by id: a broker that lost its state may reuse an id within the batch too. */
+    const newReceipts = new Map<number, string>();
     const quarantine: QuarantineRecord[] = [];
     const rows: Row[] = [];
     // Kamu's snapshot is every record of the pull (the merge keeps each key's latest record); with
@@ -245,12 +250,15 @@ export class SliceWriter {
       // Only a broker session's QoS 2 messages carry a packet id to remember (inbox messages were deduplicated on receipt).
       if (m.qos === 2 && m.messageId !== undefined) {
         const id = m.messageId;
-        if (this.receipts.has(id)) {
+        const digest = qos2MessageDigest(m);
+        const receipt = this.receipts.get(id);
+        if (receipt !== undefined && isRedelivery(receipt, digest)) {
           add.duplicates++;
           continue;
         }
-        this.receipts.add(id);
-        newReceipts.push(id);
+        // No receipt, or another message under a receipted id: new, its receipt replaces the stale one.
+        this.receipts.set(id, digest);
+        newReceipts.set(id, digest);
       }
       const ref = m.readAhead;
       const ahead = ref !== undefined && ref.results.key === this.readKey ? ref.results.at(ref.index) : undefined;
@@ -266,8 +274,7 @@ export class SliceWriter {
 
     // A PUBREL releases the receipt of a message before it; one repeated by the broker after the
     // id was released and reused by a message of this batch must not take the new receipt along.
-    const reused = new Set(newReceipts);
-    const released = reused.size ? pubrels.filter((id) => !reused.has(id)) : pubrels;
+    const released = newReceipts.size ? pubrels.filter((id) => !newReceipts.has(id)) : pubrels;
     // Each row's merge key, computed once for the lookup, the merge and the state changes.
     const keys = schema?.strategy.primaryKey.length ? new BatchKeys(schema.strategy.primaryKey) : undefined;
     // A Ledger's key positions too: its keys are looked up, then its new ones recorded as its group.
@@ -351,7 +358,7 @@ export class SliceWriter {
         unstage: staged ? position - this.heldRows : undefined,
         inferredReadSchema: stage || staged ? this.takeInferredReadSchema() : undefined,
         keyState: changes && { signature: this.signatureChange(schema!.strategy), upserts, deletes: [...changes.deletes], seen },
-        qos2Receipts: { add: newReceipts, remove: released },
+        qos2Receipts: { add: [...newReceipts].map(([id, digest]) => ({ id, digest })), remove: released },
         quarantine,
         pull: { id: this.pullId, add },
       },

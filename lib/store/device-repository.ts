@@ -3,6 +3,7 @@ import pg from 'pg';
 import { deviceExists, type DeviceCredentialInfo } from '../devices/device-credential';
 import { defaultPushTopic } from '../devices/push-topic';
 import type { DeviceCounts, DeviceEndpointStore, InboxBatch, InboxMessage, InboxOrder, PushTarget, StoredDevice } from '../device-endpoint/ports';
+import type { Qos2Receipts } from '../mqtt/qos2-receipts';
 import { pushSourceRefusal } from '../odf/mqtt-source';
 import type { DatasetSnapshot } from '../odf';
 import type { PrismaClient } from './prisma';
@@ -118,9 +119,9 @@ export class DeviceRepository implements DeviceEndpointStore {
     }
   }
 
-  async loadQos2Receipts(credentialId: string, clientId: string): Promise<Set<number>> {
-    const rows = await this.prisma.deviceQos2Receipt.findMany({ where: { credentialId, clientId }, select: { packetId: true } });
-    return new Set(rows.map((r) => r.packetId));
+  async loadQos2Receipts(credentialId: string, clientId: string): Promise<Qos2Receipts> {
+    const rows = await this.prisma.deviceQos2Receipt.findMany({ where: { credentialId, clientId }, select: { packetId: true, digest: true } });
+    return new Map(rows.map((r) => [r.packetId, r.digest]));
   }
 
   async countQos2Sessions(credentialId: string, exceptClientId: string): Promise<number> {
@@ -261,13 +262,15 @@ async function writeInboxBatch(db: pg.PoolClient, batch: InboxBatch): Promise<vo
       [rows.payloads, m.map((x) => x.workspaceId), m.map((x) => x.datasetId), m.map((x) => x.credentialId), m.map((x) => x.topic), ...rows.columns, rows.datasets],
     );
   }
-  const r = batch.receipts;
+  // The last receipt under each session's packet id: a statement may not upsert one row twice, and
+  // a later one replaces a stale one (a device that lost its state reused the id).
+  const r = [...new Map(batch.receipts.map((x) => [JSON.stringify([x.credentialId, x.clientId, x.packetId]), x])).values()];
   if (r.length) {
-    await db.query('INSERT INTO device_qos2_receipt SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING', [
-      r.map((x) => x.credentialId),
-      r.map((x) => x.clientId),
-      r.map((x) => x.packetId),
-    ]);
+    await db.query(
+      `INSERT INTO device_qos2_receipt (credential_id, client_id, packet_id, digest) SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[])
+       ON CONFLICT (credential_id, client_id, packet_id) DO UPDATE SET digest = EXCLUDED.digest`,
+      [r.map((x) => x.credentialId), r.map((x) => x.clientId), r.map((x) => x.packetId), r.map((x) => x.digest)],
+    );
   }
   const d = batch.releases;
   if (d.length) {

@@ -7,6 +7,7 @@ import { RESERVED_FIELD_NAME, type DataSchema } from '../odf/data-type';
 import type { DatasetSnapshot } from '../odf';
 import type { TopicSubscription } from '../ingest/fetch/mqtt-session';
 import type { CommittedSlice, DatasetHead, InboxRow, IngestStore, JsonRow, PullConnection, PullLease, PullOutcome, SeenKeyGroup, SliceCommit, StagedBatch, StagedRow, StoredBlock, StoredRow, StoredSliceArrow, TailAddData, TailReplacement } from '../ingest/ports';
+import type { Qos2Receipts } from '../mqtt/qos2-receipts';
 import type { HashedBlock } from '../chain/metadata-block';
 import type { PrismaClient } from './prisma';
 import { inTransaction } from './pg-transaction';
@@ -195,9 +196,9 @@ export class PostgresIngestStore implements IngestStore {
     return rows.map((b) => ({ dataSchema: b.data_schema === null ? null : (JSON.parse(b.data_schema) as DataSchema), rows: parseStagedBatch(b.rows) }));
   }
 
-  async loadQos2Receipts(datasetId: string): Promise<Set<number>> {
-    const { rows } = await this.pool.query<{ packet_id: number }>('SELECT packet_id FROM qos2_receipt WHERE dataset_id = $1', [datasetId]);
-    return new Set(rows.map((r) => r.packet_id));
+  async loadQos2Receipts(datasetId: string): Promise<Qos2Receipts> {
+    const { rows } = await this.pool.query<{ packet_id: number; digest: string | null }>('SELECT packet_id, digest FROM qos2_receipt WHERE dataset_id = $1', [datasetId]);
+    return new Map(rows.map((r) => [r.packet_id, r.digest]));
   }
 
   async clearQos2Receipts(datasetId: string, pullId: string): Promise<void> {
@@ -408,7 +409,12 @@ async function applyCommit(db: pg.PoolClient, c: SliceCommit): Promise<void> {
     await db.query('DELETE FROM qos2_receipt WHERE dataset_id = $1 AND packet_id = ANY($2::int[])', [c.datasetId, c.qos2Receipts.remove]);
   }
   if (c.qos2Receipts.add.length) {
-    await db.query('INSERT INTO qos2_receipt (dataset_id, packet_id) SELECT $1, unnest($2::int[]) ON CONFLICT DO NOTHING', [c.datasetId, c.qos2Receipts.add]);
+    // A receipt under the same id is a stale one (a broker that lost its state reused the id): replaced.
+    await db.query(
+      `INSERT INTO qos2_receipt (dataset_id, packet_id, digest) SELECT $1, * FROM unnest($2::int[], $3::text[])
+       ON CONFLICT (dataset_id, packet_id) DO UPDATE SET digest = EXCLUDED.digest`,
+      [c.datasetId, c.qos2Receipts.add.map((r) => r.id), c.qos2Receipts.add.map((r) => r.digest)],
+    );
   }
   for (const q of c.quarantine) {
     await db.query(

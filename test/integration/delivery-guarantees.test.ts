@@ -109,7 +109,7 @@ describe('[DELIVERY] nothing is lost or duplicated across crashes', () => {
     const next = await runPollingIngest({ store: store.ingest, dataset: defaultWorkspaceKey('crash.qos2'), options: { idleTimeoutMs: 300 } });
     expect(next).toMatchObject({ rowsCommitted: 5, duplicates: 0 });
     expect(await values('crash.qos2')).toEqual([...Array.from({ length: 25 }, (_, i) => i), 100, 101, 102, 103, 104]);
-    expect(await store.ingest.loadQos2Receipts((await store.datasets.find(defaultWorkspaceKey('crash.qos2')))!.id)).toEqual(new Set());
+    expect(await store.ingest.loadQos2Receipts((await store.datasets.find(defaultWorkspaceKey('crash.qos2')))!.id)).toEqual(new Map());
     expect((await verifyDataset(store, defaultWorkspaceKey('crash.qos2'))).problems).toEqual([]);
   });
 });

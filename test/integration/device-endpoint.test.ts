@@ -7,7 +7,7 @@ import { FailedAuthLimiter } from '../../lib/device-endpoint/failed-auth-limiter
 import { pushOverHttp, type HttpPush } from '../../lib/devices/push-over-http';
 import { mqttManifest, pushManifest } from '../support/manifests';
 import { createTestStore } from '../support/test-store';
-import { ACME, connectDevice, gatedStore, startTestEndpoint, testCredential } from '../support/device-endpoint';
+import { ACME, connectDevice, gatedStore, rawDevice, startTestEndpoint, testCredential } from '../support/device-endpoint';
 import { until } from '../support/until';
 
 let store: Store;
@@ -113,6 +113,44 @@ describe('[DEVICES] the publish-only endpoint stores before it acknowledges', ()
       c.end(true);
       await ep.close();
     }
+  });
+
+  it('stores a new QoS 2 message under a packet id a rebooted device reused, and still not a redelivery of it', async () => {
+    const ep = await endpoint();
+    const { credential: cred, secret } = await credential('default', 'rebooted');
+    const connectPacket = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: false, clientId: 'rebooted-device', keepalive: 0, username: cred.username, password: Buffer.from(secret) } as const;
+    const publishPacket = (v: number, dup = false) => ({ cmd: 'publish', topic: 'sensors/reboot', payload: Buffer.from(line(v)), qos: 2, messageId: 1, retain: false, dup }) as const;
+    let c = await rawDevice(ep.port);
+    try {
+      c.send(connectPacket);
+      await c.next('connack');
+      c.send(publishPacket(4));
+      await c.next('pubrec');
+      // The device reboots before its PUBREL and forgets the exchange, but keeps its persistent session.
+      c.end();
+      c = await rawDevice(ep.port);
+      c.send(connectPacket);
+      expect(await c.next('connack')).toMatchObject({ sessionPresent: true });
+      // Its ids start again at 1: a new message under the receipted id (it was acknowledged and dropped before).
+      c.send(publishPacket(5));
+      await c.next('pubrec');
+      // That message again is a redelivery, stored once.
+      c.send(publishPacket(5, true));
+      await c.next('pubrec');
+      c.send({ cmd: 'pubrel', messageId: 1 });
+      await c.next('pubcomp');
+      expect((await inbox('sensors/reboot')).map((r) => Buffer.from(r.payload).toString())).toEqual([line(4), line(5)]);
+      expect(await store.prisma.deviceQos2Receipt.count({ where: { credentialId: cred.id } })).toBe(0);
+    } finally {
+      c.end();
+      await ep.close();
+    }
+  });
+
+  it("keeps the later of two receipts a group commit takes under one session's packet id (one statement cannot upsert a row twice)", async () => {
+    const receipt = (digest: string) => ({ credentialId: 'c-twice', clientId: 'k', packetId: 3, digest });
+    await store.devices.appendInbox({ messages: [], receipts: [receipt('first'), receipt('second')], releases: [] });
+    expect(await store.devices.loadQos2Receipts('c-twice', 'k')).toEqual(new Map([[3, 'second']]));
   });
 });
 

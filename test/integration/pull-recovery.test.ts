@@ -9,6 +9,7 @@ import { mqttManifest } from '../support/manifests';
 import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { TEST_IDLE_MS } from '../support/pull-timing';
 import { startForgetfulProxy, startPacketProxy } from '../support/packet-proxy';
+import { qos2MessageDigest } from '../../lib/mqtt/qos2-receipts';
 
 const env = useBrokerAndStore();
 
@@ -157,9 +158,23 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
     await wipe.endAsync();
 
     await pull('lostsession'); // a new session, subscribed afresh
-    expect(await env.store.ingest.loadQos2Receipts(ds.id)).toEqual(new Set());
+    expect(await env.store.ingest.loadQos2Receipts(ds.id)).toEqual(new Map());
     await publish('lostsession/x', [reading(1), reading(2), reading(3)], 2);
     expect(await pull('lostsession')).toMatchObject({ rowsCommitted: 3, duplicates: 0 });
+  });
+
+  it('a new message under a receipted packet id is ingested, the receipt\'s own message is not (a broker that lost its QoS 2 state but resumed the session)', async () => {
+    await add('reusedids', 'reusedids/#', 'ExactlyOnce', '        kind: Append');
+    await pull('reusedids'); // subscribes: the broker holds the session from here on
+    const ds = (await env.store.datasets.find(defaultWorkspaceKey('reusedids')))!;
+    // Receipts of an exchange the broker no longer knows of, for reading 1, under every id it may
+    // number the next messages with: it numbers them afresh, as a restarted broker does.
+    const digest = qos2MessageDigest({ topic: 'reusedids/x', payload: Buffer.from(reading(1)) });
+    await env.store.prisma.qos2Receipt.createMany({ data: Array.from({ length: 100 }, (_, i) => ({ datasetId: ds.id, packetId: i + 1, digest })) });
+    await publish('reusedids/x', [reading(1), reading(2), reading(3)], 2);
+    // Reading 1 under a receipt for it cannot be told from its redelivery; the others are new (all three were dropped before).
+    expect(await pull('reusedids')).toMatchObject({ messagesReceived: 3, rowsCommitted: 2, duplicates: 1 });
+    expect((await committedRows(env.store, 'reusedids')).map((r) => Number(r.value))).toEqual([2, 3]);
   });
 
   it('a pull that lost its lease cannot commit', async () => {
@@ -177,12 +192,12 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
         blocks: [],
         nextOffset: ds.nextOffset,
         watermark: null,
-        qos2Receipts: { add: [7], remove: [] },
+        qos2Receipts: { add: [{ id: 7, digest: 'a digest' }], remove: [] },
         quarantine: [],
         pull: { id: 'first', add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
       }),
     ).rejects.toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
-    expect(await env.store.ingest.loadQos2Receipts(ds.id)).toEqual(new Set());
+    expect(await env.store.ingest.loadQos2Receipts(ds.id)).toEqual(new Map());
     await first.release();
     await second.release();
   });

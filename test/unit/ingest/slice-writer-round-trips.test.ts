@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { benchFields, benchPayload, BENCH_FIELDS } from '../../../bench/support';
 import { mqttSourceConfig } from '../../../lib/ingest/mqtt-source-config';
 import type { DatasetHead, IngestStore, SliceCommit } from '../../../lib/ingest/ports';
+import { qos2MessageDigest } from '../../../lib/mqtt/qos2-receipts';
 import { ReadAheadPacker, readAheadPlan, ReadAheadResults } from '../../../lib/ingest/read/read-ahead';
 import { batchesOf, configureSchema, SliceWriter, stateSignature } from '../../../lib/ingest/slice-writer';
 import { parseManifest } from '../../../lib/odf/parse-manifest';
@@ -98,9 +99,33 @@ describe('SliceWriter QoS 2 receipts', () => {
     const writer = new SliceWriter({ store: recordingStore([]), clock: { now: () => new Date() }, head: head(stateSignature(schema.strategy)), source, schema, pullId: 'p', maxPayloadBytes: 1 << 20 });
     const [m] = messages(0, 1);
     const reused = await writer.prepare([{ ...m, qos: 2, messageId: 9 }] as never, [9], false);
-    expect(reused.commit.qos2Receipts).toEqual({ add: [9], remove: [] });
+    expect(reused.commit.qos2Receipts).toEqual({ add: [{ id: 9, digest: qos2MessageDigest(m) }], remove: [] });
     await writer.commit(reused);
     expect(writer.receipts.has(9)).toBe(true);
+  });
+
+  // A broker that lost its state but resumed the session (a restart) numbers its messages afresh.
+  it('take a different message under a receipted id for a new one, and the same message for a redelivery', async () => {
+    const schema = configureSchema(source.readSchema!, source, head(null));
+    const writer = new SliceWriter({ store: recordingStore([]), clock: { now: () => new Date() }, head: head(stateSignature(schema.strategy)), source, schema, pullId: 'p', maxPayloadBytes: 1 << 20 });
+    const [first, second] = messages(0, 2).map((m) => ({ ...m, qos: 2 as const, messageId: 9 }));
+    await writer.commit(await writer.prepare([first] as never, [], false));
+    // The same message again (no DUP: aedes resends without it) is a redelivery; another is new, and its receipt replaces the stale one.
+    const next = await writer.prepare([first, second, second] as never, [], false);
+    expect(next.commit.pull.add).toMatchObject({ duplicates: 2 });
+    expect(next.commit.stage?.rows).toHaveLength(1);
+    expect(next.commit.qos2Receipts).toEqual({ add: [{ id: 9, digest: qos2MessageDigest(second) }], remove: [] });
+    expect(writer.receipts.get(9)).toBe(qos2MessageDigest(second));
+  });
+
+  it('take any message under a receipt stored before digests were kept for its redelivery, as before', async () => {
+    const schema = configureSchema(source.readSchema!, source, head(null));
+    const writer = new SliceWriter({ store: recordingStore([]), clock: { now: () => new Date() }, head: head(stateSignature(schema.strategy)), source, schema, pullId: 'p', maxPayloadBytes: 1 << 20 });
+    writer.receipts = new Map([[9, null]]);
+    const [m] = messages(0, 1);
+    const next = await writer.prepare([{ ...m, qos: 2, messageId: 9 }] as never, [], false);
+    expect(next.commit.pull.add).toMatchObject({ duplicates: 1 });
+    expect(next.commit.qos2Receipts.add).toEqual([]);
   });
 });
 
