@@ -13,7 +13,8 @@
  * 3. Bytes per committed row: 200,000 rows committed with an Append and with a Ledger merge, over
  *    every table, index and TOAST after VACUUM.
  * Env: BENCH_MESSAGES, BENCH_HISTORY_ROWS, BENCH_STORAGE_ROWS, BENCH_CPU_PROF (a directory for the pull's CPU profile),
- * BENCH_PULL_ARGS (more arguments for the timed `sluice pull`, e.g. `--record-cap 100000`),
+ * BENCH_PULL_ARGS (more arguments for the timed `sluice pull`, e.g. `--record-cap 100000`), BENCH_NODE_FLAGS (Node/V8
+ * flags for it, e.g. `--trace-deopt` or `--single-threaded` to see where its CPU goes),
  * BENCH_SECTIONS (comma-separated subset of storage,throughput,history; default all).
  */
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { addDataset } from '../lib/datasets/add-dataset';
 import { runPollingIngest } from '../lib/ingest/run-polling-ingest';
+import { mqttSourceConfig, type MqttSourceConfig } from '../lib/ingest/mqtt-source-config';
+import { readMessage } from '../lib/ingest/read/read-message';
+import { parseManifest } from '../lib/odf/parse-manifest';
 import type { MqttSession, ReceivedMessage } from '../lib/ingest/fetch/mqtt-session';
 import { openThreadedMqttSession, prepareSessionThread } from '../lib/ingest/fetch/threaded-mqtt-session';
 import { openStore, type Store } from '../lib/store/open-store';
@@ -124,6 +128,11 @@ async function throughput(store: Store, databaseUrl: string, port: number) {
     const brokerMs = Math.min(mosquittoMs, ceilingBrokerMs ?? mosquittoMs);
     const budgetUs = (cores * 1e6) / (0.6 * ceiling) - ((brokerMs + postgresMs) * 1000) / N;
     console.log(`CPU the pull may spend for 0.6:   ${budgetUs.toFixed(1)} µs a message (${cores} cores at 0.6 × the ceiling, less Mosquitto's (the lower figure in all) and Postgres's µs a message above); it spends ${(pullMs * 1000 / N).toFixed(1)}`);
+    // What of that budget any pull over this transport has for its own work: the transport's
+    // receiving and acknowledging come first, and reading a payload is the least of the rest.
+    const transportUs = (transportCpuMs * 1000) / N;
+    const source = mqttSourceConfig(parseManifest(manifest), () => undefined);
+    console.log(`  less the transport alone:       ${(budgetUs - transportUs).toFixed(1)} µs a message for reading, merging, encoding, hashing and committing (the transport ${transportUs.toFixed(1)} µs, above); reading alone (readMessage, here) takes ${readingUs(source).toFixed(2)}`);
   }
   console.log(`Postgres transactions:            ${fmt(((pull.transactions - empty.transactions) * 100_000) / N)} per 100,000 messages (${fmt(pull.transactions)} in the pull, ${fmt(empty.transactions)} in an empty one; single statements included)`);
   console.log(`Postgres write-ahead log:         ${fmt((pull.walBytes - empty.walBytes) / N)} bytes a message (${fmt(pull.walBytes / 1024)} KiB in the pull, ${fmt(empty.walBytes / 1024)} KiB in an empty one)`);
@@ -141,7 +150,8 @@ function measuredPull(databaseUrl: string, dataset: string, cpuProfDir?: string)
   // BENCH_CPU_PROF=<dir>: the pull writes a V8 CPU profile there (node --cpu-prof).
   const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
   const before = databaseCounters(databaseUrl);
-  const cli = spawnSync(process.execPath, ['--import', cpuProbe, ...prof, path.join(ROOT, 'bin/sluice.mjs'), 'pull', dataset, ...(process.env.BENCH_PULL_ARGS ?? '').split(' ').filter(Boolean)], {
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const cli = spawnSync(process.execPath, [...flags, '--import', cpuProbe, ...prof, path.join(ROOT, 'bin/sluice.mjs'), 'pull', dataset, ...(process.env.BENCH_PULL_ARGS ?? '').split(' ').filter(Boolean)], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl },
     encoding: 'utf8',
@@ -151,6 +161,18 @@ function measuredPull(databaseUrl: string, dataset: string, cpuProfDir?: string)
   rmSync(cpuFile);
   const after = databaseCounters(databaseUrl);
   return { stdout: cli.stdout.trim(), cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000, transactions: after.transactions - before.transactions, walBytes: after.walBytes - before.walBytes };
+}
+
+/** readMessage's CPU a bench message, in this process: best of 3 passes over 20,000 of them. */
+function readingUs(source: MqttSourceConfig): number {
+  const messages = Array.from({ length: 20_000 }, (_, i) => ({ topic: 'bench/throughput/a', payload: Buffer.from(benchPayload(i)) }));
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const t = performance.now();
+    for (const m of messages) readMessage(source.read, source.readSchema!, m, { maxPayloadBytes: 1 << 20 });
+    best = Math.min(best, ((performance.now() - t) * 1000) / messages.length);
+  }
+  return best;
 }
 
 /**
