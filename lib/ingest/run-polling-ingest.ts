@@ -198,7 +198,17 @@ class PullRun {
    */
   private inFlight: Promise<void> | undefined;
 
+  /**
+   * From `a`, read per message: `a` is built by spreading what a pull starts from, and its shape
+   * differs between a run's first pull and the next ones (a handed-over session), so reading
+   * through it made the per-message code deoptimise and recompile with each new shape.
+   */
+  private readonly options: PullOptions;
+  private readonly keepSession: boolean;
+
   constructor(private readonly a: PullRunArgs) {
+    this.options = a.options;
+    this.keepSession = a.keepSession === true;
     this.writer = a.writer ?? new SliceWriter({ store: a.store, clock: a.clock, head: a.head, source: a.source, schema: a.schema, pullId: a.pullId, maxPayloadBytes: a.options.maxPayloadBytes });
     this.singleBatch = this.writer.singleBatch;
   }
@@ -275,7 +285,7 @@ class PullRun {
       // A Snapshot pull's records are the whole state only with the retained messages its new
       // subscription brings: a handed-over session would make the next pull's snapshot just what
       // came after this slice, and every other key would be retracted. Its next pull connects anew.
-      this.handingOver = more && !pending && this.a.keepSession === true && !this.failure && !this.singleBatch;
+      this.handingOver = more && !pending && this.keepSession && !this.failure && !this.singleBatch;
       if (this.handingOver) this.relay.detach();
       return {
         pullId: this.a.pullId,
@@ -324,7 +334,7 @@ class PullRun {
    * a broker that resends at once would have sent what the previous pull left unacknowledged.
    */
   private pendingAtBroker(): PendingAtBroker | undefined {
-    const wait = this.a.options.redeliveryWaitMs;
+    const wait = this.options.redeliveryWaitMs;
     if (this.a.interruptedPull && this.redelivered === 0) return withheldAfterInterruption(wait);
     const nothing = this.writer.counters.messagesReceived === 0 && this.notTaken.length === 0;
     if (this.a.previousCapped && !this.a.handOver && nothing) return withheldAfterCap(wait);
@@ -364,13 +374,13 @@ class PullRun {
    * stops, and what was not taken stays with the broker.
    */
   private stopTaking(): void {
-    const o = this.a.options;
-    if (this.a.keepSession !== true || this.notTaken.length >= o.recordCap || this.notTakenBytes >= o.byteCap) this.session?.stopReceiving();
+    const o = this.options;
+    if (!this.keepSession || this.notTaken.length >= o.recordCap || this.notTakenBytes >= o.byteCap) this.session?.stopReceiving();
   }
 
   /** At the record cap or the byte cap: the pull takes no more messages. */
   private get full(): boolean {
-    return this.accepted >= this.a.options.recordCap || this.acceptedBytes >= this.a.options.byteCap;
+    return this.accepted >= this.options.recordCap || this.acceptedBytes >= this.options.byteCap;
   }
 
   private leave(m: ReceivedMessage): void {
@@ -393,7 +403,7 @@ class PullRun {
    * whether it stopped at the cap or the time limit rather than on an idle broker.
    */
   private async receiveLoop(): Promise<boolean> {
-    const o = this.a.options;
+    const o = this.options;
     for (;;) {
       if (this.failure) throw this.failure;
       await ensureLeaseHeld(this.a.lease);
@@ -450,7 +460,7 @@ class PullRun {
    * from such a broker (RabbitMQ), never on one without a window.
    */
   private idleTimeout(): number {
-    const o = this.a.options;
+    const o = this.options;
     return this.window.awaitingAnswer ? o.idleTimeoutMs * WINDOW_ANSWER_PATIENCE : o.idleTimeoutMs;
   }
 
@@ -465,7 +475,7 @@ class PullRun {
    * a backlog's last batch, which the slice then reads back. A Snapshot merge needs all of a pull at once.
    */
   private quietLimit(): number {
-    const o = this.a.options;
+    const o = this.options;
     if (this.singleBatch) return o.idleTimeoutMs;
     // QoS 0 messages are never acknowledged: without a QoS 1/2 message or a PUBREL outstanding no
     // broker waits on this pull (staging them wrote their rows twice).
@@ -502,7 +512,7 @@ class PullRun {
    * PUBCOMPs go before we disconnect. Ones that do not arrive in time are handled next pull.
    */
   private async settleQos2(): Promise<void> {
-    const deadline = Date.now() + Math.min(500, this.a.options.idleTimeoutMs);
+    const deadline = Date.now() + Math.min(500, this.options.idleTimeoutMs);
     while (this.writer.receipts.size > 0 && Date.now() < deadline && !this.failure) {
       if (this.pubrels.size) {
         await this.commitBatch([], this.pubrels.take(), false);

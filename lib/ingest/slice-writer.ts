@@ -227,11 +227,37 @@ export class SliceWriter {
   }
 
   private async prepareBatch(messages: ReceivedMessage[], pubrels: number[], publish: boolean): Promise<PreparedCommit> {
-    const { source } = this.a;
     const schema = await this.schemaFor(messages);
     // One system time a slice (Kamu's ingest time), taken when its first rows are prepared: rows
     // without an event time get the slice's, whether their batch was staged, held or published.
     const systemTime = (this.staged.length && this.sliceSystemTime) || this.a.clock.now();
+    const read = this.readBatch(messages, schema);
+    const { rows, add } = read;
+    // Each row's merge key, computed once for the lookup, the merge and the state changes.
+    const keys = schema?.strategy.primaryKey.length ? new BatchKeys(schema.strategy.primaryKey) : undefined;
+    // A Ledger's key positions too: its keys are looked up, then its new ones recorded as its group.
+    const positions = schema?.strategy.kind === 'Ledger' ? new KeyPositions(seenKeyOrder(schema.strategy)) : undefined;
+    if (keys && this.a.repeatedKeysAreRedeliveries && schema!.strategy.kind === 'Ledger') {
+      const kept = firstRowPerKey(keys, rows);
+      add.duplicates += rows.length - kept.length;
+      rows.splice(0, rows.length, ...kept);
+    }
+    // Without a schema (nothing readable to infer one from yet) only quarantine records are written.
+    const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema, keys, positions), rows, keys), schema.layout, systemTime) : [];
+    // A Ledger drops each row whose key it has seen: a redelivery or a repeated reading, a duplicate.
+    if (schema?.strategy.kind === 'Ledger') add.duplicates += rows.length - merged.length;
+    return this.record(messages, pubrels, publish, { ...read, schema, systemTime, merged, keys, positions });
+  }
+
+  /**
+   * Reads a batch's messages (from what the session thread read ahead when it can), in order: its
+   * rows, quarantine records and new QoS 2 receipts, and its counters but for merging and slicing.
+   * Apart from prepareBatch's merge, which awaits the key state: this loop, run for every message,
+   * is compiled and optimised on its own (inside it, each change of prepareBatch's type feedback
+   * recompiled all of it, at 30–100 ms a time).
+   */
+  private readBatch(messages: ReceivedMessage[], schema: ConfiguredSchema | undefined): BatchRead {
+    const { source } = this.a;
     const add: PullCounters = { messagesReceived: messages.length, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 };
     /** Receipts this batch takes, by id: a broker that lost its state may reuse an id within the batch too. */
     const newReceipts = new Map<number, string>();
@@ -271,23 +297,19 @@ export class SliceWriter {
         quarantine.push({ topic: m.topic, qos: m.qos, retained: m.retain, payload: m.payload, reason: result.reason, receivedAt: m.receivedAt });
       }
     }
+    return { rows, add, quarantine, newReceipts };
+  }
 
+  /**
+   * A read and merged batch into its commit: the key-state changes (and their overlay), staged rows
+   * or, with `publish`, the slice of every staged row and its blocks; `head` advances to what this
+   * commit will make it.
+   */
+  private record(messages: ReceivedMessage[], pubrels: number[], publish: boolean, b: MergedBatch): PreparedCommit {
+    const { schema, systemTime, merged, keys, positions, add, quarantine, newReceipts } = b;
     // A PUBREL releases the receipt of a message before it; one repeated by the broker after the
     // id was released and reused by a message of this batch must not take the new receipt along.
     const released = newReceipts.size ? pubrels.filter((id) => !newReceipts.has(id)) : pubrels;
-    // Each row's merge key, computed once for the lookup, the merge and the state changes.
-    const keys = schema?.strategy.primaryKey.length ? new BatchKeys(schema.strategy.primaryKey) : undefined;
-    // A Ledger's key positions too: its keys are looked up, then its new ones recorded as its group.
-    const positions = schema?.strategy.kind === 'Ledger' ? new KeyPositions(seenKeyOrder(schema.strategy)) : undefined;
-    if (keys && this.a.repeatedKeysAreRedeliveries && schema!.strategy.kind === 'Ledger') {
-      const kept = firstRowPerKey(keys, rows);
-      add.duplicates += rows.length - kept.length;
-      rows.splice(0, rows.length, ...kept);
-    }
-    // Without a schema (nothing readable to infer one from yet) only quarantine records are written.
-    const merged = schema && rows.length ? fillEventTimes(schema.strategy.merge(await this.priorState(rows, schema, keys, positions), rows, keys), schema.layout, systemTime) : [];
-    // A Ledger drops each row whose key it has seen: a redelivery or a repeated reading, a duplicate.
-    if (schema?.strategy.kind === 'Ledger') add.duplicates += rows.length - merged.length;
     // The key state moves with every batch, staged or published: the next batch's merge sees these rows.
     const changes = merged.length && keys ? stateChanges(schema!.strategy, merged, keys) : undefined;
     // The batch's first row's place in the coming slice, after every staged and held row.
@@ -510,6 +532,23 @@ export class SliceWriter {
 }
 
 const DELETED = Symbol('deleted');
+
+/** A batch's messages as read (SliceWriter.readBatch). */
+interface BatchRead {
+  rows: Row[];
+  add: PullCounters;
+  quarantine: QuarantineRecord[];
+  newReceipts: Map<number, string>;
+}
+
+/** A read batch once merged, with what its commit is made from. */
+interface MergedBatch extends BatchRead {
+  schema: ConfiguredSchema | undefined;
+  systemTime: Date;
+  merged: Row[];
+  keys: BatchKeys | undefined;
+  positions: KeyPositions | undefined;
+}
 
 /**
  * Which merge keys, and which form, a key state was built for; a different signature means it must
