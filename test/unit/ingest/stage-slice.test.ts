@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_VOCAB } from '../../../lib/odf/vocab';
 import { layoutFromReadSchema, dataSchemaOf } from '../../../lib/ingest/slice-layout';
 import { stageSlice } from '../../../lib/ingest/stage-slice';
-import { encodeSliceLine, hashSlice, SliceBytes } from '../../../lib/ingest/slice-encoding';
+import { encodeSliceLine, hashSlice, SliceBytes, type SliceRow } from '../../../lib/ingest/slice-encoding';
 import { sha3Multihash } from '../../../lib/chain/hash';
 
 const layout = layoutFromReadSchema(
@@ -80,6 +80,51 @@ describe('stageSlice', () => {
 
   it('rejects an event-time column that is not a Timestamp or Date', () => {
     expect(() => layoutFromReadSchema({ fields: [{ name: 'event_time', type: { kind: 'String' } }] }, DEFAULT_VOCAB)).toThrow(/must be a Timestamp or Date/);
+  });
+
+  // The reference is the canonical form's definition: each line JSON.stringify's text of the row's
+  // cells in column order, 64-bit integers exact, timestamps as toISOString writes them.
+  const wide = layoutFromReadSchema(
+    {
+      fields: [
+        { name: 'event_time', type: { kind: 'Timestamp', unit: 'Millisecond' } },
+        { name: 's', type: { kind: 'Option', inner: { kind: 'String' } } },
+        { name: 'f', type: { kind: 'Option', inner: { kind: 'Float64' } } },
+        { name: 't', type: { kind: 'Option', inner: { kind: 'Timestamp', unit: 'Millisecond' } } },
+        { name: 'i', type: { kind: 'Option', inner: { kind: 'Int64' } } },
+        { name: 'x', type: { kind: 'Option', inner: { kind: 'String' } } },
+      ],
+    },
+    DEFAULT_VOCAB,
+  );
+  const cellText = (cell: unknown, timestamp: boolean): string => {
+    if (cell === null) return 'null';
+    if (typeof cell === 'bigint') return cell.toString();
+    if (typeof cell === 'number' && timestamp) return JSON.stringify(new Date(cell).toISOString());
+    return JSON.stringify(cell) ?? 'null';
+  };
+  const reference = (r: SliceRow, eventDateOnly = false) => {
+    const iso = r.eventTime.toISOString();
+    const event = JSON.stringify(eventDateOnly ? iso.slice(0, 10) : iso);
+    const cells = ['s', 'f', 't', 'i', 'x'].map((k) => `,${JSON.stringify(k)}:${cellText(r.data[k] ?? null, k === 't')}`).join('');
+    return `{"offset":${r.offset},"op":${r.op},"system_time":${JSON.stringify(r.systemTime.toISOString())},"event_time":${event}${cells}}\n`;
+  };
+  const strings = ['', 'device-00042', 'x'.repeat(64), 'y'.repeat(65), 'x"y', 'a\\b', 'a\u001fb', 'del\u007f', '\udc00x', 'a\ud83d', '😀', 'é\u2028', '\u0000'];
+  const numbers = [0, -0, 7, -7, 1.5, -2e-7, 1e21, 123456789, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, -Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity];
+  const times = [0, -1, 1, 999, 86_399_999, 1.5, -62_198_755_200_000, 253_402_300_800_000, 8.64e15, -8.64e15, Date.UTC(2026, 2, 1, 23, 59, 59, 999)];
+  const ints = [0n, -1n, 9007199254740993n, -(2n ** 63n), 2n ** 63n - 1n, 2n ** 70n];
+  const rows: SliceRow[] = Array.from({ length: 200 }, (_, k) => ({
+    offset: [0n, 1n, 9007199254740991n, 9007199254740993n, 2n ** 63n - 1n][k % 5],
+    op: k % 3,
+    systemTime: k < 100 ? sys : new Date(times[k % times.length] === 1.5 ? 0 : Math.trunc(times[k % times.length])),
+    eventTime: new Date(Math.trunc(times[(k + 3) % times.length])),
+    data: { s: strings[k % strings.length], f: numbers[k % numbers.length], t: k % 7 === 0 ? null : times[k % times.length], i: ints[k % ints.length], x: k % 2 ? true : { a: [1, 'b'] } },
+  }));
+
+  it('writes every line as its definition by JSON.stringify gives it: strings of any kind, numbers, 64-bit integers, timestamps of any year', () => {
+    for (const r of rows) expect(encodeSliceLine(r, wide)).toBe(reference(r));
+    const dated = layoutFromReadSchema({ fields: [{ name: 'event_time', type: { kind: 'Date' } }, ...wide.dataFields] }, DEFAULT_VOCAB);
+    for (const r of rows) expect(encodeSliceLine(r, dated)).toBe(reference(r, true));
   });
 
   it('hashes the UTF-8 bytes of the lines joined, counts them as its size and hands them over', () => {
