@@ -60,6 +60,9 @@ export const REASON = {
   connectionRateExceeded: 0x9f,
 } as const;
 
+/** The last DeviceSession.serial given. */
+let connectionSerial = 0;
+
 /** Answers queued for a device that does not read them, past which its connection is closed. */
 const MAX_UNSENT_BYTES = 1024 * 1024;
 
@@ -129,6 +132,8 @@ export class DeviceSession {
   /** When the last packet came (Date.now()). */
   private lastPacketAt = 0;
   private closed = false;
+  /** This connection among the process's (from 1): which one took a receipt. */
+  private readonly serial = ++connectionSerial;
   private releaseRegistration: ((keep: boolean) => void) | undefined;
   /** Counted among its address's unauthenticated connections. */
   private unauthenticated: boolean;
@@ -303,7 +308,7 @@ export class DeviceSession {
       await this.ctx.store.clearQos2Receipts(device.credentialId, this.clientId);
       state.loaded = true;
     } else if (!state.loaded) {
-      for (const [id, digest] of await this.ctx.store.loadQos2Receipts(device.credentialId, this.clientId)) state.receipts.set(id, { committed: Promise.resolve(), digest });
+      for (const [id, digest] of await this.ctx.store.loadQos2Receipts(device.credentialId, this.clientId)) state.receipts.set(id, { committed: Promise.resolve(), digest, connection: 0 });
       state.loaded = true;
     }
     if (state.receipts.size === 0 && (await this.ctx.store.countQos2Sessions(device.credentialId, this.clientId)) >= this.ctx.limits.qos2SessionsPerCredential) {
@@ -344,7 +349,15 @@ export class DeviceSession {
       // A redelivery of a message already stored: acknowledged again once its commit is done.
       return this.acknowledge(receipt.committed, { cmd: 'pubrec', messageId: id });
     }
-    // Another message under a receipted id (a device that lost its state reused it) is stored, and its receipt replaces the stale one.
+    if (receipt && receipt.connection === this.serial) {
+      // An id is not reused before its PUBCOMP (MQTT-2.2.1-3): from this connection, another
+      // message under one it holds is a protocol error, not a sender that lost its state. (Taken
+      // for a new message, a stream of them made every group commit rewrite one receipt row.)
+      this.refuse(`QoS 2 packet id ${id} reused before its release`);
+      return this.close(REASON.protocolError);
+    }
+    // Another message under an id an earlier connection left unreleased (a device that lost its
+    // state reused it) is stored, and its receipt replaces the stale one.
     if (p.qos === 2 && !receipt && this.receipts.size >= this.ctx.limits.maxInflight) {
       // Unreleased QoS 2 messages are in flight until their PUBCOMP (MQTT 5 §4.9): past the receive
       // maximum the CONNACK announced, each would be one more receipt stored for the session.
@@ -361,6 +374,9 @@ export class DeviceSession {
    * refuses it (`refusal`). `digest`: a QoS 2 message's, for its receipt.
    */
   private store(p: IPublishPacket, refusal: string[] | string, digest: string | undefined): void | Promise<void> {
+    // Taken over or closed while its push datasets were looked up: the session's next connection
+    // has looked at its receipts already, and the device sends the message again.
+    if (this.closed) return;
     const identity = this.identity!;
     const qos = p.qos;
     const id = p.messageId;
@@ -393,9 +409,25 @@ export class DeviceSession {
       }
       return;
     }
-    if (qos === 2) this.receipts.set(id!, { committed, digest: digest! });
+    if (qos === 2) this.takeReceipt(id!, { committed, digest: digest!, connection: this.serial });
     if (this.inflight >= this.ctx.limits.maxInflight) this.pause();
     this.acknowledge(committed, { cmd: qos === 1 ? 'puback' : 'pubrec', messageId: id }, true);
+  }
+
+  /**
+   * Records a receipt until its commit fails: a failed commit stored nothing, so the receipt goes
+   * (or the one it replaced comes back), and the message's resend is stored, not answered from a
+   * commit that never landed (which closed every later connection of the session, for good).
+   */
+  private takeReceipt(id: number, receipt: SessionReceipt): void {
+    const receipts = this.receipts;
+    const replaced = receipts.get(id);
+    receipts.set(id, receipt);
+    receipt.committed.catch(() => {
+      if (receipts.get(id) !== receipt) return;
+      if (replaced) receipts.set(id, replaced);
+      else receipts.delete(id);
+    });
   }
 
   /** A message left the connection's in-flight count (committed; for QoS 1 and 2, acknowledged). */

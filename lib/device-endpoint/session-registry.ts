@@ -16,6 +16,8 @@ export interface SessionReceipt {
   committed: Promise<void>;
   /** Null for a receipt stored before digests were kept: any message under its id is its redelivery. */
   digest: string | null;
+  /** DeviceSession.serial of the connection that took it; 0 when loaded from the store. */
+  connection: number;
 }
 
 /**

@@ -16,9 +16,11 @@ import { createHash } from 'node:crypto';
  */
 export type Qos2Receipts = Map<number, string | null>;
 
-/** The digest a receipt keeps of its message: SHA-256 of the topic and the payload (MQTT topics hold no U+0000). */
+/** The digest a receipt keeps of its message: SHA-256 of the topic's UTF-8 length (4 bytes), the topic and the payload. */
 export function qos2MessageDigest(m: { topic: string; payload: Uint8Array | string }): string {
-  return createHash('sha256').update(m.topic).update('\0').update(m.payload).digest('base64url');
+  const length = Buffer.allocUnsafe(4);
+  length.writeUInt32BE(Buffer.byteLength(m.topic, 'utf8'));
+  return createHash('sha256').update(length).update(m.topic, 'utf8').update(m.payload).digest('base64url');
 }
 
 /** Whether a PUBLISH whose id holds a receipt with `receiptDigest` is that receipt's message again. */

@@ -262,6 +262,15 @@ async function writeInboxBatch(db: pg.PoolClient, batch: InboxBatch): Promise<vo
       [rows.payloads, m.map((x) => x.workspaceId), m.map((x) => x.datasetId), m.map((x) => x.credentialId), m.map((x) => x.topic), ...rows.columns, rows.datasets],
     );
   }
+  // Releases first: a release ends a receipt committed before (it waits for that commit), and a
+  // receipt under the same id in this batch is a newer one, which the release must not take along.
+  const d = batch.releases;
+  if (d.length) {
+    await db.query(
+      'DELETE FROM device_qos2_receipt q USING unnest($1::text[], $2::text[], $3::int[]) AS u(c, k, p) WHERE q.credential_id = u.c AND q.client_id = u.k AND q.packet_id = u.p',
+      [d.map((x) => x.credentialId), d.map((x) => x.clientId), d.map((x) => x.packetId)],
+    );
+  }
   // The last receipt under each session's packet id: a statement may not upsert one row twice, and
   // a later one replaces a stale one (a device that lost its state reused the id).
   const r = [...new Map(batch.receipts.map((x) => [JSON.stringify([x.credentialId, x.clientId, x.packetId]), x])).values()];
@@ -270,13 +279,6 @@ async function writeInboxBatch(db: pg.PoolClient, batch: InboxBatch): Promise<vo
       `INSERT INTO device_qos2_receipt (credential_id, client_id, packet_id, digest) SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[])
        ON CONFLICT (credential_id, client_id, packet_id) DO UPDATE SET digest = EXCLUDED.digest`,
       [r.map((x) => x.credentialId), r.map((x) => x.clientId), r.map((x) => x.packetId), r.map((x) => x.digest)],
-    );
-  }
-  const d = batch.releases;
-  if (d.length) {
-    await db.query(
-      'DELETE FROM device_qos2_receipt q USING unnest($1::text[], $2::text[], $3::int[]) AS u(c, k, p) WHERE q.credential_id = u.c AND q.client_id = u.k AND q.packet_id = u.p',
-      [d.map((x) => x.credentialId), d.map((x) => x.clientId), d.map((x) => x.packetId)],
     );
   }
 }

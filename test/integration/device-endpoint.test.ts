@@ -115,8 +115,9 @@ describe('[DEVICES] the publish-only endpoint stores before it acknowledges', ()
     }
   });
 
-  it('stores a new QoS 2 message under a packet id a rebooted device reused, and still not a redelivery of it', async () => {
-    const ep = await endpoint();
+  it('stores a new QoS 2 message under a packet id a rebooted device reused, and still not a redelivery of it, across endpoint restarts', async () => {
+    let ep = await endpoint();
+    const port = ep.port;
     const { credential: cred, secret } = await credential('default', 'rebooted');
     const connectPacket = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: false, clientId: 'rebooted-device', keepalive: 0, username: cred.username, password: Buffer.from(secret) } as const;
     const publishPacket = (v: number, dup = false) => ({ cmd: 'publish', topic: 'sensors/reboot', payload: Buffer.from(line(v)), qos: 2, messageId: 1, retain: false, dup }) as const;
@@ -126,15 +127,24 @@ describe('[DEVICES] the publish-only endpoint stores before it acknowledges', ()
       await c.next('connack');
       c.send(publishPacket(4));
       await c.next('pubrec');
-      // The device reboots before its PUBREL and forgets the exchange, but keeps its persistent session.
+      // The device reboots before its PUBREL and forgets the exchange, but keeps its persistent
+      // session; the endpoint restarts meanwhile (the receipt is loaded from the store).
       c.end();
+      await ep.close();
+      ep = await endpoint({ port });
       c = await rawDevice(ep.port);
       c.send(connectPacket);
       expect(await c.next('connack')).toMatchObject({ sessionPresent: true });
       // Its ids start again at 1: a new message under the receipted id (it was acknowledged and dropped before).
       c.send(publishPacket(5));
       await c.next('pubrec');
-      // That message again is a redelivery, stored once.
+      // That message again, after another restart (its receipt replaced the stored one), is a redelivery, stored once.
+      c.end();
+      await ep.close();
+      ep = await endpoint({ port });
+      c = await rawDevice(ep.port);
+      c.send(connectPacket);
+      await c.next('connack');
       c.send(publishPacket(5, true));
       await c.next('pubrec');
       c.send({ cmd: 'pubrel', messageId: 1 });
@@ -147,10 +157,61 @@ describe('[DEVICES] the publish-only endpoint stores before it acknowledges', ()
     }
   });
 
+  it('stores a QoS 2 message whose first commit failed when the device sends it again (its receipt went with the commit)', async () => {
+    const gated = gatedStore(store);
+    const ep = await endpoint({ store: gated.devices });
+    const { credential: cred, secret } = await credential('default', 'failed-commit');
+    const connectPacket = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: false, clientId: 'failed-commit-device', keepalive: 0, username: cred.username, password: Buffer.from(secret) } as const;
+    const publishPacket = (dup: boolean) => ({ cmd: 'publish', topic: 'sensors/failed', payload: Buffer.from(line(6)), qos: 2, messageId: 1, retain: false, dup }) as const;
+    let c = await rawDevice(ep.port);
+    try {
+      c.send(connectPacket);
+      await c.next('connack');
+      gated.failWith(new Error('the database is away'));
+      c.send(publishPacket(false));
+      await c.closed; // a failed commit closes the connection, acknowledging nothing
+      gated.failWith(undefined);
+      // Before, the receipt of the commit that failed answered the resend, and closed every connection.
+      c = await rawDevice(ep.port);
+      c.send(connectPacket);
+      await c.next('connack');
+      c.send(publishPacket(true));
+      await c.next('pubrec');
+      expect((await inbox('sensors/failed')).map((r) => Buffer.from(r.payload).toString())).toEqual([line(6)]);
+    } finally {
+      c.end();
+      await ep.close();
+    }
+  });
+
+  it('closes a connection that sends another QoS 2 message under a packet id it has not released (MQTT 5: 0x82)', async () => {
+    const ep = await endpoint();
+    const { credential: cred, secret } = await credential('default', 'reuser');
+    const c = await rawDevice(ep.port);
+    try {
+      c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: false, clientId: 'reuser-device', keepalive: 0, username: cred.username, password: Buffer.from(secret) });
+      await c.next('connack');
+      const publish = (v: number) => c.send({ cmd: 'publish', topic: 'sensors/reused', payload: Buffer.from(line(v)), qos: 2, messageId: 1, retain: false, dup: false });
+      publish(7);
+      await c.next('pubrec');
+      publish(8); // before any PUBREL
+      const stored = c.next('pubrec'); // what answered it before
+      stored.catch(() => undefined);
+      expect(await Promise.race([c.next('disconnect'), stored])).toMatchObject({ cmd: 'disconnect', reasonCode: 0x82 });
+      expect((await inbox('sensors/reused')).map((r) => Buffer.from(r.payload).toString())).toEqual([line(7)]);
+    } finally {
+      c.end();
+      await ep.close();
+    }
+  });
+
   it("keeps the later of two receipts a group commit takes under one session's packet id (one statement cannot upsert a row twice)", async () => {
     const receipt = (digest: string) => ({ credentialId: 'c-twice', clientId: 'k', packetId: 3, digest });
     await store.devices.appendInbox({ messages: [], receipts: [receipt('first'), receipt('second')], releases: [] });
     expect(await store.devices.loadQos2Receipts('c-twice', 'k')).toEqual(new Map([[3, 'second']]));
+    // A release in the same group commit ends the committed receipt, not the newer one under its id.
+    await store.devices.appendInbox({ messages: [], receipts: [receipt('third')], releases: [{ credentialId: 'c-twice', clientId: 'k', packetId: 3 }] });
+    expect(await store.devices.loadQos2Receipts('c-twice', 'k')).toEqual(new Map([[3, 'third']]));
   });
 });
 

@@ -177,6 +177,32 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
     expect((await committedRows(env.store, 'reusedids')).map((r) => Number(r.value))).toEqual([2, 3]);
   });
 
+  it("a receipt taken under a receipted packet id replaces the stored one's digest", async () => {
+    await add('replaced', 'replaced/#', 'ExactlyOnce');
+    const ds = (await env.store.ingest.getDatasetHead(defaultWorkspaceKey('replaced')))!;
+    const lease = await env.store.ingest.acquirePullLease(ds.id, 'replacing');
+    const commit = (digest: string) =>
+      env.store.ingest.commit({
+        datasetId: ds.id,
+        datasetNum: ds.num,
+        expectedHeadHash: ds.headHash,
+        systemTime: new Date(),
+        blocks: [],
+        nextOffset: ds.nextOffset,
+        watermark: null,
+        qos2Receipts: { add: [{ id: 7, digest }], remove: [] },
+        quarantine: [],
+        pull: { id: 'replacing', add: { messagesReceived: 1, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
+      });
+    try {
+      await commit('stale');
+      await commit('new');
+      expect(await env.store.ingest.loadQos2Receipts(ds.id)).toEqual(new Map([[7, 'new']]));
+    } finally {
+      await lease.release();
+    }
+  });
+
   it('a pull that lost its lease cannot commit', async () => {
     await add('stolen', 'stolen/#');
     const ds = (await env.store.ingest.getDatasetHead(defaultWorkspaceKey('stolen')))!;
