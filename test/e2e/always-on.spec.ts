@@ -32,6 +32,8 @@ test.describe('[ALWAYS ON]', () => {
 
     await sluice.publish(`${name}/a`, JSON.stringify({ event_time: '2026-12-06T09:00:00Z', device: 'a', value: 41 }));
     await page.getByRole('link', { name: 'Data', exact: true }).click();
+    // Reloading before the tab's navigation landed reloaded the settings page instead (a loaded CI run).
+    await page.waitForURL((url) => url.pathname.endsWith(`/datasets/${name}/data`));
     const table = page.getByTestId('data-table');
     // No Pull button is pressed: the row is there once the stream committed it (within about a second).
     await expect(async () => {

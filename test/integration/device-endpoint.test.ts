@@ -122,29 +122,27 @@ describe('[DEVICES] the publish-only endpoint stores before it acknowledges', ()
     const connectPacket = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: false, clientId: 'rebooted-device', keepalive: 0, username: cred.username, password: Buffer.from(secret) } as const;
     const publishPacket = (v: number, dup = false) => ({ cmd: 'publish', topic: 'sensors/reboot', payload: Buffer.from(line(v)), qos: 2, messageId: 1, retain: false, dup }) as const;
     let c = await rawDevice(ep.port);
+    /** The device goes, the endpoint restarts (the session's receipts are loaded from the store), the device connects again. */
+    const restartAndReconnect = async () => {
+      c.end();
+      await ep.close();
+      ep = await endpoint({ port });
+      c = await rawDevice(ep.port);
+      c.send(connectPacket);
+      return c.next('connack');
+    };
     try {
       c.send(connectPacket);
       await c.next('connack');
       c.send(publishPacket(4));
       await c.next('pubrec');
-      // The device reboots before its PUBREL and forgets the exchange, but keeps its persistent
-      // session; the endpoint restarts meanwhile (the receipt is loaded from the store).
-      c.end();
-      await ep.close();
-      ep = await endpoint({ port });
-      c = await rawDevice(ep.port);
-      c.send(connectPacket);
-      expect(await c.next('connack')).toMatchObject({ sessionPresent: true });
+      // The device reboots before its PUBREL and forgets the exchange, but keeps its persistent session.
+      expect(await restartAndReconnect()).toMatchObject({ sessionPresent: true });
       // Its ids start again at 1: a new message under the receipted id (it was acknowledged and dropped before).
       c.send(publishPacket(5));
       await c.next('pubrec');
       // That message again, after another restart (its receipt replaced the stored one), is a redelivery, stored once.
-      c.end();
-      await ep.close();
-      ep = await endpoint({ port });
-      c = await rawDevice(ep.port);
-      c.send(connectPacket);
-      await c.next('connack');
+      await restartAndReconnect();
       c.send(publishPacket(5, true));
       await c.next('pubrec');
       c.send({ cmd: 'pubrel', messageId: 1 });

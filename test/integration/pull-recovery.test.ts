@@ -10,8 +10,25 @@ import { defaultWorkspaceKey } from '../../lib/datasets/dataset-key';
 import { TEST_IDLE_MS } from '../support/pull-timing';
 import { startForgetfulProxy, startPacketProxy } from '../support/packet-proxy';
 import { qos2MessageDigest } from '../../lib/mqtt/qos2-receipts';
+import type { DatasetHead, SliceCommit } from '../../lib/ingest/ports';
 
 const env = useBrokerAndStore();
+
+/** A commit of pull `pullId` holding only a QoS 2 receipt of packet id 7. */
+function receiptOnly(ds: DatasetHead, pullId: string, digest: string): SliceCommit {
+  return {
+    datasetId: ds.id,
+    datasetNum: ds.num,
+    expectedHeadHash: ds.headHash,
+    systemTime: new Date(),
+    blocks: [],
+    nextOffset: ds.nextOffset,
+    watermark: null,
+    qos2Receipts: { add: [{ id: 7, digest }], remove: [] },
+    quarantine: [],
+    pull: { id: pullId, add: { messagesReceived: 1, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
+  };
+}
 
 const reading = (i: number) => JSON.stringify({ event_time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), device: 'd', value: i });
 
@@ -181,22 +198,9 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
     await add('replaced', 'replaced/#', 'ExactlyOnce');
     const ds = (await env.store.ingest.getDatasetHead(defaultWorkspaceKey('replaced')))!;
     const lease = await env.store.ingest.acquirePullLease(ds.id, 'replacing');
-    const commit = (digest: string) =>
-      env.store.ingest.commit({
-        datasetId: ds.id,
-        datasetNum: ds.num,
-        expectedHeadHash: ds.headHash,
-        systemTime: new Date(),
-        blocks: [],
-        nextOffset: ds.nextOffset,
-        watermark: null,
-        qos2Receipts: { add: [{ id: 7, digest }], remove: [] },
-        quarantine: [],
-        pull: { id: 'replacing', add: { messagesReceived: 1, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
-      });
     try {
-      await commit('stale');
-      await commit('new');
+      await env.store.ingest.commit(receiptOnly(ds, 'replacing', 'stale'));
+      await env.store.ingest.commit(receiptOnly(ds, 'replacing', 'new'));
       expect(await env.store.ingest.loadQos2Receipts(ds.id)).toEqual(new Map([[7, 'new']]));
     } finally {
       await lease.release();
@@ -209,20 +213,7 @@ describe('[RECOVERY] failures in the middle of a pull', () => {
     const first = await env.store.ingest.acquirePullLease(ds.id, 'first');
     await env.store.prisma.dataset.update({ where: { id: ds.id }, data: { leaseExpiresAt: new Date(Date.now() - 1000) } });
     const second = await env.store.ingest.acquirePullLease(ds.id, 'second');
-    await expect(
-      env.store.ingest.commit({
-        datasetId: ds.id,
-        datasetNum: ds.num,
-        expectedHeadHash: ds.headHash,
-        systemTime: new Date(),
-        blocks: [],
-        nextOffset: ds.nextOffset,
-        watermark: null,
-        qos2Receipts: { add: [{ id: 7, digest: 'a digest' }], remove: [] },
-        quarantine: [],
-        pull: { id: 'first', add: { messagesReceived: 0, rowsCommitted: 0, quarantined: 0, duplicates: 0, slices: 0 } },
-      }),
-    ).rejects.toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
+    await expect(env.store.ingest.commit(receiptOnly(ds, 'first', 'a digest'))).rejects.toMatchObject({ code: 'PULL_ALREADY_RUNNING' });
     expect(await env.store.ingest.loadQos2Receipts(ds.id)).toEqual(new Map());
     await first.release();
     await second.release();
