@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
  *
  * While an id holds a receipt, a PUBLISH with that id is normally the sender sending the message
  * again (it did not get our PUBREC). But a sender that lost its state and still resumes the session
- * (a broker restarted that answers "session present", a device rebooted that connects without a
+ * (a broker restored from an older snapshot of its persistence, or failed over to a node without the
+ * session's QoS 2 state, that answers "session present"; a device rebooted that connects without a
  * clean session) numbers its messages afresh, and sends a new message under a receipted id: taken
  * for a redelivery, it is dropped, silently. The digest tells the two apart: a redelivery is the
- * same message, topic and payload (MQTT-4.3.3); DUP cannot, as aedes resends without it. A new
- * message identical to the one a receipt records cannot be told from its redelivery and is dropped.
+ * same message, topic and payload (MQTT-4.3.3). DUP cannot: aedes and mqtt.js resend without it. A
+ * new message identical to the one a receipt records cannot be told from its redelivery and is dropped.
  * A receipt stored before digests were kept (null) takes any message under its id for its redelivery.
  */
 export type Qos2Receipts = Map<number, string | null>;
